@@ -1,0 +1,70 @@
+using Iced.Intel;
+using Translator.Machine.Cpu;
+
+namespace Translator.Machine.Decoders;
+
+/// <summary>What an instruction operand refers to, resolved once at decode time.</summary>
+internal enum OperandKind : byte
+{
+    None,
+    Gpr,
+    Memory,
+    Immediate,
+    Segment,
+    Control,
+    Debug,
+    Other,
+}
+
+/// <summary>
+/// One guest instruction, decoded once by Iced and pre-resolved for the interpreter: the handler to call, register
+/// numbers, the effective-address recipe (base + index &lt;&lt; scale + disp, where an absent register is the
+/// always-zero slot), immediates and sizes. Blocks of these are cached per physical page.
+/// </summary>
+internal unsafe struct DecodedOp
+{
+    public delegate*<X86Cpu, ref DecodedOp, void> Execute;
+    public uint Ip;
+    public uint NextIp;
+
+    /// <summary>Width of the main operand in bits (8, 16 or 32).</summary>
+    public byte Bits;
+
+    /// <summary>Width of the second operand in bits (MOVZX/MOVSX sources, shift counts...).</summary>
+    public byte SrcBits;
+
+    public OperandKind K0;
+    public OperandKind K1;
+    public OperandKind K2;
+    public byte R0;
+    public byte R1;
+    public byte R2;
+
+    public byte Base;
+    public byte Index;
+    public byte Scale;
+    public bool AddressSize16;
+
+    /// <summary>Condition code (0-15) for Jcc/SETcc/CMOVcc.</summary>
+    public byte Condition;
+
+    public uint Displacement;
+    public uint Immediate;
+    public uint Immediate2;
+
+    /// <summary>The Iced form, for the few handlers that need more and for diagnostics.</summary>
+    public Instruction Instruction;
+}
+
+/// <summary>A straight-line run of decoded instructions ending at a control transfer or a page boundary.</summary>
+internal sealed class Block
+{
+    public required DecodedOp[] Ops;
+    public required uint LinearIp;
+    public required uint PhysicalIp;
+
+    /// <summary>Physical page of the last byte (differs from the first when an instruction straddles a page).</summary>
+    public required uint LastPhysicalPage;
+
+    public bool Valid = true;
+}

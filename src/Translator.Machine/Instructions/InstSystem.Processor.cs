@@ -1,0 +1,88 @@
+using System.Text;
+using Translator.Machine.Cpu;
+using Translator.Machine.Decoders;
+
+namespace Translator.Machine.Instructions;
+
+/// <summary>CPUID, the time-stamp counter and model-specific registers.</summary>
+internal static unsafe partial class InstSystem
+{
+    private const uint MsrTsc = 0x10, MsrSysenterCs = 0x174, MsrSysenterEsp = 0x175, MsrSysenterEip = 0x176;
+
+    // The features this CPU really has: an i686 integer core with PSE, TSC, MSR, CX8, CMOV. No FPU/MMX/SSE, no SYSENTER.
+    private const uint FeatureEdx = (1u << 3) | (1u << 4) | (1u << 5) | (1u << 8) | (1u << 15);
+
+    private static readonly uint[] s_vendor = VendorWords("GenuineIntel");
+
+    private static uint[] VendorWords(string vendor)
+    {
+        byte[] bytes = Encoding.ASCII.GetBytes(vendor);
+        return [BitConverter.ToUInt32(bytes, 0), BitConverter.ToUInt32(bytes, 4), BitConverter.ToUInt32(bytes, 8)];
+    }
+
+    public static void Cpuid(X86Cpu c, ref DecodedOp op)
+    {
+        uint leaf = c.Reg(X86Cpu.EAX);
+        (uint a, uint b, uint cx, uint d) = leaf switch
+        {
+            0 => (1u, s_vendor[0], s_vendor[2], s_vendor[1]),
+            1 => (0x0000_0633u, 0u, 0u, FeatureEdx), // family 6, model 3, stepping 3 (a Pentium II class core)
+            _ => (0u, 0u, 0u, 0u),
+        };
+        c.Reg(X86Cpu.EAX) = a;
+        c.Reg(X86Cpu.EBX) = b;
+        c.Reg(X86Cpu.ECX) = cx;
+        c.Reg(X86Cpu.EDX) = d;
+    }
+
+    public static void Rdtsc(X86Cpu c, ref DecodedOp op)
+    {
+        if ((c.Cr4 & 0x4) != 0 && c.Cpl != 0)
+        {
+            throw c.GeneralProtection();
+        }
+
+        ulong tsc = c.Clock.Now + c.TscOffset;
+        c.Reg(X86Cpu.EAX) = (uint)tsc;
+        c.Reg(X86Cpu.EDX) = (uint)(tsc >> 32);
+    }
+
+    public static void Rdmsr(X86Cpu c, ref DecodedOp op)
+    {
+        c.RequireCpl0();
+        ulong value = c.Reg(X86Cpu.ECX) switch
+        {
+            MsrTsc => c.Clock.Now + c.TscOffset,
+            MsrSysenterCs => c.SysenterCs,
+            MsrSysenterEsp => c.SysenterEsp,
+            MsrSysenterEip => c.SysenterEip,
+            _ => throw c.GeneralProtection(),
+        };
+        c.Reg(X86Cpu.EAX) = (uint)value;
+        c.Reg(X86Cpu.EDX) = (uint)(value >> 32);
+    }
+
+    public static void Wrmsr(X86Cpu c, ref DecodedOp op)
+    {
+        c.RequireCpl0();
+        uint low = c.Reg(X86Cpu.EAX);
+        ulong value = ((ulong)c.Reg(X86Cpu.EDX) << 32) | low;
+        switch (c.Reg(X86Cpu.ECX))
+        {
+            case MsrTsc:
+                c.TscOffset = value - c.Clock.Now;
+                break;
+            case MsrSysenterCs:
+                c.SysenterCs = low;
+                break;
+            case MsrSysenterEsp:
+                c.SysenterEsp = low;
+                break;
+            case MsrSysenterEip:
+                c.SysenterEip = low;
+                break;
+            default:
+                throw c.GeneralProtection();
+        }
+    }
+}

@@ -1,0 +1,461 @@
+using System.Runtime.CompilerServices;
+using Translator.Machine.Cpu;
+
+namespace Translator.Machine.Memory;
+
+/// <summary>
+/// Linear-to-physical translation: two-level IA-32 paging (4 KiB pages, 4 MiB pages with CR4.PSE), U/S and R/W
+/// checks with CR0.WP, accessed/dirty bits, and a direct-mapped software TLB. Like a hardware TLB, an entry stays
+/// until INVLPG, a CR3 load or a paging-mode change flushes it, so a guest that edits a PTE without INVLPG keeps
+/// seeing the old mapping. Entries are kept apart for supervisor and user accesses and for reads and writes, so
+/// the fast path is one compare; a write entry exists only once the dirty bit is set, as hardware's.
+/// </summary>
+public sealed unsafe class Mmu
+{
+    private const int TlbSize = 1024;
+    private const uint Invalid = 0xFFFF_FFFF;
+
+    private const uint PtePresent = 1, PteWritable = 2, PteUser = 4, PteAccessed = 0x20, PteDirty = 0x40, PdeLargePage = 0x80;
+
+    private readonly PhysicalMemory _memory;
+    private readonly byte* _ram;
+    private readonly uint _ramSize;
+    private readonly GuestFault _fault;
+
+    // [0] supervisor, [1] user; tags are linear page numbers, Invalid when empty.
+    private readonly uint[][] _readTags = [new uint[TlbSize], new uint[TlbSize]];
+    private readonly uint[][] _writeTags = [new uint[TlbSize], new uint[TlbSize]];
+    private readonly uint[][] _readPage = [new uint[TlbSize], new uint[TlbSize]];
+    private readonly uint[][] _writePage = [new uint[TlbSize], new uint[TlbSize]];
+    private uint[] _curReadTags, _curWriteTags, _curReadPage, _curWritePage;
+
+    /// <summary>One byte per physical page: nonzero while decoded code from that page is cached.</summary>
+    private readonly byte[] _codePages;
+
+    internal MmuState State;
+
+    /// <summary>Called with a physical address when the guest writes into a page that holds decoded code.</summary>
+    internal Action<uint>? CodePageWritten;
+
+    public Mmu(PhysicalMemory memory, GuestFault fault)
+    {
+        _memory = memory;
+        _ram = (byte*)Unsafe.AsPointer(ref memory.Ram[0]);
+        _ramSize = memory.Size;
+        _fault = fault;
+        _codePages = new byte[(memory.Size >> 12) + 1];
+        _curReadTags = _readTags[0];
+        _curWriteTags = _writeTags[0];
+        _curReadPage = _readPage[0];
+        _curWritePage = _writePage[0];
+        FlushAll();
+    }
+
+    public PhysicalMemory Physical => _memory;
+
+    /// <summary>Counts page walks (TLB misses) for statistics.</summary>
+    public long PageWalks { get; private set; }
+
+    internal struct MmuState
+    {
+        public bool Paging;
+        public bool WriteProtect;
+        public bool PageSizeExtensions;
+        public uint Cr3;
+        public bool User;
+    }
+
+    /// <summary>Switches between supervisor (CPL 0-2) and user (CPL 3) access checks.</summary>
+    internal void SetUserMode(bool user)
+    {
+        State.User = user;
+        int set = user ? 1 : 0;
+        _curReadTags = _readTags[set];
+        _curWriteTags = _writeTags[set];
+        _curReadPage = _readPage[set];
+        _curWritePage = _writePage[set];
+    }
+
+    internal void SetPaging(bool paging, bool writeProtect, bool pse, uint cr3)
+    {
+        State.Paging = paging;
+        State.WriteProtect = writeProtect;
+        State.PageSizeExtensions = pse;
+        State.Cr3 = cr3;
+        FlushAll();
+    }
+
+    public void FlushAll()
+    {
+        for (int s = 0; s < 2; s++)
+        {
+            Array.Fill(_readTags[s], Invalid);
+            Array.Fill(_writeTags[s], Invalid);
+        }
+    }
+
+    public void FlushPage(uint linear)
+    {
+        uint page = linear >> 12;
+        int i = (int)(page & (TlbSize - 1));
+        for (int s = 0; s < 2; s++)
+        {
+            if (_readTags[s][i] == page) _readTags[s][i] = Invalid;
+            if (_writeTags[s][i] == page) _writeTags[s][i] = Invalid;
+        }
+    }
+
+    // ---- fast paths -------------------------------------------------------------------------------------------
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public byte Read8(uint la)
+    {
+        uint page = la >> 12;
+        int i = (int)(page & (TlbSize - 1));
+        if (_curReadTags[i] == page)
+        {
+            return _ram[_curReadPage[i] | (la & 0xFFF)];
+        }
+
+        return ReadSlow8(la, State.User);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ushort Read16(uint la)
+    {
+        uint page = la >> 12;
+        int i = (int)(page & (TlbSize - 1));
+        if (_curReadTags[i] == page && (la & 0xFFF) <= 0xFFE)
+        {
+            return Unsafe.ReadUnaligned<ushort>(_ram + (_curReadPage[i] | (la & 0xFFF)));
+        }
+
+        return (ushort)ReadSlow(la, 2, State.User);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public uint Read32(uint la)
+    {
+        uint page = la >> 12;
+        int i = (int)(page & (TlbSize - 1));
+        if (_curReadTags[i] == page && (la & 0xFFF) <= 0xFFC)
+        {
+            return Unsafe.ReadUnaligned<uint>(_ram + (_curReadPage[i] | (la & 0xFFF)));
+        }
+
+        return ReadSlow(la, 4, State.User);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Write8(uint la, byte value)
+    {
+        uint page = la >> 12;
+        int i = (int)(page & (TlbSize - 1));
+        if (_curWriteTags[i] == page)
+        {
+            _ram[_curWritePage[i] | (la & 0xFFF)] = value;
+            return;
+        }
+
+        WriteSlow(la, 1, value, State.User);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Write16(uint la, ushort value)
+    {
+        uint page = la >> 12;
+        int i = (int)(page & (TlbSize - 1));
+        if (_curWriteTags[i] == page && (la & 0xFFF) <= 0xFFE)
+        {
+            Unsafe.WriteUnaligned(_ram + (_curWritePage[i] | (la & 0xFFF)), value);
+            return;
+        }
+
+        WriteSlow(la, 2, value, State.User);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Write32(uint la, uint value)
+    {
+        uint page = la >> 12;
+        int i = (int)(page & (TlbSize - 1));
+        if (_curWriteTags[i] == page && (la & 0xFFF) <= 0xFFC)
+        {
+            Unsafe.WriteUnaligned(_ram + (_curWritePage[i] | (la & 0xFFF)), value);
+            return;
+        }
+
+        WriteSlow(la, 4, value, State.User);
+    }
+
+    /// <summary>Checks that a write of <paramref name="size"/> bytes at <paramref name="la"/> would succeed (for instructions that must fault before changing anything).</summary>
+    public void ProbeWrite(uint la, int size, bool user)
+    {
+        Translate(la, write: true, user);
+        uint last = la + (uint)size - 1;
+        if ((last >> 12) != (la >> 12))
+        {
+            Translate(last, write: true, user);
+        }
+    }
+
+    // ---- supervisor-privileged accesses (descriptor tables, TSS, interrupt frames to ring 0) ---------------------
+
+    public uint ReadSupervisor32(uint la) => ReadSlow(la, 4, user: false);
+
+    public ushort ReadSupervisor16(uint la) => (ushort)ReadSlow(la, 2, user: false);
+
+    public byte ReadSupervisor8(uint la) => ReadSlow8(la, user: false);
+
+    public void WriteSupervisor32(uint la, uint value) => WriteSlow(la, 4, value, user: false);
+
+    public void WriteSupervisor8(uint la, byte value) => WriteSlow(la, 1, value, user: false);
+
+    /// <summary>Reads with explicit privilege (stack pushes to an inner ring use the new privilege).</summary>
+    public uint Read32As(uint la, bool user) => ReadSlow(la, 4, user);
+
+    public void Write32As(uint la, uint value, bool user) => WriteSlow(la, 4, value, user);
+
+    // ---- slow paths -------------------------------------------------------------------------------------------
+
+    private byte ReadSlow8(uint la, bool user)
+    {
+        uint pa = Translate(la, write: false, user);
+        return _memory.Read8(pa);
+    }
+
+    private uint ReadSlow(uint la, int size, bool user)
+    {
+        if (((la & 0xFFF) + (uint)size) > 0x1000)
+        {
+            // Split across pages: both translations must succeed before the value is assembled.
+            uint pa0 = Translate(la, write: false, user);
+            uint la1 = (la | 0xFFF) + 1;
+            uint pa1 = Translate(la1, write: false, user);
+            uint value = 0;
+            for (int b = 0; b < size; b++)
+            {
+                uint a = la + (uint)b;
+                uint pa = a < la1 ? pa0 + (uint)b : pa1 + (a - la1);
+                value |= (uint)_memory.Read8(pa) << (8 * b);
+            }
+
+            return value;
+        }
+
+        uint phys = Translate(la, write: false, user);
+        return size switch
+        {
+            1 => _memory.Read8(phys),
+            2 => _memory.Read16(phys),
+            _ => _memory.Read32(phys),
+        };
+    }
+
+    private void WriteSlow(uint la, int size, uint value, bool user)
+    {
+        if (((la & 0xFFF) + (uint)size) > 0x1000)
+        {
+            uint pa0 = Translate(la, write: true, user);
+            uint la1 = (la | 0xFFF) + 1;
+            uint pa1 = Translate(la1, write: true, user);
+            for (int b = 0; b < size; b++)
+            {
+                uint a = la + (uint)b;
+                uint pa = a < la1 ? pa0 + (uint)b : pa1 + (a - la1);
+                WritePhysical8(pa, (byte)(value >> (8 * b)));
+            }
+
+            return;
+        }
+
+        uint phys = Translate(la, write: true, user);
+        NotifyCodeWrite(phys);
+        switch (size)
+        {
+            case 1: _memory.Write8(phys, (byte)value); break;
+            case 2: _memory.Write16(phys, (ushort)value); break;
+            default: _memory.Write32(phys, value); break;
+        }
+    }
+
+    private void WritePhysical8(uint pa, byte value)
+    {
+        NotifyCodeWrite(pa);
+        _memory.Write8(pa, value);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void NotifyCodeWrite(uint pa)
+    {
+        uint pfn = pa >> 12;
+        if (pfn < (uint)_codePages.Length && _codePages[pfn] != 0)
+        {
+            _codePages[pfn] = 0;
+            CodePageWritten?.Invoke(pa);
+        }
+    }
+
+    /// <summary>Marks a physical page as holding decoded code: writes to it now take the slow path and invalidate.</summary>
+    internal void MarkCodePage(uint physical)
+    {
+        uint pfn = physical >> 12;
+        if (pfn >= (uint)_codePages.Length || _codePages[pfn] != 0)
+        {
+            return;
+        }
+
+        _codePages[pfn] = 1;
+        uint pageBase = pfn << 12;
+        for (int s = 0; s < 2; s++)
+        {
+            uint[] tags = _writeTags[s];
+            uint[] pages = _writePage[s];
+            for (int i = 0; i < TlbSize; i++)
+            {
+                if (tags[i] != Invalid && pages[i] == pageBase)
+                {
+                    tags[i] = Invalid;
+                }
+            }
+        }
+    }
+
+    internal bool IsCodePage(uint physical) => (physical >> 12) < (uint)_codePages.Length && _codePages[physical >> 12] != 0;
+
+    /// <summary>
+    /// Translates a linear address for an access, raising #PF (with CR2 and the error code) when the walk or the
+    /// permission check fails, setting accessed/dirty bits, and filling the TLB on success.
+    /// </summary>
+    public uint Translate(uint la, bool write, bool user)
+    {
+        uint page = la >> 12;
+        int i = (int)(page & (TlbSize - 1));
+        int set = user ? 1 : 0;
+        if (write ? _writeTags[set][i] == page : _readTags[set][i] == page)
+        {
+            return (write ? _writePage[set][i] : _readPage[set][i]) | (la & 0xFFF);
+        }
+
+        uint pageBase;
+        bool writable;
+        if (!State.Paging)
+        {
+            pageBase = la & 0xFFFF_F000;
+            writable = true;
+        }
+        else
+        {
+            PageWalks++;
+            pageBase = Walk(la, write, user, out writable);
+        }
+
+        // Only RAM is mapped in the TLB: unbacked addresses always take the slow path (reads all ones, writes dropped).
+        if (pageBase < _ramSize)
+        {
+            if (!write)
+            {
+                _readTags[set][i] = page;
+                _readPage[set][i] = pageBase;
+            }
+
+            if ((write || writable) && !IsCodePage(pageBase))
+            {
+                // A read fill installs the write entry only when the dirty bit is already set (Walk reports that
+                // through 'writable'), so a later first write still walks and sets D.
+                _writeTags[set][i] = page;
+                _writePage[set][i] = pageBase;
+            }
+        }
+
+        return pageBase | (la & 0xFFF);
+    }
+
+    private uint Walk(uint la, bool write, bool user, out bool writableAndDirty)
+    {
+        uint pdeAddress = (State.Cr3 & 0xFFFF_F000) | ((la >> 22) << 2);
+        uint pde = _memory.Read32(pdeAddress);
+        if ((pde & PtePresent) == 0)
+        {
+            throw PageFault(la, write, user, present: false);
+        }
+
+        if ((pde & PdeLargePage) != 0 && State.PageSizeExtensions)
+        {
+            CheckAccess(pde, la, write, user);
+            uint updated = pde | PteAccessed | (write ? PteDirty : 0);
+            if (updated != pde)
+            {
+                _memory.Write32(pdeAddress, updated);
+            }
+
+            writableAndDirty = IsWritableFor(pde, user) && (updated & PteDirty) != 0;
+            return (pde & 0xFFC0_0000) | (la & 0x003F_F000);
+        }
+
+        uint pteAddress = (pde & 0xFFFF_F000) | (((la >> 12) & 0x3FF) << 2);
+        uint pte = _memory.Read32(pteAddress);
+        if ((pte & PtePresent) == 0)
+        {
+            throw PageFault(la, write, user, present: false);
+        }
+
+        uint combined = pte & pde; // U/S and R/W: the stricter of the two levels wins
+        CheckAccess(combined, la, write, user);
+        if ((pde & PteAccessed) == 0)
+        {
+            _memory.Write32(pdeAddress, pde | PteAccessed);
+        }
+
+        uint newPte = pte | PteAccessed | (write ? PteDirty : 0);
+        if (newPte != pte)
+        {
+            _memory.Write32(pteAddress, newPte);
+        }
+
+        writableAndDirty = IsWritableFor(combined, user) && (newPte & PteDirty) != 0;
+        return pte & 0xFFFF_F000;
+    }
+
+    private bool IsWritableFor(uint entry, bool user) =>
+        (entry & PteWritable) != 0 || (!user && !State.WriteProtect);
+
+    private void CheckAccess(uint entry, uint la, bool write, bool user)
+    {
+        if (user && (entry & PteUser) == 0)
+        {
+            throw PageFault(la, write, user, present: true);
+        }
+
+        if (write && (entry & PteWritable) == 0 && (user || State.WriteProtect))
+        {
+            throw PageFault(la, write, user, present: true);
+        }
+    }
+
+    /// <summary>Set by the CPU: where CR2 lives.</summary>
+    internal Action<uint>? SetCr2;
+
+    private GuestFault PageFault(uint la, bool write, bool user, bool present)
+    {
+        SetCr2?.Invoke(la);
+        uint error = (present ? 1u : 0) | (write ? 2u : 0) | (user ? 4u : 0);
+        return _fault.Set(ExceptionVector.PageFault, hasErrorCode: true, error);
+    }
+
+    /// <summary>Translates without side effects or faults (debuggers, statistics); null when unmapped.</summary>
+    public uint? Peek(uint la)
+    {
+        if (!State.Paging)
+        {
+            return la;
+        }
+
+        uint pde = _memory.Read32((State.Cr3 & 0xFFFF_F000) | ((la >> 22) << 2));
+        if ((pde & PtePresent) == 0) return null;
+        if ((pde & PdeLargePage) != 0 && State.PageSizeExtensions) return (pde & 0xFFC0_0000) | (la & 0x003F_FFFF);
+        uint pte = _memory.Read32((pde & 0xFFFF_F000) | (((la >> 12) & 0x3FF) << 2));
+        if ((pte & PtePresent) == 0) return null;
+        return (pte & 0xFFFF_F000) | (la & 0xFFF);
+    }
+}

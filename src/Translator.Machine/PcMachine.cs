@@ -1,0 +1,199 @@
+using Translator.Machine.Cpu;
+using Translator.Machine.Devices;
+using Translator.Machine.Execution;
+using Translator.Machine.Loader;
+using Translator.Machine.Memory;
+
+namespace Translator.Machine;
+
+/// <summary>How a machine is built.</summary>
+public sealed record MachineOptions
+{
+    /// <summary>Guest RAM in MiB (QEMU's default is 128).</summary>
+    public int MemoryMiB { get; init; } = 128;
+
+    /// <summary>Stop with <see cref="MachineStopReason.BudgetExhausted"/> after this many retired instructions.</summary>
+    public ulong MaxInstructions { get; init; } = ulong.MaxValue;
+}
+
+/// <summary>Why a run ended; <see cref="MachineResult.ExitCode"/> maps it to the command-line contract.</summary>
+public enum MachineStopReason
+{
+    /// <summary>The guest wrote to isa-debug-exit.</summary>
+    DebugExit,
+
+    /// <summary>HLT with interrupts disabled, or with nothing left that could wake the CPU.</summary>
+    Halted,
+
+    /// <summary>Triple fault, or something this machine deliberately does not model.</summary>
+    Crashed,
+
+    /// <summary>The instruction budget ran out.</summary>
+    BudgetExhausted,
+}
+
+public sealed record MachineResult(MachineStopReason Reason, uint DebugExitValue, string? Message)
+{
+    /// <summary>The process exit code of DESIGN.md: (V &lt;&lt; 1) | 1 for a debug exit, else 0 halted, 4 crashed, 6 budget.</summary>
+    public int ExitCode => Reason switch
+    {
+        MachineStopReason.DebugExit => (int)((DebugExitValue << 1) | 1),
+        MachineStopReason.Halted => 0,
+        MachineStopReason.Crashed => 4,
+        _ => 6,
+    };
+}
+
+/// <summary>
+/// The emulated PC of DESIGN.md: an IA-32 CPU, RAM, COM1, the 8259 pair, the 8254 and isa-debug-exit, the same
+/// machine <c>qemu-system-i386 -kernel</c> boots. Time is virtual (one nanosecond per retired instruction).
+/// </summary>
+public sealed class PcMachine
+{
+    /// <summary>Wake-ups from HLT that raise no interrupt before the machine decides nothing can ever wake it.</summary>
+    private const int MaxFruitlessWakeups = 10_000;
+
+    private readonly MachineOptions _options;
+    private readonly Interpreter _interpreter;
+    private uint? _debugExitValue;
+
+    public PcMachine(MachineOptions options, Action<byte> console)
+    {
+        _options = options;
+        Memory = new PhysicalMemory(options.MemoryMiB);
+        Clock = new VirtualClock();
+        Io = new IoBus();
+        Pic = new Pic8259Pair();
+        Pit = new Pit8254(Clock, Pic);
+        Uart = new Uart16550(Pic, 4, console);
+        DebugExit = new DebugExitDevice(RequestDebugExit);
+        Io.Register(0x20, 2, Pic);
+        Io.Register(0xA0, 2, Pic);
+        Io.Register(0x40, 4, Pit);
+        Io.Register(0x3F8, 8, Uart);
+        Io.Register(0xF4, 4, DebugExit);
+        Cpu = new X86Cpu(Memory, Io, Clock);
+        _interpreter = new Interpreter(Cpu);
+        _interpreter.ConnectInterrupts(new PicInterruptSource(Pic));
+    }
+
+    public PhysicalMemory Memory { get; }
+
+    public VirtualClock Clock { get; }
+
+    public IoBus Io { get; }
+
+    public Pic8259Pair Pic { get; }
+
+    public Pit8254 Pit { get; }
+
+    public Uart16550 Uart { get; }
+
+    public DebugExitDevice DebugExit { get; }
+
+    public X86Cpu Cpu { get; }
+
+    public Interpreter Interpreter => _interpreter;
+
+    /// <summary>Loads a multiboot image and sets the entry state QEMU's loader gives (EAX magic, EBX info, EIP entry).</summary>
+    public void Load(ReadOnlySpan<byte> image)
+    {
+        MultibootBootState boot = MultibootLoader.Load(image, Memory);
+        Cpu.Reset();
+        Cpu.SetRegister(X86Cpu.EAX, 0x2BAD_B002);
+        Cpu.SetRegister(X86Cpu.EBX, boot.InfoAddress);
+        Cpu.Eip = boot.Entry;
+    }
+
+    private void RequestDebugExit(uint value)
+    {
+        _debugExitValue ??= value;
+        _interpreter.RequestStop();
+    }
+
+    public MachineResult Run()
+    {
+        try
+        {
+            return RunLoop();
+        }
+        catch (TripleFaultException e)
+        {
+            return new MachineResult(MachineStopReason.Crashed, 0, e.Message);
+        }
+        catch (UnsupportedGuestOperationException e)
+        {
+            return new MachineResult(MachineStopReason.Crashed, 0, $"{e.Message} (EIP 0x{Cpu.Eip:X8})");
+        }
+    }
+
+    private MachineResult RunLoop()
+    {
+        int fruitlessWakeups = 0;
+        while (true)
+        {
+            ulong remaining = _options.MaxInstructions - Math.Min(Cpu.Retired, _options.MaxInstructions);
+            ulong deadline = Pit.NextDeadline;
+            ulong budgetTime = Clock.Now + Math.Min(remaining, ulong.MaxValue - Clock.Now);
+            ExecutionStop stop = _interpreter.Run(Math.Min(deadline, budgetTime));
+            ServiceDevices();
+
+            if (_debugExitValue is uint value)
+            {
+                return new MachineResult(MachineStopReason.DebugExit, value, null);
+            }
+
+            if (Cpu.Retired >= _options.MaxInstructions)
+            {
+                return new MachineResult(MachineStopReason.BudgetExhausted, 0,
+                    $"instruction budget of {_options.MaxInstructions} exhausted at EIP 0x{Cpu.Eip:X8}");
+            }
+
+            if (stop != ExecutionStop.Halted)
+            {
+                fruitlessWakeups = 0;
+                continue;
+            }
+
+            // HLT: with IF=0 nothing (no NMI source exists) can wake the CPU again.
+            if (!Cpu.IF)
+            {
+                return new MachineResult(MachineStopReason.Halted, 0, $"HLT with interrupts disabled at EIP 0x{Cpu.Eip:X8}");
+            }
+
+            if (Pic.InterruptRequested)
+            {
+                continue;
+            }
+
+            ulong next = Pit.NextDeadline;
+            if (next == ulong.MaxValue || ++fruitlessWakeups > MaxFruitlessWakeups)
+            {
+                return new MachineResult(MachineStopReason.Halted, 0, $"HLT with no interrupt source left at EIP 0x{Cpu.Eip:X8}");
+            }
+
+            // Idle: jump virtual time to the next device event.
+            Clock.AdvanceTo(next);
+            ServiceDevices();
+            if (Pic.InterruptRequested)
+            {
+                fruitlessWakeups = 0;
+            }
+        }
+    }
+
+    private void ServiceDevices()
+    {
+        if (Clock.Now >= Pit.NextDeadline)
+        {
+            Pit.Advance(Clock.Now);
+        }
+    }
+
+    private sealed class PicInterruptSource(Pic8259Pair pic) : IInterruptSource
+    {
+        public bool InterruptRequested => pic.InterruptRequested;
+
+        public byte Acknowledge(out int irq) => pic.Acknowledge(out irq);
+    }
+}
