@@ -1,0 +1,98 @@
+using System.Globalization;
+
+namespace Translator.Cli;
+
+/// <summary>A command-line error: the tool prints the message on one line and exits with code 2.</summary>
+internal sealed class UsageException(string message) : Exception(message);
+
+/// <summary>The parsed arguments of <c>translator run</c>.</summary>
+internal sealed record RunArguments(
+    string Image,
+    string Backend,
+    string? StatsPath,
+    ulong MaxInstructions,
+    int MemoryMiB);
+
+/// <summary>
+/// Parses the command line of DESIGN.md by hand: the contract (exit code 2 and one line on stderr for any bad
+/// option) is simpler to keep exact than to configure out of a general-purpose parser.
+/// </summary>
+internal static class CommandLine
+{
+    public static readonly string[] Backends = ["native"];
+
+    public const string Usage =
+        "usage: translator run IMAGE --backend native [--stats FILE.json] [--max-instructions N] [--memory MIB]";
+
+    public static RunArguments ParseRun(IReadOnlyList<string> args)
+    {
+        string? image = null, backend = null, stats = null;
+        ulong maxInstructions = ulong.MaxValue;
+        int memory = 128;
+        for (int i = 0; i < args.Count; i++)
+        {
+            string arg = args[i];
+            switch (arg)
+            {
+                case "--backend":
+                    backend = Value(args, ref i, arg);
+                    break;
+                case "--stats":
+                    stats = Value(args, ref i, arg);
+                    break;
+                case "--max-instructions":
+                    string budget = Value(args, ref i, arg);
+                    if (!ulong.TryParse(budget, NumberStyles.None, CultureInfo.InvariantCulture, out maxInstructions) || maxInstructions == 0)
+                    {
+                        throw new UsageException($"--max-instructions needs a positive integer, not '{budget}'");
+                    }
+
+                    break;
+                case "--memory":
+                    string mib = Value(args, ref i, arg);
+                    if (!int.TryParse(mib, NumberStyles.None, CultureInfo.InvariantCulture, out memory) || memory < 2 || memory > 3072)
+                    {
+                        throw new UsageException($"--memory needs a size in MiB between 2 and 3072, not '{mib}'");
+                    }
+
+                    break;
+                default:
+                    if (arg.StartsWith('-'))
+                    {
+                        throw new UsageException($"unknown option '{arg}'");
+                    }
+
+                    if (image is not null)
+                    {
+                        throw new UsageException($"unexpected argument '{arg}' (the image is '{image}')");
+                    }
+
+                    image = arg;
+                    break;
+            }
+        }
+
+        if (image is null)
+        {
+            throw new UsageException("missing IMAGE");
+        }
+
+        backend ??= "native";
+        if (!Backends.Contains(backend))
+        {
+            throw new UsageException($"unknown backend '{backend}' (available: {string.Join(", ", Backends)})");
+        }
+
+        return new RunArguments(image, backend, stats, maxInstructions, memory);
+    }
+
+    private static string Value(IReadOnlyList<string> args, ref int i, string option)
+    {
+        if (i + 1 >= args.Count)
+        {
+            throw new UsageException($"option {option} needs a value");
+        }
+
+        return args[++i];
+    }
+}

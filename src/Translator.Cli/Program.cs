@@ -1,0 +1,29 @@
+using Translator.Cli;
+
+// stdout carries exactly the guest's COM1 bytes; everything the tool says goes to stderr.
+try
+{
+    if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+    {
+        Console.Error.WriteLine(CommandLine.Usage);
+        return args.Length == 0 ? ExitCodes.BadInput : 0;
+    }
+
+    switch (args[0])
+    {
+        case "run":
+            RunArguments run = CommandLine.ParseRun(args[1..]);
+            using (Stream stdout = Console.OpenStandardOutput())
+            {
+                return RunCommand.Execute(run, stdout, Console.Error);
+            }
+
+        default:
+            throw new UsageException($"unknown command '{args[0]}'");
+    }
+}
+catch (UsageException e)
+{
+    Console.Error.WriteLine($"translator: {e.Message} ({CommandLine.Usage})");
+    return ExitCodes.BadInput;
+}
