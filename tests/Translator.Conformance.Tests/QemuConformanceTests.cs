@@ -1,0 +1,36 @@
+using Xunit;
+
+namespace Translator.Conformance.Tests;
+
+/// <summary>
+/// QEMU is the second oracle: every conformance image must print the same COM1 bytes and exit with the same code
+/// on <c>qemu-system-i386</c> (TCG) and on the <c>native</c> backend.
+/// </summary>
+public sealed class QemuConformanceTests
+{
+    public static TheoryData<string> Images => new()
+    {
+        // gcc -O2 freestanding C programs
+        "sieve.elf", "crc32.elf", "sort.elf", "muldiv64.elf",
+        // nasm system tests
+        "gdt_tss_idt.bin", "ring3.bin", "exceptions.bin", "gp_ring3.bin", "paging.bin", "pit_irq.bin", "uart_irq.bin",
+        "flags_misc.bin", "syscall_heavy.bin", "io_heavy.bin", "pagetable_heavy.bin", "elf_hello.elf",
+    };
+
+    [Theory]
+    [MemberData(nameof(Images))]
+    public void NativeMatchesQemu(string image)
+    {
+        string path = GuestImages.Instance.PathOf(image);
+        ProcessResult qemu = Tools.RunQemu(path, TimeSpan.FromSeconds(60));
+        Assert.False(qemu.TimedOut, $"QEMU timed out on {image}");
+        NativeRunner.Outcome native = NativeRunner.Run(path);
+
+        Assert.True(
+            qemu.StandardOutput.AsSpan().SequenceEqual(native.Console),
+            $"{image}: console differs from QEMU (native stopped: {native.Result.Reason} {native.Result.Message})\n" +
+            OutputDiff.Describe("qemu", qemu.StandardOutput, "native", native.Console));
+        Assert.Equal(qemu.ExitCode, native.ExitCode);
+        Assert.Equal(1, native.ExitCode); // every conformance guest ends with a debug exit of 0
+    }
+}
