@@ -172,14 +172,17 @@ main:
         TRY
         mov ss, ax
         ENDTRY
-        PRINT "mov ds,null: "
+        PRINT "mov ds,null (allowed, nothing read through it): "
         xor eax, eax
+        mov cx, SEL_KDATA
         TRY
         mov ds, ax
+        mov ebx, ds
+        mov ds, cx                          ; before ENDTRY prints
         ENDTRY
-        mov ax, SEL_KDATA
-        mov ds, ax
-        PRINT "ds after recovery="
+        PRINT "  ds was="
+        H4 ebx
+        PRINT " ds now="
         mov eax, ds
         H4 eax
         NL
