@@ -268,4 +268,33 @@ public class Pit8254Tests
         Assert.All(_irqs.Calls, call => Assert.Equal(0, call.Irq));
         Assert.Equal(10 - 1000 % 10, LatchAndRead(1));
     }
+
+    [Fact]
+    public void AdvancingToTheEndOfTimeTerminates()
+    {
+        Program(0, 0, 10);
+        _pit.Advance(ulong.MaxValue);
+        Assert.Equal(ulong.MaxValue, _pit.NextDeadline);
+
+        Program(0, 2, 1000);
+        _pit.Advance(ulong.MaxValue);
+        Assert.Equal(ulong.MaxValue, _pit.NextDeadline);
+        // Mode 0's one edge, then two replayed periods and the jump to the last boundary before time runs out.
+        Assert.Equal(4, _irqs.RisingEdges(0));
+    }
+
+    [Fact]
+    public void SoftwareStrobePulsesOnceAtTerminalCount()
+    {
+        Program(0, 4, 20);
+        Assert.Equal([(0, false)], _irqs.Calls);
+        Assert.Equal(TickTime(20), _pit.NextDeadline);
+
+        RunTo(TickTime(20));
+        Assert.Equal((0, true), _irqs.Calls[^1]);
+        RunTo(TickTime(21));
+        Assert.Equal((0, false), _irqs.Calls[^1]);
+        Assert.Equal(ulong.MaxValue, _pit.NextDeadline);
+        Assert.Equal(1, _irqs.RisingEdges(0));
+    }
 }
