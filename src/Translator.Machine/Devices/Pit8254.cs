@@ -56,7 +56,8 @@ public sealed class Pit8254 : IIoDevice, ITimedDevice
     public void Advance(ulong now)
     {
         int steps = 0;
-        while (_nextTransition <= now)
+        // ulong.MaxValue means "never", even when asked to advance to the end of time.
+        while (_nextTransition != ulong.MaxValue && _nextTransition <= now)
         {
             Channel c0 = _channels[0];
             if (++steps > 4 && c0.IsPeriodic)
@@ -98,9 +99,6 @@ public sealed class Pit8254 : IIoDevice, ITimedDevice
             }
         }
     }
-
-    /// <summary>The count channel <paramref name="channel"/> holds at the current virtual time (for tests and diagnostics).</summary>
-    internal int CurrentCount(int channel) => _channels[channel].CountAt(Ticks(_channels[channel], _clock.Now));
 
     /// <summary>Channel <paramref name="channel"/>'s OUT pin at the current virtual time.</summary>
     internal bool Output(int channel) => _channels[channel].OutAt(Ticks(_channels[channel], _clock.Now));
