@@ -75,6 +75,7 @@ public sealed class PcMachine
         Cpu = new X86Cpu(Memory, Io, Clock);
         _interpreter = new Interpreter(Cpu);
         _interpreter.ConnectInterrupts(new PicInterruptSource(Pic));
+        _interpreter.ConnectTimer(Pit);
     }
 
     public PhysicalMemory Memory { get; }
@@ -100,9 +101,56 @@ public sealed class PcMachine
     {
         MultibootBootState boot = MultibootLoader.Load(image, Memory);
         Cpu.Reset();
-        Cpu.SetRegister(X86Cpu.EAX, 0x2BAD_B002);
+        InstallBootGdt();
+        ProgramPlatformLikeFirmware();
+        Cpu.SetRegister(X86Cpu.EAX, MultibootLoader.BootMagic);
         Cpu.SetRegister(X86Cpu.EBX, boot.InfoAddress);
         Cpu.Eip = boot.Entry;
+    }
+
+    /// <summary>Where the boot GDT lives: the BIOS area, which the multiboot memory map reports as reserved.</summary>
+    public const uint BootGdtAddress = 0x000F_0000;
+
+    /// <summary>
+    /// QEMU's multiboot option ROM leaves GDTR on its own three-entry GDT (null, 0x08 flat code, 0x10 flat data) and
+    /// IDTR on the real-mode table; a guest that takes an interrupt before loading its own tables sees the same here.
+    /// </summary>
+    private void InstallBootGdt()
+    {
+        Memory.Write32(BootGdtAddress, 0);
+        Memory.Write32(BootGdtAddress + 4, 0);
+        Memory.Write32(BootGdtAddress + 8, 0x0000_FFFF);
+        Memory.Write32(BootGdtAddress + 12, 0x00CF_9A00);
+        Memory.Write32(BootGdtAddress + 16, 0x0000_FFFF);
+        Memory.Write32(BootGdtAddress + 20, 0x00CF_9200);
+        Cpu.GdtBase = BootGdtAddress;
+        Cpu.GdtLimit = 3 * 8 - 1;
+        Cpu.IdtBase = 0;
+        Cpu.IdtLimit = 0x3FF;
+    }
+
+    /// <summary>
+    /// Under QEMU a multiboot kernel starts after SeaBIOS has initialised the interrupt controllers and the timer;
+    /// the same happens here so that a guest sees identical device state: PICs based at 0x08/0x70 with every line
+    /// masked but the cascade, PIT channel 0 in mode 2 with the full 65536 count.
+    /// </summary>
+    private void ProgramPlatformLikeFirmware()
+    {
+        byte[] master = [0x11, 0x08, 0x04, 0x01];
+        byte[] slave = [0x11, 0x70, 0x02, 0x01];
+        Pic.Write(0x20, 1, master[0]);
+        Pic.Write(0x21, 1, master[1]);
+        Pic.Write(0x21, 1, master[2]);
+        Pic.Write(0x21, 1, master[3]);
+        Pic.Write(0xA0, 1, slave[0]);
+        Pic.Write(0xA1, 1, slave[1]);
+        Pic.Write(0xA1, 1, slave[2]);
+        Pic.Write(0xA1, 1, slave[3]);
+        Pic.Write(0x21, 1, 0xFB);
+        Pic.Write(0xA1, 1, 0xFF);
+        Pit.Write(0x43, 1, 0x34);
+        Pit.Write(0x40, 1, 0x00);
+        Pit.Write(0x40, 1, 0x00);
     }
 
     private void RequestDebugExit(uint value)
@@ -132,11 +180,7 @@ public sealed class PcMachine
         int fruitlessWakeups = 0;
         while (true)
         {
-            ulong remaining = _options.MaxInstructions - Math.Min(Cpu.Retired, _options.MaxInstructions);
-            ulong deadline = Pit.NextDeadline;
-            ulong budgetTime = Clock.Now + Math.Min(remaining, ulong.MaxValue - Clock.Now);
-            ExecutionStop stop = _interpreter.Run(Math.Min(deadline, budgetTime));
-            ServiceDevices();
+            ExecutionStop stop = _interpreter.Run(_options.MaxInstructions);
 
             if (_debugExitValue is uint value)
             {
@@ -174,19 +218,11 @@ public sealed class PcMachine
 
             // Idle: jump virtual time to the next device event.
             Clock.AdvanceTo(next);
-            ServiceDevices();
+            Pit.Advance(next);
             if (Pic.InterruptRequested)
             {
                 fruitlessWakeups = 0;
             }
-        }
-    }
-
-    private void ServiceDevices()
-    {
-        if (Clock.Now >= Pit.NextDeadline)
-        {
-            Pit.Advance(Clock.Now);
         }
     }
 

@@ -1,5 +1,6 @@
 using Translator.Machine.Cpu;
 using Translator.Machine.Decoders;
+using Translator.Machine.Devices;
 
 namespace Translator.Machine.Execution;
 
@@ -15,8 +16,8 @@ public interface IInterruptSource
 /// <summary>Why <see cref="Interpreter.Run"/> returned.</summary>
 public enum ExecutionStop
 {
-    /// <summary>Virtual time reached the requested limit (a device deadline or the instruction budget).</summary>
-    TimeLimit,
+    /// <summary>The retired-instruction limit was reached (the budget).</summary>
+    InstructionLimit,
 
     /// <summary>The CPU executed HLT and no interrupt is pending.</summary>
     Halted,
@@ -35,6 +36,7 @@ public sealed unsafe class Interpreter
     private readonly X86Cpu _cpu;
     private readonly CodeCache _cache;
     private IInterruptSource? _interrupts;
+    private ITimedDevice? _timer;
 
     public Interpreter(X86Cpu cpu)
     {
@@ -51,14 +53,17 @@ public sealed unsafe class Interpreter
 
     public void ConnectInterrupts(IInterruptSource source) => _interrupts = source;
 
+    /// <summary>The device whose deadlines are checked between blocks (the PIT), so its IRQs arrive on time.</summary>
+    public void ConnectTimer(ITimedDevice timer) => _timer = timer;
+
     public void RequestStop()
     {
         StopRequested = true;
         _cpu.StopBlock = true;
     }
 
-    /// <summary>Executes until the virtual clock reaches <paramref name="timeLimit"/>, the CPU halts, or a stop is requested.</summary>
-    public ExecutionStop Run(ulong timeLimit)
+    /// <summary>Executes until <see cref="X86Cpu.Retired"/> reaches <paramref name="retireLimit"/>, the CPU halts, or a stop is requested.</summary>
+    public ExecutionStop Run(ulong retireLimit)
     {
         X86Cpu cpu = _cpu;
         var clock = cpu.Clock;
@@ -69,9 +74,14 @@ public sealed unsafe class Interpreter
                 return ExecutionStop.StopRequested;
             }
 
-            if (clock.Now >= timeLimit)
+            if (cpu.Retired >= retireLimit)
             {
-                return ExecutionStop.TimeLimit;
+                return ExecutionStop.InstructionLimit;
+            }
+
+            if (_timer is { } timer && clock.Now >= timer.NextDeadline)
+            {
+                timer.Advance(clock.Now);
             }
 
             if (cpu.InterruptShadow)
@@ -126,7 +136,7 @@ public sealed unsafe class Interpreter
             }
 
             cpu.Retired += (ulong)executed;
-            clock.Advance((ulong)executed * Devices.VirtualClock.NanosecondsPerInstruction);
+            clock.Advance((ulong)executed * VirtualClock.NanosecondsPerInstruction);
         }
     }
 }
