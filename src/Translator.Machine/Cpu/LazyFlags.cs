@@ -60,6 +60,17 @@ public sealed partial class X86Cpu
         LazyResult = result & mask;
     }
 
+    /// <summary>The 32-bit case of <see cref="SetLazy"/>: nothing to mask (the hot path of fast-path handlers).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void SetLazy32(FlagOp op, uint a, uint b, uint result)
+    {
+        LazyOp = op;
+        LazyBits = 32;
+        LazyA = a;
+        LazyB = b;
+        LazyResult = result;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void SetLazyWithCarry(FlagOp op, int bits, uint a, uint b, uint result, uint carryIn)
     {

@@ -83,6 +83,9 @@ public sealed partial class X86Cpu
     /// <summary>Reused fault object (see <see cref="GuestFault"/>).</summary>
     internal readonly GuestFault Fault = new();
 
+    /// <summary>Index of the executing instruction in its block, so a fault can be attributed to it.</summary>
+    internal int CurrentOpIndex;
+
     /// <summary>Set by an instruction that must end the current block early (mode changes, writes into cached code).</summary>
     internal bool StopBlock;
 
@@ -184,9 +187,17 @@ public sealed partial class X86Cpu
 
     internal void SetCpl(int cpl)
     {
+        if ((cpl == 3) != (Cpl == 3))
+        {
+            TranslationEpoch++; // user and supervisor fetches are checked differently: drop block links
+        }
+
         Cpl = cpl;
         Mmu.SetUserMode(cpl == 3);
     }
+
+    /// <summary>Changes whenever linear-to-physical mappings or the fetch privilege class may have changed.</summary>
+    internal uint TranslationEpoch;
 
     /// <summary>Pushes CR0/CR3/CR4 into the MMU after any of them changed (flushes the TLB).</summary>
     internal void SyncMmu()
@@ -196,13 +207,17 @@ public sealed partial class X86Cpu
             writeProtect: (Cr0 & 0x0001_0000) != 0,
             pse: (Cr4 & 0x10) != 0,
             cr3: Cr3);
-        TranslationChanged?.Invoke();
+        RaiseTranslationChanged();
     }
 
     /// <summary>Raised when linear-to-physical mappings may have changed (the code cache drops its lookups).</summary>
     internal event Action? TranslationChanged;
 
-    internal void RaiseTranslationChanged() => TranslationChanged?.Invoke();
+    internal void RaiseTranslationChanged()
+    {
+        TranslationEpoch++;
+        TranslationChanged?.Invoke();
+    }
 
     // ---- faults ------------------------------------------------------------------------------------------------
 

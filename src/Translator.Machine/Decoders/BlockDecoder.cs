@@ -190,6 +190,11 @@ internal sealed unsafe class BlockDecoder
             op.Condition = (byte)(instruction.ConditionCode - 1);
         }
 
+        if (instruction.Code != Code.INVALID && InstFastPaths.Select(ref op) is var fast && fast != null)
+        {
+            op.Execute = fast;
+        }
+
         return op;
     }
 

@@ -43,6 +43,33 @@ internal sealed class CodeCache
         return block;
     }
 
+    /// <summary>
+    /// The block at <paramref name="eip"/> reached from <paramref name="from"/>: a direct link when the same
+    /// successor was seen before under the same mappings and privilege class, else a lookup that becomes a link.
+    /// </summary>
+    public Block Next(Block from, uint eip)
+    {
+        uint epoch = _cpu.TranslationEpoch;
+        Block? link = from.Link0;
+        if (link is not null && link.LinearIp == eip && from.Link0Epoch == epoch && link.Valid)
+        {
+            return link;
+        }
+
+        link = from.Link1;
+        if (link is not null && link.LinearIp == eip && from.Link1Epoch == epoch && link.Valid)
+        {
+            return link;
+        }
+
+        Block next = Lookup(eip);
+        from.Link1 = from.Link0;
+        from.Link1Epoch = from.Link0Epoch;
+        from.Link0 = next;
+        from.Link0Epoch = epoch;
+        return next;
+    }
+
     private Block Find(uint eip)
     {
         uint physical = _cpu.Mmu.Translate(eip, write: false, user: _cpu.Cpl == 3);

@@ -67,4 +67,10 @@ internal sealed class Block
     public required uint LastPhysicalPage;
 
     public bool Valid = true;
+
+    // The last two successors seen, tagged with the translation epoch they were found in (block chaining).
+    public Block? Link0;
+    public Block? Link1;
+    public uint Link0Epoch;
+    public uint Link1Epoch;
 }

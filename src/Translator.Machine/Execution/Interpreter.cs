@@ -62,11 +62,38 @@ public sealed unsafe class Interpreter
         _cpu.StopBlock = true;
     }
 
+    /// <summary>
+    /// Runs one block. EIP is set once to the fall-through address; only the last instruction of a block may
+    /// transfer control, so it alone overwrites EIP. An instruction that ends the block early (a store into
+    /// cached code, a debug exit) leaves EIP at its successor.
+    /// </summary>
+    private static int ExecuteBlock(X86Cpu cpu, DecodedOp[] ops)
+    {
+        cpu.Eip = ops[^1].NextIp;
+        for (int i = 0; i < ops.Length; i++)
+        {
+            ref DecodedOp op = ref ops[i];
+            cpu.CurrentOpIndex = i;
+            op.Execute(cpu, ref op);
+            if (cpu.StopBlock)
+            {
+                if (i < ops.Length - 1)
+                {
+                    cpu.Eip = op.NextIp;
+                }
+
+                return i + 1;
+            }
+        }
+
+        return ops.Length;
+    }
+
     /// <summary>Executes until <see cref="X86Cpu.Retired"/> reaches <paramref name="retireLimit"/>, the CPU halts, or a stop is requested.</summary>
     public ExecutionStop Run(ulong retireLimit)
     {
         X86Cpu cpu = _cpu;
-        var clock = cpu.Clock;
+        VirtualClock clock = cpu.Clock;
         while (true)
         {
             if (StopRequested)
@@ -79,14 +106,23 @@ public sealed unsafe class Interpreter
                 return ExecutionStop.InstructionLimit;
             }
 
-            if (_timer is { } timer && clock.Now >= timer.NextDeadline)
+            ulong deadline = ulong.MaxValue;
+            if (_timer is { } timer)
             {
-                timer.Advance(clock.Now);
+                if (clock.Now >= timer.NextDeadline)
+                {
+                    timer.Advance(clock.Now);
+                }
+
+                deadline = timer.NextDeadline;
             }
 
+            ulong slice = Math.Min(retireLimit - cpu.Retired, deadline - Math.Min(deadline, clock.Now));
             if (cpu.InterruptShadow)
             {
+                // STI / MOV SS: one more instruction runs before an interrupt may be taken.
                 cpu.InterruptShadow = false;
+                slice = 1;
             }
             else if (cpu.IF && _interrupts is { InterruptRequested: true } source)
             {
@@ -104,39 +140,58 @@ public sealed unsafe class Interpreter
                 return ExecutionStop.Halted;
             }
 
-            int executed = 0;
-            DecodedOp[]? ops = null;
-            cpu.StopBlock = false;
-            try
+            RunChained(cpu, Math.Max(slice, 1));
+        }
+    }
+
+    /// <summary>
+    /// Runs block after block, following cached successor links, until an instruction asks for attention
+    /// (<see cref="X86Cpu.StopBlock"/>: I/O writes, IF changes, mode changes, HLT) or about
+    /// <paramref name="slice"/> instructions have retired (the next timer deadline or the budget).
+    /// </summary>
+    private void RunChained(X86Cpu cpu, ulong slice)
+    {
+        VirtualClock clock = cpu.Clock;
+        ulong done = 0;
+        Block? executing = null;
+        cpu.StopBlock = false;
+        try
+        {
+            executing = _cache.Lookup(cpu.Eip);
+            while (true)
             {
-                ops = _cache.Lookup(cpu.Eip).Ops;
-                for (; executed < ops.Length; executed++)
+                int executed = ExecuteBlock(cpu, executing.Ops);
+                cpu.Retired += (ulong)executed;
+                clock.Advance((ulong)executed * VirtualClock.NanosecondsPerInstruction);
+                done += (ulong)executed;
+                if (cpu.StopBlock || done >= slice)
                 {
-                    ref DecodedOp op = ref ops[executed];
-                    cpu.Eip = op.NextIp;
-                    op.Execute(cpu, ref op);
-                    if (cpu.StopBlock)
-                    {
-                        executed++;
-                        break;
-                    }
+                    return;
                 }
+
+                Block from = executing;
+                executing = null;
+                executing = _cache.Next(from, cpu.Eip);
             }
-            catch (GuestFault fault)
+        }
+        catch (GuestFault fault)
+        {
+            // A fault inside a block: the instructions before it retired, and EIP goes back to it. A fault while
+            // fetching the next block: EIP already names the address that could not be fetched.
+            ulong retired = 0;
+            if (executing is not null)
             {
-                if (ops is not null)
-                {
-                    cpu.Eip = ops[executed].Ip;
-                }
-
-                cpu.DeliverException(fault.Vector, fault.HasErrorCode, fault.ErrorCode);
-
-                // A faulting instruction counts as retired, so a guest that faults forever still spends its budget.
-                executed++;
+                int index = cpu.CurrentOpIndex;
+                retired = (ulong)index;
+                cpu.Eip = executing.Ops[index].Ip;
             }
 
-            cpu.Retired += (ulong)executed;
-            clock.Advance((ulong)executed * VirtualClock.NanosecondsPerInstruction);
+            cpu.DeliverException(fault.Vector, fault.HasErrorCode, fault.ErrorCode);
+
+            // The faulting instruction counts as retired too, so a guest that faults forever still spends its budget.
+            retired++;
+            cpu.Retired += retired;
+            clock.Advance(retired * VirtualClock.NanosecondsPerInstruction);
         }
     }
 }

@@ -108,6 +108,7 @@ internal static unsafe partial class InstSystem
         }
 
         c.FlagBits |= (uint)EFlags.IF;
+        c.StopBlock = true; // a pending interrupt may now be taken
     }
 
     public static void Cld(X86Cpu c, ref DecodedOp op) => c.FlagBits &= ~(uint)EFlags.DF;
@@ -134,7 +135,11 @@ internal static unsafe partial class InstSystem
         }
     }
 
-    public static void Iret(X86Cpu c, ref DecodedOp op) => c.InterruptReturn(operand16: op.Instruction.Code == Code.Iretw);
+    public static void Iret(X86Cpu c, ref DecodedOp op)
+    {
+        c.InterruptReturn(operand16: op.Instruction.Code == Code.Iretw);
+        c.StopBlock = true; // IF may have been restored with an interrupt pending
+    }
 
     public static void Bound(X86Cpu c, ref DecodedOp op)
     {
