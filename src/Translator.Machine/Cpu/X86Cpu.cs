@@ -28,7 +28,8 @@ public sealed partial class X86Cpu
     /// <summary>Index of a register that always reads 0: the decoder points absent base/index registers at it.</summary>
     internal const int ZeroRegister = 8;
 
-    internal readonly uint[] Gpr = new uint[9];
+    /// <summary>EAX..EDI, then the always-zero slot; inline in the object so register access is one load.</summary>
+    internal RegisterFile Gpr;
 
     public uint Eip;
 
@@ -111,7 +112,7 @@ public sealed partial class X86Cpu
     /// <summary>The state a multiboot loader hands over (QEMU's): protected mode, paging off, flat CS=0x08, data 0x10.</summary>
     public void Reset()
     {
-        Array.Clear(Gpr);
+        ((Span<uint>)Gpr).Clear();
         Eip = 0;
         WriteEFlags(0);
         Cr0 = 0x0000_0011; // PE | ET, as QEMU leaves it after its multiboot loader
@@ -140,7 +141,7 @@ public sealed partial class X86Cpu
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal ref uint Reg(int index) => ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Gpr), index);
+    internal ref uint Reg(int index) => ref Unsafe.Add(ref Gpr.First, index);
 
     public uint GetRegister(int index) => Gpr[index];
 
@@ -273,6 +274,12 @@ public sealed partial class X86Cpu
         Reg(ESP) = sp + 2;
         return value;
     }
+}
+
+[InlineArray(9)]
+internal struct RegisterFile
+{
+    public uint First;
 }
 
 /// <summary>Event counts the CPU keeps for statistics (exceptions by vector, interrupts by IRQ line).</summary>
