@@ -140,7 +140,46 @@ public sealed unsafe class Interpreter
                 return ExecutionStop.Halted;
             }
 
+            if ((cpu.FlagBits & (uint)EFlags.TF) != 0)
+            {
+                StepWithTrap(cpu);
+                continue;
+            }
+
             RunChained(cpu, Math.Max(slice, 1));
+        }
+    }
+
+    /// <summary>
+    /// EFLAGS.TF: runs exactly one instruction, then raises the single-step #DB trap (DR6.BS) with EIP at the
+    /// next instruction. An instruction that faults reports its fault instead.
+    /// </summary>
+    private void StepWithTrap(X86Cpu cpu)
+    {
+        DecodedOp[]? ops = null;
+        cpu.StopBlock = false;
+        try
+        {
+            ops = _cache.Lookup(cpu.Eip).Ops;
+            ref DecodedOp op = ref ops[0];
+            cpu.CurrentOpIndex = 0;
+            cpu.Eip = op.NextIp;
+            op.Execute(cpu, ref op);
+            cpu.Retired++;
+            cpu.Clock.Advance(VirtualClock.NanosecondsPerInstruction);
+            cpu.DebugRegisters[6] |= 0x4000;
+            cpu.DeliverException(ExceptionVector.Debug, hasErrorCode: false, 0);
+        }
+        catch (GuestFault fault)
+        {
+            if (ops is not null)
+            {
+                cpu.Eip = ops[0].Ip;
+            }
+
+            cpu.DeliverException(fault.Vector, fault.HasErrorCode, fault.ErrorCode);
+            cpu.Retired++;
+            cpu.Clock.Advance(VirtualClock.NanosecondsPerInstruction);
         }
     }
 

@@ -61,7 +61,7 @@ internal static unsafe class InstFastPaths
             case Mnemonic.Dec:
                 return count == 1 && k0 == OperandKind.Gpr ? &DecR : null;
             case Mnemonic.Lea:
-                return op.Base == X86Cpu.ZeroRegister ? &LeaIndexOnly : op.Index == X86Cpu.ZeroRegister ? &LeaBaseOnly : &Lea;
+                return op.AddressSize16 ? null : op.Base == X86Cpu.ZeroRegister ? &LeaIndexOnly : op.Index == X86Cpu.ZeroRegister ? &LeaBaseOnly : &Lea;
             case Mnemonic.Push:
                 return op.Instruction.Code == Code.Push_r32 ? &PushR : op.Instruction.Code is Code.Pushd_imm32 or Code.Pushd_imm8 ? &PushI : null;
             case Mnemonic.Pop:
