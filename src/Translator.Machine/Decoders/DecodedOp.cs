@@ -45,6 +45,12 @@ internal unsafe struct DecodedOp
     public byte Scale;
     public bool AddressSize16;
 
+    /// <summary>
+    /// Works on registers only and can neither fault nor end the block early, so compiled blocks skip the
+    /// bookkeeping that faults and early exits need.
+    /// </summary>
+    public bool RegisterOnly;
+
     /// <summary>Condition code (0-15) for Jcc/SETcc/CMOVcc.</summary>
     public byte Condition;
 
@@ -67,6 +73,12 @@ internal sealed class Block
     public required uint LastPhysicalPage;
 
     public bool Valid = true;
+
+    /// <summary>Times executed by the interpreter before it was compiled (see <see cref="Execution.BlockCompiler"/>).</summary>
+    public int Executions;
+
+    /// <summary>The compiled form, once the block is hot; null while interpreted or when it cannot be compiled.</summary>
+    public Func<Cpu.X86Cpu, DecodedOp[], int>? Compiled;
 
     // The last two successors seen, tagged with the translation epoch they were found in (block chaining).
     public Block? Link0;

@@ -67,6 +67,16 @@ public sealed unsafe class Interpreter
     /// transfer control, so it alone overwrites EIP. An instruction that ends the block early (a store into
     /// cached code, a debug exit) leaves EIP at its successor.
     /// </summary>
+    private static int Interpret(X86Cpu cpu, Block block)
+    {
+        if (++block.Executions == BlockCompiler.HotThreshold)
+        {
+            block.Compiled = BlockCompiler.Compile(block);
+        }
+
+        return ExecuteBlock(cpu, block.Ops);
+    }
+
     private static int ExecuteBlock(X86Cpu cpu, DecodedOp[] ops)
     {
         cpu.Eip = ops[^1].NextIp;
@@ -199,7 +209,7 @@ public sealed unsafe class Interpreter
             executing = _cache.Lookup(cpu.Eip);
             while (true)
             {
-                int executed = ExecuteBlock(cpu, executing.Ops);
+                int executed = executing.Compiled is { } compiled ? compiled(cpu, executing.Ops) : Interpret(cpu, executing);
                 cpu.Retired += (ulong)executed;
                 clock.Advance((ulong)executed * VirtualClock.NanosecondsPerInstruction);
                 done += (ulong)executed;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Iced.Intel;
 using Translator.Machine.Cpu;
 using Translator.Machine.Decoders;
@@ -26,7 +27,17 @@ internal static unsafe class InstFastPaths
                 : null;
         }
 
-        if (op.Bits != 32 || op.Instruction.HasLockPrefix)
+        if (op.Instruction.HasLockPrefix)
+        {
+            return null;
+        }
+
+        if (op.Bits == 8 && mnemonic == Mnemonic.Mov)
+        {
+            return SelectMov8(ref op);
+        }
+
+        if (op.Bits != 32)
         {
             return null;
         }
@@ -66,6 +77,16 @@ internal static unsafe class InstFastPaths
                 return op.Instruction.Code == Code.Push_r32 ? &PushR : op.Instruction.Code is Code.Pushd_imm32 or Code.Pushd_imm8 ? &PushI : null;
             case Mnemonic.Pop:
                 return op.Instruction.Code == Code.Pop_r32 ? &PopR : null;
+            case Mnemonic.Shl:
+            case Mnemonic.Sal:
+            case Mnemonic.Shr:
+            case Mnemonic.Sar:
+                if (k0 != OperandKind.Gpr || k1 != OperandKind.Immediate || (op.Immediate & 31) == 0)
+                {
+                    return null;
+                }
+
+                return mnemonic == Mnemonic.Shr ? &ShrRI : mnemonic == Mnemonic.Sar ? &SarRI : &ShlRI;
             case Mnemonic.Movzx:
                 return k1 == OperandKind.Memory ? (op.SrcBits == 8 ? &MovzxRM8 : &MovzxRM16) : null;
             case Mnemonic.Call:
@@ -78,6 +99,16 @@ internal static unsafe class InstFastPaths
                 return null;
         }
     }
+
+    private static delegate*<X86Cpu, ref DecodedOp, void> SelectMov8(ref DecodedOp op) => (op.K0, op.K1) switch
+    {
+        (OperandKind.Gpr, OperandKind.Memory) => &MovRM8,
+        (OperandKind.Memory, OperandKind.Gpr) => &MovMR8,
+        (OperandKind.Memory, OperandKind.Immediate) => &MovMI8,
+        (OperandKind.Gpr, OperandKind.Gpr) => &MovRR8,
+        (OperandKind.Gpr, OperandKind.Immediate) => &MovRI8,
+        _ => null,
+    };
 
     private static delegate*<X86Cpu, ref DecodedOp, void> SelectJcc(int cc) => cc switch
     {
@@ -93,25 +124,50 @@ internal static unsafe class InstFastPaths
     };
 
     // ---- MOV ----------------------------------------------------------------------------------------------------
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void MovRR(X86Cpu c, ref DecodedOp op) => c.Reg(op.R0) = c.Reg(op.R1);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void MovRI(X86Cpu c, ref DecodedOp op) => c.Reg(op.R0) = op.Immediate;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void MovRM(X86Cpu c, ref DecodedOp op) => c.Reg(op.R0) = c.Mmu.Read32(EffectiveAddress(c, ref op));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void MovMR(X86Cpu c, ref DecodedOp op) => c.Mmu.Write32(EffectiveAddress(c, ref op), c.Reg(op.R1));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void MovMI(X86Cpu c, ref DecodedOp op) => c.Mmu.Write32(EffectiveAddress(c, ref op), op.Immediate);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MovRM8(X86Cpu c, ref DecodedOp op) => c.WriteReg8(op.R0, c.Mmu.Read8(EffectiveAddress(c, ref op)));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MovMR8(X86Cpu c, ref DecodedOp op) => c.Mmu.Write8(EffectiveAddress(c, ref op), c.ReadReg8(op.R1));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MovMI8(X86Cpu c, ref DecodedOp op) => c.Mmu.Write8(EffectiveAddress(c, ref op), (byte)op.Immediate);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MovRR8(X86Cpu c, ref DecodedOp op) => c.WriteReg8(op.R0, c.ReadReg8(op.R1));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MovRI8(X86Cpu c, ref DecodedOp op) => c.WriteReg8(op.R0, (byte)op.Immediate);
+
     // ---- ADD / SUB / CMP ----------------------------------------------------------------------------------------
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void AddRR(X86Cpu c, ref DecodedOp op) => Add(c, ref c.Reg(op.R0), c.Reg(op.R1));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void AddRI(X86Cpu c, ref DecodedOp op) => Add(c, ref c.Reg(op.R0), op.Immediate);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void AddRM(X86Cpu c, ref DecodedOp op) => Add(c, ref c.Reg(op.R0), c.Mmu.Read32(EffectiveAddress(c, ref op)));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void AddMR(X86Cpu c, ref DecodedOp op) => AddMemory(c, ref op, c.Reg(op.R1));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void AddMI(X86Cpu c, ref DecodedOp op) => AddMemory(c, ref op, op.Immediate);
 
     private static void Add(X86Cpu c, ref uint dest, uint b)
@@ -129,14 +185,19 @@ internal static unsafe class InstFastPaths
         c.SetLazy32(FlagOp.Add, a, b, r);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void SubRR(X86Cpu c, ref DecodedOp op) => Sub(c, ref c.Reg(op.R0), c.Reg(op.R1));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void SubRI(X86Cpu c, ref DecodedOp op) => Sub(c, ref c.Reg(op.R0), op.Immediate);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void SubRM(X86Cpu c, ref DecodedOp op) => Sub(c, ref c.Reg(op.R0), c.Mmu.Read32(EffectiveAddress(c, ref op)));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void SubMR(X86Cpu c, ref DecodedOp op) => SubMemory(c, ref op, c.Reg(op.R1));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void SubMI(X86Cpu c, ref DecodedOp op) => SubMemory(c, ref op, op.Immediate);
 
     private static void Sub(X86Cpu c, ref uint dest, uint b)
@@ -154,35 +215,49 @@ internal static unsafe class InstFastPaths
         c.SetLazy32(FlagOp.Sub, a, b, r);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void CmpRR(X86Cpu c, ref DecodedOp op) => Compare(c, c.Reg(op.R0), c.Reg(op.R1));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void CmpRI(X86Cpu c, ref DecodedOp op) => Compare(c, c.Reg(op.R0), op.Immediate);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void CmpRM(X86Cpu c, ref DecodedOp op) => Compare(c, c.Reg(op.R0), c.Mmu.Read32(EffectiveAddress(c, ref op)));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void CmpMR(X86Cpu c, ref DecodedOp op) => Compare(c, c.Mmu.Read32(EffectiveAddress(c, ref op)), c.Reg(op.R1));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void CmpMI(X86Cpu c, ref DecodedOp op) => Compare(c, c.Mmu.Read32(EffectiveAddress(c, ref op)), op.Immediate);
 
     private static void Compare(X86Cpu c, uint a, uint b) => c.SetLazy32(FlagOp.Sub, a, b, a - b);
 
     // ---- logic ----------------------------------------------------------------------------------------------------
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void AndRR(X86Cpu c, ref DecodedOp op) => Logic(c, ref c.Reg(op.R0), c.Reg(op.R0) & c.Reg(op.R1));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void AndRI(X86Cpu c, ref DecodedOp op) => Logic(c, ref c.Reg(op.R0), c.Reg(op.R0) & op.Immediate);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void AndRM(X86Cpu c, ref DecodedOp op) => Logic(c, ref c.Reg(op.R0), c.Reg(op.R0) & c.Mmu.Read32(EffectiveAddress(c, ref op)));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void OrRR(X86Cpu c, ref DecodedOp op) => Logic(c, ref c.Reg(op.R0), c.Reg(op.R0) | c.Reg(op.R1));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void OrRI(X86Cpu c, ref DecodedOp op) => Logic(c, ref c.Reg(op.R0), c.Reg(op.R0) | op.Immediate);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void OrRM(X86Cpu c, ref DecodedOp op) => Logic(c, ref c.Reg(op.R0), c.Reg(op.R0) | c.Mmu.Read32(EffectiveAddress(c, ref op)));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void XorRR(X86Cpu c, ref DecodedOp op) => Logic(c, ref c.Reg(op.R0), c.Reg(op.R0) ^ c.Reg(op.R1));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void XorRI(X86Cpu c, ref DecodedOp op) => Logic(c, ref c.Reg(op.R0), c.Reg(op.R0) ^ op.Immediate);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void XorRM(X86Cpu c, ref DecodedOp op) => Logic(c, ref c.Reg(op.R0), c.Reg(op.R0) ^ c.Mmu.Read32(EffectiveAddress(c, ref op)));
 
     private static void Logic(X86Cpu c, ref uint dest, uint result)
@@ -191,11 +266,14 @@ internal static unsafe class InstFastPaths
         c.SetLazy32(FlagOp.Logic, 0, 0, result);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void TestRR(X86Cpu c, ref DecodedOp op) => c.SetLazy32(FlagOp.Logic, 0, 0, c.Reg(op.R0) & c.Reg(op.R1));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void TestRI(X86Cpu c, ref DecodedOp op) => c.SetLazy32(FlagOp.Logic, 0, 0, c.Reg(op.R0) & op.Immediate);
 
     // ---- INC / DEC (keep CF) --------------------------------------------------------------------------------------
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void IncR(X86Cpu c, ref DecodedOp op)
     {
         uint carry = c.CF ? 1u : 0u;
@@ -206,6 +284,7 @@ internal static unsafe class InstFastPaths
         c.LazyCarryIn = carry;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void DecR(X86Cpu c, ref DecodedOp op)
     {
         uint carry = c.CF ? 1u : 0u;
@@ -216,18 +295,56 @@ internal static unsafe class InstFastPaths
         c.LazyCarryIn = carry;
     }
 
+    // ---- shifts by a nonzero immediate (the count is known at decode time) ----------------------------------------
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ShlRI(X86Cpu c, ref DecodedOp op)
+    {
+        ref uint reg = ref c.Reg(op.R0);
+        uint last = reg << (int)((op.Immediate & 31) - 1);
+        uint r = last << 1;
+        reg = r;
+        uint cf = last >> 31;
+        InstShift.SetShiftFlags(c, 32, r, cf, cf ^ (r >> 31));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ShrRI(X86Cpu c, ref DecodedOp op)
+    {
+        ref uint reg = ref c.Reg(op.R0);
+        uint last = reg >> (int)((op.Immediate & 31) - 1);
+        uint r = last >> 1;
+        reg = r;
+        InstShift.SetShiftFlags(c, 32, r, last & 1, ((last ^ r) >> 31) & 1);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SarRI(X86Cpu c, ref DecodedOp op)
+    {
+        ref uint reg = ref c.Reg(op.R0);
+        int last = (int)reg >> (int)((op.Immediate & 31) - 1);
+        uint r = (uint)(last >> 1);
+        reg = r;
+        InstShift.SetShiftFlags(c, 32, r, (uint)last & 1, 0);
+    }
+
     // ---- LEA --------------------------------------------------------------------------------------------------------
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Lea(X86Cpu c, ref DecodedOp op) => c.Reg(op.R0) = c.Reg(op.Base) + (c.Reg(op.Index) << op.Scale) + op.Displacement;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void LeaBaseOnly(X86Cpu c, ref DecodedOp op) => c.Reg(op.R0) = c.Reg(op.Base) + op.Displacement;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void LeaIndexOnly(X86Cpu c, ref DecodedOp op) => c.Reg(op.R0) = (c.Reg(op.Index) << op.Scale) + op.Displacement;
 
     // ---- stack and calls ------------------------------------------------------------------------------------------
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void PushR(X86Cpu c, ref DecodedOp op) => c.Push32(c.Reg(op.R0));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void PushI(X86Cpu c, ref DecodedOp op) => c.Push32(op.Immediate);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void PopR(X86Cpu c, ref DecodedOp op)
     {
         uint value = c.Mmu.Read32(c.Reg(X86Cpu.ESP));
@@ -235,56 +352,69 @@ internal static unsafe class InstFastPaths
         c.Reg(op.R0) = value; // POP ESP loads the popped value, after the increment
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void MovzxRM8(X86Cpu c, ref DecodedOp op) => c.Reg(op.R0) = c.Mmu.Read8(EffectiveAddress(c, ref op));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void MovzxRM16(X86Cpu c, ref DecodedOp op) => c.Reg(op.R0) = c.Mmu.Read16(EffectiveAddress(c, ref op));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void CallRel(X86Cpu c, ref DecodedOp op)
     {
         c.Push32(op.NextIp);
         c.Eip = op.Immediate;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Ret(X86Cpu c, ref DecodedOp op) => c.Eip = c.Pop32();
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void JmpRel(X86Cpu c, ref DecodedOp op) => c.Eip = op.Immediate;
 
     // ---- Jcc ------------------------------------------------------------------------------------------------------
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Je(X86Cpu c, ref DecodedOp op)
     {
         if (c.ZF) c.Eip = op.Immediate;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Jne(X86Cpu c, ref DecodedOp op)
     {
         if (!c.ZF) c.Eip = op.Immediate;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Jb(X86Cpu c, ref DecodedOp op)
     {
         if (c.CF) c.Eip = op.Immediate;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Jae(X86Cpu c, ref DecodedOp op)
     {
         if (!c.CF) c.Eip = op.Immediate;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Jl(X86Cpu c, ref DecodedOp op)
     {
         if (c.SF != c.OF) c.Eip = op.Immediate;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Jge(X86Cpu c, ref DecodedOp op)
     {
         if (c.SF == c.OF) c.Eip = op.Immediate;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Jle(X86Cpu c, ref DecodedOp op)
     {
         if (c.ZF || c.SF != c.OF) c.Eip = op.Immediate;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Jg(X86Cpu c, ref DecodedOp op)
     {
         if (!c.ZF && c.SF == c.OF) c.Eip = op.Immediate;

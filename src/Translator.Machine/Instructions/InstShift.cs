@@ -67,7 +67,7 @@ internal static unsafe class InstShift
     /// these are exactly the flags of a logic instruction, which are recorded lazily (the common case).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void SetShiftFlags(X86Cpu c, int bits, uint result, uint cf, uint of)
+    internal static void SetShiftFlags(X86Cpu c, int bits, uint result, uint cf, uint of)
     {
         if ((cf | of) == 0)
         {

@@ -1,0 +1,115 @@
+using System.Reflection;
+using System.Reflection.Emit;
+using Translator.Machine.Cpu;
+using Translator.Machine.Decoders;
+
+namespace Translator.Machine.Execution;
+
+/// <summary>
+/// The interpreter's second tier: a block that has run often is compiled (System.Reflection.Emit) into one .NET
+/// method that calls each instruction's handler directly, in order. The handlers are the same ones the
+/// interpreter dispatches to, so behaviour cannot diverge; what disappears is the indirect call per guest
+/// instruction, which the host's branch predictor handles poorly when every block mixes different handlers.
+/// </summary>
+internal static unsafe class BlockCompiler
+{
+    /// <summary>Executions after which a block is compiled.</summary>
+    public const int HotThreshold = 64;
+
+    private static readonly Dictionary<nint, MethodInfo> s_handlers = FindHandlers();
+    private static readonly object s_closure = new();
+    private static readonly FieldInfo s_currentOpIndex = typeof(X86Cpu).GetField(nameof(X86Cpu.CurrentOpIndex), BindingFlags.Instance | BindingFlags.NonPublic)!;
+    private static readonly FieldInfo s_stopBlock = typeof(X86Cpu).GetField(nameof(X86Cpu.StopBlock), BindingFlags.Instance | BindingFlags.NonPublic)!;
+    private static readonly FieldInfo s_eip = typeof(X86Cpu).GetField(nameof(X86Cpu.Eip), BindingFlags.Instance | BindingFlags.Public)!;
+
+    /// <summary>Every static method shaped like an instruction handler, by entry point.</summary>
+    private static Dictionary<nint, MethodInfo> FindHandlers()
+    {
+        var map = new Dictionary<nint, MethodInfo>();
+        foreach (Type type in typeof(BlockCompiler).Assembly.GetTypes())
+        {
+            if (type.Namespace != "Translator.Machine.Instructions")
+            {
+                continue;
+            }
+
+            foreach (MethodInfo method in type.GetMethods(BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
+            {
+                ParameterInfo[] p = method.GetParameters();
+                if (method.ReturnType == typeof(void) && p.Length == 2 && p[0].ParameterType == typeof(X86Cpu)
+                    && p[1].ParameterType == typeof(DecodedOp).MakeByRefType() && !method.IsGenericMethod)
+                {
+                    map[method.MethodHandle.GetFunctionPointer()] = method;
+                }
+            }
+        }
+
+        return map;
+    }
+
+    /// <summary>Compiles <paramref name="block"/>; null when some handler is unknown (the block stays interpreted).</summary>
+    public static Func<X86Cpu, DecodedOp[], int>? Compile(Block block)
+    {
+        DecodedOp[] ops = block.Ops;
+        var handlers = new MethodInfo[ops.Length];
+        for (int i = 0; i < ops.Length; i++)
+        {
+            if (!s_handlers.TryGetValue((nint)ops[i].Execute, out MethodInfo? handler))
+            {
+                return null;
+            }
+
+            handlers[i] = handler;
+        }
+
+        // The first parameter is a dummy closure target: a delegate closed over an instance invokes without the
+        // argument-shuffling thunk that an open static delegate needs.
+        var method = new DynamicMethod($"block_{block.LinearIp:X8}", typeof(int), [typeof(object), typeof(X86Cpu), typeof(DecodedOp[])], typeof(BlockCompiler).Module, skipVisibility: true);
+        ILGenerator il = method.GetILGenerator();
+
+        // cpu.Eip = fall-through address (the last instruction may overwrite it).
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Ldc_I4, unchecked((int)ops[^1].NextIp));
+        il.Emit(OpCodes.Stfld, s_eip);
+        for (int i = 0; i < ops.Length; i++)
+        {
+            bool registerOnly = ops[i].RegisterOnly;
+            if (!registerOnly)
+            {
+                il.Emit(OpCodes.Ldarg_1);
+                il.Emit(OpCodes.Ldc_I4, i);
+                il.Emit(OpCodes.Stfld, s_currentOpIndex);
+            }
+
+            il.Emit(OpCodes.Ldarg_1);
+            il.Emit(OpCodes.Ldarg_2);
+            il.Emit(OpCodes.Ldc_I4, i);
+            il.Emit(OpCodes.Ldelema, typeof(DecodedOp));
+            il.Emit(OpCodes.Call, handlers[i]);
+            if (registerOnly)
+            {
+                continue;
+            }
+
+            // if (cpu.StopBlock) { cpu.Eip = next (unless last); return i + 1; }
+            Label proceed = il.DefineLabel();
+            il.Emit(OpCodes.Ldarg_1);
+            il.Emit(OpCodes.Ldfld, s_stopBlock);
+            il.Emit(OpCodes.Brfalse, proceed);
+            if (i < ops.Length - 1)
+            {
+                il.Emit(OpCodes.Ldarg_1);
+                il.Emit(OpCodes.Ldc_I4, unchecked((int)ops[i].NextIp));
+                il.Emit(OpCodes.Stfld, s_eip);
+            }
+
+            il.Emit(OpCodes.Ldc_I4, i + 1);
+            il.Emit(OpCodes.Ret);
+            il.MarkLabel(proceed);
+        }
+
+        il.Emit(OpCodes.Ldc_I4, ops.Length);
+        il.Emit(OpCodes.Ret);
+        return method.CreateDelegate<Func<X86Cpu, DecodedOp[], int>>(s_closure);
+    }
+}
