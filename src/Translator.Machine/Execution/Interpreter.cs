@@ -33,6 +33,8 @@ public enum ExecutionStop
 /// </summary>
 public sealed unsafe class Interpreter
 {
+    private const ulong MaxSlice = 50_000;
+
     private readonly X86Cpu _cpu;
     private readonly CodeCache _cache;
     private IInterruptSource? _interrupts;
@@ -156,7 +158,9 @@ public sealed unsafe class Interpreter
                 continue;
             }
 
-            RunChained(cpu, Math.Max(slice, 1));
+            // Bounded slices also keep RunChained a frequently called method, which the JIT fully optimises
+            // (a method entered once and looping forever only gets on-stack-replacement code).
+            RunChained(cpu, Math.Clamp(slice, 1, MaxSlice));
         }
     }
 
