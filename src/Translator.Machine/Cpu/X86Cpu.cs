@@ -87,6 +87,9 @@ public sealed partial class X86Cpu
     /// <summary>Index of the executing instruction in its block, so a fault can be attributed to it.</summary>
     internal int CurrentOpIndex;
 
+    /// <summary>Instructions a compiled loop block retired in earlier iterations of the current call (for fault accounting).</summary>
+    internal int LoopRetired;
+
     /// <summary>Set by an instruction that must end the current block early (mode changes, writes into cached code).</summary>
     internal bool StopBlock;
 

@@ -78,7 +78,7 @@ internal sealed class Block
     public int Executions;
 
     /// <summary>The compiled form, once the block is hot; null while interpreted or when it cannot be compiled.</summary>
-    public Func<Cpu.X86Cpu, DecodedOp[], int>? Compiled;
+    public Execution.CompiledBlock? Compiled;
 
     // The last two successors seen, tagged with the translation epoch they were found in (block chaining).
     public Block? Link0;

@@ -69,9 +69,15 @@ public sealed unsafe class Interpreter
     /// transfer control, so it alone overwrites EIP. An instruction that ends the block early (a store into
     /// cached code, a debug exit) leaves EIP at its successor.
     /// </summary>
-    private static int Interpret(X86Cpu cpu, Block block)
+    /// <summary>
+    /// Executions after which a block is compiled by <see cref="BlockCompiler"/>; 0 never compiles (pure
+    /// interpreter), 1 compiles every block before its first run (how tests exercise the compiled tier).
+    /// </summary>
+    public int CompileThreshold { get; set; } = BlockCompiler.DefaultHotThreshold;
+
+    private int Interpret(X86Cpu cpu, Block block)
     {
-        if (++block.Executions == BlockCompiler.HotThreshold)
+        if (++block.Executions == CompileThreshold)
         {
             block.Compiled = BlockCompiler.Compile(block);
         }
@@ -213,7 +219,9 @@ public sealed unsafe class Interpreter
             executing = _cache.Lookup(cpu.Eip);
             while (true)
             {
-                int executed = executing.Compiled is { } compiled ? compiled(cpu, executing.Ops) : Interpret(cpu, executing);
+                int executed = executing.Compiled is { } compiled
+                    ? compiled(cpu, executing.Ops, (int)Math.Min(slice - done, int.MaxValue))
+                    : Interpret(cpu, executing);
                 cpu.Retired += (ulong)executed;
                 clock.Advance((ulong)executed * VirtualClock.NanosecondsPerInstruction);
                 done += (ulong)executed;
@@ -235,7 +243,8 @@ public sealed unsafe class Interpreter
             if (executing is not null)
             {
                 int index = cpu.CurrentOpIndex;
-                retired = (ulong)index;
+                retired = (ulong)(index + cpu.LoopRetired);
+                cpu.LoopRetired = 0;
                 cpu.Eip = executing.Ops[index].Ip;
             }
 

@@ -40,8 +40,8 @@ public sealed unsafe class Mmu
 
     internal MmuState State;
 
-    /// <summary>Called with a physical address when the guest writes into a page that holds decoded code.</summary>
-    internal Action<uint>? CodePageWritten;
+    /// <summary>Called with the physical address and size of every guest write into a page that holds decoded code.</summary>
+    internal Action<uint, int>? CodePageWritten;
 
     public Mmu(PhysicalMemory memory, GuestFault fault)
     {
@@ -275,7 +275,7 @@ public sealed unsafe class Mmu
         }
 
         uint phys = Translate(la, write: true, user);
-        NotifyCodeWrite(phys);
+        NotifyCodeWrite(phys, size);
         switch (size)
         {
             case 1: _memory.Write8(phys, (byte)value); break;
@@ -286,18 +286,27 @@ public sealed unsafe class Mmu
 
     private void WritePhysical8(uint pa, byte value)
     {
-        NotifyCodeWrite(pa);
+        NotifyCodeWrite(pa, 1);
         _memory.Write8(pa, value);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void NotifyCodeWrite(uint pa)
+    private void NotifyCodeWrite(uint pa, int size)
     {
         uint pfn = pa >> 12;
         if (pfn < (uint)_codePages.Length && _codePages[pfn] != 0)
         {
+            CodePageWritten?.Invoke(pa, size);
+        }
+    }
+
+    /// <summary>The page no longer holds decoded code: writes may use the fast path again.</summary>
+    internal void UnmarkCodePage(uint physical)
+    {
+        uint pfn = physical >> 12;
+        if (pfn < (uint)_codePages.Length)
+        {
             _codePages[pfn] = 0;
-            CodePageWritten?.Invoke(pa);
         }
     }
 
