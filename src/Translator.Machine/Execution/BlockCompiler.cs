@@ -11,7 +11,7 @@ namespace Translator.Machine.Execution;
 /// interpreter dispatches to, so behaviour cannot diverge; what disappears is the indirect call per guest
 /// instruction, which the host's branch predictor handles poorly when every block mixes different handlers.
 /// </summary>
-internal static unsafe class BlockCompiler
+internal static unsafe partial class BlockCompiler
 {
     /// <summary>Executions after which a block is compiled, unless the machine says otherwise.</summary>
     public const int DefaultHotThreshold = 64;
@@ -79,6 +79,8 @@ internal static unsafe class BlockCompiler
             typeof(BlockCompiler).Module, skipVisibility: true);
         ILGenerator il = method.GetILGenerator();
         LocalBuilder done = il.DeclareLocal(typeof(int));
+        LocalBuilder scratchA = il.DeclareLocal(typeof(uint));
+        LocalBuilder scratchB = il.DeclareLocal(typeof(uint));
         Label top = il.DefineLabel();
         il.MarkLabel(top);
 
@@ -96,11 +98,14 @@ internal static unsafe class BlockCompiler
                 il.Emit(OpCodes.Stfld, s_currentOpIndex);
             }
 
-            il.Emit(OpCodes.Ldarg_1);
-            il.Emit(OpCodes.Ldarg_2);
-            il.Emit(OpCodes.Ldc_I4, i);
-            il.Emit(OpCodes.Ldelema, typeof(DecodedOp));
-            il.Emit(OpCodes.Call, handlers[i]);
+            if (!TryEmitInline(il, ops[i], handlers[i], scratchA, scratchB))
+            {
+                il.Emit(OpCodes.Ldarg_1);
+                il.Emit(OpCodes.Ldarg_2);
+                il.Emit(OpCodes.Ldc_I4, i);
+                il.Emit(OpCodes.Ldelema, typeof(DecodedOp));
+                il.Emit(OpCodes.Call, handlers[i]);
+            }
             if (registerOnly)
             {
                 continue;
