@@ -25,8 +25,11 @@ internal sealed unsafe class BlockDecoder
         bool user = _cpu.Cpl == 3;
         uint physicalIp = mmu.Translate(linearIp, write: false, user);
         int inPage = 4096 - (int)(linearIp & 0xFFF);
-        CopyPhysical(physicalIp, _buffer.AsSpan(0, inPage));
-        int available = inPage;
+
+        // A block holds at most MaxBlockInstructions of at most 15 bytes: no need to copy the rest of the page.
+        int window = Math.Min(inPage, MaxBlockInstructions * 15);
+        CopyPhysical(physicalIp, _buffer.AsSpan(0, window));
+        int available = window;
         uint lastPhysicalPage = physicalIp & 0xFFFF_F000;
 
         _ops.Clear();
@@ -39,7 +42,7 @@ internal sealed unsafe class BlockDecoder
             bool truncated = decoder.LastError == DecoderError.NoMoreBytes;
             if (truncated)
             {
-                if (_ops.Count > 0)
+                if (_ops.Count > 0 || window < inPage)
                 {
                     break; // let the straddling instruction start its own block
                 }
@@ -76,6 +79,12 @@ internal sealed unsafe class BlockDecoder
     private void CopyPhysical(uint physical, Span<byte> destination)
     {
         PhysicalMemory memory = _cpu.Mmu.Physical;
+        if (memory.IsBacked(physical, destination.Length))
+        {
+            memory.Span(physical, destination.Length).CopyTo(destination);
+            return;
+        }
+
         for (int i = 0; i < destination.Length; i++)
         {
             destination[i] = memory.Read8(physical + (uint)i);

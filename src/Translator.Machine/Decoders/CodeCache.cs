@@ -12,6 +12,9 @@ internal sealed class CodeCache
 {
     private const int LookupSize = 4096;
 
+    /// <summary>Decoded blocks kept at most (about 100 MiB of host memory at the worst).</summary>
+    internal const int MaxBlocks = 65_536;
+
     private readonly X86Cpu _cpu;
     private readonly BlockDecoder _decoder;
     private readonly Dictionary<ulong, Block> _blocks = [];
@@ -102,10 +105,16 @@ internal sealed class CodeCache
     private Block Find(uint eip)
     {
         uint physical = _cpu.Mmu.Translate(eip, write: false, user: _cpu.Cpl == 3);
-        ulong key = ((ulong)physical << 32) | eip;
+        ulong key = KeyOf(physical, eip);
         if (_blocks.TryGetValue(key, out Block? block))
         {
             return block;
+        }
+
+        if (_blocks.Count >= MaxBlocks)
+        {
+            // A guest that keeps generating new code must not grow host memory without bound: start afresh.
+            FlushAll();
         }
 
         block = _decoder.Decode(eip);
@@ -140,6 +149,12 @@ internal sealed class CodeCache
     }
 
     /// <summary>
+    /// The dictionary key of a block. Not simply physical:linear: ulong's hash folds the two halves together, and
+    /// with paging off (linear == physical) every block would hash alike.
+    /// </summary>
+    private static ulong KeyOf(uint physical, uint linear) => ((ulong)linear << 32) | (linear ^ physical);
+
+    /// <summary>
     /// The guest wrote <paramref name="size"/> bytes at <paramref name="physical"/> in a page holding decoded code.
     /// When the write touches bytes that were decoded, every block of the page is dropped (self-modifying code
     /// stays correct); a write to data elsewhere in the page changes nothing.
@@ -167,7 +182,7 @@ internal sealed class CodeCache
         foreach (Block block in code.Blocks)
         {
             block.Valid = false;
-            ulong key = ((ulong)block.PhysicalIp << 32) | block.LinearIp;
+            ulong key = KeyOf(block.PhysicalIp, block.LinearIp);
             if (_blocks.TryGetValue(key, out Block? current) && current == block)
             {
                 _blocks.Remove(key);
@@ -177,6 +192,25 @@ internal sealed class CodeCache
         _cpu.Counters.CodeInvalidations++;
 
         // The current block may have just rewritten an instruction that follows the store.
+        _cpu.StopBlock = true;
+    }
+
+    /// <summary>Drops every block (each page's code tracking included).</summary>
+    public void FlushAll()
+    {
+        foreach (uint page in _byPage.Keys)
+        {
+            _cpu.Mmu.UnmarkCodePage(page);
+        }
+
+        foreach (Block block in _blocks.Values)
+        {
+            block.Valid = false;
+        }
+
+        _blocks.Clear();
+        _byPage.Clear();
+        FlushLookups();
         _cpu.StopBlock = true;
     }
 

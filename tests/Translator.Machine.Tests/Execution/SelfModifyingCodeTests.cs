@@ -81,4 +81,29 @@ public sealed class SelfModifyingCodeTests
         Assert.Equal(0, h.Cpu.Counters.CodeInvalidations);
         Assert.Equal(1u, h.Memory.Read32(CpuHarness.CodeBase + 0x800));
     }
+
+    [Fact]
+    public void GuestGeneratingEndlessNewCodeDoesNotGrowTheCacheWithoutBound()
+    {
+        // "inc eax ; jmp short next" at ever new addresses: every block is new code, more blocks than the cache keeps.
+        var h = new CpuHarness();
+        h.Interpreter.CompileThreshold = 0;
+        const uint start = 0x0004_0000;
+        const int blocks = 70_000;
+        for (uint i = 0; i < blocks; i++)
+        {
+            uint at = start + (i * 3);
+            h.Memory.Write8(at, 0x40);
+            h.Memory.Write8(at + 1, 0xEB);
+            h.Memory.Write8(at + 2, 0x00);
+        }
+
+        h.Memory.Write8(start + (blocks * 3), 0xF4);
+        h.Cpu.Eip = start;
+
+        h.Run(maxInstructions: 1_000_000);
+
+        Assert.Equal((uint)blocks, h.Reg(X86Cpu.EAX));
+        Assert.True(h.Cpu.Counters.BlocksDecoded >= blocks);
+    }
 }

@@ -91,10 +91,10 @@ internal sealed class CpuHarness
     }
 
     /// <summary>Runs until HLT (or fails the test after a generous instruction budget).</summary>
-    public void Run()
+    public void Run(ulong maxInstructions = 1_000_000)
     {
         Cpu.Halted = false;
-        ExecutionStop stop = Interpreter.Run(Cpu.Clock.Now + 1_000_000);
+        ExecutionStop stop = Interpreter.Run(Cpu.Clock.Now + maxInstructions);
         if (stop != ExecutionStop.Halted)
         {
             throw new InvalidOperationException($"snippet did not halt ({stop}) at EIP 0x{Cpu.Eip:X8}");
