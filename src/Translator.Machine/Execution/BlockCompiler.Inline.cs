@@ -23,6 +23,13 @@ internal static partial class BlockCompiler
     private static readonly MethodInfo s_setLazy32 = typeof(X86Cpu).GetMethod(nameof(X86Cpu.SetLazy32), BindingFlags.Instance | BindingFlags.NonPublic)!;
     private static readonly MethodInfo s_getZf = typeof(X86Cpu).GetProperty(nameof(X86Cpu.ZF), BindingFlags.Instance | BindingFlags.NonPublic)!.GetMethod!;
     private static readonly MethodInfo s_getCf = typeof(X86Cpu).GetProperty(nameof(X86Cpu.CF), BindingFlags.Instance | BindingFlags.NonPublic)!.GetMethod!;
+    private static readonly MethodInfo s_getSf = typeof(X86Cpu).GetProperty(nameof(X86Cpu.SF), BindingFlags.Instance | BindingFlags.NonPublic)!.GetMethod!;
+    private static readonly MethodInfo s_getOf = typeof(X86Cpu).GetProperty(nameof(X86Cpu.OF), BindingFlags.Instance | BindingFlags.NonPublic)!.GetMethod!;
+    private static readonly MethodInfo s_push32 = typeof(X86Cpu).GetMethod(nameof(X86Cpu.Push32), BindingFlags.Instance | BindingFlags.NonPublic)!;
+    private static readonly MethodInfo s_pop32 = typeof(X86Cpu).GetMethod(nameof(X86Cpu.Pop32), BindingFlags.Instance | BindingFlags.NonPublic)!;
+    private static readonly MethodInfo s_read8 = typeof(Mmu).GetMethod(nameof(Mmu.Read8))!;
+    private static readonly MethodInfo s_read16 = typeof(Mmu).GetMethod(nameof(Mmu.Read16))!;
+    private static readonly FieldInfo s_lazyCarryIn = typeof(X86Cpu).GetField(nameof(X86Cpu.LazyCarryIn), BindingFlags.Instance | BindingFlags.NonPublic)!;
 
     private enum Source
     {
@@ -74,6 +81,50 @@ internal static partial class BlockCompiler
             case "Jne": EmitBranchOnFlag(il, op, s_getZf, whenSet: false); return true;
             case "Jb": EmitBranchOnFlag(il, op, s_getCf, whenSet: true); return true;
             case "Jae": EmitBranchOnFlag(il, op, s_getCf, whenSet: false); return true;
+            case "Jl": EmitSignedBranch(il, op, orZero: false, taken: false); return true;
+            case "Jge": EmitSignedBranch(il, op, orZero: false, taken: true); return true;
+            case "Jle": EmitSignedBranch(il, op, orZero: true, taken: false); return true;
+            case "Jg": EmitSignedBranch(il, op, orZero: true, taken: true); return true;
+            case "IncR": EmitIncDec(il, op, OpCodes.Add, FlagOp.Inc, a, b); return true;
+            case "DecR": EmitIncDec(il, op, OpCodes.Sub, FlagOp.Dec, a, b); return true;
+            case "PushR":
+                il.Emit(OpCodes.Ldarg_1);
+                EmitRegisterLoad(il, op.R0);
+                il.Emit(OpCodes.Call, s_push32);
+                return true;
+            case "PopR":
+                il.Emit(OpCodes.Ldarg_1);
+                il.Emit(OpCodes.Call, s_pop32); // ESP is incremented first: POP ESP ends with the popped value
+                il.Emit(OpCodes.Stloc, a);
+                EmitRegisterAddress(il, op.R0);
+                il.Emit(OpCodes.Ldloc, a);
+                il.Emit(OpCodes.Stind_I4);
+                return true;
+            case "MovzxRM8":
+            case "MovzxRM16":
+                il.Emit(OpCodes.Ldarg_1);
+                il.Emit(OpCodes.Call, s_getMmu);
+                EmitEffectiveAddress(il, op);
+                il.Emit(OpCodes.Call, handler.Name == "MovzxRM8" ? s_read8 : s_read16);
+                il.Emit(OpCodes.Stloc, a);
+                EmitRegisterAddress(il, op.R0);
+                il.Emit(OpCodes.Ldloc, a);
+                il.Emit(OpCodes.Stind_I4);
+                return true;
+            case "CallRel":
+                il.Emit(OpCodes.Ldarg_1);
+                il.Emit(OpCodes.Ldc_I4, unchecked((int)op.NextIp));
+                il.Emit(OpCodes.Call, s_push32);
+                il.Emit(OpCodes.Ldarg_1);
+                il.Emit(OpCodes.Ldc_I4, unchecked((int)op.Immediate));
+                il.Emit(OpCodes.Stfld, s_eip);
+                return true;
+            case "Ret":
+                il.Emit(OpCodes.Ldarg_1);
+                il.Emit(OpCodes.Ldarg_1);
+                il.Emit(OpCodes.Call, s_pop32);
+                il.Emit(OpCodes.Stfld, s_eip);
+                return true;
             case "JmpRel":
                 il.Emit(OpCodes.Ldarg_1);
                 il.Emit(OpCodes.Ldc_I4, unchecked((int)op.Immediate));
@@ -248,5 +299,57 @@ internal static partial class BlockCompiler
         il.Emit(OpCodes.Ldc_I4, unchecked((int)op.Immediate));
         il.Emit(OpCodes.Stfld, s_eip);
         il.MarkLabel(skip);
+    }
+
+    /// <summary>
+    /// Jl/Jge (SF != OF, SF == OF) and Jle/Jg (ZF || SF != OF, !ZF &amp;&amp; SF == OF): <paramref name="taken"/> selects the
+    /// "greater or equal" sense.
+    /// </summary>
+    private static void EmitSignedBranch(ILGenerator il, in DecodedOp op, bool orZero, bool taken)
+    {
+        Label skip = il.DefineLabel(), jump = il.DefineLabel();
+        if (orZero)
+        {
+            il.Emit(OpCodes.Ldarg_1);
+            il.Emit(OpCodes.Call, s_getZf);
+            il.Emit(OpCodes.Brtrue, taken ? skip : jump);
+        }
+
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Call, s_getSf);
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Call, s_getOf);
+        il.Emit(taken ? OpCodes.Bne_Un : OpCodes.Beq, skip);
+        il.MarkLabel(jump);
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Ldc_I4, unchecked((int)op.Immediate));
+        il.Emit(OpCodes.Stfld, s_eip);
+        il.MarkLabel(skip);
+    }
+
+    /// <summary>INC/DEC r32: CF is preserved (captured before the lazy state is replaced).</summary>
+    private static void EmitIncDec(ILGenerator il, in DecodedOp op, OpCode operation, FlagOp flagOp, LocalBuilder a, LocalBuilder carry)
+    {
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Call, s_getCf);
+        il.Emit(OpCodes.Stloc, carry);
+        EmitRegisterLoad(il, op.R0);
+        il.Emit(OpCodes.Stloc, a);
+        EmitRegisterAddress(il, op.R0);
+        il.Emit(OpCodes.Ldloc, a);
+        il.Emit(OpCodes.Ldc_I4_1);
+        il.Emit(operation);
+        il.Emit(OpCodes.Stind_I4);
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Ldc_I4, (int)flagOp);
+        il.Emit(OpCodes.Ldloc, a);
+        il.Emit(OpCodes.Ldc_I4_1);
+        il.Emit(OpCodes.Ldloc, a);
+        il.Emit(OpCodes.Ldc_I4_1);
+        il.Emit(operation);
+        il.Emit(OpCodes.Call, s_setLazy32);
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Ldloc, carry);
+        il.Emit(OpCodes.Stfld, s_lazyCarryIn);
     }
 }
