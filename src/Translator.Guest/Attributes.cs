@@ -65,3 +65,12 @@ public sealed class AlignedAttribute : Attribute
 public sealed class IntrinsicAttribute : Attribute
 {
 }
+
+/// <summary>
+/// Keeps a zero-initialised static array in the image file instead of the zeroed segment, so that a tool can fill
+/// it in before boot (test inputs, configuration) by patching the image at the address the symbol map gives.
+/// </summary>
+[AttributeUsage(AttributeTargets.Field, Inherited = false)]
+public sealed class InImageAttribute : Attribute
+{
+}

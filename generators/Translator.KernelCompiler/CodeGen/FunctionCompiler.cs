@@ -93,6 +93,10 @@ internal sealed partial class FunctionCompiler
             case SourceLineStmt line:
                 _listing.Mark(_code, $"    ; {line.Line}: {line.Text}");
                 break;
+            case ExprStmt { Expression: IncrementExpr { Postfix: true } increment }:
+                // The old value is not used: i++ as a statement is ++i.
+                Evaluate(increment with { Postfix = false });
+                break;
             case ExprStmt expression:
                 Evaluate(expression.Expression);
                 break;

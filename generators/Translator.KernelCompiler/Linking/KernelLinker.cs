@@ -275,7 +275,7 @@ internal sealed partial class KernelLinker
                     uint elementSize = (uint)field.Type.ElementType.StorageSize;
                     uint bytes = elementSize * (uint)field.Length;
                     uint alignment = (uint)Math.Max(field.Alignment, 4);
-                    SegmentBuilder segment = field.Initial.Count > 0 ? _data : _bss;
+                    SegmentBuilder segment = field.InImage ? _data : _bss;
                     DataAddress address = ReserveWithLength(segment, bytes, alignment);
                     if (segment == _data)
                     {

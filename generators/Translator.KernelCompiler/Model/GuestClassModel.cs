@@ -30,6 +30,7 @@ internal enum FieldStorage : byte
 /// <summary>
 /// A static field and its initial contents: a scalar (<paramref name="Initial"/> holds its value), an array
 /// (<paramref name="Length"/> elements, the first <paramref name="Initial"/>.Count given, the rest zero) or a string.
+/// Arrays without initial values live in the zeroed segment unless <paramref name="InImage"/>.
 /// </summary>
 internal sealed record GuestField(
     string Key,
@@ -40,7 +41,8 @@ internal sealed record GuestField(
     int Length,
     EquatableArray<ulong> Initial,
     string? Text,
-    int Alignment);
+    int Alignment,
+    bool InImage);
 
 /// <summary>A <c>[GuestKernel]</c> or <c>[GuestCode]</c> class after parsing: everything the linker needs, as values.</summary>
 internal sealed record GuestClassModel(

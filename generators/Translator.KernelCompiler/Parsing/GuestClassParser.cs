@@ -22,6 +22,7 @@ internal static class GuestClassParser
     private const string HandlerAttribute = "Translator.Guest.InterruptHandlerAttribute";
     private const string UserModeAttribute = "Translator.Guest.UserModeAttribute";
     private const string AlignedAttribute = "Translator.Guest.AlignedAttribute";
+    private const string InImageAttribute = "Translator.Guest.InImageAttribute";
 
     public static bool IsGuestClass(INamedTypeSymbol? type)
         => type is not null && type.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() is KernelAttribute or CodeAttribute);
@@ -233,13 +234,13 @@ internal static class GuestClassParser
         GuestField? parsed = type.Kind switch
         {
             ValueKind.String when initializer?.ConstantValue is { HasValue: true, Value: string text }
-                => new GuestField(key, name, type, FieldStorage.String, field.IsReadOnly, text.Length, EquatableArray<ulong>.Empty, text, 4),
-            ValueKind.Array => ParseArray(key, name, type, field.IsReadOnly, initializer, alignment),
+                => new GuestField(key, name, type, FieldStorage.String, field.IsReadOnly, text.Length, EquatableArray<ulong>.Empty, text, 4, true),
+            ValueKind.Array => ParseArray(key, name, type, field.IsReadOnly, initializer, alignment, Attribute(field, InImageAttribute) is not null),
             ValueKind.String => null,
             _ when initializer is null
-                => new GuestField(key, name, type, FieldStorage.Scalar, field.IsReadOnly, 1, EquatableArray<ulong>.Empty, null, type.StorageSize),
+                => new GuestField(key, name, type, FieldStorage.Scalar, field.IsReadOnly, 1, EquatableArray<ulong>.Empty, null, type.StorageSize, true),
             _ when initializer.ConstantValue is { HasValue: true } constant && GuestTypes.IsIntegralConstant(constant.Value)
-                => new GuestField(key, name, type, FieldStorage.Scalar, field.IsReadOnly, 1, new EquatableArray<ulong>(new[] { GuestTypes.ConstantBits(constant.Value) }), null, type.StorageSize),
+                => new GuestField(key, name, type, FieldStorage.Scalar, field.IsReadOnly, 1, new EquatableArray<ulong>(new[] { GuestTypes.ConstantBits(constant.Value) }), null, type.StorageSize, true),
             _ => null,
         };
         if (parsed is null)
@@ -250,7 +251,7 @@ internal static class GuestClassParser
         return parsed;
     }
 
-    private static GuestField? ParseArray(string key, string name, GuestType type, bool isReadOnly, IOperation? initializer, int alignment)
+    private static GuestField? ParseArray(string key, string name, GuestType type, bool isReadOnly, IOperation? initializer, int alignment, bool inImage)
     {
         var values = new List<ulong>();
         int length;
@@ -269,6 +270,14 @@ internal static class GuestClassParser
                 }
 
                 break;
+            case IArrayInitializerOperation elements:
+                if (!ConstantElements(elements.ElementValues, values))
+                {
+                    return null;
+                }
+
+                length = values.Count;
+                break;
             case ICollectionExpressionOperation collection:
                 if (!ConstantElements(collection.Elements, values))
                 {
@@ -281,7 +290,7 @@ internal static class GuestClassParser
                 return null;
         }
 
-        return new GuestField(key, name, type, FieldStorage.Array, isReadOnly, length, values.ToEquatableArray(), null, Math.Max(alignment, 4));
+        return new GuestField(key, name, type, FieldStorage.Array, isReadOnly, length, values.ToEquatableArray(), null, Math.Max(alignment, 4), inImage || values.Count > 0);
     }
 
     private static bool ConstantElements(IEnumerable<IOperation> elements, List<ulong> values)
