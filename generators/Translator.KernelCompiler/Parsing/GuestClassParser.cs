@@ -258,12 +258,13 @@ internal static class GuestClassParser
         switch (initializer)
         {
             case IArrayCreationOperation { DimensionSizes.Length: 1 } creation:
-                if (creation.DimensionSizes[0].ConstantValue is not { HasValue: true, Value: int size } || size < 0)
+                if (creation.DimensionSizes[0].ConstantValue is not { HasValue: true } size
+                    || !GuestTypes.IsIntegralConstant(size.Value) || GuestTypes.ConstantBits(size.Value) > 64 * 1024 * 1024)
                 {
                     return null;
                 }
 
-                length = size;
+                length = (int)GuestTypes.ConstantBits(size.Value);
                 if (creation.Initializer is not null && !ConstantElements(creation.Initializer.ElementValues, values))
                 {
                     return null;
