@@ -27,10 +27,11 @@ internal static class Gdt
     /// <summary>Builds the table and the TSS, loads GDTR and TR and reloads every segment register.</summary>
     public static void Install()
     {
-        SetFlat(1, 0x9A);
-        SetFlat(2, 0x92);
-        SetFlat(3, 0xFA);
-        SetFlat(4, 0xF2);
+        // Accessed bits preset: loading a selector then never writes the table (CPUs and emulators differ there).
+        SetFlat(1, 0x9B);
+        SetFlat(2, 0x93);
+        SetFlat(3, 0xFB);
+        SetFlat(4, 0xF3);
 
         Tss[1] = InterruptStackTop();                  // ESP0
         Tss[2] = KernelData;                           // SS0
