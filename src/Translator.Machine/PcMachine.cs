@@ -14,6 +14,9 @@ public sealed record MachineOptions
 
     /// <summary>Stop with <see cref="MachineStopReason.BudgetExhausted"/> after this many retired instructions.</summary>
     public ulong MaxInstructions { get; init; } = ulong.MaxValue;
+
+    /// <summary>Block executions before the interpreter compiles a block (0: never; 1: always, before its first run).</summary>
+    public int CompileThreshold { get; init; } = Execution.BlockCompiler.DefaultHotThreshold;
 }
 
 /// <summary>Why a run ended; <see cref="MachineResult.ExitCode"/> maps it to the command-line contract.</summary>
@@ -73,7 +76,7 @@ public sealed class PcMachine
         Io.Register(0x3F8, 8, Uart);
         Io.Register(0xF4, 4, DebugExit);
         Cpu = new X86Cpu(Memory, Io, Clock);
-        _interpreter = new Interpreter(Cpu);
+        _interpreter = new Interpreter(Cpu) { CompileThreshold = options.CompileThreshold };
         _interpreter.ConnectInterrupts(new PicInterruptSource(Pic));
         _interpreter.ConnectTimer(Pit);
     }

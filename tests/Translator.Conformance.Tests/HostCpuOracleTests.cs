@@ -9,17 +9,19 @@ namespace Translator.Conformance.Tests;
 /// </summary>
 public sealed class HostCpuOracleTests
 {
-    [Fact]
-    public void EmulatedCpuMatchesHostCpu()
+    [Theory]
+    [InlineData(NativeRunner.Tier.InterpretOnly)]
+    [InlineData(NativeRunner.Tier.CompileAll)]
+    public void EmulatedCpuMatchesHostCpu(NativeRunner.Tier tier)
     {
         ProcessResult host = Tools.Run(GuestImages.Instance.PathOf("oracle-host"), [], TimeSpan.FromMinutes(2));
         Assert.Equal(0, host.ExitCode);
         Assert.True(host.StandardOutput.Length > 10_000, "the oracle printed suspiciously little");
 
-        NativeRunner.Outcome guest = NativeRunner.Run(GuestImages.Instance.PathOf("oracle.elf"));
+        NativeRunner.Outcome guest = NativeRunner.Run(GuestImages.Instance.PathOf("oracle.elf"), tier);
         Assert.True(
             host.StandardOutput.AsSpan().SequenceEqual(guest.Console),
-            $"emulated CPU differs from the host CPU (guest stopped: {guest.Result.Reason} {guest.Result.Message})\n" +
+            $"emulated CPU ({tier}) differs from the host CPU (guest stopped: {guest.Result.Reason} {guest.Result.Message})\n" +
             OutputDiff.Describe("host", host.StandardOutput, "native", guest.Console));
         Assert.Equal(1, guest.ExitCode);
     }

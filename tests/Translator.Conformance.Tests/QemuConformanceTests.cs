@@ -24,11 +24,17 @@ public sealed class QemuConformanceTests
         string path = GuestImages.Instance.PathOf(image);
         ProcessResult qemu = Tools.RunQemu(path, TimeSpan.FromSeconds(60));
         Assert.False(qemu.TimedOut, $"QEMU timed out on {image}");
-        NativeRunner.Outcome native = NativeRunner.Run(path);
+        foreach (NativeRunner.Tier tier in new[] { NativeRunner.Tier.InterpretOnly, NativeRunner.Tier.CompileAll })
+        {
+            AssertSame(image, qemu, NativeRunner.Run(path, tier), tier);
+        }
+    }
 
+    private static void AssertSame(string image, ProcessResult qemu, NativeRunner.Outcome native, NativeRunner.Tier tier)
+    {
         Assert.True(
             qemu.StandardOutput.AsSpan().SequenceEqual(native.Console),
-            $"{image}: console differs from QEMU (native stopped: {native.Result.Reason} {native.Result.Message})\n" +
+            $"{image} ({tier}): console differs from QEMU (native stopped: {native.Result.Reason} {native.Result.Message})\n" +
             OutputDiff.Describe("qemu", qemu.StandardOutput, "native", native.Console));
         Assert.Equal(qemu.ExitCode, native.ExitCode);
         Assert.Equal(1, native.ExitCode); // every conformance guest ends with a debug exit of 0

@@ -60,6 +60,17 @@ public sealed partial class X86Cpu
         LazyResult = result & mask;
     }
 
+    /// <summary>The 32-bit case of <see cref="SetLazy"/>: nothing to mask (the hot path of fast-path handlers).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void SetLazy32(FlagOp op, uint a, uint b, uint result)
+    {
+        LazyOp = op;
+        LazyBits = 32;
+        LazyA = a;
+        LazyB = b;
+        LazyResult = result;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void SetLazyWithCarry(FlagOp op, int bits, uint a, uint b, uint result, uint carryIn)
     {
@@ -98,20 +109,25 @@ public sealed partial class X86Cpu
 
     internal bool CF
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get
         {
-            switch (LazyOp)
-            {
-                case FlagOp.None: return (FlagBits & (uint)EFlags.CF) != 0;
-                case FlagOp.Add: return LazyResult < LazyA;
-                case FlagOp.Adc: return LazyResult < LazyA || (LazyCarryIn != 0 && LazyResult == LazyA);
-                case FlagOp.Sub: return LazyA < LazyB;
-                case FlagOp.Sbb: return (ulong)LazyA < (ulong)LazyB + LazyCarryIn;
-                case FlagOp.Logic: return false;
-                default: return LazyCarryIn != 0; // INC/DEC keep CF
-            }
+            // Most often asked after CMP/SUB, ADD and logic ops; tested in that order instead of a jump table.
+            FlagOp op = LazyOp;
+            if (op == FlagOp.Sub) return LazyA < LazyB;
+            if (op == FlagOp.Add) return LazyResult < LazyA;
+            if (op == FlagOp.Logic) return false;
+            return CarryRare(op);
         }
     }
+
+    private bool CarryRare(FlagOp op) => op switch
+    {
+        FlagOp.None => (FlagBits & (uint)EFlags.CF) != 0,
+        FlagOp.Adc => LazyResult < LazyA || (LazyCarryIn != 0 && LazyResult == LazyA),
+        FlagOp.Sbb => (ulong)LazyA < (ulong)LazyB + LazyCarryIn,
+        _ => LazyCarryIn != 0, // INC/DEC keep CF
+    };
 
     internal bool ZF => LazyOp == FlagOp.None ? (FlagBits & (uint)EFlags.ZF) != 0 : LazyResult == 0;
 

@@ -28,7 +28,8 @@ public sealed partial class X86Cpu
     /// <summary>Index of a register that always reads 0: the decoder points absent base/index registers at it.</summary>
     internal const int ZeroRegister = 8;
 
-    internal readonly uint[] Gpr = new uint[9];
+    /// <summary>EAX..EDI, then the always-zero slot; inline in the object so register access is one load.</summary>
+    internal RegisterFile Gpr;
 
     public uint Eip;
 
@@ -83,6 +84,12 @@ public sealed partial class X86Cpu
     /// <summary>Reused fault object (see <see cref="GuestFault"/>).</summary>
     internal readonly GuestFault Fault = new();
 
+    /// <summary>Index of the executing instruction in its block, so a fault can be attributed to it.</summary>
+    internal int CurrentOpIndex;
+
+    /// <summary>Instructions a compiled loop block retired in earlier iterations of the current call (for fault accounting).</summary>
+    internal int LoopRetired;
+
     /// <summary>Set by an instruction that must end the current block early (mode changes, writes into cached code).</summary>
     internal bool StopBlock;
 
@@ -108,7 +115,7 @@ public sealed partial class X86Cpu
     /// <summary>The state a multiboot loader hands over (QEMU's): protected mode, paging off, flat CS=0x08, data 0x10.</summary>
     public void Reset()
     {
-        Array.Clear(Gpr);
+        ((Span<uint>)Gpr).Clear();
         Eip = 0;
         WriteEFlags(0);
         Cr0 = 0x0000_0011; // PE | ET, as QEMU leaves it after its multiboot loader
@@ -137,7 +144,7 @@ public sealed partial class X86Cpu
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal ref uint Reg(int index) => ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Gpr), index);
+    internal ref uint Reg(int index) => ref Unsafe.Add(ref Gpr.First, index);
 
     public uint GetRegister(int index) => Gpr[index];
 
@@ -184,9 +191,17 @@ public sealed partial class X86Cpu
 
     internal void SetCpl(int cpl)
     {
+        if ((cpl == 3) != (Cpl == 3))
+        {
+            TranslationEpoch++; // user and supervisor fetches are checked differently: drop block links
+        }
+
         Cpl = cpl;
         Mmu.SetUserMode(cpl == 3);
     }
+
+    /// <summary>Changes whenever linear-to-physical mappings or the fetch privilege class may have changed.</summary>
+    internal uint TranslationEpoch;
 
     /// <summary>Pushes CR0/CR3/CR4 into the MMU after any of them changed (flushes the TLB).</summary>
     internal void SyncMmu()
@@ -196,13 +211,17 @@ public sealed partial class X86Cpu
             writeProtect: (Cr0 & 0x0001_0000) != 0,
             pse: (Cr4 & 0x10) != 0,
             cr3: Cr3);
-        TranslationChanged?.Invoke();
+        RaiseTranslationChanged();
     }
 
     /// <summary>Raised when linear-to-physical mappings may have changed (the code cache drops its lookups).</summary>
     internal event Action? TranslationChanged;
 
-    internal void RaiseTranslationChanged() => TranslationChanged?.Invoke();
+    internal void RaiseTranslationChanged()
+    {
+        TranslationEpoch++;
+        TranslationChanged?.Invoke();
+    }
 
     // ---- faults ------------------------------------------------------------------------------------------------
 
@@ -258,6 +277,12 @@ public sealed partial class X86Cpu
         Reg(ESP) = sp + 2;
         return value;
     }
+}
+
+[InlineArray(9)]
+internal struct RegisterFile
+{
+    public uint First;
 }
 
 /// <summary>Event counts the CPU keeps for statistics (exceptions by vector, interrupts by IRQ line).</summary>

@@ -190,7 +190,43 @@ internal sealed unsafe class BlockDecoder
             op.Condition = (byte)(instruction.ConditionCode - 1);
         }
 
+        op.RegisterOnly = IsRegisterOnly(in instruction, ref op);
+        if (instruction.Code != Code.INVALID && InstFastPaths.Select(ref op) is var fast && fast != null)
+        {
+            op.Execute = fast;
+        }
+
         return op;
+    }
+
+    /// <summary>Integer instructions that touch only general registers and flags: they cannot fault or stop a block.</summary>
+    private static bool IsRegisterOnly(in Instruction instruction, ref DecodedOp op)
+    {
+        if (op.K0 is not (OperandKind.Gpr or OperandKind.None) || op.K1 is not (OperandKind.Gpr or OperandKind.Immediate or OperandKind.None)
+            || op.K2 is not (OperandKind.Gpr or OperandKind.Immediate or OperandKind.None) || instruction.HasLockPrefix)
+        {
+            return false;
+        }
+
+        switch (instruction.Mnemonic)
+        {
+            case Mnemonic.Add: case Mnemonic.Adc: case Mnemonic.Sub: case Mnemonic.Sbb: case Mnemonic.Cmp:
+            case Mnemonic.And: case Mnemonic.Or: case Mnemonic.Xor: case Mnemonic.Test: case Mnemonic.Inc:
+            case Mnemonic.Dec: case Mnemonic.Neg: case Mnemonic.Not: case Mnemonic.Shl: case Mnemonic.Shr:
+            case Mnemonic.Sar: case Mnemonic.Rol: case Mnemonic.Ror: case Mnemonic.Rcl: case Mnemonic.Rcr:
+            case Mnemonic.Shld: case Mnemonic.Shrd: case Mnemonic.Movzx: case Mnemonic.Movsx: case Mnemonic.Xchg:
+            case Mnemonic.Cdq: case Mnemonic.Cwde: case Mnemonic.Cbw: case Mnemonic.Cwd: case Mnemonic.Bswap:
+            case Mnemonic.Imul: case Mnemonic.Mul: case Mnemonic.Bt: case Mnemonic.Bts: case Mnemonic.Btr:
+            case Mnemonic.Btc: case Mnemonic.Bsf: case Mnemonic.Bsr: case Mnemonic.Lahf: case Mnemonic.Sahf:
+            case Mnemonic.Clc: case Mnemonic.Stc: case Mnemonic.Cmc: case Mnemonic.Cld: case Mnemonic.Std:
+                return true;
+            case Mnemonic.Mov:
+                return op.K0 == OperandKind.Gpr; // not to/from segment, control or debug registers
+            default:
+                return instruction.ConditionCode != ConditionCode.None
+                    && instruction.FlowControl is FlowControl.ConditionalBranch or FlowControl.Next
+                    && instruction.Mnemonic is not (Mnemonic.Loop or Mnemonic.Loope or Mnemonic.Loopne);
+        }
     }
 
     private static void SetImmediate(ref DecodedOp op, ref int immediates, uint value)

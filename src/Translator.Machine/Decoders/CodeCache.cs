@@ -15,14 +15,43 @@ internal sealed class CodeCache
     private readonly X86Cpu _cpu;
     private readonly BlockDecoder _decoder;
     private readonly Dictionary<ulong, Block> _blocks = [];
-    private readonly Dictionary<uint, List<Block>> _byPage = [];
+    private readonly Dictionary<uint, CodePage> _byPage = [];
+
+    /// <summary>
+    /// The blocks decoded from one physical page and which 32-byte granules of it they cover, so that a write to
+    /// data sharing the page with code (a kernel's variables next to its text) does not throw the code away.
+    /// </summary>
+    private sealed class CodePage
+    {
+        public readonly List<Block> Blocks = [];
+        public ulong Low;   // granules 0-63
+        public ulong High;  // granules 64-127
+
+        public void Cover(int start, int end)
+        {
+            for (int g = start >> 5; g <= (end - 1) >> 5; g++)
+            {
+                if (g < 64) Low |= 1UL << g; else High |= 1UL << (g - 64);
+            }
+        }
+
+        public bool Overlaps(int start, int end)
+        {
+            for (int g = start >> 5; g <= (end - 1) >> 5; g++)
+            {
+                if (((g < 64 ? Low >> g : High >> (g - 64)) & 1) != 0) return true;
+            }
+
+            return false;
+        }
+    }
     private readonly Block?[][] _lookup = [new Block?[LookupSize], new Block?[LookupSize]];
 
     public CodeCache(X86Cpu cpu)
     {
         _cpu = cpu;
         _decoder = new BlockDecoder(cpu);
-        cpu.Mmu.CodePageWritten = InvalidatePage;
+        cpu.Mmu.CodePageWritten = CodeWritten;
         cpu.TranslationChanged += FlushLookups;
     }
 
@@ -43,6 +72,33 @@ internal sealed class CodeCache
         return block;
     }
 
+    /// <summary>
+    /// The block at <paramref name="eip"/> reached from <paramref name="from"/>: a direct link when the same
+    /// successor was seen before under the same mappings and privilege class, else a lookup that becomes a link.
+    /// </summary>
+    public Block Next(Block from, uint eip)
+    {
+        uint epoch = _cpu.TranslationEpoch;
+        Block? link = from.Link0;
+        if (link is not null && link.LinearIp == eip && from.Link0Epoch == epoch && link.Valid)
+        {
+            return link;
+        }
+
+        link = from.Link1;
+        if (link is not null && link.LinearIp == eip && from.Link1Epoch == epoch && link.Valid)
+        {
+            return link;
+        }
+
+        Block next = Lookup(eip);
+        from.Link1 = from.Link0;
+        from.Link1Epoch = from.Link0Epoch;
+        from.Link0 = next;
+        from.Link0Epoch = epoch;
+        return next;
+    }
+
     private Block Find(uint eip)
     {
         uint physical = _cpu.Mmu.Translate(eip, write: false, user: _cpu.Cpl == 3);
@@ -54,37 +110,61 @@ internal sealed class CodeCache
 
         block = _decoder.Decode(eip);
         _blocks[key] = block;
-        Track(block, block.PhysicalIp & 0xFFFF_F000);
-        if (block.LastPhysicalPage != (block.PhysicalIp & 0xFFFF_F000))
+        uint firstPage = block.PhysicalIp & 0xFFFF_F000;
+        int start = (int)(block.PhysicalIp & 0xFFF);
+        int length = (int)(block.Ops[^1].NextIp - block.LinearIp);
+        if (block.LastPhysicalPage == firstPage)
         {
-            Track(block, block.LastPhysicalPage);
+            Track(block, firstPage, start, start + length);
+        }
+        else
+        {
+            Track(block, firstPage, start, 4096);
+            Track(block, block.LastPhysicalPage, 0, start + length - 4096);
         }
 
         return block;
     }
 
-    private void Track(Block block, uint page)
+    private void Track(Block block, uint page, int start, int end)
     {
-        if (!_byPage.TryGetValue(page, out List<Block>? list))
+        if (!_byPage.TryGetValue(page, out CodePage? code))
         {
-            list = [];
-            _byPage[page] = list;
+            code = new CodePage();
+            _byPage[page] = code;
         }
 
-        list.Add(block);
+        code.Blocks.Add(block);
+        code.Cover(start, end);
         _cpu.Mmu.MarkCodePage(page);
     }
 
-    /// <summary>The guest wrote into a page holding decoded code: drop its blocks (self-modifying code stays correct).</summary>
+    /// <summary>
+    /// The guest wrote <paramref name="size"/> bytes at <paramref name="physical"/> in a page holding decoded code.
+    /// When the write touches bytes that were decoded, every block of the page is dropped (self-modifying code
+    /// stays correct); a write to data elsewhere in the page changes nothing.
+    /// </summary>
+    public void CodeWritten(uint physical, int size)
+    {
+        uint page = physical & 0xFFFF_F000;
+        int offset = (int)(physical & 0xFFF);
+        if (_byPage.TryGetValue(page, out CodePage? code) && code.Overlaps(offset, Math.Min(offset + size, 4096)))
+        {
+            InvalidatePage(page);
+        }
+    }
+
+    /// <summary>Drops every block decoded from <paramref name="physical"/>'s page.</summary>
     public void InvalidatePage(uint physical)
     {
         uint page = physical & 0xFFFF_F000;
-        if (!_byPage.Remove(page, out List<Block>? list))
+        _cpu.Mmu.UnmarkCodePage(page);
+        if (!_byPage.Remove(page, out CodePage? code))
         {
             return;
         }
 
-        foreach (Block block in list)
+        foreach (Block block in code.Blocks)
         {
             block.Valid = false;
             ulong key = ((ulong)block.PhysicalIp << 32) | block.LinearIp;

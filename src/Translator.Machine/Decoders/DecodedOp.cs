@@ -45,6 +45,12 @@ internal unsafe struct DecodedOp
     public byte Scale;
     public bool AddressSize16;
 
+    /// <summary>
+    /// Works on registers only and can neither fault nor end the block early, so compiled blocks skip the
+    /// bookkeeping that faults and early exits need.
+    /// </summary>
+    public bool RegisterOnly;
+
     /// <summary>Condition code (0-15) for Jcc/SETcc/CMOVcc.</summary>
     public byte Condition;
 
@@ -67,4 +73,16 @@ internal sealed class Block
     public required uint LastPhysicalPage;
 
     public bool Valid = true;
+
+    /// <summary>Times executed by the interpreter before it was compiled (see <see cref="Execution.BlockCompiler"/>).</summary>
+    public int Executions;
+
+    /// <summary>The compiled form, once the block is hot; null while interpreted or when it cannot be compiled.</summary>
+    public Execution.CompiledBlock? Compiled;
+
+    // The last two successors seen, tagged with the translation epoch they were found in (block chaining).
+    public Block? Link0;
+    public Block? Link1;
+    public uint Link0Epoch;
+    public uint Link1Epoch;
 }

@@ -33,6 +33,8 @@ public enum ExecutionStop
 /// </summary>
 public sealed unsafe class Interpreter
 {
+    private const ulong MaxSlice = 50_000;
+
     private readonly X86Cpu _cpu;
     private readonly CodeCache _cache;
     private IInterruptSource? _interrupts;
@@ -62,11 +64,54 @@ public sealed unsafe class Interpreter
         _cpu.StopBlock = true;
     }
 
+    /// <summary>
+    /// Runs one block. EIP is set once to the fall-through address; only the last instruction of a block may
+    /// transfer control, so it alone overwrites EIP. An instruction that ends the block early (a store into
+    /// cached code, a debug exit) leaves EIP at its successor.
+    /// </summary>
+    /// <summary>
+    /// Executions after which a block is compiled by <see cref="BlockCompiler"/>; 0 never compiles (pure
+    /// interpreter), 1 compiles every block before its first run (how tests exercise the compiled tier).
+    /// </summary>
+    public int CompileThreshold { get; set; } = BlockCompiler.DefaultHotThreshold;
+
+    private int Interpret(X86Cpu cpu, Block block)
+    {
+        if (++block.Executions == CompileThreshold)
+        {
+            block.Compiled = BlockCompiler.Compile(block);
+        }
+
+        return ExecuteBlock(cpu, block.Ops);
+    }
+
+    private static int ExecuteBlock(X86Cpu cpu, DecodedOp[] ops)
+    {
+        cpu.Eip = ops[^1].NextIp;
+        for (int i = 0; i < ops.Length; i++)
+        {
+            ref DecodedOp op = ref ops[i];
+            cpu.CurrentOpIndex = i;
+            op.Execute(cpu, ref op);
+            if (cpu.StopBlock)
+            {
+                if (i < ops.Length - 1)
+                {
+                    cpu.Eip = op.NextIp;
+                }
+
+                return i + 1;
+            }
+        }
+
+        return ops.Length;
+    }
+
     /// <summary>Executes until <see cref="X86Cpu.Retired"/> reaches <paramref name="retireLimit"/>, the CPU halts, or a stop is requested.</summary>
     public ExecutionStop Run(ulong retireLimit)
     {
         X86Cpu cpu = _cpu;
-        var clock = cpu.Clock;
+        VirtualClock clock = cpu.Clock;
         while (true)
         {
             if (StopRequested)
@@ -79,14 +124,23 @@ public sealed unsafe class Interpreter
                 return ExecutionStop.InstructionLimit;
             }
 
-            if (_timer is { } timer && clock.Now >= timer.NextDeadline)
+            ulong deadline = ulong.MaxValue;
+            if (_timer is { } timer)
             {
-                timer.Advance(clock.Now);
+                if (clock.Now >= timer.NextDeadline)
+                {
+                    timer.Advance(clock.Now);
+                }
+
+                deadline = timer.NextDeadline;
             }
 
+            ulong slice = Math.Min(retireLimit - cpu.Retired, deadline - Math.Min(deadline, clock.Now));
             if (cpu.InterruptShadow)
             {
+                // STI / MOV SS: one more instruction runs before an interrupt may be taken.
                 cpu.InterruptShadow = false;
+                slice = 1;
             }
             else if (cpu.IF && _interrupts is { InterruptRequested: true } source)
             {
@@ -104,39 +158,102 @@ public sealed unsafe class Interpreter
                 return ExecutionStop.Halted;
             }
 
-            int executed = 0;
-            DecodedOp[]? ops = null;
-            cpu.StopBlock = false;
-            try
+            if ((cpu.FlagBits & (uint)EFlags.TF) != 0)
             {
-                ops = _cache.Lookup(cpu.Eip).Ops;
-                for (; executed < ops.Length; executed++)
-                {
-                    ref DecodedOp op = ref ops[executed];
-                    cpu.Eip = op.NextIp;
-                    op.Execute(cpu, ref op);
-                    if (cpu.StopBlock)
-                    {
-                        executed++;
-                        break;
-                    }
-                }
-            }
-            catch (GuestFault fault)
-            {
-                if (ops is not null)
-                {
-                    cpu.Eip = ops[executed].Ip;
-                }
-
-                cpu.DeliverException(fault.Vector, fault.HasErrorCode, fault.ErrorCode);
-
-                // A faulting instruction counts as retired, so a guest that faults forever still spends its budget.
-                executed++;
+                StepWithTrap(cpu);
+                continue;
             }
 
-            cpu.Retired += (ulong)executed;
-            clock.Advance((ulong)executed * VirtualClock.NanosecondsPerInstruction);
+            // Bounded slices also keep RunChained a frequently called method, which the JIT fully optimises
+            // (a method entered once and looping forever only gets on-stack-replacement code).
+            RunChained(cpu, Math.Clamp(slice, 1, MaxSlice));
+        }
+    }
+
+    /// <summary>
+    /// EFLAGS.TF: runs exactly one instruction, then raises the single-step #DB trap (DR6.BS) with EIP at the
+    /// next instruction. An instruction that faults reports its fault instead.
+    /// </summary>
+    private void StepWithTrap(X86Cpu cpu)
+    {
+        DecodedOp[]? ops = null;
+        cpu.StopBlock = false;
+        try
+        {
+            ops = _cache.Lookup(cpu.Eip).Ops;
+            ref DecodedOp op = ref ops[0];
+            cpu.CurrentOpIndex = 0;
+            cpu.Eip = op.NextIp;
+            op.Execute(cpu, ref op);
+            cpu.Retired++;
+            cpu.Clock.Advance(VirtualClock.NanosecondsPerInstruction);
+            cpu.DebugRegisters[6] |= 0x4000;
+            cpu.DeliverException(ExceptionVector.Debug, hasErrorCode: false, 0);
+        }
+        catch (GuestFault fault)
+        {
+            if (ops is not null)
+            {
+                cpu.Eip = ops[0].Ip;
+            }
+
+            cpu.DeliverException(fault.Vector, fault.HasErrorCode, fault.ErrorCode);
+            cpu.Retired++;
+            cpu.Clock.Advance(VirtualClock.NanosecondsPerInstruction);
+        }
+    }
+
+    /// <summary>
+    /// Runs block after block, following cached successor links, until an instruction asks for attention
+    /// (<see cref="X86Cpu.StopBlock"/>: I/O writes, IF changes, mode changes, HLT) or about
+    /// <paramref name="slice"/> instructions have retired (the next timer deadline or the budget).
+    /// </summary>
+    private void RunChained(X86Cpu cpu, ulong slice)
+    {
+        VirtualClock clock = cpu.Clock;
+        ulong done = 0;
+        Block? executing = null;
+        cpu.StopBlock = false;
+        try
+        {
+            executing = _cache.Lookup(cpu.Eip);
+            while (true)
+            {
+                int executed = executing.Compiled is { } compiled
+                    ? compiled(cpu, executing.Ops, (int)Math.Min(slice - done, int.MaxValue))
+                    : Interpret(cpu, executing);
+                cpu.Retired += (ulong)executed;
+                clock.Advance((ulong)executed * VirtualClock.NanosecondsPerInstruction);
+                done += (ulong)executed;
+                if (cpu.StopBlock || done >= slice)
+                {
+                    return;
+                }
+
+                Block from = executing;
+                executing = null;
+                executing = _cache.Next(from, cpu.Eip);
+            }
+        }
+        catch (GuestFault fault)
+        {
+            // A fault inside a block: the instructions before it retired, and EIP goes back to it. A fault while
+            // fetching the next block: EIP already names the address that could not be fetched.
+            ulong retired = 0;
+            if (executing is not null)
+            {
+                int index = cpu.CurrentOpIndex;
+                retired = (ulong)(index + cpu.LoopRetired);
+                cpu.LoopRetired = 0;
+                cpu.Eip = executing.Ops[index].Ip;
+            }
+
+            cpu.DeliverException(fault.Vector, fault.HasErrorCode, fault.ErrorCode);
+
+            // The faulting instruction counts as retired too, so a guest that faults forever still spends its budget.
+            retired++;
+            cpu.Retired += retired;
+            clock.Advance(retired * VirtualClock.NanosecondsPerInstruction);
         }
     }
 }

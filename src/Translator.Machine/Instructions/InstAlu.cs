@@ -156,6 +156,7 @@ internal static unsafe class InstAlu
         bool cf = c.CF, af = c.AF, newCf = false, newAf = false;
         if ((al & 0xF) > 9 || af)
         {
+            newCf = al < 6; // the borrow out of AL - 6 sets CF too (SDM)
             al -= 6;
             newAf = true;
         }

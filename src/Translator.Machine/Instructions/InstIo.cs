@@ -31,5 +31,8 @@ internal static unsafe class InstIo
         int size = bits / 8;
         c.CheckIoPermission(port, size);
         c.Io.Write(port, size, ReadGpr(c, X86Cpu.EAX, bits));
+
+        // A device write can raise an interrupt request or move the timer deadline: let the interpreter look.
+        c.StopBlock = true;
     }
 }

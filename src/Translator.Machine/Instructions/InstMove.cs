@@ -17,6 +17,11 @@ internal static unsafe class InstMove
         t.Add(Mnemonic.Xchg, &Xchg);
         t.Add(Mnemonic.Nop, &Nop);
         t.Add(Mnemonic.Pause, &Nop);
+
+        // Hint NOPs (0F 18-1F): CET's ENDBR32 appears in a CET-enabled libgcc and must run as a NOP on an i686.
+        t.Add(Mnemonic.Endbr32, &Nop);
+        t.Add(Mnemonic.Endbr64, &Nop);
+        t.Add(Mnemonic.Reservednop, &Nop);
         t.Add(Mnemonic.Cbw, &Cbw);
         t.Add(Mnemonic.Cwde, &Cwde);
         t.Add(Mnemonic.Cwd, &Cwd);
@@ -158,8 +163,9 @@ internal static unsafe class InstMove
 
     public static void Xlat(X86Cpu c, ref DecodedOp op)
     {
-        uint address = EffectiveAddress(c, ref op);
-        c.WriteReg8(X86Cpu.EAX, c.Mmu.Read8(address));
+        // Iced gives XLAT's operand as [EBX+AL]; the decoder's EA recipe has no 8-bit index, so add AL here.
+        uint address = c.Reg(op.Base) + c.ReadReg8(X86Cpu.EAX);
+        c.WriteReg8(X86Cpu.EAX, c.Mmu.Read8(op.AddressSize16 ? address & 0xFFFF : address));
     }
 
     public static void Cmov(X86Cpu c, ref DecodedOp op)

@@ -169,9 +169,18 @@ internal static unsafe class InstStack
 
     public static void Pushf(X86Cpu c, ref DecodedOp op) => c.Push16((ushort)PushableFlags(c));
 
-    public static void Popfd(X86Cpu c, ref DecodedOp op) => c.PopFlags(c.Pop32(), operand16: false);
+    // POPF may set IF with an interrupt pending: hand control back to the interpreter's interrupt check.
+    public static void Popfd(X86Cpu c, ref DecodedOp op)
+    {
+        c.PopFlags(c.Pop32(), operand16: false);
+        c.StopBlock = true;
+    }
 
-    public static void Popf(X86Cpu c, ref DecodedOp op) => c.PopFlags(c.Pop16(), operand16: true);
+    public static void Popf(X86Cpu c, ref DecodedOp op)
+    {
+        c.PopFlags(c.Pop16(), operand16: true);
+        c.StopBlock = true;
+    }
 
     public static void Enter(X86Cpu c, ref DecodedOp op)
     {

@@ -52,6 +52,16 @@ internal static unsafe partial class InstSystem
         t.Add(Mnemonic.Verw, &Verw);
         t.Add(Mnemonic.Arpl, &Arpl);
         t.Add(Mnemonic.Bound, &Bound);
+        t.Add(Mnemonic.Wait, &Wait);
+    }
+
+    /// <summary>WAIT/FWAIT: #NM when CR0.MP and CR0.TS are both set, otherwise nothing (no FPU error can be pending).</summary>
+    public static void Wait(X86Cpu c, ref DecodedOp op)
+    {
+        if ((c.Cr0 & (Cr0Mp | Cr0Ts)) == (Cr0Mp | Cr0Ts))
+        {
+            throw c.Exception(ExceptionVector.DeviceNotAvailable);
+        }
     }
 
     /// <summary>Anything this CPU does not implement: #NM for x87 while CR0.EM or CR0.TS is set, otherwise #UD.</summary>
@@ -108,6 +118,7 @@ internal static unsafe partial class InstSystem
         }
 
         c.FlagBits |= (uint)EFlags.IF;
+        c.StopBlock = true; // a pending interrupt may now be taken
     }
 
     public static void Cld(X86Cpu c, ref DecodedOp op) => c.FlagBits &= ~(uint)EFlags.DF;
@@ -134,7 +145,11 @@ internal static unsafe partial class InstSystem
         }
     }
 
-    public static void Iret(X86Cpu c, ref DecodedOp op) => c.InterruptReturn(operand16: op.Instruction.Code == Code.Iretw);
+    public static void Iret(X86Cpu c, ref DecodedOp op)
+    {
+        c.InterruptReturn(operand16: op.Instruction.Code == Code.Iretw);
+        c.StopBlock = true; // IF may have been restored with an interrupt pending
+    }
 
     public static void Bound(X86Cpu c, ref DecodedOp op)
     {

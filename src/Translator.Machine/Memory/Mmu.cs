@@ -22,20 +22,26 @@ public sealed unsafe class Mmu
     private readonly uint _ramSize;
     private readonly GuestFault _fault;
 
-    // [0] supervisor, [1] user; tags are linear page numbers, Invalid when empty.
-    private readonly uint[][] _readTags = [new uint[TlbSize], new uint[TlbSize]];
-    private readonly uint[][] _writeTags = [new uint[TlbSize], new uint[TlbSize]];
-    private readonly uint[][] _readPage = [new uint[TlbSize], new uint[TlbSize]];
-    private readonly uint[][] _writePage = [new uint[TlbSize], new uint[TlbSize]];
-    private uint[] _curReadTags, _curWriteTags, _curReadPage, _curWritePage;
+    /// <summary>One TLB slot: read and write tags (linear page numbers, Invalid when empty) and their physical pages.</summary>
+    private struct TlbEntry
+    {
+        public uint ReadTag;
+        public uint WriteTag;
+        public uint ReadPage;
+        public uint WritePage;
+    }
+
+    // Two sets of TlbSize entries in unmanaged memory (no bounds checks on the hot path): [0] supervisor, [1] user.
+    private readonly TlbEntry* _tlb;
+    private TlbEntry* _current;
 
     /// <summary>One byte per physical page: nonzero while decoded code from that page is cached.</summary>
     private readonly byte[] _codePages;
 
     internal MmuState State;
 
-    /// <summary>Called with a physical address when the guest writes into a page that holds decoded code.</summary>
-    internal Action<uint>? CodePageWritten;
+    /// <summary>Called with the physical address and size of every guest write into a page that holds decoded code.</summary>
+    internal Action<uint, int>? CodePageWritten;
 
     public Mmu(PhysicalMemory memory, GuestFault fault)
     {
@@ -44,12 +50,14 @@ public sealed unsafe class Mmu
         _ramSize = memory.Size;
         _fault = fault;
         _codePages = new byte[(memory.Size >> 12) + 1];
-        _curReadTags = _readTags[0];
-        _curWriteTags = _writeTags[0];
-        _curReadPage = _readPage[0];
-        _curWritePage = _writePage[0];
+        _tlb = (TlbEntry*)System.Runtime.InteropServices.NativeMemory.AllocZeroed((nuint)(2 * TlbSize * sizeof(TlbEntry)));
+        _current = _tlb;
         FlushAll();
     }
+
+    ~Mmu() => System.Runtime.InteropServices.NativeMemory.Free(_tlb);
+
+    private TlbEntry* Set(bool user) => user ? _tlb + TlbSize : _tlb;
 
     public PhysicalMemory Physical => _memory;
 
@@ -69,11 +77,7 @@ public sealed unsafe class Mmu
     internal void SetUserMode(bool user)
     {
         State.User = user;
-        int set = user ? 1 : 0;
-        _curReadTags = _readTags[set];
-        _curWriteTags = _writeTags[set];
-        _curReadPage = _readPage[set];
-        _curWritePage = _writePage[set];
+        _current = Set(user);
     }
 
     internal void SetPaging(bool paging, bool writeProtect, bool pse, uint cr3)
@@ -87,21 +91,22 @@ public sealed unsafe class Mmu
 
     public void FlushAll()
     {
-        for (int s = 0; s < 2; s++)
+        for (int i = 0; i < 2 * TlbSize; i++)
         {
-            Array.Fill(_readTags[s], Invalid);
-            Array.Fill(_writeTags[s], Invalid);
+            _tlb[i].ReadTag = Invalid;
+            _tlb[i].WriteTag = Invalid;
         }
     }
 
     public void FlushPage(uint linear)
     {
         uint page = linear >> 12;
-        int i = (int)(page & (TlbSize - 1));
-        for (int s = 0; s < 2; s++)
+        uint i = page & (TlbSize - 1);
+        for (uint s = 0; s < 2; s++)
         {
-            if (_readTags[s][i] == page) _readTags[s][i] = Invalid;
-            if (_writeTags[s][i] == page) _writeTags[s][i] = Invalid;
+            TlbEntry* e = _tlb + (s * TlbSize) + i;
+            if (e->ReadTag == page) e->ReadTag = Invalid;
+            if (e->WriteTag == page) e->WriteTag = Invalid;
         }
     }
 
@@ -111,10 +116,10 @@ public sealed unsafe class Mmu
     public byte Read8(uint la)
     {
         uint page = la >> 12;
-        int i = (int)(page & (TlbSize - 1));
-        if (_curReadTags[i] == page)
+        TlbEntry* e = _current + (page & (TlbSize - 1));
+        if (e->ReadTag == page)
         {
-            return _ram[_curReadPage[i] | (la & 0xFFF)];
+            return _ram[e->ReadPage | (la & 0xFFF)];
         }
 
         return ReadSlow8(la, State.User);
@@ -124,10 +129,10 @@ public sealed unsafe class Mmu
     public ushort Read16(uint la)
     {
         uint page = la >> 12;
-        int i = (int)(page & (TlbSize - 1));
-        if (_curReadTags[i] == page && (la & 0xFFF) <= 0xFFE)
+        TlbEntry* e = _current + (page & (TlbSize - 1));
+        if (e->ReadTag == page && (la & 0xFFF) <= 0xFFE)
         {
-            return Unsafe.ReadUnaligned<ushort>(_ram + (_curReadPage[i] | (la & 0xFFF)));
+            return Unsafe.ReadUnaligned<ushort>(_ram + (e->ReadPage | (la & 0xFFF)));
         }
 
         return (ushort)ReadSlow(la, 2, State.User);
@@ -137,10 +142,10 @@ public sealed unsafe class Mmu
     public uint Read32(uint la)
     {
         uint page = la >> 12;
-        int i = (int)(page & (TlbSize - 1));
-        if (_curReadTags[i] == page && (la & 0xFFF) <= 0xFFC)
+        TlbEntry* e = _current + (page & (TlbSize - 1));
+        if (e->ReadTag == page && (la & 0xFFF) <= 0xFFC)
         {
-            return Unsafe.ReadUnaligned<uint>(_ram + (_curReadPage[i] | (la & 0xFFF)));
+            return Unsafe.ReadUnaligned<uint>(_ram + (e->ReadPage | (la & 0xFFF)));
         }
 
         return ReadSlow(la, 4, State.User);
@@ -150,10 +155,10 @@ public sealed unsafe class Mmu
     public void Write8(uint la, byte value)
     {
         uint page = la >> 12;
-        int i = (int)(page & (TlbSize - 1));
-        if (_curWriteTags[i] == page)
+        TlbEntry* e = _current + (page & (TlbSize - 1));
+        if (e->WriteTag == page)
         {
-            _ram[_curWritePage[i] | (la & 0xFFF)] = value;
+            _ram[e->WritePage | (la & 0xFFF)] = value;
             return;
         }
 
@@ -164,10 +169,10 @@ public sealed unsafe class Mmu
     public void Write16(uint la, ushort value)
     {
         uint page = la >> 12;
-        int i = (int)(page & (TlbSize - 1));
-        if (_curWriteTags[i] == page && (la & 0xFFF) <= 0xFFE)
+        TlbEntry* e = _current + (page & (TlbSize - 1));
+        if (e->WriteTag == page && (la & 0xFFF) <= 0xFFE)
         {
-            Unsafe.WriteUnaligned(_ram + (_curWritePage[i] | (la & 0xFFF)), value);
+            Unsafe.WriteUnaligned(_ram + (e->WritePage | (la & 0xFFF)), value);
             return;
         }
 
@@ -178,10 +183,10 @@ public sealed unsafe class Mmu
     public void Write32(uint la, uint value)
     {
         uint page = la >> 12;
-        int i = (int)(page & (TlbSize - 1));
-        if (_curWriteTags[i] == page && (la & 0xFFF) <= 0xFFC)
+        TlbEntry* e = _current + (page & (TlbSize - 1));
+        if (e->WriteTag == page && (la & 0xFFF) <= 0xFFC)
         {
-            Unsafe.WriteUnaligned(_ram + (_curWritePage[i] | (la & 0xFFF)), value);
+            Unsafe.WriteUnaligned(_ram + (e->WritePage | (la & 0xFFF)), value);
             return;
         }
 
@@ -270,7 +275,7 @@ public sealed unsafe class Mmu
         }
 
         uint phys = Translate(la, write: true, user);
-        NotifyCodeWrite(phys);
+        NotifyCodeWrite(phys, size);
         switch (size)
         {
             case 1: _memory.Write8(phys, (byte)value); break;
@@ -281,18 +286,27 @@ public sealed unsafe class Mmu
 
     private void WritePhysical8(uint pa, byte value)
     {
-        NotifyCodeWrite(pa);
+        NotifyCodeWrite(pa, 1);
         _memory.Write8(pa, value);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void NotifyCodeWrite(uint pa)
+    private void NotifyCodeWrite(uint pa, int size)
     {
         uint pfn = pa >> 12;
         if (pfn < (uint)_codePages.Length && _codePages[pfn] != 0)
         {
+            CodePageWritten?.Invoke(pa, size);
+        }
+    }
+
+    /// <summary>The page no longer holds decoded code: writes may use the fast path again.</summary>
+    internal void UnmarkCodePage(uint physical)
+    {
+        uint pfn = physical >> 12;
+        if (pfn < (uint)_codePages.Length)
+        {
             _codePages[pfn] = 0;
-            CodePageWritten?.Invoke(pa);
         }
     }
 
@@ -307,16 +321,11 @@ public sealed unsafe class Mmu
 
         _codePages[pfn] = 1;
         uint pageBase = pfn << 12;
-        for (int s = 0; s < 2; s++)
+        for (int i = 0; i < 2 * TlbSize; i++)
         {
-            uint[] tags = _writeTags[s];
-            uint[] pages = _writePage[s];
-            for (int i = 0; i < TlbSize; i++)
+            if (_tlb[i].WriteTag != Invalid && _tlb[i].WritePage == pageBase)
             {
-                if (tags[i] != Invalid && pages[i] == pageBase)
-                {
-                    tags[i] = Invalid;
-                }
+                _tlb[i].WriteTag = Invalid;
             }
         }
     }
@@ -330,11 +339,10 @@ public sealed unsafe class Mmu
     public uint Translate(uint la, bool write, bool user)
     {
         uint page = la >> 12;
-        int i = (int)(page & (TlbSize - 1));
-        int set = user ? 1 : 0;
-        if (write ? _writeTags[set][i] == page : _readTags[set][i] == page)
+        TlbEntry* e = Set(user) + (page & (TlbSize - 1));
+        if (write ? e->WriteTag == page : e->ReadTag == page)
         {
-            return (write ? _writePage[set][i] : _readPage[set][i]) | (la & 0xFFF);
+            return (write ? e->WritePage : e->ReadPage) | (la & 0xFFF);
         }
 
         uint pageBase;
@@ -355,16 +363,16 @@ public sealed unsafe class Mmu
         {
             if (!write)
             {
-                _readTags[set][i] = page;
-                _readPage[set][i] = pageBase;
+                e->ReadTag = page;
+                e->ReadPage = pageBase;
             }
 
             if ((write || writable) && !IsCodePage(pageBase))
             {
                 // A read fill installs the write entry only when the dirty bit is already set (Walk reports that
                 // through 'writable'), so a later first write still walks and sets D.
-                _writeTags[set][i] = page;
-                _writePage[set][i] = pageBase;
+                e->WriteTag = page;
+                e->WritePage = pageBase;
             }
         }
 

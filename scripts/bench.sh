@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Whole-process comparison on the CPU-bound guest: the native backend against QEMU (TCG) on the same image.
+# Usage: scripts/bench.sh [IMAGE] [RUNS]   (defaults: tests/guests/build/bench.elf, 3 runs; the best run counts)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/prerequisites.sh
+make -s -C tests/guests BUILD="$PWD/tests/guests/build"
+dotnet build src/Translator.Cli -c Release -nologo -v q >/dev/null
+image=${1:-tests/guests/build/bench.elf}
+runs=${2:-3}
+translator=src/Translator.Cli/bin/Release/net10.0/translator
+stats=$(mktemp)
+trap 'rm -f "$stats"' EXIT
+
+best() { sort -n | head -n 1; }
+elapsed() { # prints the wall seconds of one run of "$@", discarding the guest's output
+    local start end
+    start=$(date +%s.%N)
+    "$@" >/dev/null 2>&1 || true
+    end=$(date +%s.%N)
+    awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f\n", b - a }'
+}
+
+native=$(for _ in $(seq "$runs"); do elapsed "$translator" run "$image" --backend native --stats "$stats"; done | best)
+instructions=$(grep -o '"guestInstructions": [0-9]*' "$stats" | grep -o '[0-9]*$')
+qemu=$(for _ in $(seq "$runs"); do
+    elapsed qemu-system-i386 -kernel "$image" -serial null -display none -monitor none -no-reboot \
+        -device isa-debug-exit,iobase=0xf4,iosize=0x04
+done | best)
+
+printf 'image               %s\n' "$image"
+printf 'guest instructions  %s\n' "$instructions"
+awk -v n="$native" -v q="$qemu" -v i="$instructions" 'BEGIN {
+    printf "native              %.2f s  (%.0f guest MIPS, whole process)\n", n, i / n / 1e6
+    printf "qemu (TCG)          %.2f s  (%.0f guest MIPS, whole process)\n", q, i / q / 1e6
+    printf "native / qemu       %.2fx\n", n / q
+}'
