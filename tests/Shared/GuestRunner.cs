@@ -15,8 +15,7 @@ public sealed record GuestRun(string Backend, byte[] Console, int ExitCode, stri
 }
 
 /// <summary>
-/// Runs guest images on the in-process <c>native</c> machine, or on QEMU (the reference PC) when asked or when the
-/// native machine crashes on an instruction it does not implement yet.
+/// Runs guest images on the in-process <c>native</c> machine or on QEMU, the reference PC.
 /// </summary>
 public static class GuestRunner
 {
@@ -75,18 +74,6 @@ public static class GuestRunner
         {
             File.Delete(path);
         }
-    }
-
-    /// <summary>Native first; a native crash (triple fault on an instruction not yet implemented) falls back to QEMU.</summary>
-    public static GuestRun Run(byte[] image)
-    {
-        GuestRun native = Native(image);
-        if (native.ExitCode == 4 && QemuAvailable)
-        {
-            return Qemu(image) with { Message = "native crashed (" + native.Message + "), ran on QEMU" };
-        }
-
-        return native;
     }
 
     private static bool Which(string program)

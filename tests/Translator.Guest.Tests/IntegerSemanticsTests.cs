@@ -23,15 +23,16 @@ public sealed class IntegerSemanticsTests(ITestOutputHelper output)
     };
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    [InlineData(3)]
-    public void GuestAgreesWithDotNet(int seed)
+    [InlineData(1, "native")]
+    [InlineData(2, "native")]
+    [InlineData(3, "native")]
+    [InlineData(4, "qemu")]
+    public void GuestAgreesWithDotNet(int seed, string backend)
     {
         ulong[] inputs = Operands(seed);
         byte[] image = PatchInputs(IntegerSemantics.Image.ToArray(), inputs);
 
-        GuestRun run = GuestRunner.Run(image);
+        GuestRun run = backend == "qemu" ? GuestRunner.Qemu(image) : GuestRunner.Native(image);
         output.WriteLine($"ran on {run.Backend}: exit {run.ExitCode}, {run.Console.Length} console bytes; {run.Message}");
 
         string[] lines = run.Text.Split('\n');

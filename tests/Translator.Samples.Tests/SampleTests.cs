@@ -13,10 +13,10 @@ public sealed class SampleTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Names))]
-    public void BootsWithItsExpectedOutput(string name)
+    public void BootsOnNativeWithItsExpectedOutput(string name)
     {
         SampleKernel sample = SampleCatalog.Find(name)!;
-        GuestRun run = GuestRunner.Run(sample.Image);
+        GuestRun run = GuestRunner.Native(sample.Image);
         output.WriteLine($"{name} ran on {run.Backend}: exit {run.ExitCode}; {run.Message}");
         AssertSameOutput(sample, run);
     }
