@@ -26,6 +26,15 @@ public static class Memory
     /// <summary><c>mov [address], eax</c></summary>
     [Intrinsic] public static void Write32(uint address, uint value) => throw GuestOnlyException.For(nameof(Write32));
 
+    /// <summary>
+    /// A dword at a physical address: paging is switched off around one <c>mov</c> (interrupts off meanwhile), so
+    /// the calling code must be identity-mapped, as the kernel image is in every DSL kernel.
+    /// </summary>
+    [Intrinsic] public static uint ReadPhysical32(uint physicalAddress) => throw GuestOnlyException.For(nameof(ReadPhysical32));
+
+    /// <summary>Writes a dword at a physical address, as <see cref="ReadPhysical32"/> reads one.</summary>
+    [Intrinsic] public static void WritePhysical32(uint physicalAddress, uint value) => throw GuestOnlyException.For(nameof(WritePhysical32));
+
     /// <summary><c>rep stosd</c>: <paramref name="count"/> dwords of <paramref name="value"/> from <paramref name="address"/>.</summary>
     [Intrinsic] public static void Fill32(uint address, uint value, uint count) => throw GuestOnlyException.For(nameof(Fill32));
 

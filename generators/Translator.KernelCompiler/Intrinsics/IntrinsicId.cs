@@ -56,6 +56,8 @@ internal enum IntrinsicId : byte
     Write8,
     Write16,
     Write32,
+    ReadPhysical32,
+    WritePhysical32,
     Fill32,
     Copy,
     AddressOfArray,

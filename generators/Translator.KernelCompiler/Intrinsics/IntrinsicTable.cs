@@ -98,6 +98,8 @@ internal static class IntrinsicTable
         Machine(IntrinsicId.Write8, MemoryClass + "Write8", c => c.A.mov(__byte_ptr[eax], cl)),
         Machine(IntrinsicId.Write16, MemoryClass + "Write16", c => c.A.mov(__word_ptr[eax], cx)),
         Machine(IntrinsicId.Write32, MemoryClass + "Write32", c => c.A.mov(__dword_ptr[eax], ecx)),
+        Privileged(IntrinsicId.ReadPhysical32, MemoryClass + "ReadPhysical32", c => Physical(c, write: false)),
+        Privileged(IntrinsicId.WritePhysical32, MemoryClass + "WritePhysical32", c => Physical(c, write: true)),
         Machine(IntrinsicId.Fill32, MemoryClass + "Fill32", c => { c.A.mov(edi, eax); c.A.mov(eax, ecx); c.A.mov(ecx, edx); c.A.rep.stosd(); }),
         Machine(IntrinsicId.Copy, MemoryClass + "Copy", c => { c.A.mov(edi, eax); c.A.mov(esi, ecx); c.A.mov(ecx, edx); c.A.rep.movsb(); }),
         Machine(IntrinsicId.AddressOfArray, MemoryClass + "AddressOf", _ => { }),
@@ -182,6 +184,30 @@ internal static class IntrinsicTable
         }
 
         a.add(esp, 8);
+    }
+
+    /// <summary>Physical access on bare metal: CR0.PG off for one access (EAX address, ECX value), interrupts off.</summary>
+    private static void Physical(IntrinsicContext c, bool write)
+    {
+        Assembler a = c.A;
+        a.pushfd();
+        a.cli();
+        a.mov(edx, cr0);
+        a.push(edx);
+        a.and(edx, 0x7FFF_FFFF);
+        a.mov(cr0, edx);
+        if (write)
+        {
+            a.mov(__dword_ptr[eax], ecx);
+        }
+        else
+        {
+            a.mov(eax, __dword_ptr[eax]);
+        }
+
+        a.pop(edx);
+        a.mov(cr0, edx);
+        a.popfd();
     }
 
     private static void Cpuid(IntrinsicContext c, AssemblerRegister32? result)
