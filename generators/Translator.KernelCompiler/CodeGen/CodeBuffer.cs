@@ -1,0 +1,178 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using Iced.Intel;
+
+namespace Translator.KernelCompiler.CodeGen;
+
+/// <summary>The two places guest data lives: initialised data (in the image file) and zeroed data (bss, after it).</summary>
+internal enum Segment : byte
+{
+    Data,
+    Bss,
+}
+
+/// <summary>An address in a data segment, whose base is only known once the code has been encoded.</summary>
+internal readonly record struct DataAddress(Segment Segment, uint Offset);
+
+/// <summary>
+/// The instructions of a whole image, built with Iced's <see cref="Assembler"/> as an instruction factory, plus what
+/// Iced's assembler lacks for a linker: several labels on one instruction, and relocations of data addresses and code
+/// addresses used as values. The code is encoded at its final address in two passes (the first fixes the size,
+/// which does not depend on the relocated values since they are always 32-bit fields).
+/// </summary>
+internal sealed class CodeBuffer
+{
+    private const uint DataPlaceholder = 0x4000_0000;
+    private const uint BssPlaceholder = 0x6000_0000;
+    private const uint CodePlaceholder = 0x7000_0000;
+
+    private readonly Dictionary<ulong, int> _boundLabels = new();
+    private readonly List<Relocation> _relocations = new();
+
+    public Assembler A { get; } = new(32);
+
+    public int InstructionCount => A.Instructions.Count;
+
+    public Label NewLabel() => A.CreateLabel();
+
+    /// <summary>Binds <paramref name="label"/> to the next instruction emitted (any number of labels may share one).</summary>
+    public void Bind(Label label) => _boundLabels[label.Id] = A.Instructions.Count;
+
+    public bool IsBound(Label label) => _boundLabels.ContainsKey(label.Id);
+
+    /// <summary>The placeholder to put in an instruction for <paramref name="address"/>; call <see cref="RelocateLast"/> after.</summary>
+    public static uint Placeholder(DataAddress address)
+        => (address.Segment == Segment.Data ? DataPlaceholder : BssPlaceholder) + address.Offset;
+
+    /// <summary>Records that the last instruction's immediate or displacement holds <paramref name="address"/>'s placeholder.</summary>
+    public void RelocateLast(DataAddress address, bool displacement)
+        => _relocations.Add(new Relocation(A.Instructions.Count - 1, displacement, address, 0));
+
+    public void MovAddress(AssemblerRegister32 register, DataAddress address)
+    {
+        A.mov(register, Placeholder(address));
+        RelocateLast(address, displacement: false);
+    }
+
+    /// <summary><c>mov register, imm32</c> where the immediate is the address of the code at <paramref name="label"/>.</summary>
+    public void MovCodeAddress(AssemblerRegister32 register, Label label)
+    {
+        A.mov(register, CodePlaceholder);
+        _relocations.Add(new Relocation(A.Instructions.Count - 1, false, default, label.Id));
+    }
+
+    /// <summary>Encodes at <paramref name="codeBase"/>; <paramref name="layout"/> places the data once the code size is known.</summary>
+    public EncodedCode Encode(uint codeBase, Func<uint, (uint DataBase, uint BssBase)> layout)
+    {
+        Instruction[] instructions = PrepareInstructions();
+        EncodedCode first = EncodeOnce(instructions, codeBase);
+        (uint dataBase, uint bssBase) = layout((uint)first.Bytes.Length);
+
+        foreach (Relocation relocation in _relocations)
+        {
+            ref Instruction instruction = ref instructions[relocation.Index];
+            uint value = relocation.LabelId != 0
+                ? first.LabelAddress(relocation.LabelId)
+                : (relocation.Address.Segment == Segment.Data ? dataBase : bssBase) + relocation.Address.Offset;
+            if (relocation.Displacement)
+            {
+                instruction.MemoryDisplacement32 = value;
+            }
+            else
+            {
+                instruction.Immediate32 = value;
+            }
+        }
+
+        EncodedCode second = EncodeOnce(instructions, codeBase);
+        if (second.Bytes.Length != first.Bytes.Length)
+        {
+            throw new InvalidOperationException("code size changed between the two encoding passes");
+        }
+
+        return second with { DataBase = dataBase, BssBase = bssBase };
+    }
+
+    /// <summary>Gives each labelled instruction one IP (the first label's id) and points branches at it.</summary>
+    private Instruction[] PrepareInstructions()
+    {
+        var instructions = new List<Instruction>(A.Instructions);
+        var canonical = new Dictionary<ulong, ulong>();
+        var byIndex = new Dictionary<int, ulong>();
+        foreach (KeyValuePair<ulong, int> bound in _boundLabels)
+        {
+            if (bound.Value == instructions.Count)
+            {
+                // A label at the very end still needs an instruction to stand on.
+                instructions.Add(Instruction.Create(Code.Int3));
+            }
+
+            if (!byIndex.TryGetValue(bound.Value, out ulong first) || bound.Key < first)
+            {
+                byIndex[bound.Value] = bound.Key;
+            }
+        }
+
+        foreach (KeyValuePair<ulong, int> bound in _boundLabels)
+        {
+            canonical[bound.Key] = byIndex[bound.Value];
+        }
+
+        Instruction[] result = instructions.ToArray();
+        foreach (KeyValuePair<int, ulong> label in byIndex)
+        {
+            result[label.Key].IP = label.Value;
+        }
+
+        for (int i = 0; i < result.Length; i++)
+        {
+            if (result[i].Op0Kind == OpKind.NearBranch32)
+            {
+                ulong target = result[i].NearBranch32;
+                if (!canonical.TryGetValue(target, out ulong id))
+                {
+                    throw new InvalidOperationException($"branch to an unbound label {target}");
+                }
+
+                result[i].NearBranch32 = (uint)id;
+            }
+        }
+
+        _labelIndex = new Dictionary<ulong, int>(_boundLabels);
+        return result;
+    }
+
+    private Dictionary<ulong, int> _labelIndex = new();
+
+    private EncodedCode EncodeOnce(Instruction[] instructions, uint codeBase)
+    {
+        using var stream = new MemoryStream();
+        var block = new InstructionBlock(new StreamCodeWriter(stream), instructions, codeBase);
+        if (!BlockEncoder.TryEncode(32, block, out string? error, out BlockEncoderResult result, BlockEncoderOptions.ReturnNewInstructionOffsets))
+        {
+            throw new InvalidOperationException("encoding failed: " + error);
+        }
+
+        return new EncodedCode(stream.ToArray(), codeBase, result.NewInstructionOffsets, _labelIndex, 0, 0);
+    }
+
+    private readonly record struct Relocation(int Index, bool Displacement, DataAddress Address, ulong LabelId);
+}
+
+/// <summary>Encoded code: its bytes and where each instruction and label ended up.</summary>
+internal sealed record EncodedCode(
+    byte[] Bytes,
+    uint CodeBase,
+    uint[] InstructionOffsets,
+    IReadOnlyDictionary<ulong, int> LabelIndex,
+    uint DataBase,
+    uint BssBase)
+{
+    public uint InstructionAddress(int index)
+        => index < InstructionOffsets.Length ? CodeBase + InstructionOffsets[index] : CodeBase + (uint)Bytes.Length;
+
+    public uint LabelAddress(ulong labelId) => InstructionAddress(LabelIndex[labelId]);
+
+    public uint LabelAddress(Label label) => LabelAddress(label.Id);
+}

@@ -1,0 +1,68 @@
+using System.Collections.Generic;
+using Iced.Intel;
+using Translator.KernelCompiler.Model;
+
+namespace Translator.KernelCompiler.CodeGen;
+
+/// <summary>
+/// What compiled code refers to by name, as the linker laid it out: function labels, where every static field and
+/// string literal lives, and the runtime routines.
+/// </summary>
+internal sealed class ImageSymbols
+{
+    private readonly Dictionary<string, Label> _functions = new();
+    private readonly Dictionary<string, GuestField> _fields = new();
+    private readonly Dictionary<string, DataAddress> _fieldAddresses = new();
+    private readonly Dictionary<string, DataAddress> _pointerCells = new();
+    private readonly Dictionary<string, DataAddress> _strings = new();
+
+    public ImageSymbols(CodeBuffer code)
+    {
+        BoundsFailure = code.NewLabel();
+        UnsignedDivide64 = code.NewLabel();
+        SignedDivide64 = code.NewLabel();
+    }
+
+    /// <summary>Where an out-of-range index jumps: prints a message and exits with <see cref="RuntimeRoutines.PanicExitValue"/>.</summary>
+    public Label BoundsFailure { get; }
+
+    /// <summary>EDX:EAX / ECX:EBX, unsigned: quotient in EDX:EAX, remainder in ECX:EBX.</summary>
+    public Label UnsignedDivide64 { get; }
+
+    /// <summary>As <see cref="UnsignedDivide64"/>, with C#'s signed rules (quotient truncated, remainder takes the dividend's sign).</summary>
+    public Label SignedDivide64 { get; }
+
+    public bool UsesDivide64 { get; set; }
+
+    public DataAddress InterruptTable { get; set; }
+
+    public DataAddress ImageEnd { get; set; }
+
+    public void AddFunction(string key, Label label) => _functions[key] = label;
+
+    public bool TryGetFunction(string key, out Label label) => _functions.TryGetValue(key, out label);
+
+    public Label Function(string key) => _functions[key];
+
+    public void AddField(GuestField field, DataAddress address, DataAddress? pointerCell)
+    {
+        _fields[field.Key] = field;
+        _fieldAddresses[field.Key] = address;
+        if (pointerCell is DataAddress cell)
+        {
+            _pointerCells[field.Key] = cell;
+        }
+    }
+
+    public GuestField Field(string key) => _fields[key];
+
+    /// <summary>A scalar field's storage, or an array's or string's first element.</summary>
+    public DataAddress FieldAddress(string key) => _fieldAddresses[key];
+
+    /// <summary>The dword holding a mutable array field's current reference, if the field is not readonly.</summary>
+    public bool TryGetPointerCell(string key, out DataAddress cell) => _pointerCells.TryGetValue(key, out cell);
+
+    public void AddString(string text, DataAddress firstChar) => _strings[text] = firstChar;
+
+    public DataAddress String(string text) => _strings[text];
+}

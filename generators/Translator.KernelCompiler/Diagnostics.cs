@@ -1,0 +1,94 @@
+using System.Collections.Generic;
+using Microsoft.CodeAnalysis;
+
+namespace Translator.KernelCompiler;
+
+/// <summary>The kernel compiler's diagnostics (documented in AnalyzerReleases.Unshipped.md and docs/dsl.md).</summary>
+internal static class Diagnostics
+{
+    private const string Category = "Translator.KernelCompiler";
+
+    public static readonly DiagnosticDescriptor ClassShape = Error(
+        "TRN0001", "Guest class must be a top-level static partial class",
+        "'{0}' must be a top-level static partial class to be compiled as guest code");
+
+    public static readonly DiagnosticDescriptor EntryPoint = Error(
+        "TRN0002", "Guest kernel needs exactly one entry point",
+        "Kernel '{0}' {1}: mark exactly one 'static void' method without parameters with [Entry]");
+
+    public static readonly DiagnosticDescriptor UnsupportedType = Error(
+        "TRN0003", "Type not supported in guest code",
+        "Type '{0}' is not supported in guest code: use bool, char, the integer types up to long/ulong, arrays of them, or string");
+
+    public static readonly DiagnosticDescriptor UnsupportedExpression = Error(
+        "TRN0004", "Expression not supported in guest code",
+        "{0} is not supported in guest code: guest code has integer arithmetic, locals, static fields and arrays, calls to guest methods and intrinsics, and no objects, allocation, delegates, exceptions or floating point");
+
+    public static readonly DiagnosticDescriptor UnsupportedStatement = Error(
+        "TRN0005", "Statement not supported in guest code",
+        "{0} is not supported in guest code: use if/else, switch, while, do, for, foreach over an array, break, continue and return");
+
+    public static readonly DiagnosticDescriptor NotGuestCode = Error(
+        "TRN0006", "Call to a method that is not guest code",
+        "'{0}' cannot be called from guest code: only static methods of [GuestKernel] and [GuestCode] classes and Translator.Guest intrinsics can");
+
+    public static readonly DiagnosticDescriptor CheckedArithmetic = Error(
+        "TRN0007", "Checked arithmetic in guest code",
+        "Checked arithmetic is not supported in guest code: integer operations wrap, as in an unchecked context");
+
+    public static readonly DiagnosticDescriptor FieldInitializer = Error(
+        "TRN0008", "Static field initializer not supported",
+        "The initializer of '{0}' is not supported: use a constant, a string literal, 'new T[constant]' or an array initializer of constants");
+
+    public static readonly DiagnosticDescriptor PrivilegedInUserMode = Error(
+        "TRN0009", "Privileged intrinsic in ring 3 code",
+        "'{0}' is privileged and '{1}' runs at ring 3 ([UserMode]): reach the kernel through Cpu.SystemCall");
+
+    public static readonly DiagnosticDescriptor ConstantArgument = Error(
+        "TRN0010", "Intrinsic argument must be a constant",
+        "Argument '{0}' of '{1}' must be a compile-time constant");
+
+    public static readonly DiagnosticDescriptor HandlerShape = Error(
+        "TRN0011", "Interrupt handler has the wrong shape",
+        "Interrupt handler '{0}' must be 'static void' and take nothing or 'ref InterruptFrame'");
+
+    public static readonly DiagnosticDescriptor DuplicateVector = Error(
+        "TRN0012", "Two handlers for one interrupt vector",
+        "Vector 0x{0} already has the handler '{1}'");
+
+    public static readonly DiagnosticDescriptor MethodShape = Error(
+        "TRN0013", "Method shape not supported in guest code",
+        "'{0}' cannot be guest code: {1}");
+
+    public static readonly DiagnosticDescriptor UnresolvedCall = Error(
+        "TRN0014", "Guest method not found when linking",
+        "Kernel '{0}' calls '{1}', which is not guest code compiled with this project (is its class marked [GuestCode], and the method declared in the part that carries the attribute?)");
+
+    public static readonly DiagnosticDescriptor InternalError = Error(
+        "TRN0099", "Kernel compiler internal error",
+        "The kernel compiler failed on '{0}': {1}");
+
+    private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = new()
+    {
+        [ClassShape.Id] = ClassShape,
+        [EntryPoint.Id] = EntryPoint,
+        [UnsupportedType.Id] = UnsupportedType,
+        [UnsupportedExpression.Id] = UnsupportedExpression,
+        [UnsupportedStatement.Id] = UnsupportedStatement,
+        [NotGuestCode.Id] = NotGuestCode,
+        [CheckedArithmetic.Id] = CheckedArithmetic,
+        [FieldInitializer.Id] = FieldInitializer,
+        [PrivilegedInUserMode.Id] = PrivilegedInUserMode,
+        [ConstantArgument.Id] = ConstantArgument,
+        [HandlerShape.Id] = HandlerShape,
+        [DuplicateVector.Id] = DuplicateVector,
+        [MethodShape.Id] = MethodShape,
+        [UnresolvedCall.Id] = UnresolvedCall,
+        [InternalError.Id] = InternalError,
+    };
+
+    public static DiagnosticDescriptor ById(string id) => s_byId[id];
+
+    private static DiagnosticDescriptor Error(string id, string title, string message)
+        => new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+}

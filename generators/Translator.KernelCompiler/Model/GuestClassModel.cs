@@ -1,0 +1,57 @@
+namespace Translator.KernelCompiler.Model;
+
+internal enum FunctionKind : byte
+{
+    Normal,
+    Entry,
+    InterruptHandler,
+}
+
+/// <summary>A compiled method: its frame layout (parameters first, then locals) and its body.</summary>
+internal sealed record GuestFunction(
+    string Key,
+    string Name,
+    FunctionKind Kind,
+    byte Vector,
+    bool UserCallable,
+    bool UserMode,
+    GuestType ReturnType,
+    int ParameterCount,
+    EquatableArray<GuestType> Slots,
+    Stmt Body);
+
+internal enum FieldStorage : byte
+{
+    Scalar,
+    Array,
+    String,
+}
+
+/// <summary>
+/// A static field and its initial contents: a scalar (<paramref name="Initial"/> holds its value), an array
+/// (<paramref name="Length"/> elements, the first <paramref name="Initial"/>.Count given, the rest zero) or a string.
+/// Arrays without initial values live in the zeroed segment unless <paramref name="InImage"/>.
+/// </summary>
+internal sealed record GuestField(
+    string Key,
+    string Name,
+    GuestType Type,
+    FieldStorage Storage,
+    bool IsReadOnly,
+    int Length,
+    EquatableArray<ulong> Initial,
+    string? Text,
+    int Alignment,
+    bool InImage);
+
+/// <summary>A <c>[GuestKernel]</c> or <c>[GuestCode]</c> class after parsing: everything the linker needs, as values.</summary>
+internal sealed record GuestClassModel(
+    string Key,
+    string Namespace,
+    string Name,
+    string Modifiers,
+    bool IsKernel,
+    LocationInfo? Location,
+    EquatableArray<GuestFunction> Functions,
+    EquatableArray<GuestField> Fields,
+    EquatableArray<DiagnosticInfo> Diagnostics);

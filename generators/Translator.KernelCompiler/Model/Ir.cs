@@ -1,0 +1,103 @@
+namespace Translator.KernelCompiler.Model;
+
+// The kernel compiler's intermediate form: C# method bodies after binding (every conversion explicit, every operator
+// typed), kept as plain equatable records so that the incremental pipeline can cache them.
+
+internal enum UnaryOp : byte
+{
+    Negate,
+    Complement,
+    Not,
+}
+
+internal enum BinaryOp : byte
+{
+    Add,
+    Subtract,
+    Multiply,
+    Divide,
+    Remainder,
+    And,
+    Or,
+    Xor,
+    ShiftLeft,
+    ShiftRight,
+    ShiftRightUnsigned,
+    Equal,
+    NotEqual,
+    Less,
+    LessOrEqual,
+    Greater,
+    GreaterOrEqual,
+    AndAlso,
+    OrElse,
+}
+
+internal abstract record Expr(GuestType Type);
+
+internal sealed record ConstantExpr(GuestType Type, ulong Value) : Expr(Type);
+
+/// <summary>A parameter or local: its slot in the function's frame.</summary>
+internal sealed record LocalExpr(GuestType Type, int Slot) : Expr(Type);
+
+/// <summary>A static field, by its key (documentation comment id).</summary>
+internal sealed record FieldExpr(GuestType Type, string Field) : Expr(Type);
+
+internal sealed record StringLiteralExpr(string Value) : Expr(GuestType.String);
+
+/// <summary>An array element or a string's character, with a bounds check.</summary>
+internal sealed record ElementExpr(GuestType Type, Expr Array, Expr Index) : Expr(Type);
+
+internal sealed record LengthExpr(Expr Array) : Expr(GuestType.Int32);
+
+/// <summary>A field of the interrupt frame a <c>ref InterruptFrame</c> parameter (in <paramref name="Slot"/>) points to.</summary>
+internal sealed record FrameFieldExpr(GuestType Type, int Slot, int Offset) : Expr(Type);
+
+internal sealed record UnaryExpr(GuestType Type, UnaryOp Op, Expr Operand) : Expr(Type);
+
+/// <summary>A binary operator applied to operands of <paramref name="OperandType"/> (a shift's count is always Int32).</summary>
+internal sealed record BinaryExpr(GuestType Type, BinaryOp Op, GuestType OperandType, Expr Left, Expr Right) : Expr(Type);
+
+internal sealed record ConvertExpr(GuestType Type, Expr Operand) : Expr(Type);
+
+internal sealed record AssignExpr(GuestType Type, Expr Target, Expr Value) : Expr(Type);
+
+/// <summary><c>target op= value</c>: target widened to <paramref name="OperandType"/>, combined, narrowed back.</summary>
+internal sealed record CompoundAssignExpr(GuestType Type, BinaryOp Op, GuestType OperandType, Expr Target, Expr Value) : Expr(Type);
+
+internal sealed record IncrementExpr(GuestType Type, bool Increment, bool Postfix, Expr Target) : Expr(Type);
+
+internal sealed record CallExpr(GuestType Type, string Function, EquatableArray<Expr> Arguments) : Expr(Type);
+
+internal sealed record IntrinsicExpr(GuestType Type, IntrinsicId Intrinsic, EquatableArray<Expr> Arguments) : Expr(Type);
+
+internal sealed record ConditionalExpr(GuestType Type, Expr Condition, Expr WhenTrue, Expr WhenFalse) : Expr(Type);
+
+internal sealed record FunctionAddressExpr(string Function) : Expr(GuestType.UInt32);
+
+internal abstract record Stmt;
+
+internal sealed record BlockStmt(EquatableArray<Stmt> Statements) : Stmt;
+
+internal sealed record ExprStmt(Expr Expression) : Stmt;
+
+internal sealed record IfStmt(Expr Condition, Stmt Then, Stmt? Else) : Stmt;
+
+/// <summary>
+/// Every loop: <c>while</c>/<c>for</c> test first, <c>do</c> tests last; <paramref name="Step"/> is a <c>for</c>'s
+/// iterator, where <c>continue</c> goes. <paramref name="Id"/> names the loop for break and continue.
+/// </summary>
+internal sealed record LoopStmt(int Id, Expr? Condition, bool TestFirst, Stmt Body, Stmt? Step) : Stmt;
+
+internal sealed record BreakStmt(int Id) : Stmt;
+
+internal sealed record ContinueStmt(int Id) : Stmt;
+
+internal sealed record ReturnStmt(Expr? Value) : Stmt;
+
+internal sealed record SwitchSection(EquatableArray<ulong> Labels, bool IsDefault, Stmt Body);
+
+internal sealed record SwitchStmt(int Id, Expr Value, EquatableArray<SwitchSection> Sections) : Stmt;
+
+/// <summary>Marks where a source statement starts, for the listing.</summary>
+internal sealed record SourceLineStmt(int Line, string Text) : Stmt;

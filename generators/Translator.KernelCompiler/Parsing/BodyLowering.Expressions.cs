@@ -1,0 +1,478 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+using Translator.KernelCompiler.Intrinsics;
+using Translator.KernelCompiler.Model;
+
+namespace Translator.KernelCompiler.Parsing;
+
+internal sealed partial class BodyLowering
+{
+    private static readonly ConstantExpr Placeholder = new(GuestType.Int32, 0);
+
+    private Expr LowerCondition(IOperation operation) => Convert(LowerExpression(operation), GuestType.Bool);
+
+    private Expr LowerExpression(IOperation operation)
+    {
+        _cancellation.ThrowIfCancellationRequested();
+        if (operation.ConstantValue.HasValue)
+        {
+            return LowerConstant(operation);
+        }
+
+        switch (operation)
+        {
+            case IConversionOperation conversion:
+                return LowerConversion(conversion);
+            case ILocalReferenceOperation local:
+                return new LocalExpr(GuestTypes.From(local.Local.Type) ?? GuestType.Int32, SlotOf(local.Local));
+            case IParameterReferenceOperation parameter:
+                return new LocalExpr(GuestTypes.From(parameter.Parameter.Type) ?? GuestType.Int32, SlotOf(parameter.Parameter));
+            case IFieldReferenceOperation field:
+                return LowerField(field);
+            case IArrayElementReferenceOperation element when element.Indices.Length == 1:
+                return LowerElement(element.Type, element.ArrayReference, element.Indices[0], element.Syntax);
+            case IPropertyReferenceOperation property:
+                return LowerProperty(property);
+            case IUnaryOperation unary:
+                return LowerUnary(unary);
+            case IBinaryOperation binary:
+                return LowerBinary(binary);
+            case IIncrementOrDecrementOperation increment:
+                return LowerIncrement(increment);
+            case ICompoundAssignmentOperation compound:
+                return LowerCompoundAssignment(compound);
+            case ISimpleAssignmentOperation { IsRef: false } assignment:
+                return LowerAssignment(assignment);
+            case IInvocationOperation invocation:
+                return LowerInvocation(invocation);
+            case IConditionalOperation { WhenFalse: not null } conditional:
+                return LowerConditional(conditional);
+            default:
+                return Unsupported(operation);
+        }
+    }
+
+    private Expr Unsupported(IOperation operation)
+    {
+        Report(Diagnostics.UnsupportedExpression, operation.Syntax, Describe(operation));
+        return Placeholder;
+    }
+
+    private static string Describe(IOperation operation)
+    {
+        string text = operation.Syntax.ToString();
+        int newline = text.IndexOf('\n');
+        text = (newline >= 0 ? text.Substring(0, newline) : text).Trim();
+        if (text.Length > 40)
+        {
+            text = text.Substring(0, 37) + "...";
+        }
+
+        string kind = operation.Kind switch
+        {
+            OperationKind.ObjectCreation or OperationKind.AnonymousObjectCreation or OperationKind.TypeParameterObjectCreation => "Object creation",
+            OperationKind.ArrayCreation => "Allocating an array outside a static field initializer",
+            OperationKind.AnonymousFunction or OperationKind.DelegateCreation or OperationKind.MethodReference => "A delegate or lambda",
+            OperationKind.InterpolatedString => "String interpolation",
+            OperationKind.Throw => "Throwing an exception",
+            OperationKind.Await => "Await",
+            OperationKind.Invalid => "Code that does not compile",
+            _ => operation.Kind.ToString(),
+        };
+        return $"{kind} ('{text}')";
+    }
+
+    private Expr LowerConstant(IOperation operation)
+    {
+        object? value = operation.ConstantValue.Value;
+        if (value is string text)
+        {
+            return new StringLiteralExpr(text);
+        }
+
+        if (GuestTypes.IsIntegralConstant(value) && GuestTypes.From(operation.Type) is GuestType type && !type.IsPointer)
+        {
+            return new ConstantExpr(type, GuestTypes.ConstantBits(value));
+        }
+
+        if (value is float or double or decimal)
+        {
+            Report(Diagnostics.UnsupportedType, operation.Syntax, operation.Type?.ToDisplayString() ?? "floating point");
+            return Placeholder;
+        }
+
+        return Unsupported(operation);
+    }
+
+    /// <summary>Converts <paramref name="value"/> to <paramref name="type"/> where C# did so implicitly (integers only).</summary>
+    private static Expr Convert(Expr value, GuestType type)
+    {
+        if (value.Type == type || type.Kind == ValueKind.Void)
+        {
+            return value;
+        }
+
+        if (value is ConstantExpr constant && !type.IsPointer)
+        {
+            return new ConstantExpr(type, constant.Value);
+        }
+
+        return new ConvertExpr(type, value);
+    }
+
+    private Expr LowerConversion(IConversionOperation conversion)
+    {
+        Expr operand = LowerExpression(conversion.Operand);
+        GuestType? target = GuestTypes.From(conversion.Type);
+        if (target is not GuestType type)
+        {
+            Report(Diagnostics.UnsupportedType, conversion.Syntax, conversion.Type?.ToDisplayString() ?? "?");
+            return Placeholder;
+        }
+
+        if (conversion.OperatorMethod is not null)
+        {
+            return Unsupported(conversion);
+        }
+
+        if (operand.Type == type)
+        {
+            return operand;
+        }
+
+        bool integral = !operand.Type.IsPointer && !type.IsPointer && operand.Type.Kind != ValueKind.Bool && type.Kind != ValueKind.Bool;
+        if (!integral)
+        {
+            return Unsupported(conversion);
+        }
+
+        if (conversion.IsChecked)
+        {
+            Report(Diagnostics.CheckedArithmetic, conversion.Syntax);
+        }
+
+        return Convert(operand, type);
+    }
+
+    private Expr LowerField(IFieldReferenceOperation field)
+    {
+        GuestType? type = GuestTypes.From(field.Field.Type);
+        if (type is not GuestType t)
+        {
+            Report(Diagnostics.UnsupportedType, field.Syntax, field.Field.Type.ToDisplayString());
+            return Placeholder;
+        }
+
+        if (field.Field.IsStatic)
+        {
+            if (!GuestClassParser.IsGuestClass(field.Field.ContainingType))
+            {
+                Report(Diagnostics.NotGuestCode, field.Syntax, field.Field.ToDisplayString());
+                return Placeholder;
+            }
+
+            return new FieldExpr(t, field.Field.GetDocumentationCommentId() ?? field.Field.Name);
+        }
+
+        if (field.Instance is IParameterReferenceOperation { Parameter: var frame } && GuestTypes.From(frame.Type)?.Kind == ValueKind.Frame)
+        {
+            int index = frame.Type.GetMembers().OfType<IFieldSymbol>().Where(f => !f.IsStatic).ToList().IndexOf(field.Field);
+            return new FrameFieldExpr(t, SlotOf(frame), index * 4);
+        }
+
+        return Unsupported(field);
+    }
+
+    private Expr LowerElement(ITypeSymbol? elementType, IOperation array, IOperation index, SyntaxNode syntax)
+    {
+        GuestType? type = GuestTypes.From(elementType);
+        if (type is not GuestType t || t.IsPointer)
+        {
+            Report(Diagnostics.UnsupportedType, syntax, elementType?.ToDisplayString() ?? "?");
+            return Placeholder;
+        }
+
+        Expr arrayValue = LowerExpression(array);
+        Expr indexValue = LowerExpression(index);
+        if (!arrayValue.Type.IsPointer || arrayValue.Type.Kind == ValueKind.Frame)
+        {
+            Report(Diagnostics.UnsupportedExpression, syntax, "Indexing something other than an array or a string");
+            return Placeholder;
+        }
+
+        return new ElementExpr(t, arrayValue, Convert(indexValue, indexValue.Type.IsWide || indexValue.Type.Kind == ValueKind.UInt32 ? GuestType.UInt32 : GuestType.Int32));
+    }
+
+    private Expr LowerProperty(IPropertyReferenceOperation property)
+    {
+        bool onString = property.Property.ContainingType.SpecialType == SpecialType.System_String;
+        bool onArray = property.Property.ContainingType.SpecialType == SpecialType.System_Array;
+        if ((onString || onArray) && property.Property.Name == "Length" && property.Instance is not null)
+        {
+            return new LengthExpr(LowerExpression(property.Instance));
+        }
+
+        if (onString && property.Property.IsIndexer && property.Instance is not null && property.Arguments.Length == 1)
+        {
+            return LowerElement(property.Type, property.Instance, property.Arguments[0].Value, property.Syntax);
+        }
+
+        return Unsupported(property);
+    }
+
+    private Expr LowerUnary(IUnaryOperation unary)
+    {
+        if (unary.OperatorMethod is not null || unary.IsLifted)
+        {
+            return Unsupported(unary);
+        }
+
+        if (unary.IsChecked && unary.OperatorKind == UnaryOperatorKind.Minus)
+        {
+            Report(Diagnostics.CheckedArithmetic, unary.Syntax);
+        }
+
+        GuestType type = GuestTypes.From(unary.Type) ?? GuestType.Int32;
+        Expr operand = Convert(LowerExpression(unary.Operand), type);
+        return unary.OperatorKind switch
+        {
+            UnaryOperatorKind.Plus => operand,
+            UnaryOperatorKind.Minus => new UnaryExpr(type, UnaryOp.Negate, operand),
+            UnaryOperatorKind.BitwiseNegation => new UnaryExpr(type, UnaryOp.Complement, operand),
+            UnaryOperatorKind.Not => new UnaryExpr(type, UnaryOp.Not, operand),
+            _ => Unsupported(unary),
+        };
+    }
+
+    private static BinaryOp? MapOperator(BinaryOperatorKind kind) => kind switch
+    {
+        BinaryOperatorKind.Add => BinaryOp.Add,
+        BinaryOperatorKind.Subtract => BinaryOp.Subtract,
+        BinaryOperatorKind.Multiply => BinaryOp.Multiply,
+        BinaryOperatorKind.Divide => BinaryOp.Divide,
+        BinaryOperatorKind.Remainder => BinaryOp.Remainder,
+        BinaryOperatorKind.And => BinaryOp.And,
+        BinaryOperatorKind.Or => BinaryOp.Or,
+        BinaryOperatorKind.ExclusiveOr => BinaryOp.Xor,
+        BinaryOperatorKind.LeftShift => BinaryOp.ShiftLeft,
+        BinaryOperatorKind.RightShift => BinaryOp.ShiftRight,
+        BinaryOperatorKind.UnsignedRightShift => BinaryOp.ShiftRightUnsigned,
+        BinaryOperatorKind.Equals => BinaryOp.Equal,
+        BinaryOperatorKind.NotEquals => BinaryOp.NotEqual,
+        BinaryOperatorKind.LessThan => BinaryOp.Less,
+        BinaryOperatorKind.LessThanOrEqual => BinaryOp.LessOrEqual,
+        BinaryOperatorKind.GreaterThan => BinaryOp.Greater,
+        BinaryOperatorKind.GreaterThanOrEqual => BinaryOp.GreaterOrEqual,
+        BinaryOperatorKind.ConditionalAnd => BinaryOp.AndAlso,
+        BinaryOperatorKind.ConditionalOr => BinaryOp.OrElse,
+        _ => null,
+    };
+
+    private static bool IsShift(BinaryOp op) => op is BinaryOp.ShiftLeft or BinaryOp.ShiftRight or BinaryOp.ShiftRightUnsigned;
+
+    private static bool IsComparison(BinaryOp op) => op is >= BinaryOp.Equal and <= BinaryOp.GreaterOrEqual;
+
+    private static bool IsArithmetic(BinaryOp op) => op is BinaryOp.Add or BinaryOp.Subtract or BinaryOp.Multiply or BinaryOp.Divide;
+
+    private Expr LowerBinary(IBinaryOperation binary)
+    {
+        if (binary.OperatorMethod is not null || binary.IsLifted || MapOperator(binary.OperatorKind) is not BinaryOp op)
+        {
+            return Unsupported(binary);
+        }
+
+        Expr left = LowerExpression(binary.LeftOperand);
+        Expr right = LowerExpression(binary.RightOperand);
+        if (left.Type.IsPointer || right.Type.IsPointer)
+        {
+            return Unsupported(binary);
+        }
+
+        if (binary.IsChecked && IsArithmetic(op))
+        {
+            Report(Diagnostics.CheckedArithmetic, binary.Syntax);
+        }
+
+        return MakeBinary(op, left, right);
+    }
+
+    private static Expr MakeBinary(BinaryOp op, Expr left, Expr right)
+    {
+        if (op is BinaryOp.AndAlso or BinaryOp.OrElse)
+        {
+            return new BinaryExpr(GuestType.Bool, op, GuestType.Bool, Convert(left, GuestType.Bool), Convert(right, GuestType.Bool));
+        }
+
+        if (IsShift(op))
+        {
+            GuestType shifted = GuestTypes.Promote(left.Type);
+            return new BinaryExpr(shifted, op, shifted, Convert(left, shifted), Convert(right, GuestType.Int32));
+        }
+
+        GuestType operands = GuestTypes.Promote(left.Type, right.Type);
+        GuestType result = IsComparison(op) ? GuestType.Bool : operands;
+        return new BinaryExpr(result, op, operands, Convert(left, operands), Convert(right, operands));
+    }
+
+    private static bool IsAssignable(Expr target)
+        => target is LocalExpr or ElementExpr or FrameFieldExpr or FieldExpr;
+
+    private Expr LowerIncrement(IIncrementOrDecrementOperation increment)
+    {
+        Expr target = LowerExpression(increment.Target);
+        if (increment.OperatorMethod is not null || !IsAssignable(target) || target.Type.IsPointer || target.Type.Kind == ValueKind.Bool)
+        {
+            return Unsupported(increment);
+        }
+
+        if (increment.IsChecked)
+        {
+            Report(Diagnostics.CheckedArithmetic, increment.Syntax);
+        }
+
+        return new IncrementExpr(target.Type, increment.Kind == OperationKind.Increment, increment.IsPostfix, target);
+    }
+
+    private Expr LowerCompoundAssignment(ICompoundAssignmentOperation compound)
+    {
+        Expr target = LowerExpression(compound.Target);
+        Expr value = LowerExpression(compound.Value);
+        if (compound.OperatorMethod is not null || MapOperator(compound.OperatorKind) is not BinaryOp op
+            || !IsAssignable(target) || target.Type.IsPointer || value.Type.IsPointer)
+        {
+            return Unsupported(compound);
+        }
+
+        if (compound.IsChecked && IsArithmetic(op))
+        {
+            Report(Diagnostics.CheckedArithmetic, compound.Syntax);
+        }
+
+        if (IsShift(op))
+        {
+            return new CompoundAssignExpr(target.Type, op, GuestTypes.Promote(target.Type), target, Convert(value, GuestType.Int32));
+        }
+
+        GuestType operands = GuestTypes.Promote(target.Type, value.Type);
+        return new CompoundAssignExpr(target.Type, op, operands, target, Convert(value, operands));
+    }
+
+    private Expr LowerAssignment(ISimpleAssignmentOperation assignment)
+    {
+        Expr target = LowerExpression(assignment.Target);
+        if (!IsAssignable(target))
+        {
+            return Unsupported(assignment);
+        }
+
+        return new AssignExpr(target.Type, target, Convert(LowerExpression(assignment.Value), target.Type));
+    }
+
+    private Expr LowerConditional(IConditionalOperation conditional)
+    {
+        GuestType type = GuestTypes.From(conditional.Type) ?? GuestType.Int32;
+        return new ConditionalExpr(
+            type,
+            LowerCondition(conditional.Condition),
+            Convert(LowerExpression(conditional.WhenTrue), type),
+            Convert(LowerExpression(conditional.WhenFalse!), type));
+    }
+
+    private Expr LowerInvocation(IInvocationOperation invocation)
+    {
+        IMethodSymbol method = invocation.TargetMethod;
+        string qualified = method.ContainingType.ToDisplayString() + "." + method.Name;
+        GuestType returnType = GuestTypes.From(method.ReturnType) ?? GuestType.Int32;
+        IArgumentOperation[] arguments = invocation.Arguments.OrderBy(a => a.Parameter?.Ordinal ?? 0).ToArray();
+
+        if (qualified == "Translator.Guest.Memory.AddressOf" && arguments.Length == 1)
+        {
+            IOperation argument = arguments[0].Value;
+            while (argument is IConversionOperation { IsImplicit: true } conversion)
+            {
+                argument = conversion.Operand;
+            }
+
+            if (argument is IDelegateCreationOperation { Target: IMethodReferenceOperation reference })
+            {
+                return LowerFunctionAddress(reference);
+            }
+        }
+
+        if (IntrinsicTable.Find(qualified) is IntrinsicDefinition intrinsic)
+        {
+            return LowerIntrinsic(invocation, intrinsic, arguments, returnType);
+        }
+
+        if (!method.IsStatic || !GuestClassParser.IsGuestClass(method.ContainingType) || method.IsGenericMethod)
+        {
+            Report(Diagnostics.NotGuestCode, invocation.Syntax, method.ToDisplayString());
+            return Placeholder;
+        }
+
+        var lowered = new List<Expr>();
+        foreach (IArgumentOperation argument in arguments)
+        {
+            if (argument.Parameter is { RefKind: RefKind.Ref } parameter && GuestTypes.From(parameter.Type)?.Kind == ValueKind.Frame
+                && argument.Value is IParameterReferenceOperation frame)
+            {
+                lowered.Add(new LocalExpr(new GuestType(ValueKind.Frame), SlotOf(frame.Parameter)));
+                continue;
+            }
+
+            if (argument.ArgumentKind == ArgumentKind.ParamArray || argument.Parameter?.RefKind is not (RefKind.None or null))
+            {
+                Report(Diagnostics.UnsupportedExpression, argument.Syntax, "A ref, out or params argument");
+                continue;
+            }
+
+            lowered.Add(Convert(LowerExpression(argument.Value), GuestTypes.From(argument.Parameter?.Type) ?? GuestType.Int32));
+        }
+
+        return new CallExpr(returnType, method.OriginalDefinition.GetDocumentationCommentId() ?? method.Name, lowered.ToEquatableArray());
+    }
+
+    private Expr LowerFunctionAddress(IMethodReferenceOperation reference)
+    {
+        IMethodSymbol target = reference.Method;
+        if (!target.IsStatic || !GuestClassParser.IsGuestClass(target.ContainingType) || target.Parameters.Length != 0)
+        {
+            Report(Diagnostics.NotGuestCode, reference.Syntax, target.ToDisplayString());
+            return Placeholder;
+        }
+
+        return new FunctionAddressExpr(target.GetDocumentationCommentId() ?? target.Name);
+    }
+
+    private Expr LowerIntrinsic(IInvocationOperation invocation, IntrinsicDefinition intrinsic, IArgumentOperation[] arguments, GuestType returnType)
+    {
+        if (_userMode && intrinsic.Privileged)
+        {
+            Report(Diagnostics.PrivilegedInUserMode, invocation.Syntax, intrinsic.Method.Substring("Translator.Guest.".Length), _method.Name);
+        }
+
+        var lowered = new List<Expr>();
+        for (int i = 0; i < arguments.Length; i++)
+        {
+            IArgumentOperation argument = arguments[i];
+            GuestType parameterType = GuestTypes.From(argument.Parameter?.Type) ?? GuestType.UInt32;
+            if (parameterType.Kind == ValueKind.Array && intrinsic.Id == IntrinsicId.AddressOfArray)
+            {
+                lowered.Add(LowerExpression(argument.Value));
+                continue;
+            }
+
+            Expr value = Convert(LowerExpression(argument.Value), parameterType);
+            if ((intrinsic.ConstantArguments & (1 << i)) != 0 && value is not ConstantExpr)
+            {
+                Report(Diagnostics.ConstantArgument, argument.Syntax, argument.Parameter?.Name ?? i.ToString(), intrinsic.Method.Substring("Translator.Guest.".Length));
+            }
+
+            lowered.Add(value);
+        }
+
+        return new IntrinsicExpr(returnType, intrinsic.Id, lowered.ToEquatableArray());
+    }
+}

@@ -1,0 +1,311 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+using Translator.KernelCompiler.Model;
+
+namespace Translator.KernelCompiler.Parsing;
+
+/// <summary>
+/// The parser stage: turns a <c>[GuestKernel]</c> or <c>[GuestCode]</c> class into a <see cref="GuestClassModel"/>
+/// (fields with their initial contents, methods lowered to IR, diagnostics), holding no symbols or syntax.
+/// </summary>
+internal static class GuestClassParser
+{
+    public const string KernelAttribute = "Translator.Guest.GuestKernelAttribute";
+    public const string CodeAttribute = "Translator.Guest.GuestCodeAttribute";
+    private const string EntryAttribute = "Translator.Guest.EntryAttribute";
+    private const string HandlerAttribute = "Translator.Guest.InterruptHandlerAttribute";
+    private const string UserModeAttribute = "Translator.Guest.UserModeAttribute";
+    private const string AlignedAttribute = "Translator.Guest.AlignedAttribute";
+    private const string InImageAttribute = "Translator.Guest.InImageAttribute";
+
+    public static bool IsGuestClass(INamedTypeSymbol? type)
+        => type is not null && type.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() is KernelAttribute or CodeAttribute);
+
+    public static GuestClassModel Parse(GeneratorAttributeSyntaxContext context, bool isKernel, CancellationToken cancellation)
+    {
+        var type = (INamedTypeSymbol)context.TargetSymbol;
+        var diagnostics = new List<DiagnosticInfo>();
+        try
+        {
+            return ParseClass(context, type, isKernel, diagnostics, cancellation);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Last line of defence: the generator reports rather than throws, whatever the input.
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.InternalError, LocationInfo.From(context.TargetNode), type.Name, e.Message));
+            return new GuestClassModel(type.ToDisplayString(), "", type.Name, "", isKernel, LocationInfo.From(context.TargetNode),
+                EquatableArray<GuestFunction>.Empty, EquatableArray<GuestField>.Empty, diagnostics.ToEquatableArray());
+        }
+    }
+
+    private static GuestClassModel ParseClass(
+        GeneratorAttributeSyntaxContext context, INamedTypeSymbol type, bool isKernel, List<DiagnosticInfo> diagnostics, CancellationToken cancellation)
+    {
+        var syntax = (ClassDeclarationSyntax)context.TargetNode;
+        LocationInfo? location = LocationInfo.From(syntax.Identifier.GetLocation());
+        bool isPartial = syntax.Modifiers.Any(SyntaxKind.PartialKeyword);
+        if (!type.IsStatic || type.ContainingType is not null || type.IsGenericType || (isKernel && !isPartial))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.ClassShape, location, type.Name));
+        }
+
+        var functions = new List<GuestFunction>();
+        var fields = new List<GuestField>();
+        foreach (MemberDeclarationSyntax member in syntax.Members)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            switch (member)
+            {
+                case MethodDeclarationSyntax method:
+                    if (context.SemanticModel.GetDeclaredSymbol(method, cancellation) is IMethodSymbol symbol
+                        && ParseMethod(context.SemanticModel, method, symbol, diagnostics, cancellation) is GuestFunction function)
+                    {
+                        functions.Add(function);
+                    }
+
+                    break;
+                case FieldDeclarationSyntax field:
+                    foreach (VariableDeclaratorSyntax variable in field.Declaration.Variables)
+                    {
+                        if (context.SemanticModel.GetDeclaredSymbol(variable, cancellation) is IFieldSymbol fieldSymbol
+                            && ParseField(context.SemanticModel, variable, fieldSymbol, diagnostics, cancellation) is GuestField parsed)
+                        {
+                            fields.Add(parsed);
+                        }
+                    }
+
+                    break;
+                default:
+                    diagnostics.Add(DiagnosticInfo.Create(Diagnostics.MethodShape, LocationInfo.From(member), member.Kind().ToString(),
+                        "guest classes hold static methods, static fields and constants only"));
+                    break;
+            }
+        }
+
+        if (isKernel)
+        {
+            int entries = functions.Count(f => f.Kind == FunctionKind.Entry);
+            if (entries != 1)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.EntryPoint, location, type.Name, entries == 0 ? "has no [Entry] method" : "has several [Entry] methods"));
+            }
+        }
+
+        var vectors = new Dictionary<byte, string>();
+        foreach (GuestFunction handler in functions.Where(f => f.Kind == FunctionKind.InterruptHandler))
+        {
+            if (vectors.TryGetValue(handler.Vector, out string? first))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.DuplicateVector, location, handler.Vector.ToString("X2"), first));
+            }
+            else
+            {
+                vectors[handler.Vector] = handler.Name;
+            }
+        }
+
+        string ns = type.ContainingNamespace.IsGlobalNamespace ? "" : type.ContainingNamespace.ToDisplayString();
+        return new GuestClassModel(type.ToDisplayString(), ns, type.Name, Modifiers(syntax), isKernel, location,
+            functions.ToEquatableArray(), fields.ToEquatableArray(), diagnostics.ToEquatableArray());
+    }
+
+    private static string Modifiers(ClassDeclarationSyntax syntax)
+        => string.Join(" ", syntax.Modifiers.Where(m => !m.IsKind(SyntaxKind.PartialKeyword)).Select(m => m.Text));
+
+    private static AttributeData? Attribute(ISymbol symbol, string name)
+        => symbol.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == name);
+
+    private static GuestFunction? ParseMethod(
+        SemanticModel model, MethodDeclarationSyntax syntax, IMethodSymbol method, List<DiagnosticInfo> diagnostics, CancellationToken cancellation)
+    {
+        LocationInfo? location = LocationInfo.From(syntax.Identifier.GetLocation());
+        string? shape = !method.IsStatic ? "it is not static"
+            : method.IsGenericMethod ? "generic methods are not supported"
+            : method.IsAsync ? "async methods are not supported"
+            : syntax.Body is null && syntax.ExpressionBody is null ? "it has no body"
+            : null;
+        if (shape is not null)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.MethodShape, location, method.Name, shape));
+            return null;
+        }
+
+        FunctionKind kind = FunctionKind.Normal;
+        byte vector = 0;
+        bool userCallable = false;
+        bool isVoid = method.ReturnsVoid;
+        if (Attribute(method, EntryAttribute) is not null)
+        {
+            kind = FunctionKind.Entry;
+            if (!isVoid || method.Parameters.Length != 0)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.EntryPoint, location, method.ContainingType.Name, "has an [Entry] method that is not 'static void' without parameters"));
+            }
+        }
+
+        if (Attribute(method, HandlerAttribute) is AttributeData handler)
+        {
+            kind = FunctionKind.InterruptHandler;
+            vector = handler.ConstructorArguments.FirstOrDefault().Value is byte v ? v : (byte)0;
+            userCallable = handler.NamedArguments.Any(a => a.Key == "UserCallable" && a.Value.Value is true);
+            bool frameOnly = method.Parameters.Length == 0
+                || (method.Parameters.Length == 1 && method.Parameters[0].RefKind == RefKind.Ref
+                    && method.Parameters[0].Type.ToDisplayString() == GuestTypes.InterruptFrameName);
+            if (!isVoid || !frameOnly)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.HandlerShape, location, method.Name));
+                return null;
+            }
+        }
+
+        GuestType? returnType = GuestTypes.From(method.ReturnType);
+        if (returnType is not GuestType ret || ret.Kind == ValueKind.Frame)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnsupportedType, LocationInfo.From(syntax.ReturnType), method.ReturnType.ToDisplayString()));
+            return null;
+        }
+
+        bool userMode = Attribute(method, UserModeAttribute) is not null;
+        var lowering = new BodyLowering(model, method, userMode, diagnostics, cancellation);
+        if (!lowering.DeclareParameters())
+        {
+            return null;
+        }
+
+        Stmt body = lowering.LowerBody(syntax);
+        return new GuestFunction(
+            method.GetDocumentationCommentId() ?? method.Name,
+            DisplayName(method),
+            kind,
+            vector,
+            userCallable,
+            userMode,
+            ret,
+            method.Parameters.Length,
+            lowering.Slots,
+            body);
+    }
+
+    /// <summary>"Console.Write(char)": the class, the method and, for overloads, the parameter types.</summary>
+    public static string DisplayName(IMethodSymbol method)
+    {
+        string name = method.ContainingType.Name + "." + method.Name;
+        bool overloaded = method.ContainingType.GetMembers(method.Name).Length > 1;
+        return overloaded ? name + "(" + string.Join(",", method.Parameters.Select(p => p.Type.ToDisplayString())) + ")" : name;
+    }
+
+    private static GuestField? ParseField(
+        SemanticModel model, VariableDeclaratorSyntax syntax, IFieldSymbol field, List<DiagnosticInfo> diagnostics, CancellationToken cancellation)
+    {
+        if (field.IsConst)
+        {
+            return null;
+        }
+
+        LocationInfo? location = LocationInfo.From(syntax.Identifier.GetLocation());
+        if (!field.IsStatic)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.MethodShape, location, field.Name, "instance fields are not supported"));
+            return null;
+        }
+
+        GuestType? guestType = GuestTypes.From(field.Type);
+        if (guestType is not GuestType type || type.Kind is ValueKind.Void or ValueKind.Frame)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnsupportedType, location, field.Type.ToDisplayString()));
+            return null;
+        }
+
+        string key = field.GetDocumentationCommentId() ?? field.Name;
+        string name = field.ContainingType.Name + "." + field.Name;
+        int alignment = Attribute(field, AlignedAttribute)?.ConstructorArguments.FirstOrDefault().Value is int a && a > 0 && (a & (a - 1)) == 0 ? a : 4;
+        IOperation? initializer = syntax.Initializer is null ? null : model.GetOperation(syntax.Initializer.Value, cancellation);
+        while (initializer is IConversionOperation { IsImplicit: true } conversion && !initializer.ConstantValue.HasValue)
+        {
+            initializer = conversion.Operand;
+        }
+
+        GuestField? parsed = type.Kind switch
+        {
+            ValueKind.String when initializer?.ConstantValue is { HasValue: true, Value: string text }
+                => new GuestField(key, name, type, FieldStorage.String, field.IsReadOnly, text.Length, EquatableArray<ulong>.Empty, text, 4, true),
+            ValueKind.Array => ParseArray(key, name, type, field.IsReadOnly, initializer, alignment, Attribute(field, InImageAttribute) is not null),
+            ValueKind.String => null,
+            _ when initializer is null
+                => new GuestField(key, name, type, FieldStorage.Scalar, field.IsReadOnly, 1, EquatableArray<ulong>.Empty, null, type.StorageSize, true),
+            _ when initializer.ConstantValue is { HasValue: true } constant && GuestTypes.IsIntegralConstant(constant.Value)
+                => new GuestField(key, name, type, FieldStorage.Scalar, field.IsReadOnly, 1, new EquatableArray<ulong>(new[] { GuestTypes.ConstantBits(constant.Value) }), null, type.StorageSize, true),
+            _ => null,
+        };
+        if (parsed is null)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.FieldInitializer, location, name));
+        }
+
+        return parsed;
+    }
+
+    private static GuestField? ParseArray(string key, string name, GuestType type, bool isReadOnly, IOperation? initializer, int alignment, bool inImage)
+    {
+        var values = new List<ulong>();
+        int length;
+        switch (initializer)
+        {
+            case IArrayCreationOperation { DimensionSizes.Length: 1 } creation:
+                if (creation.DimensionSizes[0].ConstantValue is not { HasValue: true } size
+                    || !GuestTypes.IsIntegralConstant(size.Value) || GuestTypes.ConstantBits(size.Value) > 64 * 1024 * 1024)
+                {
+                    return null;
+                }
+
+                length = (int)GuestTypes.ConstantBits(size.Value);
+                if (creation.Initializer is not null && !ConstantElements(creation.Initializer.ElementValues, values))
+                {
+                    return null;
+                }
+
+                break;
+            case IArrayInitializerOperation elements:
+                if (!ConstantElements(elements.ElementValues, values))
+                {
+                    return null;
+                }
+
+                length = values.Count;
+                break;
+            case ICollectionExpressionOperation collection:
+                if (!ConstantElements(collection.Elements, values))
+                {
+                    return null;
+                }
+
+                length = values.Count;
+                break;
+            default:
+                return null;
+        }
+
+        return new GuestField(key, name, type, FieldStorage.Array, isReadOnly, length, values.ToEquatableArray(), null, Math.Max(alignment, 4), inImage || values.Count > 0);
+    }
+
+    private static bool ConstantElements(IEnumerable<IOperation> elements, List<ulong> values)
+    {
+        foreach (IOperation element in elements)
+        {
+            if (element.ConstantValue is not { HasValue: true } constant || !GuestTypes.IsIntegralConstant(constant.Value))
+            {
+                return false;
+            }
+
+            values.Add(GuestTypes.ConstantBits(constant.Value));
+        }
+
+        return true;
+    }
+}

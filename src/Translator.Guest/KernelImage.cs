@@ -1,0 +1,14 @@
+namespace Translator.Guest;
+
+/// <summary>Facts about the running kernel image that only the linker knows.</summary>
+public static class KernelImage
+{
+    /// <summary>
+    /// The image's interrupt handlers as triples (vector, entry stub address, 1 if ring 3 may raise it else 0), in
+    /// vector order: what <c>Idt.Install</c> turns into gates.
+    /// </summary>
+    [Intrinsic] public static uint[] InterruptHandlers() => throw GuestOnlyException.For(nameof(InterruptHandlers));
+
+    /// <summary>The first page-aligned address after the image (code, data and boot stack): free memory starts here.</summary>
+    [Intrinsic] public static uint End() => throw GuestOnlyException.For(nameof(End));
+}

@@ -1,0 +1,85 @@
+namespace Translator.Guest;
+
+/// <summary>The COM1 console (16550 UART at 0x3F8): polled output, as a kernel's early console does.</summary>
+[GuestCode]
+internal static class Console
+{
+    private const ushort Data = 0x3F8;
+    private const ushort LineStatus = 0x3FD;
+    private const byte TransmitterEmpty = 0x20;
+
+    private static readonly string HexDigits = "0123456789abcdef";
+
+    public static void Write(char c)
+    {
+        while ((Cpu.In8(LineStatus) & TransmitterEmpty) == 0)
+        {
+        }
+
+        Cpu.Out8(Data, (byte)c);
+    }
+
+    public static void Write(string text)
+    {
+        for (int i = 0; i < text.Length; i++)
+        {
+            Write(text[i]);
+        }
+    }
+
+    public static void WriteLine(string text)
+    {
+        Write(text);
+        Write('\n');
+    }
+
+    public static void WriteLine() => Write('\n');
+
+    /// <summary>Eight lowercase hex digits.</summary>
+    public static void WriteHex(uint value)
+    {
+        for (int shift = 28; shift >= 0; shift -= 4)
+        {
+            Write(HexDigits[(int)((value >> shift) & 0xF)]);
+        }
+    }
+
+    /// <summary>Sixteen lowercase hex digits.</summary>
+    public static void WriteHex(ulong value)
+    {
+        WriteHex((uint)(value >> 32));
+        WriteHex((uint)value);
+    }
+
+    public static void WriteDecimal(uint value)
+    {
+        if (value >= 10)
+        {
+            WriteDecimal(value / 10);
+        }
+
+        Write((char)('0' + value % 10));
+    }
+
+    public static void WriteDecimal(int value)
+    {
+        if (value < 0)
+        {
+            Write('-');
+            WriteDecimal((uint)-value);
+            return;
+        }
+
+        WriteDecimal((uint)value);
+    }
+
+    public static void WriteDecimal(ulong value)
+    {
+        if (value >= 10)
+        {
+            WriteDecimal(value / 10);
+        }
+
+        Write((char)('0' + (uint)(value % 10)));
+    }
+}
