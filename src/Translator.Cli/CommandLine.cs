@@ -22,7 +22,38 @@ internal static class CommandLine
     public static readonly string[] Backends = ["native"];
 
     public const string Usage =
-        "usage: translator run IMAGE --backend native [--stats FILE.json] [--max-instructions N] [--memory MIB]";
+        "usage: translator run IMAGE|SAMPLE --backend native [--stats FILE.json] [--max-instructions N] [--memory MIB]" +
+        " | translator image SAMPLE|PROJECT --out FILE";
+
+    /// <summary>Parses <c>translator image SAMPLE|PROJECT --out FILE</c>.</summary>
+    public static (string Source, string Output) ParseImage(IReadOnlyList<string> args)
+    {
+        string? source = null, output = null;
+        for (int i = 0; i < args.Count; i++)
+        {
+            switch (args[i])
+            {
+                case "--out":
+                    output = Value(args, ref i, "--out");
+                    break;
+                default:
+                    if (args[i].StartsWith('-'))
+                    {
+                        throw new UsageException($"unknown option '{args[i]}'");
+                    }
+
+                    if (source is not null)
+                    {
+                        throw new UsageException($"unexpected argument '{args[i]}'");
+                    }
+
+                    source = args[i];
+                    break;
+            }
+        }
+
+        return (source ?? throw new UsageException("missing SAMPLE or PROJECT"), output ?? throw new UsageException("missing --out FILE"));
+    }
 
     public static RunArguments ParseRun(IReadOnlyList<string> args)
     {

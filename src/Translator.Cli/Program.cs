@@ -18,6 +18,10 @@ try
                 return RunCommand.Execute(run, stdout, Console.Error);
             }
 
+        case "image":
+            (string source, string output) = CommandLine.ParseImage(args[1..]);
+            return ImageCommand.Execute(source, output, Console.Error);
+
         default:
             throw new UsageException($"unknown command '{args[0]}'");
     }

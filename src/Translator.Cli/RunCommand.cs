@@ -9,14 +9,9 @@ internal static class RunCommand
 {
     public static int Execute(RunArguments args, Stream stdout, TextWriter stderr)
     {
-        byte[] image;
-        try
+        byte[]? image = GuestImageSource.Load(args.Image, stderr);
+        if (image is null)
         {
-            image = File.ReadAllBytes(args.Image);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
-        {
-            stderr.WriteLine($"translator: cannot read image '{args.Image}': {e.Message}");
             return ExitCodes.BadInput;
         }
 
