@@ -15,7 +15,7 @@ for shared in true false; do
         end=$(date +%s.%N)
         times=$(grep -A4 "Total generator execution time" "$log" | awk '/Translator.KernelCompiler.KernelCompilerGenerator/ {print $1}')
         total=$(echo "$times" | awk '{s += $1} END {printf "%.3f", s}')
-        echo "compiler server=$shared run $run: kernel compiler per sample [$(echo $times)] s, total $total s; build wall $(echo "$end - $start" | bc) s"
+        echo "compiler server=$shared run $run: kernel compiler per sample [$(echo $times)] s, total $total s; build wall $(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }') s"
         rm -f "$log"
     done
 done
