@@ -55,9 +55,11 @@ public sealed partial class X86Cpu
         InjectEntryEvent(vmcs);
         if (vmcs.ExitPending)
         {
+            vmcs.ExitDuringEventInjection = true;
             return ExecutionStop.VmExit;
         }
 
+        vmcs.ExitDuringEventInjection = false;
         ExecutionStop stop = interpreter.Run(retireLimit);
         if (!vmcs.ExitPending)
         {
@@ -378,6 +380,22 @@ public sealed partial class X86Cpu
     }
 
     public void WriteGuestCr2(uint value) => Cr2 = value;
+
+    /// <summary>
+    /// The value a guest MOV to CR0/CR4 stores as this processor would (reserved bits, ET), or null when the
+    /// processor would raise #GP; a VMM emulating the write injects the #GP. Real mode still stops the machine.
+    /// </summary>
+    public uint? CheckGuestControlRegister(int cr, uint value)
+    {
+        try
+        {
+            return Instructions.InstSystem.CheckControlRegister(this, cr, value);
+        }
+        catch (GuestFault)
+        {
+            return null;
+        }
+    }
 
     public bool GuestInterruptsEnabled => IF;
 

@@ -92,6 +92,12 @@ public sealed class Vmcs
     /// <summary>The linear address of a #PF that exits (the exit qualification; CR2 keeps the guest's value).</summary>
     internal uint PageFaultLinearAddress;
 
+    /// <summary>
+    /// The exit happened while VM entry delivered the injected event, before any guest instruction ran (the
+    /// IDT-vectoring information then names the VMM's own injection).
+    /// </summary>
+    public bool ExitDuringEventInjection { get; internal set; }
+
     /// <summary>The guest EIP of the instruction that exited (or faulted).</summary>
     public uint ExitGuestEip { get; internal set; }
 

@@ -230,7 +230,8 @@ internal static unsafe partial class InstSystem
         WriteControlRegister(c, op.R0, value);
     }
 
-    internal static void WriteControlRegister(X86Cpu c, int index, uint value)
+    /// <summary>The value a MOV to CR0/CR4 stores, or #GP / unsupported-operation for one the processor refuses.</summary>
+    internal static uint CheckControlRegister(X86Cpu c, int index, uint value)
     {
         switch (index)
         {
@@ -246,7 +247,25 @@ internal static unsafe partial class InstSystem
                     throw new UnsupportedGuestOperationException("clearing CR0.PE (real mode) is not supported");
                 }
 
-                c.Cr0 = (value & supported) | Cr0Et;
+                return (value & supported) | Cr0Et;
+            case 4:
+                if ((value & ~Cr4Supported) != 0)
+                {
+                    throw c.GeneralProtection();
+                }
+
+                return value;
+            default:
+                return value;
+        }
+    }
+
+    internal static void WriteControlRegister(X86Cpu c, int index, uint value)
+    {
+        switch (index)
+        {
+            case 0:
+                c.Cr0 = CheckControlRegister(c, 0, value);
                 c.SyncMmu();
                 break;
             case 2:
@@ -257,12 +276,7 @@ internal static unsafe partial class InstSystem
                 c.SyncMmu();
                 break;
             case 4:
-                if ((value & ~Cr4Supported) != 0)
-                {
-                    throw c.GeneralProtection();
-                }
-
-                c.Cr4 = value;
+                c.Cr4 = CheckControlRegister(c, 4, value);
                 c.SyncMmu();
                 break;
             default:
