@@ -112,6 +112,10 @@ public sealed class Vmcs
     /// <summary>The host timer fired: the next instruction boundary exits with <see cref="VmExitReason.ExternalInterrupt"/>.</summary>
     internal bool HostInterruptPending;
 
+    /// <summary>The exit-information fields of the last exit, as one value (for tracing and tests).</summary>
+    public VmExitInformation ExitInformation => new(ExitReason, ExitQualification, ExitInstructionLength, ExitInstructionInfo,
+        GuestLinearAddress, GuestPhysicalAddress, ExitInterruptionInfo, ExitInterruptionErrorCode, IdtVectoringInfo, ExitGuestEip);
+
     internal bool Has(ProcessorControls control) => (Primary & control) != 0;
 
     internal bool Has(SecondaryControls control) =>
@@ -238,3 +242,16 @@ public sealed class Vmcs
         ExitPending = true;
     }
 }
+
+/// <summary>A copy of the VM-exit information fields of one exit.</summary>
+public readonly record struct VmExitInformation(
+    VmExitReason Reason,
+    uint Qualification,
+    uint InstructionLength,
+    uint InstructionInfo,
+    uint GuestLinearAddress,
+    uint GuestPhysicalAddress,
+    InterruptionInfo Interruption,
+    uint InterruptionErrorCode,
+    InterruptionInfo IdtVectoring,
+    uint GuestEip);

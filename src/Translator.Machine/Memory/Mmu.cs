@@ -366,7 +366,7 @@ public sealed unsafe class Mmu
 
         if (Ept is { } ept)
         {
-            pageBase = ept.Translate(pageBase, la, write, finalTranslation: true);
+            pageBase = ept.Translate(pageBase | (la & 0xFFF), la, write, finalTranslation: true) & 0xFFFF_F000;
         }
 
         // Only RAM is mapped in the TLB: unbacked addresses always take the slow path (reads all ones, writes dropped).

@@ -9,10 +9,14 @@ public sealed partial class HardwareAssistedBackend
     private const uint KvmEnosys = unchecked((uint)-1000);
     private const uint MsrTsc = 0x10;
 
+    /// <summary>Raised for every VM exit before the VMM handles it (tracing, tests).</summary>
+    public event Action<VmExitInformation>? ExitObserved;
+
     private void HandleExit()
     {
         VmExitReason reason = _vmcs.ExitReason;
         _exitCounts[(int)reason]++;
+        ExitObserved?.Invoke(_vmcs.ExitInformation);
         switch (reason)
         {
             case VmExitReason.ExceptionOrNmi:
