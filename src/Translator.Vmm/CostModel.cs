@@ -42,6 +42,12 @@ public sealed record CostParameters
     /// <summary>For the binary-translation estimate: a fault reaching the VMM (a native-speed trap to ring 0).</summary>
     public ulong BtTrap { get; init; } = 1_100;
 
+    /// <summary>For the binary-translation estimate: what a guest system call (INT n and its IRET) costs beyond native.</summary>
+    public ulong BtSyscall { get; init; } = 2_000;
+
+    /// <summary>For the binary-translation estimate: an exception or IRQ reflected into the deprivileged guest, beyond native.</summary>
+    public ulong BtReflection { get; init; } = 2_300;
+
     /// <summary>Parameter names as the command line spells them (camelCase property names).</summary>
     public static IReadOnlyList<string> Names { get; } =
         typeof(CostParameters).GetProperties(BindingFlags.Public | BindingFlags.Instance)

@@ -309,13 +309,19 @@ public sealed partial class HardwareAssistedBackend : IExecutionBackend
 
         // Binary translation meets the same guest events without VT-x: privileged instructions become callouts,
         // page faults and the timer are ordinary traps into the VMM, and there is no interrupt window to wait for.
+        // What it loses is the guest's own kernel entries: system calls and exceptions cross the VMM, which
+        // runs the deprivileged guest kernel's IDT in software. (Only meaningful next to shadow paging, which a
+        // binary-translating VMM needs too; under EPT the event counts are not the ones BT would see.)
         ulong? bt = null;
         if (_shadow is not null)
         {
             long callouts = exits - pageFaultExits - timerExits - _exitCounts[(int)VmExitReason.TripleFault];
+            ulong softwareInterrupts = (ulong)_cpu.Counters.SoftwareInterrupts;
             bt = instructions + deliveries + vmmWork
                 + (ulong)callouts * cost.BtCallout
-                + (ulong)(pageFaultExits + _exitCounts[(int)VmExitReason.ExternalInterrupt]) * cost.BtTrap;
+                + (ulong)(pageFaultExits + _exitCounts[(int)VmExitReason.ExternalInterrupt]) * cost.BtTrap
+                + softwareInterrupts * cost.BtSyscall
+                + (VmStatistics.Deliveries(_cpu) - softwareInterrupts) * cost.BtReflection;
         }
 
         return new CycleAccount(instructions, deliveries, (ulong)exits * cost.VmExit, vmmWork, nestedWalks, bt);
