@@ -77,7 +77,7 @@ internal sealed class HwHarness
         a.mov(cr0, eax);
     }
 
-    private static void InstallIdt(PhysicalMemory memory)
+    internal static void InstallIdt(PhysicalMemory memory)
     {
         for (uint v = 0; v < 48; v++)
         {
