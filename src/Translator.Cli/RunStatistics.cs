@@ -41,7 +41,7 @@ internal sealed record RunStatistics(VmRunResult Run, MemoryVirtualization Pagin
         {
             ["instructions"] = s.Cycles.Instructions,
             ["deliveries"] = s.Cycles.Deliveries,
-            ["exits"] = s.Cycles.Exits,
+            ["vmExits"] = s.Cycles.Exits,
             ["vmmWork"] = s.Cycles.VmmWork,
             ["nestedWalks"] = s.Cycles.NestedWalks,
         };
