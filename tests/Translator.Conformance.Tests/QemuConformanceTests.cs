@@ -31,9 +31,13 @@ public sealed class QemuConformanceTests
             AssertSame(image, qemu, NativeRunner.Run(path, tier), $"native, {tier}");
         }
 
+        // Exits happen in the middle of interpreted and of compiled blocks: both tiers, in both memory modes.
         foreach (MemoryVirtualization paging in new[] { MemoryVirtualization.NestedPaging, MemoryVirtualization.ShadowPaging })
         {
-            AssertSame(image, qemu, HwRunner.Run(path, paging), $"hw, {paging}");
+            foreach (NativeRunner.Tier tier in new[] { NativeRunner.Tier.InterpretOnly, NativeRunner.Tier.CompileAll })
+            {
+                AssertSame(image, qemu, HwRunner.Run(path, paging, tier), $"hw, {paging}, {tier}");
+            }
         }
     }
 
