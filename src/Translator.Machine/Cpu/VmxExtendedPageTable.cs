@@ -8,6 +8,12 @@ namespace Translator.Machine.Cpu;
 /// every TLB miss (for the guest's page-table entries as well as for the final translation) and caches the host
 /// address in the TLB, so a TLB hit costs exactly what it costs without EPT. A missing or insufficient entry is
 /// an EPT violation: a VM exit the VMM resolves by mapping the page.
+/// <para>
+/// Simplifications, because nothing here depends on them: the MMU does not tell instruction fetches from data
+/// reads, so a fetch is checked against the read permission and reported as a read (qualification bit 2 is never
+/// set); and setting accessed/dirty bits in the guest's own page-table entries is not checked for EPT write
+/// permission (the VMM maps every page read/write/execute).
+/// </para>
 /// </summary>
 public sealed class VmxExtendedPageTable
 {
