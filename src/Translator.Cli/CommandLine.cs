@@ -1,4 +1,5 @@
 using System.Globalization;
+using Translator.Vmm;
 
 namespace Translator.Cli;
 
@@ -11,7 +12,9 @@ internal sealed record RunArguments(
     string Backend,
     string? StatsPath,
     ulong MaxInstructions,
-    int MemoryMiB);
+    int MemoryMiB,
+    MemoryVirtualization Paging = MemoryVirtualization.NestedPaging,
+    CostParameters? Cost = null);
 
 /// <summary>
 /// Parses the command line of DESIGN.md by hand: the contract (exit code 2 and one line on stderr for any bad
@@ -19,11 +22,11 @@ internal sealed record RunArguments(
 /// </summary>
 internal static class CommandLine
 {
-    public static readonly string[] Backends = ["native"];
+    public static readonly string[] Backends = ["native", "hw"];
 
     public const string Usage =
-        "usage: translator run IMAGE|SAMPLE --backend native [--stats FILE.json] [--max-instructions N] [--memory MIB]" +
-        " | translator image SAMPLE|PROJECT --out FILE";
+        "usage: translator run IMAGE|SAMPLE --backend native|hw [--stats FILE.json] [--max-instructions N] [--memory MIB]"
+        + " [--paging ept|shadow] [--cost NAME=CYCLES]... | translator image SAMPLE|PROJECT --out FILE";
 
     /// <summary>Parses <c>translator image SAMPLE|PROJECT --out FILE</c>.</summary>
     public static (string Source, string Output) ParseImage(IReadOnlyList<string> args)
@@ -60,6 +63,9 @@ internal static class CommandLine
         string? image = null, backend = null, stats = null;
         ulong maxInstructions = ulong.MaxValue;
         int memory = 128;
+        MemoryVirtualization paging = MemoryVirtualization.NestedPaging;
+        string? pagingOption = null;
+        CostParameters cost = CostParameters.Default;
         for (int i = 0; i < args.Count; i++)
         {
             string arg = args[i];
@@ -86,6 +92,18 @@ internal static class CommandLine
                         throw new UsageException($"--memory needs a size in MiB between 2 and 3072, not '{mib}'");
                     }
 
+                    break;
+                case "--paging":
+                    pagingOption = Value(args, ref i, arg);
+                    paging = pagingOption switch
+                    {
+                        "ept" => MemoryVirtualization.NestedPaging,
+                        "shadow" => MemoryVirtualization.ShadowPaging,
+                        _ => throw new UsageException($"--paging needs ept or shadow, not '{pagingOption}'"),
+                    };
+                    break;
+                case "--cost":
+                    cost = ParseCost(cost, Value(args, ref i, arg));
                     break;
                 default:
                     if (arg.StartsWith('-'))
@@ -114,7 +132,31 @@ internal static class CommandLine
             throw new UsageException($"unknown backend '{backend}' (available: {string.Join(", ", Backends)})");
         }
 
-        return new RunArguments(image, backend, stats, maxInstructions, memory);
+        if (pagingOption is not null && backend != "hw")
+        {
+            throw new UsageException($"--paging applies to the hw backend only (not '{backend}')");
+        }
+
+        return new RunArguments(image, backend, stats, maxInstructions, memory, paging, cost);
+    }
+
+    /// <summary><c>--cost NAME=CYCLES</c>: overrides one parameter of the cost model (docs/cost-model.md).</summary>
+    private static CostParameters ParseCost(CostParameters cost, string assignment)
+    {
+        int equals = assignment.IndexOf('=', StringComparison.Ordinal);
+        if (equals <= 0 || !ulong.TryParse(assignment.AsSpan(equals + 1), NumberStyles.None, CultureInfo.InvariantCulture, out ulong cycles))
+        {
+            throw new UsageException($"--cost needs NAME=CYCLES, not '{assignment}'");
+        }
+
+        try
+        {
+            return cost.With(assignment[..equals], cycles);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException(e.Message.Split(" (Parameter", 2)[0]);
+        }
     }
 
     private static string Value(IReadOnlyList<string> args, ref int i, string option)

@@ -1,10 +1,10 @@
-using System.Diagnostics;
 using Translator.Machine;
 using Translator.Machine.Loader;
+using Translator.Vmm;
 
 namespace Translator.Cli;
 
-/// <summary><c>translator run</c>: boots an image, streams COM1 to stdout, exits with the guest's code.</summary>
+/// <summary><c>translator run</c>: boots an image on a backend, streams COM1 to stdout, exits with the guest's code.</summary>
 internal static class RunCommand
 {
     public static int Execute(RunArguments args, Stream stdout, TextWriter stderr)
@@ -16,22 +16,35 @@ internal static class RunCommand
         }
 
         var console = new BufferedStream(stdout, 4096);
-        var machine = new PcMachine(new MachineOptions { MemoryMiB = args.MemoryMiB, MaxInstructions = args.MaxInstructions }, console.WriteByte);
+        var options = new VmOptions
+        {
+            Backend = args.Backend == "hw" ? BackendKind.HardwareAssisted : BackendKind.Native,
+            MemoryMiB = args.MemoryMiB,
+            MaxInstructions = args.MaxInstructions,
+            Paging = args.Paging,
+            Cost = args.Cost ?? CostParameters.Default,
+            Console = console.WriteByte,
+        };
+
+        VirtualMachine vm;
         try
         {
-            machine.Load(image);
+            vm = VirtualMachine.Create(image, options);
         }
         catch (InvalidImageException e)
         {
             stderr.WriteLine($"translator: {args.Image}: {e.Message}");
             return ExitCodes.BadInput;
         }
+        catch (ArgumentException e)
+        {
+            stderr.WriteLine($"translator: {args.Image} cannot run on {args.Backend}: {e.Message}");
+            return ExitCodes.BadInput;
+        }
 
-        var stopwatch = Stopwatch.StartNew();
-        MachineResult result = machine.Run();
-        stopwatch.Stop();
+        VmRunResult run = vm.Run();
         console.Flush();
-
+        MachineResult result = run.Result;
         if (result.Message is not null && result.Reason != MachineStopReason.DebugExit)
         {
             stderr.WriteLine($"translator: {result.Reason.ToString().ToLowerInvariant()}: {result.Message}");
@@ -39,7 +52,7 @@ internal static class RunCommand
 
         if (args.StatsPath is not null)
         {
-            RunStatistics stats = RunStatistics.From(args.Backend, machine, result, stopwatch.Elapsed.TotalSeconds);
+            RunStatistics stats = RunStatistics.From(run, args.Paging);
             try
             {
                 File.WriteAllText(args.StatsPath, stats.ToJson());

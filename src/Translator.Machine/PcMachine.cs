@@ -104,8 +104,8 @@ public sealed class PcMachine
     {
         MultibootBootState boot = MultibootLoader.Load(image, Memory);
         Cpu.Reset();
-        InstallBootGdt();
-        ProgramPlatformLikeFirmware();
+        InstallBootGdt(Cpu, Memory);
+        ProgramPlatformLikeFirmware(Pic, Pit);
         Cpu.SetRegister(X86Cpu.EAX, MultibootLoader.BootMagic);
         Cpu.SetRegister(X86Cpu.EBX, boot.InfoAddress);
         Cpu.Eip = boot.Entry;
@@ -118,18 +118,18 @@ public sealed class PcMachine
     /// QEMU's multiboot option ROM leaves GDTR on its own three-entry GDT (null, 0x08 flat code, 0x10 flat data) and
     /// IDTR on the real-mode table; a guest that takes an interrupt before loading its own tables sees the same here.
     /// </summary>
-    private void InstallBootGdt()
+    public static void InstallBootGdt(X86Cpu cpu, PhysicalMemory memory)
     {
-        Memory.Write32(BootGdtAddress, 0);
-        Memory.Write32(BootGdtAddress + 4, 0);
-        Memory.Write32(BootGdtAddress + 8, 0x0000_FFFF);
-        Memory.Write32(BootGdtAddress + 12, 0x00CF_9A00);
-        Memory.Write32(BootGdtAddress + 16, 0x0000_FFFF);
-        Memory.Write32(BootGdtAddress + 20, 0x00CF_9200);
-        Cpu.GdtBase = BootGdtAddress;
-        Cpu.GdtLimit = 3 * 8 - 1;
-        Cpu.IdtBase = 0;
-        Cpu.IdtLimit = 0x3FF;
+        memory.Write32(BootGdtAddress, 0);
+        memory.Write32(BootGdtAddress + 4, 0);
+        memory.Write32(BootGdtAddress + 8, 0x0000_FFFF);
+        memory.Write32(BootGdtAddress + 12, 0x00CF_9A00);
+        memory.Write32(BootGdtAddress + 16, 0x0000_FFFF);
+        memory.Write32(BootGdtAddress + 20, 0x00CF_9200);
+        cpu.GdtBase = BootGdtAddress;
+        cpu.GdtLimit = 3 * 8 - 1;
+        cpu.IdtBase = 0;
+        cpu.IdtLimit = 0x3FF;
     }
 
     /// <summary>
@@ -137,23 +137,23 @@ public sealed class PcMachine
     /// the same happens here so that a guest sees identical device state: PICs based at 0x08/0x70 with every line
     /// masked but the cascade, PIT channel 0 in mode 2 with the full 65536 count.
     /// </summary>
-    private void ProgramPlatformLikeFirmware()
+    public static void ProgramPlatformLikeFirmware(Pic8259Pair pic, Pit8254 pit)
     {
         byte[] master = [0x11, 0x08, 0x04, 0x01];
         byte[] slave = [0x11, 0x70, 0x02, 0x01];
-        Pic.Write(0x20, 1, master[0]);
-        Pic.Write(0x21, 1, master[1]);
-        Pic.Write(0x21, 1, master[2]);
-        Pic.Write(0x21, 1, master[3]);
-        Pic.Write(0xA0, 1, slave[0]);
-        Pic.Write(0xA1, 1, slave[1]);
-        Pic.Write(0xA1, 1, slave[2]);
-        Pic.Write(0xA1, 1, slave[3]);
-        Pic.Write(0x21, 1, 0xFB);
-        Pic.Write(0xA1, 1, 0xFF);
-        Pit.Write(0x43, 1, 0x34);
-        Pit.Write(0x40, 1, 0x00);
-        Pit.Write(0x40, 1, 0x00);
+        pic.Write(0x20, 1, master[0]);
+        pic.Write(0x21, 1, master[1]);
+        pic.Write(0x21, 1, master[2]);
+        pic.Write(0x21, 1, master[3]);
+        pic.Write(0xA0, 1, slave[0]);
+        pic.Write(0xA1, 1, slave[1]);
+        pic.Write(0xA1, 1, slave[2]);
+        pic.Write(0xA1, 1, slave[3]);
+        pic.Write(0x21, 1, 0xFB);
+        pic.Write(0xA1, 1, 0xFF);
+        pit.Write(0x43, 1, 0x34);
+        pit.Write(0x40, 1, 0x00);
+        pit.Write(0x40, 1, 0x00);
     }
 
     private void RequestDebugExit(uint value)

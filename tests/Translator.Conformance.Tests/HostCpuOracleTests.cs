@@ -1,3 +1,4 @@
+using Translator.Vmm;
 using Xunit;
 
 namespace Translator.Conformance.Tests;
@@ -23,6 +24,22 @@ public sealed class HostCpuOracleTests
             host.StandardOutput.AsSpan().SequenceEqual(guest.Console),
             $"emulated CPU ({tier}) differs from the host CPU (guest stopped: {guest.Result.Reason} {guest.Result.Message})\n" +
             OutputDiff.Describe("host", host.StandardOutput, "native", guest.Console));
+        Assert.Equal(1, guest.ExitCode);
+    }
+
+    /// <summary>The same transcript from the guest in VMX non-root mode, in both memory-virtualization modes.</summary>
+    [Theory]
+    [InlineData(MemoryVirtualization.NestedPaging)]
+    [InlineData(MemoryVirtualization.ShadowPaging)]
+    public void HardwareAssistedGuestMatchesHostCpu(MemoryVirtualization paging)
+    {
+        ProcessResult host = Tools.Run(GuestImages.Instance.PathOf("oracle-host"), [], TimeSpan.FromMinutes(2));
+        Assert.Equal(0, host.ExitCode);
+        NativeRunner.Outcome guest = HwRunner.Run(GuestImages.Instance.PathOf("oracle.elf"), paging);
+        Assert.True(
+            host.StandardOutput.AsSpan().SequenceEqual(guest.Console),
+            $"hw ({paging}) differs from the host CPU (guest stopped: {guest.Result.Reason} {guest.Result.Message})\n" +
+            OutputDiff.Describe("host", host.StandardOutput, "hw", guest.Console));
         Assert.Equal(1, guest.ExitCode);
     }
 }

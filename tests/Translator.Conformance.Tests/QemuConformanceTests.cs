@@ -1,10 +1,12 @@
+using Translator.Vmm;
 using Xunit;
 
 namespace Translator.Conformance.Tests;
 
 /// <summary>
 /// QEMU is the second oracle: every conformance image must print the same COM1 bytes and exit with the same code
-/// on <c>qemu-system-i386</c> (TCG) and on the <c>native</c> backend.
+/// on <c>qemu-system-i386</c> (TCG) and on the <c>native</c> backend, and the same again on the hardware-assisted
+/// backend in both memory-virtualization modes (nested paging and shadow paging).
 /// </summary>
 public sealed class QemuConformanceTests
 {
@@ -26,16 +28,25 @@ public sealed class QemuConformanceTests
         Assert.False(qemu.TimedOut, $"QEMU timed out on {image}");
         foreach (NativeRunner.Tier tier in new[] { NativeRunner.Tier.InterpretOnly, NativeRunner.Tier.CompileAll })
         {
-            AssertSame(image, qemu, NativeRunner.Run(path, tier), tier);
+            AssertSame(image, qemu, NativeRunner.Run(path, tier), $"native, {tier}");
+        }
+
+        // Exits happen in the middle of interpreted and of compiled blocks: both tiers, in both memory modes.
+        foreach (MemoryVirtualization paging in new[] { MemoryVirtualization.NestedPaging, MemoryVirtualization.ShadowPaging })
+        {
+            foreach (NativeRunner.Tier tier in new[] { NativeRunner.Tier.InterpretOnly, NativeRunner.Tier.CompileAll })
+            {
+                AssertSame(image, qemu, HwRunner.Run(path, paging, tier), $"hw, {paging}, {tier}");
+            }
         }
     }
 
-    private static void AssertSame(string image, ProcessResult qemu, NativeRunner.Outcome native, NativeRunner.Tier tier)
+    private static void AssertSame(string image, ProcessResult qemu, NativeRunner.Outcome native, string run)
     {
         Assert.True(
             qemu.StandardOutput.AsSpan().SequenceEqual(native.Console),
-            $"{image} ({tier}): console differs from QEMU (native stopped: {native.Result.Reason} {native.Result.Message})\n" +
-            OutputDiff.Describe("qemu", qemu.StandardOutput, "native", native.Console));
+            $"{image} ({run}): console differs from QEMU (stopped: {native.Result.Reason} {native.Result.Message})\n" +
+            OutputDiff.Describe("qemu", qemu.StandardOutput, run, native.Console));
         Assert.Equal(qemu.ExitCode, native.ExitCode);
         Assert.Equal(1, native.ExitCode); // every conformance guest ends with a debug exit of 0
     }

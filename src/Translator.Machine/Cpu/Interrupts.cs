@@ -24,6 +24,11 @@ public sealed partial class X86Cpu
     /// <summary>Delivers a fault raised by an instruction; EIP already points at the faulting instruction.</summary>
     internal void DeliverException(ExceptionVector vector, bool hasErrorCode, uint errorCode)
     {
+        if (Vmx is not null && ExitInsteadOfDelivery(vector, hasErrorCode, errorCode))
+        {
+            return;
+        }
+
         Counters.Exceptions[(int)vector]++;
         DeliverEscalating(vector, hasErrorCode, errorCode, InterruptSource.Exception);
     }
@@ -36,6 +41,11 @@ public sealed partial class X86Cpu
         }
         catch (GuestFault second)
         {
+            if (Vmx is not null && ExitDuringDelivery(InterruptionInfo.Create((int)vector, InterruptionType.HardwareException, hasErrorCode), errorCode, second))
+            {
+                return;
+            }
+
             ExceptionVector secondVector = second.Vector;
             bool secondHasError = second.HasErrorCode;
             uint secondError = second.ErrorCode;

@@ -108,7 +108,7 @@ public sealed partial class X86Cpu
     {
         Io = io;
         Clock = clock;
-        Mmu = new Mmu(memory, Fault) { SetCr2 = value => Cr2 = value };
+        Mmu = new Mmu(memory, Fault) { SetCr2 = RecordPageFaultAddress };
         Reset();
     }
 

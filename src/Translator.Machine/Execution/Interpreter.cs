@@ -24,6 +24,9 @@ public enum ExecutionStop
 
     /// <summary>A device or the host asked to stop (isa-debug-exit).</summary>
     StopRequested,
+
+    /// <summary>VMX non-root mode: a VM exit is pending (its information is in the CPU's VMCS).</summary>
+    VmExit,
 }
 
 /// <summary>
@@ -135,6 +138,12 @@ public sealed unsafe class Interpreter
                 deadline = timer.NextDeadline;
             }
 
+            // VMX non-root mode: an exit recorded by the last block, the host timer, or an open interrupt window.
+            if (cpu.Vmx is not null && cpu.VmExitAtBoundary())
+            {
+                return ExecutionStop.VmExit;
+            }
+
             ulong slice = Math.Min(retireLimit - cpu.Retired, deadline - Math.Min(deadline, clock.Now));
             if (cpu.InterruptShadow)
             {
@@ -187,6 +196,11 @@ public sealed unsafe class Interpreter
             op.Execute(cpu, ref op);
             cpu.Retired++;
             cpu.Clock.Advance(VirtualClock.NanosecondsPerInstruction);
+            if (cpu.VmExitPending)
+            {
+                return; // the VMM completes the instruction, and raises the single-step trap after it
+            }
+
             cpu.DebugRegisters[6] |= 0x4000;
             cpu.DeliverException(ExceptionVector.Debug, hasErrorCode: false, 0);
         }
@@ -198,8 +212,11 @@ public sealed unsafe class Interpreter
             }
 
             cpu.DeliverException(fault.Vector, fault.HasErrorCode, fault.ErrorCode);
-            cpu.Retired++;
-            cpu.Clock.Advance(VirtualClock.NanosecondsPerInstruction);
+            if (!cpu.VmExitPending)
+            {
+                cpu.Retired++;
+                cpu.Clock.Advance(VirtualClock.NanosecondsPerInstruction);
+            }
         }
     }
 
@@ -250,8 +267,13 @@ public sealed unsafe class Interpreter
 
             cpu.DeliverException(fault.Vector, fault.HasErrorCode, fault.ErrorCode);
 
-            // The faulting instruction counts as retired too, so a guest that faults forever still spends its budget.
-            retired++;
+            // The faulting instruction counts as retired too, so a guest that faults forever still spends its budget
+            // (unless the fault became a VM exit: the VMM then restarts the instruction or counts it when it reflects the fault).
+            if (!cpu.VmExitPending)
+            {
+                retired++;
+            }
+
             cpu.Retired += retired;
             clock.Advance(retired * VirtualClock.NanosecondsPerInstruction);
         }

@@ -20,6 +20,11 @@ internal static unsafe class InstIo
         ushort port = op.K1 == OperandKind.Immediate ? (ushort)(op.Immediate & 0xFF) : (ushort)c.Reg(X86Cpu.EDX);
         int size = op.Bits / 8;
         c.CheckIoPermission(port, size);
+        if (c.Vmx is not null && c.ExitsOnIo(ref op, port, size, input: true, isString: false, rep: false, immediate: op.K1 == OperandKind.Immediate))
+        {
+            return;
+        }
+
         WriteGpr(c, X86Cpu.EAX, op.Bits, c.Io.Read(port, size));
     }
 
@@ -30,6 +35,11 @@ internal static unsafe class InstIo
         int bits = op.K0 == OperandKind.Gpr ? op.SrcBits : op.Bits; // OUT DX, AL: DX is operand 0
         int size = bits / 8;
         c.CheckIoPermission(port, size);
+        if (c.Vmx is not null && c.ExitsOnIo(ref op, port, size, input: false, isString: false, rep: false, immediate: op.K0 == OperandKind.Immediate))
+        {
+            return;
+        }
+
         c.Io.Write(port, size, ReadGpr(c, X86Cpu.EAX, bits));
 
         // A device write can raise an interrupt request or move the timer deadline: let the interpreter look.

@@ -395,6 +395,11 @@ internal static unsafe class InstString
     {
         ushort port = (ushort)c.Reg(X86Cpu.EDX);
         c.CheckIoPermission(port, size);
+        if (c.Vmx is not null && c.ExitsOnIo(ref op, port, size, input: true, isString: true, rep: IsRep(ref op), immediate: false))
+        {
+            return;
+        }
+
         uint mask = AddressMask(ref op), delta = Delta(c, size);
         bool rep = IsRep(ref op), user = c.Cpl == 3;
         uint n = 1;
@@ -428,6 +433,11 @@ internal static unsafe class InstString
     {
         ushort port = (ushort)c.Reg(X86Cpu.EDX);
         c.CheckIoPermission(port, size);
+        if (c.Vmx is not null && c.ExitsOnIo(ref op, port, size, input: false, isString: true, rep: IsRep(ref op), immediate: false))
+        {
+            return;
+        }
+
         uint mask = AddressMask(ref op), delta = Delta(c, size);
         bool rep = IsRep(ref op);
         uint n = 1;

@@ -20,15 +20,22 @@ internal static unsafe partial class InstSystem
         return [BitConverter.ToUInt32(bytes, 0), BitConverter.ToUInt32(bytes, 4), BitConverter.ToUInt32(bytes, 8)];
     }
 
+    internal static (uint, uint, uint, uint) CpuidValues(uint leaf) => leaf switch
+    {
+        0 => (1u, s_vendor[0], s_vendor[2], s_vendor[1]),
+        1 => (0x0000_0633u, 0u, 0u, FeatureEdx), // family 6, model 3, stepping 3 (a Pentium II class core)
+        _ => (0u, 0u, 0u, 0u),
+    };
+
     public static void Cpuid(X86Cpu c, ref DecodedOp op)
     {
-        uint leaf = c.Reg(X86Cpu.EAX);
-        (uint a, uint b, uint cx, uint d) = leaf switch
+        if (c.Vmx is not null)
         {
-            0 => (1u, s_vendor[0], s_vendor[2], s_vendor[1]),
-            1 => (0x0000_0633u, 0u, 0u, FeatureEdx), // family 6, model 3, stepping 3 (a Pentium II class core)
-            _ => (0u, 0u, 0u, 0u),
-        };
+            c.ExitOnInstruction(ref op, VmExitReason.Cpuid); // CPUID exits unconditionally in VMX non-root mode
+            return;
+        }
+
+        (uint a, uint b, uint cx, uint d) = CpuidValues(c.Reg(X86Cpu.EAX));
         c.Reg(X86Cpu.EAX) = a;
         c.Reg(X86Cpu.EBX) = b;
         c.Reg(X86Cpu.ECX) = cx;
@@ -42,7 +49,13 @@ internal static unsafe partial class InstSystem
             throw c.GeneralProtection();
         }
 
-        ulong tsc = c.Clock.Now + c.TscOffset;
+        if (c.Vmx is { } vmx && (vmx.Primary & ProcessorControls.RdtscExiting) != 0)
+        {
+            c.ExitOnInstruction(ref op, VmExitReason.Rdtsc);
+            return;
+        }
+
+        ulong tsc = c.GuestTsc();
         c.Reg(X86Cpu.EAX) = (uint)tsc;
         c.Reg(X86Cpu.EDX) = (uint)(tsc >> 32);
     }
@@ -50,9 +63,14 @@ internal static unsafe partial class InstSystem
     public static void Rdmsr(X86Cpu c, ref DecodedOp op)
     {
         c.RequireCpl0();
+        if (c.Vmx is not null && c.ExitsOnMsr(ref op, write: false))
+        {
+            return;
+        }
+
         ulong value = c.Reg(X86Cpu.ECX) switch
         {
-            MsrTsc => c.Clock.Now + c.TscOffset,
+            MsrTsc => c.GuestTsc(),
             MsrSysenterCs => c.SysenterCs,
             MsrSysenterEsp => c.SysenterEsp,
             MsrSysenterEip => c.SysenterEip,
@@ -65,6 +83,11 @@ internal static unsafe partial class InstSystem
     public static void Wrmsr(X86Cpu c, ref DecodedOp op)
     {
         c.RequireCpl0();
+        if (c.Vmx is not null && c.ExitsOnMsr(ref op, write: true))
+        {
+            return;
+        }
+
         uint low = c.Reg(X86Cpu.EAX);
         ulong value = ((ulong)c.Reg(X86Cpu.EDX) << 32) | low;
         switch (c.Reg(X86Cpu.ECX))

@@ -53,6 +53,18 @@ internal static unsafe partial class InstSystem
         t.Add(Mnemonic.Arpl, &Arpl);
         t.Add(Mnemonic.Bound, &Bound);
         t.Add(Mnemonic.Wait, &Wait);
+        t.Add(Mnemonic.Vmcall, &Vmcall);
+    }
+
+    /// <summary>VMCALL: outside VMX operation #UD; in VMX non-root mode it always exits (a hypercall to the VMM).</summary>
+    public static void Vmcall(X86Cpu c, ref DecodedOp op)
+    {
+        if (c.Vmx is null)
+        {
+            throw c.InvalidOpcode();
+        }
+
+        c.ExitOnInstruction(ref op, VmExitReason.Vmcall);
     }
 
     /// <summary>WAIT/FWAIT: #NM when CR0.MP and CR0.TS are both set, otherwise nothing (no FPU error can be pending).</summary>
@@ -91,6 +103,12 @@ internal static unsafe partial class InstSystem
     public static void Hlt(X86Cpu c, ref DecodedOp op)
     {
         c.RequireCpl0();
+        if (c.Vmx is { } vmx && (vmx.Primary & ProcessorControls.HltExiting) != 0)
+        {
+            c.ExitOnInstruction(ref op, VmExitReason.Hlt);
+            return;
+        }
+
         c.Halted = true;
         c.StopBlock = true;
     }
@@ -204,10 +222,16 @@ internal static unsafe partial class InstSystem
             return;
         }
 
+        if (c.Vmx is not null && c.ExitsOnControlRegisterWrite(ref op, op.R0, ref value))
+        {
+            return;
+        }
+
         WriteControlRegister(c, op.R0, value);
     }
 
-    internal static void WriteControlRegister(X86Cpu c, int index, uint value)
+    /// <summary>The value a MOV to CR0/CR4 stores, or #GP / unsupported-operation for one the processor refuses.</summary>
+    internal static uint CheckControlRegister(X86Cpu c, int index, uint value)
     {
         switch (index)
         {
@@ -223,7 +247,25 @@ internal static unsafe partial class InstSystem
                     throw new UnsupportedGuestOperationException("clearing CR0.PE (real mode) is not supported");
                 }
 
-                c.Cr0 = (value & supported) | Cr0Et;
+                return (value & supported) | Cr0Et;
+            case 4:
+                if ((value & ~Cr4Supported) != 0)
+                {
+                    throw c.GeneralProtection();
+                }
+
+                return value;
+            default:
+                return value;
+        }
+    }
+
+    internal static void WriteControlRegister(X86Cpu c, int index, uint value)
+    {
+        switch (index)
+        {
+            case 0:
+                c.Cr0 = CheckControlRegister(c, 0, value);
                 c.SyncMmu();
                 break;
             case 2:
@@ -234,12 +276,7 @@ internal static unsafe partial class InstSystem
                 c.SyncMmu();
                 break;
             case 4:
-                if ((value & ~Cr4Supported) != 0)
-                {
-                    throw c.GeneralProtection();
-                }
-
-                c.Cr4 = value;
+                c.Cr4 = CheckControlRegister(c, 4, value);
                 c.SyncMmu();
                 break;
             default:
@@ -262,6 +299,11 @@ internal static unsafe partial class InstSystem
                 4 => c.Cr4,
                 _ => throw c.InvalidOpcode(),
             };
+        if (c.Vmx is not null && op.K1 == OperandKind.Control && c.ExitsOnControlRegisterRead(ref op, op.R1, ref value))
+        {
+            return;
+        }
+
         c.Reg(op.R0) = value;
     }
 
@@ -271,31 +313,48 @@ internal static unsafe partial class InstSystem
         uint value = Read0(c, ref op) & 0xF;
         // LMSW can set PE but never clear it.
         uint cr0 = (c.Cr0 & ~0xEu) | value | (c.Cr0 & Cr0Pe);
+        if (c.Vmx is not null && c.ExitsOnLmsw(ref op, value, ref cr0))
+        {
+            return;
+        }
+
         WriteControlRegister(c, 0, cr0);
     }
 
     public static void Smsw(X86Cpu c, ref DecodedOp op)
     {
         // SMSW r32 stores all of CR0 on P6 and later (the upper bits are "undefined" by the SDM; QEMU does this).
+        uint cr0 = c.GuestVisibleCr0(c.Cr0);
         if (op.K0 == OperandKind.Gpr)
         {
-            WriteGpr(c, op.R0, op.Bits, c.Cr0);
+            WriteGpr(c, op.R0, op.Bits, cr0);
         }
         else
         {
-            c.Mmu.Write16(EffectiveAddress(c, ref op), (ushort)c.Cr0);
+            c.Mmu.Write16(EffectiveAddress(c, ref op), (ushort)cr0);
         }
     }
 
     public static void Clts(X86Cpu c, ref DecodedOp op)
     {
         c.RequireCpl0();
+        if (c.Vmx is not null && c.ExitsOrSkipsClts(ref op))
+        {
+            return;
+        }
+
         c.Cr0 &= ~Cr0Ts;
     }
 
     public static void Invlpg(X86Cpu c, ref DecodedOp op)
     {
         c.RequireCpl0();
+        if (c.Vmx is { } vmx && (vmx.Primary & ProcessorControls.InvlpgExiting) != 0)
+        {
+            c.ExitOnInstruction(ref op, VmExitReason.Invlpg, EffectiveAddress(c, ref op));
+            return;
+        }
+
         c.Mmu.FlushPage(EffectiveAddress(c, ref op));
         c.RaiseTranslationChanged();
         c.StopBlock = true;

@@ -40,6 +40,12 @@ public sealed unsafe class Mmu
 
     internal MmuState State;
 
+    /// <summary>
+    /// VMX non-root mode with EPT: guest-physical addresses (the guest's page-table entries and the result of its
+    /// walk) go through this map on a TLB miss; the TLB then caches the host address, so hits cost the same.
+    /// </summary>
+    internal VmxExtendedPageTable? Ept;
+
     /// <summary>Called with the physical address and size of every guest write into a page that holds decoded code.</summary>
     internal Action<uint, int>? CodePageWritten;
 
@@ -358,6 +364,11 @@ public sealed unsafe class Mmu
             pageBase = Walk(la, write, user, out writable);
         }
 
+        if (Ept is { } ept)
+        {
+            pageBase = ept.Translate(pageBase | (la & 0xFFF), la, write, finalTranslation: true) & 0xFFFF_F000;
+        }
+
         // Only RAM is mapped in the TLB: unbacked addresses always take the slow path (reads all ones, writes dropped).
         if (pageBase < _ramSize)
         {
@@ -382,6 +393,12 @@ public sealed unsafe class Mmu
     private uint Walk(uint la, bool write, bool user, out bool writableAndDirty)
     {
         uint pdeAddress = (State.Cr3 & 0xFFFF_F000) | ((la >> 22) << 2);
+        if (Ept is { } ept)
+        {
+            // Under EPT the guest's tables live in guest-physical memory too (a two-dimensional walk).
+            pdeAddress = ept.Translate(pdeAddress, la, write: false, finalTranslation: false);
+        }
+
         uint pde = _memory.Read32(pdeAddress);
         if ((pde & PtePresent) == 0)
         {
@@ -402,6 +419,11 @@ public sealed unsafe class Mmu
         }
 
         uint pteAddress = (pde & 0xFFFF_F000) | (((la >> 12) & 0x3FF) << 2);
+        if (Ept is { } ept2)
+        {
+            pteAddress = ept2.Translate(pteAddress, la, write: false, finalTranslation: false);
+        }
+
         uint pte = _memory.Read32(pteAddress);
         if ((pte & PtePresent) == 0)
         {
@@ -446,9 +468,22 @@ public sealed unsafe class Mmu
 
     private GuestFault PageFault(uint la, bool write, bool user, bool present)
     {
-        SetCr2?.Invoke(la);
         uint error = (present ? 1u : 0) | (write ? 2u : 0) | (user ? 4u : 0);
-        return _fault.Set(ExceptionVector.PageFault, hasErrorCode: true, error);
+        _fault.Set(ExceptionVector.PageFault, hasErrorCode: true, error);
+        SetCr2?.Invoke(la); // after Set: in VMX non-root mode whether CR2 changes depends on the error code
+        return _fault;
+    }
+
+    /// <summary>
+    /// A store by the VMM into host-physical memory on the guest's behalf (emulated string I/O, accessed and dirty
+    /// bits it sets in guest page tables): decoded code in that page is invalidated as for a guest store.
+    /// </summary>
+    public void WritePhysical(uint physical, int size, uint value)
+    {
+        for (int b = 0; b < size; b++)
+        {
+            WritePhysical8(physical + (uint)b, (byte)(value >> (8 * b)));
+        }
     }
 
     /// <summary>Translates without side effects or faults (debuggers, statistics); null when unmapped.</summary>
@@ -456,14 +491,20 @@ public sealed unsafe class Mmu
     {
         if (!State.Paging)
         {
-            return la;
+            return Ept is { } e ? e.Lookup(la) : la;
         }
 
-        uint pde = _memory.Read32((State.Cr3 & 0xFFFF_F000) | ((la >> 22) << 2));
+        uint? pdeAddress = Host((State.Cr3 & 0xFFFF_F000) | ((la >> 22) << 2));
+        if (pdeAddress is null) return null;
+        uint pde = _memory.Read32(pdeAddress.Value);
         if ((pde & PtePresent) == 0) return null;
-        if ((pde & PdeLargePage) != 0 && State.PageSizeExtensions) return (pde & 0xFFC0_0000) | (la & 0x003F_FFFF);
-        uint pte = _memory.Read32((pde & 0xFFFF_F000) | (((la >> 12) & 0x3FF) << 2));
+        if ((pde & PdeLargePage) != 0 && State.PageSizeExtensions) return Host((pde & 0xFFC0_0000) | (la & 0x003F_FFFF));
+        uint? pteAddress = Host((pde & 0xFFFF_F000) | (((la >> 12) & 0x3FF) << 2));
+        if (pteAddress is null) return null;
+        uint pte = _memory.Read32(pteAddress.Value);
         if ((pte & PtePresent) == 0) return null;
-        return (pte & 0xFFFF_F000) | (la & 0xFFF);
+        return Host((pte & 0xFFFF_F000) | (la & 0xFFF));
+
+        uint? Host(uint physical) => Ept is { } ept ? ept.Lookup(physical) : physical;
     }
 }

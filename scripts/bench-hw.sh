@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Whole-process wall time of the hardware-assisted backend against bare metal on the CPU-bound guest.
+# Usage: scripts/bench-hw.sh [IMAGE] [RUNS]   (defaults: tests/guests/build/bench.elf, 3 runs; runs alternate between
+# the backends so that load from other processes hits all of them alike, and the best run of each counts)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/prerequisites.sh
+make -s -C tests/guests BUILD="$PWD/tests/guests/build"
+dotnet build src/Translator.Cli -c Release -nologo -v q >/dev/null
+image=${1:-tests/guests/build/bench.elf}
+runs=${2:-3}
+translator=src/Translator.Cli/bin/Release/net10.0/translator
+
+elapsed() { # wall seconds of one run of "$@", guest output discarded
+    local start end
+    start=$(date +%s.%N)
+    "$@" >/dev/null 2>&1 || true
+    end=$(date +%s.%N)
+    awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f\n", b - a }'
+}
+
+declare -A best
+for _ in $(seq "$runs"); do
+    for run in native hw-ept hw-shadow; do
+        case $run in
+            native) args=(--backend native) ;;
+            hw-ept) args=(--backend hw --paging ept) ;;
+            hw-shadow) args=(--backend hw --paging shadow) ;;
+        esac
+        t=$(elapsed "$translator" run "$image" "${args[@]}")
+        if [ -z "${best[$run]:-}" ] || awk -v t="$t" -v b="${best[$run]}" 'BEGIN { exit !(t < b) }'; then
+            best[$run]=$t
+        fi
+    done
+done
+
+printf 'image       %s (best of %s)\n' "$image" "$runs"
+for run in native hw-ept hw-shadow; do
+    awk -v r="$run" -v t="${best[$run]}" -v n="${best[native]}" 'BEGIN { printf "%-11s %7.2f s   %+.1f%% against native\n", r, t, (t / n - 1) * 100 }'
+done

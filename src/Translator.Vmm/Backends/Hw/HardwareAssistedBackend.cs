@@ -1,0 +1,349 @@
+using Translator.Machine;
+using Translator.Machine.Cpu;
+using Translator.Machine.Devices;
+using Translator.Machine.Execution;
+using Translator.Machine.Loader;
+using Translator.Machine.Memory;
+using Translator.Vmm.Devices;
+
+namespace Translator.Vmm.Backends.Hw;
+
+/// <summary>
+/// Hardware-assisted virtualization (<c>hw</c>), the KVM-on-VT-x model: the unmodified guest runs on an emulated
+/// processor in VMX non-root mode, and this VMM only sees VM exits. It owns the guest's devices (the guest's port
+/// I/O exits and is emulated against <see cref="VirtualPlatform"/>), injects their interrupts through the VM-entry
+/// interruption-information field (with interrupt-window exiting while the guest cannot take them), turns the host
+/// timer into external-interrupt exits, and virtualizes memory with EPT or shadow page tables.
+/// </summary>
+public sealed partial class HardwareAssistedBackend : IExecutionBackend
+{
+    /// <summary>Host memory past guest RAM for the VMM's own structures: a shadow directory and up to 1024 tables.</summary>
+    private const int VmmReserveMiB = 5;
+
+    /// <summary>Wake-ups from HLT that raise no interrupt before the guest is considered halted for good (as on bare metal).</summary>
+    private const int MaxFruitlessWakeups = 10_000;
+
+    /// <summary>VM exits in a row without a retired guest instruction before the VMM gives up on the guest.</summary>
+    private const int MaxExitsWithoutProgress = 1_000_000;
+
+    private readonly VmOptions _options;
+    private readonly PhysicalMemory _hostMemory;
+    private readonly IoBus _hostIo = new();
+    private readonly X86Cpu _cpu;
+    private readonly Interpreter _interpreter;
+    private readonly VirtualPlatform _platform;
+    private readonly Vmcs _vmcs = new();
+    private readonly GuestMemory _guest;
+    private readonly ShadowPageTables? _shadow;
+    private readonly NestedPaging? _nested;
+    private readonly long[] _exitCounts = new long[64];
+    private long _ioEmulated;
+    private int _fruitlessWakeups;
+    private MachineResult? _stopped;
+
+    public HardwareAssistedBackend(VmOptions options, Action<byte> console)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.MemoryMiB + VmmReserveMiB > PhysicalMemory.MaxMiB)
+        {
+            throw new ArgumentException(
+                $"the hw backend needs {VmmReserveMiB} MiB of host memory beyond the guest's {options.MemoryMiB} MiB; at most {PhysicalMemory.MaxMiB - VmmReserveMiB} MiB of guest memory");
+        }
+
+        _options = options;
+        _hostMemory = new PhysicalMemory(options.MemoryMiB + VmmReserveMiB);
+        var clock = new VirtualClock();
+        _cpu = new X86Cpu(_hostMemory, _hostIo, clock);
+        _interpreter = new Interpreter(_cpu) { CompileThreshold = options.CompileThreshold };
+        _interpreter.ConnectTimer(new HostTimer(this));
+        _platform = new VirtualPlatform(clock, console);
+        uint guestBytes = (uint)options.MemoryMiB << 20;
+        _guest = new GuestMemory(_hostMemory, _cpu.Mmu, guestBytes);
+        if (options.Paging == MemoryVirtualization.ShadowPaging)
+        {
+            _shadow = new ShadowPageTables(_cpu, _vmcs, _guest, _hostMemory, guestBytes, (VmmReserveMiB << 20) / 4096);
+        }
+        else
+        {
+            _nested = new NestedPaging(_vmcs, _guest);
+        }
+    }
+
+    public string Name => "hw";
+
+    public X86Cpu Cpu => _cpu;
+
+    public Vmcs Vmcs => _vmcs;
+
+    public VirtualPlatform Platform => _platform;
+
+    public ulong GuestInstructions => _cpu.Retired;
+
+    /// <summary>VM exits of one basic reason so far.</summary>
+    public long ExitCount(VmExitReason reason) => _exitCounts[(int)reason];
+
+    /// <summary>
+    /// Loads the image into guest memory as a multiboot loader (the VMM is the guest's firmware), then sets up
+    /// the VMCS and enters VMX non-root mode. The image is first loaded into memory of exactly the guest's size, so
+    /// it is accepted or rejected as on bare metal and the boot information reports the guest's RAM, not the host's.
+    /// </summary>
+    public void Load(ReadOnlySpan<byte> image)
+    {
+        var guestSized = new PhysicalMemory(_options.MemoryMiB);
+        MultibootBootState boot = MultibootLoader.Load(image, guestSized);
+        MultibootLoader.Load(image, _hostMemory);
+        guestSized.Span(0, (int)MultibootLoader.LowestLoadAddress).CopyTo(_hostMemory.Span(0, (int)MultibootLoader.LowestLoadAddress));
+
+        _cpu.Reset();
+        _platform.InitializeLikeFirmware(_cpu, _hostMemory);
+        _cpu.SetRegister(X86Cpu.EAX, MultibootLoader.BootMagic);
+        _cpu.SetRegister(X86Cpu.EBX, boot.InfoAddress);
+        _cpu.Eip = boot.Entry;
+        ConfigureVmcs();
+    }
+
+    /// <summary>
+    /// The execution controls, as KVM sets them: external interrupts and HLT exit, the TSC is offset instead of
+    /// trapped, every port exits except the POST port 0x80 (whose writes are I/O delays: passed to the host bus,
+    /// where nothing answers), only the TSC MSR is intercepted. The memory mode adds its own controls.
+    /// </summary>
+    private void ConfigureVmcs()
+    {
+        _vmcs.PinBased = PinBasedControls.ExternalInterruptExiting;
+        _vmcs.Primary = ProcessorControls.HltExiting | ProcessorControls.UseTscOffsetting
+            | ProcessorControls.UseIoBitmaps | ProcessorControls.UseMsrBitmaps;
+        Array.Fill(_vmcs.IoBitmapA, (byte)0xFF);
+        Array.Fill(_vmcs.IoBitmapB, (byte)0xFF);
+        _vmcs.InterceptPort(0x80, exit: false);
+        _vmcs.InterceptMsr(0x10, read: true, write: true);
+        _vmcs.TscOffset = 0;
+        if (_shadow is not null)
+        {
+            _cpu.AttachVmcs(_vmcs);
+            _shadow.Configure();
+        }
+        else
+        {
+            _nested!.Configure();
+            _cpu.AttachVmcs(_vmcs);
+        }
+    }
+
+    public MachineResult Run()
+    {
+        try
+        {
+            return RunLoop();
+        }
+        catch (TripleFaultException e)
+        {
+            _exitCounts[(int)VmExitReason.TripleFault]++;
+            return new MachineResult(MachineStopReason.Crashed, 0, e.Message);
+        }
+        catch (UnsupportedGuestOperationException e)
+        {
+            return new MachineResult(MachineStopReason.Crashed, 0, $"{e.Message} (EIP 0x{_cpu.Eip:X8})");
+        }
+    }
+
+    private MachineResult RunLoop()
+    {
+        ulong progressMark = ulong.MaxValue;
+        int exitsWithoutProgress = 0;
+        while (true)
+        {
+            if (_platform.DebugExitValue is uint value)
+            {
+                return new MachineResult(MachineStopReason.DebugExit, value, null);
+            }
+
+            if (_stopped is not null)
+            {
+                return _stopped;
+            }
+
+            if (_cpu.Retired >= _options.MaxInstructions)
+            {
+                return new MachineResult(MachineStopReason.BudgetExhausted, 0,
+                    $"instruction budget of {_options.MaxInstructions} exhausted at EIP 0x{_cpu.Eip:X8}");
+            }
+
+            PrepareEntry();
+            ExecutionStop stop = _cpu.RunGuest(_interpreter, _options.MaxInstructions);
+            if (stop == ExecutionStop.Halted)
+            {
+                // HLT without HLT exiting: the processor waits in the guest's activity state until an event.
+                WaitForInterrupt();
+                continue;
+            }
+
+            if (stop != ExecutionStop.VmExit)
+            {
+                continue;
+            }
+
+            exitsWithoutProgress = _cpu.Retired == progressMark ? exitsWithoutProgress + 1 : 0;
+            progressMark = _cpu.Retired;
+            if (exitsWithoutProgress > MaxExitsWithoutProgress)
+            {
+                return new MachineResult(MachineStopReason.Crashed, 0,
+                    $"VMM: {MaxExitsWithoutProgress} VM exits ({_vmcs.ExitReason}) without a retired guest instruction at EIP 0x{_cpu.Eip:X8}");
+            }
+
+            HandleExit();
+        }
+    }
+
+    /// <summary>
+    /// Before VM entry: a pending device interrupt is injected when the guest can take it (IF = 1, no STI/MOV SS
+    /// blocking, no other event being injected); otherwise interrupt-window exiting asks the CPU to exit as soon
+    /// as it can. The PIC is acknowledged only when the vector is really injected, as the INTA cycle would be.
+    /// </summary>
+    private void PrepareEntry()
+    {
+        bool requested = _platform.Pic.InterruptRequested;
+        if (requested && !_vmcs.EntryInterruptionInfo.Valid && _cpu.GuestInterruptsEnabled && !_cpu.GuestInterruptShadow)
+        {
+            byte vector = _platform.Pic.Acknowledge(out int irq);
+            if (irq >= 0)
+            {
+                _cpu.Counters.Irqs[irq]++;
+            }
+
+            _vmcs.EntryInterruptionInfo = InterruptionInfo.Create(vector, InterruptionType.ExternalInterrupt, deliverErrorCode: false);
+            requested = _platform.Pic.InterruptRequested;
+        }
+
+        if (requested)
+        {
+            _vmcs.Primary |= ProcessorControls.InterruptWindowExiting;
+        }
+        else
+        {
+            _vmcs.Primary &= ~ProcessorControls.InterruptWindowExiting;
+        }
+    }
+
+    /// <summary>
+    /// The guest halted with HLT: idle until a device interrupt is requested, jumping virtual time to the next
+    /// timer event, exactly as bare metal idles (same limits, same messages).
+    /// </summary>
+    private void WaitForInterrupt()
+    {
+        while (true)
+        {
+            if (!_cpu.GuestInterruptsEnabled)
+            {
+                _stopped = new MachineResult(MachineStopReason.Halted, 0, $"HLT with interrupts disabled at EIP 0x{_cpu.Eip:X8}");
+                return;
+            }
+
+            if (_platform.Pic.InterruptRequested)
+            {
+                return;
+            }
+
+            ulong next = _platform.Pit.NextDeadline;
+            if (next == ulong.MaxValue || ++_fruitlessWakeups > MaxFruitlessWakeups)
+            {
+                _stopped = new MachineResult(MachineStopReason.Halted, 0, $"HLT with no interrupt source left at EIP 0x{_cpu.Eip:X8}");
+                return;
+            }
+
+            _cpu.Clock.AdvanceTo(next);
+            _platform.Pit.Advance(next);
+            if (_platform.Pic.InterruptRequested)
+            {
+                _fruitlessWakeups = 0;
+            }
+        }
+    }
+
+    /// <summary>The host's timer: armed at the virtual PIT's next deadline; when it fires the guest takes an external-interrupt exit.</summary>
+    private sealed class HostTimer(HardwareAssistedBackend vmm) : ITimedDevice
+    {
+        public ulong NextDeadline => vmm._platform.Pit.NextDeadline;
+
+        public void Advance(ulong now) => vmm._cpu.PostHostInterrupt();
+    }
+
+    // ---- statistics -----------------------------------------------------------------------------------------------
+
+    public void CollectEvents(IDictionary<string, long> events)
+    {
+        VmStatistics.AddCpuCounters(events, _cpu, _platform.Io.Accesses + _hostIo.Accesses);
+        foreach (VmExitReason reason in Enum.GetValues<VmExitReason>())
+        {
+            if (_exitCounts[(int)reason] > 0)
+            {
+                events[$"exit.{ExitName(reason)}"] = _exitCounts[(int)reason];
+            }
+        }
+
+        if (_shadow is not null)
+        {
+            events["shadow.hiddenFaults"] = _shadow.HiddenFaults;
+            events["shadow.fills"] = _shadow.Fills;
+            events["shadow.flushes"] = _shadow.Flushes;
+            events["shadow.invlpg"] = _shadow.InvlpgDrops;
+        }
+
+        if (_nested is not null)
+        {
+            events["ept.pagesMapped"] = _nested.Table.MappedPages;
+        }
+    }
+
+    public CycleAccount ModelCycles(CostParameters cost)
+    {
+        long exits = _exitCounts.Sum();
+        long pageFaultExits = _exitCounts[(int)VmExitReason.ExceptionOrNmi];
+        long timerExits = _exitCounts[(int)VmExitReason.ExternalInterrupt] + _exitCounts[(int)VmExitReason.InterruptWindow];
+        ulong vmmWork = (ulong)_ioEmulated * cost.IoEmulation
+            + (ulong)(_shadow is null ? 0 : pageFaultExits) * cost.ShadowFill
+            + (ulong)(_shadow?.Flushes ?? 0) * cost.ShadowFlush
+            + (ulong)(_nested?.Violations ?? 0) * cost.EptFill;
+        ulong instructions = _cpu.Retired * cost.Instruction;
+        ulong deliveries = VmStatistics.Deliveries(_cpu) * cost.InterruptDelivery;
+        ulong nestedWalks = _nested is null ? 0 : (ulong)_cpu.Mmu.PageWalks * cost.NestedWalk;
+
+        // Binary translation meets the same guest events without VT-x: privileged instructions become callouts,
+        // page faults and the timer are ordinary traps into the VMM, and there is no interrupt window to wait for.
+        // What it loses is the guest's own kernel entries: system calls and exceptions cross the VMM, which
+        // runs the deprivileged guest kernel's IDT in software. (Only meaningful next to shadow paging, which a
+        // binary-translating VMM needs too; under EPT the event counts are not the ones BT would see.)
+        ulong? bt = null;
+        if (_shadow is not null)
+        {
+            long callouts = exits - pageFaultExits - timerExits - _exitCounts[(int)VmExitReason.TripleFault];
+            ulong softwareInterrupts = (ulong)_cpu.Counters.SoftwareInterrupts;
+            bt = instructions + deliveries + vmmWork
+                + (ulong)callouts * cost.BtCallout
+                + (ulong)(pageFaultExits + _exitCounts[(int)VmExitReason.ExternalInterrupt]) * cost.BtTrap
+                + softwareInterrupts * cost.BtSyscall
+                + (VmStatistics.Deliveries(_cpu) - softwareInterrupts) * cost.BtReflection;
+        }
+
+        return new CycleAccount(instructions, deliveries, (ulong)exits * cost.VmExit, vmmWork, nestedWalks, bt);
+    }
+
+    /// <summary>The counter name of an exit reason: the SDM's name in the upper-case style of Linux and <c>perf kvm stat</c>.</summary>
+    public static string ExitName(VmExitReason reason) => reason switch
+    {
+        VmExitReason.ExceptionOrNmi => "EXCEPTION_NMI",
+        VmExitReason.ExternalInterrupt => "EXTERNAL_INTERRUPT",
+        VmExitReason.TripleFault => "TRIPLE_FAULT",
+        VmExitReason.InterruptWindow => "INTERRUPT_WINDOW",
+        VmExitReason.Cpuid => "CPUID",
+        VmExitReason.Hlt => "HLT",
+        VmExitReason.Invlpg => "INVLPG",
+        VmExitReason.Rdtsc => "RDTSC",
+        VmExitReason.Vmcall => "VMCALL",
+        VmExitReason.CrAccess => "CR_ACCESS",
+        VmExitReason.IoInstruction => "IO_INSTRUCTION",
+        VmExitReason.Rdmsr => "RDMSR",
+        VmExitReason.Wrmsr => "WRMSR",
+        VmExitReason.EptViolation => "EPT_VIOLATION",
+        _ => ((int)reason).ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+}

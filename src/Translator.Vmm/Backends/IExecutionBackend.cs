@@ -1,0 +1,26 @@
+using Translator.Machine;
+
+namespace Translator.Vmm.Backends;
+
+/// <summary>
+/// One way of running the guest (DESIGN.md's backends). The <see cref="VirtualMachine"/> owns the options and the
+/// console; a backend owns the processor and the devices the guest talks to, runs until the guest stops, and reports
+/// what happened in the counters of the <c>--stats</c> contract and the cost model.
+/// </summary>
+public interface IExecutionBackend
+{
+    /// <summary>The command-line name (<c>native</c>, <c>hw</c>).</summary>
+    string Name { get; }
+
+    /// <summary>Loads the multiboot image; throws <see cref="Translator.Machine.Loader.InvalidImageException"/> for a bad one.</summary>
+    void Load(ReadOnlySpan<byte> image);
+
+    MachineResult Run();
+
+    ulong GuestInstructions { get; }
+
+    /// <summary>Adds this run's event counters (<c>fault.*</c>, <c>irq.*</c>, <c>exit.*</c>...) to <paramref name="events"/>.</summary>
+    void CollectEvents(IDictionary<string, long> events);
+
+    CycleAccount ModelCycles(CostParameters cost);
+}

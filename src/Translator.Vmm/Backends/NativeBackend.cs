@@ -1,0 +1,35 @@
+using Translator.Machine;
+
+namespace Translator.Vmm.Backends;
+
+/// <summary>
+/// Bare metal: the guest runs on the emulated PC with no VMM at all (<see cref="PcMachine"/> is the hardware).
+/// It is the reference every other backend must match byte for byte.
+/// </summary>
+public sealed class NativeBackend(VmOptions options, Action<byte> console) : IExecutionBackend
+{
+    private readonly PcMachine _machine = new(
+        new MachineOptions { MemoryMiB = options.MemoryMiB, MaxInstructions = options.MaxInstructions, CompileThreshold = options.CompileThreshold },
+        console);
+
+    public string Name => "native";
+
+    public PcMachine Machine => _machine;
+
+    public ulong GuestInstructions => _machine.Cpu.Retired;
+
+    public void Load(ReadOnlySpan<byte> image) => _machine.Load(image);
+
+    public MachineResult Run() => _machine.Run();
+
+    public void CollectEvents(IDictionary<string, long> events) =>
+        VmStatistics.AddCpuCounters(events, _machine.Cpu, _machine.Io.Accesses);
+
+    public CycleAccount ModelCycles(CostParameters cost) => new(
+        Instructions: _machine.Cpu.Retired * cost.Instruction,
+        Deliveries: VmStatistics.Deliveries(_machine.Cpu) * cost.InterruptDelivery,
+        Exits: 0,
+        VmmWork: 0,
+        NestedWalks: 0,
+        BinaryTranslationEstimate: null);
+}

@@ -1,0 +1,47 @@
+using Translator.Machine;
+using Translator.Machine.Cpu;
+using Translator.Machine.Devices;
+using Translator.Machine.Memory;
+
+namespace Translator.Vmm.Devices;
+
+/// <summary>
+/// The devices a VMM gives its guest: the same PC platform as bare metal (16550 on COM1, the 8259 pair, the 8254,
+/// isa-debug-exit at 0xF4), but these instances belong to the VMM. The guest reaches them only through VM exits
+/// the VMM emulates against this I/O bus; the host machine's own bus is never exposed.
+/// </summary>
+public sealed class VirtualPlatform
+{
+    public VirtualPlatform(VirtualClock clock, Action<byte> console)
+    {
+        Pic = new Pic8259Pair();
+        Pit = new Pit8254(clock, Pic);
+        Uart = new Uart16550(Pic, 4, console);
+        DebugExit = new DebugExitDevice(value => DebugExitValue ??= value);
+        Io.Register(0x20, 2, Pic);
+        Io.Register(0xA0, 2, Pic);
+        Io.Register(0x40, 4, Pit);
+        Io.Register(0x3F8, 8, Uart);
+        Io.Register(0xF4, 4, DebugExit);
+    }
+
+    public IoBus Io { get; } = new();
+
+    public Pic8259Pair Pic { get; }
+
+    public Pit8254 Pit { get; }
+
+    public Uart16550 Uart { get; }
+
+    public DebugExitDevice DebugExit { get; }
+
+    /// <summary>The value the guest wrote to isa-debug-exit, once it has.</summary>
+    public uint? DebugExitValue { get; private set; }
+
+    /// <summary>The state the guest's firmware leaves: PICs at 0x08/0x70 masked, PIT in mode 2, the boot GDT (as on bare metal).</summary>
+    public void InitializeLikeFirmware(X86Cpu cpu, PhysicalMemory guestMemory)
+    {
+        PcMachine.InstallBootGdt(cpu, guestMemory);
+        PcMachine.ProgramPlatformLikeFirmware(Pic, Pit);
+    }
+}

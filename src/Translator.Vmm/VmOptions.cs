@@ -1,0 +1,52 @@
+using Translator.Machine;
+
+namespace Translator.Vmm;
+
+/// <summary>How the guest's instructions reach the processor (DESIGN.md's backends).</summary>
+public enum BackendKind
+{
+    /// <summary>The guest on the bare emulated PC, no VMM: the reference for equivalence.</summary>
+    Native,
+
+    /// <summary>The unmodified guest in VMX non-root mode; the VMM sees only VM exits.</summary>
+    HardwareAssisted,
+}
+
+/// <summary>How the hardware-assisted backend virtualizes guest-physical memory.</summary>
+public enum MemoryVirtualization
+{
+    /// <summary>EPT: the guest walks its own page tables; the VMM maps guest-physical pages on EPT violations.</summary>
+    NestedPaging,
+
+    /// <summary>No EPT (first-generation VT-x): CR3 loads and INVLPG exit, the VMM keeps shadow page tables.</summary>
+    ShadowPaging,
+}
+
+/// <summary>Everything a <see cref="VirtualMachine"/> is built from besides the image.</summary>
+public sealed record VmOptions
+{
+    public BackendKind Backend { get; init; } = BackendKind.Native;
+
+    /// <summary>Guest RAM in MiB (QEMU's default is 128).</summary>
+    public int MemoryMiB { get; init; } = 128;
+
+    /// <summary>The run ends with exit code 6 after this many retired guest instructions.</summary>
+    public ulong MaxInstructions { get; init; } = ulong.MaxValue;
+
+    /// <summary>Block executions before the interpreter compiles a block (0 never, 1 always).</summary>
+    public int CompileThreshold { get; init; } = new MachineOptions().CompileThreshold;
+
+    public MemoryVirtualization Paging { get; init; } = MemoryVirtualization.NestedPaging;
+
+    public CostParameters Cost { get; init; } = CostParameters.Default;
+
+    /// <summary>Receives the guest's COM1 bytes as they are written; when null they are collected into the result.</summary>
+    public Action<byte>? Console { get; init; }
+
+    /// <summary>The name the command line uses for a backend.</summary>
+    public static string NameOf(BackendKind backend) => backend switch
+    {
+        BackendKind.HardwareAssisted => "hw",
+        _ => "native",
+    };
+}

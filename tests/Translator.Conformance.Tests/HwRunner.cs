@@ -1,0 +1,26 @@
+using Translator.Vmm;
+
+namespace Translator.Conformance.Tests;
+
+/// <summary>Runs an image on the hardware-assisted backend in-process, as <c>translator run IMAGE --backend hw</c> does.</summary>
+public static class HwRunner
+{
+    public static NativeRunner.Outcome Run(string imagePath, MemoryVirtualization paging, NativeRunner.Tier tier = NativeRunner.Tier.Default,
+        ulong maxInstructions = 2_000_000_000)
+    {
+        var vm = VirtualMachine.Create(File.ReadAllBytes(imagePath), new VmOptions
+        {
+            Backend = BackendKind.HardwareAssisted,
+            Paging = paging,
+            MaxInstructions = maxInstructions,
+            CompileThreshold = tier switch
+            {
+                NativeRunner.Tier.InterpretOnly => 0,
+                NativeRunner.Tier.CompileAll => 1,
+                _ => new VmOptions().CompileThreshold,
+            },
+        });
+        VmRunResult run = vm.Run();
+        return new NativeRunner.Outcome(run.Console, run.ExitCode, run.Result, run.Statistics.GuestInstructions);
+    }
+}
