@@ -279,6 +279,22 @@ public sealed class ExitReasonTests
     }
 
     [Fact]
+    public void AnInterceptedPageFaultIsReflectedWithItsAddressInCr2()
+    {
+        var h = HwHarness.Boot(a =>
+        {
+            HwHarness.EmitEnablePaging(a);
+            a.mov(eax, __dword_ptr[HwHarness.HolePage + 8]);
+        });
+        h.Vmcs.ExceptionBitmap = 1u << 14; // EPT mode: the VMM only watches page faults
+        AssertDebugExit(h.Run(), HwHarness.HandlerReport(14));
+        VmExitInformation exit = h.Single(VmExitReason.ExceptionOrNmi);
+        Assert.Equal(HwHarness.HolePage + 8, exit.Qualification);
+        Assert.Equal(0u, exit.InterruptionErrorCode); // not present, read, supervisor
+        Assert.Equal(HwHarness.HolePage + 8, h.Cpu.Cr2);
+    }
+
+    [Fact]
     public void TimerInterruptExitsAndWaitsForTheInterruptWindow()
     {
         var h = HwHarness.Boot(a =>

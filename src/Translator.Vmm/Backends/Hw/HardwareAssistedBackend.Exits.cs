@@ -138,16 +138,21 @@ public sealed partial class HardwareAssistedBackend
         var vector = (ExceptionVector)info.Vector;
         uint errorCode = _vmcs.ExitInterruptionErrorCode;
         bool countAsRetired = !_vmcs.ExitDuringEventInjection;
-        if (vector == ExceptionVector.PageFault && _shadow is not null)
+        if (vector == ExceptionVector.PageFault)
         {
-            if (_shadow.ResolveFault(_vmcs.ExitQualification, errorCode, out uint guestErrorCode))
+            if (_shadow is not null)
             {
-                ReinjectInterruptedEvent(countAsRetired);
-                return;
+                if (_shadow.ResolveFault(_vmcs.ExitQualification, errorCode, out uint guestErrorCode))
+                {
+                    ReinjectInterruptedEvent(countAsRetired);
+                    return;
+                }
+
+                errorCode = guestErrorCode;
             }
 
+            // A #PF that exits leaves CR2 alone; the guest must see it when the fault is reflected.
             _cpu.WriteGuestCr2(_vmcs.ExitQualification);
-            errorCode = guestErrorCode;
         }
 
         InterruptionInfo vectored = _vmcs.IdtVectoringInfo;
