@@ -26,7 +26,7 @@ internal static class CommandLine
 
     public const string Usage =
         "usage: translator run IMAGE|SAMPLE --backend native|hw [--stats FILE.json] [--max-instructions N] [--memory MIB]"
-        + " [--paging ept|shadow] [--cost NAME=CYCLES]... | translator image SAMPLE|PROJECT --out FILE";
+        + " [--paging ept|shadow] [--cost NAME=CYCLES]... | translator compare IMAGE|SAMPLE | translator image SAMPLE|PROJECT --out FILE";
 
     /// <summary>Parses <c>translator image SAMPLE|PROJECT --out FILE</c>.</summary>
     public static (string Source, string Output) ParseImage(IReadOnlyList<string> args)

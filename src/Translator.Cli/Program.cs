@@ -18,6 +18,10 @@ try
                 return RunCommand.Execute(run, stdout, Console.Error);
             }
 
+        case "compare":
+            RunArguments compare = CommandLine.ParseRun(args[1..]);
+            return CompareCommand.Execute(compare.Image, compare.MaxInstructions, Console.Out, Console.Error);
+
         case "image":
             (string source, string output) = CommandLine.ParseImage(args[1..]);
             return ImageCommand.Execute(source, output, Console.Error);

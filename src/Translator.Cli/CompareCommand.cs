@@ -1,0 +1,107 @@
+using System.Globalization;
+using System.Text;
+using Translator.Machine.Loader;
+using Translator.Vmm;
+
+namespace Translator.Cli;
+
+/// <summary>
+/// <c>translator compare IMAGE|SAMPLE</c>: runs the guest on every backend that applies and prints one table: time,
+/// instructions, VMM interventions by kind, modeled cycles, and whether every backend printed the same bytes and
+/// exited with the same code as bare metal.
+/// </summary>
+internal static class CompareCommand
+{
+    /// <summary>One column of the comparison: a backend and, for hw, its memory virtualization.</summary>
+    private sealed record Configuration(string Name, BackendKind Backend, MemoryVirtualization Paging);
+
+    private static readonly Configuration[] s_configurations =
+    [
+        new("native", BackendKind.Native, MemoryVirtualization.NestedPaging),
+        new("hw (EPT)", BackendKind.HardwareAssisted, MemoryVirtualization.NestedPaging),
+        new("hw (shadow)", BackendKind.HardwareAssisted, MemoryVirtualization.ShadowPaging),
+    ];
+
+    public static int Execute(string reference, ulong maxInstructions, TextWriter stdout, TextWriter stderr)
+    {
+        byte[]? image = GuestImageSource.Load(reference, stderr);
+        if (image is null)
+        {
+            return ExitCodes.BadInput;
+        }
+
+        var runs = new List<(Configuration Configuration, VmRunResult Run)>();
+        foreach (Configuration configuration in s_configurations)
+        {
+            var options = new VmOptions { Backend = configuration.Backend, Paging = configuration.Paging, MaxInstructions = maxInstructions };
+            try
+            {
+                runs.Add((configuration, VirtualMachine.Create(image, options).Run()));
+            }
+            catch (InvalidImageException e)
+            {
+                stderr.WriteLine($"translator: {reference}: {e.Message}");
+                return ExitCodes.BadInput;
+            }
+        }
+
+        stdout.Write(Table(reference, runs));
+        bool identical = runs.All(r => r.Run.ExitCode == runs[0].Run.ExitCode && r.Run.Console.AsSpan().SequenceEqual(runs[0].Run.Console));
+        return identical ? 0 : 1;
+    }
+
+    private static string Table(string reference, List<(Configuration Configuration, VmRunResult Run)> runs)
+    {
+        VmRunResult reference0 = runs[0].Run;
+        var rows = new List<string[]>
+        {
+            new[] { "backend", "exit", "output", "guest instr.", "wall s", "MIPS", "modeled cycles", "VMM interventions" },
+        };
+        foreach ((Configuration configuration, VmRunResult run) in runs)
+        {
+            VmStatistics s = run.Statistics;
+            bool same = run.ExitCode == reference0.ExitCode && run.Console.AsSpan().SequenceEqual(reference0.Console);
+            rows.Add(
+            [
+                configuration.Name,
+                run.ExitCode.ToString(CultureInfo.InvariantCulture),
+                same ? "identical" : "DIFFERS",
+                s.GuestInstructions.ToString("N0", CultureInfo.InvariantCulture),
+                s.WallSeconds.ToString("F2", CultureInfo.InvariantCulture),
+                (s.WallSeconds > 0 ? s.GuestInstructions / s.WallSeconds / 1e6 : 0).ToString("F1", CultureInfo.InvariantCulture),
+                s.ModeledCycles.ToString("N0", CultureInfo.InvariantCulture),
+                Interventions(s),
+            ]);
+        }
+
+        int[] widths = Enumerable.Range(0, rows[0].Length).Select(c => rows.Max(r => r[c].Length)).ToArray();
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"{reference}: {reference0.Console.Length} console bytes");
+        foreach (string[] row in rows)
+        {
+            for (int c = 0; c < row.Length; c++)
+            {
+                bool numeric = c is >= 3 and <= 6;
+                bool last = c == row.Length - 1;
+                text.Append(numeric ? row[c].PadLeft(widths[c]) : last ? row[c] : row[c].PadRight(widths[c]));
+                text.Append(last ? "\n" : "  ");
+            }
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>VM exits (and later callouts and hypercalls) by kind, most frequent first: "none" on bare metal.</summary>
+    private static string Interventions(VmStatistics s)
+    {
+        string[] prefixes = ["exit.", "callout.", "hypercall."];
+        List<string> kinds = s.Events
+            .Where(e => prefixes.Any(p => e.Key.StartsWith(p, StringComparison.Ordinal)) && e.Value > 0)
+            .OrderByDescending(e => e.Value)
+            .Take(4)
+            .Select(e => $"{e.Key}={e.Value.ToString(CultureInfo.InvariantCulture)}")
+            .ToList();
+        long total = s.Events.Where(e => prefixes.Any(p => e.Key.StartsWith(p, StringComparison.Ordinal))).Sum(e => e.Value);
+        return kinds.Count == 0 ? "none" : $"{total.ToString(CultureInfo.InvariantCulture)}: {string.Join(' ', kinds)}";
+    }
+}
