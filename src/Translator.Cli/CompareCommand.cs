@@ -46,8 +46,7 @@ internal static class CompareCommand
         }
 
         stdout.Write(Table(reference, runs));
-        bool identical = runs.All(r => r.Run.ExitCode == runs[0].Run.ExitCode && r.Run.Console.AsSpan().SequenceEqual(runs[0].Run.Console));
-        return identical ? 0 : 1;
+        return runs.All(r => Equivalent(r.Run, runs[0].Run)) ? 0 : 1;
     }
 
     private static string Table(string reference, List<(Configuration Configuration, VmRunResult Run)> runs)
@@ -60,15 +59,14 @@ internal static class CompareCommand
         foreach ((Configuration configuration, VmRunResult run) in runs)
         {
             VmStatistics s = run.Statistics;
-            bool same = run.ExitCode == reference0.ExitCode && run.Console.AsSpan().SequenceEqual(reference0.Console);
             rows.Add(
             [
                 configuration.Name,
                 run.ExitCode.ToString(CultureInfo.InvariantCulture),
-                same ? "identical" : "DIFFERS",
+                Equivalent(run, reference0) ? "identical" : "DIFFERS",
                 s.GuestInstructions.ToString("N0", CultureInfo.InvariantCulture),
                 s.WallSeconds.ToString("F2", CultureInfo.InvariantCulture),
-                (s.WallSeconds > 0 ? s.GuestInstructions / s.WallSeconds / 1e6 : 0).ToString("F1", CultureInfo.InvariantCulture),
+                s.GuestMips.ToString("F1", CultureInfo.InvariantCulture),
                 s.ModeledCycles.ToString("N0", CultureInfo.InvariantCulture),
                 Interventions(s),
             ]);
@@ -90,6 +88,10 @@ internal static class CompareCommand
 
         return text.ToString();
     }
+
+    /// <summary>Popek and Goldberg's equivalence as far as a run shows it: the same console bytes and exit code.</summary>
+    private static bool Equivalent(VmRunResult run, VmRunResult bareMetal) =>
+        run.ExitCode == bareMetal.ExitCode && run.Console.AsSpan().SequenceEqual(bareMetal.Console);
 
     /// <summary>VM exits (and later callouts and hypercalls) by kind, most frequent first: "none" on bare metal.</summary>
     private static string Interventions(VmStatistics s)

@@ -18,7 +18,6 @@ internal sealed record RunStatistics(VmRunResult Run, MemoryVirtualization Pagin
             eventsNode[name] = count;
         }
 
-        double mips = s.WallSeconds > 0 ? s.GuestInstructions / s.WallSeconds / 1e6 : 0;
         var root = new JsonObject
         {
             ["backend"] = s.Backend,
@@ -27,7 +26,7 @@ internal sealed record RunStatistics(VmRunResult Run, MemoryVirtualization Pagin
             ["guestInstructions"] = s.GuestInstructions,
             ["wallSeconds"] = Math.Round(s.WallSeconds, 6),
             ["modeledCycles"] = s.ModeledCycles,
-            ["guestMips"] = Math.Round(mips, 2),
+            ["guestMips"] = Math.Round(s.GuestMips, 2),
         };
         if (s.Backend == "hw")
         {

@@ -37,6 +37,35 @@ public enum MachineStopReason
 
 public sealed record MachineResult(MachineStopReason Reason, uint DebugExitValue, string? Message)
 {
+    public static MachineResult DebugExit(uint value) => new(MachineStopReason.DebugExit, value, null);
+
+    public static MachineResult Halted(string why) => new(MachineStopReason.Halted, 0, why);
+
+    public static MachineResult Crashed(string why) => new(MachineStopReason.Crashed, 0, why);
+
+    public static MachineResult BudgetExhausted(ulong budget, uint eip) =>
+        new(MachineStopReason.BudgetExhausted, 0, $"instruction budget of {budget} exhausted at EIP 0x{eip:X8}");
+
+    /// <summary>
+    /// Runs a machine loop, turning the two ways a guest stops the CPU from deep inside it (a triple fault, an
+    /// operation this machine does not model) into a crash result.
+    /// </summary>
+    public static MachineResult CatchingCrashes(Func<MachineResult> run, Func<uint> eip)
+    {
+        try
+        {
+            return run();
+        }
+        catch (TripleFaultException e)
+        {
+            return Crashed(e.Message);
+        }
+        catch (UnsupportedGuestOperationException e)
+        {
+            return Crashed($"{e.Message} (EIP 0x{eip():X8})");
+        }
+    }
+
     /// <summary>The process exit code of DESIGN.md: (V &lt;&lt; 1) | 1 for a debug exit, else 0 halted, 4 crashed, 6 budget.</summary>
     public int ExitCode => Reason switch
     {
@@ -53,11 +82,9 @@ public sealed record MachineResult(MachineStopReason Reason, uint DebugExitValue
 /// </summary>
 public sealed class PcMachine
 {
-    /// <summary>Wake-ups from HLT that raise no interrupt before the machine decides nothing can ever wake it.</summary>
-    private const int MaxFruitlessWakeups = 10_000;
-
     private readonly MachineOptions _options;
     private readonly Interpreter _interpreter;
+    private readonly HaltedCpu _halted;
     private uint? _debugExitValue;
 
     public PcMachine(MachineOptions options, Action<byte> console)
@@ -79,6 +106,7 @@ public sealed class PcMachine
         _interpreter = new Interpreter(Cpu) { CompileThreshold = options.CompileThreshold };
         _interpreter.ConnectInterrupts(new PicInterruptSource(Pic));
         _interpreter.ConnectTimer(Pit);
+        _halted = new HaltedCpu(Pic, Pit, Clock);
     }
 
     public PhysicalMemory Memory { get; }
@@ -96,8 +124,6 @@ public sealed class PcMachine
     public DebugExitDevice DebugExit { get; }
 
     public X86Cpu Cpu { get; }
-
-    public Interpreter Interpreter => _interpreter;
 
     /// <summary>Loads a multiboot image and sets the entry state QEMU's loader gives (EAX magic, EBX info, EIP entry).</summary>
     public void Load(ReadOnlySpan<byte> image)
@@ -162,69 +188,26 @@ public sealed class PcMachine
         _interpreter.RequestStop();
     }
 
-    public MachineResult Run()
-    {
-        try
-        {
-            return RunLoop();
-        }
-        catch (TripleFaultException e)
-        {
-            return new MachineResult(MachineStopReason.Crashed, 0, e.Message);
-        }
-        catch (UnsupportedGuestOperationException e)
-        {
-            return new MachineResult(MachineStopReason.Crashed, 0, $"{e.Message} (EIP 0x{Cpu.Eip:X8})");
-        }
-    }
+    public MachineResult Run() => MachineResult.CatchingCrashes(RunLoop, () => Cpu.Eip);
 
     private MachineResult RunLoop()
     {
-        int fruitlessWakeups = 0;
         while (true)
         {
             ExecutionStop stop = _interpreter.Run(_options.MaxInstructions);
-
             if (_debugExitValue is uint value)
             {
-                return new MachineResult(MachineStopReason.DebugExit, value, null);
+                return MachineResult.DebugExit(value);
             }
 
             if (Cpu.Retired >= _options.MaxInstructions)
             {
-                return new MachineResult(MachineStopReason.BudgetExhausted, 0,
-                    $"instruction budget of {_options.MaxInstructions} exhausted at EIP 0x{Cpu.Eip:X8}");
+                return MachineResult.BudgetExhausted(_options.MaxInstructions, Cpu.Eip);
             }
 
-            if (stop != ExecutionStop.Halted)
+            if (stop == ExecutionStop.Halted && _halted.WaitForInterrupt(Cpu.IF, Cpu.Eip) is { } haltedForGood)
             {
-                fruitlessWakeups = 0;
-                continue;
-            }
-
-            // HLT: with IF=0 nothing (no NMI source exists) can wake the CPU again.
-            if (!Cpu.IF)
-            {
-                return new MachineResult(MachineStopReason.Halted, 0, $"HLT with interrupts disabled at EIP 0x{Cpu.Eip:X8}");
-            }
-
-            if (Pic.InterruptRequested)
-            {
-                continue;
-            }
-
-            ulong next = Pit.NextDeadline;
-            if (next == ulong.MaxValue || ++fruitlessWakeups > MaxFruitlessWakeups)
-            {
-                return new MachineResult(MachineStopReason.Halted, 0, $"HLT with no interrupt source left at EIP 0x{Cpu.Eip:X8}");
-            }
-
-            // Idle: jump virtual time to the next device event.
-            Clock.AdvanceTo(next);
-            Pit.Advance(next);
-            if (Pic.InterruptRequested)
-            {
-                fruitlessWakeups = 0;
+                return haltedForGood;
             }
         }
     }

@@ -13,6 +13,9 @@ public sealed record VmStatistics(
 {
     public ulong ModeledCycles => Cycles.Total;
 
+    /// <summary>Guest instructions per wall-clock second, in millions (whole run, start-up included).</summary>
+    public double GuestMips => WallSeconds > 0 ? GuestInstructions / WallSeconds / 1e6 : 0;
+
     /// <summary>Every VM exit (the sum of the <c>exit.*</c> counters); 0 on bare metal.</summary>
     public long Exits => Events.Where(e => e.Key.StartsWith("exit.", StringComparison.Ordinal)).Sum(e => e.Value);
 

@@ -158,8 +158,6 @@ public sealed partial class X86Cpu
         Gpr[index] = value;
     }
 
-    public ushort GetSelector(SegmentRegister segment) => Selectors[(int)segment];
-
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal byte ReadReg8(int index)
     {

@@ -58,8 +58,6 @@ internal sealed class CodeCache
         cpu.TranslationChanged += FlushLookups;
     }
 
-    public int BlockCount => _blocks.Count;
-
     public Block Lookup(uint eip)
     {
         Block?[] lookup = _lookup[_cpu.Cpl == 3 ? 1 : 0];

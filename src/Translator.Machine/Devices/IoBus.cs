@@ -24,8 +24,6 @@ public sealed class IoBus
         }
     }
 
-    public IIoDevice? DeviceAt(ushort port) => _ports[port];
-
     public uint Read(ushort port, int size)
     {
         Accesses++;

@@ -54,8 +54,6 @@ public sealed unsafe class Interpreter
     /// <summary>Set by a device callback to make <see cref="Run"/> return at the next instruction boundary.</summary>
     public bool StopRequested { get; private set; }
 
-    public int CachedBlocks => _cache.BlockCount;
-
     public void ConnectInterrupts(IInterruptSource source) => _interrupts = source;
 
     /// <summary>The device whose deadlines are checked between blocks (the PIT), so its IRQs arrive on time.</summary>

@@ -89,9 +89,6 @@ internal static class Operands
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static uint SignBit(int bits) => 1u << (bits - 1);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static uint SignExtend(uint value, int bits) => bits switch
     {
         8 => (uint)(sbyte)value,

@@ -216,15 +216,9 @@ public sealed unsafe class Mmu
 
     public ushort ReadSupervisor16(uint la) => (ushort)ReadSlow(la, 2, user: false);
 
-    public byte ReadSupervisor8(uint la) => ReadSlow8(la, user: false);
-
     public void WriteSupervisor32(uint la, uint value) => WriteSlow(la, 4, value, user: false);
 
-    public void WriteSupervisor8(uint la, byte value) => WriteSlow(la, 1, value, user: false);
-
-    /// <summary>Reads with explicit privilege (stack pushes to an inner ring use the new privilege).</summary>
-    public uint Read32As(uint la, bool user) => ReadSlow(la, 4, user);
-
+    /// <summary>Writes with explicit privilege (stack pushes to an inner ring use the new privilege).</summary>
     public void Write32As(uint la, uint value, bool user) => WriteSlow(la, 4, value, user);
 
     // ---- slow paths -------------------------------------------------------------------------------------------
@@ -484,27 +478,5 @@ public sealed unsafe class Mmu
         {
             WritePhysical8(physical + (uint)b, (byte)(value >> (8 * b)));
         }
-    }
-
-    /// <summary>Translates without side effects or faults (debuggers, statistics); null when unmapped.</summary>
-    public uint? Peek(uint la)
-    {
-        if (!State.Paging)
-        {
-            return Ept is { } e ? e.Lookup(la) : la;
-        }
-
-        uint? pdeAddress = Host((State.Cr3 & 0xFFFF_F000) | ((la >> 22) << 2));
-        if (pdeAddress is null) return null;
-        uint pde = _memory.Read32(pdeAddress.Value);
-        if ((pde & PtePresent) == 0) return null;
-        if ((pde & PdeLargePage) != 0 && State.PageSizeExtensions) return Host((pde & 0xFFC0_0000) | (la & 0x003F_FFFF));
-        uint? pteAddress = Host((pde & 0xFFFF_F000) | (((la >> 12) & 0x3FF) << 2));
-        if (pteAddress is null) return null;
-        uint pte = _memory.Read32(pteAddress.Value);
-        if ((pte & PtePresent) == 0) return null;
-        return Host((pte & 0xFFFF_F000) | (la & 0xFFF));
-
-        uint? Host(uint physical) => Ept is { } ept ? ept.Lookup(physical) : physical;
     }
 }

@@ -21,7 +21,6 @@ public sealed partial class HardwareAssistedBackend : IExecutionBackend
     private const int VmmReserveMiB = 5;
 
     /// <summary>Wake-ups from HLT that raise no interrupt before the guest is considered halted for good (as on bare metal).</summary>
-    private const int MaxFruitlessWakeups = 10_000;
 
     /// <summary>VM exits in a row without a retired guest instruction before the VMM gives up on the guest.</summary>
     private const int MaxExitsWithoutProgress = 1_000_000;
@@ -32,13 +31,13 @@ public sealed partial class HardwareAssistedBackend : IExecutionBackend
     private readonly X86Cpu _cpu;
     private readonly Interpreter _interpreter;
     private readonly VirtualPlatform _platform;
+    private readonly HaltedCpu _halted;
     private readonly Vmcs _vmcs = new();
     private readonly GuestMemory _guest;
     private readonly ShadowPageTables? _shadow;
     private readonly NestedPaging? _nested;
     private readonly long[] _exitCounts = new long[64];
     private long _ioEmulated;
-    private int _fruitlessWakeups;
     private MachineResult? _stopped;
 
     public HardwareAssistedBackend(VmOptions options, Action<byte> console)
@@ -57,6 +56,7 @@ public sealed partial class HardwareAssistedBackend : IExecutionBackend
         _interpreter = new Interpreter(_cpu) { CompileThreshold = options.CompileThreshold };
         _interpreter.ConnectTimer(new HostTimer(this));
         _platform = new VirtualPlatform(clock, console);
+        _halted = new HaltedCpu(_platform.Pic, _platform.Pit, clock);
         uint guestBytes = (uint)options.MemoryMiB << 20;
         _guest = new GuestMemory(_hostMemory, _cpu.Mmu, guestBytes);
         if (options.Paging == MemoryVirtualization.ShadowPaging)
@@ -129,20 +129,19 @@ public sealed partial class HardwareAssistedBackend : IExecutionBackend
         }
     }
 
-    public MachineResult Run()
+    public MachineResult Run() => MachineResult.CatchingCrashes(RunCountingTripleFaults, () => _cpu.Eip);
+
+    /// <summary>A triple fault in VMX non-root mode is a VM exit (reason 2) before it is the end of the run.</summary>
+    private MachineResult RunCountingTripleFaults()
     {
         try
         {
             return RunLoop();
         }
-        catch (TripleFaultException e)
+        catch (TripleFaultException)
         {
             _exitCounts[(int)VmExitReason.TripleFault]++;
-            return new MachineResult(MachineStopReason.Crashed, 0, e.Message);
-        }
-        catch (UnsupportedGuestOperationException e)
-        {
-            return new MachineResult(MachineStopReason.Crashed, 0, $"{e.Message} (EIP 0x{_cpu.Eip:X8})");
+            throw;
         }
     }
 
@@ -154,7 +153,7 @@ public sealed partial class HardwareAssistedBackend : IExecutionBackend
         {
             if (_platform.DebugExitValue is uint value)
             {
-                return new MachineResult(MachineStopReason.DebugExit, value, null);
+                return MachineResult.DebugExit(value);
             }
 
             if (_stopped is not null)
@@ -164,8 +163,7 @@ public sealed partial class HardwareAssistedBackend : IExecutionBackend
 
             if (_cpu.Retired >= _options.MaxInstructions)
             {
-                return new MachineResult(MachineStopReason.BudgetExhausted, 0,
-                    $"instruction budget of {_options.MaxInstructions} exhausted at EIP 0x{_cpu.Eip:X8}");
+                return MachineResult.BudgetExhausted(_options.MaxInstructions, _cpu.Eip);
             }
 
             PrepareEntry();
@@ -228,36 +226,7 @@ public sealed partial class HardwareAssistedBackend : IExecutionBackend
     /// The guest halted with HLT: idle until a device interrupt is requested, jumping virtual time to the next
     /// timer event, exactly as bare metal idles (same limits, same messages).
     /// </summary>
-    private void WaitForInterrupt()
-    {
-        while (true)
-        {
-            if (!_cpu.GuestInterruptsEnabled)
-            {
-                _stopped = new MachineResult(MachineStopReason.Halted, 0, $"HLT with interrupts disabled at EIP 0x{_cpu.Eip:X8}");
-                return;
-            }
-
-            if (_platform.Pic.InterruptRequested)
-            {
-                return;
-            }
-
-            ulong next = _platform.Pit.NextDeadline;
-            if (next == ulong.MaxValue || ++_fruitlessWakeups > MaxFruitlessWakeups)
-            {
-                _stopped = new MachineResult(MachineStopReason.Halted, 0, $"HLT with no interrupt source left at EIP 0x{_cpu.Eip:X8}");
-                return;
-            }
-
-            _cpu.Clock.AdvanceTo(next);
-            _platform.Pit.Advance(next);
-            if (_platform.Pic.InterruptRequested)
-            {
-                _fruitlessWakeups = 0;
-            }
-        }
-    }
+    private void WaitForInterrupt() => _stopped = _halted.WaitForInterrupt(_cpu.GuestInterruptsEnabled, _cpu.Eip);
 
     /// <summary>The host's timer: armed at the virtual PIT's next deadline; when it fires the guest takes an external-interrupt exit.</summary>
     private sealed class HostTimer(HardwareAssistedBackend vmm) : ITimedDevice

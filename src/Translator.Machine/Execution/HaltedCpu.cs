@@ -1,0 +1,43 @@
+using Translator.Machine.Devices;
+
+namespace Translator.Machine.Execution;
+
+/// <summary>
+/// What a CPU halted by HLT does until an interrupt wakes it, shared by bare metal and every VMM backend so that
+/// idling, and the verdict that nothing can wake the guest any more, are the same everywhere: virtual time jumps
+/// to the timer's next event; with IF clear (there is no NMI source) or no event left, the guest has halted for good.
+/// </summary>
+public sealed class HaltedCpu(Pic8259Pair pic, Pit8254 pit, VirtualClock clock)
+{
+    /// <summary>Timer events that raise no interrupt request before the guest is declared halted for good.</summary>
+    public const int MaxFruitlessWakeups = 10_000;
+
+    private int _fruitlessWakeups;
+
+    /// <summary>
+    /// Idles until the PIC requests an interrupt (returns null: resume the guest) or returns the halted-for-good
+    /// result. <paramref name="interruptsEnabled"/> is the guest's IF.
+    /// </summary>
+    public MachineResult? WaitForInterrupt(bool interruptsEnabled, uint eip)
+    {
+        if (!interruptsEnabled)
+        {
+            return MachineResult.Halted($"HLT with interrupts disabled at EIP 0x{eip:X8}");
+        }
+
+        while (!pic.InterruptRequested)
+        {
+            ulong next = pit.NextDeadline;
+            if (next == ulong.MaxValue || ++_fruitlessWakeups > MaxFruitlessWakeups)
+            {
+                return MachineResult.Halted($"HLT with no interrupt source left at EIP 0x{eip:X8}");
+            }
+
+            clock.AdvanceTo(next);
+            pit.Advance(next);
+        }
+
+        _fruitlessWakeups = 0;
+        return null;
+    }
+}
