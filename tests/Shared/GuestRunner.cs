@@ -1,9 +1,7 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.IO;
 using System.Linq;
-using System.Threading.Tasks;
 using Translator.Machine;
 
 namespace Translator.Tests.Shared;
@@ -38,37 +36,10 @@ public static class GuestRunner
         File.WriteAllBytes(path, image);
         try
         {
-            var info = new ProcessStartInfo("qemu-system-i386")
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                RedirectStandardInput = true,
-                UseShellExecute = false,
-            };
-            foreach (string argument in new[]
-            {
-                "-kernel", path, "-serial", "stdio", "-display", "none", "-monitor", "none", "-no-reboot", "-m", "128",
-                "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-            })
-            {
-                info.ArgumentList.Add(argument);
-            }
-
-            using Process process = Process.Start(info) ?? throw new InvalidOperationException("cannot start qemu-system-i386");
-            process.StandardInput.Close();
-            var stdout = new MemoryStream();
-            Task copy = process.StandardOutput.BaseStream.CopyToAsync(stdout);
-            Task<string> stderr = process.StandardError.ReadToEndAsync();
-            if (!process.WaitForExit(timeout ?? TimeSpan.FromSeconds(60)))
-            {
-                process.Kill(entireProcessTree: true);
-                process.WaitForExit();
-                copy.Wait();
-                return new GuestRun("qemu", stdout.ToArray(), -1, "QEMU timed out");
-            }
-
-            copy.Wait();
-            return new GuestRun("qemu", stdout.ToArray(), process.ExitCode, stderr.Result);
+            ProcessResult qemu = ProcessRunner.RunQemu(path, timeout ?? TimeSpan.FromSeconds(60));
+            return qemu.TimedOut
+                ? new GuestRun("qemu", qemu.StandardOutput, -1, "QEMU timed out")
+                : new GuestRun("qemu", qemu.StandardOutput, qemu.ExitCode, qemu.StandardError);
         }
         finally
         {

@@ -1,3 +1,4 @@
+using Translator.Tests.Shared;
 using Translator.Samples;
 using Xunit;
 
@@ -29,7 +30,7 @@ public sealed class SampleCommandTests
     [Fact]
     public void BuildsAGuestProjectAndWritesItsImage()
     {
-        string project = Path.Combine(RepositoryRoot(), "samples", "Hello", "Hello.csproj");
+        string project = Path.Combine(RepositoryRoot.Path, "samples", "Hello", "Hello.csproj");
         string output = Path.Combine(Path.GetTempPath(), $"translator-image-{Guid.NewGuid():N}.bin");
 
         TranslatorProcess.Result result = TranslatorProcess.Run("image", project, "--out", output);
@@ -54,18 +55,5 @@ public sealed class SampleCommandTests
 
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("--out", result.Stderr);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Translator.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("repository root not found");
     }
 }

@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Text;
+using Translator.Tests.Shared;
 
 namespace Translator.Cli.Tests;
 
@@ -14,30 +14,13 @@ internal static class TranslatorProcess
     public static Result Run(params string[] args)
     {
         string dll = Path.Combine(AppContext.BaseDirectory, "translator.dll");
-        var info = new ProcessStartInfo("dotnet")
+        ProcessResult run = ProcessRunner.Run("dotnet", [dll, .. args], TimeSpan.FromSeconds(60));
+        if (run.TimedOut)
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add(dll);
-        foreach (string arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(info)!;
-        var stdout = new MemoryStream();
-        Task copy = process.StandardOutput.BaseStream.CopyToAsync(stdout);
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromSeconds(60)))
-        {
-            process.Kill(entireProcessTree: true);
             throw new TimeoutException("translator did not finish within 60 s: " + string.Join(' ', args));
         }
 
-        copy.Wait();
-        return new Result(process.ExitCode, stdout.ToArray(), stderr.Result);
+        return new Result(run.ExitCode, run.StandardOutput, run.StandardError);
     }
 
     public static string WriteTemp(byte[] bytes, string extension = ".bin")

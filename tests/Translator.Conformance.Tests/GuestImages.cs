@@ -1,3 +1,4 @@
+using Translator.Tests.Shared;
 using System.Diagnostics;
 using System.Text;
 
@@ -13,9 +14,9 @@ public sealed class GuestImages
 
     private GuestImages()
     {
-        RepositoryRoot = FindRepositoryRoot();
+        RepositoryRoot = Translator.Tests.Shared.RepositoryRoot.Path;
         BuildDirectory = Path.Combine(RepositoryRoot, "tests", "guests", "build");
-        ProcessResult make = Tools.Run("make", ["-s", "-C", Path.Combine(RepositoryRoot, "tests", "guests"), $"BUILD={BuildDirectory}"], TimeSpan.FromMinutes(5));
+        ProcessResult make = ProcessRunner.Run("make", ["-s", "-C", Path.Combine(RepositoryRoot, "tests", "guests"), $"BUILD={BuildDirectory}"], TimeSpan.FromMinutes(5));
         if (make.ExitCode != 0)
         {
             throw new InvalidOperationException($"building the guest images failed (exit {make.ExitCode}):\n{make.StandardError}{make.StandardOutputText}");
@@ -38,62 +39,4 @@ public sealed class GuestImages
 
         return path;
     }
-
-    private static string FindRepositoryRoot()
-    {
-        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Translator.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("cannot find the repository root (Translator.sln) above " + AppContext.BaseDirectory);
-    }
-}
-
-public sealed record ProcessResult(int ExitCode, byte[] StandardOutput, string StandardError, bool TimedOut)
-{
-    public string StandardOutputText => Encoding.UTF8.GetString(StandardOutput);
-}
-
-public static class Tools
-{
-    public static ProcessResult Run(string fileName, IEnumerable<string> arguments, TimeSpan timeout)
-    {
-        var info = new ProcessStartInfo(fileName)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (string argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(info) ?? throw new InvalidOperationException($"cannot start {fileName}");
-        process.StandardInput.Close();
-        var stdout = new MemoryStream();
-        Task copy = process.StandardOutput.BaseStream.CopyToAsync(stdout);
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        bool exited = process.WaitForExit(timeout);
-        if (!exited)
-        {
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit();
-        }
-
-        copy.Wait();
-        return new ProcessResult(exited ? process.ExitCode : -1, stdout.ToArray(), stderr.Result, !exited);
-    }
-
-    /// <summary>Boots an image on QEMU (TCG) exactly as DESIGN.md describes the reference machine.</summary>
-    public static ProcessResult RunQemu(string image, TimeSpan timeout) => Run(
-        "qemu-system-i386",
-        ["-kernel", image, "-serial", "stdio", "-display", "none", "-monitor", "none", "-no-reboot", "-m", "128",
-         "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"],
-        timeout);
 }

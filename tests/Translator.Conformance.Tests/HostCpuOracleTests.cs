@@ -1,3 +1,4 @@
+using Translator.Tests.Shared;
 using Translator.Vmm;
 using Xunit;
 
@@ -15,7 +16,7 @@ public sealed class HostCpuOracleTests
     [InlineData(NativeRunner.Tier.CompileAll)]
     public void EmulatedCpuMatchesHostCpu(NativeRunner.Tier tier)
     {
-        ProcessResult host = Tools.Run(GuestImages.Instance.PathOf("oracle-host"), [], TimeSpan.FromMinutes(2));
+        ProcessResult host = ProcessRunner.Run(GuestImages.Instance.PathOf("oracle-host"), [], TimeSpan.FromMinutes(2));
         Assert.Equal(0, host.ExitCode);
         Assert.True(host.StandardOutput.Length > 10_000, "the oracle printed suspiciously little");
 
@@ -33,7 +34,7 @@ public sealed class HostCpuOracleTests
     [InlineData(MemoryVirtualization.ShadowPaging)]
     public void HardwareAssistedGuestMatchesHostCpu(MemoryVirtualization paging)
     {
-        ProcessResult host = Tools.Run(GuestImages.Instance.PathOf("oracle-host"), [], TimeSpan.FromMinutes(2));
+        ProcessResult host = ProcessRunner.Run(GuestImages.Instance.PathOf("oracle-host"), [], TimeSpan.FromMinutes(2));
         Assert.Equal(0, host.ExitCode);
         NativeRunner.Outcome guest = HwRunner.Run(GuestImages.Instance.PathOf("oracle.elf"), paging);
         Assert.True(

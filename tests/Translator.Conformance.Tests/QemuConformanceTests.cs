@@ -1,3 +1,4 @@
+using Translator.Tests.Shared;
 using Translator.Vmm;
 using Xunit;
 
@@ -24,7 +25,7 @@ public sealed class QemuConformanceTests
     public void NativeMatchesQemu(string image)
     {
         string path = GuestImages.Instance.PathOf(image);
-        ProcessResult qemu = Tools.RunQemu(path, TimeSpan.FromSeconds(60));
+        ProcessResult qemu = ProcessRunner.RunQemu(path, TimeSpan.FromSeconds(60));
         Assert.False(qemu.TimedOut, $"QEMU timed out on {image}");
         foreach (NativeRunner.Tier tier in new[] { NativeRunner.Tier.InterpretOnly, NativeRunner.Tier.CompileAll })
         {

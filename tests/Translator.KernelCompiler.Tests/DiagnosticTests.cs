@@ -1,3 +1,4 @@
+using Translator.Tests.Shared;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Text;
 using Xunit;
@@ -52,7 +53,7 @@ public sealed class DiagnosticTests
     [Fact]
     public void EveryDiagnosticIsDocumentedInTheReleaseTrackingFile()
     {
-        string unshipped = File.ReadAllText(Path.Combine(RepositoryRoot(), "generators", "Translator.KernelCompiler", "AnalyzerReleases.Unshipped.md"));
+        string unshipped = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "generators", "Translator.KernelCompiler", "AnalyzerReleases.Unshipped.md"));
         foreach (string id in Cases.Select(c => (string)c[0]).Append("TRN0099"))
         {
             Assert.Contains(id + " |", unshipped);
@@ -64,19 +65,6 @@ public sealed class DiagnosticTests
     {
         GeneratorOutcome outcome = GeneratorHarness.Run(Kernel("static int F(int x) => x * 2;"));
         Assert.Empty(outcome.Diagnostics);
-    }
-
-    internal static string RepositoryRoot()
-    {
-        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Translator.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("no Translator.sln above " + AppContext.BaseDirectory);
     }
 
     private static (string Source, TextSpan Span) Unmark(string marked)

@@ -1,3 +1,4 @@
+using Translator.Tests.Shared;
 using Xunit;
 
 namespace Translator.KernelCompiler.Tests;
@@ -7,7 +8,7 @@ public sealed class SnapshotTests
 {
     private static GeneratorOutcome CompileHello()
     {
-        string source = File.ReadAllText(Path.Combine(DiagnosticTests.RepositoryRoot(), "samples", "Hello", "Hello.cs"));
+        string source = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "samples", "Hello", "Hello.cs"));
         GeneratorOutcome outcome = GeneratorHarness.Run(source);
         Assert.Empty(outcome.Diagnostics);
         return outcome;
