@@ -99,6 +99,15 @@ public sealed partial class X86Cpu
     /// <summary>STI/MOV SS/POP SS inhibit interrupts until after the next instruction.</summary>
     internal bool InterruptShadow;
 
+    /// <summary>
+    /// Callouts of a VMM that runs this processor deprivileged (bt): replacement handlers for sensitive instructions,
+    /// honoured by every block decoded after they are set. Null on bare metal.
+    /// </summary>
+    internal Decoders.HandlerOverrides? HandlerOverrides;
+
+    /// <summary>The VMM whose callouts are installed (their handlers find their state through it).</summary>
+    internal object? Monitor;
+
     /// <summary>Instructions retired since reset (virtual time is derived from this).</summary>
     public ulong Retired;
 

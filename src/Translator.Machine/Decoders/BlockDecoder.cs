@@ -58,7 +58,7 @@ internal sealed unsafe class BlockDecoder
                 decoder.Decode(out instruction);
             }
 
-            _ops.Add(Resolve(in instruction));
+            _ops.Add(Resolve(in instruction, _cpu.HandlerOverrides));
             offset += instruction.Length;
             if (EndsBlock(in instruction) || offset >= inPage)
             {
@@ -115,7 +115,13 @@ internal sealed unsafe class BlockDecoder
         }
     }
 
-    internal static DecodedOp Resolve(in Instruction instruction)
+    internal static DecodedOp Resolve(in Instruction instruction) => Resolve(in instruction, overrides: null);
+
+    /// <summary>
+    /// Resolves <paramref name="instruction"/>; a handler in <paramref name="overrides"/> (a VMM's callouts,
+    /// indexed by <see cref="Code"/>) replaces the architectural one and its operand-specialised fast paths.
+    /// </summary>
+    internal static DecodedOp Resolve(in Instruction instruction, HandlerOverrides? overrides)
     {
         var op = new DecodedOp
         {
@@ -197,6 +203,12 @@ internal sealed unsafe class BlockDecoder
         if (instruction.ConditionCode != ConditionCode.None)
         {
             op.Condition = (byte)(instruction.ConditionCode - 1);
+        }
+
+        if (overrides is not null && overrides.For(instruction.Code) is var replaced && replaced != null)
+        {
+            op.Execute = replaced;
+            return op; // a callout is never register-only: it may fault, exit or end the block
         }
 
         op.RegisterOnly = IsRegisterOnly(in instruction, ref op);

@@ -57,15 +57,12 @@ internal static unsafe partial class BlockCompiler
     public static CompiledBlock? Compile(Block block)
     {
         DecodedOp[] ops = block.Ops;
-        var handlers = new MethodInfo[ops.Length];
+        // A handler from outside the instruction set (a VMM's callout) has no MethodInfo here: it is called
+        // through its function pointer instead.
+        var handlers = new MethodInfo?[ops.Length];
         for (int i = 0; i < ops.Length; i++)
         {
-            if (!s_handlers.TryGetValue((nint)ops[i].Execute, out MethodInfo? handler))
-            {
-                return null;
-            }
-
-            handlers[i] = handler;
+            handlers[i] = s_handlers.GetValueOrDefault((nint)ops[i].Execute);
         }
 
         DecodedOp last = ops[^1];
@@ -98,13 +95,22 @@ internal static unsafe partial class BlockCompiler
                 il.Emit(OpCodes.Stfld, s_currentOpIndex);
             }
 
-            if (!TryEmitInline(il, ops[i], handlers[i], scratchA, scratchB))
+            if (handlers[i] is not { } handler || !TryEmitInline(il, ops[i], handler, scratchA, scratchB))
             {
                 il.Emit(OpCodes.Ldarg_1);
                 il.Emit(OpCodes.Ldarg_2);
                 il.Emit(OpCodes.Ldc_I4, i);
                 il.Emit(OpCodes.Ldelema, typeof(DecodedOp));
-                il.Emit(OpCodes.Call, handlers[i]);
+                if (handlers[i] is { } known)
+                {
+                    il.Emit(OpCodes.Call, known);
+                }
+                else
+                {
+                    il.Emit(OpCodes.Ldc_I8, (long)(nint)ops[i].Execute);
+                    il.Emit(OpCodes.Conv_I);
+                    il.EmitCalli(OpCodes.Calli, CallingConventions.Standard, typeof(void), [typeof(X86Cpu), typeof(DecodedOp).MakeByRefType()], null);
+                }
             }
             if (registerOnly)
             {
