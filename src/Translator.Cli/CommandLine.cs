@@ -22,10 +22,10 @@ internal sealed record RunArguments(
 /// </summary>
 internal static class CommandLine
 {
-    public static readonly string[] Backends = ["native", "hw"];
+    public static readonly string[] Backends = ["native", "hw", "bt", "trap"];
 
     public const string Usage =
-        "usage: translator run IMAGE|SAMPLE --backend native|hw [--stats FILE.json] [--max-instructions N] [--memory MIB]"
+        "usage: translator run IMAGE|SAMPLE --backend native|hw|bt|trap [--stats FILE.json] [--max-instructions N] [--memory MIB]"
         + " [--paging ept|shadow] [--cost NAME=CYCLES]... | translator compare IMAGE|SAMPLE | translator image SAMPLE|PROJECT --out FILE";
 
     /// <summary>Parses <c>translator image SAMPLE|PROJECT --out FILE</c>.</summary>

@@ -20,6 +20,8 @@ internal static class CompareCommand
         new("native", BackendKind.Native, MemoryVirtualization.NestedPaging),
         new("hw (EPT)", BackendKind.HardwareAssisted, MemoryVirtualization.NestedPaging),
         new("hw (shadow)", BackendKind.HardwareAssisted, MemoryVirtualization.ShadowPaging),
+        new("bt", BackendKind.BinaryTranslation, MemoryVirtualization.ShadowPaging),
+        new("trap", BackendKind.TrapAndEmulate, MemoryVirtualization.ShadowPaging),
     ];
 
     public static int Execute(string reference, ulong maxInstructions, TextWriter stdout, TextWriter stderr)
@@ -93,10 +95,10 @@ internal static class CompareCommand
     private static bool Equivalent(VmRunResult run, VmRunResult bareMetal) =>
         run.ExitCode == bareMetal.ExitCode && run.Console.AsSpan().SequenceEqual(bareMetal.Console);
 
-    /// <summary>VM exits (and later callouts and hypercalls) by kind, most frequent first: "none" on bare metal.</summary>
+    /// <summary>VM exits, callouts, trapped instructions and hypercalls by kind, most frequent first: "none" on bare metal.</summary>
     private static string Interventions(VmStatistics s)
     {
-        string[] prefixes = ["exit.", "callout.", "hypercall."];
+        string[] prefixes = ["exit.", "callout.", "trap.", "hypercall."];
         List<string> kinds = s.Events
             .Where(e => prefixes.Any(p => e.Key.StartsWith(p, StringComparison.Ordinal)) && e.Value > 0)
             .OrderByDescending(e => e.Value)

@@ -18,7 +18,7 @@ internal static class RunCommand
         var console = new BufferedStream(stdout, 4096);
         var options = new VmOptions
         {
-            Backend = args.Backend == "hw" ? BackendKind.HardwareAssisted : BackendKind.Native,
+            Backend = VmOptions.Parse(args.Backend) ?? BackendKind.Native,
             MemoryMiB = args.MemoryMiB,
             MaxInstructions = args.MaxInstructions,
             Paging = args.Paging,

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using Translator.Vmm.Backends;
+using Translator.Vmm.Backends.Bt;
 using Translator.Vmm.Backends.Hw;
+using Translator.Vmm.Backends.Trap;
 
 namespace Translator.Vmm;
 
@@ -34,6 +36,8 @@ public sealed class VirtualMachine
         IExecutionBackend backend = options.Backend switch
         {
             BackendKind.HardwareAssisted => new HardwareAssistedBackend(options, console),
+            BackendKind.BinaryTranslation => new BinaryTranslationBackend(options, console),
+            BackendKind.TrapAndEmulate => new TrapAndEmulateBackend(options, console),
             _ => new NativeBackend(options, console),
         };
         backend.Load(image);

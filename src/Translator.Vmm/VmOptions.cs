@@ -10,6 +10,12 @@ public enum BackendKind
 
     /// <summary>The unmodified guest in VMX non-root mode; the VMM sees only VM exits.</summary>
     HardwareAssisted,
+
+    /// <summary>The unmodified guest deprivileged to ring 1, every sensitive instruction a callout into the VMM (<c>bt</c>).</summary>
+    BinaryTranslation,
+
+    /// <summary>The guest deprivileged to ring 1 with trap-and-emulate only (<c>trap</c>): shows the Popek–Goldberg holes.</summary>
+    TrapAndEmulate,
 }
 
 /// <summary>How the hardware-assisted backend virtualizes guest-physical memory.</summary>
@@ -47,6 +53,18 @@ public sealed record VmOptions
     public static string NameOf(BackendKind backend) => backend switch
     {
         BackendKind.HardwareAssisted => "hw",
+        BackendKind.BinaryTranslation => "bt",
+        BackendKind.TrapAndEmulate => "trap",
         _ => "native",
+    };
+
+    /// <summary>The backend a command-line name selects, or null for an unknown name.</summary>
+    public static BackendKind? Parse(string name) => name switch
+    {
+        "native" => BackendKind.Native,
+        "hw" => BackendKind.HardwareAssisted,
+        "bt" => BackendKind.BinaryTranslation,
+        "trap" => BackendKind.TrapAndEmulate,
+        _ => null,
     };
 }

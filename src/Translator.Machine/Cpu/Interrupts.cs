@@ -29,6 +29,12 @@ public sealed partial class X86Cpu
             return;
         }
 
+        if (Interceptor is { } vmm)
+        {
+            vmm.Intercept(this, new InterceptedEvent(InterceptedEventKind.Exception, (int)vector, hasErrorCode, errorCode, Eip));
+            return;
+        }
+
         Counters.Exceptions[(int)vector]++;
         DeliverEscalating(vector, hasErrorCode, errorCode, InterruptSource.Exception);
     }
@@ -85,6 +91,12 @@ public sealed partial class X86Cpu
     internal void DeliverExternalInterrupt(byte vector)
     {
         Halted = false;
+        if (Interceptor is { } vmm)
+        {
+            vmm.Intercept(this, new InterceptedEvent(InterceptedEventKind.External, vector, false, 0, Eip));
+            return;
+        }
+
         try
         {
             Deliver(vector, InterruptSource.External, false, 0, Eip);
@@ -99,6 +111,12 @@ public sealed partial class X86Cpu
     internal void SoftwareInterrupt(int vector, uint returnEip)
     {
         Counters.SoftwareInterrupts++;
+        if (Interceptor is { } vmm)
+        {
+            vmm.Intercept(this, new InterceptedEvent(InterceptedEventKind.Software, vector, false, 0, returnEip));
+            return;
+        }
+
         Deliver(vector, InterruptSource.Software, false, 0, returnEip);
     }
 
@@ -113,7 +131,7 @@ public sealed partial class X86Cpu
         }
 
         uint gateAddress = IdtBase + ((uint)vector << 3);
-        var gate = new Descriptor(Mmu.ReadSupervisor32(gateAddress), Mmu.ReadSupervisor32(gateAddress + 4));
+        var gate = new Descriptor(ReadSystem32(gateAddress), ReadSystem32(gateAddress + 4));
         if (gate.IsCodeOrData)
         {
             throw GeneralProtection(idtError);

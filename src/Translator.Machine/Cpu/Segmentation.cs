@@ -15,8 +15,8 @@ public sealed partial class X86Cpu
             throw GeneralProtection(((uint)selector & 0xFFFC) | errorCodeExtra);
         }
 
-        uint low = Mmu.ReadSupervisor32(tableBase + index);
-        uint high = Mmu.ReadSupervisor32(tableBase + index + 4);
+        uint low = ReadSystem32(tableBase + index);
+        uint high = ReadSystem32(tableBase + index + 4);
         return new Descriptor(low, high);
     }
 
@@ -29,7 +29,7 @@ public sealed partial class X86Cpu
         }
 
         uint tableBase = (selector & 4) != 0 ? LdtBase : GdtBase;
-        Mmu.WriteSupervisor32(tableBase + ((uint)selector & 0xFFF8) + 4, descriptor.High | 0x100);
+        WriteSystem32(tableBase + ((uint)selector & 0xFFF8) + 4, descriptor.High | 0x100);
     }
 
     private static void RequireFlat(Descriptor descriptor, ushort selector, string register)
@@ -238,8 +238,8 @@ public sealed partial class X86Cpu
             throw Exception(ExceptionVector.InvalidTss, ((uint)TaskRegister & 0xFFFC) | errorCodeExtra);
         }
 
-        uint esp = Mmu.ReadSupervisor32(TssBase + offset);
-        ushort ss = Mmu.ReadSupervisor16(TssBase + offset + 4);
+        uint esp = ReadSystem32(TssBase + offset);
+        ushort ss = ReadSystem16(TssBase + offset + 4);
         return (ss, esp);
     }
 
@@ -256,14 +256,14 @@ public sealed partial class X86Cpu
             throw GeneralProtection();
         }
 
-        uint mapBase = Mmu.ReadSupervisor16(TssBase + 0x66);
+        uint mapBase = ReadSystem16(TssBase + 0x66);
         uint byteOffset = mapBase + (uint)(port >> 3);
         if (byteOffset + 1 > TssLimit)
         {
             throw GeneralProtection();
         }
 
-        uint bits = Mmu.ReadSupervisor16(TssBase + byteOffset);
+        uint bits = ReadSystem16(TssBase + byteOffset);
         uint mask = ((1u << size) - 1) << (port & 7);
         if ((bits & mask) != 0)
         {

@@ -210,7 +210,7 @@ public sealed unsafe class Interpreter
             }
 
             cpu.DeliverException(fault.Vector, fault.HasErrorCode, fault.ErrorCode);
-            if (!cpu.VmExitPending)
+            if (!cpu.VmExitPending && !cpu.TakeRestart())
             {
                 cpu.Retired++;
                 cpu.Clock.Advance(VirtualClock.NanosecondsPerInstruction);
@@ -266,8 +266,9 @@ public sealed unsafe class Interpreter
             cpu.DeliverException(fault.Vector, fault.HasErrorCode, fault.ErrorCode);
 
             // The faulting instruction counts as retired too, so a guest that faults forever still spends its budget
-            // (unless the fault became a VM exit: the VMM then restarts the instruction or counts it when it reflects the fault).
-            if (!cpu.VmExitPending)
+            // (unless the fault became a VM exit, or a deprivileging VMM consumed it as a hidden fault: the instruction
+            // restarts, or the VMM counts it when it reflects the fault).
+            if (!cpu.VmExitPending && !cpu.TakeRestart())
             {
                 retired++;
             }

@@ -115,7 +115,7 @@ internal static unsafe partial class InstSystem
         }
 
         // Mark the TSS busy in the GDT, as hardware does.
-        c.Mmu.WriteSupervisor32(c.GdtBase + ((uint)selector & 0xFFF8) + 4, d.High | 0x200);
+        c.WriteSystem32(c.GdtBase + ((uint)selector & 0xFFF8) + 4, d.High | 0x200);
         c.TaskRegister = selector;
         c.TssBase = d.Base;
         c.TssLimit = d.Limit;

@@ -1,6 +1,7 @@
 using Translator.Machine;
 using Translator.Machine.Cpu;
 using Translator.Machine.Devices;
+using Translator.Machine.Loader;
 using Translator.Machine.Memory;
 
 namespace Translator.Vmm.Devices;
@@ -37,6 +38,44 @@ public sealed class VirtualPlatform
 
     /// <summary>The value the guest wrote to isa-debug-exit, once it has.</summary>
     public uint? DebugExitValue { get; private set; }
+
+    /// <summary>
+    /// Boots <paramref name="image"/> as the guest's multiboot firmware would: loaded first into memory of exactly the
+    /// guest's size (so it is accepted or rejected as on bare metal and the boot information reports the guest's RAM,
+    /// not the host's), then into <paramref name="host"/>, with the processor in the loader's hand-over state.
+    /// </summary>
+    public void Boot(ReadOnlySpan<byte> image, int guestMiB, X86Cpu cpu, PhysicalMemory host)
+    {
+        var guestSized = new PhysicalMemory(guestMiB);
+        MultibootBootState boot = MultibootLoader.Load(image, guestSized);
+        MultibootLoader.Load(image, host);
+        guestSized.Span(0, (int)MultibootLoader.LowestLoadAddress).CopyTo(host.Span(0, (int)MultibootLoader.LowestLoadAddress));
+
+        cpu.Reset();
+        InitializeLikeFirmware(cpu, host);
+        cpu.SetRegister(X86Cpu.EAX, MultibootLoader.BootMagic);
+        cpu.SetRegister(X86Cpu.EBX, boot.InfoAddress);
+        cpu.Eip = boot.Entry;
+    }
+
+    /// <summary>
+    /// Why a VMM's run loop must stop before resuming the guest, if it must: the guest's debug exit, a verdict the
+    /// VMM reached (<paramref name="stopped"/>), or the instruction budget.
+    /// </summary>
+    public MachineResult? StopVerdict(MachineResult? stopped, X86Cpu cpu, ulong maxInstructions)
+    {
+        if (DebugExitValue is uint value)
+        {
+            return MachineResult.DebugExit(value);
+        }
+
+        if (stopped is not null)
+        {
+            return stopped;
+        }
+
+        return cpu.Retired >= maxInstructions ? MachineResult.BudgetExhausted(maxInstructions, cpu.Eip) : null;
+    }
 
     /// <summary>The state the guest's firmware leaves: PICs at 0x08/0x70 masked, PIT in mode 2, the boot GDT (as on bare metal).</summary>
     public void InitializeLikeFirmware(X86Cpu cpu, PhysicalMemory guestMemory)

@@ -15,6 +15,22 @@ internal sealed class GuestMemory(PhysicalMemory host, Mmu mmu, uint size)
 
     public uint Size => size;
 
+    /// <summary>
+    /// The VMM's host memory: the guest's RAM, then <paramref name="vmmReserveMiB"/> for the VMM's own structures.
+    /// Throws <see cref="ArgumentException"/> (bad input, not a crash) when the two do not fit the host's limit.
+    /// </summary>
+    public static PhysicalMemory AllocateHost(VmOptions options, int vmmReserveMiB, string backend)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.MemoryMiB + vmmReserveMiB > PhysicalMemory.MaxMiB)
+        {
+            throw new ArgumentException(
+                $"the {backend} backend needs {vmmReserveMiB} MiB of host memory beyond the guest's {options.MemoryMiB} MiB; at most {PhysicalMemory.MaxMiB - vmmReserveMiB} MiB of guest memory");
+        }
+
+        return new PhysicalMemory(options.MemoryMiB + vmmReserveMiB);
+    }
+
     public bool IsBacked(uint guestPhysical) => guestPhysical < size;
 
     /// <summary>The host frame holding guest frame <paramref name="guestPhysical"/> (the memory slot's translation).</summary>

@@ -42,15 +42,8 @@ public sealed partial class HardwareAssistedBackend : IExecutionBackend
 
     public HardwareAssistedBackend(VmOptions options, Action<byte> console)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        if (options.MemoryMiB + VmmReserveMiB > PhysicalMemory.MaxMiB)
-        {
-            throw new ArgumentException(
-                $"the hw backend needs {VmmReserveMiB} MiB of host memory beyond the guest's {options.MemoryMiB} MiB; at most {PhysicalMemory.MaxMiB - VmmReserveMiB} MiB of guest memory");
-        }
-
+        _hostMemory = GuestMemory.AllocateHost(options, VmmReserveMiB, "hw");
         _options = options;
-        _hostMemory = new PhysicalMemory(options.MemoryMiB + VmmReserveMiB);
         var clock = new VirtualClock();
         _cpu = new X86Cpu(_hostMemory, _hostIo, clock);
         _interpreter = new Interpreter(_cpu) { CompileThreshold = options.CompileThreshold };
@@ -89,16 +82,7 @@ public sealed partial class HardwareAssistedBackend : IExecutionBackend
     /// </summary>
     public void Load(ReadOnlySpan<byte> image)
     {
-        var guestSized = new PhysicalMemory(_options.MemoryMiB);
-        MultibootBootState boot = MultibootLoader.Load(image, guestSized);
-        MultibootLoader.Load(image, _hostMemory);
-        guestSized.Span(0, (int)MultibootLoader.LowestLoadAddress).CopyTo(_hostMemory.Span(0, (int)MultibootLoader.LowestLoadAddress));
-
-        _cpu.Reset();
-        _platform.InitializeLikeFirmware(_cpu, _hostMemory);
-        _cpu.SetRegister(X86Cpu.EAX, MultibootLoader.BootMagic);
-        _cpu.SetRegister(X86Cpu.EBX, boot.InfoAddress);
-        _cpu.Eip = boot.Entry;
+        _platform.Boot(image, _options.MemoryMiB, _cpu, _hostMemory);
         ConfigureVmcs();
     }
 
@@ -151,19 +135,9 @@ public sealed partial class HardwareAssistedBackend : IExecutionBackend
         int exitsWithoutProgress = 0;
         while (true)
         {
-            if (_platform.DebugExitValue is uint value)
+            if (_platform.StopVerdict(_stopped, _cpu, _options.MaxInstructions) is { } verdict)
             {
-                return MachineResult.DebugExit(value);
-            }
-
-            if (_stopped is not null)
-            {
-                return _stopped;
-            }
-
-            if (_cpu.Retired >= _options.MaxInstructions)
-            {
-                return MachineResult.BudgetExhausted(_options.MaxInstructions, _cpu.Eip);
+                return verdict;
             }
 
             PrepareEntry();

@@ -21,6 +21,11 @@ namespace Translator.Vmm.Backends.Hw;
 /// memory, and WP makes supervisor writes honour read-only shadow entries so dirty bits can be tracked); CR4.PSE is
 /// owned too (the shadow uses 4 KiB pages only). The guest reads its own values through the read shadows.
 /// </para>
+/// <para>
+/// The deprivileging VMMs (<c>trap</c>, <c>bt</c>) use the same shadow without a VMCS: their guest kernel runs at
+/// CPL 1, where every control-register access traps or is a callout, so all of CR0/CR3/CR4 are virtual and the
+/// #PF reaches the VMM through the processor's event interception instead of the exception bitmap.
+/// </para>
 /// </summary>
 internal sealed class ShadowPageTables
 {
@@ -28,7 +33,7 @@ internal sealed class ShadowPageTables
     private const uint Present = 1, Writable = 2, User = 4;
 
     private readonly X86Cpu _cpu;
-    private readonly Vmcs _vmcs;
+    private readonly Vmcs? _vmcs;
     private readonly GuestMemory _guest;
     private readonly PhysicalMemory _host;
     private readonly uint _directory;
@@ -38,7 +43,7 @@ internal sealed class ShadowPageTables
 
     /// <param name="poolBase">Host-physical start of the VMM's frames for shadow tables (past guest RAM).</param>
     /// <param name="poolFrames">How many frames: one directory plus up to 1024 tables covers the whole 4 GiB.</param>
-    public ShadowPageTables(X86Cpu cpu, Vmcs vmcs, GuestMemory guest, PhysicalMemory host, uint poolBase, int poolFrames)
+    public ShadowPageTables(X86Cpu cpu, Vmcs? vmcs, GuestMemory guest, PhysicalMemory host, uint poolBase, int poolFrames)
     {
         _cpu = cpu;
         _vmcs = vmcs;
@@ -71,6 +76,12 @@ internal sealed class ShadowPageTables
         GuestCr0 = _cpu.Cr0;
         GuestCr3 = _cpu.Cr3;
         GuestCr4 = _cpu.Cr4;
+        if (_vmcs is null)
+        {
+            Flush();
+            return;
+        }
+
         _vmcs.Primary |= ProcessorControls.Cr3LoadExiting | ProcessorControls.Cr3StoreExiting | ProcessorControls.InvlpgExiting;
         _vmcs.Cr3TargetCount = 0;
         _vmcs.ExceptionBitmap |= 1u << (int)ExceptionVector.PageFault;
@@ -204,13 +215,17 @@ internal sealed class ShadowPageTables
         Flushes++;
         _host.Span(_directory, 4096).Clear();
         _tablesUsed = 0;
-        _vmcs.Cr0ReadShadow = GuestCr0;
-        _vmcs.Cr4ReadShadow = GuestCr4;
+        if (_vmcs is not null)
+        {
+            _vmcs.Cr0ReadShadow = GuestCr0;
+            _vmcs.Cr4ReadShadow = GuestCr4;
+        }
+
         _cpu.WriteGuestControlRegisters(GuestCr0 | Cr0Pg | Cr0Wp, _directory, GuestCr4 & ~Cr4Pse);
     }
 
     /// <summary>The guest's CR0 as it reads it: guest-owned bits from the processor, VMM-owned ones from the shadow.</summary>
-    public uint GuestVisibleCr0 => (_cpu.Cr0 & ~_vmcs.Cr0GuestHostMask) | (GuestCr0 & _vmcs.Cr0GuestHostMask);
+    public uint GuestVisibleCr0 => _vmcs is null ? GuestCr0 : (_cpu.Cr0 & ~_vmcs.Cr0GuestHostMask) | (GuestCr0 & _vmcs.Cr0GuestHostMask);
 
-    public uint GuestVisibleCr4 => (_cpu.Cr4 & ~_vmcs.Cr4GuestHostMask) | (GuestCr4 & _vmcs.Cr4GuestHostMask);
+    public uint GuestVisibleCr4 => _vmcs is null ? GuestCr4 : (_cpu.Cr4 & ~_vmcs.Cr4GuestHostMask) | (GuestCr4 & _vmcs.Cr4GuestHostMask);
 }

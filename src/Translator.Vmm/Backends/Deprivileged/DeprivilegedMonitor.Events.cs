@@ -1,0 +1,228 @@
+using Iced.Intel;
+using Translator.Machine.Cpu;
+using Translator.Machine.Decoders;
+using Translator.Vmm.Backends.Hw;
+
+namespace Translator.Vmm.Backends.Deprivileged;
+
+/// <summary>
+/// Every exception and interrupt of the deprivileged guest, as the processor hands it to the VMM: hidden page
+/// faults are resolved in the shadow page tables, a #GP raised by a privileged instruction at CPL 1 is emulated
+/// (trap-and-emulate), and everything else is reflected into the guest's virtual IDT.
+/// </summary>
+public abstract partial class DeprivilegedMonitor : IEventInterceptor
+{
+    /// <summary>Hidden faults one delivery may resolve before the VMM gives up on it (each fixes one page for good).</summary>
+    private const int MaxHiddenFaultsPerDelivery = 16;
+
+    /// <summary>Instructions the VMM emulated after they trapped, by Iced code.</summary>
+    private readonly long[] _trapped = new long[Enum.GetValues<Code>().Length];
+    private readonly byte[] _fetch = new byte[15];
+    private long _reflections;
+    private ulong _progressMark = ulong.MaxValue;
+    private int _hiddenWithoutProgress;
+
+    void IEventInterceptor.Intercept(X86Cpu cpu, in InterceptedEvent e)
+    {
+        if (e.Kind == InterceptedEventKind.Exception)
+        {
+            if (e.Vector == (int)ExceptionVector.PageFault)
+            {
+                HandlePageFault(e);
+                return;
+            }
+
+            if (e.Vector == (int)ExceptionVector.GeneralProtection && TryEmulateTrapped())
+            {
+                return;
+            }
+        }
+
+        Reflect(e);
+    }
+
+    /// <summary>
+    /// A #PF at CPL 1 or 3. Hidden when the guest's own tables allow the access (the shadow had no entry yet): the
+    /// shadow is filled and the instruction restarts, unseen and unretired. True otherwise: the guest gets it with
+    /// its own error code and CR2.
+    /// </summary>
+    private void HandlePageFault(in InterceptedEvent e)
+    {
+        uint linear = _cpu.Cr2;
+        if (_shadow.ResolveFault(linear, e.ErrorCode, out uint guestErrorCode))
+        {
+            CountHiddenFault();
+            _cpu.RestartWithoutRetiring = true;
+            return;
+        }
+
+        _virtual.Cr2 = linear;
+        Reflect(e with { ErrorCode = guestErrorCode });
+    }
+
+    /// <summary>A guest whose page faults never let an instruction retire is stopped, not run forever.</summary>
+    private void CountHiddenFault()
+    {
+        _hiddenWithoutProgress = _cpu.Retired == _progressMark ? _hiddenWithoutProgress + 1 : 0;
+        _progressMark = _cpu.Retired;
+        if (_hiddenWithoutProgress > MaxHiddenFaultsWithoutProgress)
+        {
+            Stop($"VMM: {MaxHiddenFaultsWithoutProgress} hidden page faults without a retired guest instruction at EIP 0x{_cpu.Eip:X8}");
+        }
+    }
+
+    /// <summary>
+    /// Trap-and-emulate: the instruction at EIP raised #GP at the real CPL; the VMM executes it again at the guest's
+    /// virtual privilege against the virtual state. If it faults there too, that fault is the guest's.
+    /// </summary>
+    private bool TryEmulateTrapped()
+    {
+        X86Cpu c = _cpu;
+        uint eip = c.Eip;
+        if (!TryDecodeGuestInstruction(eip, out Instruction instruction))
+        {
+            return false;
+        }
+
+        DecodedOp op = BlockDecoder.Resolve(in instruction, overrides: null);
+        try
+        {
+            c.Eip = op.NextIp;
+            ExecuteVirtually(ref op);
+            _trapped[(int)instruction.Code]++;
+        }
+        catch (GuestFault fault)
+        {
+            c.Eip = eip;
+            var second = new InterceptedEvent(InterceptedEventKind.Exception, (int)fault.Vector, fault.HasErrorCode, fault.ErrorCode, eip);
+            if (second.Vector == (int)ExceptionVector.PageFault)
+            {
+                HandlePageFault(second);
+            }
+            else
+            {
+                Reflect(second);
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Reads the instruction at <paramref name="eip"/> through the guest's own paging (as the processor fetched it).</summary>
+    private bool TryDecodeGuestInstruction(uint eip, out Instruction instruction)
+    {
+        GuestPaging paging = _shadow.Paging;
+        bool user = _cpu.Cpl == 3;
+        int length = 0;
+        for (; length < _fetch.Length; length++)
+        {
+            GuestTranslation t = GuestPageWalker.Walk(_guest, paging, eip + (uint)length, write: false, user, update: false);
+            if (t.Faulted)
+            {
+                break;
+            }
+
+            _fetch[length] = (byte)_guest.Read(t.GuestPhysical, 1);
+        }
+
+        var decoder = Decoder.Create(32, new ByteArrayCodeReader(_fetch, 0, length), eip);
+        decoder.Decode(out instruction);
+        return !instruction.IsInvalid && decoder.LastError == DecoderError.None;
+    }
+
+    /// <summary>Delivers <paramref name="e"/> through the guest's virtual IDT, in the virtual view.</summary>
+    private void Reflect(InterceptedEvent e)
+    {
+        bool entered = EnterView();
+        try
+        {
+            DeliverEscalating(e);
+        }
+        finally
+        {
+            if (entered)
+            {
+                ExitView();
+            }
+        }
+    }
+
+    /// <summary>
+    /// The processor's own delivery, at the guest's virtual privilege through the guest's IDT, GDT and TSS (so the
+    /// frame holds RPL 0 in CS and a ring-3 event switches to the stack the guest's TSS names). A fault during
+    /// delivery is resolved when hidden; a true one follows the double-fault rules as on bare metal (a fault during
+    /// INT n is the INT instruction's fault; one during an IRQ is delivered after it; a second fault during an
+    /// exception is a #DF or replaces it; a fault during #DF is a triple fault).
+    /// </summary>
+    private void DeliverEscalating(InterceptedEvent e)
+    {
+        X86Cpu c = _cpu;
+        bool counted = false;
+        int hidden = 0;
+        while (true)
+        {
+            if (e.Kind == InterceptedEventKind.Exception && !counted)
+            {
+                c.Counters.Exceptions[e.Vector & 31]++;
+                counted = true;
+            }
+
+            uint esp = c.GetRegister(X86Cpu.ESP);
+            try
+            {
+                c.DeliverThroughIdt(in e);
+                _reflections++;
+                return;
+            }
+            catch (GuestFault fault)
+            {
+                var vector = fault.Vector;
+                bool hasErrorCode = fault.HasErrorCode;
+                uint errorCode = fault.ErrorCode;
+                c.SetRegister(X86Cpu.ESP, esp);
+                if (vector == ExceptionVector.PageFault)
+                {
+                    uint linear = c.Cr2;
+                    uint guestErrorCode = errorCode;
+                    if (hidden++ < MaxHiddenFaultsPerDelivery && _shadow.ResolveFault(linear, errorCode, out guestErrorCode))
+                    {
+                        continue;
+                    }
+
+                    // A fault of INT n is raised again as the instruction's own (and found true again there).
+                    errorCode = guestErrorCode;
+                    if (e.Kind != InterceptedEventKind.Software)
+                    {
+                        _virtual.Cr2 = linear;
+                    }
+                }
+
+                switch (e.Kind)
+                {
+                    case InterceptedEventKind.Software:
+                        throw c.Fault.Set(vector, hasErrorCode, errorCode);
+                    case InterceptedEventKind.External:
+                        e = new InterceptedEvent(InterceptedEventKind.Exception, (int)vector, hasErrorCode, errorCode, c.Eip);
+                        counted = false;
+                        continue;
+                }
+
+                if (e.Vector == (int)ExceptionVector.DoubleFault)
+                {
+                    throw new TripleFaultException($"triple fault: #{GuestFault.Mnemonic(vector)} while delivering #DF (EIP 0x{c.Eip:X8})");
+                }
+
+                counted = false;
+                if (X86Cpu.IsDoubleFaultPair((ExceptionVector)e.Vector, vector))
+                {
+                    c.Counters.Exceptions[(int)vector]++;
+                    e = new InterceptedEvent(InterceptedEventKind.Exception, (int)ExceptionVector.DoubleFault, true, 0, c.Eip);
+                }
+                else
+                {
+                    e = new InterceptedEvent(InterceptedEventKind.Exception, (int)vector, hasErrorCode, errorCode, c.Eip);
+                }
+            }
+        }
+    }
+}
