@@ -2,15 +2,19 @@ using Translator.Vmm;
 
 namespace Translator.Conformance.Tests;
 
-/// <summary>Runs an image on the hardware-assisted backend in-process, as <c>translator run IMAGE --backend hw</c> does.</summary>
+/// <summary>Runs an image on a VMM backend in-process, as <c>translator run IMAGE --backend hw|bt|trap</c> does.</summary>
 public static class HwRunner
 {
     public static NativeRunner.Outcome Run(string imagePath, MemoryVirtualization paging, NativeRunner.Tier tier = NativeRunner.Tier.Default,
-        ulong maxInstructions = 2_000_000_000)
+        ulong maxInstructions = 2_000_000_000) => Run(imagePath, BackendKind.HardwareAssisted, paging, tier, maxInstructions);
+
+    /// <summary>Runs an image on any VMM backend (<c>bt</c>, <c>trap</c>: their memory is always shadow-paged).</summary>
+    public static NativeRunner.Outcome Run(string imagePath, BackendKind backend, MemoryVirtualization paging = MemoryVirtualization.ShadowPaging,
+        NativeRunner.Tier tier = NativeRunner.Tier.Default, ulong maxInstructions = 2_000_000_000)
     {
         var vm = VirtualMachine.Create(File.ReadAllBytes(imagePath), new VmOptions
         {
-            Backend = BackendKind.HardwareAssisted,
+            Backend = backend,
             Paging = paging,
             MaxInstructions = maxInstructions,
             CompileThreshold = tier switch

@@ -7,7 +7,7 @@ namespace Translator.Conformance.Tests;
 /// <summary>
 /// QEMU is the second oracle: every conformance image must print the same COM1 bytes and exit with the same code
 /// on <c>qemu-system-i386</c> (TCG) and on the <c>native</c> backend, and the same again on the hardware-assisted
-/// backend in both memory-virtualization modes (nested paging and shadow paging).
+/// backend in both memory-virtualization modes (nested paging and shadow paging), and under binary translation.
 /// </summary>
 public sealed class QemuConformanceTests
 {
@@ -39,6 +39,12 @@ public sealed class QemuConformanceTests
             {
                 AssertSame(image, qemu, HwRunner.Run(path, paging, tier), $"hw, {paging}, {tier}");
             }
+        }
+
+        // Callouts happen in the middle of interpreted and of compiled blocks too.
+        foreach (NativeRunner.Tier tier in new[] { NativeRunner.Tier.InterpretOnly, NativeRunner.Tier.CompileAll })
+        {
+            AssertSame(image, qemu, HwRunner.Run(path, BackendKind.BinaryTranslation, tier: tier), $"bt, {tier}");
         }
     }
 
