@@ -95,7 +95,7 @@ internal sealed class HwHarness
         memory.Write32(IdtrAddress + 2, IdtBase);
     }
 
-    private static void InstallIdentityPaging(PhysicalMemory memory)
+    internal static void InstallIdentityPaging(PhysicalMemory memory)
     {
         memory.Write32(PageDirectory, PageTable | 7);
         for (uint page = 0; page < 1024; page++)
