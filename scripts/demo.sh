@@ -20,3 +20,8 @@ for guest in "${guests[@]}"; do
     "$translator" compare "$guest" || echo "(outputs differ between backends)"
     echo
 done
+
+echo "=================== the Popek-Goldberg holes: Holes on bare metal vs trap-and-emulate vs binary translation"
+diff <("$translator" run Holes --backend native) <("$translator" run Holes --backend trap) || true
+echo "--- bt (no difference expected)"
+diff <("$translator" run Holes --backend native) <("$translator" run Holes --backend bt) && echo "identical"
