@@ -19,6 +19,7 @@ public abstract partial class DeprivilegedMonitor : IEventInterceptor
     private readonly long[] _trapped = new long[Enum.GetValues<Code>().Length];
     private readonly byte[] _fetch = new byte[15];
     private long _reflections;
+    private long _reflectedSystemCalls;
     private ulong _progressMark = ulong.MaxValue;
     private int _hiddenWithoutProgress;
 
@@ -171,7 +172,15 @@ public abstract partial class DeprivilegedMonitor : IEventInterceptor
             try
             {
                 c.DeliverThroughIdt(in e);
-                _reflections++;
+                if (e.Kind == InterceptedEventKind.Software)
+                {
+                    _reflectedSystemCalls++;
+                }
+                else
+                {
+                    _reflections++;
+                }
+
                 return;
             }
             catch (GuestFault fault)

@@ -165,6 +165,7 @@ public abstract partial class DeprivilegedMonitor : IExecutionBackend
         VmStatistics.AddCpuCounters(events, _cpu, _platform.Io.Accesses);
         AddCounts(events, "trap.", _trapped);
         events["vmm.reflections"] = _reflections;
+        events["vmm.systemCalls"] = _reflectedSystemCalls;
         events["shadow.hiddenFaults"] = _shadow.HiddenFaults;
         events["shadow.fills"] = _shadow.Fills;
         events["shadow.flushes"] = _shadow.Flushes;
@@ -185,9 +186,10 @@ public abstract partial class DeprivilegedMonitor : IExecutionBackend
     }
 
     /// <summary>
-    /// Modeled cycles: guest instructions and deliveries as on bare metal, plus the VMM's work: every trap into the
-    /// VMM (a trapped privileged instruction, a hidden page fault) at the cost of a native trap, every reflected
-    /// event at the reflection cost, callouts at the callout cost, the shadow's fills and flushes, and the device model.
+    /// Modeled cycles (docs/cost-model.md): guest instructions and deliveries as on bare metal, plus the VMM's work:
+    /// every trap into the VMM (a trapped privileged instruction, a hidden page fault) at the cost of a native trap,
+    /// every event reflected into the guest's IDT beyond its native delivery (system calls at their own price),
+    /// callouts at the callout cost, the shadow's fills and flushes, and the device model.
     /// </summary>
     public CycleAccount ModelCycles(CostParameters cost)
     {
@@ -195,6 +197,7 @@ public abstract partial class DeprivilegedMonitor : IExecutionBackend
         long traps = _trapped.Sum() + _shadow.HiddenFaults;
         ulong vmmWork = (ulong)traps * cost.BtTrap
             + (ulong)_reflections * cost.BtReflection
+            + (ulong)_reflectedSystemCalls * cost.BtSyscall
             + (ulong)CalloutCount * cost.BtCallout
             + (ulong)_shadow.Fills * cost.ShadowFill
             + (ulong)_shadow.Flushes * cost.ShadowFlush
