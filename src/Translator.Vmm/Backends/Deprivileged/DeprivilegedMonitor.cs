@@ -28,7 +28,10 @@ public abstract partial class DeprivilegedMonitor : IExecutionBackend
     /// <summary>Host memory past guest RAM for the VMM: the shadow page pool (a directory and up to 1024 tables), then the GDT and IDT.</summary>
     private const int VmmReserveMiB = 5;
 
-    private const int ShadowPoolFrames = 1025;
+    /// <summary>Guest address spaces whose traced shadow is kept across CR3 switches.</summary>
+    private const int ShadowContexts = 8;
+
+    private const int ShadowPoolFrames = ShadowContexts + 1024;
 
     /// <summary>Hidden page faults in a row without a retired guest instruction before the VMM gives up on the guest.</summary>
     private const int MaxHiddenFaultsWithoutProgress = 1_000_000;
@@ -61,7 +64,7 @@ public abstract partial class DeprivilegedMonitor : IExecutionBackend
         _halted = new HaltedCpu(_platform.Pic, _platform.Pit, clock);
         uint guestBytes = (uint)options.MemoryMiB << 20;
         _guest = new GuestMemory(_hostMemory, _cpu.Mmu, guestBytes);
-        _shadow = new ShadowPageTables(_cpu, vmcs: null, _guest, _hostMemory, guestBytes, ShadowPoolFrames);
+        _shadow = new ShadowPageTables(_cpu, vmcs: null, _guest, _hostMemory, guestBytes, ShadowPoolFrames, ShadowContexts);
         uint tables = guestBytes + (ShadowPoolFrames << 12);
         _gdt = new CompressedGdt(_hostMemory, tables);
         _idtBase = tables + CompressedGdt.Bytes;
@@ -170,6 +173,8 @@ public abstract partial class DeprivilegedMonitor : IExecutionBackend
         events["shadow.fills"] = _shadow.Fills;
         events["shadow.flushes"] = _shadow.Flushes;
         events["shadow.invlpg"] = _shadow.InvlpgDrops;
+        events["shadow.traceHits"] = _shadow.TraceHits;
+        events["shadow.contextReuses"] = _shadow.ContextReuses;
     }
 
     /// <summary>Adds the non-zero per-instruction counters of <paramref name="byCode"/> under <paramref name="prefix"/>.</summary>

@@ -27,7 +27,7 @@ namespace Translator.Vmm.Backends.Hw;
 /// #PF reaches the VMM through the processor's event interception instead of the exception bitmap.
 /// </para>
 /// </summary>
-internal sealed class ShadowPageTables
+internal sealed partial class ShadowPageTables
 {
     private const uint Cr0Pg = 0x8000_0000, Cr0Wp = 0x1_0000, Cr4Pse = 0x10;
     private const uint Present = 1, Writable = 2, User = 4;
@@ -36,22 +36,32 @@ internal sealed class ShadowPageTables
     private readonly Vmcs? _vmcs;
     private readonly GuestMemory _guest;
     private readonly PhysicalMemory _host;
-    private readonly uint _directory;
+    private readonly uint _poolBase;
     private readonly uint _firstTable;
+    private uint _directory;
     private readonly int _tableFrames;
     private int _tablesUsed;
 
     /// <param name="poolBase">Host-physical start of the VMM's frames for shadow tables (past guest RAM).</param>
-    /// <param name="poolFrames">How many frames: one directory plus up to 1024 tables covers the whole 4 GiB.</param>
-    public ShadowPageTables(X86Cpu cpu, Vmcs? vmcs, GuestMemory guest, PhysicalMemory host, uint poolBase, int poolFrames)
+    /// <param name="poolFrames">How many frames: the directories plus up to 1024 tables covers the whole 4 GiB.</param>
+    /// <param name="tracedContexts">
+    /// 0: a virtual TLB (one directory, dropped on every CR3 load); otherwise traced shadows, one directory per
+    /// address space for up to this many (ShadowPageTables.Traces.cs).
+    /// </param>
+    public ShadowPageTables(X86Cpu cpu, Vmcs? vmcs, GuestMemory guest, PhysicalMemory host, uint poolBase, int poolFrames, int tracedContexts = 0)
     {
         _cpu = cpu;
         _vmcs = vmcs;
         _guest = guest;
         _host = host;
+        _poolBase = poolBase;
         _directory = poolBase;
-        _firstTable = poolBase + 0x1000;
-        _tableFrames = poolFrames - 1;
+        int directories = Math.Max(1, tracedContexts);
+        _firstTable = poolBase + ((uint)directories << 12);
+        _tableFrames = poolFrames - directories;
+        _contextCr3 = new uint[tracedContexts];
+        _contextValid = new bool[tracedContexts];
+        _contextUntraceable = new bool[tracedContexts];
     }
 
     public uint GuestCr0 { get; private set; }
@@ -107,6 +117,11 @@ internal sealed class ShadowPageTables
         }
 
         HiddenFaults++;
+        if (Traced && write)
+        {
+            HitTrace(probe.GuestPhysical);
+        }
+
         Fill(linear, write, user);
         guestErrorCode = 0;
         return true;
@@ -136,6 +151,19 @@ internal sealed class ShadowPageTables
 
         uint table = TableFor(linear);
         uint entry = table + (((linear >> 12) & 0x3FF) << 2);
+        if (Traced && Paging.Enabled)
+        {
+            if (TraceWalk(linear, t.GuestPhysical))
+            {
+                flags &= ~Writable; // a traced page table: the guest's writes to it must reach the VMM
+            }
+
+            if ((flags & Writable) != 0)
+            {
+                RecordWritableMapping(t.GuestPhysical, entry, linear);
+            }
+        }
+
         _host.Write32(entry, _guest.HostFrameOf(t.GuestPhysical) | flags);
         Fills++;
         _cpu.Mmu.FlushPage(linear);
@@ -167,6 +195,12 @@ internal sealed class ShadowPageTables
         GuestCr3 = value;
         GuestCr0 = GuestVisibleCr0;
         GuestCr4 = GuestVisibleCr4;
+        if (Traced && Paging.Enabled)
+        {
+            SwitchContext(value);
+            return;
+        }
+
         Flush();
     }
 
@@ -213,7 +247,15 @@ internal sealed class ShadowPageTables
     private void Flush()
     {
         Flushes++;
-        _host.Span(_directory, 4096).Clear();
+        if (Traced)
+        {
+            ResetContexts();
+        }
+        else
+        {
+            _host.Span(_directory, 4096).Clear();
+        }
+
         _tablesUsed = 0;
         if (_vmcs is not null)
         {
@@ -221,8 +263,11 @@ internal sealed class ShadowPageTables
             _vmcs.Cr4ReadShadow = GuestCr4;
         }
 
-        _cpu.WriteGuestControlRegisters(GuestCr0 | Cr0Pg | Cr0Wp, _directory, GuestCr4 & ~Cr4Pse);
+        InstallRealRegisters();
     }
+
+    /// <summary>The real CR0/CR3/CR4: the guest's, with paging and write protection on and CR3 at the current shadow directory.</summary>
+    private void InstallRealRegisters() => _cpu.WriteGuestControlRegisters(GuestCr0 | Cr0Pg | Cr0Wp, _directory, GuestCr4 & ~Cr4Pse);
 
     /// <summary>The guest's CR0 as it reads it: guest-owned bits from the processor, VMM-owned ones from the shadow.</summary>
     public uint GuestVisibleCr0 => _vmcs is null ? GuestCr0 : (_cpu.Cr0 & ~_vmcs.Cr0GuestHostMask) | (GuestCr0 & _vmcs.Cr0GuestHostMask);
