@@ -4,6 +4,7 @@ using Translator.Machine.Memory;
 using Translator.Tests.Shared;
 using Translator.Vmm.Backends;
 using Translator.Vmm.Backends.Deprivileged;
+using Xunit;
 using static Iced.Intel.AssemblerRegisters;
 
 namespace Translator.Vmm.Tests;
@@ -28,12 +29,7 @@ internal static class DeprivilegedHarness
     {
         byte[] image = MultibootImage.Build(a => EmitKernel(a, ring3, snippet));
         var vm = VirtualMachine.Create(image, new VmOptions { Backend = backend, MemoryMiB = 16, MaxInstructions = maxInstructions });
-        PhysicalMemory memory = vm.Backend switch
-        {
-            NativeBackend native => native.Machine.Memory,
-            DeprivilegedMonitor vmm => vmm.Cpu.Mmu.Physical,
-            _ => throw new ArgumentException("unsupported backend", nameof(backend)),
-        };
+        PhysicalMemory memory = MemoryOf(vm);
         InstallTables(memory);
         VmRunResult run = vm.Run();
         return new Observation(
@@ -43,6 +39,17 @@ internal static class DeprivilegedHarness
             run.ExitCode,
             run.Result.Message);
     }
+
+    /// <summary>The two backends that deprivilege the guest.</summary>
+    public static TheoryData<BackendKind> DeprivilegingBackends => new() { BackendKind.BinaryTranslation, BackendKind.TrapAndEmulate };
+
+    /// <summary>The guest's physical memory on bare metal or under a deprivileging VMM (where it is the start of host memory).</summary>
+    public static PhysicalMemory MemoryOf(VirtualMachine vm) => vm.Backend switch
+    {
+        NativeBackend native => native.Machine.Memory,
+        DeprivilegedMonitor vmm => vmm.Cpu.Mmu.Physical,
+        _ => throw new ArgumentException("not a native or deprivileging backend", nameof(vm)),
+    };
 
     private static void EmitKernel(Assembler a, bool ring3, Action<Assembler> snippet)
     {

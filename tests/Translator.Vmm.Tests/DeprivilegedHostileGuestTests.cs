@@ -2,7 +2,6 @@ using Iced.Intel;
 using Translator.Machine;
 using Translator.Machine.Memory;
 using Translator.Tests.Shared;
-using Translator.Vmm.Backends;
 using Translator.Vmm.Backends.Deprivileged;
 using Xunit;
 using static Iced.Intel.AssemblerRegisters;
@@ -19,10 +18,8 @@ public sealed class DeprivilegedHostileGuestTests
     private const uint GuestEnd = 16u << 20;
     private const uint Marker = 0x5EC2_E7ED;
 
-    public static TheoryData<BackendKind> Backends => new() { BackendKind.BinaryTranslation, BackendKind.TrapAndEmulate };
-
     [Theory]
-    [MemberData(nameof(Backends))]
+    [MemberData(nameof(DeprivilegedHarness.DeprivilegingBackends), MemberType = typeof(DeprivilegedHarness))]
     public void TheVmmsMemoryAndTablesPastGuestRamAreOutOfReach(BackendKind backend)
     {
         (VirtualMachine vm, PhysicalMemory memory) = Boot(backend, a =>
@@ -69,7 +66,7 @@ public sealed class DeprivilegedHostileGuestTests
     }
 
     [Theory]
-    [MemberData(nameof(Backends))]
+    [MemberData(nameof(DeprivilegedHarness.DeprivilegingBackends), MemberType = typeof(DeprivilegedHarness))]
     public void APageFaultHandlerThatNeverFixesAnythingSpendsTheBudgetAsOnBareMetal(BackendKind backend)
     {
         Action<Assembler> guest = a =>
@@ -89,7 +86,7 @@ public sealed class DeprivilegedHostileGuestTests
     }
 
     [Theory]
-    [MemberData(nameof(Backends))]
+    [MemberData(nameof(DeprivilegedHarness.DeprivilegingBackends), MemberType = typeof(DeprivilegedHarness))]
     public void AGuestWithoutAnIdtTripleFaultsAsOnBareMetal(BackendKind backend)
     {
         Action<Assembler> guest = a =>
@@ -107,7 +104,7 @@ public sealed class DeprivilegedHostileGuestTests
     }
 
     [Theory]
-    [MemberData(nameof(Backends))]
+    [MemberData(nameof(DeprivilegedHarness.DeprivilegingBackends), MemberType = typeof(DeprivilegedHarness))]
     public void ADescriptorTablePastGuestRamShowsOnlyAnUndrivenBus(BackendKind backend)
     {
         Action<Assembler> guest = a =>
@@ -135,7 +132,7 @@ public sealed class DeprivilegedHostileGuestTests
             code(a);
         });
         var vm = VirtualMachine.Create(image, new VmOptions { Backend = backend, MemoryMiB = 16, MaxInstructions = maxInstructions });
-        PhysicalMemory memory = vm.Backend is NativeBackend native ? native.Machine.Memory : ((DeprivilegedMonitor)vm.Backend).Cpu.Mmu.Physical;
+        PhysicalMemory memory = DeprivilegedHarness.MemoryOf(vm);
         HwHarness.InstallIdt(memory);
         HwHarness.InstallIdentityPaging(memory);
         return (vm, memory);

@@ -2,8 +2,6 @@ using Iced.Intel;
 using Translator.Machine;
 using Translator.Machine.Memory;
 using Translator.Tests.Shared;
-using Translator.Vmm.Backends;
-using Translator.Vmm.Backends.Deprivileged;
 using Xunit;
 using static Iced.Intel.AssemblerRegisters;
 
@@ -19,10 +17,8 @@ public sealed class TracedShadowPagingTests
     private const uint SecondDirectory = 0x12000, SecondTable = 0x13000, Results = 0x6000;
     private const uint Probe = HwHarness.DataPage, First = 0xAAAA_0001, Second = 0xBBBB_0002, Third = 0xCCCC_0003;
 
-    public static TheoryData<BackendKind> Backends => new() { BackendKind.BinaryTranslation, BackendKind.TrapAndEmulate };
-
     [Theory]
-    [MemberData(nameof(Backends))]
+    [MemberData(nameof(DeprivilegedHarness.DeprivilegingBackends), MemberType = typeof(DeprivilegedHarness))]
     public void ShadowsSurviveCr3SwitchesAndTracesCatchWritesToAnInactiveAddressSpace(BackendKind backend)
     {
         (VmRunResult bare, byte[] bareResults) = Run(BackendKind.Native);
@@ -65,7 +61,7 @@ public sealed class TracedShadowPagingTests
             MultibootImage.EmitExit(a, 0);
         });
         var vm = VirtualMachine.Create(image, new VmOptions { Backend = backend, MemoryMiB = 16 });
-        PhysicalMemory memory = vm.Backend is NativeBackend native ? native.Machine.Memory : ((DeprivilegedMonitor)vm.Backend).Cpu.Mmu.Physical;
+        PhysicalMemory memory = DeprivilegedHarness.MemoryOf(vm);
         HwHarness.InstallIdt(memory);
         HwHarness.InstallIdentityPaging(memory);
         memory.Write32(SecondDirectory, SecondTable | 7);
