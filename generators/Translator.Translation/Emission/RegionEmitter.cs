@@ -1,0 +1,365 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using Iced.Intel;
+using Translator.Translation.Discovery;
+
+namespace Translator.Translation.Emission;
+
+/// <summary>
+/// Emits one translated method: the code of one page, entered through a dispatch on EIP at any of its entries.
+/// Guest registers live in locals (written back at exits, before handler calls and when a fault unwinds);
+/// intra-page branches are gotos; the instructions retired are counted in <c>n</c>, flushed at labels, so that a
+/// fault knows how many retired before it (its site's table entry adds the rest).
+/// </summary>
+internal sealed partial class RegionEmitter
+{
+    private static readonly string[] s_reg32 = { "eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi" };
+
+    private readonly MethodPlan _plan;
+    private readonly CodeWriter _w;
+    private readonly FallbackTable _fallbacks;
+    private readonly Formatter _formatter;
+
+    /// <summary>Registers the method writes (written back at exits) and uses (loaded at entry).</summary>
+    private readonly bool[] _written = new bool[8];
+    private readonly bool[] _used = new bool[8];
+
+    private readonly List<uint> _siteIp = new List<uint>();
+    private readonly List<int> _siteRetired = new List<int>();
+    private readonly List<int> _siteRecipe = new List<int>();
+    private readonly List<string> _recipes = new List<string> { "" };
+
+    /// <summary>Instructions retired since the last flush of <c>n</c> on the current path.</summary>
+    private int _pending;
+    private int _maxChain = 1;
+
+    public RegionEmitter(MethodPlan plan, CodeWriter writer, FallbackTable fallbacks, Formatter formatter)
+    {
+        _plan = plan;
+        _w = writer;
+        _fallbacks = fallbacks;
+        _formatter = formatter;
+    }
+
+    public string MethodName => $"Page_{_plan.Page.Page:X8}";
+
+    public int Instructions => _plan.Nodes.Count;
+
+    public void Emit()
+    {
+        // Twice: the first pass learns which registers the method writes (every exit writes them back), the
+        // second emits with that knowledge. Emission is deterministic, so both passes make the same decisions.
+        CodeWriter body = EmitBody();
+        MarkAllUsed();
+        body = EmitBody();
+
+        _current = _w;
+        _w.Open($"private static int {MethodName}(X86Cpu cpu, int budget)");
+        _w.Line("ref uint regs = ref cpu.TcRegisters;");
+        _w.Line("Mmu mmu = cpu.Mmu;");
+        for (int r = 0; r < 8; r++)
+        {
+            if (_used[r])
+            {
+                _w.Line($"uint {s_reg32[r]} = Unsafe.Add(ref regs, {r});");
+            }
+        }
+
+        for (int slot = 0; slot < _maxChain; slot++)
+        {
+            _w.Line($"uint f{slot}a = 0, f{slot}b = 0, f{slot}r = 0, f{slot}c = 0;");
+        }
+
+        _w.Line("int n = 0, site = 0;");
+        _w.Open("try");
+        _w.Open("switch (cpu.Eip)");
+        foreach (Node node in _plan.Nodes.Where(x => x.Entry))
+        {
+            _w.Line($"case {Hex(node.D.Ip)}: goto {LabelOf(node)};");
+        }
+
+        _w.Close();
+        _w.Line($"throw new System.InvalidOperationException(\"translated page 0x{_plan.Page.Page:X8} entered at an address that is not one of its entries\");");
+        _w.Raw(body.ToString());
+        _w.Close();
+        _w.Open("catch");
+        _w.Line($"int recipe = {MethodName}_Recipe[site];");
+        _w.Open("if (recipe >= 0)");
+        WriteBack();
+        if (_recipes.Count > 1)
+        {
+            _w.Open("switch (recipe)");
+            for (int k = 1; k < _recipes.Count; k++)
+            {
+                _w.Line($"case {k}: {_recipes[k]} break;");
+            }
+
+            _w.Close();
+        }
+
+        _w.Close();
+        _w.Line($"cpu.TcFaultAt({MethodName}_Ip[site], n + {MethodName}_Retired[site]);");
+        _w.Line("throw;");
+        _w.Close();
+        _w.Close();
+        _w.Line($"private static readonly uint[] {MethodName}_Ip = {{ {string.Join(", ", _siteIp.Select(Hex).DefaultIfEmpty("0u"))} }};");
+        _w.Line($"private static readonly int[] {MethodName}_Retired = {{ {string.Join(", ", _siteRetired.DefaultIfEmpty(0))} }};");
+        _w.Line($"private static readonly int[] {MethodName}_Recipe = {{ {string.Join(", ", _siteRecipe.DefaultIfEmpty(-1))} }};");
+        _w.Line();
+    }
+
+    private CodeWriter EmitBody()
+    {
+        var body = new CodeWriter();
+        body.Indent().Indent().Indent();
+        _current = body;
+        _siteIp.Clear();
+        _siteRetired.Clear();
+        _siteRecipe.Clear();
+        _recipes.RemoveRange(1, _recipes.Count - 1);
+        _pending = 0;
+        foreach (Node node in _plan.Nodes)
+        {
+            EmitNode(node);
+        }
+
+        return body;
+    }
+
+    private CodeWriter _current = null!;
+
+    private CodeWriter W => _current;
+
+    /// <summary>A register the method writes is also loaded (partial writes keep the other bits).</summary>
+    private void MarkAllUsed()
+    {
+        for (int r = 0; r < 8; r++)
+        {
+            _used[r] |= _written[r];
+        }
+    }
+
+    private void EmitNode(Node node)
+    {
+        DecodedInstruction d = node.D;
+        if (node.Label)
+        {
+            W.Label(LabelOf(node));
+        }
+
+        W.Line($"// 0x{d.Ip:X8}  {Format(d)}");
+        if (d.IsFallback)
+        {
+            EmitFallback(node);
+        }
+        else
+        {
+            EmitInline(node);
+        }
+    }
+
+    private string Format(DecodedInstruction d)
+    {
+        var output = new StringOutput();
+        _formatter.Format(in d.Instruction, output);
+        return output.ToStringAndReset().Replace("\n", " ");
+    }
+
+    public static string LabelOf(Node node) => $"L_{node.D.Ip:X8}";
+
+    public static string Hex(uint value) => "0x" + value.ToString("X8", CultureInfo.InvariantCulture) + "u";
+
+    // ---- control-flow plumbing ------------------------------------------------------------------------------------
+
+    /// <summary>Counts the current instruction as retired (it completed).</summary>
+    private void Retire() => _pending++;
+
+    /// <summary>Continues at the fall-through successor after the current instruction.</summary>
+    private void FallThrough(Node node)
+    {
+        if (node.BudgetCheck)
+        {
+            Flush();
+            W.Line("if (n >= budget)");
+            EmitExitBlock(Hex(node.D.NextIp), node, chainAfter: true);
+        }
+
+        if (node.Next is null)
+        {
+            EmitExit(Hex(node.D.NextIp), node, chainAfter: true);
+            return;
+        }
+
+        bool adjacent = node.Index + 1 < _plan.Nodes.Count && _plan.Nodes[node.Index + 1] == node.Next;
+        if (adjacent && !node.Next.Label)
+        {
+            return;
+        }
+
+        JumpTo(node.Next, node);
+    }
+
+    /// <summary>A goto to an in-method node (or a plain fall into it): records pending flags it needs, flushes n.</summary>
+    private void JumpTo(Node target, Node from)
+    {
+        if (target.LiveIn != 0)
+        {
+            string materialize = Materialize(from, after: true);
+            if (materialize.Length > 0)
+            {
+                W.Line(materialize);
+            }
+        }
+
+        Flush();
+        bool adjacent = from.Index + 1 < _plan.Nodes.Count && _plan.Nodes[from.Index + 1] == target;
+        if (!adjacent)
+        {
+            W.Line($"goto {LabelOf(target)};");
+        }
+    }
+
+    private void Flush()
+    {
+        if (_pending > 0)
+        {
+            W.Line($"n += {_pending};");
+            _pending = 0;
+        }
+    }
+
+    /// <summary>Leaves the method with EIP = <paramref name="eip"/> (null: already set by a handler).</summary>
+    private void EmitExit(string? eip, Node node, bool chainAfter)
+    {
+        string materialize = Materialize(node, chainAfter);
+        if (materialize.Length > 0)
+        {
+            W.Line(materialize);
+        }
+
+        if (_pending > 0)
+        {
+            W.Line($"n += {_pending};");
+        }
+
+        WriteBack();
+        if (eip is not null)
+        {
+            W.Line($"cpu.Eip = {eip};");
+        }
+
+        W.Line("return n;");
+    }
+
+    private void EmitExitBlock(string? eip, Node node, bool chainAfter)
+    {
+        W.Line("{");
+        W.Indent();
+        EmitExit(eip, node, chainAfter);
+        W.Outdent();
+        W.Line("}");
+    }
+
+    /// <summary>After a store: a write into cached code (possibly this page) stops translated code at the next instruction.</summary>
+    private void StopCheck(Node node)
+    {
+        W.Line("if (cpu.TcStopRequested)");
+        EmitExitBlock(Hex(node.D.NextIp), node, chainAfter: true);
+    }
+
+    private void WriteBack()
+    {
+        for (int r = 0; r < 8; r++)
+        {
+            if (_written[r])
+            {
+                W.Line($"Unsafe.Add(ref regs, {r}) = {s_reg32[r]};");
+            }
+        }
+    }
+
+    private void Reload()
+    {
+        for (int r = 0; r < 8; r++)
+        {
+            if (_used[r] || _written[r])
+            {
+                W.Line($"{s_reg32[r]} = Unsafe.Add(ref regs, {r});");
+            }
+        }
+    }
+
+    /// <summary>Marks the current instruction as a place that may fault: the catch block finds it by <c>site</c>.</summary>
+    private void Site(Node node, bool fallback)
+    {
+        int index = _siteIp.Count;
+        _siteIp.Add(node.D.Ip);
+        _siteRetired.Add(_pending);
+        if (fallback)
+        {
+            _siteRecipe.Add(-1);
+        }
+        else
+        {
+            string recipe = Materialize(node, after: false);
+            int id = _recipes.IndexOf(recipe);
+            if (id < 0)
+            {
+                id = _recipes.Count;
+                _recipes.Add(recipe);
+            }
+
+            _siteRecipe.Add(id);
+        }
+
+        W.Line($"site = {index};");
+    }
+
+    // ---- handler calls -------------------------------------------------------------------------------------------
+
+    private void EmitFallback(Node node)
+    {
+        DecodedInstruction d = node.D;
+        EmitHandlerCall(node);
+        Retire();
+        bool leaves = d.Flow != FlowControl.Next || d.EndsInterpreterBlock;
+        if (leaves)
+        {
+            EmitExit(null, node, chainAfter: true);
+            return;
+        }
+
+        W.Line($"if (cpu.TcStopRequested || cpu.Eip != {Hex(d.NextIp)})");
+        EmitExitBlock(null, node, chainAfter: true);
+        FallThrough(node);
+    }
+
+    /// <summary>Runs the current instruction through its shared handler: flags and registers go to the CPU first.</summary>
+    private void EmitHandlerCall(Node node)
+    {
+        int index = _fallbacks.Add(node.D);
+        string materialize = Materialize(node, after: false);
+        if (materialize.Length > 0)
+        {
+            W.Line(materialize);
+        }
+
+        WriteBackMarkingAll();
+        Site(node, fallback: true);
+        W.Line($"Fallbacks.Ops[{index}].Execute(cpu);");
+        Reload();
+    }
+
+    /// <summary>Before a handler call every register goes to the CPU (the handler may read or write any of them).</summary>
+    private void WriteBackMarkingAll()
+    {
+        for (int r = 0; r < 8; r++)
+        {
+            _used[r] = true;
+        }
+
+        // Registers not written by this method are still in the CPU; those written are stored.
+        WriteBack();
+    }
+}
