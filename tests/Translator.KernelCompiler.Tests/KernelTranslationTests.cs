@@ -30,6 +30,24 @@ public sealed class KernelTranslationTests
     }
 
     [Fact]
+    public void AnUnrelatedEditLeavesTheTranslationCached()
+    {
+        Microsoft.CodeAnalysis.CSharp.CSharpCompilation compilation = GeneratorHarness.CompilationWith([Machine], HelloSource);
+        GeneratorDriver driver = GeneratorHarness.Driver().RunGenerators(compilation);
+        var edited = compilation.AddSyntaxTrees(Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText(
+            "public static class Unrelated { public static int Answer => 42; }", GeneratorHarness.ParseOptions, path: "Unrelated.cs"));
+
+        GeneratorRunResult second = driver.RunGenerators(edited).GetRunResult().Results.Single();
+
+        foreach (string step in new[] { KernelCompilerGenerator.MachineReferencedStep, KernelCompilerGenerator.KernelTranslationsStep })
+        {
+            IncrementalStepRunReason[] reasons = second.TrackedSteps[step].SelectMany(s => s.Outputs).Select(o => o.Reason).ToArray();
+            Assert.NotEmpty(reasons);
+            Assert.All(reasons, r => Assert.True(r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"{step}: {r}"));
+        }
+    }
+
+    [Fact]
     public void WithoutTranslatorMachineThereIsNoTranslation()
     {
         GeneratorOutcome outcome = GeneratorHarness.Run(HelloSource);
