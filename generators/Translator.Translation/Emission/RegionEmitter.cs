@@ -82,6 +82,9 @@ internal sealed partial class RegionEmitter
         _w.Close();
         _w.Line($"throw new System.InvalidOperationException(\"translated page 0x{_plan.Page.Page:X8} entered at an address that is not one of its entries\");");
         _w.Raw(body.ToString());
+        _w.Label("Exit");
+        WriteBack();
+        _w.Line("return n;");
         _w.Close();
         _w.Open("catch");
         _w.Line($"int recipe = {MethodName}_Recipe[site];");
@@ -145,7 +148,9 @@ internal sealed partial class RegionEmitter
         DecodedInstruction d = node.D;
         if (node.Label)
         {
+            // Every way into a label has flushed its count into n.
             W.Label(LabelOf(node));
+            _pending = 0;
         }
 
         W.Line($"// 0x{d.Ip:X8}  {Format(d)}");
@@ -230,36 +235,33 @@ internal sealed partial class RegionEmitter
     }
 
     /// <summary>Leaves the method with EIP = <paramref name="eip"/> (null: already set by a handler).</summary>
-    private void EmitExit(string? eip, Node node, bool chainAfter)
+    private void EmitExit(string? eip, Node node, bool chainAfter) => W.Line(ExitStatements(eip, node, chainAfter));
+
+    /// <summary>One line: record pending flags, count, set EIP, and leave through the shared epilogue (register write-back).</summary>
+    private string ExitStatements(string? eip, Node node, bool chainAfter)
     {
+        var parts = new List<string>();
         string materialize = Materialize(node, chainAfter);
         if (materialize.Length > 0)
         {
-            W.Line(materialize);
+            parts.Add(materialize);
         }
 
         if (_pending > 0)
         {
-            W.Line($"n += {_pending};");
+            parts.Add($"n += {_pending};");
         }
 
-        WriteBack();
         if (eip is not null)
         {
-            W.Line($"cpu.Eip = {eip};");
+            parts.Add($"cpu.Eip = {eip};");
         }
 
-        W.Line("return n;");
+        parts.Add("goto Exit;");
+        return string.Join(" ", parts);
     }
 
-    private void EmitExitBlock(string? eip, Node node, bool chainAfter)
-    {
-        W.Line("{");
-        W.Indent();
-        EmitExit(eip, node, chainAfter);
-        W.Outdent();
-        W.Line("}");
-    }
+    private void EmitExitBlock(string? eip, Node node, bool chainAfter) => W.Line("{ " + ExitStatements(eip, node, chainAfter) + " }");
 
     /// <summary>After a store: a write into cached code (possibly this page) stops translated code at the next instruction.</summary>
     private void StopCheck(Node node)
@@ -275,17 +277,6 @@ internal sealed partial class RegionEmitter
             if (_written[r])
             {
                 W.Line($"Unsafe.Add(ref regs, {r}) = {s_reg32[r]};");
-            }
-        }
-    }
-
-    private void Reload()
-    {
-        for (int r = 0; r < 8; r++)
-        {
-            if (_used[r] || _written[r])
-            {
-                W.Line($"{s_reg32[r]} = Unsafe.Add(ref regs, {r});");
             }
         }
     }
@@ -345,21 +336,15 @@ internal sealed partial class RegionEmitter
             W.Line(materialize);
         }
 
-        WriteBackMarkingAll();
-        Site(node, fallback: true);
-        W.Line($"Fallbacks.Ops[{index}].Execute(cpu);");
-        Reload();
-    }
-
-    /// <summary>Before a handler call every register goes to the CPU (the handler may read or write any of them).</summary>
-    private void WriteBackMarkingAll()
-    {
         for (int r = 0; r < 8; r++)
         {
             _used[r] = true;
         }
 
-        // Registers not written by this method are still in the CPU; those written are stored.
-        WriteBack();
+        W.Line("TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi);");
+        Site(node, fallback: true);
+        W.Line($"Fallbacks.Ops[{index}].Execute(cpu);");
+        W.Line("TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);");
     }
+
 }
