@@ -51,9 +51,9 @@ internal sealed class ImageEmitter
             uint codeStart = page.Instructions[0].Ip;
             uint codeEnd = page.Instructions.Max(d => d.NextIp);
             byte[] bytes = GuestBytes(codeStart, codeEnd);
-            string bytesName = $"Code_{page.Page:X8}";
+            string bytesName = $"Bytes_{codeStart:X8}";
             codeArrays.Line($"private static readonly byte[] {bytesName} = {{ {string.Join(", ", bytes.Select(b => "0x" + b.ToString("X2")))} }};");
-            string codeName = $"code_{page.Page:X8}";
+            string codeName = $"code_{codeStart:X8}";
             registrations.Add($"TranslatedCode {codeName} = {emitter.MethodName};");
             foreach (Node node in plan.Nodes.Where(n => n.Entry))
             {

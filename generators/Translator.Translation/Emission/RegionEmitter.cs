@@ -25,10 +25,6 @@ internal sealed partial class RegionEmitter
     private readonly bool[] _written = new bool[8];
     private readonly bool[] _used = new bool[8];
 
-    private readonly List<uint> _siteIp = new List<uint>();
-    private readonly List<int> _siteRetired = new List<int>();
-    private readonly List<int> _siteRecipe = new List<int>();
-    private readonly List<string> _recipes = new List<string> { "" };
 
     /// <summary>Instructions retired since the last flush of <c>n</c> on the current path.</summary>
     private int _pending;
@@ -42,7 +38,7 @@ internal sealed partial class RegionEmitter
         _formatter = formatter;
     }
 
-    public string MethodName => $"Page_{_plan.Page.Page:X8}";
+    public string MethodName => $"Region_{_plan.Page.Instructions[0].Ip:X8}";
 
     public int Instructions => _plan.Nodes.Count;
 
@@ -55,6 +51,7 @@ internal sealed partial class RegionEmitter
         body = EmitBody();
 
         _current = _w;
+        _w.Line("[MethodImpl(MethodImplOptions.AggressiveOptimization)]");
         _w.Open($"private static int {MethodName}(X86Cpu cpu, int budget)");
         _w.Line("ref uint regs = ref cpu.TcRegisters;");
         _w.Line("Mmu mmu = cpu.Mmu;");
@@ -71,8 +68,7 @@ internal sealed partial class RegionEmitter
             _w.Line($"uint f{slot}a = 0, f{slot}b = 0, f{slot}r = 0, f{slot}c = 0;");
         }
 
-        _w.Line("int n = 0, site = 0;");
-        _w.Open("try");
+        _w.Line("int n = 0;");
         _w.Open("switch (cpu.Eip)");
         foreach (Node node in _plan.Nodes.Where(x => x.Entry))
         {
@@ -80,47 +76,20 @@ internal sealed partial class RegionEmitter
         }
 
         _w.Close();
-        _w.Line($"throw new System.InvalidOperationException(\"translated page 0x{_plan.Page.Page:X8} entered at an address that is not one of its entries\");");
+        _w.Line($"throw new System.InvalidOperationException(\"translated code at 0x{_plan.Nodes[0].D.Ip:X8} entered at an address that is not one of its entries\");");
         _w.Raw(body.ToString());
         _w.Label("Exit");
         WriteBack();
         _w.Line("return n;");
         _w.Close();
-        _w.Open("catch");
-        _w.Line($"int recipe = {MethodName}_Recipe[site];");
-        _w.Open("if (recipe >= 0)");
-        WriteBack();
-        if (_recipes.Count > 1)
-        {
-            _w.Open("switch (recipe)");
-            for (int k = 1; k < _recipes.Count; k++)
-            {
-                _w.Line($"case {k}: {_recipes[k]} break;");
-            }
-
-            _w.Close();
-        }
-
-        _w.Close();
-        _w.Line($"cpu.TcFaultAt({MethodName}_Ip[site], n + {MethodName}_Retired[site]);");
-        _w.Line("throw;");
-        _w.Close();
-        _w.Close();
-        _w.Line($"private static readonly uint[] {MethodName}_Ip = {{ {string.Join(", ", _siteIp.Select(Hex).DefaultIfEmpty("0u"))} }};");
-        _w.Line($"private static readonly int[] {MethodName}_Retired = {{ {string.Join(", ", _siteRetired.DefaultIfEmpty(0))} }};");
-        _w.Line($"private static readonly int[] {MethodName}_Recipe = {{ {string.Join(", ", _siteRecipe.DefaultIfEmpty(-1))} }};");
         _w.Line();
     }
 
     private CodeWriter EmitBody()
     {
         var body = new CodeWriter();
-        body.Indent().Indent().Indent();
+        body.Indent().Indent();
         _current = body;
-        _siteIp.Clear();
-        _siteRetired.Clear();
-        _siteRecipe.Clear();
-        _recipes.RemoveRange(1, _recipes.Count - 1);
         _pending = 0;
         foreach (Node node in _plan.Nodes)
         {
@@ -137,9 +106,10 @@ internal sealed partial class RegionEmitter
     /// <summary>A register the method writes is also loaded (partial writes keep the other bits).</summary>
     private void MarkAllUsed()
     {
+        // Slow paths store every register, so all are loaded; the JIT drops what is never read.
         for (int r = 0; r < 8; r++)
         {
-            _used[r] |= _written[r];
+            _used[r] = true;
         }
     }
 
@@ -281,30 +251,15 @@ internal sealed partial class RegionEmitter
         }
     }
 
-    /// <summary>Marks the current instruction as a place that may fault: the catch block finds it by <c>site</c>.</summary>
-    private void Site(Node node, bool fallback)
+    /// <summary>
+    /// What precedes a slow path that may fault (a TLB miss, a handler call): registers and pending flags go to the
+    /// CPU and the instruction is announced, so a fault unwinds to the interpreter with precise state.
+    /// </summary>
+    private string SlowPathEntry(Node node)
     {
-        int index = _siteIp.Count;
-        _siteIp.Add(node.D.Ip);
-        _siteRetired.Add(_pending);
-        if (fallback)
-        {
-            _siteRecipe.Add(-1);
-        }
-        else
-        {
-            string recipe = Materialize(node, after: false);
-            int id = _recipes.IndexOf(recipe);
-            if (id < 0)
-            {
-                id = _recipes.Count;
-                _recipes.Add(recipe);
-            }
-
-            _siteRecipe.Add(id);
-        }
-
-        W.Line($"site = {index};");
+        string materialize = Materialize(node, after: false);
+        return "TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); " + (materialize.Length > 0 ? materialize + " " : "")
+            + $"cpu.TcFaultPoint({Hex(node.D.Ip)}, n + {_pending});";
     }
 
     // ---- handler calls -------------------------------------------------------------------------------------------
@@ -330,20 +285,9 @@ internal sealed partial class RegionEmitter
     private void EmitHandlerCall(Node node)
     {
         int index = _fallbacks.Add(node.D);
-        string materialize = Materialize(node, after: false);
-        if (materialize.Length > 0)
-        {
-            W.Line(materialize);
-        }
-
-        for (int r = 0; r < 8; r++)
-        {
-            _used[r] = true;
-        }
-
-        W.Line("TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi);");
-        Site(node, fallback: true);
+        W.Line(SlowPathEntry(node));
         W.Line($"Fallbacks.Ops[{index}].Execute(cpu);");
+        W.Line("cpu.TcFaultPointPassed();");
         W.Line("TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);");
     }
 
