@@ -229,20 +229,82 @@ internal sealed class CodeDiscovery
             }
 
             pair.Value.Sort((a, b) => a.Ip.CompareTo(b.Ip));
-            var entries = new SortedSet<uint>();
-            foreach (DecodedInstruction d in pair.Value)
+            _image.TryLocate(pair.Value[0].Ip, out LoadedRange range, out _);
+            uint physicalPage = (range.Physical + (pair.Value[0].Ip - range.Linear)) & 0xFFFF_F000;
+            List<List<DecodedInstruction>> chunks = Split(pair.Value);
+            var chunkOf = new Dictionary<uint, int>();
+            for (int c = 0; c < chunks.Count; c++)
             {
-                if (_entries.Contains(d.Ip))
+                foreach (DecodedInstruction d in chunks[c])
                 {
-                    entries.Add(d.Ip);
+                    chunkOf[d.Ip] = c;
                 }
             }
 
-            _image.TryLocate(pair.Key | (pair.Value[0].Ip & 0xFFF), out LoadedRange range, out _);
-            uint physicalPage = (range.Physical + (pair.Value[0].Ip - range.Linear)) & 0xFFFF_F000;
-            pages.Add(new PageCode(pair.Key, physicalPage, pair.Value, entries));
+            var entries = new SortedSet<uint>[chunks.Count];
+            for (int c = 0; c < chunks.Count; c++)
+            {
+                entries[c] = new SortedSet<uint>();
+            }
+
+            for (int c = 0; c < chunks.Count; c++)
+            {
+                foreach (DecodedInstruction d in chunks[c])
+                {
+                    if (_entries.Contains(d.Ip))
+                    {
+                        entries[c].Add(d.Ip);
+                    }
+
+                    // Control that passes to another method of the same page enters it there.
+                    foreach (uint successor in new[] { d.NextIp, d.DirectTarget ?? d.NextIp })
+                    {
+                        if (chunkOf.TryGetValue(successor, out int other) && other != c)
+                        {
+                            entries[other].Add(successor);
+                        }
+                    }
+                }
+            }
+
+            for (int c = 0; c < chunks.Count; c++)
+            {
+                pages.Add(new PageCode(pair.Key, physicalPage, chunks[c], entries[c]));
+            }
         }
 
         return pages;
+    }
+
+    /// <summary>Instructions per translated method aimed at (the JIT optimises large methods less, Roslyn compiles them slowly).</summary>
+    public const int MethodInstructions = 160;
+
+    /// <summary>
+    /// Cuts a page's code into methods of about <see cref="MethodInstructions"/>, preferably where control does
+    /// not fall through (after a return or a jump: usually a function boundary), so loops stay within one method.
+    /// </summary>
+    private static List<List<DecodedInstruction>> Split(List<DecodedInstruction> code)
+    {
+        var chunks = new List<List<DecodedInstruction>>();
+        var current = new List<DecodedInstruction>();
+        for (int k = 0; k < code.Count; k++)
+        {
+            DecodedInstruction d = code[k];
+            if (current.Count > 0)
+            {
+                DecodedInstruction previous = current[current.Count - 1];
+                bool boundary = previous.NextIp != d.Ip || previous.Flow is FlowControl.Return or FlowControl.UnconditionalBranch or FlowControl.IndirectBranch;
+                if ((boundary && current.Count >= MethodInstructions) || current.Count >= 3 * MethodInstructions)
+                {
+                    chunks.Add(current);
+                    current = new List<DecodedInstruction>();
+                }
+            }
+
+            current.Add(d);
+        }
+
+        chunks.Add(current);
+        return chunks;
     }
 }

@@ -51,9 +51,9 @@ internal sealed class ImageEmitter
             uint codeStart = page.Instructions[0].Ip;
             uint codeEnd = page.Instructions.Max(d => d.NextIp);
             byte[] bytes = GuestBytes(codeStart, codeEnd);
-            string bytesName = $"Code_{page.Page:X8}";
+            string bytesName = $"Bytes_{codeStart:X8}";
             codeArrays.Line($"private static readonly byte[] {bytesName} = {{ {string.Join(", ", bytes.Select(b => "0x" + b.ToString("X2")))} }};");
-            string codeName = $"code_{page.Page:X8}";
+            string codeName = $"code_{codeStart:X8}";
             registrations.Add($"TranslatedCode {codeName} = {emitter.MethodName};");
             foreach (Node node in plan.Nodes.Where(n => n.Entry))
             {
@@ -98,6 +98,19 @@ internal sealed class ImageEmitter
         }
 
         w.Line("return list.ToArray();");
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>Registers to the CPU before a handler call (one line per call site keeps the source short).</summary>");
+        w.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
+        w.Open("private static void TcSpill(ref uint regs, uint eax, uint ecx, uint edx, uint ebx, uint esp, uint ebp, uint esi, uint edi)");
+        w.Line("regs = eax; Unsafe.Add(ref regs, 1) = ecx; Unsafe.Add(ref regs, 2) = edx; Unsafe.Add(ref regs, 3) = ebx;");
+        w.Line("Unsafe.Add(ref regs, 4) = esp; Unsafe.Add(ref regs, 5) = ebp; Unsafe.Add(ref regs, 6) = esi; Unsafe.Add(ref regs, 7) = edi;");
+        w.Close();
+        w.Line();
+        w.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
+        w.Open("private static void TcFill(ref uint regs, out uint eax, out uint ecx, out uint edx, out uint ebx, out uint esp, out uint ebp, out uint esi, out uint edi)");
+        w.Line("eax = regs; ecx = Unsafe.Add(ref regs, 1); edx = Unsafe.Add(ref regs, 2); ebx = Unsafe.Add(ref regs, 3);");
+        w.Line("esp = Unsafe.Add(ref regs, 4); ebp = Unsafe.Add(ref regs, 5); esi = Unsafe.Add(ref regs, 6); edi = Unsafe.Add(ref regs, 7);");
         w.Close();
         w.Line();
         w.Raw(codeArrays.ToString());

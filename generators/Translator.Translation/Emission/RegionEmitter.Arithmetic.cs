@@ -15,10 +15,6 @@ internal sealed partial class RegionEmitter
         bool memory = HasMemoryOperand(in i);
         W.Line("{");
         W.Indent();
-        if (memory)
-        {
-            Site(node, fallback: false);
-        }
 
         string carry = mnemonic is Mnemonic.Adc or Mnemonic.Sbb ? CarryAt(node) : "";
         Load(node, 0, bits, "a", keepAddress: true);
@@ -73,10 +69,6 @@ internal sealed partial class RegionEmitter
         bool memory = HasMemoryOperand(in i);
         W.Line("{");
         W.Indent();
-        if (memory)
-        {
-            Site(node, fallback: false);
-        }
 
         Load(node, 0, bits, "a", keepAddress: true);
         string result = i.Mnemonic switch
@@ -116,10 +108,6 @@ internal sealed partial class RegionEmitter
         Instruction i = node.D.Instruction;
         W.Line("{");
         W.Indent();
-        if (HasMemoryOperand(in i))
-        {
-            Site(node, fallback: false);
-        }
 
         if (i.OpCount == 1)
         {
@@ -175,10 +163,6 @@ internal sealed partial class RegionEmitter
         _used[0] = _used[2] = true;
         W.Line("{");
         W.Indent();
-        if (HasMemoryOperand(in i))
-        {
-            Site(node, fallback: false);
-        }
 
         Load(node, 0, 32, "d");
         if (i.Mnemonic == Mnemonic.Div)
@@ -223,10 +207,6 @@ internal sealed partial class RegionEmitter
         bool memory = HasMemoryOperand(in i);
         W.Line("{");
         W.Indent();
-        if (memory)
-        {
-            Site(node, fallback: false);
-        }
 
         Load(node, 0, 32, "a", keepAddress: true);
         if (i.Op1Kind == OpKind.Register)
@@ -285,10 +265,6 @@ internal sealed partial class RegionEmitter
         bool memory = HasMemoryOperand(in i);
         W.Line("{");
         W.Indent();
-        if (memory)
-        {
-            Site(node, fallback: false);
-        }
 
         Load(node, 0, 32, "a", keepAddress: true);
         string count = i.Op1Kind == OpKind.Register ? $"(int)({ReadRegister(Register.ECX)} & 31u)" : ((int)(i.GetImmediate(1) & 31)).ToString();

@@ -92,6 +92,11 @@ internal sealed partial class RegionEmitter
     private string Materialize(Node node, bool after)
     {
         List<Node> chain = ChainAt(node, after);
+        if (chain.Count > _maxChain)
+        {
+            _maxChain = chain.Count;
+        }
+
         var text = new StringBuilder();
         for (int slot = 0; slot < chain.Count; slot++)
         {
@@ -127,9 +132,9 @@ internal sealed partial class RegionEmitter
     /// </summary>
     private void Produce(Node node, string a, string b, string r, string c = "0u")
     {
-        if ((node.TrueLiveOut & node.D.FlagsWritten) == 0)
+        if (node.TrueLiveOut == 0)
         {
-            return;
+            return; // nothing can observe any flag before all are overwritten
         }
 
         int slot = ChainAt(node, after: true).Count - 1;

@@ -57,25 +57,41 @@ internal sealed partial class RegionEmitter
 
         W.Line("{");
         W.Indent();
-        Site(node, fallback: false);
         switch (i.Mnemonic)
         {
             case Mnemonic.Call:
                 _used[4] = true;
-                string target = i.Op0Kind == OpKind.NearBranch32 ? Hex(i.NearBranch32)
-                    : i.Op0Kind == OpKind.Register ? ReadRegister(i.Op0Register) : $"mmu.Read32({Address(in i)})";
-                W.Line($"uint t = {target};");
-                W.Line($"mmu.Write32(esp - 4u, {Hex(node.D.NextIp)});");
+                if (i.Op0Kind == OpKind.Memory)
+                {
+                    W.Line($"uint at = {Address(in i)};");
+                    ReadMemoryInto(node, "t", "at", 32);
+                }
+                else
+                {
+                    W.Line($"uint t = {(i.Op0Kind == OpKind.NearBranch32 ? Hex(i.NearBranch32) : ReadRegister(i.Op0Register))};");
+                }
+
+                W.Line("uint sp = esp - 4u;");
+                WriteMemoryFrom(node, "sp", Hex(node.D.NextIp), 32);
                 WriteRegister(Register.ESP, "esp - 4u");
                 break;
             case Mnemonic.Ret:
                 _used[4] = true;
-                W.Line("uint t = mmu.Read32(esp);");
+                ReadMemoryInto(node, "t", "esp", 32);
                 uint release = i.OpCount > 0 ? (uint)i.GetImmediate(0) : 0;
                 WriteRegister(Register.ESP, $"esp + {Hex(4 + release)}");
                 break;
             default:
-                W.Line($"uint t = {(i.Op0Kind == OpKind.Register ? ReadRegister(i.Op0Register) : $"mmu.Read32({Address(in i)})")};");
+                if (i.Op0Kind == OpKind.Memory)
+                {
+                    W.Line($"uint at = {Address(in i)};");
+                    ReadMemoryInto(node, "t", "at", 32);
+                }
+                else
+                {
+                    W.Line($"uint t = {ReadRegister(i.Op0Register)};");
+                }
+
                 break;
         }
 

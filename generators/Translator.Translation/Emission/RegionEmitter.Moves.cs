@@ -116,10 +116,6 @@ internal sealed partial class RegionEmitter
         bool memory = HasMemoryOperand(in i);
         W.Line("{");
         W.Indent();
-        if (memory)
-        {
-            Site(node, fallback: false);
-        }
 
         Load(node, 1, sourceBits, "v");
         string value = i.Mnemonic switch
@@ -135,7 +131,8 @@ internal sealed partial class RegionEmitter
         }
         else
         {
-            W.Line(WriteMemory(Address(in i), value, bits));
+            W.Line($"uint m = {Address(in i)};");
+            WriteMemoryFrom(node, "m", value, bits);
             stored = true;
         }
 
@@ -165,10 +162,9 @@ internal sealed partial class RegionEmitter
         else
         {
             Register register = i.Op0Kind == OpKind.Register ? i.Op0Register : i.Op1Register;
-            Site(node, fallback: false);
             W.Line($"uint m = {Address(in i)};");
-            W.Line("uint x = mmu.Read32(m);");
-            W.Line($"mmu.Write32(m, {ReadRegister(register)});");
+            ReadMemoryInto(node, "x", "m", 32);
+            WriteMemoryFrom(node, "m", ReadRegister(register), 32);
             WriteRegister(register, "x");
             Retire();
             StopCheck(node);
@@ -193,8 +189,8 @@ internal sealed partial class RegionEmitter
         }
         else
         {
-            Site(node, fallback: false);
-            W.Line(WriteMemory(Address(in i), "v", 8));
+            W.Line($"uint m = {Address(in i)};");
+            WriteMemoryFrom(node, "m", "v", 8);
             Retire();
             StopCheck(node);
         }
@@ -210,10 +206,6 @@ internal sealed partial class RegionEmitter
         Instruction i = node.D.Instruction;
         W.Line("{");
         W.Indent();
-        if (i.Op1Kind == OpKind.Memory)
-        {
-            Site(node, fallback: false);
-        }
 
         Load(node, 1, 32, "v");
         string condition = ConditionAt(node, node.D.Condition);
@@ -236,7 +228,6 @@ internal sealed partial class RegionEmitter
         _used[4] = true;
         W.Line("{");
         W.Indent();
-        Site(node, fallback: false);
         switch (i.Mnemonic)
         {
             case Mnemonic.Push:
@@ -246,26 +237,28 @@ internal sealed partial class RegionEmitter
                 }
                 else if (i.Op0Kind == OpKind.Memory)
                 {
-                    W.Line($"uint v = mmu.Read32({Address(in i)});");
+                    W.Line($"uint at = {Address(in i)};");
+                    ReadMemoryInto(node, "v", "at", 32);
                 }
                 else
                 {
                     W.Line($"uint v = {Immediate(in i, 0, 32)};");
                 }
 
-                W.Line("mmu.Write32(esp - 4u, v);");
+                W.Line("uint sp = esp - 4u;");
+                WriteMemoryFrom(node, "sp", "v", 32);
                 WriteRegister(Register.ESP, "esp - 4u");
                 Retire();
                 StopCheck(node);
                 break;
             case Mnemonic.Pop:
-                W.Line("uint v = mmu.Read32(esp);");
+                ReadMemoryInto(node, "v", "esp", 32);
                 WriteRegister(Register.ESP, "esp + 4u");
                 WriteRegister(i.Op0Register, "v");
                 Retire();
                 break;
             default:
-                W.Line($"uint v = mmu.Read32({ReadRegister(Register.EBP)});");
+                ReadMemoryInto(node, "v", ReadRegister(Register.EBP), 32);
                 WriteRegister(Register.ESP, "ebp + 4u");
                 WriteRegister(Register.EBP, "v");
                 Retire();

@@ -114,16 +114,9 @@ internal sealed partial class RegionEmitter
                 W.Line($"uint {name} = {ReadRegister(i.GetOpRegister(n))};");
                 break;
             case OpKind.Memory:
-                if (keepAddress)
-                {
-                    W.Line($"uint m = {Address(in i)};");
-                    W.Line($"uint {name} = {ReadMemory("m", bits)};");
-                }
-                else
-                {
-                    W.Line($"uint {name} = {ReadMemory(Address(in i), bits)};");
-                }
-
+                string at = keepAddress ? "m" : name + "At";
+                W.Line($"uint {at} = {Address(in i)};");
+                ReadMemoryInto(node, name, at, bits);
                 break;
             default:
                 W.Line($"uint {name} = {Immediate(in i, n, bits)};");
@@ -143,8 +136,20 @@ internal sealed partial class RegionEmitter
             return false;
         }
 
-        W.Line(WriteMemory("m", value, bits));
+        WriteMemoryFrom(node, "m", value, bits);
         return true;
+    }
+
+    /// <summary>A read through the inline TLB fast path; a miss makes the state precise, then takes the slow path.</summary>
+    private void ReadMemoryInto(Node node, string name, string address, int bits)
+    {
+        W.Line($"if (!mmu.TcTryRead{bits}({address}, out uint {name})) {{ {SlowPathEntry(node)} {name} = {ReadMemory(address, bits)}; cpu.TcFaultPointPassed(); }}");
+    }
+
+    /// <summary>A write through the inline TLB fast path (never a page of cached code); a miss takes the slow path.</summary>
+    private void WriteMemoryFrom(Node node, string address, string value, int bits)
+    {
+        W.Line($"if (!mmu.TcTryWrite{bits}({address}, {value})) {{ {SlowPathEntry(node)} {WriteMemory(address, value, bits)} cpu.TcFaultPointPassed(); }}");
     }
 
     private bool HasMemoryOperand(in Instruction i)

@@ -25,10 +25,6 @@ internal sealed partial class RegionEmitter
     private readonly bool[] _written = new bool[8];
     private readonly bool[] _used = new bool[8];
 
-    private readonly List<uint> _siteIp = new List<uint>();
-    private readonly List<int> _siteRetired = new List<int>();
-    private readonly List<int> _siteRecipe = new List<int>();
-    private readonly List<string> _recipes = new List<string> { "" };
 
     /// <summary>Instructions retired since the last flush of <c>n</c> on the current path.</summary>
     private int _pending;
@@ -42,7 +38,7 @@ internal sealed partial class RegionEmitter
         _formatter = formatter;
     }
 
-    public string MethodName => $"Page_{_plan.Page.Page:X8}";
+    public string MethodName => $"Region_{_plan.Page.Instructions[0].Ip:X8}";
 
     public int Instructions => _plan.Nodes.Count;
 
@@ -55,6 +51,7 @@ internal sealed partial class RegionEmitter
         body = EmitBody();
 
         _current = _w;
+        _w.Line("[MethodImpl(MethodImplOptions.AggressiveOptimization)]");
         _w.Open($"private static int {MethodName}(X86Cpu cpu, int budget)");
         _w.Line("ref uint regs = ref cpu.TcRegisters;");
         _w.Line("Mmu mmu = cpu.Mmu;");
@@ -71,8 +68,7 @@ internal sealed partial class RegionEmitter
             _w.Line($"uint f{slot}a = 0, f{slot}b = 0, f{slot}r = 0, f{slot}c = 0;");
         }
 
-        _w.Line("int n = 0, site = 0;");
-        _w.Open("try");
+        _w.Line("int n = 0;");
         _w.Open("switch (cpu.Eip)");
         foreach (Node node in _plan.Nodes.Where(x => x.Entry))
         {
@@ -80,44 +76,20 @@ internal sealed partial class RegionEmitter
         }
 
         _w.Close();
-        _w.Line($"throw new System.InvalidOperationException(\"translated page 0x{_plan.Page.Page:X8} entered at an address that is not one of its entries\");");
+        _w.Line($"throw new System.InvalidOperationException(\"translated code at 0x{_plan.Nodes[0].D.Ip:X8} entered at an address that is not one of its entries\");");
         _w.Raw(body.ToString());
-        _w.Close();
-        _w.Open("catch");
-        _w.Line($"int recipe = {MethodName}_Recipe[site];");
-        _w.Open("if (recipe >= 0)");
+        _w.Label("Exit");
         WriteBack();
-        if (_recipes.Count > 1)
-        {
-            _w.Open("switch (recipe)");
-            for (int k = 1; k < _recipes.Count; k++)
-            {
-                _w.Line($"case {k}: {_recipes[k]} break;");
-            }
-
-            _w.Close();
-        }
-
+        _w.Line("return n;");
         _w.Close();
-        _w.Line($"cpu.TcFaultAt({MethodName}_Ip[site], n + {MethodName}_Retired[site]);");
-        _w.Line("throw;");
-        _w.Close();
-        _w.Close();
-        _w.Line($"private static readonly uint[] {MethodName}_Ip = {{ {string.Join(", ", _siteIp.Select(Hex).DefaultIfEmpty("0u"))} }};");
-        _w.Line($"private static readonly int[] {MethodName}_Retired = {{ {string.Join(", ", _siteRetired.DefaultIfEmpty(0))} }};");
-        _w.Line($"private static readonly int[] {MethodName}_Recipe = {{ {string.Join(", ", _siteRecipe.DefaultIfEmpty(-1))} }};");
         _w.Line();
     }
 
     private CodeWriter EmitBody()
     {
         var body = new CodeWriter();
-        body.Indent().Indent().Indent();
+        body.Indent().Indent();
         _current = body;
-        _siteIp.Clear();
-        _siteRetired.Clear();
-        _siteRecipe.Clear();
-        _recipes.RemoveRange(1, _recipes.Count - 1);
         _pending = 0;
         foreach (Node node in _plan.Nodes)
         {
@@ -134,9 +106,10 @@ internal sealed partial class RegionEmitter
     /// <summary>A register the method writes is also loaded (partial writes keep the other bits).</summary>
     private void MarkAllUsed()
     {
+        // Slow paths store every register, so all are loaded; the JIT drops what is never read.
         for (int r = 0; r < 8; r++)
         {
-            _used[r] |= _written[r];
+            _used[r] = true;
         }
     }
 
@@ -145,7 +118,9 @@ internal sealed partial class RegionEmitter
         DecodedInstruction d = node.D;
         if (node.Label)
         {
+            // Every way into a label has flushed its count into n.
             W.Label(LabelOf(node));
+            _pending = 0;
         }
 
         W.Line($"// 0x{d.Ip:X8}  {Format(d)}");
@@ -230,36 +205,33 @@ internal sealed partial class RegionEmitter
     }
 
     /// <summary>Leaves the method with EIP = <paramref name="eip"/> (null: already set by a handler).</summary>
-    private void EmitExit(string? eip, Node node, bool chainAfter)
+    private void EmitExit(string? eip, Node node, bool chainAfter) => W.Line(ExitStatements(eip, node, chainAfter));
+
+    /// <summary>One line: record pending flags, count, set EIP, and leave through the shared epilogue (register write-back).</summary>
+    private string ExitStatements(string? eip, Node node, bool chainAfter)
     {
+        var parts = new List<string>();
         string materialize = Materialize(node, chainAfter);
         if (materialize.Length > 0)
         {
-            W.Line(materialize);
+            parts.Add(materialize);
         }
 
         if (_pending > 0)
         {
-            W.Line($"n += {_pending};");
+            parts.Add($"n += {_pending};");
         }
 
-        WriteBack();
         if (eip is not null)
         {
-            W.Line($"cpu.Eip = {eip};");
+            parts.Add($"cpu.Eip = {eip};");
         }
 
-        W.Line("return n;");
+        parts.Add("goto Exit;");
+        return string.Join(" ", parts);
     }
 
-    private void EmitExitBlock(string? eip, Node node, bool chainAfter)
-    {
-        W.Line("{");
-        W.Indent();
-        EmitExit(eip, node, chainAfter);
-        W.Outdent();
-        W.Line("}");
-    }
+    private void EmitExitBlock(string? eip, Node node, bool chainAfter) => W.Line("{ " + ExitStatements(eip, node, chainAfter) + " }");
 
     /// <summary>After a store: a write into cached code (possibly this page) stops translated code at the next instruction.</summary>
     private void StopCheck(Node node)
@@ -279,41 +251,15 @@ internal sealed partial class RegionEmitter
         }
     }
 
-    private void Reload()
+    /// <summary>
+    /// What precedes a slow path that may fault (a TLB miss, a handler call): registers and pending flags go to the
+    /// CPU and the instruction is announced, so a fault unwinds to the interpreter with precise state.
+    /// </summary>
+    private string SlowPathEntry(Node node)
     {
-        for (int r = 0; r < 8; r++)
-        {
-            if (_used[r] || _written[r])
-            {
-                W.Line($"{s_reg32[r]} = Unsafe.Add(ref regs, {r});");
-            }
-        }
-    }
-
-    /// <summary>Marks the current instruction as a place that may fault: the catch block finds it by <c>site</c>.</summary>
-    private void Site(Node node, bool fallback)
-    {
-        int index = _siteIp.Count;
-        _siteIp.Add(node.D.Ip);
-        _siteRetired.Add(_pending);
-        if (fallback)
-        {
-            _siteRecipe.Add(-1);
-        }
-        else
-        {
-            string recipe = Materialize(node, after: false);
-            int id = _recipes.IndexOf(recipe);
-            if (id < 0)
-            {
-                id = _recipes.Count;
-                _recipes.Add(recipe);
-            }
-
-            _siteRecipe.Add(id);
-        }
-
-        W.Line($"site = {index};");
+        string materialize = Materialize(node, after: false);
+        return "TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); " + (materialize.Length > 0 ? materialize + " " : "")
+            + $"cpu.TcFaultPoint({Hex(node.D.Ip)}, n + {_pending});";
     }
 
     // ---- handler calls -------------------------------------------------------------------------------------------
@@ -339,27 +285,10 @@ internal sealed partial class RegionEmitter
     private void EmitHandlerCall(Node node)
     {
         int index = _fallbacks.Add(node.D);
-        string materialize = Materialize(node, after: false);
-        if (materialize.Length > 0)
-        {
-            W.Line(materialize);
-        }
-
-        WriteBackMarkingAll();
-        Site(node, fallback: true);
+        W.Line(SlowPathEntry(node));
         W.Line($"Fallbacks.Ops[{index}].Execute(cpu);");
-        Reload();
+        W.Line("cpu.TcFaultPointPassed();");
+        W.Line("TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);");
     }
 
-    /// <summary>Before a handler call every register goes to the CPU (the handler may read or write any of them).</summary>
-    private void WriteBackMarkingAll()
-    {
-        for (int r = 0; r < 8; r++)
-        {
-            _used[r] = true;
-        }
-
-        // Registers not written by this method are still in the CPU; those written are stored.
-        WriteBack();
-    }
 }

@@ -28,25 +28,32 @@ public sealed partial class X86Cpu
         get => StopBlock;
     }
 
-    /// <summary>Set by a translated region when a fault unwinds through it: where the faulting instruction is.</summary>
+    /// <summary>Armed by translated code before a slow path that may fault: where the instruction is.</summary>
     internal uint RegionFaultIp;
 
-    /// <summary>Instructions the region retired before the faulting one (valid while <see cref="RegionFaulted"/>).</summary>
+    /// <summary>Instructions the region retired before that instruction (valid while <see cref="RegionFaulted"/>).</summary>
     internal int RegionFaultRetired;
 
     internal bool RegionFaulted;
 
     /// <summary>
-    /// Records, while a fault unwinds through a translated region, the faulting instruction's address and how many
-    /// instructions of this call retired before it (the interpreter then delivers the fault precisely).
+    /// Called by translated code before a slow path (TLB miss, handler call) that may fault, with its registers and
+    /// pending flags already stored: a fault then unwinds to the interpreter with the faulting instruction's
+    /// address and the count of instructions this call retired before it, so it is delivered precisely.
     /// </summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    public void TcFaultAt(uint eip, int retired)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void TcFaultPoint(uint eip, int retired)
     {
         RegionFaultIp = eip;
         RegionFaultRetired = retired;
         RegionFaulted = true;
     }
+
+    /// <summary>The slow path completed without a fault.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void TcFaultPointPassed() => RegionFaulted = false;
 
     /// <summary>Condition code <paramref name="cc"/> (the low nibble of Jcc) from the recorded flags.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]

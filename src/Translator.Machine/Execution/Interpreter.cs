@@ -242,6 +242,7 @@ public sealed unsafe class Interpreter
         ulong done = 0;
         Block? executing = null;
         cpu.StopBlock = false;
+        cpu.RegionFaulted = false;
         try
         {
             executing = _cache.Lookup(cpu.Eip);
