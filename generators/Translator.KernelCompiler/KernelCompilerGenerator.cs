@@ -24,6 +24,8 @@ public sealed class KernelCompilerGenerator : IIncrementalGenerator
     public const string GuestCodeClassesStep = "GuestCodeClasses";
     public const string AllGuestCodeStep = "AllGuestCode";
     public const string KernelImagesStep = "KernelImages";
+    public const string MachineReferencedStep = "MachineReferenced";
+    public const string KernelTranslationsStep = "KernelTranslations";
 
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
@@ -50,6 +52,18 @@ public sealed class KernelCompilerGenerator : IIncrementalGenerator
             .Select(static (pair, cancellation) => KernelLinker.Link(pair.Left, pair.Right, cancellation))
             .WithTrackingName(KernelImagesStep);
 
+        // A project that can hold translated code (it references Translator.Machine) also gets each image's binary
+        // translation, registered when the assembly loads, so the bt backend need not translate at run time.
+        IncrementalValueProvider<bool> machineReferenced = context.CompilationProvider
+            .Select(static (compilation, _) => compilation.GetTypeByMetadataName(KernelTranslation.TranslatedImageType) is not null)
+            .WithTrackingName(MachineReferencedStep);
+
+        IncrementalValuesProvider<KernelTranslationModel> translations = images
+            .Combine(machineReferenced)
+            .Where(static pair => pair.Right && pair.Left.Image.Count > 0)
+            .Select(static (pair, _) => KernelTranslation.Translate(pair.Left))
+            .WithTrackingName(KernelTranslationsStep);
+
         context.RegisterSourceOutput(kernels, static (output, model) => Report(output, model.Diagnostics));
         context.RegisterSourceOutput(code, static (output, model) => Report(output, model.Diagnostics));
         context.RegisterSourceOutput(images, static (output, image) =>
@@ -57,6 +71,14 @@ public sealed class KernelCompilerGenerator : IIncrementalGenerator
             Report(output, image.Diagnostics);
             string hint = (image.Namespace.Length > 0 ? image.Namespace + "." : "") + image.ClassName + ".Kernel.g.cs";
             output.AddSource(hint, SourceText.From(KernelEmitter.Emit(image), Encoding.UTF8));
+        });
+        context.RegisterSourceOutput(translations, static (output, translation) =>
+        {
+            Report(output, translation.Diagnostics);
+            if (translation.Source.Length > 0)
+            {
+                output.AddSource(translation.HintName, SourceText.From(translation.Source, Encoding.UTF8));
+            }
         });
     }
 

@@ -1,7 +1,49 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
+using System.Security.Cryptography;
+using Translator.Translation.Discovery;
+using Translator.Translation.Emission;
+using Translator.Translation.Loading;
 
 namespace Translator.Translation;
+
+/// <summary>
+/// Static binary translation of a multiboot v1 guest image into C#: code discovery by recursive descent, one method
+/// per page of code (entered at any of its entries), condition-flag liveness, and plain C# for the integer
+/// instructions a compiler emits, with everything else run through the machine's shared handlers.
+/// </summary>
+public static class BinaryTranslator
+{
+    /// <summary>
+    /// Translates <paramref name="image"/> (an ELF32 or flat multiboot v1 image, as the machine's loader reads it).
+    /// Throws <see cref="TranslationException"/> with a clear message for a malformed image.
+    /// </summary>
+    public static TranslationResult Translate(byte[] image, TranslationOptions options)
+    {
+        if (options is null)
+        {
+            throw new ArgumentNullException(nameof(options));
+        }
+
+        GuestImage guest = GuestImage.Parse(image);
+        string sha256;
+        using (SHA256 hash = SHA256.Create())
+        {
+            sha256 = string.Concat(hash.ComputeHash(image).Select(b => b.ToString("x2")));
+        }
+
+        string className = options.ClassName ?? "Image_" + sha256.Substring(0, 12);
+        var warnings = new List<string>();
+        var entries = new List<uint> { guest.Entry };
+        entries.AddRange(guest.Functions);
+        entries.AddRange(options.ExtraEntryPoints);
+        List<PageCode> pages = new CodeDiscovery(guest, warnings).Discover(entries);
+        var emitter = new ImageEmitter(guest, options, sha256, className);
+        string source = emitter.Emit(pages);
+        return new TranslationResult(sha256, options.Namespace, className, source, emitter.Regions, emitter.Instructions, warnings);
+    }
+}
 
 /// <summary>What to translate besides the image itself, and how to name the result.</summary>
 public sealed class TranslationOptions

@@ -1,6 +1,6 @@
-using Translator.Guest;
-
 namespace Translator.Samples;
+using Translator.Guest;
+using Machine = Translator.Guest.Machine; // the DSL's, not the namespace Translator.Machine (referenced for the translation)
 
 /// <summary>
 /// A CPU-bound kernel: the statistically dominant guest code of a VMM's efficiency argument. A prime sieve, CRC32,

@@ -1,6 +1,6 @@
-using Translator.Guest;
-
 namespace Translator.Samples;
+using Translator.Guest;
+using Machine = Translator.Guest.Machine; // the DSL's, not the namespace Translator.Machine (referenced for the translation)
 
 /// <summary>The smallest kernel: a greeting, a little arithmetic, and a clean exit.</summary>
 [GuestKernel]

@@ -1,6 +1,6 @@
-using Translator.Guest;
-
 namespace Translator.Samples;
+using Translator.Guest;
+using Machine = Translator.Guest.Machine; // the DSL's, not the namespace Translator.Machine (referenced for the translation)
 
 /// <summary>
 /// The Popek–Goldberg holes of IA-32: unprivileged instructions that read privileged state (SGDT, SIDT, SLDT,

@@ -1,6 +1,6 @@
-using Translator.Guest;
-
 namespace Translator.Samples;
+using Translator.Guest;
+using Machine = Translator.Guest.Machine; // the DSL's, not the namespace Translator.Machine (referenced for the translation)
 
 /// <summary>
 /// Three ring 3 tasks preempted by the timer, each in its own address space (one page directory per task, CR3

@@ -26,36 +26,50 @@ internal static class CommandLine
 
     public const string Usage =
         "usage: translator run IMAGE|SAMPLE --backend native|hw|bt|trap [--stats FILE.json] [--max-instructions N] [--memory MIB]"
-        + " [--paging ept|shadow] [--cost NAME=CYCLES]... | translator compare IMAGE|SAMPLE | translator image SAMPLE|PROJECT --out FILE";
+        + " [--paging ept|shadow] [--cost NAME=CYCLES]... | translator compare IMAGE|SAMPLE | translator image SAMPLE|PROJECT --out FILE"
+        + " | translator translate IMAGE|SAMPLE --out DIR [--compile]";
 
     /// <summary>Parses <c>translator image SAMPLE|PROJECT --out FILE</c>.</summary>
     public static (string Source, string Output) ParseImage(IReadOnlyList<string> args)
     {
+        (string source, string output, _) = ParseSourceAndOutput(args, "SAMPLE or PROJECT", "FILE", flag: null);
+        return (source, output);
+    }
+
+    /// <summary>Parses <c>translator translate IMAGE|SAMPLE --out DIR [--compile]</c>.</summary>
+    public static (string Source, string Output, bool Compile) ParseTranslate(IReadOnlyList<string> args)
+        => ParseSourceAndOutput(args, "IMAGE or SAMPLE", "DIR", flag: "--compile");
+
+    /// <summary>One source (image, sample or project), <c>--out</c> and at most one optional flag: the shape of <c>image</c> and <c>translate</c>.</summary>
+    private static (string Source, string Output, bool Flag) ParseSourceAndOutput(IReadOnlyList<string> args, string sourceName, string outputName, string? flag)
+    {
         string? source = null, output = null;
+        bool flagged = false;
         for (int i = 0; i < args.Count; i++)
         {
-            switch (args[i])
+            if (args[i] == "--out")
             {
-                case "--out":
-                    output = Value(args, ref i, "--out");
-                    break;
-                default:
-                    if (args[i].StartsWith('-'))
-                    {
-                        throw new UsageException($"unknown option '{args[i]}'");
-                    }
-
-                    if (source is not null)
-                    {
-                        throw new UsageException($"unexpected argument '{args[i]}'");
-                    }
-
-                    source = args[i];
-                    break;
+                output = Value(args, ref i, "--out");
+            }
+            else if (flag is not null && args[i] == flag)
+            {
+                flagged = true;
+            }
+            else if (args[i].StartsWith('-'))
+            {
+                throw new UsageException($"unknown option '{args[i]}'");
+            }
+            else if (source is not null)
+            {
+                throw new UsageException($"unexpected argument '{args[i]}'");
+            }
+            else
+            {
+                source = args[i];
             }
         }
 
-        return (source ?? throw new UsageException("missing SAMPLE or PROJECT"), output ?? throw new UsageException("missing --out FILE"));
+        return (source ?? throw new UsageException($"missing {sourceName}"), output ?? throw new UsageException($"missing --out {outputName}"), flagged);
     }
 
     public static RunArguments ParseRun(IReadOnlyList<string> args)

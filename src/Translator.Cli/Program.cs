@@ -26,6 +26,10 @@ try
             (string source, string output) = CommandLine.ParseImage(args[1..]);
             return ImageCommand.Execute(source, output, Console.Error);
 
+        case "translate":
+            (string image, string directory, bool compile) = CommandLine.ParseTranslate(args[1..]);
+            return TranslateCommand.Execute(image, directory, compile, Console.Error);
+
         default:
             throw new UsageException($"unknown command '{args[0]}'");
     }

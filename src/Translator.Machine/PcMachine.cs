@@ -188,6 +188,12 @@ public sealed class PcMachine
         _interpreter.RequestStop();
     }
 
+    /// <summary>Runs <paramref name="image"/>'s translated regions wherever they match the loaded code (see <see cref="Interpreter.UseTranslation"/>).</summary>
+    public void UseTranslation(Translation.TranslatedImage image) => _interpreter.UseTranslation(image);
+
+    /// <summary>Block addresses that ran without a translated region.</summary>
+    public IReadOnlyCollection<uint> UntranslatedEntries => _interpreter.UntranslatedEntries;
+
     public MachineResult Run() => MachineResult.CatchingCrashes(RunLoop, () => Cpu.Eip);
 
     private MachineResult RunLoop()

@@ -20,11 +20,14 @@ internal static class GeneratorHarness
 
     public static CSharpParseOptions ParseOptions { get; } = new(LanguageVersion.Latest);
 
-    public static CSharpCompilation Compilation(params string[] sources) => CSharpCompilation.Create(
+    public static CSharpCompilation Compilation(params string[] sources) => CompilationWith([], sources);
+
+    /// <summary>A guest project that also references <paramref name="extra"/> (Translator.Machine: the project gets the image's translation).</summary>
+    public static CSharpCompilation CompilationWith(IEnumerable<MetadataReference> extra, params string[] sources) => CSharpCompilation.Create(
         "GuestUnderTest",
         sources.Select((text, i) => CSharpSyntaxTree.ParseText(text, ParseOptions, path: $"Source{i}.cs")),
-        s_references.Value,
-        new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+        s_references.Value.AddRange(extra),
+        new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true, nullableContextOptions: NullableContextOptions.Enable));
 
     public static GeneratorDriver Driver() => CSharpGeneratorDriver.Create(
         new[] { new KernelCompilerGenerator().AsSourceGenerator() },
@@ -32,9 +35,10 @@ internal static class GeneratorHarness
         driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 
     /// <summary>Runs the generator and returns its result, the diagnostics of the whole compilation after it, and the sources.</summary>
-    public static GeneratorOutcome Run(params string[] sources)
+    public static GeneratorOutcome Run(params string[] sources) => Run(Compilation(sources));
+
+    public static GeneratorOutcome Run(CSharpCompilation compilation)
     {
-        CSharpCompilation compilation = Compilation(sources);
         GeneratorDriver driver = Driver().RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> generatorDiagnostics);
         GeneratorDriverRunResult result = driver.GetRunResult();
         ImmutableArray<Diagnostic> all = output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).Concat(generatorDiagnostics).ToImmutableArray();

@@ -300,4 +300,7 @@ public sealed class CpuCounters
     public long SoftwareInterrupts;
     public long BlocksDecoded;
     public long CodeInvalidations;
+
+    /// <summary>Instructions retired inside translated regions (the rest ran on the interpreter).</summary>
+    public long TranslatedInstructions;
 }

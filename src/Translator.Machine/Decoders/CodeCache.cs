@@ -1,4 +1,5 @@
 using Translator.Machine.Cpu;
+using Translator.Machine.Translation;
 
 namespace Translator.Machine.Decoders;
 
@@ -49,6 +50,31 @@ internal sealed class CodeCache
         }
     }
     private readonly Block?[][] _lookup = [new Block?[LookupSize], new Block?[LookupSize]];
+
+    /// <summary>Translated regions by entry address (several when one address was translated for different mappings).</summary>
+    private readonly Dictionary<uint, List<TranslatedRegion>> _regions = [];
+
+    /// <summary>Block addresses without a matching region while a translation is attached (entries for the next translation).</summary>
+    private readonly HashSet<uint> _untranslated = [];
+
+    public IReadOnlyCollection<uint> UntranslatedEntries => _untranslated;
+
+    /// <summary>Makes blocks decoded from now on run <paramref name="image"/>'s regions where their guest bytes match.</summary>
+    public void Attach(TranslatedImage image)
+    {
+        foreach (TranslatedRegion region in image.Regions)
+        {
+            if (!_regions.TryGetValue(region.LinearStart, out List<TranslatedRegion>? list))
+            {
+                list = [];
+                _regions[region.LinearStart] = list;
+            }
+
+            list.Add(region);
+        }
+
+        FlushAll();
+    }
 
     public CodeCache(X86Cpu cpu)
     {
@@ -117,6 +143,11 @@ internal sealed class CodeCache
 
         block = _decoder.Decode(eip);
         _blocks[key] = block;
+        if (_regions.Count > 0)
+        {
+            AttachRegion(block);
+        }
+
         uint firstPage = block.PhysicalIp & 0xFFFF_F000;
         int start = (int)(block.PhysicalIp & 0xFFF);
         int length = (int)(block.Ops[^1].NextIp - block.LinearIp);
@@ -131,6 +162,32 @@ internal sealed class CodeCache
         }
 
         return block;
+    }
+
+    /// <summary>
+    /// Gives <paramref name="block"/> the region translated for its address, if the region's guest bytes are still
+    /// what memory holds at the same physical place; the region's bytes are then tracked like the block's, so a
+    /// write into any of them drops the block and its region (self-modifying code).
+    /// </summary>
+    private void AttachRegion(Block block)
+    {
+        if (_regions.TryGetValue(block.LinearIp, out List<TranslatedRegion>? candidates))
+        {
+            foreach (TranslatedRegion region in candidates)
+            {
+                uint codePhysical = block.PhysicalIp - (region.LinearStart - region.CodeStart);
+                if (region.PhysicalStart == block.PhysicalIp && _cpu.Mmu.Physical.IsBacked(codePhysical, region.GuestBytes.Length)
+                    && _cpu.Mmu.Physical.Span(codePhysical, region.GuestBytes.Length).SequenceEqual(region.GuestBytes))
+                {
+                    int start = (int)(codePhysical & 0xFFF);
+                    Track(block, codePhysical & 0xFFFF_F000, start, start + Math.Max(region.GuestBytes.Length, 1));
+                    block.Translated = region.Code;
+                    return;
+                }
+            }
+        }
+
+        _untranslated.Add(block.LinearIp);
     }
 
     private void Track(Block block, uint page, int start, int end)

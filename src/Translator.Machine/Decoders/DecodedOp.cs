@@ -80,6 +80,9 @@ internal sealed class Block
     /// <summary>The compiled form, once the block is hot; null while interpreted or when it cannot be compiled.</summary>
     public Execution.CompiledBlock? Compiled;
 
+    /// <summary>The translated region entered at this block's address, when one is attached and still matches memory.</summary>
+    public Translation.TranslatedCode? Translated;
+
     // The last two successors seen, tagged with the translation epoch they were found in (block chaining).
     public Block? Link0;
     public Block? Link1;

@@ -56,6 +56,19 @@ public sealed unsafe class Interpreter
 
     public void ConnectInterrupts(IInterruptSource source) => _interrupts = source;
 
+    /// <summary>
+    /// Runs <paramref name="image"/>'s translated regions in place of interpreted blocks wherever a block starts at a
+    /// region's entry and the guest bytes still match; everything else stays interpreted.
+    /// </summary>
+    public void UseTranslation(Translation.TranslatedImage image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        _cache.Attach(image);
+    }
+
+    /// <summary>Addresses of blocks that ran without a translated region (candidate entries for the next translation).</summary>
+    public IReadOnlyCollection<uint> UntranslatedEntries => _cache.UntranslatedEntries;
+
     /// <summary>The device whose deadlines are checked between blocks (the PIT), so its IRQs arrive on time.</summary>
     public void ConnectTimer(ITimedDevice timer) => _timer = timer;
 
@@ -229,14 +242,25 @@ public sealed unsafe class Interpreter
         ulong done = 0;
         Block? executing = null;
         cpu.StopBlock = false;
+        cpu.RegionFaulted = false;
         try
         {
             executing = _cache.Lookup(cpu.Eip);
             while (true)
             {
-                int executed = executing.Compiled is { } compiled
-                    ? compiled(cpu, executing.Ops, (int)Math.Min(slice - done, int.MaxValue))
-                    : Interpret(cpu, executing);
+                int executed;
+                if (executing.Translated is { } translated)
+                {
+                    executed = translated(cpu, (int)Math.Min(slice - done, int.MaxValue));
+                    cpu.Counters.TranslatedInstructions += executed;
+                }
+                else
+                {
+                    executed = executing.Compiled is { } compiled
+                        ? compiled(cpu, executing.Ops, (int)Math.Min(slice - done, int.MaxValue))
+                        : Interpret(cpu, executing);
+                }
+
                 cpu.Retired += (ulong)executed;
                 clock.Advance((ulong)executed * VirtualClock.NanosecondsPerInstruction);
                 done += (ulong)executed;
@@ -255,7 +279,15 @@ public sealed unsafe class Interpreter
             // A fault inside a block: the instructions before it retired, and EIP goes back to it. A fault while
             // fetching the next block: EIP already names the address that could not be fetched.
             ulong retired = 0;
-            if (executing is not null)
+            if (cpu.RegionFaulted)
+            {
+                // A translated region recorded where inside it the fault happened.
+                cpu.RegionFaulted = false;
+                retired = (ulong)cpu.RegionFaultRetired;
+                cpu.Counters.TranslatedInstructions += cpu.RegionFaultRetired;
+                cpu.Eip = cpu.RegionFaultIp;
+            }
+            else if (executing is not null)
             {
                 int index = cpu.CurrentOpIndex;
                 retired = (ulong)(index + cpu.LoopRetired);

@@ -30,7 +30,7 @@ internal static unsafe class InstMulDiv
     /// Flags of a multiply whose low half is <paramref name="low"/>. Without overflow they equal a logic
     /// instruction's (CF = OF = AF = 0), which is recorded lazily.
     /// </summary>
-    private static void SetMultiplyFlags(X86Cpu c, int bits, uint low, bool overflow)
+    internal static void SetMultiplyFlags(X86Cpu c, int bits, uint low, bool overflow)
     {
         if (!overflow)
         {

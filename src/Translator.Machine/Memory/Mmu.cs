@@ -10,7 +10,7 @@ namespace Translator.Machine.Memory;
 /// seeing the old mapping. Entries are kept apart for supervisor and user accesses and for reads and writes, so
 /// the fast path is one compare; a write entry exists only once the dirty bit is set, as hardware's.
 /// </summary>
-public sealed unsafe class Mmu
+public sealed unsafe partial class Mmu
 {
     private const int TlbSize = 1024;
     private const uint Invalid = 0xFFFF_FFFF;

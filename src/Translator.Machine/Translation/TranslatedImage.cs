@@ -24,20 +24,47 @@ public delegate int TranslatedCode(Cpu.X86Cpu cpu, int budget);
 /// <summary>
 /// One translated region: a single-entry piece of guest code inside one 4 KiB page, as a .NET method. It is used
 /// only while the guest bytes it was translated from are still there at the same linear and physical address.
+/// The bytes may begin before the entry (a loop whose head precedes the entry point).
 /// </summary>
-public sealed class TranslatedRegion(uint linearStart, uint physicalStart, byte[] guestBytes, int guestInstructions, TranslatedCode code)
+public sealed class TranslatedRegion
 {
-    /// <summary>Linear address of the region's entry (and first byte).</summary>
-    public uint LinearStart { get; } = linearStart;
+    public TranslatedRegion(uint linearStart, uint physicalStart, byte[] guestBytes, int guestInstructions, TranslatedCode code)
+        : this(linearStart, physicalStart, linearStart, guestBytes, guestInstructions, code)
+    {
+    }
+
+    public TranslatedRegion(uint linearStart, uint physicalStart, uint codeStart, byte[] guestBytes, int guestInstructions, TranslatedCode code)
+    {
+        ArgumentNullException.ThrowIfNull(guestBytes);
+        ArgumentNullException.ThrowIfNull(code);
+        if (codeStart > linearStart || linearStart - codeStart >= (uint)Math.Max(guestBytes.Length, 1)
+            || (codeStart >> 12) != (linearStart >> 12) || (codeStart & 0xFFF) + (uint)guestBytes.Length > 4096)
+        {
+            throw new ArgumentException($"region 0x{linearStart:X8}: its guest bytes (0x{codeStart:X8}, {guestBytes.Length} bytes) must hold the entry and stay in its page");
+        }
+
+        LinearStart = linearStart;
+        PhysicalStart = physicalStart;
+        CodeStart = codeStart;
+        GuestBytes = guestBytes;
+        GuestInstructions = guestInstructions;
+        Code = code;
+    }
+
+    /// <summary>Linear address of the region's entry.</summary>
+    public uint LinearStart { get; }
 
     /// <summary>Physical address the entry was loaded at.</summary>
-    public uint PhysicalStart { get; } = physicalStart;
+    public uint PhysicalStart { get; }
 
-    /// <summary>The guest bytes [LinearStart, LinearStart + length) the region was translated from.</summary>
-    public byte[] GuestBytes { get; } = guestBytes;
+    /// <summary>Linear address of the first byte of <see cref="GuestBytes"/> (same page as the entry, at or before it).</summary>
+    public uint CodeStart { get; }
+
+    /// <summary>The guest bytes [CodeStart, CodeStart + length) the region was translated from.</summary>
+    public byte[] GuestBytes { get; }
 
     /// <summary>Guest instructions translated in the region.</summary>
-    public int GuestInstructions { get; } = guestInstructions;
+    public int GuestInstructions { get; }
 
-    public TranslatedCode Code { get; } = code;
+    public TranslatedCode Code { get; }
 }

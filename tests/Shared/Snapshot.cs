@@ -1,17 +1,19 @@
+using System;
+using System.IO;
 using System.Runtime.CompilerServices;
 using System.Text;
 using DiffPlex.DiffBuilder;
 using DiffPlex.DiffBuilder.Model;
 using Xunit;
 
-namespace Translator.KernelCompiler.Tests;
+namespace Translator.Tests.Shared;
 
 /// <summary>
 /// Snapshot testing without a framework: output is compared with the committed <c>NAME.verified.EXT</c> beside the
 /// tests; a difference writes <c>NAME.received.EXT</c> and fails with a line diff. Setting the environment variable
 /// <c>TRANSLATOR_ACCEPT_SNAPSHOTS=1</c> (never in CI) accepts the received output instead.
 /// </summary>
-internal static class Snapshot
+public static class Snapshot
 {
     public const string AcceptVariable = "TRANSLATOR_ACCEPT_SNAPSHOTS";
 

@@ -1,0 +1,310 @@
+using System.Collections.Generic;
+using Iced.Intel;
+using Translator.Translation.Loading;
+
+namespace Translator.Translation.Discovery;
+
+/// <summary>The code found in one 4 KiB page of linear addresses: it becomes one translated method.</summary>
+internal sealed class PageCode
+{
+    public PageCode(uint page, uint physicalPage, List<DecodedInstruction> instructions, SortedSet<uint> entries)
+    {
+        Page = page;
+        PhysicalPage = physicalPage;
+        Instructions = instructions;
+        Entries = entries;
+    }
+
+    public uint Page { get; }
+
+    public uint PhysicalPage { get; }
+
+    /// <summary>By address.</summary>
+    public List<DecodedInstruction> Instructions { get; }
+
+    /// <summary>Addresses control may arrive at from outside the page's method (calls, returns, other pages, the interpreter).</summary>
+    public SortedSet<uint> Entries { get; }
+}
+
+/// <summary>
+/// Recursive descent from the known entry points: the image entry, function symbols, extra entries (an earlier
+/// run's interpreter fallbacks, interrupt handlers), then every direct branch and call target and every call's
+/// fall-through. Indirect targets are only known at run time; they run on the interpreter until recorded.
+/// </summary>
+internal sealed class CodeDiscovery
+{
+    /// <summary>A page with more instructions than this is data that happens to decode; it is left to the interpreter.</summary>
+    public const int MaxInstructionsPerPage = 2048;
+
+    private readonly GuestImage _image;
+    private readonly Dictionary<uint, DecodedInstruction?> _decoded = new Dictionary<uint, DecodedInstruction?>();
+    private readonly HashSet<uint> _entries = new HashSet<uint>();
+    private readonly Stack<uint> _work = new Stack<uint>();
+    private readonly List<string> _warnings;
+
+    public CodeDiscovery(GuestImage image, List<string> warnings)
+    {
+        _image = image;
+        _warnings = warnings;
+    }
+
+    public List<PageCode> Discover(IEnumerable<uint> entries)
+    {
+        foreach (uint entry in entries)
+        {
+            AddEntry(entry);
+        }
+
+        while (_work.Count > 0)
+        {
+            Walk(_work.Pop());
+        }
+
+        return GroupByPage();
+    }
+
+    private void AddEntry(uint address)
+    {
+        if (_entries.Add(address))
+        {
+            _work.Push(address);
+        }
+    }
+
+    /// <summary>Follows straight-line code and in-page branches from <paramref name="start"/>, queueing everything else.</summary>
+    private void Walk(uint start)
+    {
+        var pending = new Stack<uint>();
+        pending.Push(start);
+        while (pending.Count > 0)
+        {
+            uint ip = pending.Pop();
+            while (true)
+            {
+                if (_decoded.ContainsKey(ip))
+                {
+                    break;
+                }
+
+                DecodedInstruction? d = Decode(ip);
+                _decoded[ip] = d;
+                if (d is null)
+                {
+                    break;
+                }
+
+                uint next = d.NextIp;
+                bool samePage = (next >> 12) == (ip >> 12) && next != 0;
+                switch (d.Flow)
+                {
+                    case FlowControl.Next:
+                        if (d.IsFallback && d.EndsInterpreterBlock)
+                        {
+                            AddEntry(next); // translated code leaves after it; the interpreter looks up the next block
+                            ip = 0;
+                        }
+                        else if (!samePage)
+                        {
+                            AddEntry(next);
+                            ip = 0;
+                        }
+                        else
+                        {
+                            ip = next;
+                        }
+
+                        break;
+                    case FlowControl.ConditionalBranch:
+                        if (d.DirectTarget is uint taken)
+                        {
+                            Follow(pending, ip, taken);
+                        }
+
+                        Follow(pending, ip, next);
+                        ip = 0;
+                        break;
+                    case FlowControl.UnconditionalBranch:
+                        if (d.DirectTarget is uint target)
+                        {
+                            Follow(pending, ip, target);
+                        }
+
+                        ip = 0;
+                        break;
+                    case FlowControl.Call:
+                        if (d.DirectTarget is uint callee)
+                        {
+                            AddEntry(callee);
+                        }
+
+                        AddEntry(next);
+                        ip = 0;
+                        break;
+                    case FlowControl.IndirectCall:
+                    case FlowControl.Interrupt:
+                        AddEntry(next);
+                        ip = 0;
+                        break;
+                    default:
+                        ip = 0; // returns, indirect jumps, exceptions (UD2, INT3 ... continue where the guest says)
+                        break;
+                }
+
+                if (ip == 0)
+                {
+                    break;
+                }
+            }
+        }
+    }
+
+    private void Follow(Stack<uint> pending, uint from, uint to)
+    {
+        if ((to >> 12) == (from >> 12))
+        {
+            pending.Push(to);
+        }
+        else
+        {
+            AddEntry(to);
+        }
+    }
+
+    /// <summary>The instruction at <paramref name="ip"/>, or null when it is not wholly inside one loaded range and one page.</summary>
+    private DecodedInstruction? Decode(uint ip)
+    {
+        if (!_image.TryLocate(ip, out LoadedRange range, out int offset))
+        {
+            return null;
+        }
+
+        int available = System.Math.Min(range.Bytes.Length - offset, 4096 - (int)(ip & 0xFFF));
+        if (available <= 0)
+        {
+            return null;
+        }
+
+        int window = System.Math.Min(available, 15);
+        var bytes = new byte[window];
+        System.Array.Copy(range.Bytes, offset, bytes, 0, window);
+        var decoder = Decoder.Create(32, new ByteArrayCodeReader(bytes), ip, DecoderOptions.None);
+        decoder.Decode(out Instruction instruction);
+        if (decoder.LastError == DecoderError.NoMoreBytes)
+        {
+            return null; // straddles the page or the end of the loaded bytes: the interpreter fetches it
+        }
+
+        var exact = new byte[instruction.Length];
+        System.Array.Copy(bytes, exact, exact.Length);
+        return new DecodedInstruction(instruction, exact);
+    }
+
+    private List<PageCode> GroupByPage()
+    {
+        var byPage = new SortedDictionary<uint, List<DecodedInstruction>>();
+        foreach (KeyValuePair<uint, DecodedInstruction?> pair in _decoded)
+        {
+            if (pair.Value is null)
+            {
+                continue;
+            }
+
+            uint page = pair.Key & 0xFFFF_F000;
+            if (!byPage.TryGetValue(page, out List<DecodedInstruction>? list))
+            {
+                list = new List<DecodedInstruction>();
+                byPage[page] = list;
+            }
+
+            list.Add(pair.Value);
+        }
+
+        var pages = new List<PageCode>();
+        foreach (KeyValuePair<uint, List<DecodedInstruction>> pair in byPage)
+        {
+            if (pair.Value.Count > MaxInstructionsPerPage)
+            {
+                _warnings.Add($"page 0x{pair.Key:X8}: {pair.Value.Count} instructions decoded, more than {MaxInstructionsPerPage}; left to the interpreter");
+                continue;
+            }
+
+            pair.Value.Sort((a, b) => a.Ip.CompareTo(b.Ip));
+            _image.TryLocate(pair.Value[0].Ip, out LoadedRange range, out _);
+            uint physicalPage = (range.Physical + (pair.Value[0].Ip - range.Linear)) & 0xFFFF_F000;
+            List<List<DecodedInstruction>> chunks = Split(pair.Value);
+            var chunkOf = new Dictionary<uint, int>();
+            for (int c = 0; c < chunks.Count; c++)
+            {
+                foreach (DecodedInstruction d in chunks[c])
+                {
+                    chunkOf[d.Ip] = c;
+                }
+            }
+
+            var entries = new SortedSet<uint>[chunks.Count];
+            for (int c = 0; c < chunks.Count; c++)
+            {
+                entries[c] = new SortedSet<uint>();
+            }
+
+            for (int c = 0; c < chunks.Count; c++)
+            {
+                foreach (DecodedInstruction d in chunks[c])
+                {
+                    if (_entries.Contains(d.Ip))
+                    {
+                        entries[c].Add(d.Ip);
+                    }
+
+                    // Control that passes to another method of the same page enters it there.
+                    foreach (uint successor in new[] { d.NextIp, d.DirectTarget ?? d.NextIp })
+                    {
+                        if (chunkOf.TryGetValue(successor, out int other) && other != c)
+                        {
+                            entries[other].Add(successor);
+                        }
+                    }
+                }
+            }
+
+            for (int c = 0; c < chunks.Count; c++)
+            {
+                pages.Add(new PageCode(pair.Key, physicalPage, chunks[c], entries[c]));
+            }
+        }
+
+        return pages;
+    }
+
+    /// <summary>Instructions per translated method aimed at (the JIT optimises large methods less, Roslyn compiles them slowly).</summary>
+    public const int MethodInstructions = 160;
+
+    /// <summary>
+    /// Cuts a page's code into methods of about <see cref="MethodInstructions"/>, preferably where control does
+    /// not fall through (after a return or a jump: usually a function boundary), so loops stay within one method.
+    /// </summary>
+    private static List<List<DecodedInstruction>> Split(List<DecodedInstruction> code)
+    {
+        var chunks = new List<List<DecodedInstruction>>();
+        var current = new List<DecodedInstruction>();
+        for (int k = 0; k < code.Count; k++)
+        {
+            DecodedInstruction d = code[k];
+            if (current.Count > 0)
+            {
+                DecodedInstruction previous = current[current.Count - 1];
+                bool boundary = previous.NextIp != d.Ip || previous.Flow is FlowControl.Return or FlowControl.UnconditionalBranch or FlowControl.IndirectBranch;
+                if ((boundary && current.Count >= MethodInstructions) || current.Count >= 3 * MethodInstructions)
+                {
+                    chunks.Add(current);
+                    current = new List<DecodedInstruction>();
+                }
+            }
+
+            current.Add(d);
+        }
+
+        chunks.Add(current);
+        return chunks;
+    }
+}

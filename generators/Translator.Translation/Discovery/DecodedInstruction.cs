@@ -1,0 +1,64 @@
+using Iced.Intel;
+
+namespace Translator.Translation.Discovery;
+
+/// <summary>How translated code executes an instruction.</summary>
+internal enum Form
+{
+    /// <summary>Through the shared interpreter handler (privileged, sensitive or rare instructions).</summary>
+    Fallback,
+
+    /// <summary>As plain C#.</summary>
+    Inline,
+
+    /// <summary>As plain C# only while the flags it writes are dead; otherwise through the shared handler.</summary>
+    InlineWhenFlagsDead,
+}
+
+/// <summary>What the translator knows about one decoded guest instruction, independent of the region it lands in.</summary>
+internal sealed class DecodedInstruction
+{
+    public DecodedInstruction(Instruction instruction, byte[] bytes)
+    {
+        Instruction = instruction;
+        Bytes = bytes;
+        Form = InstructionFacts.FormOf(in instruction);
+        Condition = InstructionFacts.ConditionOf(in instruction);
+        FlagsWritten = InstructionFacts.FlagsWritten(in instruction);
+        PartialFlagWriter = instruction.Mnemonic is Mnemonic.Inc or Mnemonic.Dec;
+        CanFault = InstructionFacts.CanFault(in instruction);
+        EndsInterpreterBlock = InstructionFacts.EndsInterpreterBlock(in instruction);
+    }
+
+    public Instruction Instruction;
+
+    public byte[] Bytes { get; }
+
+    public uint Ip => Instruction.IP32;
+
+    public uint NextIp => Instruction.NextIP32;
+
+    public Form Form { get; set; }
+
+    /// <summary>Condition code 0-15 for Jcc/SETcc/CMOVcc, else -1.</summary>
+    public int Condition { get; }
+
+    public int FlagsWritten { get; }
+
+    /// <summary>INC/DEC: every flag but CF.</summary>
+    public bool PartialFlagWriter { get; }
+
+    /// <summary>May raise a fault when run inline (memory access, divide).</summary>
+    public bool CanFault { get; }
+
+    /// <summary>The interpreter's block decoder ends a block after it (where it checks for interrupts and the budget).</summary>
+    public bool EndsInterpreterBlock { get; }
+
+    public bool IsFallback => Form == Form.Fallback;
+
+    /// <summary>A direct near branch target, when the instruction has one.</summary>
+    public uint? DirectTarget =>
+        Instruction.Op0Kind is OpKind.NearBranch32 or OpKind.NearBranch16 ? Instruction.NearBranch32 : null;
+
+    public FlowControl Flow => Instruction.FlowControl;
+}

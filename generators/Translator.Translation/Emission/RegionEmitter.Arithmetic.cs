@@ -1,0 +1,284 @@
+using Iced.Intel;
+using Translator.Translation.Discovery;
+
+namespace Translator.Translation.Emission;
+
+/// <summary>Integer arithmetic, logic, multiply/divide, shifts and rotates, emitted as C#.</summary>
+internal sealed partial class RegionEmitter
+{
+    /// <summary>ADD/SUB/ADC/SBB/AND/OR/XOR/CMP/TEST: read both operands, compute, write back, keep the flag operands.</summary>
+    private void EmitBinary(Node node)
+    {
+        Instruction i = node.D.Instruction;
+        int bits = InstructionFacts.OperandBits(in i);
+        Mnemonic mnemonic = i.Mnemonic;
+        bool memory = HasMemoryOperand(in i);
+        W.Line("{");
+        W.Indent();
+
+        string carry = mnemonic is Mnemonic.Adc or Mnemonic.Sbb ? CarryAt(node) : "";
+        Load(node, 0, bits, "a", keepAddress: true);
+        Load(node, 1, bits, "b");
+        if (carry.Length > 0)
+        {
+            W.Line($"uint c = {carry} ? 1u : 0u;");
+        }
+
+        string result = mnemonic switch
+        {
+            Mnemonic.Add => "a + b",
+            Mnemonic.Adc => "a + b + c",
+            Mnemonic.Sub or Mnemonic.Cmp => "a - b",
+            Mnemonic.Sbb => "a - b - c",
+            Mnemonic.And or Mnemonic.Test => "a & b",
+            Mnemonic.Or => "a | b",
+            _ => "a ^ b",
+        };
+        W.Line($"uint r = {Masked(result, bits)};");
+        bool stored = mnemonic is not (Mnemonic.Cmp or Mnemonic.Test) && Store(node, "r", bits);
+        switch (KindOf(node.D))
+        {
+            case Producer.Logic:
+                Produce(node, "", "", "r", "");
+                break;
+            case Producer.Adc:
+            case Producer.Sbb:
+                Produce(node, "a", "b", "r", "c");
+                break;
+            default:
+                Produce(node, "a", "b", "r", "");
+                break;
+        }
+
+        Retire();
+        if (stored)
+        {
+            StopCheck(node);
+        }
+
+        W.Outdent();
+        W.Line("}");
+        FallThrough(node);
+    }
+
+    /// <summary>INC/DEC/NEG/NOT on one operand.</summary>
+    private void EmitUnary(Node node)
+    {
+        Instruction i = node.D.Instruction;
+        int bits = InstructionFacts.OperandBits(in i);
+        bool memory = HasMemoryOperand(in i);
+        W.Line("{");
+        W.Indent();
+
+        Load(node, 0, bits, "a", keepAddress: true);
+        string result = i.Mnemonic switch
+        {
+            Mnemonic.Inc => "a + 1u",
+            Mnemonic.Dec => "a - 1u",
+            Mnemonic.Neg => "0u - a",
+            _ => "~a",
+        };
+        W.Line($"uint r = {Masked(result, bits)};");
+        bool stored = Store(node, "r", bits);
+        switch (i.Mnemonic)
+        {
+            case Mnemonic.Inc:
+            case Mnemonic.Dec:
+                Produce(node, "a", "", "r", "");
+                break;
+            case Mnemonic.Neg:
+                Produce(node, "0u", "a", "r", "");
+                break;
+        }
+
+        Retire();
+        if (stored)
+        {
+            StopCheck(node);
+        }
+
+        W.Outdent();
+        W.Line("}");
+        FallThrough(node);
+    }
+
+    /// <summary>MUL/IMUL (32-bit): the product, and CF/OF = the high half is significant.</summary>
+    private void EmitMultiply(Node node)
+    {
+        Instruction i = node.D.Instruction;
+        W.Line("{");
+        W.Indent();
+
+        if (i.OpCount == 1)
+        {
+            Load(node, 0, 32, "b");
+            _used[0] = true;
+            if (i.Mnemonic == Mnemonic.Mul)
+            {
+                W.Line("ulong p = (ulong)eax * b;");
+                W.Line("uint lo = (uint)p, hi = (uint)(p >> 32);");
+                W.Line("uint o = hi != 0 ? 1u : 0u;");
+            }
+            else
+            {
+                W.Line("long p = (long)(int)eax * (int)b;");
+                W.Line("uint lo = (uint)p, hi = (uint)(p >> 32);");
+                W.Line("uint o = p != (int)p ? 1u : 0u;");
+            }
+
+            WriteRegister(Register.EAX, "lo");
+            WriteRegister(Register.EDX, "hi");
+            Produce(node, "", "", "lo", "o");
+        }
+        else
+        {
+            if (i.OpCount == 2)
+            {
+                Load(node, 0, 32, "a");
+                Load(node, 1, 32, "b");
+            }
+            else
+            {
+                Load(node, 1, 32, "a");
+                Load(node, 2, 32, "b");
+            }
+
+            W.Line("long p = (long)(int)a * (int)b;");
+            W.Line("uint lo = (uint)p;");
+            W.Line("uint o = p != (int)p ? 1u : 0u;");
+            WriteRegister(i.Op0Register, "lo");
+            Produce(node, "", "", "lo", "o");
+        }
+
+        Retire();
+        W.Outdent();
+        W.Line("}");
+        FallThrough(node);
+    }
+
+    /// <summary>DIV/IDIV (32-bit) inline; a divide error (#DE) is raised by the shared handler, precisely.</summary>
+    private void EmitDivide(Node node)
+    {
+        Instruction i = node.D.Instruction;
+        _used[0] = _used[2] = true;
+        W.Line("{");
+        W.Indent();
+
+        Load(node, 0, 32, "d");
+        if (i.Mnemonic == Mnemonic.Div)
+        {
+            W.Line("bool ok = d != 0 && edx < d;");
+            W.Line("ulong q = 0, rem = 0;");
+            W.Line("if (ok) { ulong num = ((ulong)edx << 32) | eax; q = num / d; rem = num - q * d; }");
+        }
+        else
+        {
+            W.Line("long num = (long)(((ulong)edx << 32) | eax);");
+            W.Line("bool ok = d != 0 && !((int)d == -1 && num == long.MinValue);");
+            W.Line("long q = 0, rem = 0;");
+            W.Line("if (ok) { q = num / (int)d; rem = num % (int)d; ok = q == (int)q; }");
+        }
+
+        W.Line("if (!ok)");
+        W.Line("{");
+        W.Indent();
+        int pendingBefore = _pending;
+        EmitHandlerCall(node);
+        _pending = pendingBefore;
+        W.Outdent();
+        W.Line("}");
+        W.Line("else");
+        W.Line("{");
+        W.Indent();
+        WriteRegister(Register.EAX, "(uint)q");
+        WriteRegister(Register.EDX, "(uint)rem");
+        W.Outdent();
+        W.Line("}");
+        Retire();
+        W.Outdent();
+        W.Line("}");
+        FallThrough(node);
+    }
+
+    /// <summary>SHL/SHR/SAR (32-bit): by an immediate with exact flags; by CL only where flags are dead.</summary>
+    private void EmitShift(Node node)
+    {
+        Instruction i = node.D.Instruction;
+        bool memory = HasMemoryOperand(in i);
+        W.Line("{");
+        W.Indent();
+
+        Load(node, 0, 32, "a", keepAddress: true);
+        if (i.Op1Kind == OpKind.Register)
+        {
+            string count = $"(int)({ReadRegister(Register.ECX)} & 31u)";
+            string result = i.Mnemonic switch
+            {
+                Mnemonic.Shl => $"a << {count}",
+                Mnemonic.Shr => $"a >> {count}",
+                _ => $"(uint)((int)a >> {count})",
+            };
+            W.Line($"uint r = {result};");
+            Store(node, "r", 32);
+        }
+        else
+        {
+            int count = (int)(i.GetImmediate(1) & 31);
+            switch (i.Mnemonic)
+            {
+                case Mnemonic.Shl:
+                    W.Line($"uint last = a << {count - 1};");
+                    W.Line("uint r = last << 1;");
+                    W.Line("uint cf = last >> 31, of = cf ^ (r >> 31);");
+                    break;
+                case Mnemonic.Shr:
+                    W.Line($"uint last = a >> {count - 1};");
+                    W.Line("uint r = last >> 1;");
+                    W.Line("uint cf = last & 1u, of = ((last ^ r) >> 31) & 1u;");
+                    break;
+                default:
+                    W.Line($"int last = (int)a >> {count - 1};");
+                    W.Line("uint r = (uint)(last >> 1);");
+                    W.Line("uint cf = (uint)last & 1u, of = 0u;");
+                    break;
+            }
+
+            Store(node, "r", 32);
+            Produce(node, "cf", "of", "r", "");
+        }
+
+        Retire();
+        if (memory)
+        {
+            StopCheck(node);
+        }
+
+        W.Outdent();
+        W.Line("}");
+        FallThrough(node);
+    }
+
+    /// <summary>ROL/ROR (32-bit) where CF/OF are dead: a plain rotate.</summary>
+    private void EmitRotate(Node node)
+    {
+        Instruction i = node.D.Instruction;
+        bool memory = HasMemoryOperand(in i);
+        W.Line("{");
+        W.Indent();
+
+        Load(node, 0, 32, "a", keepAddress: true);
+        string count = i.Op1Kind == OpKind.Register ? $"(int)({ReadRegister(Register.ECX)} & 31u)" : ((int)(i.GetImmediate(1) & 31)).ToString();
+        string rotate = i.Mnemonic == Mnemonic.Rol ? "RotateLeft" : "RotateRight";
+        W.Line($"uint r = System.Numerics.BitOperations.{rotate}(a, {count});");
+        Store(node, "r", 32);
+        Retire();
+        if (memory)
+        {
+            StopCheck(node);
+        }
+
+        W.Outdent();
+        W.Line("}");
+        FallThrough(node);
+    }
+}

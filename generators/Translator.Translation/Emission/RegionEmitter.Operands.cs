@@ -1,0 +1,167 @@
+using Iced.Intel;
+using Translator.Translation.Discovery;
+
+namespace Translator.Translation.Emission;
+
+/// <summary>Operands as C# expressions over the register locals and the MMU's inline TLB fast path.</summary>
+internal sealed partial class RegionEmitter
+{
+    private static string Mask(int bits) => bits == 32 ? "" : bits == 16 ? " & 0xFFFFu" : " & 0xFFu";
+
+    private static string Masked(string value, int bits) => bits == 32 ? value : $"(({value}){Mask(bits)})";
+
+    private string ReadRegister(Register r)
+    {
+        if (r.IsGPR32())
+        {
+            int k = r - Register.EAX;
+            _used[k] = true;
+            return s_reg32[k];
+        }
+
+        if (r.IsGPR16())
+        {
+            int k = r - Register.AX;
+            _used[k] = true;
+            return $"({s_reg32[k]} & 0xFFFFu)";
+        }
+
+        int b = r - Register.AL;
+        _used[b & 3] = true;
+        return b < 4 ? $"({s_reg32[b]} & 0xFFu)" : $"(({s_reg32[b - 4]} >> 8) & 0xFFu)";
+    }
+
+    /// <summary>Assigns <paramref name="value"/> (already within the register's width) to <paramref name="r"/>.</summary>
+    private void WriteRegister(Register r, string value)
+    {
+        if (r.IsGPR32())
+        {
+            int k = r - Register.EAX;
+            _written[k] = true;
+            W.Line($"{s_reg32[k]} = {value};");
+            return;
+        }
+
+        if (r.IsGPR16())
+        {
+            int k = r - Register.AX;
+            _written[k] = true;
+            W.Line($"{s_reg32[k]} = ({s_reg32[k]} & 0xFFFF0000u) | ({value});");
+            return;
+        }
+
+        int b = r - Register.AL;
+        _written[b & 3] = true;
+        W.Line(b < 4
+            ? $"{s_reg32[b]} = ({s_reg32[b]} & 0xFFFFFF00u) | ({value});"
+            : $"{s_reg32[b - 4]} = ({s_reg32[b - 4]} & 0xFFFF00FFu) | (({value}) << 8);");
+    }
+
+    /// <summary>The effective address of the memory operand (flat segments: the linear address).</summary>
+    private string Address(in Instruction i)
+    {
+        string text = "";
+        if (i.MemoryBase != Register.None)
+        {
+            text = ReadRegister(i.MemoryBase);
+        }
+
+        if (i.MemoryIndex != Register.None)
+        {
+            string index = ReadRegister(i.MemoryIndex);
+            int scale = i.MemoryIndexScale;
+            string scaled = scale == 1 ? index : $"({index} << {(scale == 2 ? 1 : scale == 4 ? 2 : 3)})";
+            text = text.Length == 0 ? scaled : $"{text} + {scaled}";
+        }
+
+        uint displacement = i.MemoryDisplacement32;
+        if (text.Length == 0)
+        {
+            return Hex(displacement);
+        }
+
+        return displacement == 0 ? text : $"{text} + {Hex(displacement)}";
+    }
+
+    private static int MemoryBits(in Instruction i) => i.MemorySize.GetSize() * 8;
+
+    private static string ReadMemory(string address, int bits) => bits switch
+    {
+        8 => $"(uint)mmu.Read8({address})",
+        16 => $"(uint)mmu.Read16({address})",
+        _ => $"mmu.Read32({address})",
+    };
+
+    private static string WriteMemory(string address, string value, int bits) => bits switch
+    {
+        8 => $"mmu.Write8({address}, (byte)({value}));",
+        16 => $"mmu.Write16({address}, (ushort)({value}));",
+        _ => $"mmu.Write32({address}, {value});",
+    };
+
+    private static string Immediate(in Instruction i, int n, int bits) => Hex((uint)i.GetImmediate(n) & (bits == 32 ? 0xFFFF_FFFFu : (1u << bits) - 1));
+
+    /// <summary>
+    /// Emits the read of operand <paramref name="n"/> into a new local named <paramref name="name"/> (a memory
+    /// operand's address goes to <c>m</c> when <paramref name="keepAddress"/>); returns the local's name.
+    /// </summary>
+    private string Load(Node node, int n, int bits, string name, bool keepAddress = false)
+    {
+        Instruction i = node.D.Instruction;
+        switch (i.GetOpKind(n))
+        {
+            case OpKind.Register:
+                W.Line($"uint {name} = {ReadRegister(i.GetOpRegister(n))};");
+                break;
+            case OpKind.Memory:
+                string at = keepAddress ? "m" : name + "At";
+                W.Line($"uint {at} = {Address(in i)};");
+                ReadMemoryInto(node, name, at, bits);
+                break;
+            default:
+                W.Line($"uint {name} = {Immediate(in i, n, bits)};");
+                break;
+        }
+
+        return name;
+    }
+
+    /// <summary>Stores <paramref name="value"/> into operand 0 (register, or memory at <c>m</c>); true when it was memory.</summary>
+    private bool Store(Node node, string value, int bits)
+    {
+        Instruction i = node.D.Instruction;
+        if (i.Op0Kind == OpKind.Register)
+        {
+            WriteRegister(i.Op0Register, value);
+            return false;
+        }
+
+        WriteMemoryFrom(node, "m", value, bits);
+        return true;
+    }
+
+    /// <summary>A read through the inline TLB fast path; a miss makes the state precise, then takes the slow path.</summary>
+    private void ReadMemoryInto(Node node, string name, string address, int bits)
+    {
+        W.Line($"if (!mmu.TcTryRead{bits}({address}, out uint {name})) {{ {SlowPathEntry(node)} {name} = {ReadMemory(address, bits)}; cpu.TcFaultPointPassed(); }}");
+    }
+
+    /// <summary>A write through the inline TLB fast path (never a page of cached code); a miss takes the slow path.</summary>
+    private void WriteMemoryFrom(Node node, string address, string value, int bits)
+    {
+        W.Line($"if (!mmu.TcTryWrite{bits}({address}, {value})) {{ {SlowPathEntry(node)} {WriteMemory(address, value, bits)} cpu.TcFaultPointPassed(); }}");
+    }
+
+    private bool HasMemoryOperand(in Instruction i)
+    {
+        for (int n = 0; n < i.OpCount; n++)
+        {
+            if (i.GetOpKind(n) == OpKind.Memory)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

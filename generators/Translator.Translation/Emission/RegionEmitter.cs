@@ -1,0 +1,294 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using Iced.Intel;
+using Translator.Translation.Discovery;
+
+namespace Translator.Translation.Emission;
+
+/// <summary>
+/// Emits one translated method: the code of one page, entered through a dispatch on EIP at any of its entries.
+/// Guest registers live in locals (written back at exits, before handler calls and when a fault unwinds);
+/// intra-page branches are gotos; the instructions retired are counted in <c>n</c>, flushed at labels, so that a
+/// fault knows how many retired before it (its site's table entry adds the rest).
+/// </summary>
+internal sealed partial class RegionEmitter
+{
+    private static readonly string[] s_reg32 = { "eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi" };
+
+    private readonly MethodPlan _plan;
+    private readonly CodeWriter _w;
+    private readonly FallbackTable _fallbacks;
+    private readonly Formatter _formatter;
+
+    /// <summary>Registers the method writes (written back at exits) and uses (loaded at entry).</summary>
+    private readonly bool[] _written = new bool[8];
+    private readonly bool[] _used = new bool[8];
+
+
+    /// <summary>Instructions retired since the last flush of <c>n</c> on the current path.</summary>
+    private int _pending;
+    private int _maxChain = 1;
+
+    public RegionEmitter(MethodPlan plan, CodeWriter writer, FallbackTable fallbacks, Formatter formatter)
+    {
+        _plan = plan;
+        _w = writer;
+        _fallbacks = fallbacks;
+        _formatter = formatter;
+    }
+
+    public string MethodName => $"Region_{_plan.Page.Instructions[0].Ip:X8}";
+
+    public int Instructions => _plan.Nodes.Count;
+
+    public void Emit()
+    {
+        // Twice: the first pass learns which registers the method writes (every exit writes them back), the
+        // second emits with that knowledge. Emission is deterministic, so both passes make the same decisions.
+        CodeWriter body = EmitBody();
+        MarkAllUsed();
+        body = EmitBody();
+
+        _current = _w;
+        _w.Line("[MethodImpl(MethodImplOptions.AggressiveOptimization)]");
+        _w.Open($"private static int {MethodName}(X86Cpu cpu, int budget)");
+        _w.Line("ref uint regs = ref cpu.TcRegisters;");
+        _w.Line("Mmu mmu = cpu.Mmu;");
+        for (int r = 0; r < 8; r++)
+        {
+            if (_used[r])
+            {
+                _w.Line($"uint {s_reg32[r]} = Unsafe.Add(ref regs, {r});");
+            }
+        }
+
+        for (int slot = 0; slot < _maxChain; slot++)
+        {
+            _w.Line($"uint f{slot}a = 0, f{slot}b = 0, f{slot}r = 0, f{slot}c = 0;");
+        }
+
+        _w.Line("int n = 0;");
+        _w.Open("switch (cpu.Eip)");
+        foreach (Node node in _plan.Nodes.Where(x => x.Entry))
+        {
+            _w.Line($"case {Hex(node.D.Ip)}: goto {LabelOf(node)};");
+        }
+
+        _w.Close();
+        _w.Line($"throw new System.InvalidOperationException(\"translated code at 0x{_plan.Nodes[0].D.Ip:X8} entered at an address that is not one of its entries\");");
+        _w.Raw(body.ToString());
+        _w.Label("Exit");
+        WriteBack();
+        _w.Line("return n;");
+        _w.Close();
+        _w.Line();
+    }
+
+    private CodeWriter EmitBody()
+    {
+        var body = new CodeWriter();
+        body.Indent().Indent();
+        _current = body;
+        _pending = 0;
+        foreach (Node node in _plan.Nodes)
+        {
+            EmitNode(node);
+        }
+
+        return body;
+    }
+
+    private CodeWriter _current = null!;
+
+    private CodeWriter W => _current;
+
+    /// <summary>A register the method writes is also loaded (partial writes keep the other bits).</summary>
+    private void MarkAllUsed()
+    {
+        // Slow paths store every register, so all are loaded; the JIT drops what is never read.
+        for (int r = 0; r < 8; r++)
+        {
+            _used[r] = true;
+        }
+    }
+
+    private void EmitNode(Node node)
+    {
+        DecodedInstruction d = node.D;
+        if (node.Label)
+        {
+            // Every way into a label has flushed its count into n.
+            W.Label(LabelOf(node));
+            _pending = 0;
+        }
+
+        W.Line($"// 0x{d.Ip:X8}  {Format(d)}");
+        if (d.IsFallback)
+        {
+            EmitFallback(node);
+        }
+        else
+        {
+            EmitInline(node);
+        }
+    }
+
+    private string Format(DecodedInstruction d)
+    {
+        var output = new StringOutput();
+        _formatter.Format(in d.Instruction, output);
+        return output.ToStringAndReset().Replace("\n", " ");
+    }
+
+    public static string LabelOf(Node node) => $"L_{node.D.Ip:X8}";
+
+    public static string Hex(uint value) => "0x" + value.ToString("X8", CultureInfo.InvariantCulture) + "u";
+
+    // ---- control-flow plumbing ------------------------------------------------------------------------------------
+
+    /// <summary>Counts the current instruction as retired (it completed).</summary>
+    private void Retire() => _pending++;
+
+    /// <summary>Continues at the fall-through successor after the current instruction.</summary>
+    private void FallThrough(Node node)
+    {
+        if (node.BudgetCheck)
+        {
+            Flush();
+            W.Line("if (n >= budget)");
+            EmitExitBlock(Hex(node.D.NextIp), node, chainAfter: true);
+        }
+
+        if (node.Next is null)
+        {
+            EmitExit(Hex(node.D.NextIp), node, chainAfter: true);
+            return;
+        }
+
+        bool adjacent = node.Index + 1 < _plan.Nodes.Count && _plan.Nodes[node.Index + 1] == node.Next;
+        if (adjacent && !node.Next.Label)
+        {
+            return;
+        }
+
+        JumpTo(node.Next, node);
+    }
+
+    /// <summary>A goto to an in-method node (or a plain fall into it): records pending flags it needs, flushes n.</summary>
+    private void JumpTo(Node target, Node from)
+    {
+        if (target.LiveIn != 0)
+        {
+            string materialize = Materialize(from, after: true);
+            if (materialize.Length > 0)
+            {
+                W.Line(materialize);
+            }
+        }
+
+        Flush();
+        bool adjacent = from.Index + 1 < _plan.Nodes.Count && _plan.Nodes[from.Index + 1] == target;
+        if (!adjacent)
+        {
+            W.Line($"goto {LabelOf(target)};");
+        }
+    }
+
+    private void Flush()
+    {
+        if (_pending > 0)
+        {
+            W.Line($"n += {_pending};");
+            _pending = 0;
+        }
+    }
+
+    /// <summary>Leaves the method with EIP = <paramref name="eip"/> (null: already set by a handler).</summary>
+    private void EmitExit(string? eip, Node node, bool chainAfter) => W.Line(ExitStatements(eip, node, chainAfter));
+
+    /// <summary>One line: record pending flags, count, set EIP, and leave through the shared epilogue (register write-back).</summary>
+    private string ExitStatements(string? eip, Node node, bool chainAfter)
+    {
+        var parts = new List<string>();
+        string materialize = Materialize(node, chainAfter);
+        if (materialize.Length > 0)
+        {
+            parts.Add(materialize);
+        }
+
+        if (_pending > 0)
+        {
+            parts.Add($"n += {_pending};");
+        }
+
+        if (eip is not null)
+        {
+            parts.Add($"cpu.Eip = {eip};");
+        }
+
+        parts.Add("goto Exit;");
+        return string.Join(" ", parts);
+    }
+
+    private void EmitExitBlock(string? eip, Node node, bool chainAfter) => W.Line("{ " + ExitStatements(eip, node, chainAfter) + " }");
+
+    /// <summary>After a store: a write into cached code (possibly this page) stops translated code at the next instruction.</summary>
+    private void StopCheck(Node node)
+    {
+        W.Line("if (cpu.TcStopRequested)");
+        EmitExitBlock(Hex(node.D.NextIp), node, chainAfter: true);
+    }
+
+    private void WriteBack()
+    {
+        for (int r = 0; r < 8; r++)
+        {
+            if (_written[r])
+            {
+                W.Line($"Unsafe.Add(ref regs, {r}) = {s_reg32[r]};");
+            }
+        }
+    }
+
+    /// <summary>
+    /// What precedes a slow path that may fault (a TLB miss, a handler call): registers and pending flags go to the
+    /// CPU and the instruction is announced, so a fault unwinds to the interpreter with precise state.
+    /// </summary>
+    private string SlowPathEntry(Node node)
+    {
+        string materialize = Materialize(node, after: false);
+        return "TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); " + (materialize.Length > 0 ? materialize + " " : "")
+            + $"cpu.TcFaultPoint({Hex(node.D.Ip)}, n + {_pending});";
+    }
+
+    // ---- handler calls -------------------------------------------------------------------------------------------
+
+    private void EmitFallback(Node node)
+    {
+        DecodedInstruction d = node.D;
+        EmitHandlerCall(node);
+        Retire();
+        bool leaves = d.Flow != FlowControl.Next || d.EndsInterpreterBlock;
+        if (leaves)
+        {
+            EmitExit(null, node, chainAfter: true);
+            return;
+        }
+
+        W.Line($"if (cpu.TcStopRequested || cpu.Eip != {Hex(d.NextIp)})");
+        EmitExitBlock(null, node, chainAfter: true);
+        FallThrough(node);
+    }
+
+    /// <summary>Runs the current instruction through its shared handler: flags and registers go to the CPU first.</summary>
+    private void EmitHandlerCall(Node node)
+    {
+        int index = _fallbacks.Add(node.D);
+        W.Line(SlowPathEntry(node));
+        W.Line($"Fallbacks.Ops[{index}].Execute(cpu);");
+        W.Line("cpu.TcFaultPointPassed();");
+        W.Line("TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);");
+    }
+
+}

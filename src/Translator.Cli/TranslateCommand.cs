@@ -1,0 +1,79 @@
+using System.Diagnostics;
+using System.Globalization;
+using Translator.Translation;
+using Translator.Vmm.Backends.Bt;
+
+namespace Translator.Cli;
+
+/// <summary>
+/// <c>translator translate IMAGE|SAMPLE --out DIR</c>: writes the C# binary translation produces for an image (the
+/// same code the bt backend compiles and runs, interpreter fallbacks recorded by earlier runs included), and a
+/// one-line summary on stderr. With <c>--compile</c> the C# is also compiled in memory as the run-time host compiles
+/// it, which checks it builds and measures what a first run of an image pays.
+/// </summary>
+internal static class TranslateCommand
+{
+    public static int Execute(string source, string directory, bool compile, TextWriter stderr)
+    {
+        byte[]? image = GuestImageSource.Load(source, stderr);
+        if (image is null)
+        {
+            return ExitCodes.BadInput;
+        }
+
+        IReadOnlyList<uint> recorded = new TranslationCache().RecordedEntryPoints(TranslationCache.ImageHash(image));
+        var clock = Stopwatch.StartNew();
+        TranslationResult result;
+        try
+        {
+            result = BinaryTranslator.Translate(image, new TranslationOptions { ExtraEntryPoints = recorded.ToArray() });
+        }
+        catch (TranslationException e)
+        {
+            stderr.WriteLine($"translator: {source} cannot be translated: {e.Message}");
+            return ExitCodes.BadInput;
+        }
+
+        TimeSpan translateTime = clock.Elapsed;
+        string path = Path.Combine(directory, result.ClassName + ".cs");
+        try
+        {
+            Directory.CreateDirectory(directory);
+            File.WriteAllText(path, result.Source);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
+        {
+            stderr.WriteLine($"translator: cannot write '{path}': {e.Message}");
+            return ExitCodes.BadInput;
+        }
+
+        string compiled = "";
+        if (compile)
+        {
+            clock.Restart();
+            try
+            {
+                byte[] assembly = TranslationCompiler.Compile(result.Source, result.ClassName);
+                compiled = $"; compiled to {assembly.Length} bytes in {Milliseconds(clock.Elapsed)} ms";
+            }
+            catch (TranslationHostException e)
+            {
+                // A translator fault, not bad input: the C# is written above for inspection.
+                stderr.WriteLine($"translator: {e.Message} (the C# is in {path})");
+                return ExitCodes.Crashed;
+            }
+        }
+
+        string extra = recorded.Count > 0 ? $", {recorded.Count} entry points recorded by earlier runs" : "";
+        stderr.WriteLine($"translator: translated {source} ({image.Length} bytes) in {Milliseconds(translateTime)} ms: {result.Regions} regions, "
+            + $"{result.Instructions} instructions, {result.Warnings.Count} warnings{extra}{compiled}; wrote {path}");
+        foreach (string warning in result.Warnings)
+        {
+            stderr.WriteLine($"translator: warning: {warning}");
+        }
+
+        return 0;
+    }
+
+    private static string Milliseconds(TimeSpan time) => time.TotalMilliseconds.ToString("0.0", CultureInfo.InvariantCulture);
+}

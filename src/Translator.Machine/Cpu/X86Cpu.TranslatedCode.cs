@@ -1,0 +1,114 @@
+using System.ComponentModel;
+using System.Runtime.CompilerServices;
+
+namespace Translator.Machine.Cpu;
+
+/// <summary>
+/// The ABI of translated code: the narrow public surface that C# produced by the binary translator
+/// (generators/Translator.Translation) compiles against from other assemblies. Registers live in the translated
+/// method's locals and are copied through <see cref="TcRegisters"/>; condition flags are recorded in the same lazy
+/// form the interpreter's handlers use, so an exit from translated code leaves exactly the interpreter's state.
+/// Nothing here is meant for hand-written code.
+/// </summary>
+public sealed partial class X86Cpu
+{
+    /// <summary>EAX..EDI in ModRM order (index with <c>Unsafe.Add</c>).</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public ref uint TcRegisters
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => ref Gpr.First;
+    }
+
+    /// <summary>An instruction asked the running code to stop (a store into cached code, an I/O write, a mode change).</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public bool TcStopRequested
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => StopBlock;
+    }
+
+    /// <summary>Armed by translated code before a slow path that may fault: where the instruction is.</summary>
+    internal uint RegionFaultIp;
+
+    /// <summary>Instructions the region retired before that instruction (valid while <see cref="RegionFaulted"/>).</summary>
+    internal int RegionFaultRetired;
+
+    internal bool RegionFaulted;
+
+    /// <summary>
+    /// Called by translated code before a slow path (TLB miss, handler call) that may fault, with its registers and
+    /// pending flags already stored: a fault then unwinds to the interpreter with the faulting instruction's
+    /// address and the count of instructions this call retired before it, so it is delivered precisely.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void TcFaultPoint(uint eip, int retired)
+    {
+        RegionFaultIp = eip;
+        RegionFaultRetired = retired;
+        RegionFaulted = true;
+    }
+
+    /// <summary>The slow path completed without a fault.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void TcFaultPointPassed() => RegionFaulted = false;
+
+    /// <summary>Condition code <paramref name="cc"/> (the low nibble of Jcc) from the recorded flags.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TcCondition(int cc) => Condition(cc);
+
+    /// <summary>CF from the recorded flags (ADC/SBB carry in).</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public bool TcCarry
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => CF;
+    }
+
+    // The flag recorders below store exactly what the corresponding handler in Instructions/ stores.
+
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void TcFlagsAdd(int bits, uint a, uint b, uint result) => SetLazy(FlagOp.Add, bits, a, b, result);
+
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void TcFlagsSub(int bits, uint a, uint b, uint result) => SetLazy(FlagOp.Sub, bits, a, b, result);
+
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void TcFlagsLogic(int bits, uint result) => SetLazy(FlagOp.Logic, bits, 0, 0, result);
+
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void TcFlagsAdc(int bits, uint a, uint b, uint result, uint carry) => SetLazyWithCarry(FlagOp.Adc, bits, a, b, result, carry);
+
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void TcFlagsSbb(int bits, uint a, uint b, uint result, uint borrow) => SetLazyWithCarry(FlagOp.Sbb, bits, a, b, result, borrow);
+
+    /// <summary>INC keeps CF: it is read from the recorded flags before they are replaced.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void TcFlagsInc(int bits, uint a, uint result) => SetLazyWithCarry(FlagOp.Inc, bits, a, 1, result, CF ? 1u : 0u);
+
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void TcFlagsDec(int bits, uint a, uint result) => SetLazyWithCarry(FlagOp.Dec, bits, a, 1, result, CF ? 1u : 0u);
+
+    /// <summary>MUL/IMUL: <paramref name="low"/> is the low half of the product.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public void TcFlagsMultiply(int bits, uint low, bool overflow) => Instructions.InstMulDiv.SetMultiplyFlags(this, bits, low, overflow);
+
+    /// <summary>SHL/SHR/SAR by a nonzero count: <paramref name="cf"/> and <paramref name="of"/> are 0 or 1.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public void TcFlagsShift(int bits, uint result, uint cf, uint of) => Instructions.InstShift.SetShiftFlags(this, bits, result, cf, of);
+
+    /// <summary>Parity of the low byte (PF set when even).</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool TcParity(uint value) => Parity(value);
+}

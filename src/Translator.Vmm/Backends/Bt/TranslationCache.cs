@@ -1,0 +1,205 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using Translator.Machine.Loader;
+using Translator.Machine.Translation;
+using Translator.Translation;
+
+namespace Translator.Vmm.Backends.Bt;
+
+/// <summary>Where a translation came from.</summary>
+public enum TranslationOrigin
+{
+    /// <summary>Compiled into a loaded assembly at build time (a <c>&lt;GuestImage&gt;</c> item or a DSL kernel).</summary>
+    BuildTime,
+
+    /// <summary>Loaded from the persistent on-disk cache.</summary>
+    DiskCache,
+
+    /// <summary>Translated and compiled in this process (and then stored in the cache).</summary>
+    Translated,
+}
+
+/// <summary>A translation ready to run, and what obtaining it cost.</summary>
+/// <param name="Image">The translated regions.</param>
+/// <param name="Origin">Build time, on-disk cache or translated now.</param>
+/// <param name="TranslateTime">Time the core took to translate the image to C# (zero unless translated now).</param>
+/// <param name="CompileTime">Time Roslyn took to compile that C# (zero unless translated now).</param>
+/// <param name="LoadTime">Time to read and load a cached assembly, or to load the fresh one.</param>
+/// <param name="EntryPoints">The extra entry points the translation was made with (recorded interpreter fallbacks).</param>
+/// <param name="Warnings">What the translator could not translate, and the cache problems met (never fatal).</param>
+public sealed record LoadedTranslation(
+    TranslatedImage Image,
+    TranslationOrigin Origin,
+    TimeSpan TranslateTime,
+    TimeSpan CompileTime,
+    TimeSpan LoadTime,
+    int Regions,
+    int Instructions,
+    IReadOnlyList<uint> EntryPoints,
+    IReadOnlyList<string> Warnings);
+
+/// <summary>
+/// The run-time host of binary translation: gives the bt backend the <see cref="TranslatedImage"/> of any image.
+/// Looks first in <see cref="TranslationRegistry"/> (translations compiled in at build time), then in the persistent
+/// on-disk cache (keyed by the image's SHA-256 and the translator's version), and otherwise translates with the core,
+/// compiles with Roslyn in memory, loads the result into a collectible context and stores it. Interpreter fallbacks
+/// reported after a run (<see cref="RecordFallbacks"/>) make the next translation of that image include them.
+/// </summary>
+public sealed class TranslationCache
+{
+    /// <summary>Environment variable naming the cache directory.</summary>
+    public const string DirectoryVariable = "TRANSLATOR_CACHE_DIR";
+
+    private static readonly Lazy<string> s_version = new(ComputeVersion);
+
+    private readonly TranslationStore _store;
+    private readonly bool _consultRegistry;
+
+    /// <summary>Translations already loaded by this cache, by image hash and entry-point set.</summary>
+    private readonly ConcurrentDictionary<string, LoadedTranslation> _loaded = new(StringComparer.Ordinal);
+
+    /// <summary>A cache in <see cref="DefaultDirectory"/>.</summary>
+    public TranslationCache()
+        : this(DefaultDirectory())
+    {
+    }
+
+    public TranslationCache(string directory)
+        : this(directory, CurrentVersion)
+    {
+    }
+
+    /// <summary>
+    /// A cache that believes the translator's version is <paramref name="translatorVersion"/> (tests of version
+    /// changes) and, unless <paramref name="consultRegistry"/>, ignores build-time translations (tests comparing the hosts).
+    /// </summary>
+    internal TranslationCache(string directory, string translatorVersion, bool consultRegistry = true)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        ArgumentException.ThrowIfNullOrEmpty(translatorVersion);
+        _store = new TranslationStore(Path.GetFullPath(directory), translatorVersion);
+        _consultRegistry = consultRegistry;
+    }
+
+    public string Directory => _store.Root;
+
+    /// <summary>
+    /// The version part of the cache key: a hash of the module version ids of the translation core and of
+    /// Translator.Machine (the ABI the compiled code binds to). Builds are deterministic, so it changes exactly
+    /// when either assembly's content does.
+    /// </summary>
+    public static string CurrentVersion => s_version.Value;
+
+    /// <summary><c>$TRANSLATOR_CACHE_DIR</c>, else <c>$XDG_CACHE_HOME/translator</c>, else <c>~/.cache/translator</c>.</summary>
+    public static string DefaultDirectory()
+    {
+        string? configured = Environment.GetEnvironmentVariable(DirectoryVariable);
+        if (!string.IsNullOrEmpty(configured))
+        {
+            return configured;
+        }
+
+        string? xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+        string cacheHome = !string.IsNullOrEmpty(xdg)
+            ? xdg
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
+        return Path.Combine(cacheHome, "translator");
+    }
+
+    /// <summary>Lower-case hex SHA-256 of an image: the key of translations.</summary>
+    public static string ImageHash(ReadOnlySpan<byte> image) => TranslationStore.Hex(SHA256.HashData(image));
+
+    /// <summary>The extra entry points a translation of the image gets: the fallbacks recorded by earlier runs, in order.</summary>
+    public IReadOnlyList<uint> RecordedEntryPoints(string imageSha256) => _store.ReadFallbacks(imageSha256).Order().ToArray();
+
+    /// <summary>
+    /// The translation of <paramref name="image"/>. Throws <see cref="InvalidImageException"/> for an image the
+    /// translator rejects and <see cref="TranslationHostException"/> when the generated code does not compile (a
+    /// translator fault). Problems with the cache itself never throw: the image is translated again.
+    /// </summary>
+    public LoadedTranslation Load(byte[] image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        string sha = ImageHash(image);
+        var started = Stopwatch.StartNew();
+        if (_consultRegistry && TranslationRegistry.Find(sha) is { } builtIn)
+        {
+            return new LoadedTranslation(builtIn, TranslationOrigin.BuildTime, TimeSpan.Zero, TimeSpan.Zero, started.Elapsed,
+                builtIn.Regions.Count, builtIn.Regions.Sum(r => r.GuestInstructions), [], []);
+        }
+
+        IReadOnlyList<uint> entryPoints = RecordedEntryPoints(sha);
+        string key = sha + ":" + string.Join(',', entryPoints);
+        return _loaded.GetOrAdd(key, _ => LoadOrTranslate(image, sha, entryPoints));
+    }
+
+    /// <summary>
+    /// Records code addresses a run reached only through the interpreter (indirect targets the translator did not
+    /// find), so the next translation of the image includes them. The bt backend calls this at the end of a run.
+    /// Returns null, or why they could not be recorded (never fatal).
+    /// </summary>
+    public string? RecordFallbacks(string imageSha256, IEnumerable<uint> entryAddresses)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(imageSha256);
+        ArgumentNullException.ThrowIfNull(entryAddresses);
+        return _store.TryAddFallbacks(imageSha256, entryAddresses);
+    }
+
+    private LoadedTranslation LoadOrTranslate(byte[] image, string sha, IReadOnlyList<uint> entryPoints)
+    {
+        var warnings = new List<string>();
+        var clock = Stopwatch.StartNew();
+        if (_store.TryRead(sha) is { } stored && entryPoints.All(stored.EntryPoints.Contains))
+        {
+            try
+            {
+                TranslatedImage cached = TranslationCompiler.Load(stored.Assembly, stored.TypeName, sha);
+                return new LoadedTranslation(cached, TranslationOrigin.DiskCache, TimeSpan.Zero, TimeSpan.Zero, clock.Elapsed,
+                    stored.Regions, stored.Instructions, stored.EntryPoints, stored.Warnings);
+            }
+            catch (TranslationHostException e)
+            {
+                warnings.Add($"ignored the cache entry {_store.EntryDirectory(sha)}: {e.Message}");
+            }
+        }
+
+        clock.Restart();
+        TranslationResult result;
+        try
+        {
+            result = BinaryTranslator.Translate(image, new TranslationOptions { ExtraEntryPoints = entryPoints.ToArray(), RegisterOnLoad = false });
+        }
+        catch (TranslationException e)
+        {
+            throw new InvalidImageException(e.Message);
+        }
+
+        TimeSpan translateTime = clock.Elapsed;
+        clock.Restart();
+        string typeName = result.Namespace.Length > 0 ? result.Namespace + "." + result.ClassName : result.ClassName;
+        byte[] assembly = TranslationCompiler.Compile(result.Source, "Translation_" + sha[..16]);
+        TimeSpan compileTime = clock.Elapsed;
+        clock.Restart();
+        TranslatedImage translated = TranslationCompiler.Load(assembly, typeName, sha);
+        TimeSpan loadTime = clock.Elapsed;
+
+        warnings.AddRange(result.Warnings);
+        var entry = new StoredTranslation(typeName, result.Regions, result.Instructions, entryPoints, result.Warnings, assembly);
+        if (_store.TryWrite(sha, entry, result.Source) is { } failure)
+        {
+            warnings.Add(failure);
+        }
+
+        return new LoadedTranslation(translated, TranslationOrigin.Translated, translateTime, compileTime, loadTime,
+            result.Regions, result.Instructions, entryPoints, warnings);
+    }
+
+    private static string ComputeVersion()
+    {
+        string ids = typeof(BinaryTranslator).Assembly.ManifestModule.ModuleVersionId.ToString("N")
+            + typeof(TranslatedImage).Assembly.ManifestModule.ModuleVersionId.ToString("N");
+        return TranslationStore.Hex(SHA256.HashData(Encoding.ASCII.GetBytes(ids)))[..16];
+    }
+}

@@ -1,0 +1,111 @@
+using System.Collections.Immutable;
+using System.Runtime.Loader;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Emit;
+using Translator.Machine.Translation;
+
+namespace Translator.Vmm.Backends.Bt;
+
+/// <summary>
+/// The generated code did not compile or load: a fault of the translator, not of the guest. The message names the
+/// first compiler errors.
+/// </summary>
+public sealed class TranslationHostException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// Compiles a translation's C# in memory with Roslyn (Release optimisation, unsafe code allowed), and loads a
+/// compiled translation into its own collectible load context so an unused one can be unloaded.
+/// </summary>
+internal static class TranslationCompiler
+{
+    private const int ErrorsShown = 5;
+
+    /// <summary>
+    /// The trusted platform assemblies of this process (the framework and the tool's own dependencies) and
+    /// Translator.Machine, where the translated-code ABI lives; read once.
+    /// </summary>
+    private static readonly Lazy<ImmutableArray<MetadataReference>> s_references = new(() =>
+    {
+        string machine = typeof(TranslatedImage).Assembly.Location;
+        var paths = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        string platform = AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") as string ?? "";
+        foreach (string path in platform.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        {
+            paths.TryAdd(Path.GetFileName(path), path);
+        }
+
+        if (machine.Length > 0)
+        {
+            paths[Path.GetFileName(machine)] = machine;
+        }
+
+        return paths.Values.Order(StringComparer.Ordinal).Select(path => (MetadataReference)MetadataReference.CreateFromFile(path)).ToImmutableArray();
+    });
+
+    private static readonly CSharpParseOptions s_parse = new(LanguageVersion.Latest);
+
+    /// <summary>The assembly bytes of <paramref name="source"/>; throws <see cref="TranslationHostException"/> on compiler errors.</summary>
+    public static byte[] Compile(string source, string assemblyName)
+    {
+        SyntaxTree tree = CSharpSyntaxTree.ParseText(source, s_parse, path: assemblyName + ".cs");
+        var options = new CSharpCompilationOptions(
+            OutputKind.DynamicallyLinkedLibrary,
+            optimizationLevel: OptimizationLevel.Release,
+            allowUnsafe: true,
+            deterministic: true,
+            nullableContextOptions: NullableContextOptions.Enable);
+        CSharpCompilation compilation = CSharpCompilation.Create(assemblyName, [tree], s_references.Value, options);
+        using var assembly = new MemoryStream();
+        EmitResult result = compilation.Emit(assembly);
+        if (!result.Success)
+        {
+            IEnumerable<string> errors = result.Diagnostics
+                .Where(d => d.Severity == DiagnosticSeverity.Error)
+                .Take(ErrorsShown)
+                .Select(d => d.ToString());
+            throw new TranslationHostException($"the translation of {assemblyName} does not compile: {string.Join("; ", errors)}");
+        }
+
+        return assembly.ToArray();
+    }
+
+    /// <summary>
+    /// Loads a compiled translation and creates its image object: the class <paramref name="typeName"/>, derived
+    /// from <see cref="TranslatedImage"/>, translated from the image whose hash is <paramref name="imageSha256"/>.
+    /// Throws <see cref="TranslationHostException"/> when the assembly is not that (corrupt, foreign or stale).
+    /// </summary>
+    public static TranslatedImage Load(byte[] assemblyBytes, string typeName, string imageSha256)
+    {
+        // Translator.Machine resolves to the tool's own copy (the default context), so TranslatedImage is one type.
+        var context = new AssemblyLoadContext("translation-" + imageSha256, isCollectible: true);
+        try
+        {
+            using var stream = new MemoryStream(assemblyBytes, writable: false);
+            Type? type = context.LoadFromStream(stream).GetType(typeName, throwOnError: false);
+            if (type is null || !typeof(TranslatedImage).IsAssignableFrom(type) || type.IsAbstract)
+            {
+                throw new TranslationHostException($"the compiled translation holds no class {typeName} deriving from TranslatedImage");
+            }
+
+            var image = (TranslatedImage)Activator.CreateInstance(type)!;
+            if (!string.Equals(image.ImageSha256, imageSha256, StringComparison.Ordinal))
+            {
+                throw new TranslationHostException($"the compiled translation is of image {image.ImageSha256}, not {imageSha256}");
+            }
+
+            return image;
+        }
+        catch (Exception e) when (e is BadImageFormatException or FileLoadException or TypeLoadException or MissingMemberException
+            or System.Reflection.TargetInvocationException or InvalidCastException)
+        {
+            context.Unload();
+            throw new TranslationHostException($"the compiled translation cannot be loaded: {e.Message}", e);
+        }
+        catch (TranslationHostException)
+        {
+            context.Unload();
+            throw;
+        }
+    }
+}

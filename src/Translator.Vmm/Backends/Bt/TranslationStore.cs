@@ -1,0 +1,225 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Translator.Vmm.Backends.Bt;
+
+/// <summary>A compiled translation as the on-disk cache keeps it.</summary>
+internal sealed record StoredTranslation(
+    string TypeName,
+    int Regions,
+    int Instructions,
+    IReadOnlyList<uint> EntryPoints,
+    IReadOnlyList<string> Warnings,
+    byte[] Assembly);
+
+/// <summary>
+/// The persistent translation cache on disk. One directory per image (its SHA-256) holds the interpreter-fallback
+/// addresses recorded at run time (<c>fallbacks.txt</c>, guest facts that outlive a translator version) and one
+/// directory per translator version with the compiled assembly, its C# (for people) and a manifest. Every file is
+/// written to a temporary name and renamed, and the manifest (written last) carries the assembly's hash, so a torn,
+/// truncated or foreign entry reads as missing and is rebuilt; nothing here throws for a bad cache.
+/// </summary>
+internal sealed class TranslationStore(string root, string translatorVersion)
+{
+    private const string FormatLine = "format=1";
+    private const string AssemblyFile = "translation.dll";
+    private const string SourceFile = "translation.cs";
+    private const string ManifestFile = "translation.manifest";
+    private const string FallbacksFile = "fallbacks.txt";
+
+    public string Root { get; } = root;
+
+    public string TranslatorVersion { get; } = translatorVersion;
+
+    /// <summary>Where the entry of an image for this translator version lives.</summary>
+    public string EntryDirectory(string imageSha256) => Path.Combine(Root, imageSha256, TranslatorVersion);
+
+    /// <summary>The stored translation of an image, or null when there is none or it is unreadable or inconsistent.</summary>
+    public StoredTranslation? TryRead(string imageSha256)
+    {
+        string directory = EntryDirectory(imageSha256);
+        try
+        {
+            string manifestPath = Path.Combine(directory, ManifestFile);
+            if (!File.Exists(manifestPath))
+            {
+                return null;
+            }
+
+            Dictionary<string, string> manifest = ParseManifest(File.ReadAllLines(manifestPath), out List<string> warnings);
+            if (!manifest.TryGetValue("image", out string? image) || image != imageSha256
+                || !manifest.TryGetValue("version", out string? version) || version != TranslatorVersion
+                || !manifest.TryGetValue("type", out string? type) || type.Length == 0
+                || !TryInt(manifest, "regions", out int regions) || !TryInt(manifest, "instructions", out int instructions)
+                || !manifest.TryGetValue("entries", out string? entries) || !TryParseAddresses(entries.Split(',', StringSplitOptions.RemoveEmptyEntries), out List<uint> entryPoints)
+                || !manifest.TryGetValue("assembly-sha256", out string? assemblyHash))
+            {
+                return null;
+            }
+
+            byte[] assembly = File.ReadAllBytes(Path.Combine(directory, AssemblyFile));
+            return Hex(SHA256.HashData(assembly)) == assemblyHash
+                ? new StoredTranslation(type, regions, instructions, entryPoints, warnings, assembly)
+                : null;
+        }
+        catch (Exception e) when (IsFileSystemFailure(e))
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Stores a translation; returns null, or why it could not be stored (the run goes on without the cache).</summary>
+    public string? TryWrite(string imageSha256, StoredTranslation translation, string source)
+    {
+        string directory = EntryDirectory(imageSha256);
+        var manifest = new StringBuilder()
+            .Append(FormatLine).Append('\n')
+            .Append("image=").Append(imageSha256).Append('\n')
+            .Append("version=").Append(TranslatorVersion).Append('\n')
+            .Append("type=").Append(translation.TypeName).Append('\n')
+            .Append("regions=").Append(translation.Regions.ToString(CultureInfo.InvariantCulture)).Append('\n')
+            .Append("instructions=").Append(translation.Instructions.ToString(CultureInfo.InvariantCulture)).Append('\n')
+            .Append("entries=").Append(string.Join(',', translation.EntryPoints.Select(FormatAddress))).Append('\n')
+            .Append("assembly-sha256=").Append(Hex(SHA256.HashData(translation.Assembly))).Append('\n');
+        foreach (string warning in translation.Warnings)
+        {
+            manifest.Append("warning=").Append(warning.ReplaceLineEndings(" ")).Append('\n');
+        }
+
+        try
+        {
+            Directory.CreateDirectory(directory);
+            WriteAtomically(Path.Combine(directory, AssemblyFile), translation.Assembly);
+            WriteAtomically(Path.Combine(directory, SourceFile), Encoding.UTF8.GetBytes(source));
+            WriteAtomically(Path.Combine(directory, ManifestFile), Encoding.UTF8.GetBytes(manifest.ToString()));
+            return null;
+        }
+        catch (Exception e) when (IsFileSystemFailure(e))
+        {
+            return $"cannot write the translation cache entry {directory}: {e.Message}";
+        }
+    }
+
+    /// <summary>The code addresses earlier runs of the image reached only through the interpreter.</summary>
+    public IReadOnlySet<uint> ReadFallbacks(string imageSha256)
+    {
+        try
+        {
+            string path = Path.Combine(Root, imageSha256, FallbacksFile);
+            if (File.Exists(path) && TryParseAddresses(File.ReadAllLines(path).Where(l => l.Length > 0), out List<uint> addresses))
+            {
+                return addresses.ToHashSet();
+            }
+        }
+        catch (Exception e) when (IsFileSystemFailure(e))
+        {
+            // An unreadable record only costs the next translation those entry points.
+        }
+
+        return new HashSet<uint>();
+    }
+
+    /// <summary>Adds fallback addresses to the image's record; returns null, or why they could not be recorded.</summary>
+    public string? TryAddFallbacks(string imageSha256, IEnumerable<uint> addresses)
+    {
+        var all = new SortedSet<uint>(ReadFallbacks(imageSha256));
+        int before = all.Count;
+        all.UnionWith(addresses);
+        if (all.Count == before)
+        {
+            return null;
+        }
+
+        string directory = Path.Combine(Root, imageSha256);
+        try
+        {
+            Directory.CreateDirectory(directory);
+            string text = string.Concat(all.Select(a => FormatAddress(a) + "\n"));
+            WriteAtomically(Path.Combine(directory, FallbacksFile), Encoding.ASCII.GetBytes(text));
+            return null;
+        }
+        catch (Exception e) when (IsFileSystemFailure(e))
+        {
+            return $"cannot record interpreter fallbacks in {directory}: {e.Message}";
+        }
+    }
+
+    public static string Hex(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(bytes);
+
+    private static string FormatAddress(uint address) => address.ToString("x8", CultureInfo.InvariantCulture);
+
+    /// <summary>Readers never see a half-written file: the bytes go to a unique temporary name that is then renamed.</summary>
+    private static void WriteAtomically(string path, byte[] bytes)
+    {
+        string temporary = $"{path}.{Guid.NewGuid():N}.tmp";
+        try
+        {
+            File.WriteAllBytes(temporary, bytes);
+            File.Move(temporary, path, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temporary))
+            {
+                File.Delete(temporary);
+            }
+        }
+    }
+
+    private static Dictionary<string, string> ParseManifest(string[] lines, out List<string> warnings)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        warnings = [];
+        if (lines.Length == 0 || lines[0] != FormatLine)
+        {
+            return values;
+        }
+
+        foreach (string line in lines.Skip(1))
+        {
+            int equals = line.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0)
+            {
+                continue;
+            }
+
+            string key = line[..equals], value = line[(equals + 1)..];
+            if (key == "warning")
+            {
+                warnings.Add(value);
+            }
+            else
+            {
+                values[key] = value;
+            }
+        }
+
+        return values;
+    }
+
+    private static bool TryInt(Dictionary<string, string> manifest, string key, out int value)
+    {
+        value = 0;
+        return manifest.TryGetValue(key, out string? text) && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value);
+    }
+
+    private static bool TryParseAddresses(IEnumerable<string> texts, out List<uint> addresses)
+    {
+        addresses = [];
+        foreach (string text in texts)
+        {
+            if (!uint.TryParse(text.Trim(), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out uint address))
+            {
+                return false;
+            }
+
+            addresses.Add(address);
+        }
+
+        return true;
+    }
+
+    private static bool IsFileSystemFailure(Exception e)
+        => e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException or System.Security.SecurityException;
+}

@@ -1,0 +1,62 @@
+using Translator.Machine.Translation;
+using Translator.Vmm.Backends.Bt;
+using Xunit;
+
+namespace Translator.Translation.Generator.Tests;
+
+/// <summary>
+/// Both hosts of the translator on one image: this project lists Images/sieve.elf as a <c>&lt;GuestImage&gt;</c>, so
+/// its translation was compiled in at build time; the run-time host translates and compiles the same image.
+/// </summary>
+public sealed class BuildTimeHostTests : IDisposable
+{
+    private readonly string _cacheDirectory = Path.Combine(Path.GetTempPath(), $"translator-cache-test-{Guid.NewGuid():N}");
+
+    private static byte[] Sieve => GeneratorHarness.Image("sieve.elf");
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_cacheDirectory))
+        {
+            Directory.Delete(_cacheDirectory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void TheGuestImageItemIsRegisteredWhenTheAssemblyLoads()
+    {
+        TranslatedImage? builtIn = TranslationRegistry.Find(TranslationCache.ImageHash(Sieve));
+
+        Assert.NotNull(builtIn);
+        Assert.Equal(typeof(BuildTimeHostTests).Assembly, builtIn.GetType().Assembly);
+    }
+
+    [Fact]
+    public void TheRunTimeHostPrefersTheBuildTimeTranslation()
+    {
+        LoadedTranslation loaded = new TranslationCache(_cacheDirectory).Load(Sieve);
+
+        Assert.Equal(TranslationOrigin.BuildTime, loaded.Origin);
+        Assert.False(Directory.Exists(_cacheDirectory), "a build-time translation needs no cache entry");
+    }
+
+    [Fact]
+    public void BuildTimeAndRunTimeTranslationsAreTheSame()
+    {
+        TranslatedImage builtIn = TranslationRegistry.Find(TranslationCache.ImageHash(Sieve))!;
+        LoadedTranslation runTime = new TranslationCache(_cacheDirectory, TranslationCache.CurrentVersion, consultRegistry: false).Load(Sieve);
+
+        Assert.Equal(TranslationOrigin.Translated, runTime.Origin);
+        Assert.Equal(builtIn.ImageSha256, runTime.Image.ImageSha256);
+        Assert.Equal(Describe(builtIn), Describe(runTime.Image));
+        Assert.Equal(runTime.Regions, builtIn.Regions.Count);
+
+        // The cached C# is the generator's, less the registration the build-time host asks for.
+        string cached = File.ReadAllText(Path.Combine(_cacheDirectory, builtIn.ImageSha256, TranslationCache.CurrentVersion, "translation.cs"));
+        Assert.Equal(BinaryTranslator.Translate(Sieve, new TranslationOptions()).Source, cached);
+    }
+
+    private static string[] Describe(TranslatedImage image) => image.Regions
+        .Select(r => $"{r.LinearStart:x8} {r.PhysicalStart:x8} {r.GuestInstructions} {Convert.ToHexString(r.GuestBytes)}")
+        .ToArray();
+}

@@ -1,0 +1,56 @@
+using System.Diagnostics;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Translator.Translation.Tests;
+
+/// <summary>
+/// bench.elf (gcc -O2, about 2.9 G instructions) translated, timed without translation and compilation (the run a
+/// cached translation gives). Runs only with BT_BENCH=1 (scripts/bench-bt.sh), as it takes seconds per run.
+/// </summary>
+public sealed class BenchmarkTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void Bench_runs_translated()
+    {
+        if (Environment.GetEnvironmentVariable("BT_BENCH") != "1")
+        {
+            output.WriteLine("set BT_BENCH=1 to run (scripts/bench-bt.sh)");
+            return;
+        }
+
+        byte[] image = GuestImageTests.Load("bench.elf");
+        var watch = Stopwatch.StartNew();
+        TranslationResult result = BinaryTranslator.Translate(image, new TranslationOptions());
+        double translate = watch.Elapsed.TotalSeconds;
+        watch.Restart();
+        Machine.Translation.TranslatedImage translation = TranslatedCompiler.Compile(result);
+        double compile = watch.Elapsed.TotalSeconds;
+        watch.Restart();
+        double cpu0 = ThreadCpuTime.Seconds();
+        MachineRun translated = MachineRun.WithTranslation(image, translation);
+        double run = watch.Elapsed.TotalSeconds, cpu = ThreadCpuTime.Seconds() - cpu0;
+        output.WriteLine($"bench.elf: translate {translate:F2} s, compile {compile:F2} s, run {run:F2} s, " +
+            $"{translated.Retired} instructions, {100.0 * translated.Translated / translated.Retired:F2}% in translated code, " +
+            $"{translated.Retired / run / 1e6:F0} MIPS; thread CPU {cpu:F2} s");
+        output.WriteLine(translated.Console);
+        for (int again = 1; again < int.Parse(Environment.GetEnvironmentVariable("BT_BENCH_RUNS") ?? "1"); again++)
+        {
+            watch.Restart();
+            cpu0 = ThreadCpuTime.Seconds();
+            MachineRun repeat = MachineRun.WithTranslation(image, translation);
+            output.WriteLine($"run {again + 1}: {watch.Elapsed.TotalSeconds:F2} s ({repeat.Retired / watch.Elapsed.TotalSeconds / 1e6:F0} MIPS), thread CPU {ThreadCpuTime.Seconds() - cpu0:F2} s");
+            Assert.Equal(translated.Retired, repeat.Retired);
+        }
+
+        if (Environment.GetEnvironmentVariable("BT_BENCH_NATIVE") == "1")
+        {
+            watch.Restart();
+            cpu0 = ThreadCpuTime.Seconds();
+            MachineRun native = MachineRun.Native(image);
+            output.WriteLine($"native: run {watch.Elapsed.TotalSeconds:F2} s, thread CPU {ThreadCpuTime.Seconds() - cpu0:F2} s");
+            Assert.Equal(native.Console, translated.Console);
+            Assert.Equal(native.Retired, translated.Retired);
+        }
+    }
+}

@@ -1,0 +1,28 @@
+using Translator.Machine;
+using Translator.Machine.Translation;
+
+namespace Translator.Translation.Tests;
+
+/// <summary>What a guest did on the machine: console bytes, exit code, retired instructions, and how many ran translated.</summary>
+public sealed record MachineRun(string Console, int ExitCode, ulong Retired, long Translated, string? Message, IReadOnlyCollection<uint> Untranslated)
+{
+    public static MachineRun Native(byte[] image, ulong budget = 4_000_000_000) => Run(image, null, budget);
+
+    public static MachineRun WithTranslation(byte[] image, TranslatedImage translation, ulong budget = 4_000_000_000) => Run(image, translation, budget);
+
+    private static MachineRun Run(byte[] image, TranslatedImage? translation, ulong budget)
+    {
+        var console = new List<byte>();
+        var machine = new PcMachine(new MachineOptions { MaxInstructions = budget }, console.Add);
+        machine.Load(image);
+        if (translation is not null)
+        {
+            machine.UseTranslation(translation);
+        }
+
+        MachineResult result = machine.Run();
+        return new MachineRun(
+            System.Text.Encoding.ASCII.GetString(console.ToArray()), result.ExitCode, machine.Cpu.Retired,
+            machine.Cpu.Counters.TranslatedInstructions, result.Message, machine.UntranslatedEntries.ToArray());
+    }
+}

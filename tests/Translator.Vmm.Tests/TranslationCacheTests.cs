@@ -1,0 +1,217 @@
+using Iced.Intel;
+using Translator.Machine.Loader;
+using Translator.Machine.Translation;
+using Translator.Tests.Shared;
+using Translator.Vmm.Backends.Bt;
+using Xunit;
+using static Iced.Intel.AssemblerRegisters;
+
+namespace Translator.Vmm.Tests;
+
+/// <summary>
+/// The run-time host's persistent cache: a miss translates and stores, a hit loads without translating, a corrupt
+/// entry or another translator version is rebuilt, recorded interpreter fallbacks reach the next translation, and a
+/// cache that cannot be written costs only the cache.
+/// </summary>
+public sealed class TranslationCacheTests : IDisposable
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), $"translator-cache-test-{Guid.NewGuid():N}");
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_directory))
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+    }
+
+    /// <summary>A small image, distinct per <paramref name="seed"/> so tests never share a cache key or a registry entry.</summary>
+    private static byte[] Image(uint seed) => MultibootImage.Build(a =>
+    {
+        Label loop = a.CreateLabel();
+        a.mov(ecx, 100 + seed);
+        a.xor(eax, eax);
+        a.Label(ref loop);
+        a.add(eax, ecx);
+        a.dec(ecx);
+        a.jnz(loop);
+        MultibootImage.EmitExit(a, seed & 0x7F);
+        a.hlt();
+    });
+
+    private string EntryDirectory(byte[] image, string? version = null)
+        => Path.Combine(_directory, TranslationCache.ImageHash(image), version ?? TranslationCache.CurrentVersion);
+
+    [Fact]
+    public void AMissTranslatesAndStoresAndTheNextProcessHits()
+    {
+        byte[] image = Image(1);
+
+        LoadedTranslation miss = new TranslationCache(_directory).Load(image);
+        LoadedTranslation hit = new TranslationCache(_directory).Load(image);
+
+        Assert.Equal(TranslationOrigin.Translated, miss.Origin);
+        Assert.True(miss.TranslateTime > TimeSpan.Zero && miss.CompileTime > TimeSpan.Zero);
+        Assert.Equal(TranslationOrigin.DiskCache, hit.Origin);
+        Assert.Equal(TimeSpan.Zero, hit.TranslateTime + hit.CompileTime);
+        Assert.Equal(TranslationCache.ImageHash(image), hit.Image.ImageSha256);
+        Assert.Equal(miss.Image.Regions.Select(r => r.LinearStart), hit.Image.Regions.Select(r => r.LinearStart));
+        Assert.Equal(miss.Regions, hit.Regions);
+        Assert.Equal(miss.Instructions, hit.Instructions);
+        Assert.True(File.Exists(Path.Combine(EntryDirectory(image), "translation.cs")), "the C# is kept for people to read");
+    }
+
+    [Fact]
+    public void OneCacheLoadsAnImageOnce()
+    {
+        var cache = new TranslationCache(_directory);
+        byte[] image = Image(2);
+
+        Assert.Same(cache.Load(image), cache.Load(image));
+    }
+
+    [Theory]
+    [InlineData("translation.dll", "flip")]
+    [InlineData("translation.dll", "empty")]
+    [InlineData("translation.manifest", "garbage")]
+    [InlineData("translation.manifest", "empty")]
+    public void ACorruptEntryIsIgnoredAndRebuilt(string file, string damage)
+    {
+        byte[] image = Image(3);
+        new TranslationCache(_directory).Load(image);
+        string path = Path.Combine(EntryDirectory(image), file);
+        byte[] bytes = File.ReadAllBytes(path);
+        switch (damage)
+        {
+            case "flip":
+                bytes[bytes.Length / 2] ^= 0x5A;
+                break;
+            case "garbage":
+                new Random(5).NextBytes(bytes);
+                break;
+            default:
+                bytes = [];
+                break;
+        }
+
+        File.WriteAllBytes(path, bytes);
+
+        LoadedTranslation rebuilt = new TranslationCache(_directory).Load(image);
+        LoadedTranslation again = new TranslationCache(_directory).Load(image);
+
+        Assert.Equal(TranslationOrigin.Translated, rebuilt.Origin);
+        Assert.Equal(TranslationOrigin.DiskCache, again.Origin);
+    }
+
+    [Fact]
+    public void AnAssemblyThatIsNotATranslationIsIgnored()
+    {
+        byte[] image = Image(4);
+        new TranslationCache(_directory).Load(image);
+        string manifest = Path.Combine(EntryDirectory(image), "translation.manifest");
+        File.WriteAllText(manifest, File.ReadAllText(manifest).Replace("type=", "type=No.Such", StringComparison.Ordinal));
+
+        LoadedTranslation rebuilt = new TranslationCache(_directory).Load(image);
+
+        Assert.Equal(TranslationOrigin.Translated, rebuilt.Origin);
+        Assert.Contains(rebuilt.Warnings, w => w.Contains("ignored the cache entry", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void AnotherTranslatorVersionDoesNotUseTheEntry()
+    {
+        byte[] image = Image(5);
+        new TranslationCache(_directory, "version-a").Load(image);
+
+        LoadedTranslation other = new TranslationCache(_directory, "version-b").Load(image);
+        LoadedTranslation first = new TranslationCache(_directory, "version-a").Load(image);
+
+        Assert.Equal(TranslationOrigin.Translated, other.Origin);
+        Assert.Equal(TranslationOrigin.DiskCache, first.Origin);
+        Assert.True(Directory.Exists(EntryDirectory(image, "version-a")) && Directory.Exists(EntryDirectory(image, "version-b")));
+    }
+
+    [Fact]
+    public void RecordedFallbacksReachTheNextTranslation()
+    {
+        byte[] image = Image(6);
+        string sha = TranslationCache.ImageHash(image);
+        LoadedTranslation before = new TranslationCache(_directory).Load(image);
+        uint fallback = MultibootImage.EntryAddress + 5;
+
+        Assert.Null(new TranslationCache(_directory).RecordFallbacks(sha, [fallback, fallback]));
+        LoadedTranslation after = new TranslationCache(_directory).Load(image);
+        LoadedTranslation cached = new TranslationCache(_directory).Load(image);
+
+        Assert.Empty(before.EntryPoints);
+        Assert.Equal(TranslationOrigin.Translated, after.Origin);
+        Assert.Equal([fallback], after.EntryPoints);
+        Assert.Equal(TranslationOrigin.DiskCache, cached.Origin);
+        Assert.Equal([fallback], cached.EntryPoints);
+        Assert.Equal([fallback], new TranslationCache(_directory).RecordedEntryPoints(sha));
+    }
+
+    [Fact]
+    public void ACacheThatCannotBeWrittenCostsOnlyTheCache()
+    {
+        File.WriteAllText(_directory, "a file where the cache directory should be");
+        try
+        {
+            byte[] image = Image(7);
+            LoadedTranslation loaded = new TranslationCache(_directory).Load(image);
+
+            Assert.Equal(TranslationOrigin.Translated, loaded.Origin);
+            Assert.Contains(loaded.Warnings, w => w.Contains("cannot write the translation cache entry", StringComparison.Ordinal));
+            Assert.NotNull(new TranslationCache(_directory).RecordFallbacks(loaded.Image.ImageSha256, [0x100000u]));
+        }
+        finally
+        {
+            File.Delete(_directory);
+        }
+    }
+
+    [Fact]
+    public void AnImageTheTranslatorRejectsIsAnInvalidImage()
+    {
+        Assert.Throws<InvalidImageException>(() => new TranslationCache(_directory).Load(new byte[64]));
+    }
+
+    [Fact]
+    public void ABuildTimeTranslationComesFirst()
+    {
+        byte[] image = Image(8);
+        var builtIn = new EmptyTranslation(TranslationCache.ImageHash(image));
+        TranslationRegistry.Register(builtIn);
+
+        LoadedTranslation loaded = new TranslationCache(_directory).Load(image);
+
+        Assert.Equal(TranslationOrigin.BuildTime, loaded.Origin);
+        Assert.Same(builtIn, loaded.Image);
+        Assert.False(Directory.Exists(_directory));
+    }
+
+    [Fact]
+    public void TheDefaultDirectoryFollowsTheEnvironment()
+    {
+        string? saved = Environment.GetEnvironmentVariable(TranslationCache.DirectoryVariable);
+        try
+        {
+            Environment.SetEnvironmentVariable(TranslationCache.DirectoryVariable, _directory);
+            Assert.Equal(_directory, TranslationCache.DefaultDirectory());
+            Environment.SetEnvironmentVariable(TranslationCache.DirectoryVariable, null);
+            Assert.EndsWith(Path.Combine("", "translator"), TranslationCache.DefaultDirectory(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(TranslationCache.DirectoryVariable, saved);
+        }
+    }
+
+    /// <summary>A registry entry standing for a build-time translation (the registry is what is under test).</summary>
+    private sealed class EmptyTranslation(string sha) : TranslatedImage
+    {
+        public override string ImageSha256 => sha;
+
+        public override IReadOnlyList<TranslatedRegion> Regions => [];
+    }
+}
