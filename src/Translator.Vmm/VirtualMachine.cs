@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using Translator.Vmm.Backends;
 using Translator.Vmm.Backends.Bt;
@@ -12,8 +13,12 @@ namespace Translator.Vmm;
 /// </summary>
 public sealed class VirtualMachine
 {
+    /// <summary>One cache per directory for the process, so a translation compiled once is loaded once.</summary>
+    private static readonly ConcurrentDictionary<string, TranslationCache> s_caches = new(StringComparer.Ordinal);
+
     private readonly VmOptions _options;
     private readonly MemoryStream? _captured;
+    private (TranslationCache Cache, string ImageSha256)? _translationKey;
 
     private VirtualMachine(VmOptions options, IExecutionBackend backend, MemoryStream? captured)
     {
@@ -41,18 +46,46 @@ public sealed class VirtualMachine
             _ => new NativeBackend(options, console),
         };
         backend.Load(image);
-        return new VirtualMachine(options, backend, captured);
+        var machine = new VirtualMachine(options, backend, captured);
+        if (backend is BinaryTranslationBackend bt && options.Translation == TranslationSource.Cached)
+        {
+            // After Load: an image the loader rejects is reported as such, not as a translation problem.
+            TranslationCache cache = CacheFor(options.TranslationCacheDirectory ?? TranslationCache.DefaultDirectory());
+            byte[] bytes = image.ToArray();
+            bt.Attach(cache.Load(bytes));
+            machine._translationKey = (cache, TranslationCache.ImageHash(bytes));
+        }
+
+        return machine;
     }
+
+    /// <summary>The process-wide translation cache of <paramref name="directory"/>.</summary>
+    public static TranslationCache CacheFor(string directory) =>
+        s_caches.GetOrAdd(Path.GetFullPath(directory), d => new TranslationCache(d));
 
     public VmRunResult Run()
     {
         var stopwatch = Stopwatch.StartNew();
         Translator.Machine.MachineResult result = Backend.Run();
         stopwatch.Stop();
+        RecordFallbacks();
         var events = new SortedDictionary<string, long>(StringComparer.Ordinal);
         Backend.CollectEvents(events);
         var statistics = new VmStatistics(Backend.Name, Backend.GuestInstructions, stopwatch.Elapsed.TotalSeconds,
             Backend.ModelCycles(_options.Cost), events);
         return new VmRunResult(result, _captured?.ToArray() ?? [], statistics);
+    }
+
+    /// <summary>
+    /// bt: code that ran on the interpreter because no region covered it becomes an entry point of the image's next
+    /// translation (a build-time translation cannot change, so nothing is recorded for one).
+    /// </summary>
+    private void RecordFallbacks()
+    {
+        if (_translationKey is { } key && Backend is BinaryTranslationBackend { Translation.Origin: not TranslationOrigin.BuildTime } bt
+            && bt.UntranslatedEntries.Count > 0)
+        {
+            key.Cache.RecordFallbacks(key.ImageSha256, bt.UntranslatedEntries);
+        }
     }
 }

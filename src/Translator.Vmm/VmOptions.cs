@@ -28,6 +28,19 @@ public enum MemoryVirtualization
     ShadowPaging,
 }
 
+/// <summary>Where the bt backend's translated code comes from.</summary>
+public enum TranslationSource
+{
+    /// <summary>
+    /// A build-time translation of the image if one is loaded, else the on-disk cache, else translate and compile now
+    /// (and store it); code the translation does not cover runs on the interpreter with callouts.
+    /// </summary>
+    Cached,
+
+    /// <summary>No translated code: every guest instruction runs on the interpreter, sensitive ones as callouts.</summary>
+    InterpreterOnly,
+}
+
 /// <summary>Everything a <see cref="VirtualMachine"/> is built from besides the image.</summary>
 public sealed record VmOptions
 {
@@ -41,6 +54,12 @@ public sealed record VmOptions
 
     /// <summary>Block executions before the interpreter compiles a block (0 never, 1 always).</summary>
     public int CompileThreshold { get; init; } = new MachineOptions().CompileThreshold;
+
+    /// <summary>bt: where translated code comes from.</summary>
+    public TranslationSource Translation { get; init; } = TranslationSource.Cached;
+
+    /// <summary>bt: the translation cache's directory; null uses <c>TranslationCache.DefaultDirectory()</c>.</summary>
+    public string? TranslationCacheDirectory { get; init; }
 
     public MemoryVirtualization Paging { get; init; } = MemoryVirtualization.NestedPaging;
 

@@ -22,20 +22,29 @@ public sealed unsafe class BinaryTranslationBackend : DeprivilegedMonitor
 {
     private readonly long[] _callouts = new long[Enum.GetValues<Code>().Length];
 
-    /// <param name="translation">
-    /// The image's binary translation when one was built or cached (the translator's output); null runs everything
-    /// on the interpreter with callouts.
-    /// </param>
-    public BinaryTranslationBackend(VmOptions options, Action<byte> console, TranslatedImage? translation = null)
+    public BinaryTranslationBackend(VmOptions options, Action<byte> console)
         : base(options, console)
     {
-        Translation = translation;
     }
 
     public override string Name => "bt";
 
-    /// <summary>The translated regions this run may use (null: none were supplied).</summary>
-    public TranslatedImage? Translation { get; }
+    /// <summary>The translation this run uses and what obtaining it cost (null: everything runs on the interpreter).</summary>
+    public LoadedTranslation? Translation { get; private set; }
+
+    /// <summary>
+    /// Runs <paramref name="translation"/>'s regions wherever they match the loaded code; the rest stays on the
+    /// interpreter (with the same callouts) and is reported by <see cref="UntranslatedEntries"/>.
+    /// </summary>
+    public void Attach(LoadedTranslation translation)
+    {
+        ArgumentNullException.ThrowIfNull(translation);
+        Translation = translation;
+        Interpreter.UseTranslation(translation.Image);
+    }
+
+    /// <summary>Addresses where guest code ran without a translated region (entries for the next translation).</summary>
+    public IReadOnlyCollection<uint> UntranslatedEntries => Interpreter.UntranslatedEntries;
 
     /// <summary>Callouts made for one instruction form so far.</summary>
     public long CalloutsOf(Code code) => _callouts[(int)code];
@@ -66,6 +75,20 @@ public sealed unsafe class BinaryTranslationBackend : DeprivilegedMonitor
     {
         base.CollectEvents(events);
         AddCounts(events, "callout.", _callouts);
-        events["bt.translatedRegions"] = Translation?.Regions.Count ?? 0;
+        events["bt.regions"] = Translation?.Regions ?? 0;
+        events["bt.translatedInstructions"] = Translation?.Instructions ?? 0;
+        events["bt.instructionsInRegions"] = Cpu.Counters.TranslatedInstructions;
+        events["bt.interpreterFallbacks"] = Translation is null ? 0 : UntranslatedEntries.Count;
+        if (Translation is { } t)
+        {
+            events["bt.cache." + t.Origin switch
+            {
+                TranslationOrigin.BuildTime => "buildTime",
+                TranslationOrigin.DiskCache => "hit",
+                _ => "miss",
+            }] = 1;
+            events["bt.translateMicroseconds"] = (long)t.TranslateTime.TotalMicroseconds;
+            events["bt.compileMicroseconds"] = (long)t.CompileTime.TotalMicroseconds;
+        }
     }
 }

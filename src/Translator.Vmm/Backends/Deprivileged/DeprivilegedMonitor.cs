@@ -74,6 +74,9 @@ public abstract partial class DeprivilegedMonitor : IExecutionBackend
 
     public X86Cpu Cpu => _cpu;
 
+    /// <summary>The interpreter that runs the guest (and, under bt, its translated regions).</summary>
+    protected Interpreter Interpreter => _interpreter;
+
     public VirtualPlatform Platform => _platform;
 
     public ulong GuestInstructions => _cpu.Retired;
