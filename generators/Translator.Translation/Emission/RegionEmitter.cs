@@ -52,6 +52,7 @@ internal sealed partial class RegionEmitter
         string text = HoistDeclarations(body.ToString(), out string declarations);
 
         _current = _w;
+        _w.Line("[MethodImpl(MethodImplOptions.AggressiveOptimization)]");
         _w.Open($"private static int {MethodName}(X86Cpu cpu, int budget)");
         _w.Line("ref uint regs = ref cpu.TcRegisters;");
         for (int r = 0; r < 8; r++)
