@@ -11,21 +11,11 @@ namespace Translator.Translation.Generator.Tests;
 /// as bare metal, with guest instructions retired in translated code; interpreter fallbacks a run reports reach the
 /// next translation.
 /// </summary>
-public sealed class TranslatedRunTests : IDisposable
+public sealed class TranslatedRunTests : TemporaryCache
 {
-    private readonly string _cacheDirectory = Path.Combine(Path.GetTempPath(), $"translator-cache-test-{Guid.NewGuid():N}");
-
     private static readonly byte[] Sieve = GeneratorHarness.Image("sieve.elf");
 
     private static readonly Lazy<Outcome> s_native = new(() => Run(Sieve, null));
-
-    public void Dispose()
-    {
-        if (Directory.Exists(_cacheDirectory))
-        {
-            Directory.Delete(_cacheDirectory, recursive: true);
-        }
-    }
 
     [Fact]
     public void TheBuildTimeTranslationRunsLikeBareMetal()
@@ -38,8 +28,8 @@ public sealed class TranslatedRunTests : IDisposable
     [Fact]
     public void TheRunTimeTranslationRunsLikeBareMetalFromMemoryAndFromTheCache()
     {
-        LoadedTranslation fresh = new TranslationCache(_cacheDirectory, TranslationCache.CurrentVersion, consultRegistry: false).Load(Sieve);
-        LoadedTranslation cached = new TranslationCache(_cacheDirectory, TranslationCache.CurrentVersion, consultRegistry: false).Load(Sieve);
+        LoadedTranslation fresh = new TranslationCache(CacheDirectory, TranslationCache.CurrentVersion, consultRegistry: false).Load(Sieve);
+        LoadedTranslation cached = new TranslationCache(CacheDirectory, TranslationCache.CurrentVersion, consultRegistry: false).Load(Sieve);
 
         Assert.Equal(TranslationOrigin.Translated, fresh.Origin);
         Assert.Equal(TranslationOrigin.DiskCache, cached.Origin);
@@ -50,7 +40,7 @@ public sealed class TranslatedRunTests : IDisposable
     [Fact]
     public void ReportedFallbacksAreTranslatedNextTime()
     {
-        var cache = new TranslationCache(_cacheDirectory, TranslationCache.CurrentVersion, consultRegistry: false);
+        var cache = new TranslationCache(CacheDirectory, TranslationCache.CurrentVersion, consultRegistry: false);
         LoadedTranslation first = cache.Load(Sieve);
         Outcome firstRun = Run(Sieve, first.Image);
 
