@@ -53,4 +53,27 @@ public sealed class BenchmarkTests(ITestOutputHelper output)
             Assert.Equal(native.Retired, translated.Retired);
         }
     }
+
+    /// <summary>First-run cost of an image: translation, then the in-memory Roslyn compile (BT_BENCH=1).</summary>
+    [Fact]
+    public void Translation_and_compile_time()
+    {
+        if (Environment.GetEnvironmentVariable("BT_BENCH") != "1")
+        {
+            output.WriteLine("set BT_BENCH=1 to run (scripts/bench-bt.sh)");
+            return;
+        }
+
+        foreach (string name in new[] { "bench.elf", "oracle.elf" })
+        {
+            byte[] image = GuestImageTests.Load(name);
+            var watch = Stopwatch.StartNew();
+            TranslationResult result = BinaryTranslator.Translate(image, new TranslationOptions());
+            double translate = watch.Elapsed.TotalSeconds;
+            watch.Restart();
+            TranslatedCompiler.Compile(result);
+            output.WriteLine($"{name}: {image.Length / 1024} KiB image, {result.Instructions} instructions in {result.Regions} region entries: " +
+                $"translate {translate:F2} s, compile {watch.Elapsed.TotalSeconds:F2} s, {result.Source.Length / 1024} KiB of C#");
+        }
+    }
 }

@@ -55,6 +55,7 @@ public sealed class GuestImageTests(ITestOutputHelper output)
         Assert.Equal(native.ExitCode, translated.ExitCode);
         Assert.Equal(native.Message, translated.Message);
         Assert.Equal(native.Retired, translated.Retired);
+        Assert.Equal(native.State, translated.State);
         Assert.True(translated.Translated > 0, "no instruction ran in translated code");
     }
 }

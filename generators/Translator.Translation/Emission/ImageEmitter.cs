@@ -76,7 +76,7 @@ internal sealed class ImageEmitter
         w.Line("using Translator.Machine.Translation;");
         w.Line();
         w.Open($"namespace {_options.Namespace}");
-        w.Open($"public sealed class {_className} : TranslatedImage");
+        w.Open($"public sealed unsafe class {_className} : TranslatedImage");
         if (_options.RegisterOnLoad)
         {
             w.Line("[ModuleInitializer]");
@@ -100,18 +100,7 @@ internal sealed class ImageEmitter
         w.Line("return list.ToArray();");
         w.Close();
         w.Line();
-        w.Line("/// <summary>Registers to the CPU before a handler call (one line per call site keeps the source short).</summary>");
-        w.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
-        w.Open("private static void TcSpill(ref uint regs, uint eax, uint ecx, uint edx, uint ebx, uint esp, uint ebp, uint esi, uint edi)");
-        w.Line("regs = eax; Unsafe.Add(ref regs, 1) = ecx; Unsafe.Add(ref regs, 2) = edx; Unsafe.Add(ref regs, 3) = ebx;");
-        w.Line("Unsafe.Add(ref regs, 4) = esp; Unsafe.Add(ref regs, 5) = ebp; Unsafe.Add(ref regs, 6) = esi; Unsafe.Add(ref regs, 7) = edi;");
-        w.Close();
-        w.Line();
-        w.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
-        w.Open("private static void TcFill(ref uint regs, out uint eax, out uint ecx, out uint edx, out uint ebx, out uint esp, out uint ebp, out uint esi, out uint edi)");
-        w.Line("eax = regs; ecx = Unsafe.Add(ref regs, 1); edx = Unsafe.Add(ref regs, 2); ebx = Unsafe.Add(ref regs, 3);");
-        w.Line("esp = Unsafe.Add(ref regs, 4); ebp = Unsafe.Add(ref regs, 5); esi = Unsafe.Add(ref regs, 6); edi = Unsafe.Add(ref regs, 7);");
-        w.Close();
+        RegionEmitter.EmitPendingRecorder(w);
         w.Line();
         w.Raw(codeArrays.ToString());
         w.Line();

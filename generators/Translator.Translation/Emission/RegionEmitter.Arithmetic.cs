@@ -35,7 +35,11 @@ internal sealed partial class RegionEmitter
             _ => "a ^ b",
         };
         W.Line($"uint r = {Masked(result, bits)};");
-        bool stored = mnemonic is not (Mnemonic.Cmp or Mnemonic.Test) && Store(node, "r", bits);
+        if (mnemonic is not (Mnemonic.Cmp or Mnemonic.Test))
+        {
+            Store(node, "r", bits, RecordOwn(node, "a", "b", "r", "c"));
+        }
+
         switch (KindOf(node.D))
         {
             case Producer.Logic:
@@ -51,10 +55,6 @@ internal sealed partial class RegionEmitter
         }
 
         Retire();
-        if (stored)
-        {
-            StopCheck(node);
-        }
 
         W.Outdent();
         W.Line("}");
@@ -79,7 +79,13 @@ internal sealed partial class RegionEmitter
             _ => "~a",
         };
         W.Line($"uint r = {Masked(result, bits)};");
-        bool stored = Store(node, "r", bits);
+        string own = i.Mnemonic switch
+        {
+            Mnemonic.Inc or Mnemonic.Dec => RecordOwn(node, "a", "", "r", ""),
+            Mnemonic.Neg => RecordOwn(node, "0u", "a", "r", ""),
+            _ => "",
+        };
+        Store(node, "r", bits, own);
         switch (i.Mnemonic)
         {
             case Mnemonic.Inc:
@@ -92,10 +98,6 @@ internal sealed partial class RegionEmitter
         }
 
         Retire();
-        if (stored)
-        {
-            StopCheck(node);
-        }
 
         W.Outdent();
         W.Line("}");
@@ -115,15 +117,15 @@ internal sealed partial class RegionEmitter
             _used[0] = true;
             if (i.Mnemonic == Mnemonic.Mul)
             {
-                W.Line("ulong p = (ulong)eax * b;");
-                W.Line("uint lo = (uint)p, hi = (uint)(p >> 32);");
+                W.Line("ulong pu = (ulong)eax * b;");
+                W.Line("uint lo = (uint)pu; uint hi = (uint)(pu >> 32);");
                 W.Line("uint o = hi != 0 ? 1u : 0u;");
             }
             else
             {
-                W.Line("long p = (long)(int)eax * (int)b;");
-                W.Line("uint lo = (uint)p, hi = (uint)(p >> 32);");
-                W.Line("uint o = p != (int)p ? 1u : 0u;");
+                W.Line("long ps = (long)(int)eax * (int)b;");
+                W.Line("uint lo = (uint)ps; uint hi = (uint)(ps >> 32);");
+                W.Line("uint o = ps != (int)ps ? 1u : 0u;");
             }
 
             WriteRegister(Register.EAX, "lo");
@@ -143,9 +145,9 @@ internal sealed partial class RegionEmitter
                 Load(node, 2, 32, "b");
             }
 
-            W.Line("long p = (long)(int)a * (int)b;");
-            W.Line("uint lo = (uint)p;");
-            W.Line("uint o = p != (int)p ? 1u : 0u;");
+            W.Line("long ps = (long)(int)a * (int)b;");
+            W.Line("uint lo = (uint)ps;");
+            W.Line("uint o = ps != (int)ps ? 1u : 0u;");
             WriteRegister(i.Op0Register, "lo");
             Produce(node, "", "", "lo", "o");
         }
@@ -168,15 +170,15 @@ internal sealed partial class RegionEmitter
         if (i.Mnemonic == Mnemonic.Div)
         {
             W.Line("bool ok = d != 0 && edx < d;");
-            W.Line("ulong q = 0, rem = 0;");
-            W.Line("if (ok) { ulong num = ((ulong)edx << 32) | eax; q = num / d; rem = num - q * d; }");
+            W.Line("ulong uq = 0; ulong urem = 0;");
+            W.Line("if (ok) { ulong un = ((ulong)edx << 32) | eax; uq = un / d; urem = un - uq * d; }");
         }
         else
         {
-            W.Line("long num = (long)(((ulong)edx << 32) | eax);");
-            W.Line("bool ok = d != 0 && !((int)d == -1 && num == long.MinValue);");
-            W.Line("long q = 0, rem = 0;");
-            W.Line("if (ok) { q = num / (int)d; rem = num % (int)d; ok = q == (int)q; }");
+            W.Line("long sn = (long)(((ulong)edx << 32) | eax);");
+            W.Line("bool ok = d != 0 && !((int)d == -1 && sn == long.MinValue);");
+            W.Line("long sq = 0; long srem = 0;");
+            W.Line("if (ok) { sq = sn / (int)d; srem = sn % (int)d; ok = sq == (int)sq; }");
         }
 
         W.Line("if (!ok)");
@@ -190,8 +192,9 @@ internal sealed partial class RegionEmitter
         W.Line("else");
         W.Line("{");
         W.Indent();
-        WriteRegister(Register.EAX, "(uint)q");
-        WriteRegister(Register.EDX, "(uint)rem");
+        string quotient = i.Mnemonic == Mnemonic.Div ? "uq" : "sq", remainder = i.Mnemonic == Mnemonic.Div ? "urem" : "srem";
+        WriteRegister(Register.EAX, $"(uint){quotient}");
+        WriteRegister(Register.EDX, $"(uint){remainder}");
         W.Outdent();
         W.Line("}");
         Retire();
@@ -229,29 +232,25 @@ internal sealed partial class RegionEmitter
                 case Mnemonic.Shl:
                     W.Line($"uint last = a << {count - 1};");
                     W.Line("uint r = last << 1;");
-                    W.Line("uint cf = last >> 31, of = cf ^ (r >> 31);");
+                    W.Line("uint cf = last >> 31; uint of = cf ^ (r >> 31);");
                     break;
                 case Mnemonic.Shr:
                     W.Line($"uint last = a >> {count - 1};");
                     W.Line("uint r = last >> 1;");
-                    W.Line("uint cf = last & 1u, of = ((last ^ r) >> 31) & 1u;");
+                    W.Line("uint cf = last & 1u; uint of = ((last ^ r) >> 31) & 1u;");
                     break;
                 default:
-                    W.Line($"int last = (int)a >> {count - 1};");
-                    W.Line("uint r = (uint)(last >> 1);");
-                    W.Line("uint cf = (uint)last & 1u, of = 0u;");
+                    W.Line($"int slast = (int)a >> {count - 1};");
+                    W.Line("uint r = (uint)(slast >> 1);");
+                    W.Line("uint cf = (uint)slast & 1u; uint of = 0u;");
                     break;
             }
 
-            Store(node, "r", 32);
+            Store(node, "r", 32, RecordOwn(node, "cf", "of", "r", ""));
             Produce(node, "cf", "of", "r", "");
         }
 
         Retire();
-        if (memory)
-        {
-            StopCheck(node);
-        }
 
         W.Outdent();
         W.Line("}");
@@ -272,10 +271,6 @@ internal sealed partial class RegionEmitter
         W.Line($"uint r = System.Numerics.BitOperations.{rotate}(a, {count});");
         Store(node, "r", 32);
         Retire();
-        if (memory)
-        {
-            StopCheck(node);
-        }
 
         W.Outdent();
         W.Line("}");

@@ -1,5 +1,4 @@
 using System.Collections.Generic;
-using System.Text;
 using Iced.Intel;
 using Translator.Translation.Discovery;
 
@@ -40,17 +39,36 @@ internal sealed partial class RegionEmitter
     };
 
     /// <summary>
-    /// The producers whose flags are pending (not yet in the CPU) before <paramref name="node"/>, or after it when
-    /// <paramref name="after"/>: oldest first, starting at the last full producer when there is one.
+    /// The flags pending at a point: the producers since the last label or handler call (oldest first, starting at
+    /// the last full producer when there is one) over a dynamic base otherwise. The base is what was pending at the
+    /// last label: <c>fk</c> names its producer kind (0: the flags are in the CPU) over slot-0 temporaries.
     /// </summary>
-    private List<Node> ChainAt(Node node, bool after)
+    private readonly struct Chain
+    {
+        public Chain(List<Node> producers, bool dynamicBase)
+        {
+            Producers = producers;
+            DynamicBase = dynamicBase;
+        }
+
+        public List<Node> Producers { get; }
+
+        public bool DynamicBase { get; }
+
+        /// <summary>The temporaries slot of producer <paramref name="k"/>: slot 0 holds the base or the full producer.</summary>
+        public int Slot(int k) => DynamicBase ? k + 1 : k;
+
+        public int Slots => Producers.Count + (DynamicBase ? 1 : 0);
+    }
+
+    private Chain ChainAt(Node node, bool after)
     {
         var chain = new List<Node>();
         if (after)
         {
             if (node.D.IsFallback)
             {
-                return chain;
+                return new Chain(chain, dynamicBase: true); // the handler left the flags in the CPU (fk = 0)
             }
 
             if (MethodPlan.IsProducer(node))
@@ -58,7 +76,7 @@ internal sealed partial class RegionEmitter
                 chain.Add(node);
                 if (!node.D.PartialFlagWriter)
                 {
-                    return chain;
+                    return new Chain(chain, dynamicBase: false);
                 }
             }
         }
@@ -77,7 +95,8 @@ internal sealed partial class RegionEmitter
                 chain.Add(previous);
                 if (!previous.D.PartialFlagWriter)
                 {
-                    break;
+                    chain.Reverse();
+                    return new Chain(chain, dynamicBase: false);
                 }
             }
 
@@ -85,45 +104,112 @@ internal sealed partial class RegionEmitter
         }
 
         chain.Reverse();
-        return chain;
+        return new Chain(chain, dynamicBase: true);
     }
 
-    /// <summary>Statements that record the pending flags at the point before (or after) <paramref name="node"/>.</summary>
+    /// <summary>The code <c>fk</c> holds for a pending full producer (0 means the flags are in the CPU).</summary>
+    public static int KindCode(DecodedInstruction d)
+    {
+        int bits = InstructionFacts.OperandBits(in d.Instruction);
+        return 1 + ((int)KindOf(d) * 4) + (bits == 8 ? 0 : bits == 16 ? 1 : 2);
+    }
+
+    /// <summary>
+    /// A producer's flag operands as expressions over its slot's temporaries. Only what cannot be recomputed is
+    /// kept (the result of ADD/SUB/INC/DEC is derived again from the operands), so fewer values stay live.
+    /// </summary>
+    private static (string A, string B, string R, string C) Operands(Producer kind, int bits, string f)
+    {
+        string fa = f + "a", fb = f + "b", fc = f + "c";
+        string M(string e) => bits == 32 ? $"({e})" : $"(({e}){Mask(bits)})";
+        return kind switch
+        {
+            Producer.Add => (fa, fb, M($"{fa} + {fb}"), "0u"),
+            Producer.Sub => (fa, fb, M($"{fa} - {fb}"), "0u"),
+            Producer.Adc => (fa, fb, M($"{fa} + {fb} + {fc}"), fc),
+            Producer.Sbb => (fa, fb, M($"{fa} - {fb} - {fc}"), fc),
+            Producer.Inc => (fa, "1u", M($"{fa} + 1u"), "0u"),
+            Producer.Dec => (fa, "1u", M($"{fa} - 1u"), "0u"),
+            Producer.Multiply => ("0u", "0u", fa, fc),
+            Producer.Shift => (fb, fc, fa, "0u"), // A = CF, B = OF
+            _ => ("0u", "0u", fa, "0u"),
+        };
+    }
+
+    /// <summary>The recorder call for producer kind <paramref name="kind"/> over slot <paramref name="f"/>'s temporaries.</summary>
+    private static string Recorder(Producer kind, int bits, string a, string b, string r, string c) => kind switch
+    {
+        Producer.Add => $"cpu.TcFlagsAdd({bits}, {a}, {b}, {r});",
+        Producer.Sub => $"cpu.TcFlagsSub({bits}, {a}, {b}, {r});",
+        Producer.Adc => $"cpu.TcFlagsAdc({bits}, {a}, {b}, {r}, {c});",
+        Producer.Sbb => $"cpu.TcFlagsSbb({bits}, {a}, {b}, {r}, {c});",
+        Producer.Inc => $"cpu.TcFlagsInc({bits}, {a}, {r});",
+        Producer.Dec => $"cpu.TcFlagsDec({bits}, {a}, {r});",
+        Producer.Multiply => $"cpu.TcFlagsMultiply({bits}, {r}, {c} != 0);",
+        Producer.Shift => $"cpu.TcFlagsShift({bits}, {r}, {a}, {b});",
+        _ => $"cpu.TcFlagsLogic({bits}, {r});",
+    };
+
+    /// <summary>The image's helper that records a label's pending producer named by its <c>fk</c> code (cold paths only).</summary>
+    public static void EmitPendingRecorder(CodeWriter w)
+    {
+        w.Line("/// <summary>Records the flags of the producer pending at a label (fk: kind and width; 0: already in the CPU).</summary>");
+        w.Open("private static void TcFlagsPending(X86Cpu cpu, int fk, uint fa, uint fb, uint fc)");
+        w.Open("switch (fk)");
+        foreach (Producer kind in (Producer[])System.Enum.GetValues(typeof(Producer)))
+        {
+            for (int width = 0; width < 3; width++)
+            {
+                int bits = 8 << width;
+                (string a, string b, string r, string c) = Operands(kind, bits, "f");
+                w.Line($"case {1 + ((int)kind * 4) + width}: {Recorder(kind, bits, a, b, r, c)} break;");
+            }
+        }
+
+        w.Close();
+        w.Close();
+    }
+
+    /// <summary>Statements that record the pending flags in the CPU at the point before (or after) <paramref name="node"/>.</summary>
     private string Materialize(Node node, bool after)
     {
-        List<Node> chain = ChainAt(node, after);
-        if (chain.Count > _maxChain)
+        Chain chain = ChainAt(node, after);
+        _maxChain = System.Math.Max(_maxChain, chain.Slots);
+        var parts = new List<string>();
+        if (chain.DynamicBase)
         {
-            _maxChain = chain.Count;
+            parts.Add("TcFlagsPending(cpu, fk, f0a, f0b, f0c);");
         }
 
-        var text = new StringBuilder();
-        for (int slot = 0; slot < chain.Count; slot++)
+        for (int k = 0; k < chain.Producers.Count; k++)
         {
-            DecodedInstruction d = chain[slot].D;
+            DecodedInstruction d = chain.Producers[k].D;
             int bits = InstructionFacts.OperandBits(in d.Instruction);
-            string f = "f" + slot;
-            string call = KindOf(d) switch
-            {
-                Producer.Add => $"cpu.TcFlagsAdd({bits}, {f}a, {f}b, {f}r);",
-                Producer.Sub => $"cpu.TcFlagsSub({bits}, {f}a, {f}b, {f}r);",
-                Producer.Adc => $"cpu.TcFlagsAdc({bits}, {f}a, {f}b, {f}r, {f}c);",
-                Producer.Sbb => $"cpu.TcFlagsSbb({bits}, {f}a, {f}b, {f}r, {f}c);",
-                Producer.Inc => $"cpu.TcFlagsInc({bits}, {f}a, {f}r);",
-                Producer.Dec => $"cpu.TcFlagsDec({bits}, {f}a, {f}r);",
-                Producer.Multiply => $"cpu.TcFlagsMultiply({bits}, {f}r, {f}c != 0);",
-                Producer.Shift => $"cpu.TcFlagsShift({bits}, {f}r, {f}a, {f}b);",
-                _ => $"cpu.TcFlagsLogic({bits}, {f}r);",
-            };
-            if (text.Length > 0)
-            {
-                text.Append(' ');
-            }
-
-            text.Append(call);
+            (string a, string b, string r, string c) = Operands(KindOf(d), bits, "f" + chain.Slot(k));
+            parts.Add(Recorder(KindOf(d), bits, a, b, r, c));
         }
 
-        return text.ToString();
+        return string.Join(" ", parts);
+    }
+
+    /// <summary>
+    /// Before a jump to a label whose flags are live: leaves the pending flags in the canonical form every way into
+    /// the label agrees on (a full producer in slot 0 named by <c>fk</c>, or the CPU's state with <c>fk = 0</c>).
+    /// </summary>
+    private string Canonicalize(Node node, bool after)
+    {
+        Chain chain = ChainAt(node, after);
+        if (chain.Producers.Count == 0)
+        {
+            return ""; // still the base the label had
+        }
+
+        if (chain.Producers.Count == 1 && !chain.DynamicBase)
+        {
+            return $"fk = {KindCode(chain.Producers[0].D)};";
+        }
+
+        return Materialize(node, after) + " fk = 0;";
     }
 
     /// <summary>
@@ -137,20 +223,53 @@ internal sealed partial class RegionEmitter
             return; // nothing can observe any flag before all are overwritten
         }
 
-        int slot = ChainAt(node, after: true).Count - 1;
-        if (slot + 1 > _maxChain)
-        {
-            _maxChain = slot + 1;
-        }
-
+        Chain chain = ChainAt(node, after: true);
+        int slot = chain.Slot(chain.Producers.Count - 1);
+        _maxChain = System.Math.Max(_maxChain, slot + 1);
         string f = "f" + slot;
         var parts = new List<string>();
-        if (a != "") parts.Add($"{f}a = {a};");
-        if (b != "") parts.Add($"{f}b = {b};");
-        if (r != "") parts.Add($"{f}r = {r};");
-        if (c != "") parts.Add($"{f}c = {c};");
+        void Set(string name, string value)
+        {
+            if (value != "")
+            {
+                parts.Add($"{f}{name} = {value};");
+            }
+        }
+
+        switch (KindOf(node.D))
+        {
+            case Producer.Add:
+            case Producer.Sub:
+            case Producer.Adc:
+            case Producer.Sbb:
+                Set("a", a);
+                Set("b", b);
+                Set("c", c);
+                break;
+            case Producer.Inc:
+            case Producer.Dec:
+                Set("a", a);
+                break;
+            case Producer.Multiply:
+                Set("a", r);
+                Set("c", c);
+                break;
+            case Producer.Shift:
+                Set("a", r);
+                Set("b", a);
+                Set("c", b);
+                break;
+            default:
+                Set("a", r);
+                break;
+        }
+
         W.Line(string.Join(" ", parts));
     }
+
+    /// <summary>Records the current instruction's own flags from its locals (a store that stops the code after it).</summary>
+    private static string RecordOwn(Node node, string a, string b, string r, string c) =>
+        Recorder(KindOf(node.D), InstructionFacts.OperandBits(in node.D.Instruction), a, b, r, c);
 
     /// <summary>The value of condition <paramref name="cc"/> at <paramref name="node"/> (a reader), direct when the plan allows.</summary>
     private string ConditionAt(Node node, int cc)
@@ -166,7 +285,7 @@ internal sealed partial class RegionEmitter
             return $"cpu.TcCondition({cc})";
         }
 
-        List<Node> chain = ChainAt(node, after: false);
+        Chain chain = ChainAt(node, after: false);
         bool negate = (cc & 1) != 0;
         string value = DirectCondition(chain, cc & ~1);
         return negate ? $"!({value})" : value;
@@ -189,35 +308,35 @@ internal sealed partial class RegionEmitter
         return DirectCondition(ChainAt(node, after: false), 2);
     }
 
-    private static string DirectCondition(List<Node> chain, int cc)
+    private static string DirectCondition(Chain chain, int cc)
     {
-        int last = chain.Count - 1;
-        Node producer = chain[last];
+        int last = chain.Producers.Count - 1;
+        Node producer = chain.Producers[last];
         DecodedInstruction d = producer.D;
         Producer kind = KindOf(d);
         int bits = InstructionFacts.OperandBits(in d.Instruction);
-        string f = "f" + last;
         string sign = Hex(1u << (bits - 1));
-        string a = f + "a", b = f + "b", r = f + "r", c = f + "c";
+        (string a, string b, string r, string c) = Operands(kind, bits, "f" + chain.Slot(last));
 
         // CF of the chain: INC/DEC keep the carry of the full producer before them.
         string Carry()
         {
-            int k = chain.Count - 1;
-            while (chain[k].D.PartialFlagWriter)
+            int k = chain.Producers.Count - 1;
+            while (chain.Producers[k].D.PartialFlagWriter)
             {
                 k--;
             }
 
-            string g = "f" + k;
-            return KindOf(chain[k].D) switch
+            Producer full = KindOf(chain.Producers[k].D);
+            (string ga, string gb, string gr, string gc) = Operands(full, InstructionFacts.OperandBits(in chain.Producers[k].D.Instruction), "f" + chain.Slot(k));
+            return full switch
             {
-                Producer.Add => $"({g}r < {g}a)",
-                Producer.Sub => $"({g}a < {g}b)",
-                Producer.Adc => $"({g}r < {g}a || ({g}c != 0 && {g}r == {g}a))",
-                Producer.Sbb => $"((ulong){g}a < (ulong){g}b + {g}c)",
-                Producer.Multiply => $"({g}c != 0)",
-                Producer.Shift => $"({g}a != 0)",
+                Producer.Add => $"({gr} < {ga})",
+                Producer.Sub => $"({ga} < {gb})",
+                Producer.Adc => $"({gr} < {ga} || ({gc} != 0 && {gr} == {ga}))",
+                Producer.Sbb => $"((ulong){ga} < (ulong){gb} + {gc})",
+                Producer.Multiply => $"({gc} != 0)",
+                Producer.Shift => $"({ga} != 0)",
                 _ => "false",
             };
         }

@@ -34,7 +34,7 @@ internal sealed partial class RegionEmitter
         EmitExitBlock(Hex(target), node, chainAfter: true);
         if (node.Target.LiveIn != 0)
         {
-            string materialize = Materialize(node, after: true);
+            string materialize = Canonicalize(node, after: true);
             if (materialize.Length > 0)
             {
                 W.Line(materialize);
@@ -72,7 +72,7 @@ internal sealed partial class RegionEmitter
                 }
 
                 W.Line("uint sp = esp - 4u;");
-                WriteMemoryFrom(node, "sp", Hex(node.D.NextIp), 32);
+                WriteMemoryFrom(node, "sp", Hex(node.D.NextIp), 32, onStop: null); // the call leaves anyway
                 WriteRegister(Register.ESP, "esp - 4u");
                 break;
             case Mnemonic.Ret:

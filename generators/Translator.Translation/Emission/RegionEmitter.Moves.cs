@@ -124,7 +124,6 @@ internal sealed partial class RegionEmitter
             Mnemonic.Movsx => Masked(sourceBits == 8 ? "(uint)(int)(sbyte)v" : "(uint)(int)(short)v", bits),
             _ => "v",
         };
-        bool stored = false;
         if (i.Op0Kind == OpKind.Register)
         {
             WriteRegister(i.Op0Register, value);
@@ -132,15 +131,10 @@ internal sealed partial class RegionEmitter
         else
         {
             W.Line($"uint m = {Address(in i)};");
-            WriteMemoryFrom(node, "m", value, bits);
-            stored = true;
+            WriteMemoryFrom(node, "m", value, bits, "");
         }
 
         Retire();
-        if (stored)
-        {
-            StopCheck(node);
-        }
 
         W.Outdent();
         W.Line("}");
@@ -154,7 +148,7 @@ internal sealed partial class RegionEmitter
         W.Indent();
         if (i.Op0Kind == OpKind.Register && i.Op1Kind == OpKind.Register)
         {
-            W.Line($"uint x = {ReadRegister(i.Op0Register)}, y = {ReadRegister(i.Op1Register)};");
+            W.Line($"uint x = {ReadRegister(i.Op0Register)}; uint y = {ReadRegister(i.Op1Register)};");
             WriteRegister(i.Op0Register, "y");
             WriteRegister(i.Op1Register, "x");
             Retire();
@@ -164,10 +158,9 @@ internal sealed partial class RegionEmitter
             Register register = i.Op0Kind == OpKind.Register ? i.Op0Register : i.Op1Register;
             W.Line($"uint m = {Address(in i)};");
             ReadMemoryInto(node, "x", "m", 32);
-            WriteMemoryFrom(node, "m", ReadRegister(register), 32);
+            WriteMemoryFrom(node, "m", ReadRegister(register), 32, RegisterAssignment(register, "x"));
             WriteRegister(register, "x");
             Retire();
-            StopCheck(node);
         }
 
         W.Outdent();
@@ -190,9 +183,8 @@ internal sealed partial class RegionEmitter
         else
         {
             W.Line($"uint m = {Address(in i)};");
-            WriteMemoryFrom(node, "m", "v", 8);
+            WriteMemoryFrom(node, "m", "v", 8, "");
             Retire();
-            StopCheck(node);
         }
 
         W.Outdent();
@@ -246,10 +238,9 @@ internal sealed partial class RegionEmitter
                 }
 
                 W.Line("uint sp = esp - 4u;");
-                WriteMemoryFrom(node, "sp", "v", 32);
+                WriteMemoryFrom(node, "sp", "v", 32, RegisterAssignment(Register.ESP, "sp"));
                 WriteRegister(Register.ESP, "esp - 4u");
                 Retire();
-                StopCheck(node);
                 break;
             case Mnemonic.Pop:
                 ReadMemoryInto(node, "v", "esp", 32);

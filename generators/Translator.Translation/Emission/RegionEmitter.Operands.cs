@@ -32,29 +32,29 @@ internal sealed partial class RegionEmitter
     }
 
     /// <summary>Assigns <paramref name="value"/> (already within the register's width) to <paramref name="r"/>.</summary>
-    private void WriteRegister(Register r, string value)
+    private void WriteRegister(Register r, string value) => W.Line(RegisterAssignment(r, value));
+
+    private string RegisterAssignment(Register r, string value)
     {
         if (r.IsGPR32())
         {
             int k = r - Register.EAX;
             _written[k] = true;
-            W.Line($"{s_reg32[k]} = {value};");
-            return;
+            return $"{s_reg32[k]} = {value};";
         }
 
         if (r.IsGPR16())
         {
             int k = r - Register.AX;
             _written[k] = true;
-            W.Line($"{s_reg32[k]} = ({s_reg32[k]} & 0xFFFF0000u) | ({value});");
-            return;
+            return $"{s_reg32[k]} = ({s_reg32[k]} & 0xFFFF0000u) | ({value});";
         }
 
         int b = r - Register.AL;
         _written[b & 3] = true;
-        W.Line(b < 4
+        return b < 4
             ? $"{s_reg32[b]} = ({s_reg32[b]} & 0xFFFFFF00u) | ({value});"
-            : $"{s_reg32[b - 4]} = ({s_reg32[b - 4]} & 0xFFFF00FFu) | (({value}) << 8);");
+            : $"{s_reg32[b - 4]} = ({s_reg32[b - 4]} & 0xFFFF00FFu) | (({value}) << 8);";
     }
 
     /// <summary>The effective address of the memory operand (flat segments: the linear address).</summary>
@@ -87,16 +87,16 @@ internal sealed partial class RegionEmitter
 
     private static string ReadMemory(string address, int bits) => bits switch
     {
-        8 => $"(uint)mmu.Read8({address})",
-        16 => $"(uint)mmu.Read16({address})",
-        _ => $"mmu.Read32({address})",
+        8 => $"(uint)cpu.Mmu.Read8({address})",
+        16 => $"(uint)cpu.Mmu.Read16({address})",
+        _ => $"cpu.Mmu.Read32({address})",
     };
 
     private static string WriteMemory(string address, string value, int bits) => bits switch
     {
-        8 => $"mmu.Write8({address}, (byte)({value}));",
-        16 => $"mmu.Write16({address}, (ushort)({value}));",
-        _ => $"mmu.Write32({address}, {value});",
+        8 => $"cpu.Mmu.Write8({address}, (byte)({value}));",
+        16 => $"cpu.Mmu.Write16({address}, (ushort)({value}));",
+        _ => $"cpu.Mmu.Write32({address}, {value});",
     };
 
     private static string Immediate(in Instruction i, int n, int bits) => Hex((uint)i.GetImmediate(n) & (bits == 32 ? 0xFFFF_FFFFu : (1u << bits) - 1));
@@ -126,30 +126,61 @@ internal sealed partial class RegionEmitter
         return name;
     }
 
-    /// <summary>Stores <paramref name="value"/> into operand 0 (register, or memory at <c>m</c>); true when it was memory.</summary>
-    private bool Store(Node node, string value, int bits)
+    /// <summary>
+    /// Stores <paramref name="value"/> into operand 0 (register, or memory at <c>m</c>). <paramref name="onStop"/>
+    /// completes the instruction when the store hit cached code and the translated code must stop after it.
+    /// </summary>
+    private void Store(Node node, string value, int bits, string onStop = "")
     {
         Instruction i = node.D.Instruction;
         if (i.Op0Kind == OpKind.Register)
         {
             WriteRegister(i.Op0Register, value);
-            return false;
+            return;
         }
 
-        WriteMemoryFrom(node, "m", value, bits);
-        return true;
+        WriteMemoryFrom(node, "m", value, bits, onStop);
     }
 
-    /// <summary>A read through the inline TLB fast path; a miss makes the state precise, then takes the slow path.</summary>
+    private static string TlbProbe(string address) => $"pg = {address} >> 12; te = tlb + ((pg & 1023u) << 2);";
+
+    private static string InPage(string address, int bits) => bits switch
+    {
+        8 => "",
+        16 => $" && ({address} & 0xFFFu) <= 0xFFEu",
+        _ => $" && ({address} & 0xFFFu) <= 0xFFCu",
+    };
+
+    private static string RamAt(string page, string address, int bits) => bits switch
+    {
+        8 => $"ram[{page} | ({address} & 0xFFFu)]",
+        16 => $"*(ushort*)(ram + ({page} | ({address} & 0xFFFu)))",
+        _ => $"*(uint*)(ram + ({page} | ({address} & 0xFFFu)))",
+    };
+
+    /// <summary>
+    /// A read through the software TLB inline (a hit is one compare and a RAM load); a miss makes the state precise
+    /// and takes the MMU's slow path (page walk, MMIO, faults). <paramref name="address"/> must be a local.
+    /// </summary>
     private void ReadMemoryInto(Node node, string name, string address, int bits)
     {
-        W.Line($"if (!mmu.TcTryRead{bits}({address}, out uint {name})) {{ {SlowPathEntry(node)} {name} = {ReadMemory(address, bits)}; cpu.TcFaultPointPassed(); }}");
+        W.Line($"uint {name} = 0; {TlbProbe(address)}");
+        W.Line($"if (te[0] == pg{InPage(address, bits)}) {name} = {RamAt("te[2]", address, bits)};");
+        W.Line($"else {{ {SlowPathEntry(node)} {name} = {ReadMemory(address, bits)}; cpu.TcFaultPointPassed(); }}");
     }
 
-    /// <summary>A write through the inline TLB fast path (never a page of cached code); a miss takes the slow path.</summary>
-    private void WriteMemoryFrom(Node node, string address, string value, int bits)
+    /// <summary>
+    /// A write through the software TLB inline. Pages holding cached code have no write entries, so only the slow
+    /// path can hit code; then the code stops after this instruction (<paramref name="onStop"/> completes it).
+    /// </summary>
+    private void WriteMemoryFrom(Node node, string address, string value, int bits, string? onStop)
     {
-        W.Line($"if (!mmu.TcTryWrite{bits}({address}, {value})) {{ {SlowPathEntry(node)} {WriteMemory(address, value, bits)} cpu.TcFaultPointPassed(); }}");
+        string cast = bits == 8 ? "(byte)" : bits == 16 ? "(ushort)" : "";
+        W.Line(TlbProbe(address));
+        W.Line($"if (te[1] == pg{InPage(address, bits)}) {RamAt("te[3]", address, bits)} = {cast}({value});");
+        string stop = onStop == null ? "" : " if (cpu.TcStopRequested) { " + (onStop.Length > 0 ? onStop + " " : "")
+            + $"n += {_pending + 1}; cpu.Eip = {Hex(node.D.NextIp)}; goto Exit; }}";
+        W.Line($"else {{ {SlowPathEntry(node)} {WriteMemory(address, value, bits)} cpu.TcFaultPointPassed();{stop} }}");
     }
 
     private bool HasMemoryOperand(in Instruction i)

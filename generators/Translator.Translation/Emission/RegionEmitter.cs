@@ -49,12 +49,12 @@ internal sealed partial class RegionEmitter
         CodeWriter body = EmitBody();
         MarkAllUsed();
         body = EmitBody();
+        string text = HoistDeclarations(body.ToString(), out string declarations);
 
         _current = _w;
         _w.Line("[MethodImpl(MethodImplOptions.AggressiveOptimization)]");
         _w.Open($"private static int {MethodName}(X86Cpu cpu, int budget)");
         _w.Line("ref uint regs = ref cpu.TcRegisters;");
-        _w.Line("Mmu mmu = cpu.Mmu;");
         for (int r = 0; r < 8; r++)
         {
             if (_used[r])
@@ -65,10 +65,19 @@ internal sealed partial class RegionEmitter
 
         for (int slot = 0; slot < _maxChain; slot++)
         {
-            _w.Line($"uint f{slot}a = 0, f{slot}b = 0, f{slot}r = 0, f{slot}c = 0;");
+            _w.Line($"uint f{slot}a = 0, f{slot}b = 0, f{slot}c = 0;");
         }
 
-        _w.Line("int n = 0;");
+        _w.Line("int n = 0, fk = 0;");
+        _w.Line("uint* tlb = cpu.Mmu.TcTlb;");
+        _w.Line("byte* ram = cpu.Mmu.TcRam;");
+        _w.Line("uint pg = 0;");
+        _w.Line("uint* te = null;");
+        if (declarations.Length > 0)
+        {
+            _w.Line(declarations);
+        }
+
         _w.Open("switch (cpu.Eip)");
         foreach (Node node in _plan.Nodes.Where(x => x.Entry))
         {
@@ -77,12 +86,37 @@ internal sealed partial class RegionEmitter
 
         _w.Close();
         _w.Line($"throw new System.InvalidOperationException(\"translated code at 0x{_plan.Nodes[0].D.Ip:X8} entered at an address that is not one of its entries\");");
-        _w.Raw(body.ToString());
+        _w.Raw(text);
         _w.Label("Exit");
         WriteBack();
         _w.Line("return n;");
         _w.Close();
         _w.Line();
+    }
+
+    private static readonly System.Text.RegularExpressions.Regex s_declaration =
+        new System.Text.RegularExpressions.Regex(@"(?<!ref )\b(uint|ulong|long|int|bool) ([a-z]\w*) = ");
+
+    /// <summary>
+    /// Turns every per-instruction declaration into an assignment of one method-level local per name, so the method
+    /// has a few dozen locals however long it is (the JIT only keeps a bounded number of locals in registers).
+    /// </summary>
+    private static string HoistDeclarations(string body, out string declarations)
+    {
+        var types = new SortedDictionary<string, string>(System.StringComparer.Ordinal);
+        string text = s_declaration.Replace(body, match =>
+        {
+            string type = match.Groups[1].Value, name = match.Groups[2].Value;
+            if (types.TryGetValue(name, out string? known) && known != type)
+            {
+                throw new System.InvalidOperationException($"translator bug: local {name} is both {known} and {type}");
+            }
+
+            types[name] = type;
+            return name + " = ";
+        });
+        declarations = string.Join(" ", types.Select(t => $"{t.Value} {t.Key} = {(t.Value == "bool" ? "false" : "0")};"));
+        return text;
     }
 
     private CodeWriter EmitBody()
@@ -106,10 +140,10 @@ internal sealed partial class RegionEmitter
     /// <summary>A register the method writes is also loaded (partial writes keep the other bits).</summary>
     private void MarkAllUsed()
     {
-        // Slow paths store every register, so all are loaded; the JIT drops what is never read.
+        // A register the method writes is loaded too (partial writes keep its other bits).
         for (int r = 0; r < 8; r++)
         {
-            _used[r] = true;
+            _used[r] |= _written[r];
         }
     }
 
@@ -180,7 +214,7 @@ internal sealed partial class RegionEmitter
     {
         if (target.LiveIn != 0)
         {
-            string materialize = Materialize(from, after: true);
+            string materialize = Canonicalize(from, after: true);
             if (materialize.Length > 0)
             {
                 W.Line(materialize);
@@ -233,11 +267,34 @@ internal sealed partial class RegionEmitter
 
     private void EmitExitBlock(string? eip, Node node, bool chainAfter) => W.Line("{ " + ExitStatements(eip, node, chainAfter) + " }");
 
-    /// <summary>After a store: a write into cached code (possibly this page) stops translated code at the next instruction.</summary>
-    private void StopCheck(Node node)
+    /// <summary>One line storing the registers this method writes (the others are still in the CPU).</summary>
+    private string Spill()
     {
-        W.Line("if (cpu.TcStopRequested)");
-        EmitExitBlock(Hex(node.D.NextIp), node, chainAfter: true);
+        var parts = new List<string> { "ref uint spill = ref cpu.TcRegisters;" };
+        for (int r = 0; r < 8; r++)
+        {
+            if (_written[r])
+            {
+                parts.Add($"Unsafe.Add(ref spill, {r}) = {s_reg32[r]};");
+            }
+        }
+
+        return string.Join(" ", parts);
+    }
+
+    /// <summary>One line reloading every register a handler may have changed.</summary>
+    private string Fill()
+    {
+        var parts = new List<string> { "ref uint fill = ref cpu.TcRegisters;" };
+        for (int r = 0; r < 8; r++)
+        {
+            if (_used[r])
+            {
+                parts.Add($"{s_reg32[r]} = Unsafe.Add(ref fill, {r});");
+            }
+        }
+
+        return "{ " + string.Join(" ", parts) + " }";
     }
 
     private void WriteBack()
@@ -246,7 +303,7 @@ internal sealed partial class RegionEmitter
         {
             if (_written[r])
             {
-                W.Line($"Unsafe.Add(ref regs, {r}) = {s_reg32[r]};");
+                W.Line($"Unsafe.Add(ref cpu.TcRegisters, {r}) = {s_reg32[r]};");
             }
         }
     }
@@ -258,7 +315,7 @@ internal sealed partial class RegionEmitter
     private string SlowPathEntry(Node node)
     {
         string materialize = Materialize(node, after: false);
-        return "TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); " + (materialize.Length > 0 ? materialize + " " : "")
+        return Spill() + " " + (materialize.Length > 0 ? materialize + " " : "")
             + $"cpu.TcFaultPoint({Hex(node.D.Ip)}, n + {_pending});";
     }
 
@@ -285,10 +342,14 @@ internal sealed partial class RegionEmitter
     private void EmitHandlerCall(Node node)
     {
         int index = _fallbacks.Add(node.D);
+        W.Line("{");
+        W.Indent();
         W.Line(SlowPathEntry(node));
         W.Line($"Fallbacks.Ops[{index}].Execute(cpu);");
-        W.Line("cpu.TcFaultPointPassed();");
-        W.Line("TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);");
+        W.Line("cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;");
+        W.Line(Fill());
+        W.Outdent();
+        W.Line("}");
     }
 
 }

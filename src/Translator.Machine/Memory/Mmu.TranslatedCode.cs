@@ -11,6 +11,25 @@ namespace Translator.Machine.Memory;
 /// </summary>
 public sealed unsafe partial class Mmu
 {
+    /// <summary>
+    /// The current privilege class's TLB: 1024 entries of four words (read tag, write tag, read page, write page;
+    /// a tag is a linear page number, 0xFFFFFFFF when empty). Valid until the CPL class changes.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public uint* TcTlb
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => (uint*)_current;
+    }
+
+    /// <summary>Guest RAM (physical address 0), for the TLB's page frames.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public byte* TcRam
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _ram;
+    }
+
     [EditorBrowsable(EditorBrowsableState.Never)]
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TcTryRead8(uint la, out uint value)

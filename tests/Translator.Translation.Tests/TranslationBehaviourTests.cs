@@ -1,0 +1,376 @@
+using Iced.Intel;
+using Translator.Machine.Translation;
+using Translator.Tests.Shared;
+using Xunit;
+using static Iced.Intel.AssemblerRegisters;
+
+namespace Translator.Translation.Tests;
+
+/// <summary>
+/// Small assembled guests for what translated code must get exactly right: self-modifying code, indirect jumps,
+/// faults inside a region, flags that stay live across a region exit, interrupts between regions. Each runs
+/// translated and on the plain interpreter; output, exit code, retired count and final CPU state must agree.
+/// </summary>
+public sealed class TranslationBehaviourTests
+{
+    private const uint Idt = 0x0030_0000;
+
+    private static (MachineRun Native, MachineRun Translated, TranslationResult Result) RunBoth(byte[] image, IReadOnlyCollection<uint>? extra = null)
+    {
+        (TranslationResult result, TranslatedImage translation) = TranslatedCompiler.Translate(image, extra);
+        MachineRun native = MachineRun.Native(image, budget: 50_000_000);
+        MachineRun translated = MachineRun.WithTranslation(image, translation, budget: 50_000_000);
+        Assert.Equal(native.Console, translated.Console);
+        Assert.Equal(native.ExitCode, translated.ExitCode);
+        Assert.Equal(native.Retired, translated.Retired);
+        Assert.Equal(native.State, translated.State);
+        return (native, translated, result);
+    }
+
+    /// <summary>Labels by name for <see cref="Build"/>: branch targets, marks, and their addresses as immediates.</summary>
+    private sealed class Labels(Assembler assembler, Dictionary<string, uint> addresses)
+    {
+        public Dictionary<string, Label> ByName { get; } = [];
+
+        public Label L(string name)
+        {
+            if (!ByName.TryGetValue(name, out Label label))
+            {
+                label = assembler.CreateLabel(name);
+                ByName[name] = label;
+            }
+
+            return label;
+        }
+
+        public void Mark(string name)
+        {
+            Label label = L(name);
+            assembler.Label(ref label);
+            ByName[name] = label;
+        }
+
+        public uint Address(string name) => addresses.GetValueOrDefault(name, 0x0010_0000u);
+    }
+
+    /// <summary>
+    /// Assembles twice so code can use its own labels' addresses as 32-bit immediates: the first pass learns them,
+    /// the second (same sizes: such immediates are always 32-bit) uses them.
+    /// </summary>
+    private static byte[] Build(Action<Assembler, Labels> emit)
+    {
+        var addresses = new Dictionary<string, uint>();
+        for (int pass = 0; ; pass++)
+        {
+            var a = new Assembler(32);
+            var labels = new Labels(a, addresses);
+            emit(a, labels);
+            using var stream = new MemoryStream();
+            AssemblerResult result = a.Assemble(new StreamCodeWriter(stream), MultibootImage.EntryAddress, BlockEncoderOptions.ReturnNewInstructionOffsets);
+            if (pass == 1)
+            {
+                return MultibootImage.Wrap(stream.ToArray(), bssBytes: 0x40_0000);
+            }
+
+            foreach ((string name, Label label) in labels.ByName)
+            {
+                Label marked = label;
+                addresses[name] = (uint)result.GetLabelRIP(marked);
+            }
+        }
+    }
+
+    /// <summary>Exits through isa-debug-exit with AL as the value.</summary>
+    private static void ExitWithAl(Assembler a)
+    {
+        a.mov(dx, 0xF4);
+        a.@out(dx, al);
+        a.hlt();
+    }
+
+    /// <summary>Installs a 32-bit interrupt gate for <paramref name="vector"/> at <paramref name="handler"/> and loads IDTR.</summary>
+    private static void InstallGate(Assembler a, int vector, uint handler)
+    {
+        a.mov(eax, handler);
+        a.mov(edx, eax);
+        a.and(eax, 0xFFFF);
+        a.or(eax, 0x0008_0000);
+        a.mov(__dword_ptr[Idt + (uint)(vector * 8)], eax);
+        a.and(edx, unchecked((int)0xFFFF_0000));
+        a.or(edx, 0x8E00);
+        a.mov(__dword_ptr[Idt + (uint)(vector * 8) + 4], edx);
+        a.mov(__word_ptr[Idt + 0x800], 0x7FF);
+        a.mov(__dword_ptr[Idt + 0x802], Idt);
+        a.lidt(__fword_ptr[Idt + 0x800]);
+    }
+
+    [Fact]
+    public void Self_modifying_code_inside_a_running_region_takes_effect_at_the_next_instruction()
+    {
+        byte[] image = Build((a, g) =>
+        {
+            Label loop = g.L("loop"), next = g.L("next");
+            a.mov(esp, 0x0020_0000);
+            a.mov(ecx, 4);
+            a.xor(ebx, ebx);
+            g.Mark("loop");
+            a.mov(eax, 1);                                  // its immediate is rewritten below
+            a.add(ebx, eax);
+            a.mov(edx, g.Address("loop"));
+            a.mov(__dword_ptr[edx + 1], 5);                 // patch an instruction already run in this region
+            a.mov(edx, g.Address("next"));
+            a.mov(__byte_ptr[edx + 2], 7);                  // patch the very next instruction: add ebx, 7
+            g.Mark("next");
+            a.add(ebx, 0);
+            a.dec(ecx);
+            a.jnz(loop);
+            a.mov(eax, ebx);
+            ExitWithAl(a);
+        });
+        (MachineRun native, MachineRun translated, _) = RunBoth(image);
+        Assert.Equal((int)(((1 + 7) + 3 * (5 + 7)) << 1 | 1), native.ExitCode);
+        Assert.True(translated.Translated > 0);
+    }
+
+    [Fact]
+    public void Indirect_jump_target_runs_on_the_interpreter_then_is_translated_once_recorded()
+    {
+        byte[] image = Build((a, g) =>
+        {
+            Label target = g.L("target"), loop = g.L("loop");
+            a.mov(esp, 0x0020_0000);
+            a.xor(ebx, ebx);
+            a.mov(eax, g.Address("target"));
+            a.jmp(eax);                                     // discovery cannot follow this
+            a.nop();
+            g.Mark("target");
+            a.mov(ecx, 1000);
+            g.Mark("loop");
+            a.add(ebx, ecx);
+            a.dec(ecx);
+            a.jnz(loop);
+            a.mov(eax, ebx);
+            a.shr(eax, 3);
+            ExitWithAl(a);
+        });
+        (_, MachineRun first, TranslationResult result) = RunBoth(image);
+        Assert.NotEmpty(first.Untranslated);
+        Assert.True(first.Translated > 0);
+
+        // The host records the interpreter's entries and passes them to the next translation.
+        (_, MachineRun second, TranslationResult again) = RunBoth(image, first.Untranslated);
+        Assert.Empty(second.Untranslated);
+        Assert.True(second.Translated > first.Translated);
+        Assert.True(again.Instructions > result.Instructions);
+    }
+
+    [Fact]
+    public void Divide_error_inside_a_region_is_precise()
+    {
+        byte[] image = Build((a, g) =>
+        {
+            Label handler = g.L("handler"), after = g.L("after");
+            a.mov(esp, 0x0020_0000);
+            InstallGate(a, 0, g.Address("handler"));
+            a.mov(eax, 100);
+            a.mov(ebx, 200);
+            a.mov(__dword_ptr[0x0021_0000], 0x1234);        // a store before the fault stays done
+            a.cmp(eax, ebx);                                // flags pending when the fault hits
+            a.mov(esi, 0x5555);
+            a.xor(ecx, ecx);
+            a.div(ecx);                                     // #DE: EIP, registers and flags of this point
+            a.mov(esi, 0x6666);                             // never reached
+            g.Mark("handler");
+            a.pop(edi);                                     // saved EIP
+            a.pop(ebp);                                     // CS
+            a.pop(edx);                                     // saved EFLAGS
+            g.Mark("after");
+            a.mov(eax, edx);
+            a.and(eax, 0x8D5);
+            a.add(eax, esi);
+            a.add(eax, __dword_ptr[0x0021_0000]);
+            ExitWithAl(a);
+        });
+        (MachineRun native, _, _) = RunBoth(image);
+        Assert.Equal(1, native.ExitCode & 1);
+    }
+
+    [Fact]
+    public void Page_fault_inside_a_region_reports_cr2_and_precise_state()
+    {
+        byte[] image = Build((a, g) =>
+        {
+            Label handler = g.L("handler");
+            a.mov(esp, 0x0020_0000);
+            InstallGate(a, 14, g.Address("handler"));
+            // Identity-map the first 4 MiB with one 4 KiB page table; page 0x00250000 is left not present.
+            a.mov(edi, 0x0040_0000);
+            a.mov(ecx, 0);
+            Label fill = g.L("fill");
+            g.Mark("fill");
+            a.mov(eax, ecx);
+            a.shl(eax, 12);
+            a.or(eax, 3);
+            a.mov(__dword_ptr[edi + ecx * 4 + 0x1000], eax);
+            a.inc(ecx);
+            a.cmp(ecx, 1024);
+            a.jne(fill);
+            a.mov(__dword_ptr[edi + 0x1000 + 0x250 * 4], 0);
+            a.mov(eax, 0x0040_1003);
+            a.mov(__dword_ptr[edi], eax);
+            a.mov(cr3, edi);
+            a.mov(eax, cr0);
+            a.or(eax, unchecked((int)0x8000_0000));
+            a.mov(cr0, eax);
+            a.mov(ebx, 0x0025_0010);
+            a.mov(ecx, 3);
+            a.add(ecx, 4);                                  // flags pending
+            a.mov(edx, __dword_ptr[ebx]);                   // #PF, CR2 = 0x00250010
+            g.Mark("handler");
+            a.mov(eax, cr2);
+            a.add(eax, ecx);
+            a.add(eax, __dword_ptr[esp]);                   // error code
+            ExitWithAl(a);
+        });
+        RunBoth(image);
+    }
+
+    [Fact]
+    public void Flags_stay_live_across_calls_returns_and_jumps_between_regions()
+    {
+        byte[] image = Build((a, g) =>
+        {
+            Label reader = g.L("reader"), far = g.L("far"), back = g.L("back");
+            a.mov(esp, 0x0020_0000);
+            a.mov(eax, 5);
+            a.cmp(eax, 9);                                  // CF=1, SF=1: read in another region
+            a.call(reader);
+            a.mov(esi, eax);
+            a.sub(eax, 0x7FFF_FFFF);
+            a.add(eax, 0x7FFF_FFFF);                        // OF and CF into a jump to another page
+            a.jmp(far);
+            g.Mark("back");
+            a.mov(eax, esi);
+            a.add(eax, edi);
+            ExitWithAl(a);
+            g.Mark("reader");
+            a.setb(al);
+            a.sets(ah);
+            a.movzx(eax, ax);
+            a.ret();
+            for (int k = 0; k < 4096 / 8; k++)
+            {
+                a.nop();
+                a.nop();
+                a.nop();
+                a.nop();
+                a.nop();
+                a.nop();
+                a.nop();
+                a.nop();
+            }
+
+            g.Mark("far");
+            a.pushfd();
+            a.pop(edi);
+            a.and(edi, 0x8D5);
+            a.jmp(back);
+        });
+        (MachineRun native, MachineRun translated, _) = RunBoth(image);
+        Assert.True(translated.Translated > 0);
+    }
+
+    [Fact]
+    public void Timer_interrupts_arrive_between_regions_at_the_interpreters_instruction()
+    {
+        byte[] image = Build((a, g) =>
+        {
+            Label handler = g.L("handler"), loop = g.L("loop"), inner = g.L("inner");
+            a.mov(esp, 0x0020_0000);
+            InstallGate(a, 8, g.Address("handler"));
+            a.mov(al, 0x34);
+            a.@out(0x43, al);
+            a.mov(al, 0x50);                                // PIT period: 0x150 ticks
+            a.@out(0x40, al);
+            a.mov(al, 0x01);
+            a.@out(0x40, al);
+            a.mov(al, 0xFA);                                // unmask IRQ0
+            a.@out(0x21, al);
+            a.mov(__dword_ptr[0x0021_0000], 0);
+            a.xor(ebx, ebx);
+            a.mov(ecx, 20000);
+            a.sti();
+            g.Mark("loop");
+            a.mov(edx, 7);
+            g.Mark("inner");
+            a.add(ebx, edx);
+            a.xor(ebx, __dword_ptr[0x0021_0000]);           // the interrupt count steers the computation
+            a.dec(edx);
+            a.jnz(inner);
+            a.dec(ecx);
+            a.jnz(loop);
+            a.cli();
+            a.mov(eax, __dword_ptr[0x0021_0000]);
+            a.add(eax, ebx);
+            ExitWithAl(a);
+            g.Mark("handler");
+            a.inc(__dword_ptr[0x0021_0000]);
+            a.push(eax);
+            a.mov(al, 0x20);
+            a.@out(0x20, al);
+            a.pop(eax);
+            a.iretd();
+        });
+        (MachineRun native, MachineRun translated, _) = RunBoth(image);
+        Assert.True((ulong)translated.Translated > translated.Retired / 2, "the loop should run translated");
+    }
+
+    [Fact]
+    public void A_translation_is_not_used_where_the_loaded_code_differs()
+    {
+        byte[] Build(int value) => MultibootImage.Build(a =>
+        {
+            a.mov(esp, 0x0020_0000);
+            a.mov(eax, value);
+            ExitWithAl(a);
+        });
+        byte[] original = Build(3), changed = Build(9);
+        (_, TranslatedImage translation) = TranslatedCompiler.Translate(original);
+        MachineRun native = MachineRun.Native(changed);
+        MachineRun translated = MachineRun.WithTranslation(changed, translation);
+        Assert.Equal(native.ExitCode, translated.ExitCode);
+        Assert.Equal(0, translated.Translated);
+    }
+
+    [Theory]
+    [InlineData(new byte[0])]
+    [InlineData(new byte[] { 0x7F, (byte)'E', (byte)'L', (byte)'F', 1, 1, 1 })]
+    [InlineData(new byte[] { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 })]
+    public void Malformed_images_are_refused_with_a_clear_message(byte[] image)
+    {
+        TranslationException e = Assert.Throws<TranslationException>(() => BinaryTranslator.Translate(image, new TranslationOptions()));
+        Assert.StartsWith("cannot translate the image: ", e.Message);
+    }
+
+    [Fact]
+    public void Truncated_elf_program_headers_are_refused()
+    {
+        byte[] elf = File.ReadAllBytes(Path.Combine(RepositoryRoot.Path, "tests", "guests", "build", "sieve.elf"));
+        byte[] truncated = elf.AsSpan(0, 200).ToArray();
+        BitConverter.GetBytes(0x7FFF_0000u).CopyTo(truncated, 28); // e_phoff far beyond the file
+        Assert.Throws<TranslationException>(() => BinaryTranslator.Translate(truncated, new TranslationOptions()));
+    }
+
+    [Fact]
+    public void Every_translated_instruction_carries_its_address_and_disassembly()
+    {
+        byte[] image = GuestImageTests.Load("sieve.elf");
+        TranslationResult result = BinaryTranslator.Translate(image, new TranslationOptions { ClassName = "Sieve", RegisterOnLoad = true });
+        string[] comments = result.Source.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("// 0x", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(result.Instructions, comments.Length);
+        Assert.Contains(comments, c => System.Text.RegularExpressions.Regex.IsMatch(c, @"^// 0x[0-9A-F]{8}  (mov|add|cmp|jne|call|ret)\b"));
+        Assert.Contains("[ModuleInitializer]", result.Source);
+        Assert.Contains("public sealed unsafe class Sieve : TranslatedImage", result.Source);
+        Assert.Equal(result.ImageSha256, Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(image)).ToLowerInvariant());
+    }
+}
