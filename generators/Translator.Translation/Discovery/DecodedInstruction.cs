@@ -13,6 +13,12 @@ internal enum Form
 
     /// <summary>As plain C# only while the flags it writes are dead; otherwise through the shared handler.</summary>
     InlineWhenFlagsDead,
+
+    /// <summary>
+    /// As plain C# that may or may not change the flags (a shift by CL: a zero count leaves them): pending flags are
+    /// recorded first and the instruction records its own in the CPU, as a handler would.
+    /// </summary>
+    InlineRecordingFlags,
 }
 
 /// <summary>What the translator knows about one decoded guest instruction, independent of the region it lands in.</summary>
@@ -55,6 +61,9 @@ internal sealed class DecodedInstruction
     public bool EndsInterpreterBlock { get; }
 
     public bool IsFallback => Form == Form.Fallback;
+
+    /// <summary>Leaves the flags in the CPU's lazy state (a handler call or an inline form that records its own).</summary>
+    public bool LeavesFlagsInCpu => Form is Form.Fallback or Form.InlineRecordingFlags;
 
     /// <summary>A direct near branch target, when the instruction has one.</summary>
     public uint? DirectTarget =>

@@ -19,7 +19,14 @@ internal static class InstructionFacts
         switch (i.Mnemonic)
         {
             case Mnemonic.Nop:
+            case Mnemonic.Endbr32:
                 return Form.Inline;
+            case Mnemonic.Bsr:
+            case Mnemonic.Bsf:
+                return bits == 32 && i.Op0Kind == OpKind.Register ? Form.Inline : Form.Fallback;
+            case Mnemonic.Shld:
+            case Mnemonic.Shrd:
+                return bits == 32 && i.Op0Kind == OpKind.Register ? Form.InlineWhenFlagsDead : Form.Fallback;
             case Mnemonic.Mov:
             case Mnemonic.Add:
             case Mnemonic.Sub:
@@ -187,7 +194,7 @@ internal static class InstructionFacts
     public static int FlagsWritten(in Instruction i) => i.Mnemonic switch
     {
         Mnemonic.Add or Mnemonic.Sub or Mnemonic.Adc or Mnemonic.Sbb or Mnemonic.And or Mnemonic.Or or Mnemonic.Xor
-            or Mnemonic.Cmp or Mnemonic.Test or Mnemonic.Neg or Mnemonic.Imul or Mnemonic.Mul => Flags.All,
+            or Mnemonic.Cmp or Mnemonic.Test or Mnemonic.Neg or Mnemonic.Imul or Mnemonic.Mul or Mnemonic.Bsr or Mnemonic.Bsf => Flags.All,
         Mnemonic.Inc or Mnemonic.Dec => Flags.All & ~Flags.CF,
         Mnemonic.Shl or Mnemonic.Shr or Mnemonic.Sar when i.Op1Kind != OpKind.Register => Flags.All,
         _ => 0,
@@ -196,7 +203,7 @@ internal static class InstructionFacts
     /// <summary>Flags an InlineWhenFlagsDead form may change (they must be dead after it for the inline form).</summary>
     public static int FlagsTouched(in Instruction i) => i.Mnemonic switch
     {
-        Mnemonic.Shl or Mnemonic.Shr or Mnemonic.Sar => Flags.All,
+        Mnemonic.Shl or Mnemonic.Shr or Mnemonic.Sar or Mnemonic.Shld or Mnemonic.Shrd => Flags.All,
         Mnemonic.Rol or Mnemonic.Ror => Flags.CF | Flags.OF,
         Mnemonic.Bt => Flags.CF,
         _ => 0,
@@ -204,7 +211,7 @@ internal static class InstructionFacts
 
     public static bool CanFault(in Instruction i)
     {
-        if (i.Mnemonic is Mnemonic.Nop or Mnemonic.Lea)
+        if (i.Mnemonic is Mnemonic.Nop or Mnemonic.Lea or Mnemonic.Endbr32)
         {
             return false; // a memory operand that is never accessed
         }

@@ -163,7 +163,9 @@ internal sealed class MethodPlan
             {
                 if (node.D.Form == Form.InlineWhenFlagsDead && (node.TrueLiveOut & InstructionFacts.FlagsTouched(in node.D.Instruction)) != 0)
                 {
-                    node.D.Form = Form.Fallback;
+                    // A shift by CL can record its own flags; the others go to their handler.
+                    bool shiftByCl = node.D.Instruction.Mnemonic is Mnemonic.Shl or Mnemonic.Shr or Mnemonic.Sar;
+                    node.D.Form = shiftByCl ? Form.InlineRecordingFlags : Form.Fallback;
                     changed = true;
                 }
             }
@@ -232,8 +234,8 @@ internal sealed class MethodPlan
     /// <summary>An inline instruction that records flags through the pending-producer mechanism.</summary>
     public static bool IsProducer(Node node) => node.D.Form == Form.Inline && node.D.FlagsWritten != 0;
 
-    /// <summary>Changes the flags in a way the pending mechanism cannot follow (a handler call).</summary>
-    private static bool WritesFlagsOpaquely(Node node) => node.D.IsFallback;
+    /// <summary>Changes the flags in a way the pending mechanism cannot follow (a handler call, a shift by CL).</summary>
+    private static bool WritesFlagsOpaquely(Node node) => node.D.LeavesFlagsInCpu;
 
     private void MarkDirectReaders()
     {
@@ -241,7 +243,7 @@ internal sealed class MethodPlan
         {
             node.Direct = false;
             int reads = FlagReads(node.D);
-            if (reads == 0 || node.D.IsFallback)
+            if (reads == 0 || node.D.LeavesFlagsInCpu)
             {
                 continue;
             }
@@ -308,7 +310,7 @@ internal sealed class MethodPlan
                 }
 
                 DecodedInstruction d = node.D;
-                bool observes = d.IsFallback || d.CanFault;
+                bool observes = d.LeavesFlagsInCpu || d.CanFault;
                 int reads = FlagReads(d);
                 int liveIn;
                 if (observes)

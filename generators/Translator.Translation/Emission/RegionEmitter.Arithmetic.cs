@@ -212,7 +212,34 @@ internal sealed partial class RegionEmitter
         W.Indent();
 
         Load(node, 0, 32, "a", keepAddress: true);
-        if (i.Op1Kind == OpKind.Register)
+        if (node.D.Form == Form.InlineRecordingFlags)
+        {
+            // The flags change only for a nonzero count: pending flags go to the CPU first, then the shift records its own.
+            string pending = Materialize(node, after: false);
+            W.Line((pending.Length > 0 ? pending + " " : "") + "fk = 0;");
+            W.Line($"int cnt = (int)({ReadRegister(Register.ECX)} & 31u);");
+            W.Line("if (cnt != 0)");
+            W.Line("{");
+            W.Indent();
+            switch (i.Mnemonic)
+            {
+                case Mnemonic.Shl:
+                    W.Line("uint last = a << (cnt - 1); uint r = last << 1; uint cf = last >> 31; uint of = cf ^ (r >> 31);");
+                    break;
+                case Mnemonic.Shr:
+                    W.Line("uint last = a >> (cnt - 1); uint r = last >> 1; uint cf = last & 1u; uint of = ((last ^ r) >> 31) & 1u;");
+                    break;
+                default:
+                    W.Line("int slast = (int)a >> (cnt - 1); uint r = (uint)(slast >> 1); uint cf = (uint)slast & 1u; uint of = 0u;");
+                    break;
+            }
+
+            WriteRegister(i.Op0Register, "r");
+            W.Line("cpu.TcFlagsShift(32, r, cf, of);");
+            W.Outdent();
+            W.Line("}");
+        }
+        else if (i.Op1Kind == OpKind.Register)
         {
             string count = $"(int)({ReadRegister(Register.ECX)} & 31u)";
             string result = i.Mnemonic switch
@@ -252,6 +279,45 @@ internal sealed partial class RegionEmitter
 
         Retire();
 
+        W.Outdent();
+        W.Line("}");
+        FallThrough(node);
+    }
+
+    /// <summary>BSR/BSF (32-bit): the index when the source is nonzero; the flags are those of a logic result equal to the source.</summary>
+    private void EmitBitScan(Node node)
+    {
+        Instruction i = node.D.Instruction;
+        W.Line("{");
+        W.Indent();
+        Load(node, 1, 32, "v");
+        string index = i.Mnemonic == Mnemonic.Bsr ? "(uint)(31 - System.Numerics.BitOperations.LeadingZeroCount(v))" : "(uint)System.Numerics.BitOperations.TrailingZeroCount(v)";
+        W.Line("if (v != 0)");
+        W.Line("{");
+        W.Indent();
+        WriteRegister(i.Op0Register, index);
+        W.Outdent();
+        W.Line("}");
+        Produce(node, "", "", "v", "");
+        Retire();
+        W.Outdent();
+        W.Line("}");
+        FallThrough(node);
+    }
+
+    /// <summary>SHLD/SHRD (32-bit register destination) where the flags are dead.</summary>
+    private void EmitDoubleShift(Node node)
+    {
+        Instruction i = node.D.Instruction;
+        W.Line("{");
+        W.Indent();
+        string count = i.Op2Kind == OpKind.Register ? $"(int)({ReadRegister(Register.ECX)} & 31u)" : ((int)(i.GetImmediate(2) & 31)).ToString();
+        W.Line($"int cnt = {count};");
+        W.Line($"uint a = {ReadRegister(i.Op0Register)};");
+        W.Line($"uint b = {ReadRegister(i.Op1Register)};");
+        string shifted = i.Mnemonic == Mnemonic.Shld ? "(a << cnt) | (b >> (32 - cnt))" : "(a >> cnt) | (b << (32 - cnt))";
+        WriteRegister(i.Op0Register, $"cnt == 0 ? a : {shifted}");
+        Retire();
         W.Outdent();
         W.Line("}");
         FallThrough(node);

@@ -66,9 +66,9 @@ internal sealed partial class RegionEmitter
         var chain = new List<Node>();
         if (after)
         {
-            if (node.D.IsFallback)
+            if (node.D.LeavesFlagsInCpu)
             {
-                return new Chain(chain, dynamicBase: true); // the handler left the flags in the CPU (fk = 0)
+                return new Chain(chain, dynamicBase: true); // the flags are in the CPU (fk = 0)
             }
 
             if (MethodPlan.IsProducer(node))
@@ -85,7 +85,7 @@ internal sealed partial class RegionEmitter
         while (!current.Label && current.Index > 0)
         {
             Node previous = _plan.Nodes[current.Index - 1];
-            if (previous.Next != current || previous.D.IsFallback)
+            if (previous.Next != current || previous.D.LeavesFlagsInCpu)
             {
                 break;
             }

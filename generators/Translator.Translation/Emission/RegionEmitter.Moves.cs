@@ -73,7 +73,16 @@ internal sealed partial class RegionEmitter
                 Retire();
                 FallThrough(node);
                 return;
+            case Mnemonic.Bsr:
+            case Mnemonic.Bsf:
+                EmitBitScan(node);
+                return;
+            case Mnemonic.Shld:
+            case Mnemonic.Shrd:
+                EmitDoubleShift(node);
+                return;
             case Mnemonic.Nop:
+            case Mnemonic.Endbr32:
             case Mnemonic.Bt: // only inline while CF is dead: nothing else changes
                 Retire();
                 FallThrough(node);
