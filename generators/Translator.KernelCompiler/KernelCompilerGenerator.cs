@@ -24,7 +24,7 @@ public sealed class KernelCompilerGenerator : IIncrementalGenerator
     public const string GuestCodeClassesStep = "GuestCodeClasses";
     public const string AllGuestCodeStep = "AllGuestCode";
     public const string KernelImagesStep = "KernelImages";
-    public const string MachineReferencedStep = "MachineReferenced";
+    public const string CanHoldTranslationStep = "CanHoldTranslation";
     public const string KernelTranslationsStep = "KernelTranslations";
 
     public void Initialize(IncrementalGeneratorInitializationContext context)
@@ -52,14 +52,15 @@ public sealed class KernelCompilerGenerator : IIncrementalGenerator
             .Select(static (pair, cancellation) => KernelLinker.Link(pair.Left, pair.Right, cancellation))
             .WithTrackingName(KernelImagesStep);
 
-        // A project that can hold translated code (it references Translator.Machine) also gets each image's binary
-        // translation, registered when the assembly loads, so the bt backend need not translate at run time.
-        IncrementalValueProvider<bool> machineReferenced = context.CompilationProvider
-            .Select(static (compilation, _) => compilation.GetTypeByMetadataName(KernelTranslation.TranslatedImageType) is not null)
-            .WithTrackingName(MachineReferencedStep);
+        // A project that can hold translated code (it references Translator.Machine and allows unsafe code) also gets
+        // each image's binary translation, registered when the assembly loads, so the bt backend need not translate at
+        // run time; any other project gets the image only.
+        IncrementalValueProvider<bool> canHoldTranslation = context.CompilationProvider
+            .Select(static (compilation, _) => KernelTranslation.CanHold(compilation))
+            .WithTrackingName(CanHoldTranslationStep);
 
         IncrementalValuesProvider<KernelTranslationModel> translations = images
-            .Combine(machineReferenced)
+            .Combine(canHoldTranslation)
             .Where(static pair => pair.Right && pair.Left.Image.Count > 0)
             .Select(static (pair, _) => KernelTranslation.Translate(pair.Left))
             .WithTrackingName(KernelTranslationsStep);

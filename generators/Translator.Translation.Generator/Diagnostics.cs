@@ -25,6 +25,11 @@ internal static class Diagnostics
         "Guest image '{0}' is not translated: the project must reference Translator.Machine, where the translated-code ABI (TranslatedImage) lives",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
+    public static readonly DiagnosticDescriptor UnsafeNotAllowed = new(
+        "TRN0104", "Translated code needs unsafe code allowed",
+        "Guest image '{0}' is not translated: translated code uses pointers, so the project must set AllowUnsafeBlocks (GuestImages.targets does)",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
     public static readonly DiagnosticDescriptor InternalError = new(
         "TRN0199", "Binary translator internal error",
         "Guest image '{0}' could not be translated because of a translator fault ({1}); please report it", Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
@@ -35,6 +40,7 @@ internal static class Diagnostics
         [UnreadableImage.Id] = UnreadableImage,
         [InterpreterFallback.Id] = InterpreterFallback,
         [MachineNotReferenced.Id] = MachineNotReferenced,
+        [UnsafeNotAllowed.Id] = UnsafeNotAllowed,
         [InternalError.Id] = InternalError,
     };
 

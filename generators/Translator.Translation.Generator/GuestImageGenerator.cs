@@ -4,6 +4,7 @@ using System.Collections.Immutable;
 using System.Text;
 using System.Threading;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Text;
 using Translator.KernelCompiler.Model;
@@ -21,7 +22,7 @@ namespace Translator.Translation.Generator;
 public sealed class GuestImageGenerator : IIncrementalGenerator
 {
     public const string GuestImagesStep = "GuestImages";
-    public const string MachineReferencedStep = "MachineReferenced";
+    public const string ProjectStep = "Project";
     public const string TranslationsStep = "Translations";
 
     /// <summary>Item metadata GuestImages.targets puts on the additional file of each guest image.</summary>
@@ -41,12 +42,15 @@ public sealed class GuestImageGenerator : IIncrementalGenerator
             .Select(static (pair, cancellation) => Read(pair.Left, pair.Right.GetOptions(pair.Left), cancellation))
             .WithTrackingName(GuestImagesStep);
 
-        IncrementalValueProvider<bool> machineReferenced = context.CompilationProvider
-            .Select(static (compilation, _) => compilation.GetTypeByMetadataName(TranslatedImageType) is not null)
-            .WithTrackingName(MachineReferencedStep);
+        // What the project offers translated code: the ABI (Translator.Machine) and unsafe code.
+        IncrementalValueProvider<(bool MachineReferenced, bool UnsafeAllowed)> project = context.CompilationProvider
+            .Select(static (compilation, _) => (
+                compilation.GetTypeByMetadataName(TranslatedImageType) is not null,
+                compilation.Options is CSharpCompilationOptions { AllowUnsafe: true }))
+            .WithTrackingName(ProjectStep);
 
         IncrementalValuesProvider<TranslatedSource> translations = images
-            .Combine(machineReferenced)
+            .Combine(project)
             .Select(static (pair, cancellation) => Translate(pair.Left, pair.Right, cancellation))
             .WithTrackingName(TranslationsStep);
 
@@ -71,16 +75,21 @@ public sealed class GuestImageGenerator : IIncrementalGenerator
             : new GuestImageInput(path, new EquatableArray<byte>(bytes), null);
     }
 
-    private static TranslatedSource Translate(GuestImageInput image, bool machineReferenced, CancellationToken cancellation)
+    private static TranslatedSource Translate(GuestImageInput image, (bool MachineReferenced, bool UnsafeAllowed) project, CancellationToken cancellation)
     {
         if (image.ReadError is not null)
         {
             return TranslatedSource.Failed(new ImageDiagnostic(Diagnostics.UnreadableImage.Id, image.ImagePath, image.ReadError));
         }
 
-        if (!machineReferenced)
+        if (!project.MachineReferenced)
         {
             return TranslatedSource.Failed(new ImageDiagnostic(Diagnostics.MachineNotReferenced.Id, image.ImagePath, ""));
+        }
+
+        if (!project.UnsafeAllowed)
+        {
+            return TranslatedSource.Failed(new ImageDiagnostic(Diagnostics.UnsafeNotAllowed.Id, image.ImagePath, ""));
         }
 
         cancellation.ThrowIfCancellationRequested();

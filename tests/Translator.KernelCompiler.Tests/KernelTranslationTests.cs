@@ -39,7 +39,7 @@ public sealed class KernelTranslationTests
 
         GeneratorRunResult second = driver.RunGenerators(edited).GetRunResult().Results.Single();
 
-        foreach (string step in new[] { KernelCompilerGenerator.MachineReferencedStep, KernelCompilerGenerator.KernelTranslationsStep })
+        foreach (string step in new[] { KernelCompilerGenerator.CanHoldTranslationStep, KernelCompilerGenerator.KernelTranslationsStep })
         {
             IncrementalStepRunReason[] reasons = second.TrackedSteps[step].SelectMany(s => s.Outputs).Select(o => o.Reason).ToArray();
             Assert.NotEmpty(reasons);
@@ -48,10 +48,18 @@ public sealed class KernelTranslationTests
     }
 
     [Fact]
-    public void WithoutTranslatorMachineThereIsNoTranslation()
-    {
-        GeneratorOutcome outcome = GeneratorHarness.Run(HelloSource);
+    public void WithoutTranslatorMachineThereIsNoTranslation() => AssertNoTranslation(GeneratorHarness.Run(HelloSource));
 
+    [Fact]
+    public void WithoutUnsafeCodeThereIsNoTranslation()
+    {
+        Microsoft.CodeAnalysis.CSharp.CSharpCompilation compilation = GeneratorHarness.CompilationWith([Machine], HelloSource);
+
+        AssertNoTranslation(GeneratorHarness.Run(compilation.WithOptions(compilation.Options.WithAllowUnsafe(false))));
+    }
+
+    private static void AssertNoTranslation(GeneratorOutcome outcome)
+    {
         Assert.Empty(outcome.Diagnostics);
         Assert.DoesNotContain(outcome.Result.Results.Single().GeneratedSources, s => s.HintName.EndsWith(".Translation.g.cs", StringComparison.Ordinal));
     }

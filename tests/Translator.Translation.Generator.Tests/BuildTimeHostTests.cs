@@ -8,19 +8,9 @@ namespace Translator.Translation.Generator.Tests;
 /// Both hosts of the translator on one image: this project lists Images/sieve.elf as a <c>&lt;GuestImage&gt;</c>, so
 /// its translation was compiled in at build time; the run-time host translates and compiles the same image.
 /// </summary>
-public sealed class BuildTimeHostTests : IDisposable
+public sealed class BuildTimeHostTests : TemporaryCache
 {
-    private readonly string _cacheDirectory = Path.Combine(Path.GetTempPath(), $"translator-cache-test-{Guid.NewGuid():N}");
-
     private static byte[] Sieve => GeneratorHarness.Image("sieve.elf");
-
-    public void Dispose()
-    {
-        if (Directory.Exists(_cacheDirectory))
-        {
-            Directory.Delete(_cacheDirectory, recursive: true);
-        }
-    }
 
     [Fact]
     public void TheGuestImageItemIsRegisteredWhenTheAssemblyLoads()
@@ -34,17 +24,17 @@ public sealed class BuildTimeHostTests : IDisposable
     [Fact]
     public void TheRunTimeHostPrefersTheBuildTimeTranslation()
     {
-        LoadedTranslation loaded = new TranslationCache(_cacheDirectory).Load(Sieve);
+        LoadedTranslation loaded = new TranslationCache(CacheDirectory).Load(Sieve);
 
         Assert.Equal(TranslationOrigin.BuildTime, loaded.Origin);
-        Assert.False(Directory.Exists(_cacheDirectory), "a build-time translation needs no cache entry");
+        Assert.False(Directory.Exists(CacheDirectory), "a build-time translation needs no cache entry");
     }
 
     [Fact]
     public void BuildTimeAndRunTimeTranslationsAreTheSame()
     {
         TranslatedImage builtIn = TranslationRegistry.Find(TranslationCache.ImageHash(Sieve))!;
-        LoadedTranslation runTime = new TranslationCache(_cacheDirectory, TranslationCache.CurrentVersion, consultRegistry: false).Load(Sieve);
+        LoadedTranslation runTime = new TranslationCache(CacheDirectory, TranslationCache.CurrentVersion, consultRegistry: false).Load(Sieve);
 
         Assert.Equal(TranslationOrigin.Translated, runTime.Origin);
         Assert.Equal(builtIn.ImageSha256, runTime.Image.ImageSha256);
@@ -52,7 +42,7 @@ public sealed class BuildTimeHostTests : IDisposable
         Assert.Equal(runTime.Regions, builtIn.Regions.Count);
 
         // The cached C# is the generator's, less the registration the build-time host asks for.
-        string cached = File.ReadAllText(Path.Combine(_cacheDirectory, builtIn.ImageSha256, TranslationCache.CurrentVersion, "translation.cs"));
+        string cached = File.ReadAllText(Path.Combine(CacheDirectory, builtIn.ImageSha256, TranslationCache.CurrentVersion, "translation.cs"));
         Assert.Equal(BinaryTranslator.Translate(Sieve, new TranslationOptions()).Source, cached);
     }
 

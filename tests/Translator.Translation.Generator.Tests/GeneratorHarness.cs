@@ -31,11 +31,11 @@ internal static class GeneratorHarness
     public static byte[] Image(string name) => File.ReadAllBytes(ImagePath(name));
 
     /// <summary>A project compilation; with <paramref name="machine"/> it references Translator.Machine, as a real project must.</summary>
-    public static CSharpCompilation Compilation(bool machine = true, params string[] sources) => CSharpCompilation.Create(
+    public static CSharpCompilation Compilation(bool machine = true, bool allowUnsafe = true, params string[] sources) => CSharpCompilation.Create(
         "ImagesUnderTest",
         sources.Select((text, i) => CSharpSyntaxTree.ParseText(text, ParseOptions, path: $"Source{i}.cs")),
         machine ? s_framework.Value.Add(MetadataReference.CreateFromFile(typeof(TranslatedImage).Assembly.Location)) : s_framework.Value,
-        new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true, nullableContextOptions: NullableContextOptions.Enable));
+        new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: allowUnsafe, nullableContextOptions: NullableContextOptions.Enable));
 
     /// <summary>The additional file GuestImages.targets makes of an image: its bytes as hex, marked as a guest image.</summary>
     public static AdditionalText ImageFile(string imagePath, byte[] bytes) => new HexImage(imagePath, Hex(bytes));

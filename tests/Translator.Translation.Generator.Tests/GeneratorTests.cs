@@ -68,6 +68,15 @@ public sealed class GeneratorTests
     }
 
     [Fact]
+    public void AProjectWithoutUnsafeCodeGetsTRN0104()
+    {
+        ImagesOutcome outcome = GeneratorHarness.Run(GeneratorHarness.Compilation(allowUnsafe: false), GeneratorHarness.ImageFile("Images/sieve.elf", Sieve));
+
+        Assert.Equal("TRN0104", Assert.Single(outcome.Diagnostics).Id);
+        Assert.Empty(outcome.Sources);
+    }
+
+    [Fact]
     public void AnUnrelatedEditLeavesTheTranslationCached()
     {
         CSharpCompilation compilation = GeneratorHarness.Compilation();
@@ -77,7 +86,7 @@ public sealed class GeneratorTests
 
         GeneratorRunResult second = first.Driver.RunGenerators(edited).GetRunResult().Results.Single();
 
-        foreach (string step in new[] { GuestImageGenerator.GuestImagesStep, GuestImageGenerator.MachineReferencedStep, GuestImageGenerator.TranslationsStep })
+        foreach (string step in new[] { GuestImageGenerator.GuestImagesStep, GuestImageGenerator.ProjectStep, GuestImageGenerator.TranslationsStep })
         {
             IncrementalStepRunReason[] reasons = second.TrackedSteps[step].SelectMany(s => s.Outputs).Select(o => o.Reason).ToArray();
             Assert.NotEmpty(reasons);

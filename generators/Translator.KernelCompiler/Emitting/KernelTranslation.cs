@@ -1,4 +1,6 @@
 using System;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Translator.KernelCompiler.Model;
 using Translator.Translation;
 
@@ -15,6 +17,10 @@ internal static class KernelTranslation
 {
     /// <summary>The type translated code derives from; a project without it gets no translation.</summary>
     public const string TranslatedImageType = "Translator.Machine.Translation.TranslatedImage";
+
+    /// <summary>Translated code derives from TranslatedImage and uses pointers: the project needs both.</summary>
+    public static bool CanHold(Compilation compilation)
+        => compilation.Options is CSharpCompilationOptions { AllowUnsafe: true } && compilation.GetTypeByMetadataName(TranslatedImageType) is not null;
 
     public static KernelTranslationModel Translate(KernelImageModel kernel)
     {

@@ -11,7 +11,7 @@ using Translator.Machine.Translation;
 
 namespace Translator.Translated
 {
-    public sealed class Image_4ccbf8b35b1a : TranslatedImage
+    public sealed unsafe class Image_4ccbf8b35b1a : TranslatedImage
     {
         public override string ImageSha256 => "4ccbf8b35b1a301a712f8f1e6bc0e75b1fefd683c155c5fd2c7c0056b78cc334";
 
@@ -100,19 +100,39 @@ namespace Translator.Translated
             return list.ToArray();
         }
 
-        /// <summary>Registers to the CPU before a handler call (one line per call site keeps the source short).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void TcSpill(ref uint regs, uint eax, uint ecx, uint edx, uint ebx, uint esp, uint ebp, uint esi, uint edi)
+        /// <summary>Records the flags of the producer pending at a label (fk: kind and width; 0: already in the CPU).</summary>
+        private static void TcFlagsPending(X86Cpu cpu, int fk, uint fa, uint fb, uint fc)
         {
-            regs = eax; Unsafe.Add(ref regs, 1) = ecx; Unsafe.Add(ref regs, 2) = edx; Unsafe.Add(ref regs, 3) = ebx;
-            Unsafe.Add(ref regs, 4) = esp; Unsafe.Add(ref regs, 5) = ebp; Unsafe.Add(ref regs, 6) = esi; Unsafe.Add(ref regs, 7) = edi;
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void TcFill(ref uint regs, out uint eax, out uint ecx, out uint edx, out uint ebx, out uint esp, out uint ebp, out uint esi, out uint edi)
-        {
-            eax = regs; ecx = Unsafe.Add(ref regs, 1); edx = Unsafe.Add(ref regs, 2); ebx = Unsafe.Add(ref regs, 3);
-            esp = Unsafe.Add(ref regs, 4); ebp = Unsafe.Add(ref regs, 5); esi = Unsafe.Add(ref regs, 6); edi = Unsafe.Add(ref regs, 7);
+            switch (fk)
+            {
+                case 1: cpu.TcFlagsAdd(8, fa, fb, ((fa + fb) & 0xFFu)); break;
+                case 2: cpu.TcFlagsAdd(16, fa, fb, ((fa + fb) & 0xFFFFu)); break;
+                case 3: cpu.TcFlagsAdd(32, fa, fb, (fa + fb)); break;
+                case 5: cpu.TcFlagsSub(8, fa, fb, ((fa - fb) & 0xFFu)); break;
+                case 6: cpu.TcFlagsSub(16, fa, fb, ((fa - fb) & 0xFFFFu)); break;
+                case 7: cpu.TcFlagsSub(32, fa, fb, (fa - fb)); break;
+                case 9: cpu.TcFlagsAdc(8, fa, fb, ((fa + fb + fc) & 0xFFu), fc); break;
+                case 10: cpu.TcFlagsAdc(16, fa, fb, ((fa + fb + fc) & 0xFFFFu), fc); break;
+                case 11: cpu.TcFlagsAdc(32, fa, fb, (fa + fb + fc), fc); break;
+                case 13: cpu.TcFlagsSbb(8, fa, fb, ((fa - fb - fc) & 0xFFu), fc); break;
+                case 14: cpu.TcFlagsSbb(16, fa, fb, ((fa - fb - fc) & 0xFFFFu), fc); break;
+                case 15: cpu.TcFlagsSbb(32, fa, fb, (fa - fb - fc), fc); break;
+                case 17: cpu.TcFlagsLogic(8, fa); break;
+                case 18: cpu.TcFlagsLogic(16, fa); break;
+                case 19: cpu.TcFlagsLogic(32, fa); break;
+                case 21: cpu.TcFlagsInc(8, fa, ((fa + 1u) & 0xFFu)); break;
+                case 22: cpu.TcFlagsInc(16, fa, ((fa + 1u) & 0xFFFFu)); break;
+                case 23: cpu.TcFlagsInc(32, fa, (fa + 1u)); break;
+                case 25: cpu.TcFlagsDec(8, fa, ((fa - 1u) & 0xFFu)); break;
+                case 26: cpu.TcFlagsDec(16, fa, ((fa - 1u) & 0xFFFFu)); break;
+                case 27: cpu.TcFlagsDec(32, fa, (fa - 1u)); break;
+                case 29: cpu.TcFlagsMultiply(8, fa, fc != 0); break;
+                case 30: cpu.TcFlagsMultiply(16, fa, fc != 0); break;
+                case 31: cpu.TcFlagsMultiply(32, fa, fc != 0); break;
+                case 33: cpu.TcFlagsShift(8, fa, fb, fc); break;
+                case 34: cpu.TcFlagsShift(16, fa, fb, fc); break;
+                case 35: cpu.TcFlagsShift(32, fa, fb, fc); break;
+            }
         }
 
         private static readonly byte[] Bytes_00100020 = { 0xFA, 0xFC, 0xBC, 0x70, 0x80, 0x10, 0x00, 0xA3, 0x18, 0x07, 0x10, 0x00, 0x89, 0x1D, 0x1C, 0x07, 0x10, 0x00, 0xE8, 0x29, 0x00, 0x00, 0x00, 0xE8, 0xF0, 0x00, 0x00, 0x00, 0xE8, 0x10, 0x01, 0x00, 0x00, 0xE8, 0x63, 0x01, 0x00, 0x00, 0xE8, 0xD5, 0x01, 0x00, 0x00, 0xE8, 0x4D, 0x04, 0x00, 0x00, 0xB8, 0x00, 0x00, 0x00, 0x00, 0xEB, 0x00, 0x66, 0xBA, 0xF4, 0x00, 0xEF, 0xFA, 0xF4, 0xEB, 0xFD, 0x50, 0x52, 0x66, 0xBA, 0xF9, 0x03, 0x30, 0xC0, 0xEE, 0x66, 0xBA, 0xFB, 0x03, 0xB0, 0x80, 0xEE, 0x66, 0xBA, 0xF8, 0x03, 0xB0, 0x01, 0xEE, 0x66, 0xBA, 0xF9, 0x03, 0x30, 0xC0, 0xEE, 0x66, 0xBA, 0xFB, 0x03, 0xB0, 0x03, 0xEE, 0x66, 0xBA, 0xFA, 0x03, 0x30, 0xC0, 0xEE, 0x66, 0xBA, 0xFC, 0x03, 0xB0, 0x03, 0xEE, 0x5A, 0x58, 0xC3, 0x52, 0x50, 0x66, 0xBA, 0xFD, 0x03, 0xEC, 0xA8, 0x20, 0x74, 0xFB, 0x58, 0x66, 0xBA, 0xF8, 0x03, 0xEE, 0x5A, 0xC3, 0x9C, 0x60, 0xFC, 0x50, 0x8C, 0xC8, 0xA8, 0x03, 0x58, 0x75, 0x0C, 0xAC, 0x84, 0xC0, 0x74, 0x0B, 0xE8, 0xD8, 0xFF, 0xFF, 0xFF, 0xEB, 0xF4, 0x31, 0xC9, 0xCD, 0x82, 0x61, 0x9D, 0xC3, 0x9C, 0x60, 0x50, 0x8C, 0xC8, 0xA8, 0x03, 0x58, 0x75, 0x1E, 0x89, 0xC2, 0x49, 0x78, 0x22, 0x89, 0xD0, 0x51, 0xC1, 0xE1, 0x02, 0xD3, 0xE8, 0x59, 0x83, 0xE0, 0x0F, 0x8A, 0x80, 0x08, 0x07, 0x10, 0x00, 0xE8, 0xA9, 0xFF, 0xFF, 0xFF, 0xEB, 0xE4, 0x89, 0xCA, 0xB9, 0x01, 0x00, 0x00, 0x00, 0xCD, 0x82, 0x61, 0x9D, 0xC3, 0x9C, 0x60, 0x50, 0x8C, 0xC8, 0xA8, 0x03, 0x58, 0x75, 0x1D, 0xBB, 0x0A, 0x00, 0x00, 0x00, 0x31, 0xC9, 0x31, 0xD2, 0xF7, 0xF3, 0x52, 0x41, 0x85, 0xC0, 0x75, 0xF6, 0x58, 0x04, 0x30, 0xE8, 0x78, 0xFF, 0xFF, 0xFF, 0xE2, 0xF6, 0xEB, 0x07, 0xB9, 0x02, 0x00, 0x00, 0x00, 0xCD, 0x82, 0x61, 0x9D, 0xC3, 0x50, 0xB0, 0x11, 0xE6, 0x20, 0xE6, 0xA0, 0xB0, 0x20, 0xE6, 0x21, 0xB0, 0x28, 0xE6, 0xA1, 0xB0, 0x04, 0xE6, 0x21, 0xB0, 0x02, 0xE6, 0xA1, 0xB0, 0x01, 0xE6, 0x21, 0xE6, 0xA1, 0xB0, 0xFF, 0xE6, 0x21, 0xE6, 0xA1, 0x58, 0xC3, 0x50, 0x51, 0x52, 0x57, 0xBF, 0xD8, 0x06, 0x10, 0x00, 0xB8, 0xF8, 0x06, 0x10, 0x00, 0xB9, 0x0F, 0x00, 0x00, 0x00, 0xB2, 0x82, 0xE8, 0x21, 0x00, 0x00, 0x00, 0x0F, 0x01, 0x15, 0xEA, 0x06, 0x10, 0x00, 0xEA, 0x79, 0x01, 0x10, 0x00, 0x08, 0x00, 0x66, 0xB8, 0x10, 0x00, 0x8E, 0xD8, 0x8E, 0xC0, 0x8E, 0xE0, 0x8E, 0xE8, 0x8E, 0xD0, 0x5F, 0x5A, 0x59, 0x58, 0xC3, 0x66, 0x89, 0x0F, 0x66, 0x89, 0x47, 0x02, 0xC1, 0xE8, 0x10, 0x88, 0x47, 0x04, 0x88, 0x57, 0x05, 0xC1, 0xE9, 0x10, 0x80, 0xE1, 0x0F, 0x88, 0x4F, 0x06, 0x88, 0x67, 0x07, 0xC3 };
@@ -122,17 +142,20 @@ namespace Translator.Translated
         private static int Region_00100020(X86Cpu cpu, int budget)
         {
             ref uint regs = ref cpu.TcRegisters;
-            Mmu mmu = cpu.Mmu;
             uint eax = Unsafe.Add(ref regs, 0);
             uint ecx = Unsafe.Add(ref regs, 1);
             uint edx = Unsafe.Add(ref regs, 2);
             uint ebx = Unsafe.Add(ref regs, 3);
             uint esp = Unsafe.Add(ref regs, 4);
-            uint ebp = Unsafe.Add(ref regs, 5);
-            uint esi = Unsafe.Add(ref regs, 6);
             uint edi = Unsafe.Add(ref regs, 7);
-            uint f0a = 0, f0b = 0, f0r = 0, f0c = 0;
-            int n = 0;
+            uint f0a = 0, f0b = 0, f0c = 0;
+            uint f1a = 0, f1b = 0, f1c = 0;
+            int n = 0, fk = 0;
+            uint* tlb = cpu.Mmu.TcTlb;
+            byte* ram = cpu.Mmu.TcRam;
+            uint pg = 0;
+            uint* te = null;
+            uint a = 0; uint b = 0; uint cf = 0; uint d = 0; uint last = 0; uint m = 0; uint of = 0; bool ok = false; uint r = 0; uint sp = 0; uint t = 0; ulong un = 0; ulong uq = 0; ulong urem = 0; uint v = 0; uint vAt = 0;
             switch (cpu.Eip)
             {
                 case 0x00100020u: goto L_00100020;
@@ -177,1204 +200,1358 @@ namespace Translator.Translated
             throw new System.InvalidOperationException("translated code at 0x00100020 entered at an address that is not one of its entries");
     L_00100020:
         // 0x00100020  cli
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100020u, n + 0);
-        Fallbacks.Ops[0].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100020u, n + 0);
+            Fallbacks.Ops[0].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x00100021u)
-        { n += 1; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; goto Exit; }
         // 0x00100021  cld
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100021u, n + 1);
-        Fallbacks.Ops[1].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100021u, n + 1);
+            Fallbacks.Ops[1].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x00100022u)
-        { n += 2; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 2; goto Exit; }
         // 0x00100022  mov esp,0x108070
         {
-            uint v = 0x00108070u;
+            v = 0x00108070u;
             esp = v;
         }
         // 0x00100027  mov [0x100718],eax
         {
-            uint v = eax;
-            uint m = 0x00100718u;
-            if (!mmu.TcTryWrite32(m, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100027u, n + 3); mmu.Write32(m, v); cpu.TcFaultPointPassed(); }
-            if (cpu.TcStopRequested)
-            { n += 4; cpu.Eip = 0x0010002Cu; goto Exit; }
+            v = eax;
+            m = 0x00100718u;
+            pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (m & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (m & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100027u, n + 3); cpu.Mmu.Write32(m, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 4; cpu.Eip = 0x0010002Cu; goto Exit; } }
         }
         // 0x0010002C  mov [0x10071C],ebx
         {
-            uint v = ebx;
-            uint m = 0x0010071Cu;
-            if (!mmu.TcTryWrite32(m, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010002Cu, n + 4); mmu.Write32(m, v); cpu.TcFaultPointPassed(); }
-            if (cpu.TcStopRequested)
-            { n += 5; cpu.Eip = 0x00100032u; goto Exit; }
+            v = ebx;
+            m = 0x0010071Cu;
+            pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (m & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (m & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010002Cu, n + 4); cpu.Mmu.Write32(m, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 5; cpu.Eip = 0x00100032u; goto Exit; } }
         }
         // 0x00100032  call 0x00100060
         {
-            uint t = 0x00100060u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x00100037u)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100032u, n + 5); mmu.Write32(sp, 0x00100037u); cpu.TcFaultPointPassed(); }
+            t = 0x00100060u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100037u);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100032u, n + 5); cpu.Mmu.Write32(sp, 0x00100037u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 6; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 6; cpu.Eip = t; goto Exit;
         }
     L_00100037:
         // 0x00100037  call 0x0010012C
         {
-            uint t = 0x0010012Cu;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x0010003Cu)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100037u, n + 0); mmu.Write32(sp, 0x0010003Cu); cpu.TcFaultPointPassed(); }
+            t = 0x0010012Cu;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x0010003Cu);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100037u, n + 0); cpu.Mmu.Write32(sp, 0x0010003Cu); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 1; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; cpu.Eip = t; goto Exit;
         }
     L_0010003C:
         // 0x0010003C  call 0x00100151
         {
-            uint t = 0x00100151u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x00100041u)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010003Cu, n + 0); mmu.Write32(sp, 0x00100041u); cpu.TcFaultPointPassed(); }
+            t = 0x00100151u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100041u);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010003Cu, n + 0); cpu.Mmu.Write32(sp, 0x00100041u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 1; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; cpu.Eip = t; goto Exit;
         }
     L_00100041:
         // 0x00100041  call 0x001001A9
         {
-            uint t = 0x001001A9u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x00100046u)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100041u, n + 0); mmu.Write32(sp, 0x00100046u); cpu.TcFaultPointPassed(); }
+            t = 0x001001A9u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100046u);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100041u, n + 0); cpu.Mmu.Write32(sp, 0x00100046u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 1; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; cpu.Eip = t; goto Exit;
         }
     L_00100046:
         // 0x00100046  call 0x00100220
         {
-            uint t = 0x00100220u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x0010004Bu)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100046u, n + 0); mmu.Write32(sp, 0x0010004Bu); cpu.TcFaultPointPassed(); }
+            t = 0x00100220u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x0010004Bu);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100046u, n + 0); cpu.Mmu.Write32(sp, 0x0010004Bu); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 1; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; cpu.Eip = t; goto Exit;
         }
     L_0010004B:
         // 0x0010004B  call 0x0010049D
         {
-            uint t = 0x0010049Du;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x00100050u)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010004Bu, n + 0); mmu.Write32(sp, 0x00100050u); cpu.TcFaultPointPassed(); }
+            t = 0x0010049Du;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100050u);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010004Bu, n + 0); cpu.Mmu.Write32(sp, 0x00100050u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 1; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; cpu.Eip = t; goto Exit;
         }
     L_00100050:
         // 0x00100050  mov eax,0
         {
-            uint v = 0x00000000u;
+            v = 0x00000000u;
             eax = v;
         }
         // 0x00100055  jmp short 0x00100057
         n += 2;
         if (n >= budget)
-        { cpu.Eip = 0x00100057u; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.Eip = 0x00100057u; goto Exit; }
         goto L_00100057;
     L_00100057:
         // 0x00100057  mov dx,0xF4
         {
-            uint v = 0x000000F4u;
+            v = 0x000000F4u;
             edx = (edx & 0xFFFF0000u) | (v);
         }
         // 0x0010005B  out dx,eax
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010005Bu, n + 1);
-        Fallbacks.Ops[2].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010005Bu, n + 1);
+            Fallbacks.Ops[2].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x0010005Cu)
-        { n += 2; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 2; goto Exit; }
         // 0x0010005C  cli
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010005Cu, n + 2);
-        Fallbacks.Ops[3].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010005Cu, n + 2);
+            Fallbacks.Ops[3].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x0010005Du)
-        { n += 3; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; goto Exit; }
         n += 3;
     L_0010005D:
         // 0x0010005D  hlt
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010005Du, n + 0);
-        Fallbacks.Ops[4].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
-        n += 1; goto Exit;
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010005Du, n + 0);
+            Fallbacks.Ops[4].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
+        TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; goto Exit;
     L_0010005E:
         // 0x0010005E  jmp short 0x0010005D
         n += 1;
         if (n >= budget)
-        { cpu.Eip = 0x0010005Du; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.Eip = 0x0010005Du; goto Exit; }
         goto L_0010005D;
     L_00100060:
         // 0x00100060  push eax
         {
-            uint v = eax;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100060u, n + 0); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = eax;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100060u, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x00100061u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 1; cpu.Eip = 0x00100061u; goto Exit; }
         }
         // 0x00100061  push edx
         {
-            uint v = edx;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100061u, n + 1); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = edx;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100061u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x00100062u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 2; cpu.Eip = 0x00100062u; goto Exit; }
         }
         // 0x00100062  mov dx,0x3F9
         {
-            uint v = 0x000003F9u;
+            v = 0x000003F9u;
             edx = (edx & 0xFFFF0000u) | (v);
         }
         // 0x00100066  xor al,al
         {
-            uint a = (eax & 0xFFu);
-            uint b = (eax & 0xFFu);
-            uint r = ((a ^ b) & 0xFFu);
+            a = (eax & 0xFFu);
+            b = (eax & 0xFFu);
+            r = ((a ^ b) & 0xFFu);
             eax = (eax & 0xFFFFFF00u) | (r);
-            f0r = r;
+            f0a = r;
         }
         // 0x00100068  out dx,al
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsLogic(8, f0r); cpu.TcFaultPoint(0x00100068u, n + 4);
-        Fallbacks.Ops[5].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x00100068u, n + 4);
+            Fallbacks.Ops[5].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x00100069u)
-        { n += 5; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 5; goto Exit; }
         // 0x00100069  mov dx,0x3FB
         {
-            uint v = 0x000003FBu;
+            v = 0x000003FBu;
             edx = (edx & 0xFFFF0000u) | (v);
         }
         // 0x0010006D  mov al,0x80
         {
-            uint v = 0x00000080u;
+            v = 0x00000080u;
             eax = (eax & 0xFFFFFF00u) | (v);
         }
         // 0x0010006F  out dx,al
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010006Fu, n + 7);
-        Fallbacks.Ops[6].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010006Fu, n + 7);
+            Fallbacks.Ops[6].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x00100070u)
-        { n += 8; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 8; goto Exit; }
         // 0x00100070  mov dx,0x3F8
         {
-            uint v = 0x000003F8u;
+            v = 0x000003F8u;
             edx = (edx & 0xFFFF0000u) | (v);
         }
         // 0x00100074  mov al,1
         {
-            uint v = 0x00000001u;
+            v = 0x00000001u;
             eax = (eax & 0xFFFFFF00u) | (v);
         }
         // 0x00100076  out dx,al
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100076u, n + 10);
-        Fallbacks.Ops[7].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100076u, n + 10);
+            Fallbacks.Ops[7].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x00100077u)
-        { n += 11; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 11; goto Exit; }
         // 0x00100077  mov dx,0x3F9
         {
-            uint v = 0x000003F9u;
+            v = 0x000003F9u;
             edx = (edx & 0xFFFF0000u) | (v);
         }
         // 0x0010007B  xor al,al
         {
-            uint a = (eax & 0xFFu);
-            uint b = (eax & 0xFFu);
-            uint r = ((a ^ b) & 0xFFu);
+            a = (eax & 0xFFu);
+            b = (eax & 0xFFu);
+            r = ((a ^ b) & 0xFFu);
             eax = (eax & 0xFFFFFF00u) | (r);
-            f0r = r;
+            f0a = r;
         }
         // 0x0010007D  out dx,al
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsLogic(8, f0r); cpu.TcFaultPoint(0x0010007Du, n + 13);
-        Fallbacks.Ops[8].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x0010007Du, n + 13);
+            Fallbacks.Ops[8].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x0010007Eu)
-        { n += 14; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 14; goto Exit; }
         // 0x0010007E  mov dx,0x3FB
         {
-            uint v = 0x000003FBu;
+            v = 0x000003FBu;
             edx = (edx & 0xFFFF0000u) | (v);
         }
         // 0x00100082  mov al,3
         {
-            uint v = 0x00000003u;
+            v = 0x00000003u;
             eax = (eax & 0xFFFFFF00u) | (v);
         }
         // 0x00100084  out dx,al
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100084u, n + 16);
-        Fallbacks.Ops[9].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100084u, n + 16);
+            Fallbacks.Ops[9].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x00100085u)
-        { n += 17; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 17; goto Exit; }
         // 0x00100085  mov dx,0x3FA
         {
-            uint v = 0x000003FAu;
+            v = 0x000003FAu;
             edx = (edx & 0xFFFF0000u) | (v);
         }
         // 0x00100089  xor al,al
         {
-            uint a = (eax & 0xFFu);
-            uint b = (eax & 0xFFu);
-            uint r = ((a ^ b) & 0xFFu);
+            a = (eax & 0xFFu);
+            b = (eax & 0xFFu);
+            r = ((a ^ b) & 0xFFu);
             eax = (eax & 0xFFFFFF00u) | (r);
-            f0r = r;
+            f0a = r;
         }
         // 0x0010008B  out dx,al
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsLogic(8, f0r); cpu.TcFaultPoint(0x0010008Bu, n + 19);
-        Fallbacks.Ops[10].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x0010008Bu, n + 19);
+            Fallbacks.Ops[10].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x0010008Cu)
-        { n += 20; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 20; goto Exit; }
         // 0x0010008C  mov dx,0x3FC
         {
-            uint v = 0x000003FCu;
+            v = 0x000003FCu;
             edx = (edx & 0xFFFF0000u) | (v);
         }
         // 0x00100090  mov al,3
         {
-            uint v = 0x00000003u;
+            v = 0x00000003u;
             eax = (eax & 0xFFFFFF00u) | (v);
         }
         // 0x00100092  out dx,al
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100092u, n + 22);
-        Fallbacks.Ops[11].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100092u, n + 22);
+            Fallbacks.Ops[11].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x00100093u)
-        { n += 23; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 23; goto Exit; }
         // 0x00100093  pop edx
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100093u, n + 23); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100093u, n + 23); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             edx = v;
         }
         // 0x00100094  pop eax
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100094u, n + 24); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100094u, n + 24); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
         // 0x00100095  ret
         {
-            if (!mmu.TcTryRead32(esp, out uint t)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100095u, n + 25); t = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            t = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) t = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100095u, n + 25); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 0x00000004u;
-            n += 26; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 26; cpu.Eip = t; goto Exit;
         }
     L_00100096:
         // 0x00100096  push edx
         {
-            uint v = edx;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100096u, n + 0); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = edx;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100096u, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x00100097u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 1; cpu.Eip = 0x00100097u; goto Exit; }
         }
         // 0x00100097  push eax
         {
-            uint v = eax;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100097u, n + 1); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = eax;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100097u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x00100098u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 2; cpu.Eip = 0x00100098u; goto Exit; }
         }
         // 0x00100098  mov dx,0x3FD
         {
-            uint v = 0x000003FDu;
+            v = 0x000003FDu;
             edx = (edx & 0xFFFF0000u) | (v);
         }
         n += 3;
     L_0010009C:
         // 0x0010009C  in al,dx
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010009Cu, n + 0);
-        Fallbacks.Ops[12].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010009Cu, n + 0);
+            Fallbacks.Ops[12].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x0010009Du)
-        { n += 1; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; goto Exit; }
         // 0x0010009D  test al,0x20
         {
-            uint a = (eax & 0xFFu);
-            uint b = 0x00000020u;
-            uint r = ((a & b) & 0xFFu);
-            f0r = r;
+            a = (eax & 0xFFu);
+            b = 0x00000020u;
+            r = ((a & b) & 0xFFu);
+            f0a = r;
         }
         // 0x0010009F  je short 0x0010009C
         n += 3;
-        if ((f0r == 0))
+        if ((f0a == 0))
         {
             if (n >= budget)
-            { cpu.TcFlagsLogic(8, f0r); cpu.Eip = 0x0010009Cu; goto Exit; }
-            cpu.TcFlagsLogic(8, f0r);
+            { cpu.TcFlagsLogic(8, f0a); cpu.Eip = 0x0010009Cu; goto Exit; }
+            fk = 17;
             goto L_0010009C;
         }
         if (n >= budget)
-        { cpu.TcFlagsLogic(8, f0r); cpu.Eip = 0x001000A1u; goto Exit; }
-        cpu.TcFlagsLogic(8, f0r);
+        { cpu.TcFlagsLogic(8, f0a); cpu.Eip = 0x001000A1u; goto Exit; }
+        fk = 17;
     L_001000A1:
         // 0x001000A1  pop eax
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000A1u, n + 0); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000A1u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
         // 0x001000A2  mov dx,0x3F8
         {
-            uint v = 0x000003F8u;
+            v = 0x000003F8u;
             edx = (edx & 0xFFFF0000u) | (v);
         }
         // 0x001000A6  out dx,al
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000A6u, n + 2);
-        Fallbacks.Ops[13].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000A6u, n + 2);
+            Fallbacks.Ops[13].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x001000A7u)
-        { n += 3; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; goto Exit; }
         // 0x001000A7  pop edx
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000A7u, n + 3); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000A7u, n + 3); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             edx = v;
         }
         // 0x001000A8  ret
         {
-            if (!mmu.TcTryRead32(esp, out uint t)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000A8u, n + 4); t = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            t = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) t = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000A8u, n + 4); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 0x00000004u;
-            n += 5; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 5; cpu.Eip = t; goto Exit;
         }
     L_001000A9:
         // 0x001000A9  pushfd
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000A9u, n + 0);
-        Fallbacks.Ops[14].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000A9u, n + 0);
+            Fallbacks.Ops[14].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x001000AAu)
-        { n += 1; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; goto Exit; }
         // 0x001000AA  pushad
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000AAu, n + 1);
-        Fallbacks.Ops[15].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000AAu, n + 1);
+            Fallbacks.Ops[15].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x001000ABu)
-        { n += 2; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 2; goto Exit; }
         // 0x001000AB  cld
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000ABu, n + 2);
-        Fallbacks.Ops[16].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000ABu, n + 2);
+            Fallbacks.Ops[16].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x001000ACu)
-        { n += 3; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; goto Exit; }
         // 0x001000AC  push eax
         {
-            uint v = eax;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000ACu, n + 3); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = eax;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000ACu, n + 3); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 4; cpu.Eip = 0x001000ADu; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 4; cpu.Eip = 0x001000ADu; goto Exit; }
         }
         // 0x001000AD  mov eax,cs
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000ADu, n + 4);
-        Fallbacks.Ops[17].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000ADu, n + 4);
+            Fallbacks.Ops[17].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x001000AFu)
-        { n += 5; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 5; goto Exit; }
         // 0x001000AF  test al,3
         {
-            uint a = (eax & 0xFFu);
-            uint b = 0x00000003u;
-            uint r = ((a & b) & 0xFFu);
-            f0r = r;
+            a = (eax & 0xFFu);
+            b = 0x00000003u;
+            r = ((a & b) & 0xFFu);
+            f0a = r;
         }
         // 0x001000B1  pop eax
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsLogic(8, f0r); cpu.TcFaultPoint(0x001000B1u, n + 6); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x001000B1u, n + 6); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
         // 0x001000B2  jne short 0x001000C0
         n += 8;
-        if (!((f0r == 0)))
+        if (!((f0a == 0)))
         {
             if (n >= budget)
-            { cpu.TcFlagsLogic(8, f0r); cpu.Eip = 0x001000C0u; goto Exit; }
+            { cpu.TcFlagsLogic(8, f0a); cpu.Eip = 0x001000C0u; goto Exit; }
             goto L_001000C0;
         }
         if (n >= budget)
-        { cpu.TcFlagsLogic(8, f0r); cpu.Eip = 0x001000B4u; goto Exit; }
-        cpu.TcFlagsLogic(8, f0r);
+        { cpu.TcFlagsLogic(8, f0a); cpu.Eip = 0x001000B4u; goto Exit; }
+        fk = 17;
     L_001000B4:
         // 0x001000B4  lodsb [esi]
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000B4u, n + 0);
-        Fallbacks.Ops[18].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000B4u, n + 0);
+            Fallbacks.Ops[18].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x001000B5u)
-        { n += 1; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; goto Exit; }
         // 0x001000B5  test al,al
         {
-            uint a = (eax & 0xFFu);
-            uint b = (eax & 0xFFu);
-            uint r = ((a & b) & 0xFFu);
-            f0r = r;
+            a = (eax & 0xFFu);
+            b = (eax & 0xFFu);
+            r = ((a & b) & 0xFFu);
+            f0a = r;
         }
         // 0x001000B7  je short 0x001000C4
         n += 3;
-        if ((f0r == 0))
+        if ((f0a == 0))
         {
             if (n >= budget)
-            { cpu.TcFlagsLogic(8, f0r); cpu.Eip = 0x001000C4u; goto Exit; }
-            cpu.TcFlagsLogic(8, f0r);
+            { cpu.TcFlagsLogic(8, f0a); cpu.Eip = 0x001000C4u; goto Exit; }
+            fk = 17;
             goto L_001000C4;
         }
         if (n >= budget)
-        { cpu.TcFlagsLogic(8, f0r); cpu.Eip = 0x001000B9u; goto Exit; }
-        cpu.TcFlagsLogic(8, f0r);
+        { cpu.TcFlagsLogic(8, f0a); cpu.Eip = 0x001000B9u; goto Exit; }
+        fk = 17;
     L_001000B9:
         // 0x001000B9  call 0x00100096
         {
-            uint t = 0x00100096u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x001000BEu)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000B9u, n + 0); mmu.Write32(sp, 0x001000BEu); cpu.TcFaultPointPassed(); }
+            t = 0x00100096u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001000BEu);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000B9u, n + 0); cpu.Mmu.Write32(sp, 0x001000BEu); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 1; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; cpu.Eip = t; goto Exit;
         }
     L_001000BE:
         // 0x001000BE  jmp short 0x001000B4
         n += 1;
         if (n >= budget)
-        { cpu.Eip = 0x001000B4u; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.Eip = 0x001000B4u; goto Exit; }
         goto L_001000B4;
     L_001000C0:
         // 0x001000C0  xor ecx,ecx
         {
-            uint a = ecx;
-            uint b = ecx;
-            uint r = a ^ b;
+            a = ecx;
+            b = ecx;
+            r = a ^ b;
             ecx = r;
-            f0r = r;
+            f0a = r;
         }
         // 0x001000C2  int 0x82
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsLogic(32, f0r); cpu.TcFaultPoint(0x001000C2u, n + 1);
-        Fallbacks.Ops[19].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
-        n += 2; goto Exit;
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x001000C2u, n + 1);
+            Fallbacks.Ops[19].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
+        TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 2; goto Exit;
     L_001000C4:
         // 0x001000C4  popad
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000C4u, n + 0);
-        Fallbacks.Ops[20].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000C4u, n + 0);
+            Fallbacks.Ops[20].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x001000C5u)
-        { n += 1; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; goto Exit; }
         // 0x001000C5  popfd
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000C5u, n + 1);
-        Fallbacks.Ops[21].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000C5u, n + 1);
+            Fallbacks.Ops[21].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x001000C6u)
-        { n += 2; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 2; goto Exit; }
         // 0x001000C6  ret
         {
-            if (!mmu.TcTryRead32(esp, out uint t)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000C6u, n + 2); t = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            t = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) t = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000C6u, n + 2); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 0x00000004u;
-            n += 3; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; cpu.Eip = t; goto Exit;
         }
     L_001000C7:
         // 0x001000C7  pushfd
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000C7u, n + 0);
-        Fallbacks.Ops[22].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000C7u, n + 0);
+            Fallbacks.Ops[22].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x001000C8u)
-        { n += 1; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; goto Exit; }
         // 0x001000C8  pushad
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000C8u, n + 1);
-        Fallbacks.Ops[23].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000C8u, n + 1);
+            Fallbacks.Ops[23].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x001000C9u)
-        { n += 2; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 2; goto Exit; }
         // 0x001000C9  push eax
         {
-            uint v = eax;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000C9u, n + 2); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = eax;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000C9u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x001000CAu; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 3; cpu.Eip = 0x001000CAu; goto Exit; }
         }
         // 0x001000CA  mov eax,cs
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000CAu, n + 3);
-        Fallbacks.Ops[24].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000CAu, n + 3);
+            Fallbacks.Ops[24].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x001000CCu)
-        { n += 4; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 4; goto Exit; }
         // 0x001000CC  test al,3
         {
-            uint a = (eax & 0xFFu);
-            uint b = 0x00000003u;
-            uint r = ((a & b) & 0xFFu);
-            f0r = r;
+            a = (eax & 0xFFu);
+            b = 0x00000003u;
+            r = ((a & b) & 0xFFu);
+            f0a = r;
         }
         // 0x001000CE  pop eax
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsLogic(8, f0r); cpu.TcFaultPoint(0x001000CEu, n + 5); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x001000CEu, n + 5); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
         // 0x001000CF  jne short 0x001000EF
         n += 7;
-        if (!((f0r == 0)))
+        if (!((f0a == 0)))
         {
             if (n >= budget)
-            { cpu.TcFlagsLogic(8, f0r); cpu.Eip = 0x001000EFu; goto Exit; }
-            cpu.TcFlagsLogic(8, f0r);
+            { cpu.TcFlagsLogic(8, f0a); cpu.Eip = 0x001000EFu; goto Exit; }
+            fk = 17;
             goto L_001000EF;
         }
         if (n >= budget)
-        { cpu.TcFlagsLogic(8, f0r); cpu.Eip = 0x001000D1u; goto Exit; }
-        cpu.TcFlagsLogic(8, f0r);
+        { cpu.TcFlagsLogic(8, f0a); cpu.Eip = 0x001000D1u; goto Exit; }
+        fk = 17;
     L_001000D1:
         // 0x001000D1  mov edx,eax
         {
-            uint v = eax;
+            v = eax;
             edx = v;
         }
         n += 1;
     L_001000D3:
         // 0x001000D3  dec ecx
         {
-            uint a = ecx;
-            uint r = a - 1u;
+            a = ecx;
+            r = a - 1u;
             ecx = r;
-            f0a = a; f0r = r;
+            f1a = a;
         }
         // 0x001000D4  js short 0x001000F8
         n += 2;
-        if (((f0r & 0x80000000u) != 0))
+        if ((((f1a - 1u) & 0x80000000u) != 0))
         {
             if (n >= budget)
-            { cpu.TcFlagsDec(32, f0a, f0r); cpu.Eip = 0x001000F8u; goto Exit; }
-            cpu.TcFlagsDec(32, f0a, f0r);
+            { TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFlagsDec(32, f1a, (f1a - 1u)); cpu.Eip = 0x001000F8u; goto Exit; }
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFlagsDec(32, f1a, (f1a - 1u)); fk = 0;
             goto L_001000F8;
         }
         if (n >= budget)
-        { cpu.TcFlagsDec(32, f0a, f0r); cpu.Eip = 0x001000D6u; goto Exit; }
-        cpu.TcFlagsDec(32, f0a, f0r);
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFlagsDec(32, f1a, (f1a - 1u)); cpu.Eip = 0x001000D6u; goto Exit; }
+        TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFlagsDec(32, f1a, (f1a - 1u)); fk = 0;
     L_001000D6:
         // 0x001000D6  mov eax,edx
         {
-            uint v = edx;
+            v = edx;
             eax = v;
         }
         // 0x001000D8  push ecx
         {
-            uint v = ecx;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000D8u, n + 1); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = ecx;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000D8u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x001000D9u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 2; cpu.Eip = 0x001000D9u; goto Exit; }
         }
         // 0x001000D9  shl ecx,2
         {
-            uint a = ecx;
-            uint last = a << 1;
-            uint r = last << 1;
-            uint cf = last >> 31, of = cf ^ (r >> 31);
+            a = ecx;
+            last = a << 1;
+            r = last << 1;
+            cf = last >> 31; of = cf ^ (r >> 31);
             ecx = r;
-            f0a = cf; f0b = of; f0r = r;
+            f0a = r; f0b = cf; f0c = of;
         }
         // 0x001000DC  shr eax,cl
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsShift(32, f0r, f0a, f0b); cpu.TcFaultPoint(0x001000DCu, n + 3);
-        Fallbacks.Ops[25].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsShift(32, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000DCu, n + 3);
+            Fallbacks.Ops[25].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x001000DEu)
-        { n += 4; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 4; goto Exit; }
         // 0x001000DE  pop ecx
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000DEu, n + 4); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000DEu, n + 4); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             ecx = v;
         }
         // 0x001000DF  and eax,0xF
         {
-            uint a = eax;
-            uint b = 0x0000000Fu;
-            uint r = a & b;
+            a = eax;
+            b = 0x0000000Fu;
+            r = a & b;
             eax = r;
-            f0r = r;
+            f0a = r;
         }
         // 0x001000E2  mov al,[eax+0x100708]
         {
-            uint vAt = eax + 0x00100708u;
-            if (!mmu.TcTryRead8(vAt, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsLogic(32, f0r); cpu.TcFaultPoint(0x001000E2u, n + 6); v = (uint)mmu.Read8(vAt); cpu.TcFaultPointPassed(); }
+            vAt = eax + 0x00100708u;
+            v = 0; pg = vAt >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg) v = ram[te[2] | (vAt & 0xFFFu)];
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x001000E2u, n + 6); v = (uint)cpu.Mmu.Read8(vAt); cpu.TcFaultPointPassed(); }
             eax = (eax & 0xFFFFFF00u) | (v);
         }
         // 0x001000E8  call 0x00100096
         {
-            uint t = 0x00100096u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x001000EDu)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsLogic(32, f0r); cpu.TcFaultPoint(0x001000E8u, n + 7); mmu.Write32(sp, 0x001000EDu); cpu.TcFaultPointPassed(); }
+            t = 0x00100096u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001000EDu);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x001000E8u, n + 7); cpu.Mmu.Write32(sp, 0x001000EDu); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            cpu.TcFlagsLogic(32, f0r); n += 8; cpu.Eip = t; goto Exit;
+            cpu.TcFlagsLogic(32, f0a); n += 8; cpu.Eip = t; goto Exit;
         }
     L_001000ED:
         // 0x001000ED  jmp short 0x001000D3
         n += 1;
         if (n >= budget)
-        { cpu.Eip = 0x001000D3u; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.Eip = 0x001000D3u; goto Exit; }
         goto L_001000D3;
     L_001000EF:
         // 0x001000EF  mov edx,ecx
         {
-            uint v = ecx;
+            v = ecx;
             edx = v;
         }
         // 0x001000F1  mov ecx,1
         {
-            uint v = 0x00000001u;
+            v = 0x00000001u;
             ecx = v;
         }
         // 0x001000F6  int 0x82
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000F6u, n + 2);
-        Fallbacks.Ops[26].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
-        n += 3; goto Exit;
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000F6u, n + 2);
+            Fallbacks.Ops[26].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
+        TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; goto Exit;
     L_001000F8:
         // 0x001000F8  popad
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000F8u, n + 0);
-        Fallbacks.Ops[27].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000F8u, n + 0);
+            Fallbacks.Ops[27].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x001000F9u)
-        { n += 1; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; goto Exit; }
         // 0x001000F9  popfd
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000F9u, n + 1);
-        Fallbacks.Ops[28].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000F9u, n + 1);
+            Fallbacks.Ops[28].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x001000FAu)
-        { n += 2; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 2; goto Exit; }
         // 0x001000FA  ret
         {
-            if (!mmu.TcTryRead32(esp, out uint t)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000FAu, n + 2); t = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            t = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) t = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000FAu, n + 2); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 0x00000004u;
-            n += 3; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; cpu.Eip = t; goto Exit;
         }
     L_001000FB:
         // 0x001000FB  pushfd
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000FBu, n + 0);
-        Fallbacks.Ops[29].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000FBu, n + 0);
+            Fallbacks.Ops[29].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x001000FCu)
-        { n += 1; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; goto Exit; }
         // 0x001000FC  pushad
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000FCu, n + 1);
-        Fallbacks.Ops[30].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000FCu, n + 1);
+            Fallbacks.Ops[30].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x001000FDu)
-        { n += 2; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 2; goto Exit; }
         // 0x001000FD  push eax
         {
-            uint v = eax;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000FDu, n + 2); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = eax;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000FDu, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x001000FEu; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 3; cpu.Eip = 0x001000FEu; goto Exit; }
         }
         // 0x001000FE  mov eax,cs
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000FEu, n + 3);
-        Fallbacks.Ops[31].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000FEu, n + 3);
+            Fallbacks.Ops[31].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x00100100u)
-        { n += 4; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 4; goto Exit; }
         // 0x00100100  test al,3
         {
-            uint a = (eax & 0xFFu);
-            uint b = 0x00000003u;
-            uint r = ((a & b) & 0xFFu);
-            f0r = r;
+            a = (eax & 0xFFu);
+            b = 0x00000003u;
+            r = ((a & b) & 0xFFu);
+            f0a = r;
         }
         // 0x00100102  pop eax
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsLogic(8, f0r); cpu.TcFaultPoint(0x00100102u, n + 5); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x00100102u, n + 5); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
         // 0x00100103  jne short 0x00100122
         n += 7;
-        if (!((f0r == 0)))
+        if (!((f0a == 0)))
         {
             if (n >= budget)
-            { cpu.TcFlagsLogic(8, f0r); cpu.Eip = 0x00100122u; goto Exit; }
-            cpu.TcFlagsLogic(8, f0r);
+            { cpu.TcFlagsLogic(8, f0a); cpu.Eip = 0x00100122u; goto Exit; }
+            fk = 17;
             goto L_00100122;
         }
         if (n >= budget)
-        { cpu.TcFlagsLogic(8, f0r); cpu.Eip = 0x00100105u; goto Exit; }
+        { cpu.TcFlagsLogic(8, f0a); cpu.Eip = 0x00100105u; goto Exit; }
     L_00100105:
         // 0x00100105  mov ebx,0xA
         {
-            uint v = 0x0000000Au;
+            v = 0x0000000Au;
             ebx = v;
         }
         // 0x0010010A  xor ecx,ecx
         {
-            uint a = ecx;
-            uint b = ecx;
-            uint r = a ^ b;
+            a = ecx;
+            b = ecx;
+            r = a ^ b;
             ecx = r;
         }
         n += 2;
     L_0010010C:
         // 0x0010010C  xor edx,edx
         {
-            uint a = edx;
-            uint b = edx;
-            uint r = a ^ b;
+            a = edx;
+            b = edx;
+            r = a ^ b;
             edx = r;
-            f0r = r;
+            f0a = r;
         }
         // 0x0010010E  div ebx
         {
-            uint d = ebx;
-            bool ok = d != 0 && edx < d;
-            ulong q = 0, rem = 0;
-            if (ok) { ulong num = ((ulong)edx << 32) | eax; q = num / d; rem = num - q * d; }
+            d = ebx;
+            ok = d != 0 && edx < d;
+            uq = 0; urem = 0;
+            if (ok) { un = ((ulong)edx << 32) | eax; uq = un / d; urem = un - uq * d; }
             if (!ok)
             {
-                TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsLogic(32, f0r); cpu.TcFaultPoint(0x0010010Eu, n + 1);
-                Fallbacks.Ops[32].Execute(cpu);
-                cpu.TcFaultPointPassed();
-                TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+                {
+                    ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x0010010Eu, n + 1);
+                    Fallbacks.Ops[32].Execute(cpu);
+                    cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+                    { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+                }
             }
             else
             {
-                eax = (uint)q;
-                edx = (uint)rem;
+                eax = (uint)uq;
+                edx = (uint)urem;
             }
         }
         // 0x00100110  push edx
         {
-            uint v = edx;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsLogic(32, f0r); cpu.TcFaultPoint(0x00100110u, n + 2); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = edx;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x00100110u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x00100111u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { cpu.TcFlagsLogic(32, f0r); n += 3; cpu.Eip = 0x00100111u; goto Exit; }
         }
         // 0x00100111  inc ecx
         {
-            uint a = ecx;
-            uint r = a + 1u;
+            a = ecx;
+            r = a + 1u;
             ecx = r;
         }
         // 0x00100112  test eax,eax
         {
-            uint a = eax;
-            uint b = eax;
-            uint r = a & b;
-            f0r = r;
+            a = eax;
+            b = eax;
+            r = a & b;
+            f0a = r;
         }
         // 0x00100114  jne short 0x0010010C
         n += 6;
-        if (!((f0r == 0)))
+        if (!((f0a == 0)))
         {
             if (n >= budget)
-            { cpu.TcFlagsLogic(32, f0r); cpu.Eip = 0x0010010Cu; goto Exit; }
+            { cpu.TcFlagsLogic(32, f0a); cpu.Eip = 0x0010010Cu; goto Exit; }
             goto L_0010010C;
         }
         if (n >= budget)
-        { cpu.TcFlagsLogic(32, f0r); cpu.Eip = 0x00100116u; goto Exit; }
-        cpu.TcFlagsLogic(32, f0r);
+        { cpu.TcFlagsLogic(32, f0a); cpu.Eip = 0x00100116u; goto Exit; }
+        fk = 19;
     L_00100116:
         // 0x00100116  pop eax
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100116u, n + 0); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100116u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
         // 0x00100117  add al,0x30
         {
-            uint a = (eax & 0xFFu);
-            uint b = 0x00000030u;
-            uint r = ((a + b) & 0xFFu);
+            a = (eax & 0xFFu);
+            b = 0x00000030u;
+            r = ((a + b) & 0xFFu);
             eax = (eax & 0xFFFFFF00u) | (r);
-            f0a = a; f0b = b; f0r = r;
+            f0a = a; f0b = b;
         }
         // 0x00100119  call 0x00100096
         {
-            uint t = 0x00100096u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x0010011Eu)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsAdd(8, f0a, f0b, f0r); cpu.TcFaultPoint(0x00100119u, n + 2); mmu.Write32(sp, 0x0010011Eu); cpu.TcFaultPointPassed(); }
+            t = 0x00100096u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x0010011Eu);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsAdd(8, f0a, f0b, ((f0a + f0b) & 0xFFu)); cpu.TcFaultPoint(0x00100119u, n + 2); cpu.Mmu.Write32(sp, 0x0010011Eu); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            cpu.TcFlagsAdd(8, f0a, f0b, f0r); n += 3; cpu.Eip = t; goto Exit;
+            cpu.TcFlagsAdd(8, f0a, f0b, ((f0a + f0b) & 0xFFu)); n += 3; cpu.Eip = t; goto Exit;
         }
     L_0010011E:
         // 0x0010011E  loop 0x00100116
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010011Eu, n + 0);
-        Fallbacks.Ops[33].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
-        n += 1; goto Exit;
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010011Eu, n + 0);
+            Fallbacks.Ops[33].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
+        TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; goto Exit;
     L_00100120:
         // 0x00100120  jmp short 0x00100129
         n += 1;
         if (n >= budget)
-        { cpu.Eip = 0x00100129u; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.Eip = 0x00100129u; goto Exit; }
         goto L_00100129;
     L_00100122:
         // 0x00100122  mov ecx,2
         {
-            uint v = 0x00000002u;
+            v = 0x00000002u;
             ecx = v;
         }
         // 0x00100127  int 0x82
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100127u, n + 1);
-        Fallbacks.Ops[34].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
-        n += 2; goto Exit;
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100127u, n + 1);
+            Fallbacks.Ops[34].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
+        TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 2; goto Exit;
     L_00100129:
         // 0x00100129  popad
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100129u, n + 0);
-        Fallbacks.Ops[35].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100129u, n + 0);
+            Fallbacks.Ops[35].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x0010012Au)
-        { n += 1; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; goto Exit; }
         // 0x0010012A  popfd
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010012Au, n + 1);
-        Fallbacks.Ops[36].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010012Au, n + 1);
+            Fallbacks.Ops[36].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x0010012Bu)
-        { n += 2; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 2; goto Exit; }
         // 0x0010012B  ret
         {
-            if (!mmu.TcTryRead32(esp, out uint t)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010012Bu, n + 2); t = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            t = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) t = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010012Bu, n + 2); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 0x00000004u;
-            n += 3; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; cpu.Eip = t; goto Exit;
         }
     L_0010012C:
         // 0x0010012C  push eax
         {
-            uint v = eax;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010012Cu, n + 0); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = eax;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010012Cu, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x0010012Du; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 1; cpu.Eip = 0x0010012Du; goto Exit; }
         }
         // 0x0010012D  mov al,0x11
         {
-            uint v = 0x00000011u;
+            v = 0x00000011u;
             eax = (eax & 0xFFFFFF00u) | (v);
         }
         // 0x0010012F  out 0x20,al
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010012Fu, n + 2);
-        Fallbacks.Ops[37].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010012Fu, n + 2);
+            Fallbacks.Ops[37].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x00100131u)
-        { n += 3; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; goto Exit; }
         // 0x00100131  out 0xA0,al
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100131u, n + 3);
-        Fallbacks.Ops[38].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100131u, n + 3);
+            Fallbacks.Ops[38].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x00100133u)
-        { n += 4; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 4; goto Exit; }
         // 0x00100133  mov al,0x20
         {
-            uint v = 0x00000020u;
+            v = 0x00000020u;
             eax = (eax & 0xFFFFFF00u) | (v);
         }
         // 0x00100135  out 0x21,al
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100135u, n + 5);
-        Fallbacks.Ops[39].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100135u, n + 5);
+            Fallbacks.Ops[39].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x00100137u)
-        { n += 6; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 6; goto Exit; }
         // 0x00100137  mov al,0x28
         {
-            uint v = 0x00000028u;
+            v = 0x00000028u;
             eax = (eax & 0xFFFFFF00u) | (v);
         }
         // 0x00100139  out 0xA1,al
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100139u, n + 7);
-        Fallbacks.Ops[40].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100139u, n + 7);
+            Fallbacks.Ops[40].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x0010013Bu)
-        { n += 8; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 8; goto Exit; }
         // 0x0010013B  mov al,4
         {
-            uint v = 0x00000004u;
+            v = 0x00000004u;
             eax = (eax & 0xFFFFFF00u) | (v);
         }
         // 0x0010013D  out 0x21,al
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010013Du, n + 9);
-        Fallbacks.Ops[41].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010013Du, n + 9);
+            Fallbacks.Ops[41].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x0010013Fu)
-        { n += 10; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 10; goto Exit; }
         // 0x0010013F  mov al,2
         {
-            uint v = 0x00000002u;
+            v = 0x00000002u;
             eax = (eax & 0xFFFFFF00u) | (v);
         }
         // 0x00100141  out 0xA1,al
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100141u, n + 11);
-        Fallbacks.Ops[42].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100141u, n + 11);
+            Fallbacks.Ops[42].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x00100143u)
-        { n += 12; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 12; goto Exit; }
         // 0x00100143  mov al,1
         {
-            uint v = 0x00000001u;
+            v = 0x00000001u;
             eax = (eax & 0xFFFFFF00u) | (v);
         }
         // 0x00100145  out 0x21,al
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100145u, n + 13);
-        Fallbacks.Ops[43].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100145u, n + 13);
+            Fallbacks.Ops[43].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x00100147u)
-        { n += 14; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 14; goto Exit; }
         // 0x00100147  out 0xA1,al
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100147u, n + 14);
-        Fallbacks.Ops[44].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100147u, n + 14);
+            Fallbacks.Ops[44].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x00100149u)
-        { n += 15; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 15; goto Exit; }
         // 0x00100149  mov al,0xFF
         {
-            uint v = 0x000000FFu;
+            v = 0x000000FFu;
             eax = (eax & 0xFFFFFF00u) | (v);
         }
         // 0x0010014B  out 0x21,al
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010014Bu, n + 16);
-        Fallbacks.Ops[45].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010014Bu, n + 16);
+            Fallbacks.Ops[45].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x0010014Du)
-        { n += 17; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 17; goto Exit; }
         // 0x0010014D  out 0xA1,al
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010014Du, n + 17);
-        Fallbacks.Ops[46].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010014Du, n + 17);
+            Fallbacks.Ops[46].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x0010014Fu)
-        { n += 18; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 18; goto Exit; }
         // 0x0010014F  pop eax
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010014Fu, n + 18); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010014Fu, n + 18); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
         // 0x00100150  ret
         {
-            if (!mmu.TcTryRead32(esp, out uint t)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100150u, n + 19); t = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            t = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) t = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100150u, n + 19); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 0x00000004u;
-            n += 20; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 20; cpu.Eip = t; goto Exit;
         }
     L_00100151:
         // 0x00100151  push eax
         {
-            uint v = eax;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100151u, n + 0); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = eax;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100151u, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x00100152u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 1; cpu.Eip = 0x00100152u; goto Exit; }
         }
         // 0x00100152  push ecx
         {
-            uint v = ecx;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100152u, n + 1); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = ecx;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100152u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x00100153u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 2; cpu.Eip = 0x00100153u; goto Exit; }
         }
         // 0x00100153  push edx
         {
-            uint v = edx;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100153u, n + 2); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = edx;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100153u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x00100154u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 3; cpu.Eip = 0x00100154u; goto Exit; }
         }
         // 0x00100154  push edi
         {
-            uint v = edi;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100154u, n + 3); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = edi;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100154u, n + 3); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 4; cpu.Eip = 0x00100155u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 4; cpu.Eip = 0x00100155u; goto Exit; }
         }
         // 0x00100155  mov edi,0x1006D8
         {
-            uint v = 0x001006D8u;
+            v = 0x001006D8u;
             edi = v;
         }
         // 0x0010015A  mov eax,0x1006F8
         {
-            uint v = 0x001006F8u;
+            v = 0x001006F8u;
             eax = v;
         }
         // 0x0010015F  mov ecx,0xF
         {
-            uint v = 0x0000000Fu;
+            v = 0x0000000Fu;
             ecx = v;
         }
         // 0x00100164  mov dl,0x82
         {
-            uint v = 0x00000082u;
+            v = 0x00000082u;
             edx = (edx & 0xFFFFFF00u) | (v);
         }
         // 0x00100166  call 0x0010018C
         {
-            uint t = 0x0010018Cu;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x0010016Bu)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100166u, n + 8); mmu.Write32(sp, 0x0010016Bu); cpu.TcFaultPointPassed(); }
+            t = 0x0010018Cu;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x0010016Bu);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100166u, n + 8); cpu.Mmu.Write32(sp, 0x0010016Bu); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 9; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 9; cpu.Eip = t; goto Exit;
         }
     L_0010016B:
         // 0x0010016B  lgdt [0x1006EA]
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010016Bu, n + 0);
-        Fallbacks.Ops[47].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010016Bu, n + 0);
+            Fallbacks.Ops[47].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x00100172u)
-        { n += 1; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; goto Exit; }
         // 0x00100172  jmp far 0x00100179,8
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100172u, n + 1);
-        Fallbacks.Ops[48].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
-        n += 2; goto Exit;
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100172u, n + 1);
+            Fallbacks.Ops[48].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
+        TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 2; goto Exit;
     L_0010018C:
         // 0x0010018C  mov [edi],cx
         {
-            uint v = (ecx & 0xFFFFu);
-            uint m = edi;
-            if (!mmu.TcTryWrite16(m, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010018Cu, n + 0); mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); }
-            if (cpu.TcStopRequested)
-            { n += 1; cpu.Eip = 0x0010018Fu; goto Exit; }
+            v = (ecx & 0xFFFFu);
+            m = edi;
+            pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (m & 0xFFFu) <= 0xFFEu) *(ushort*)(ram + (te[3] | (m & 0xFFFu))) = (ushort)(v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010018Cu, n + 0); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 1; cpu.Eip = 0x0010018Fu; goto Exit; } }
         }
         // 0x0010018F  mov [edi+2],ax
         {
-            uint v = (eax & 0xFFFFu);
-            uint m = edi + 0x00000002u;
-            if (!mmu.TcTryWrite16(m, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010018Fu, n + 1); mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); }
-            if (cpu.TcStopRequested)
-            { n += 2; cpu.Eip = 0x00100193u; goto Exit; }
+            v = (eax & 0xFFFFu);
+            m = edi + 0x00000002u;
+            pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (m & 0xFFFu) <= 0xFFEu) *(ushort*)(ram + (te[3] | (m & 0xFFFu))) = (ushort)(v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010018Fu, n + 1); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 2; cpu.Eip = 0x00100193u; goto Exit; } }
         }
         // 0x00100193  shr eax,0x10
         {
-            uint a = eax;
-            uint last = a >> 15;
-            uint r = last >> 1;
-            uint cf = last & 1u, of = ((last ^ r) >> 31) & 1u;
+            a = eax;
+            last = a >> 15;
+            r = last >> 1;
+            cf = last & 1u; of = ((last ^ r) >> 31) & 1u;
             eax = r;
-            f0a = cf; f0b = of; f0r = r;
+            f0a = r; f0b = cf; f0c = of;
         }
         // 0x00100196  mov [edi+4],al
         {
-            uint v = (eax & 0xFFu);
-            uint m = edi + 0x00000004u;
-            if (!mmu.TcTryWrite8(m, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsShift(32, f0r, f0a, f0b); cpu.TcFaultPoint(0x00100196u, n + 3); mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); }
-            if (cpu.TcStopRequested)
-            { cpu.TcFlagsShift(32, f0r, f0a, f0b); n += 4; cpu.Eip = 0x00100199u; goto Exit; }
+            v = (eax & 0xFFu);
+            m = edi + 0x00000004u;
+            pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg) ram[te[3] | (m & 0xFFFu)] = (byte)(v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsShift(32, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100196u, n + 3); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 4; cpu.Eip = 0x00100199u; goto Exit; } }
         }
         // 0x00100199  mov [edi+5],dl
         {
-            uint v = (edx & 0xFFu);
-            uint m = edi + 0x00000005u;
-            if (!mmu.TcTryWrite8(m, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsShift(32, f0r, f0a, f0b); cpu.TcFaultPoint(0x00100199u, n + 4); mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); }
-            if (cpu.TcStopRequested)
-            { cpu.TcFlagsShift(32, f0r, f0a, f0b); n += 5; cpu.Eip = 0x0010019Cu; goto Exit; }
+            v = (edx & 0xFFu);
+            m = edi + 0x00000005u;
+            pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg) ram[te[3] | (m & 0xFFFu)] = (byte)(v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsShift(32, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100199u, n + 4); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 5; cpu.Eip = 0x0010019Cu; goto Exit; } }
         }
         // 0x0010019C  shr ecx,0x10
         {
-            uint a = ecx;
-            uint last = a >> 15;
-            uint r = last >> 1;
-            uint cf = last & 1u, of = ((last ^ r) >> 31) & 1u;
+            a = ecx;
+            last = a >> 15;
+            r = last >> 1;
+            cf = last & 1u; of = ((last ^ r) >> 31) & 1u;
             ecx = r;
         }
         // 0x0010019F  and cl,0xF
         {
-            uint a = (ecx & 0xFFu);
-            uint b = 0x0000000Fu;
-            uint r = ((a & b) & 0xFFu);
+            a = (ecx & 0xFFu);
+            b = 0x0000000Fu;
+            r = ((a & b) & 0xFFu);
             ecx = (ecx & 0xFFFFFF00u) | (r);
-            f0r = r;
+            f0a = r;
         }
         // 0x001001A2  mov [edi+6],cl
         {
-            uint v = (ecx & 0xFFu);
-            uint m = edi + 0x00000006u;
-            if (!mmu.TcTryWrite8(m, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsLogic(8, f0r); cpu.TcFaultPoint(0x001001A2u, n + 7); mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); }
-            if (cpu.TcStopRequested)
-            { cpu.TcFlagsLogic(8, f0r); n += 8; cpu.Eip = 0x001001A5u; goto Exit; }
+            v = (ecx & 0xFFu);
+            m = edi + 0x00000006u;
+            pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg) ram[te[3] | (m & 0xFFFu)] = (byte)(v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x001001A2u, n + 7); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 8; cpu.Eip = 0x001001A5u; goto Exit; } }
         }
         // 0x001001A5  mov [edi+7],ah
         {
-            uint v = ((eax >> 8) & 0xFFu);
-            uint m = edi + 0x00000007u;
-            if (!mmu.TcTryWrite8(m, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsLogic(8, f0r); cpu.TcFaultPoint(0x001001A5u, n + 8); mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); }
-            if (cpu.TcStopRequested)
-            { cpu.TcFlagsLogic(8, f0r); n += 9; cpu.Eip = 0x001001A8u; goto Exit; }
+            v = ((eax >> 8) & 0xFFu);
+            m = edi + 0x00000007u;
+            pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg) ram[te[3] | (m & 0xFFFu)] = (byte)(v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x001001A5u, n + 8); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 9; cpu.Eip = 0x001001A8u; goto Exit; } }
         }
         // 0x001001A8  ret
         {
-            if (!mmu.TcTryRead32(esp, out uint t)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsLogic(8, f0r); cpu.TcFaultPoint(0x001001A8u, n + 9); t = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            t = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) t = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x001001A8u, n + 9); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 0x00000004u;
-            cpu.TcFlagsLogic(8, f0r); n += 10; cpu.Eip = t; goto Exit;
+            cpu.TcFlagsLogic(8, f0a); n += 10; cpu.Eip = t; goto Exit;
         }
         Exit:
-            Unsafe.Add(ref regs, 0) = eax;
-            Unsafe.Add(ref regs, 1) = ecx;
-            Unsafe.Add(ref regs, 2) = edx;
-            Unsafe.Add(ref regs, 3) = ebx;
-            Unsafe.Add(ref regs, 4) = esp;
-            Unsafe.Add(ref regs, 7) = edi;
+            Unsafe.Add(ref cpu.TcRegisters, 0) = eax;
+            Unsafe.Add(ref cpu.TcRegisters, 1) = ecx;
+            Unsafe.Add(ref cpu.TcRegisters, 2) = edx;
+            Unsafe.Add(ref cpu.TcRegisters, 3) = ebx;
+            Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
+            Unsafe.Add(ref cpu.TcRegisters, 7) = edi;
             return n;
         }
 
@@ -1382,17 +1559,20 @@ namespace Translator.Translated
         private static int Region_001001A9(X86Cpu cpu, int budget)
         {
             ref uint regs = ref cpu.TcRegisters;
-            Mmu mmu = cpu.Mmu;
             uint eax = Unsafe.Add(ref regs, 0);
             uint ecx = Unsafe.Add(ref regs, 1);
             uint edx = Unsafe.Add(ref regs, 2);
             uint ebx = Unsafe.Add(ref regs, 3);
             uint esp = Unsafe.Add(ref regs, 4);
-            uint ebp = Unsafe.Add(ref regs, 5);
             uint esi = Unsafe.Add(ref regs, 6);
             uint edi = Unsafe.Add(ref regs, 7);
-            uint f0a = 0, f0b = 0, f0r = 0, f0c = 0;
-            int n = 0;
+            uint f0a = 0, f0b = 0, f0c = 0;
+            int n = 0, fk = 0;
+            uint* tlb = cpu.Mmu.TcTlb;
+            byte* ram = cpu.Mmu.TcRam;
+            uint pg = 0;
+            uint* te = null;
+            uint a = 0; uint b = 0; uint cf = 0; uint last = 0; uint m = 0; uint of = 0; uint r = 0; uint sp = 0; uint t = 0; uint v = 0; uint vAt = 0;
             switch (cpu.Eip)
             {
                 case 0x001001A9u: goto L_001001A9;
@@ -1434,1217 +1614,1337 @@ namespace Translator.Translated
             throw new System.InvalidOperationException("translated code at 0x001001A9 entered at an address that is not one of its entries");
     L_001001A9:
         // 0x001001A9  pushad
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001001A9u, n + 0);
-        Fallbacks.Ops[49].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001A9u, n + 0);
+            Fallbacks.Ops[49].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x001001AAu)
-        { n += 1; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; goto Exit; }
         // 0x001001AA  mov edi,0x102000
         {
-            uint v = 0x00102000u;
+            v = 0x00102000u;
             edi = v;
         }
         // 0x001001AF  xor eax,eax
         {
-            uint a = eax;
-            uint b = eax;
-            uint r = a ^ b;
+            a = eax;
+            b = eax;
+            r = a ^ b;
             eax = r;
-            f0r = r;
+            f0a = r;
         }
         // 0x001001B1  mov ecx,0x1A
         {
-            uint v = 0x0000001Au;
+            v = 0x0000001Au;
             ecx = v;
         }
         // 0x001001B6  rep stosd [edi]
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsLogic(32, f0r); cpu.TcFaultPoint(0x001001B6u, n + 4);
-        Fallbacks.Ops[50].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
-        n += 5; goto Exit;
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x001001B6u, n + 4);
+            Fallbacks.Ops[50].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); }
+        }
+        TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 5; goto Exit;
     L_001001B8:
         // 0x001001B8  mov al,0xFF
         {
-            uint v = 0x000000FFu;
+            v = 0x000000FFu;
             eax = (eax & 0xFFFFFF00u) | (v);
         }
         // 0x001001BA  mov ecx,0x2001
         {
-            uint v = 0x00002001u;
+            v = 0x00002001u;
             ecx = v;
         }
         // 0x001001BF  rep stosb [edi]
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001001BFu, n + 2);
-        Fallbacks.Ops[51].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
-        n += 3; goto Exit;
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001BFu, n + 2);
+            Fallbacks.Ops[51].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); }
+        }
+        TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; goto Exit;
     L_001001C1:
         // 0x001001C1  mov dword ptr [0x102004],0x10A070
         {
-            uint v = 0x0010A070u;
-            uint m = 0x00102004u;
-            if (!mmu.TcTryWrite32(m, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001001C1u, n + 0); mmu.Write32(m, v); cpu.TcFaultPointPassed(); }
-            if (cpu.TcStopRequested)
-            { n += 1; cpu.Eip = 0x001001CBu; goto Exit; }
+            v = 0x0010A070u;
+            m = 0x00102004u;
+            pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (m & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (m & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001C1u, n + 0); cpu.Mmu.Write32(m, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 1; cpu.Eip = 0x001001CBu; goto Exit; } }
         }
         // 0x001001CB  mov dword ptr [0x102008],0x10
         {
-            uint v = 0x00000010u;
-            uint m = 0x00102008u;
-            if (!mmu.TcTryWrite32(m, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001001CBu, n + 1); mmu.Write32(m, v); cpu.TcFaultPointPassed(); }
-            if (cpu.TcStopRequested)
-            { n += 2; cpu.Eip = 0x001001D5u; goto Exit; }
+            v = 0x00000010u;
+            m = 0x00102008u;
+            pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (m & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (m & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001CBu, n + 1); cpu.Mmu.Write32(m, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 2; cpu.Eip = 0x001001D5u; goto Exit; } }
         }
         // 0x001001D5  mov word ptr [0x102066],0xFFFF
         {
-            uint v = 0x0000FFFFu;
-            uint m = 0x00102066u;
-            if (!mmu.TcTryWrite16(m, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001001D5u, n + 2); mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); }
-            if (cpu.TcStopRequested)
-            { n += 3; cpu.Eip = 0x001001DEu; goto Exit; }
+            v = 0x0000FFFFu;
+            m = 0x00102066u;
+            pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (m & 0xFFFu) <= 0xFFEu) *(ushort*)(ram + (te[3] | (m & 0xFFFu))) = (ushort)(v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001D5u, n + 2); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 3; cpu.Eip = 0x001001DEu; goto Exit; } }
         }
         // 0x001001DE  mov edi,0x1006B0
         {
-            uint v = 0x001006B0u;
+            v = 0x001006B0u;
             edi = v;
         }
         // 0x001001E3  mov eax,0x102000
         {
-            uint v = 0x00102000u;
+            v = 0x00102000u;
             eax = v;
         }
         // 0x001001E8  mov ecx,0x2068
         {
-            uint v = 0x00002068u;
+            v = 0x00002068u;
             ecx = v;
         }
         // 0x001001ED  mov dl,0x89
         {
-            uint v = 0x00000089u;
+            v = 0x00000089u;
             edx = (edx & 0xFFFFFF00u) | (v);
         }
         // 0x001001EF  call 0x0010018C
         {
-            uint t = 0x0010018Cu;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x001001F4u)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001001EFu, n + 7); mmu.Write32(sp, 0x001001F4u); cpu.TcFaultPointPassed(); }
+            t = 0x0010018Cu;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001001F4u);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001EFu, n + 7); cpu.Mmu.Write32(sp, 0x001001F4u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 8; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 8; cpu.Eip = t; goto Exit;
         }
     L_001001F4:
         // 0x001001F4  mov ax,0x28
         {
-            uint v = 0x00000028u;
+            v = 0x00000028u;
             eax = (eax & 0xFFFF0000u) | (v);
         }
         // 0x001001F8  ltr ax
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001001F8u, n + 1);
-        Fallbacks.Ops[52].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001F8u, n + 1);
+            Fallbacks.Ops[52].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x001001FBu)
-        { n += 2; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 2; goto Exit; }
         // 0x001001FB  popad
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001001FBu, n + 2);
-        Fallbacks.Ops[53].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001FBu, n + 2);
+            Fallbacks.Ops[53].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x001001FCu)
-        { n += 3; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; goto Exit; }
         // 0x001001FC  ret
         {
-            if (!mmu.TcTryRead32(esp, out uint t)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001001FCu, n + 3); t = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            t = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) t = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001FCu, n + 3); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 0x00000004u;
-            n += 4; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 4; cpu.Eip = t; goto Exit;
         }
     L_001001FD:
         // 0x001001FD  push edi
         {
-            uint v = edi;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001001FDu, n + 0); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = edi;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001FDu, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x001001FEu; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 1; cpu.Eip = 0x001001FEu; goto Exit; }
         }
         // 0x001001FE  push edx
         {
-            uint v = edx;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001001FEu, n + 1); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = edx;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001FEu, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x001001FFu; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 2; cpu.Eip = 0x001001FFu; goto Exit; }
         }
         // 0x001001FF  lea edi,[eax*8+0x101000]
         edi = (eax << 3) + 0x00101000u;
         // 0x00100206  mov [edi],dx
         {
-            uint v = (edx & 0xFFFFu);
-            uint m = edi;
-            if (!mmu.TcTryWrite16(m, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100206u, n + 3); mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); }
-            if (cpu.TcStopRequested)
-            { n += 4; cpu.Eip = 0x00100209u; goto Exit; }
+            v = (edx & 0xFFFFu);
+            m = edi;
+            pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (m & 0xFFFu) <= 0xFFEu) *(ushort*)(ram + (te[3] | (m & 0xFFFu))) = (ushort)(v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100206u, n + 3); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 4; cpu.Eip = 0x00100209u; goto Exit; } }
         }
         // 0x00100209  mov word ptr [edi+2],8
         {
-            uint v = 0x00000008u;
-            uint m = edi + 0x00000002u;
-            if (!mmu.TcTryWrite16(m, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100209u, n + 4); mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); }
-            if (cpu.TcStopRequested)
-            { n += 5; cpu.Eip = 0x0010020Fu; goto Exit; }
+            v = 0x00000008u;
+            m = edi + 0x00000002u;
+            pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (m & 0xFFFu) <= 0xFFEu) *(ushort*)(ram + (te[3] | (m & 0xFFFu))) = (ushort)(v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100209u, n + 4); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 5; cpu.Eip = 0x0010020Fu; goto Exit; } }
         }
         // 0x0010020F  mov byte ptr [edi+4],0
         {
-            uint v = 0x00000000u;
-            uint m = edi + 0x00000004u;
-            if (!mmu.TcTryWrite8(m, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010020Fu, n + 5); mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); }
-            if (cpu.TcStopRequested)
-            { n += 6; cpu.Eip = 0x00100213u; goto Exit; }
+            v = 0x00000000u;
+            m = edi + 0x00000004u;
+            pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg) ram[te[3] | (m & 0xFFFu)] = (byte)(v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010020Fu, n + 5); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 6; cpu.Eip = 0x00100213u; goto Exit; } }
         }
         // 0x00100213  mov [edi+5],cl
         {
-            uint v = (ecx & 0xFFu);
-            uint m = edi + 0x00000005u;
-            if (!mmu.TcTryWrite8(m, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100213u, n + 6); mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); }
-            if (cpu.TcStopRequested)
-            { n += 7; cpu.Eip = 0x00100216u; goto Exit; }
+            v = (ecx & 0xFFu);
+            m = edi + 0x00000005u;
+            pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg) ram[te[3] | (m & 0xFFFu)] = (byte)(v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100213u, n + 6); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 7; cpu.Eip = 0x00100216u; goto Exit; } }
         }
         // 0x00100216  shr edx,0x10
         {
-            uint a = edx;
-            uint last = a >> 15;
-            uint r = last >> 1;
-            uint cf = last & 1u, of = ((last ^ r) >> 31) & 1u;
+            a = edx;
+            last = a >> 15;
+            r = last >> 1;
+            cf = last & 1u; of = ((last ^ r) >> 31) & 1u;
             edx = r;
-            f0a = cf; f0b = of; f0r = r;
+            f0a = r; f0b = cf; f0c = of;
         }
         // 0x00100219  mov [edi+6],dx
         {
-            uint v = (edx & 0xFFFFu);
-            uint m = edi + 0x00000006u;
-            if (!mmu.TcTryWrite16(m, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsShift(32, f0r, f0a, f0b); cpu.TcFaultPoint(0x00100219u, n + 8); mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); }
-            if (cpu.TcStopRequested)
-            { cpu.TcFlagsShift(32, f0r, f0a, f0b); n += 9; cpu.Eip = 0x0010021Du; goto Exit; }
+            v = (edx & 0xFFFFu);
+            m = edi + 0x00000006u;
+            pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (m & 0xFFFu) <= 0xFFEu) *(ushort*)(ram + (te[3] | (m & 0xFFFu))) = (ushort)(v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsShift(32, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100219u, n + 8); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 9; cpu.Eip = 0x0010021Du; goto Exit; } }
         }
         // 0x0010021D  pop edx
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsShift(32, f0r, f0a, f0b); cpu.TcFaultPoint(0x0010021Du, n + 9); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsShift(32, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010021Du, n + 9); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             edx = v;
         }
         // 0x0010021E  pop edi
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsShift(32, f0r, f0a, f0b); cpu.TcFaultPoint(0x0010021Eu, n + 10); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsShift(32, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010021Eu, n + 10); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             edi = v;
         }
         // 0x0010021F  ret
         {
-            if (!mmu.TcTryRead32(esp, out uint t)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsShift(32, f0r, f0a, f0b); cpu.TcFaultPoint(0x0010021Fu, n + 11); t = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            t = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) t = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsShift(32, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010021Fu, n + 11); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 0x00000004u;
-            cpu.TcFlagsShift(32, f0r, f0a, f0b); n += 12; cpu.Eip = t; goto Exit;
+            cpu.TcFlagsShift(32, f0a, f0b, f0c); n += 12; cpu.Eip = t; goto Exit;
         }
     L_00100220:
         // 0x00100220  pushad
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100220u, n + 0);
-        Fallbacks.Ops[54].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100220u, n + 0);
+            Fallbacks.Ops[54].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x00100221u)
-        { n += 1; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; goto Exit; }
         // 0x00100221  mov edi,0x101000
         {
-            uint v = 0x00101000u;
+            v = 0x00101000u;
             edi = v;
         }
         // 0x00100226  xor eax,eax
         {
-            uint a = eax;
-            uint b = eax;
-            uint r = a ^ b;
+            a = eax;
+            b = eax;
+            r = a ^ b;
             eax = r;
-            f0r = r;
+            f0a = r;
         }
         // 0x00100228  mov ecx,0x200
         {
-            uint v = 0x00000200u;
+            v = 0x00000200u;
             ecx = v;
         }
         // 0x0010022D  rep stosd [edi]
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsLogic(32, f0r); cpu.TcFaultPoint(0x0010022Du, n + 4);
-        Fallbacks.Ops[55].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
-        n += 5; goto Exit;
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x0010022Du, n + 4);
+            Fallbacks.Ops[55].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); }
+        }
+        TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 5; goto Exit;
     L_0010022F:
         // 0x0010022F  xor eax,eax
         {
-            uint a = eax;
-            uint b = eax;
-            uint r = a ^ b;
+            a = eax;
+            b = eax;
+            r = a ^ b;
             eax = r;
-            f0r = r;
+            f0a = r;
         }
-        cpu.TcFlagsLogic(32, f0r);
+        fk = 19;
         n += 1;
     L_00100231:
         // 0x00100231  mov edx,[eax*4+0x1005D0]
         {
-            uint vAt = (eax << 2) + 0x001005D0u;
-            if (!mmu.TcTryRead32(vAt, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100231u, n + 0); v = mmu.Read32(vAt); cpu.TcFaultPointPassed(); }
+            vAt = (eax << 2) + 0x001005D0u;
+            v = 0; pg = vAt >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (vAt & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (vAt & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100231u, n + 0); v = cpu.Mmu.Read32(vAt); cpu.TcFaultPointPassed(); }
             edx = v;
         }
         // 0x00100238  mov cl,0x8E
         {
-            uint v = 0x0000008Eu;
+            v = 0x0000008Eu;
             ecx = (ecx & 0xFFFFFF00u) | (v);
         }
         // 0x0010023A  cmp eax,3
         {
-            uint a = eax;
-            uint b = 0x00000003u;
-            uint r = a - b;
-            f0a = a; f0b = b; f0r = r;
+            a = eax;
+            b = 0x00000003u;
+            r = a - b;
+            f0a = a; f0b = b;
         }
         // 0x0010023D  je short 0x00100244
         n += 4;
         if (f0a == f0b)
         {
             if (n >= budget)
-            { cpu.TcFlagsSub(32, f0a, f0b, f0r); cpu.Eip = 0x00100244u; goto Exit; }
-            cpu.TcFlagsSub(32, f0a, f0b, f0r);
+            { cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b)); cpu.Eip = 0x00100244u; goto Exit; }
+            fk = 7;
             goto L_00100244;
         }
         if (n >= budget)
-        { cpu.TcFlagsSub(32, f0a, f0b, f0r); cpu.Eip = 0x0010023Fu; goto Exit; }
+        { cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b)); cpu.Eip = 0x0010023Fu; goto Exit; }
     L_0010023F:
         // 0x0010023F  cmp eax,4
         {
-            uint a = eax;
-            uint b = 0x00000004u;
-            uint r = a - b;
-            f0a = a; f0b = b; f0r = r;
+            a = eax;
+            b = 0x00000004u;
+            r = a - b;
+            f0a = a; f0b = b;
         }
         // 0x00100242  jne short 0x00100246
         n += 2;
         if (!(f0a == f0b))
         {
             if (n >= budget)
-            { cpu.TcFlagsSub(32, f0a, f0b, f0r); cpu.Eip = 0x00100246u; goto Exit; }
-            cpu.TcFlagsSub(32, f0a, f0b, f0r);
+            { cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b)); cpu.Eip = 0x00100246u; goto Exit; }
+            fk = 7;
             goto L_00100246;
         }
         if (n >= budget)
-        { cpu.TcFlagsSub(32, f0a, f0b, f0r); cpu.Eip = 0x00100244u; goto Exit; }
-        cpu.TcFlagsSub(32, f0a, f0b, f0r);
+        { cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b)); cpu.Eip = 0x00100244u; goto Exit; }
+        fk = 7;
     L_00100244:
         // 0x00100244  mov cl,0xEE
         {
-            uint v = 0x000000EEu;
+            v = 0x000000EEu;
             ecx = (ecx & 0xFFFFFF00u) | (v);
         }
         n += 1;
     L_00100246:
         // 0x00100246  call 0x001001FD
         {
-            uint t = 0x001001FDu;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x0010024Bu)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100246u, n + 0); mmu.Write32(sp, 0x0010024Bu); cpu.TcFaultPointPassed(); }
+            t = 0x001001FDu;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x0010024Bu);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100246u, n + 0); cpu.Mmu.Write32(sp, 0x0010024Bu); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 1; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; cpu.Eip = t; goto Exit;
         }
     L_0010024B:
         // 0x0010024B  inc eax
         {
-            uint a = eax;
-            uint r = a + 1u;
+            a = eax;
+            r = a + 1u;
             eax = r;
         }
         // 0x0010024C  cmp eax,0x20
         {
-            uint a = eax;
-            uint b = 0x00000020u;
-            uint r = a - b;
-            f0a = a; f0b = b; f0r = r;
+            a = eax;
+            b = 0x00000020u;
+            r = a - b;
+            f0a = a; f0b = b;
         }
         // 0x0010024F  jb short 0x00100231
         n += 3;
         if (f0a < f0b)
         {
             if (n >= budget)
-            { cpu.TcFlagsSub(32, f0a, f0b, f0r); cpu.Eip = 0x00100231u; goto Exit; }
-            cpu.TcFlagsSub(32, f0a, f0b, f0r);
+            { cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b)); cpu.Eip = 0x00100231u; goto Exit; }
+            fk = 7;
             goto L_00100231;
         }
         if (n >= budget)
-        { cpu.TcFlagsSub(32, f0a, f0b, f0r); cpu.Eip = 0x00100251u; goto Exit; }
-        cpu.TcFlagsSub(32, f0a, f0b, f0r);
+        { cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b)); cpu.Eip = 0x00100251u; goto Exit; }
+        fk = 7;
     L_00100251:
         // 0x00100251  mov eax,0x81
         {
-            uint v = 0x00000081u;
+            v = 0x00000081u;
             eax = v;
         }
         // 0x00100256  mov edx,0x10045B
         {
-            uint v = 0x0010045Bu;
+            v = 0x0010045Bu;
             edx = v;
         }
         // 0x0010025B  mov cl,0xEE
         {
-            uint v = 0x000000EEu;
+            v = 0x000000EEu;
             ecx = (ecx & 0xFFFFFF00u) | (v);
         }
         // 0x0010025D  call 0x001001FD
         {
-            uint t = 0x001001FDu;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x00100262u)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010025Du, n + 3); mmu.Write32(sp, 0x00100262u); cpu.TcFaultPointPassed(); }
+            t = 0x001001FDu;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100262u);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010025Du, n + 3); cpu.Mmu.Write32(sp, 0x00100262u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 4; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 4; cpu.Eip = t; goto Exit;
         }
     L_00100262:
         // 0x00100262  mov eax,0x82
         {
-            uint v = 0x00000082u;
+            v = 0x00000082u;
             eax = v;
         }
         // 0x00100267  mov edx,0x10046F
         {
-            uint v = 0x0010046Fu;
+            v = 0x0010046Fu;
             edx = v;
         }
         // 0x0010026C  mov cl,0xEE
         {
-            uint v = 0x000000EEu;
+            v = 0x000000EEu;
             ecx = (ecx & 0xFFFFFF00u) | (v);
         }
         // 0x0010026E  call 0x001001FD
         {
-            uint t = 0x001001FDu;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x00100273u)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010026Eu, n + 3); mmu.Write32(sp, 0x00100273u); cpu.TcFaultPointPassed(); }
+            t = 0x001001FDu;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100273u);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010026Eu, n + 3); cpu.Mmu.Write32(sp, 0x00100273u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 4; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 4; cpu.Eip = t; goto Exit;
         }
     L_00100273:
         // 0x00100273  lidt [0x1006F2]
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100273u, n + 0);
-        Fallbacks.Ops[56].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100273u, n + 0);
+            Fallbacks.Ops[56].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x0010027Au)
-        { n += 1; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; goto Exit; }
         // 0x0010027A  popad
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010027Au, n + 1);
-        Fallbacks.Ops[57].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010027Au, n + 1);
+            Fallbacks.Ops[57].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x0010027Bu)
-        { n += 2; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 2; goto Exit; }
         // 0x0010027B  ret
         {
-            if (!mmu.TcTryRead32(esp, out uint t)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010027Bu, n + 2); t = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            t = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) t = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010027Bu, n + 2); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 0x00000004u;
-            n += 3; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; cpu.Eip = t; goto Exit;
         }
     L_0010049D:
         // 0x0010049D  push esi
         {
-            uint v = esi;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010049Du, n + 0); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = esi;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010049Du, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x0010049Eu; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 1; cpu.Eip = 0x0010049Eu; goto Exit; }
         }
         // 0x0010049E  mov esi,0x10073C
         {
-            uint v = 0x0010073Cu;
+            v = 0x0010073Cu;
             esi = v;
         }
         // 0x001004A3  call 0x001000A9
         {
-            uint t = 0x001000A9u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x001004A8u)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001004A3u, n + 2); mmu.Write32(sp, 0x001004A8u); cpu.TcFaultPointPassed(); }
+            t = 0x001000A9u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001004A8u);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004A3u, n + 2); cpu.Mmu.Write32(sp, 0x001004A8u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 3; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; cpu.Eip = t; goto Exit;
         }
     L_001004A8:
         // 0x001004A8  pop esi
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001004A8u, n + 0); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004A8u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
         // 0x001004A9  xor ebx,ebx
         {
-            uint a = ebx;
-            uint b = ebx;
-            uint r = a ^ b;
+            a = ebx;
+            b = ebx;
+            r = a ^ b;
             ebx = r;
         }
         // 0x001004AB  xor ecx,ecx
         {
-            uint a = ecx;
-            uint b = ecx;
-            uint r = a ^ b;
+            a = ecx;
+            b = ecx;
+            r = a ^ b;
             ecx = r;
         }
         n += 3;
     L_001004AD:
         // 0x001004AD  mov eax,ecx
         {
-            uint v = ecx;
+            v = ecx;
             eax = v;
         }
         // 0x001004AF  shr eax,8
         {
-            uint a = eax;
-            uint last = a >> 7;
-            uint r = last >> 1;
-            uint cf = last & 1u, of = ((last ^ r) >> 31) & 1u;
+            a = eax;
+            last = a >> 7;
+            r = last >> 1;
+            cf = last & 1u; of = ((last ^ r) >> 31) & 1u;
             eax = r;
         }
         // 0x001004B2  xor eax,ecx
         {
-            uint a = eax;
-            uint b = ecx;
-            uint r = a ^ b;
+            a = eax;
+            b = ecx;
+            r = a ^ b;
             eax = r;
-            f0r = r;
+            f0a = r;
         }
         // 0x001004B4  mov dx,0x3FF
         {
-            uint v = 0x000003FFu;
+            v = 0x000003FFu;
             edx = (edx & 0xFFFF0000u) | (v);
         }
         // 0x001004B8  out dx,al
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsLogic(32, f0r); cpu.TcFaultPoint(0x001004B8u, n + 4);
-        Fallbacks.Ops[58].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x001004B8u, n + 4);
+            Fallbacks.Ops[58].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x001004B9u)
-        { n += 5; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 5; goto Exit; }
         // 0x001004B9  in al,dx
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001004B9u, n + 5);
-        Fallbacks.Ops[59].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004B9u, n + 5);
+            Fallbacks.Ops[59].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x001004BAu)
-        { n += 6; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 6; goto Exit; }
         // 0x001004BA  movzx eax,al
         {
-            uint v = (eax & 0xFFu);
+            v = (eax & 0xFFu);
             eax = v;
         }
         // 0x001004BD  rol ebx,5
         {
-            uint a = ebx;
-            uint r = System.Numerics.BitOperations.RotateLeft(a, 5);
+            a = ebx;
+            r = System.Numerics.BitOperations.RotateLeft(a, 5);
             ebx = r;
         }
         // 0x001004C0  add ebx,eax
         {
-            uint a = ebx;
-            uint b = eax;
-            uint r = a + b;
+            a = ebx;
+            b = eax;
+            r = a + b;
             ebx = r;
-            f0a = a; f0b = b; f0r = r;
+            f0a = a; f0b = b;
         }
         // 0x001004C2  mov dx,0x3FD
         {
-            uint v = 0x000003FDu;
+            v = 0x000003FDu;
             edx = (edx & 0xFFFF0000u) | (v);
         }
         // 0x001004C6  in al,dx
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsAdd(32, f0a, f0b, f0r); cpu.TcFaultPoint(0x001004C6u, n + 10);
-        Fallbacks.Ops[60].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsAdd(32, f0a, f0b, (f0a + f0b)); cpu.TcFaultPoint(0x001004C6u, n + 10);
+            Fallbacks.Ops[60].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x001004C7u)
-        { n += 11; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 11; goto Exit; }
         // 0x001004C7  and eax,0x60
         {
-            uint a = eax;
-            uint b = 0x00000060u;
-            uint r = a & b;
+            a = eax;
+            b = 0x00000060u;
+            r = a & b;
             eax = r;
         }
         // 0x001004CA  xor ebx,eax
         {
-            uint a = ebx;
-            uint b = eax;
-            uint r = a ^ b;
+            a = ebx;
+            b = eax;
+            r = a ^ b;
             ebx = r;
-            f0r = r;
+            f0a = r;
         }
         // 0x001004CC  in al,0x21
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsLogic(32, f0r); cpu.TcFaultPoint(0x001004CCu, n + 13);
-        Fallbacks.Ops[61].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x001004CCu, n + 13);
+            Fallbacks.Ops[61].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x001004CEu)
-        { n += 14; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 14; goto Exit; }
         // 0x001004CE  movzx eax,al
         {
-            uint v = (eax & 0xFFu);
+            v = (eax & 0xFFu);
             eax = v;
         }
         // 0x001004D1  add ebx,eax
         {
-            uint a = ebx;
-            uint b = eax;
-            uint r = a + b;
+            a = ebx;
+            b = eax;
+            r = a + b;
             ebx = r;
         }
         // 0x001004D3  add ebx,ecx
         {
-            uint a = ebx;
-            uint b = ecx;
-            uint r = a + b;
+            a = ebx;
+            b = ecx;
+            r = a + b;
             ebx = r;
         }
         // 0x001004D5  inc ecx
         {
-            uint a = ecx;
-            uint r = a + 1u;
+            a = ecx;
+            r = a + 1u;
             ecx = r;
         }
         // 0x001004D6  cmp ecx,0xC350
         {
-            uint a = ecx;
-            uint b = 0x0000C350u;
-            uint r = a - b;
-            f0a = a; f0b = b; f0r = r;
+            a = ecx;
+            b = 0x0000C350u;
+            r = a - b;
+            f0a = a; f0b = b;
         }
         // 0x001004DC  jb short 0x001004AD
         n += 20;
         if (f0a < f0b)
         {
             if (n >= budget)
-            { cpu.TcFlagsSub(32, f0a, f0b, f0r); cpu.Eip = 0x001004ADu; goto Exit; }
+            { cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b)); cpu.Eip = 0x001004ADu; goto Exit; }
             goto L_001004AD;
         }
         if (n >= budget)
-        { cpu.TcFlagsSub(32, f0a, f0b, f0r); cpu.Eip = 0x001004DEu; goto Exit; }
-        cpu.TcFlagsSub(32, f0a, f0b, f0r);
+        { cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b)); cpu.Eip = 0x001004DEu; goto Exit; }
+        fk = 7;
     L_001004DE:
         // 0x001004DE  push esi
         {
-            uint v = esi;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001004DEu, n + 0); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = esi;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004DEu, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x001004DFu; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 1; cpu.Eip = 0x001004DFu; goto Exit; }
         }
         // 0x001004DF  mov esi,0x100746
         {
-            uint v = 0x00100746u;
+            v = 0x00100746u;
             esi = v;
         }
         // 0x001004E4  call 0x001000A9
         {
-            uint t = 0x001000A9u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x001004E9u)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001004E4u, n + 2); mmu.Write32(sp, 0x001004E9u); cpu.TcFaultPointPassed(); }
+            t = 0x001000A9u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001004E9u);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004E4u, n + 2); cpu.Mmu.Write32(sp, 0x001004E9u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 3; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; cpu.Eip = t; goto Exit;
         }
     L_001004E9:
         // 0x001004E9  pop esi
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001004E9u, n + 0); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004E9u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
         // 0x001004EA  push eax
         {
-            uint v = eax;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001004EAu, n + 1); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = eax;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004EAu, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x001004EBu; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 2; cpu.Eip = 0x001004EBu; goto Exit; }
         }
         // 0x001004EB  mov eax,ecx
         {
-            uint v = ecx;
+            v = ecx;
             eax = v;
         }
         // 0x001004ED  call 0x001000FB
         {
-            uint t = 0x001000FBu;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x001004F2u)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001004EDu, n + 3); mmu.Write32(sp, 0x001004F2u); cpu.TcFaultPointPassed(); }
+            t = 0x001000FBu;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001004F2u);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004EDu, n + 3); cpu.Mmu.Write32(sp, 0x001004F2u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 4; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 4; cpu.Eip = t; goto Exit;
         }
     L_001004F2:
         // 0x001004F2  pop eax
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001004F2u, n + 0); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004F2u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
         // 0x001004F3  push esi
         {
-            uint v = esi;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001004F3u, n + 1); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = esi;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004F3u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x001004F4u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 2; cpu.Eip = 0x001004F4u; goto Exit; }
         }
         // 0x001004F4  mov esi,0x100751
         {
-            uint v = 0x00100751u;
+            v = 0x00100751u;
             esi = v;
         }
         // 0x001004F9  call 0x001000A9
         {
-            uint t = 0x001000A9u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x001004FEu)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001004F9u, n + 3); mmu.Write32(sp, 0x001004FEu); cpu.TcFaultPointPassed(); }
+            t = 0x001000A9u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001004FEu);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004F9u, n + 3); cpu.Mmu.Write32(sp, 0x001004FEu); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 4; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 4; cpu.Eip = t; goto Exit;
         }
     L_001004FE:
         // 0x001004FE  pop esi
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001004FEu, n + 0); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004FEu, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
         // 0x001004FF  push eax
         {
-            uint v = eax;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001004FFu, n + 1); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = eax;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004FFu, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x00100500u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 2; cpu.Eip = 0x00100500u; goto Exit; }
         }
         // 0x00100500  push ecx
         {
-            uint v = ecx;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100500u, n + 2); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = ecx;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100500u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x00100501u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 3; cpu.Eip = 0x00100501u; goto Exit; }
         }
         // 0x00100501  mov eax,ebx
         {
-            uint v = ebx;
+            v = ebx;
             eax = v;
         }
         // 0x00100503  mov ecx,8
         {
-            uint v = 0x00000008u;
+            v = 0x00000008u;
             ecx = v;
         }
         // 0x00100508  call 0x001000C7
         {
-            uint t = 0x001000C7u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x0010050Du)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100508u, n + 5); mmu.Write32(sp, 0x0010050Du); cpu.TcFaultPointPassed(); }
+            t = 0x001000C7u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x0010050Du);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100508u, n + 5); cpu.Mmu.Write32(sp, 0x0010050Du); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 6; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 6; cpu.Eip = t; goto Exit;
         }
     L_0010050D:
         // 0x0010050D  pop ecx
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010050Du, n + 0); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010050Du, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             ecx = v;
         }
         // 0x0010050E  pop eax
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010050Eu, n + 1); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010050Eu, n + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
         // 0x0010050F  push esi
         {
-            uint v = esi;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010050Fu, n + 2); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = esi;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010050Fu, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x00100510u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 3; cpu.Eip = 0x00100510u; goto Exit; }
         }
         // 0x00100510  mov esi,0x100768
         {
-            uint v = 0x00100768u;
+            v = 0x00100768u;
             esi = v;
         }
         // 0x00100515  call 0x001000A9
         {
-            uint t = 0x001000A9u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x0010051Au)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100515u, n + 4); mmu.Write32(sp, 0x0010051Au); cpu.TcFaultPointPassed(); }
+            t = 0x001000A9u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x0010051Au);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100515u, n + 4); cpu.Mmu.Write32(sp, 0x0010051Au); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 5; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 5; cpu.Eip = t; goto Exit;
         }
     L_0010051A:
         // 0x0010051A  pop esi
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010051Au, n + 0); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010051Au, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
         // 0x0010051B  mov edi,0x10C070
         {
-            uint v = 0x0010C070u;
+            v = 0x0010C070u;
             edi = v;
         }
         // 0x00100520  xor eax,eax
         {
-            uint a = eax;
-            uint b = eax;
-            uint r = a ^ b;
+            a = eax;
+            b = eax;
+            r = a ^ b;
             eax = r;
-            f0r = r;
+            f0a = r;
         }
-        cpu.TcFlagsLogic(32, f0r);
+        fk = 19;
         n += 3;
     L_00100522:
         // 0x00100522  mov [edi+eax],al
         {
-            uint v = (eax & 0xFFu);
-            uint m = edi + eax;
-            if (!mmu.TcTryWrite8(m, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100522u, n + 0); mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); }
-            if (cpu.TcStopRequested)
-            { n += 1; cpu.Eip = 0x00100525u; goto Exit; }
+            v = (eax & 0xFFu);
+            m = edi + eax;
+            pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg) ram[te[3] | (m & 0xFFFu)] = (byte)(v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100522u, n + 0); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 1; cpu.Eip = 0x00100525u; goto Exit; } }
         }
         // 0x00100525  inc eax
         {
-            uint a = eax;
-            uint r = a + 1u;
+            a = eax;
+            r = a + 1u;
             eax = r;
         }
         // 0x00100526  cmp eax,0x100
         {
-            uint a = eax;
-            uint b = 0x00000100u;
-            uint r = a - b;
-            f0a = a; f0b = b; f0r = r;
+            a = eax;
+            b = 0x00000100u;
+            r = a - b;
+            f0a = a; f0b = b;
         }
         // 0x0010052B  jb short 0x00100522
         n += 4;
         if (f0a < f0b)
         {
             if (n >= budget)
-            { cpu.TcFlagsSub(32, f0a, f0b, f0r); cpu.Eip = 0x00100522u; goto Exit; }
-            cpu.TcFlagsSub(32, f0a, f0b, f0r);
+            { cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b)); cpu.Eip = 0x00100522u; goto Exit; }
+            fk = 7;
             goto L_00100522;
         }
         if (n >= budget)
-        { cpu.TcFlagsSub(32, f0a, f0b, f0r); cpu.Eip = 0x0010052Du; goto Exit; }
-        cpu.TcFlagsSub(32, f0a, f0b, f0r);
+        { cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b)); cpu.Eip = 0x0010052Du; goto Exit; }
+        fk = 7;
     L_0010052D:
         // 0x0010052D  cld
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010052Du, n + 0);
-        Fallbacks.Ops[62].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010052Du, n + 0);
+            Fallbacks.Ops[62].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x0010052Eu)
-        { n += 1; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; goto Exit; }
         // 0x0010052E  mov esi,0x10C070
         {
-            uint v = 0x0010C070u;
+            v = 0x0010C070u;
             esi = v;
         }
         // 0x00100533  mov dx,0x3FF
         {
-            uint v = 0x000003FFu;
+            v = 0x000003FFu;
             edx = (edx & 0xFFFF0000u) | (v);
         }
         // 0x00100537  mov ecx,0x100
         {
-            uint v = 0x00000100u;
+            v = 0x00000100u;
             ecx = v;
         }
         // 0x0010053C  rep outsb dx,[esi]
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010053Cu, n + 4);
-        Fallbacks.Ops[63].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
-        n += 5; goto Exit;
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010053Cu, n + 4);
+            Fallbacks.Ops[63].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); }
+        }
+        TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 5; goto Exit;
     L_0010053E:
         // 0x0010053E  mov edi,0x10C170
         {
-            uint v = 0x0010C170u;
+            v = 0x0010C170u;
             edi = v;
         }
         // 0x00100543  mov ecx,0x100
         {
-            uint v = 0x00000100u;
+            v = 0x00000100u;
             ecx = v;
         }
         // 0x00100548  rep insb [edi],dx
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100548u, n + 2);
-        Fallbacks.Ops[64].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
-        n += 3; goto Exit;
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100548u, n + 2);
+            Fallbacks.Ops[64].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); }
+        }
+        TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; goto Exit;
     L_0010054A:
         // 0x0010054A  xor ebx,ebx
         {
-            uint a = ebx;
-            uint b = ebx;
-            uint r = a ^ b;
+            a = ebx;
+            b = ebx;
+            r = a ^ b;
             ebx = r;
         }
         // 0x0010054C  xor eax,eax
         {
-            uint a = eax;
-            uint b = eax;
-            uint r = a ^ b;
+            a = eax;
+            b = eax;
+            r = a ^ b;
             eax = r;
-            f0r = r;
+            f0a = r;
         }
         // 0x0010054E  mov esi,0x10C170
         {
-            uint v = 0x0010C170u;
+            v = 0x0010C170u;
             esi = v;
         }
         // 0x00100553  mov ecx,0x100
         {
-            uint v = 0x00000100u;
+            v = 0x00000100u;
             ecx = v;
         }
         // 0x00100558  lodsb [esi]
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsLogic(32, f0r); cpu.TcFaultPoint(0x00100558u, n + 4);
-        Fallbacks.Ops[65].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x00100558u, n + 4);
+            Fallbacks.Ops[65].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x00100559u)
-        { n += 5; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 5; goto Exit; }
         // 0x00100559  rol ebx,3
         {
-            uint a = ebx;
-            uint r = System.Numerics.BitOperations.RotateLeft(a, 3);
+            a = ebx;
+            r = System.Numerics.BitOperations.RotateLeft(a, 3);
             ebx = r;
         }
         // 0x0010055C  add ebx,eax
         {
-            uint a = ebx;
-            uint b = eax;
-            uint r = a + b;
+            a = ebx;
+            b = eax;
+            r = a + b;
             ebx = r;
-            f0a = a; f0b = b; f0r = r;
+            f0a = a; f0b = b;
         }
         // 0x0010055E  loop 0x00100558
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsAdd(32, f0a, f0b, f0r); cpu.TcFaultPoint(0x0010055Eu, n + 7);
-        Fallbacks.Ops[66].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
-        n += 8; goto Exit;
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsAdd(32, f0a, f0b, (f0a + f0b)); cpu.TcFaultPoint(0x0010055Eu, n + 7);
+            Fallbacks.Ops[66].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); }
+        }
+        TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 8; goto Exit;
     L_00100560:
         // 0x00100560  push esi
         {
-            uint v = esi;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100560u, n + 0); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = esi;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100560u, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x00100561u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 1; cpu.Eip = 0x00100561u; goto Exit; }
         }
         // 0x00100561  mov esi,0x10076A
         {
-            uint v = 0x0010076Au;
+            v = 0x0010076Au;
             esi = v;
         }
         // 0x00100566  call 0x001000A9
         {
-            uint t = 0x001000A9u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x0010056Bu)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100566u, n + 2); mmu.Write32(sp, 0x0010056Bu); cpu.TcFaultPointPassed(); }
+            t = 0x001000A9u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x0010056Bu);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100566u, n + 2); cpu.Mmu.Write32(sp, 0x0010056Bu); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 3; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; cpu.Eip = t; goto Exit;
         }
     L_0010056B:
         // 0x0010056B  pop esi
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010056Bu, n + 0); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010056Bu, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
         // 0x0010056C  mov eax,esi
         {
-            uint v = esi;
+            v = esi;
             eax = v;
         }
         // 0x0010056E  sub eax,0x10C170
         {
-            uint a = eax;
-            uint b = 0x0010C170u;
-            uint r = a - b;
+            a = eax;
+            b = 0x0010C170u;
+            r = a - b;
             eax = r;
-            f0a = a; f0b = b; f0r = r;
+            f0a = a; f0b = b;
         }
         // 0x00100573  push eax
         {
-            uint v = eax;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsSub(32, f0a, f0b, f0r); cpu.TcFaultPoint(0x00100573u, n + 3); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = eax;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b)); cpu.TcFaultPoint(0x00100573u, n + 3); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 4; cpu.Eip = 0x00100574u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { cpu.TcFlagsSub(32, f0a, f0b, f0r); n += 4; cpu.Eip = 0x00100574u; goto Exit; }
         }
         // 0x00100574  push ecx
         {
-            uint v = ecx;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsSub(32, f0a, f0b, f0r); cpu.TcFaultPoint(0x00100574u, n + 4); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = ecx;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b)); cpu.TcFaultPoint(0x00100574u, n + 4); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 5; cpu.Eip = 0x00100575u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { cpu.TcFlagsSub(32, f0a, f0b, f0r); n += 5; cpu.Eip = 0x00100575u; goto Exit; }
         }
         // 0x00100575  mov eax,eax
         {
-            uint v = eax;
+            v = eax;
             eax = v;
         }
         // 0x00100577  mov ecx,4
         {
-            uint v = 0x00000004u;
+            v = 0x00000004u;
             ecx = v;
         }
         // 0x0010057C  call 0x001000C7
         {
-            uint t = 0x001000C7u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x00100581u)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsSub(32, f0a, f0b, f0r); cpu.TcFaultPoint(0x0010057Cu, n + 7); mmu.Write32(sp, 0x00100581u); cpu.TcFaultPointPassed(); }
+            t = 0x001000C7u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100581u);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b)); cpu.TcFaultPoint(0x0010057Cu, n + 7); cpu.Mmu.Write32(sp, 0x00100581u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            cpu.TcFlagsSub(32, f0a, f0b, f0r); n += 8; cpu.Eip = t; goto Exit;
+            cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b)); n += 8; cpu.Eip = t; goto Exit;
         }
     L_00100581:
         // 0x00100581  pop ecx
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100581u, n + 0); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100581u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             ecx = v;
         }
         // 0x00100582  pop eax
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100582u, n + 1); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100582u, n + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
         // 0x00100583  push esi
         {
-            uint v = esi;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100583u, n + 2); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = esi;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100583u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x00100584u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 3; cpu.Eip = 0x00100584u; goto Exit; }
         }
         // 0x00100584  mov esi,0x100787
         {
-            uint v = 0x00100787u;
+            v = 0x00100787u;
             esi = v;
         }
         // 0x00100589  call 0x001000A9
         {
-            uint t = 0x001000A9u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x0010058Eu)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100589u, n + 4); mmu.Write32(sp, 0x0010058Eu); cpu.TcFaultPointPassed(); }
+            t = 0x001000A9u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x0010058Eu);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100589u, n + 4); cpu.Mmu.Write32(sp, 0x0010058Eu); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 5; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 5; cpu.Eip = t; goto Exit;
         }
     L_0010058E:
         // 0x0010058E  pop esi
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010058Eu, n + 0); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010058Eu, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
         // 0x0010058F  push eax
         {
-            uint v = eax;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010058Fu, n + 1); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = eax;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010058Fu, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x00100590u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 2; cpu.Eip = 0x00100590u; goto Exit; }
         }
         // 0x00100590  push ecx
         {
-            uint v = ecx;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100590u, n + 2); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = ecx;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100590u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x00100591u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 3; cpu.Eip = 0x00100591u; goto Exit; }
         }
         // 0x00100591  mov eax,ebx
         {
-            uint v = ebx;
+            v = ebx;
             eax = v;
         }
         // 0x00100593  mov ecx,8
         {
-            uint v = 0x00000008u;
+            v = 0x00000008u;
             ecx = v;
         }
         // 0x00100598  call 0x001000C7
         {
-            uint t = 0x001000C7u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x0010059Du)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100598u, n + 5); mmu.Write32(sp, 0x0010059Du); cpu.TcFaultPointPassed(); }
+            t = 0x001000C7u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x0010059Du);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100598u, n + 5); cpu.Mmu.Write32(sp, 0x0010059Du); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 6; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 6; cpu.Eip = t; goto Exit;
         }
     L_0010059D:
         // 0x0010059D  pop ecx
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010059Du, n + 0); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010059Du, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             ecx = v;
         }
         // 0x0010059E  pop eax
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010059Eu, n + 1); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010059Eu, n + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
         // 0x0010059F  push esi
         {
-            uint v = esi;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010059Fu, n + 2); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = esi;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010059Fu, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x001005A0u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 3; cpu.Eip = 0x001005A0u; goto Exit; }
         }
         // 0x001005A0  mov esi,0x100792
         {
-            uint v = 0x00100792u;
+            v = 0x00100792u;
             esi = v;
         }
         // 0x001005A5  call 0x001000A9
         {
-            uint t = 0x001000A9u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x001005AAu)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001005A5u, n + 4); mmu.Write32(sp, 0x001005AAu); cpu.TcFaultPointPassed(); }
+            t = 0x001000A9u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001005AAu);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005A5u, n + 4); cpu.Mmu.Write32(sp, 0x001005AAu); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 5; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 5; cpu.Eip = t; goto Exit;
         }
     L_001005AA:
         // 0x001005AA  pop esi
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001005AAu, n + 0); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005AAu, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
         // 0x001005AB  movzx eax,byte ptr [0x10C26F]
         {
-            uint vAt = 0x0010C26Fu;
-            if (!mmu.TcTryRead8(vAt, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001005ABu, n + 1); v = (uint)mmu.Read8(vAt); cpu.TcFaultPointPassed(); }
+            vAt = 0x0010C26Fu;
+            v = 0; pg = vAt >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg) v = ram[te[2] | (vAt & 0xFFFu)];
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005ABu, n + 1); v = (uint)cpu.Mmu.Read8(vAt); cpu.TcFaultPointPassed(); }
             eax = v;
         }
         // 0x001005B2  push eax
         {
-            uint v = eax;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001005B2u, n + 2); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = eax;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005B2u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x001005B3u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 3; cpu.Eip = 0x001005B3u; goto Exit; }
         }
         // 0x001005B3  push ecx
         {
-            uint v = ecx;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001005B3u, n + 3); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = ecx;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005B3u, n + 3); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 4; cpu.Eip = 0x001005B4u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 4; cpu.Eip = 0x001005B4u; goto Exit; }
         }
         // 0x001005B4  mov eax,eax
         {
-            uint v = eax;
+            v = eax;
             eax = v;
         }
         // 0x001005B6  mov ecx,2
         {
-            uint v = 0x00000002u;
+            v = 0x00000002u;
             ecx = v;
         }
         // 0x001005BB  call 0x001000C7
         {
-            uint t = 0x001000C7u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x001005C0u)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001005BBu, n + 6); mmu.Write32(sp, 0x001005C0u); cpu.TcFaultPointPassed(); }
+            t = 0x001000C7u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001005C0u);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005BBu, n + 6); cpu.Mmu.Write32(sp, 0x001005C0u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 7; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 7; cpu.Eip = t; goto Exit;
         }
     L_001005C0:
         // 0x001005C0  pop ecx
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001005C0u, n + 0); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005C0u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             ecx = v;
         }
         // 0x001005C1  pop eax
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001005C1u, n + 1); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005C1u, n + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
         // 0x001005C2  push esi
         {
-            uint v = esi;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001005C2u, n + 2); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = esi;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005C2u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x001005C3u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 3; cpu.Eip = 0x001005C3u; goto Exit; }
         }
         // 0x001005C3  mov esi,0x100799
         {
-            uint v = 0x00100799u;
+            v = 0x00100799u;
             esi = v;
         }
         // 0x001005C8  call 0x001000A9
         {
-            uint t = 0x001000A9u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x001005CDu)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001005C8u, n + 4); mmu.Write32(sp, 0x001005CDu); cpu.TcFaultPointPassed(); }
+            t = 0x001000A9u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001005CDu);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005C8u, n + 4); cpu.Mmu.Write32(sp, 0x001005CDu); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 5; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 5; cpu.Eip = t; goto Exit;
         }
     L_001005CD:
         // 0x001005CD  pop esi
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001005CDu, n + 0); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005CDu, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
         // 0x001005CE  ret
         {
-            if (!mmu.TcTryRead32(esp, out uint t)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001005CEu, n + 1); t = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            t = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) t = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005CEu, n + 1); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 0x00000004u;
-            n += 2; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 2; cpu.Eip = t; goto Exit;
         }
         Exit:
-            Unsafe.Add(ref regs, 0) = eax;
-            Unsafe.Add(ref regs, 1) = ecx;
-            Unsafe.Add(ref regs, 2) = edx;
-            Unsafe.Add(ref regs, 3) = ebx;
-            Unsafe.Add(ref regs, 4) = esp;
-            Unsafe.Add(ref regs, 6) = esi;
-            Unsafe.Add(ref regs, 7) = edi;
+            Unsafe.Add(ref cpu.TcRegisters, 0) = eax;
+            Unsafe.Add(ref cpu.TcRegisters, 1) = ecx;
+            Unsafe.Add(ref cpu.TcRegisters, 2) = edx;
+            Unsafe.Add(ref cpu.TcRegisters, 3) = ebx;
+            Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
+            Unsafe.Add(ref cpu.TcRegisters, 6) = esi;
+            Unsafe.Add(ref cpu.TcRegisters, 7) = edi;
             return n;
         }
 

@@ -11,7 +11,7 @@ using Translator.Machine.Translation;
 
 namespace Translator.Translated
 {
-    public sealed class Image_016cc574d5ee : TranslatedImage
+    public sealed unsafe class Image_016cc574d5ee : TranslatedImage
     {
         public override string ImageSha256 => "016cc574d5ee5d9885f79c7509f3dd505e8fde8b6e56cfd0a1ae638c41744d8a";
 
@@ -136,19 +136,39 @@ namespace Translator.Translated
             return list.ToArray();
         }
 
-        /// <summary>Registers to the CPU before a handler call (one line per call site keeps the source short).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void TcSpill(ref uint regs, uint eax, uint ecx, uint edx, uint ebx, uint esp, uint ebp, uint esi, uint edi)
+        /// <summary>Records the flags of the producer pending at a label (fk: kind and width; 0: already in the CPU).</summary>
+        private static void TcFlagsPending(X86Cpu cpu, int fk, uint fa, uint fb, uint fc)
         {
-            regs = eax; Unsafe.Add(ref regs, 1) = ecx; Unsafe.Add(ref regs, 2) = edx; Unsafe.Add(ref regs, 3) = ebx;
-            Unsafe.Add(ref regs, 4) = esp; Unsafe.Add(ref regs, 5) = ebp; Unsafe.Add(ref regs, 6) = esi; Unsafe.Add(ref regs, 7) = edi;
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void TcFill(ref uint regs, out uint eax, out uint ecx, out uint edx, out uint ebx, out uint esp, out uint ebp, out uint esi, out uint edi)
-        {
-            eax = regs; ecx = Unsafe.Add(ref regs, 1); edx = Unsafe.Add(ref regs, 2); ebx = Unsafe.Add(ref regs, 3);
-            esp = Unsafe.Add(ref regs, 4); ebp = Unsafe.Add(ref regs, 5); esi = Unsafe.Add(ref regs, 6); edi = Unsafe.Add(ref regs, 7);
+            switch (fk)
+            {
+                case 1: cpu.TcFlagsAdd(8, fa, fb, ((fa + fb) & 0xFFu)); break;
+                case 2: cpu.TcFlagsAdd(16, fa, fb, ((fa + fb) & 0xFFFFu)); break;
+                case 3: cpu.TcFlagsAdd(32, fa, fb, (fa + fb)); break;
+                case 5: cpu.TcFlagsSub(8, fa, fb, ((fa - fb) & 0xFFu)); break;
+                case 6: cpu.TcFlagsSub(16, fa, fb, ((fa - fb) & 0xFFFFu)); break;
+                case 7: cpu.TcFlagsSub(32, fa, fb, (fa - fb)); break;
+                case 9: cpu.TcFlagsAdc(8, fa, fb, ((fa + fb + fc) & 0xFFu), fc); break;
+                case 10: cpu.TcFlagsAdc(16, fa, fb, ((fa + fb + fc) & 0xFFFFu), fc); break;
+                case 11: cpu.TcFlagsAdc(32, fa, fb, (fa + fb + fc), fc); break;
+                case 13: cpu.TcFlagsSbb(8, fa, fb, ((fa - fb - fc) & 0xFFu), fc); break;
+                case 14: cpu.TcFlagsSbb(16, fa, fb, ((fa - fb - fc) & 0xFFFFu), fc); break;
+                case 15: cpu.TcFlagsSbb(32, fa, fb, (fa - fb - fc), fc); break;
+                case 17: cpu.TcFlagsLogic(8, fa); break;
+                case 18: cpu.TcFlagsLogic(16, fa); break;
+                case 19: cpu.TcFlagsLogic(32, fa); break;
+                case 21: cpu.TcFlagsInc(8, fa, ((fa + 1u) & 0xFFu)); break;
+                case 22: cpu.TcFlagsInc(16, fa, ((fa + 1u) & 0xFFFFu)); break;
+                case 23: cpu.TcFlagsInc(32, fa, (fa + 1u)); break;
+                case 25: cpu.TcFlagsDec(8, fa, ((fa - 1u) & 0xFFu)); break;
+                case 26: cpu.TcFlagsDec(16, fa, ((fa - 1u) & 0xFFFFu)); break;
+                case 27: cpu.TcFlagsDec(32, fa, (fa - 1u)); break;
+                case 29: cpu.TcFlagsMultiply(8, fa, fc != 0); break;
+                case 30: cpu.TcFlagsMultiply(16, fa, fc != 0); break;
+                case 31: cpu.TcFlagsMultiply(32, fa, fc != 0); break;
+                case 33: cpu.TcFlagsShift(8, fa, fb, fc); break;
+                case 34: cpu.TcFlagsShift(16, fa, fb, fc); break;
+                case 35: cpu.TcFlagsShift(32, fa, fb, fc); break;
+            }
         }
 
         private static readonly byte[] Bytes_00100020 = { 0xFA, 0xFC, 0xBC, 0x70, 0x80, 0x10, 0x00, 0xA3, 0xE8, 0x08, 0x10, 0x00, 0x89, 0x1D, 0xEC, 0x08, 0x10, 0x00, 0xE8, 0x29, 0x00, 0x00, 0x00, 0xE8, 0xF0, 0x00, 0x00, 0x00, 0xE8, 0x10, 0x01, 0x00, 0x00, 0xE8, 0x63, 0x01, 0x00, 0x00, 0xE8, 0xD5, 0x01, 0x00, 0x00, 0xE8, 0x4D, 0x04, 0x00, 0x00, 0xB8, 0x00, 0x00, 0x00, 0x00, 0xEB, 0x00, 0x66, 0xBA, 0xF4, 0x00, 0xEF, 0xFA, 0xF4, 0xEB, 0xFD, 0x50, 0x52, 0x66, 0xBA, 0xF9, 0x03, 0x30, 0xC0, 0xEE, 0x66, 0xBA, 0xFB, 0x03, 0xB0, 0x80, 0xEE, 0x66, 0xBA, 0xF8, 0x03, 0xB0, 0x01, 0xEE, 0x66, 0xBA, 0xF9, 0x03, 0x30, 0xC0, 0xEE, 0x66, 0xBA, 0xFB, 0x03, 0xB0, 0x03, 0xEE, 0x66, 0xBA, 0xFA, 0x03, 0x30, 0xC0, 0xEE, 0x66, 0xBA, 0xFC, 0x03, 0xB0, 0x03, 0xEE, 0x5A, 0x58, 0xC3, 0x52, 0x50, 0x66, 0xBA, 0xFD, 0x03, 0xEC, 0xA8, 0x20, 0x74, 0xFB, 0x58, 0x66, 0xBA, 0xF8, 0x03, 0xEE, 0x5A, 0xC3, 0x9C, 0x60, 0xFC, 0x50, 0x8C, 0xC8, 0xA8, 0x03, 0x58, 0x75, 0x0C, 0xAC, 0x84, 0xC0, 0x74, 0x0B, 0xE8, 0xD8, 0xFF, 0xFF, 0xFF, 0xEB, 0xF4, 0x31, 0xC9, 0xCD, 0x82, 0x61, 0x9D, 0xC3, 0x9C, 0x60, 0x50, 0x8C, 0xC8, 0xA8, 0x03, 0x58, 0x75, 0x1E, 0x89, 0xC2, 0x49, 0x78, 0x22, 0x89, 0xD0, 0x51, 0xC1, 0xE1, 0x02, 0xD3, 0xE8, 0x59, 0x83, 0xE0, 0x0F, 0x8A, 0x80, 0xD8, 0x08, 0x10, 0x00, 0xE8, 0xA9, 0xFF, 0xFF, 0xFF, 0xEB, 0xE4, 0x89, 0xCA, 0xB9, 0x01, 0x00, 0x00, 0x00, 0xCD, 0x82, 0x61, 0x9D, 0xC3, 0x9C, 0x60, 0x50, 0x8C, 0xC8, 0xA8, 0x03, 0x58, 0x75, 0x1D, 0xBB, 0x0A, 0x00, 0x00, 0x00, 0x31, 0xC9, 0x31, 0xD2, 0xF7, 0xF3, 0x52, 0x41, 0x85, 0xC0, 0x75, 0xF6, 0x58, 0x04, 0x30, 0xE8, 0x78, 0xFF, 0xFF, 0xFF, 0xE2, 0xF6, 0xEB, 0x07, 0xB9, 0x02, 0x00, 0x00, 0x00, 0xCD, 0x82, 0x61, 0x9D, 0xC3, 0x50, 0xB0, 0x11, 0xE6, 0x20, 0xE6, 0xA0, 0xB0, 0x20, 0xE6, 0x21, 0xB0, 0x28, 0xE6, 0xA1, 0xB0, 0x04, 0xE6, 0x21, 0xB0, 0x02, 0xE6, 0xA1, 0xB0, 0x01, 0xE6, 0x21, 0xE6, 0xA1, 0xB0, 0xFF, 0xE6, 0x21, 0xE6, 0xA1, 0x58, 0xC3, 0x50, 0x51, 0x52, 0x57, 0xBF, 0xA8, 0x08, 0x10, 0x00, 0xB8, 0xC8, 0x08, 0x10, 0x00, 0xB9, 0x0F, 0x00, 0x00, 0x00, 0xB2, 0x82, 0xE8, 0x21, 0x00, 0x00, 0x00, 0x0F, 0x01, 0x15, 0xBA, 0x08, 0x10, 0x00, 0xEA, 0x79, 0x01, 0x10, 0x00, 0x08, 0x00, 0x66, 0xB8, 0x10, 0x00, 0x8E, 0xD8, 0x8E, 0xC0, 0x8E, 0xE0, 0x8E, 0xE8, 0x8E, 0xD0, 0x5F, 0x5A, 0x59, 0x58, 0xC3, 0x66, 0x89, 0x0F, 0x66, 0x89, 0x47, 0x02, 0xC1, 0xE8, 0x10, 0x88, 0x47, 0x04, 0x88, 0x57, 0x05, 0xC1, 0xE9, 0x10, 0x80, 0xE1, 0x0F, 0x88, 0x4F, 0x06, 0x88, 0x67, 0x07, 0xC3 };
@@ -159,17 +179,20 @@ namespace Translator.Translated
         private static int Region_00100020(X86Cpu cpu, int budget)
         {
             ref uint regs = ref cpu.TcRegisters;
-            Mmu mmu = cpu.Mmu;
             uint eax = Unsafe.Add(ref regs, 0);
             uint ecx = Unsafe.Add(ref regs, 1);
             uint edx = Unsafe.Add(ref regs, 2);
             uint ebx = Unsafe.Add(ref regs, 3);
             uint esp = Unsafe.Add(ref regs, 4);
-            uint ebp = Unsafe.Add(ref regs, 5);
-            uint esi = Unsafe.Add(ref regs, 6);
             uint edi = Unsafe.Add(ref regs, 7);
-            uint f0a = 0, f0b = 0, f0r = 0, f0c = 0;
-            int n = 0;
+            uint f0a = 0, f0b = 0, f0c = 0;
+            uint f1a = 0, f1b = 0, f1c = 0;
+            int n = 0, fk = 0;
+            uint* tlb = cpu.Mmu.TcTlb;
+            byte* ram = cpu.Mmu.TcRam;
+            uint pg = 0;
+            uint* te = null;
+            uint a = 0; uint b = 0; uint cf = 0; uint d = 0; uint last = 0; uint m = 0; uint of = 0; bool ok = false; uint r = 0; uint sp = 0; uint t = 0; ulong un = 0; ulong uq = 0; ulong urem = 0; uint v = 0; uint vAt = 0;
             switch (cpu.Eip)
             {
                 case 0x00100020u: goto L_00100020;
@@ -214,1204 +237,1358 @@ namespace Translator.Translated
             throw new System.InvalidOperationException("translated code at 0x00100020 entered at an address that is not one of its entries");
     L_00100020:
         // 0x00100020  cli
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100020u, n + 0);
-        Fallbacks.Ops[0].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100020u, n + 0);
+            Fallbacks.Ops[0].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x00100021u)
-        { n += 1; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; goto Exit; }
         // 0x00100021  cld
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100021u, n + 1);
-        Fallbacks.Ops[1].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100021u, n + 1);
+            Fallbacks.Ops[1].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x00100022u)
-        { n += 2; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 2; goto Exit; }
         // 0x00100022  mov esp,0x108070
         {
-            uint v = 0x00108070u;
+            v = 0x00108070u;
             esp = v;
         }
         // 0x00100027  mov [0x1008E8],eax
         {
-            uint v = eax;
-            uint m = 0x001008E8u;
-            if (!mmu.TcTryWrite32(m, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100027u, n + 3); mmu.Write32(m, v); cpu.TcFaultPointPassed(); }
-            if (cpu.TcStopRequested)
-            { n += 4; cpu.Eip = 0x0010002Cu; goto Exit; }
+            v = eax;
+            m = 0x001008E8u;
+            pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (m & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (m & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100027u, n + 3); cpu.Mmu.Write32(m, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 4; cpu.Eip = 0x0010002Cu; goto Exit; } }
         }
         // 0x0010002C  mov [0x1008EC],ebx
         {
-            uint v = ebx;
-            uint m = 0x001008ECu;
-            if (!mmu.TcTryWrite32(m, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010002Cu, n + 4); mmu.Write32(m, v); cpu.TcFaultPointPassed(); }
-            if (cpu.TcStopRequested)
-            { n += 5; cpu.Eip = 0x00100032u; goto Exit; }
+            v = ebx;
+            m = 0x001008ECu;
+            pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (m & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (m & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010002Cu, n + 4); cpu.Mmu.Write32(m, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 5; cpu.Eip = 0x00100032u; goto Exit; } }
         }
         // 0x00100032  call 0x00100060
         {
-            uint t = 0x00100060u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x00100037u)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100032u, n + 5); mmu.Write32(sp, 0x00100037u); cpu.TcFaultPointPassed(); }
+            t = 0x00100060u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100037u);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100032u, n + 5); cpu.Mmu.Write32(sp, 0x00100037u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 6; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 6; cpu.Eip = t; goto Exit;
         }
     L_00100037:
         // 0x00100037  call 0x0010012C
         {
-            uint t = 0x0010012Cu;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x0010003Cu)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100037u, n + 0); mmu.Write32(sp, 0x0010003Cu); cpu.TcFaultPointPassed(); }
+            t = 0x0010012Cu;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x0010003Cu);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100037u, n + 0); cpu.Mmu.Write32(sp, 0x0010003Cu); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 1; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; cpu.Eip = t; goto Exit;
         }
     L_0010003C:
         // 0x0010003C  call 0x00100151
         {
-            uint t = 0x00100151u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x00100041u)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010003Cu, n + 0); mmu.Write32(sp, 0x00100041u); cpu.TcFaultPointPassed(); }
+            t = 0x00100151u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100041u);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010003Cu, n + 0); cpu.Mmu.Write32(sp, 0x00100041u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 1; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; cpu.Eip = t; goto Exit;
         }
     L_00100041:
         // 0x00100041  call 0x001001A9
         {
-            uint t = 0x001001A9u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x00100046u)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100041u, n + 0); mmu.Write32(sp, 0x00100046u); cpu.TcFaultPointPassed(); }
+            t = 0x001001A9u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100046u);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100041u, n + 0); cpu.Mmu.Write32(sp, 0x00100046u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 1; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; cpu.Eip = t; goto Exit;
         }
     L_00100046:
         // 0x00100046  call 0x00100220
         {
-            uint t = 0x00100220u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x0010004Bu)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100046u, n + 0); mmu.Write32(sp, 0x0010004Bu); cpu.TcFaultPointPassed(); }
+            t = 0x00100220u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x0010004Bu);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100046u, n + 0); cpu.Mmu.Write32(sp, 0x0010004Bu); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 1; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; cpu.Eip = t; goto Exit;
         }
     L_0010004B:
         // 0x0010004B  call 0x0010049D
         {
-            uint t = 0x0010049Du;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x00100050u)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010004Bu, n + 0); mmu.Write32(sp, 0x00100050u); cpu.TcFaultPointPassed(); }
+            t = 0x0010049Du;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100050u);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010004Bu, n + 0); cpu.Mmu.Write32(sp, 0x00100050u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 1; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; cpu.Eip = t; goto Exit;
         }
     L_00100050:
         // 0x00100050  mov eax,0
         {
-            uint v = 0x00000000u;
+            v = 0x00000000u;
             eax = v;
         }
         // 0x00100055  jmp short 0x00100057
         n += 2;
         if (n >= budget)
-        { cpu.Eip = 0x00100057u; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.Eip = 0x00100057u; goto Exit; }
         goto L_00100057;
     L_00100057:
         // 0x00100057  mov dx,0xF4
         {
-            uint v = 0x000000F4u;
+            v = 0x000000F4u;
             edx = (edx & 0xFFFF0000u) | (v);
         }
         // 0x0010005B  out dx,eax
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010005Bu, n + 1);
-        Fallbacks.Ops[2].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010005Bu, n + 1);
+            Fallbacks.Ops[2].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x0010005Cu)
-        { n += 2; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 2; goto Exit; }
         // 0x0010005C  cli
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010005Cu, n + 2);
-        Fallbacks.Ops[3].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010005Cu, n + 2);
+            Fallbacks.Ops[3].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x0010005Du)
-        { n += 3; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; goto Exit; }
         n += 3;
     L_0010005D:
         // 0x0010005D  hlt
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010005Du, n + 0);
-        Fallbacks.Ops[4].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
-        n += 1; goto Exit;
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010005Du, n + 0);
+            Fallbacks.Ops[4].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
+        TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; goto Exit;
     L_0010005E:
         // 0x0010005E  jmp short 0x0010005D
         n += 1;
         if (n >= budget)
-        { cpu.Eip = 0x0010005Du; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.Eip = 0x0010005Du; goto Exit; }
         goto L_0010005D;
     L_00100060:
         // 0x00100060  push eax
         {
-            uint v = eax;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100060u, n + 0); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = eax;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100060u, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x00100061u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 1; cpu.Eip = 0x00100061u; goto Exit; }
         }
         // 0x00100061  push edx
         {
-            uint v = edx;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100061u, n + 1); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = edx;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100061u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x00100062u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 2; cpu.Eip = 0x00100062u; goto Exit; }
         }
         // 0x00100062  mov dx,0x3F9
         {
-            uint v = 0x000003F9u;
+            v = 0x000003F9u;
             edx = (edx & 0xFFFF0000u) | (v);
         }
         // 0x00100066  xor al,al
         {
-            uint a = (eax & 0xFFu);
-            uint b = (eax & 0xFFu);
-            uint r = ((a ^ b) & 0xFFu);
+            a = (eax & 0xFFu);
+            b = (eax & 0xFFu);
+            r = ((a ^ b) & 0xFFu);
             eax = (eax & 0xFFFFFF00u) | (r);
-            f0r = r;
+            f0a = r;
         }
         // 0x00100068  out dx,al
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsLogic(8, f0r); cpu.TcFaultPoint(0x00100068u, n + 4);
-        Fallbacks.Ops[5].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x00100068u, n + 4);
+            Fallbacks.Ops[5].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x00100069u)
-        { n += 5; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 5; goto Exit; }
         // 0x00100069  mov dx,0x3FB
         {
-            uint v = 0x000003FBu;
+            v = 0x000003FBu;
             edx = (edx & 0xFFFF0000u) | (v);
         }
         // 0x0010006D  mov al,0x80
         {
-            uint v = 0x00000080u;
+            v = 0x00000080u;
             eax = (eax & 0xFFFFFF00u) | (v);
         }
         // 0x0010006F  out dx,al
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010006Fu, n + 7);
-        Fallbacks.Ops[6].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010006Fu, n + 7);
+            Fallbacks.Ops[6].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x00100070u)
-        { n += 8; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 8; goto Exit; }
         // 0x00100070  mov dx,0x3F8
         {
-            uint v = 0x000003F8u;
+            v = 0x000003F8u;
             edx = (edx & 0xFFFF0000u) | (v);
         }
         // 0x00100074  mov al,1
         {
-            uint v = 0x00000001u;
+            v = 0x00000001u;
             eax = (eax & 0xFFFFFF00u) | (v);
         }
         // 0x00100076  out dx,al
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100076u, n + 10);
-        Fallbacks.Ops[7].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100076u, n + 10);
+            Fallbacks.Ops[7].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x00100077u)
-        { n += 11; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 11; goto Exit; }
         // 0x00100077  mov dx,0x3F9
         {
-            uint v = 0x000003F9u;
+            v = 0x000003F9u;
             edx = (edx & 0xFFFF0000u) | (v);
         }
         // 0x0010007B  xor al,al
         {
-            uint a = (eax & 0xFFu);
-            uint b = (eax & 0xFFu);
-            uint r = ((a ^ b) & 0xFFu);
+            a = (eax & 0xFFu);
+            b = (eax & 0xFFu);
+            r = ((a ^ b) & 0xFFu);
             eax = (eax & 0xFFFFFF00u) | (r);
-            f0r = r;
+            f0a = r;
         }
         // 0x0010007D  out dx,al
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsLogic(8, f0r); cpu.TcFaultPoint(0x0010007Du, n + 13);
-        Fallbacks.Ops[8].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x0010007Du, n + 13);
+            Fallbacks.Ops[8].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x0010007Eu)
-        { n += 14; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 14; goto Exit; }
         // 0x0010007E  mov dx,0x3FB
         {
-            uint v = 0x000003FBu;
+            v = 0x000003FBu;
             edx = (edx & 0xFFFF0000u) | (v);
         }
         // 0x00100082  mov al,3
         {
-            uint v = 0x00000003u;
+            v = 0x00000003u;
             eax = (eax & 0xFFFFFF00u) | (v);
         }
         // 0x00100084  out dx,al
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100084u, n + 16);
-        Fallbacks.Ops[9].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100084u, n + 16);
+            Fallbacks.Ops[9].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x00100085u)
-        { n += 17; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 17; goto Exit; }
         // 0x00100085  mov dx,0x3FA
         {
-            uint v = 0x000003FAu;
+            v = 0x000003FAu;
             edx = (edx & 0xFFFF0000u) | (v);
         }
         // 0x00100089  xor al,al
         {
-            uint a = (eax & 0xFFu);
-            uint b = (eax & 0xFFu);
-            uint r = ((a ^ b) & 0xFFu);
+            a = (eax & 0xFFu);
+            b = (eax & 0xFFu);
+            r = ((a ^ b) & 0xFFu);
             eax = (eax & 0xFFFFFF00u) | (r);
-            f0r = r;
+            f0a = r;
         }
         // 0x0010008B  out dx,al
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsLogic(8, f0r); cpu.TcFaultPoint(0x0010008Bu, n + 19);
-        Fallbacks.Ops[10].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x0010008Bu, n + 19);
+            Fallbacks.Ops[10].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x0010008Cu)
-        { n += 20; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 20; goto Exit; }
         // 0x0010008C  mov dx,0x3FC
         {
-            uint v = 0x000003FCu;
+            v = 0x000003FCu;
             edx = (edx & 0xFFFF0000u) | (v);
         }
         // 0x00100090  mov al,3
         {
-            uint v = 0x00000003u;
+            v = 0x00000003u;
             eax = (eax & 0xFFFFFF00u) | (v);
         }
         // 0x00100092  out dx,al
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100092u, n + 22);
-        Fallbacks.Ops[11].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100092u, n + 22);
+            Fallbacks.Ops[11].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x00100093u)
-        { n += 23; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 23; goto Exit; }
         // 0x00100093  pop edx
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100093u, n + 23); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100093u, n + 23); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             edx = v;
         }
         // 0x00100094  pop eax
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100094u, n + 24); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100094u, n + 24); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
         // 0x00100095  ret
         {
-            if (!mmu.TcTryRead32(esp, out uint t)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100095u, n + 25); t = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            t = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) t = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100095u, n + 25); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 0x00000004u;
-            n += 26; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 26; cpu.Eip = t; goto Exit;
         }
     L_00100096:
         // 0x00100096  push edx
         {
-            uint v = edx;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100096u, n + 0); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = edx;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100096u, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x00100097u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 1; cpu.Eip = 0x00100097u; goto Exit; }
         }
         // 0x00100097  push eax
         {
-            uint v = eax;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100097u, n + 1); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = eax;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100097u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x00100098u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 2; cpu.Eip = 0x00100098u; goto Exit; }
         }
         // 0x00100098  mov dx,0x3FD
         {
-            uint v = 0x000003FDu;
+            v = 0x000003FDu;
             edx = (edx & 0xFFFF0000u) | (v);
         }
         n += 3;
     L_0010009C:
         // 0x0010009C  in al,dx
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010009Cu, n + 0);
-        Fallbacks.Ops[12].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010009Cu, n + 0);
+            Fallbacks.Ops[12].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x0010009Du)
-        { n += 1; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; goto Exit; }
         // 0x0010009D  test al,0x20
         {
-            uint a = (eax & 0xFFu);
-            uint b = 0x00000020u;
-            uint r = ((a & b) & 0xFFu);
-            f0r = r;
+            a = (eax & 0xFFu);
+            b = 0x00000020u;
+            r = ((a & b) & 0xFFu);
+            f0a = r;
         }
         // 0x0010009F  je short 0x0010009C
         n += 3;
-        if ((f0r == 0))
+        if ((f0a == 0))
         {
             if (n >= budget)
-            { cpu.TcFlagsLogic(8, f0r); cpu.Eip = 0x0010009Cu; goto Exit; }
-            cpu.TcFlagsLogic(8, f0r);
+            { cpu.TcFlagsLogic(8, f0a); cpu.Eip = 0x0010009Cu; goto Exit; }
+            fk = 17;
             goto L_0010009C;
         }
         if (n >= budget)
-        { cpu.TcFlagsLogic(8, f0r); cpu.Eip = 0x001000A1u; goto Exit; }
-        cpu.TcFlagsLogic(8, f0r);
+        { cpu.TcFlagsLogic(8, f0a); cpu.Eip = 0x001000A1u; goto Exit; }
+        fk = 17;
     L_001000A1:
         // 0x001000A1  pop eax
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000A1u, n + 0); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000A1u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
         // 0x001000A2  mov dx,0x3F8
         {
-            uint v = 0x000003F8u;
+            v = 0x000003F8u;
             edx = (edx & 0xFFFF0000u) | (v);
         }
         // 0x001000A6  out dx,al
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000A6u, n + 2);
-        Fallbacks.Ops[13].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000A6u, n + 2);
+            Fallbacks.Ops[13].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x001000A7u)
-        { n += 3; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; goto Exit; }
         // 0x001000A7  pop edx
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000A7u, n + 3); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000A7u, n + 3); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             edx = v;
         }
         // 0x001000A8  ret
         {
-            if (!mmu.TcTryRead32(esp, out uint t)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000A8u, n + 4); t = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            t = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) t = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000A8u, n + 4); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 0x00000004u;
-            n += 5; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 5; cpu.Eip = t; goto Exit;
         }
     L_001000A9:
         // 0x001000A9  pushfd
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000A9u, n + 0);
-        Fallbacks.Ops[14].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000A9u, n + 0);
+            Fallbacks.Ops[14].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x001000AAu)
-        { n += 1; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; goto Exit; }
         // 0x001000AA  pushad
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000AAu, n + 1);
-        Fallbacks.Ops[15].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000AAu, n + 1);
+            Fallbacks.Ops[15].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x001000ABu)
-        { n += 2; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 2; goto Exit; }
         // 0x001000AB  cld
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000ABu, n + 2);
-        Fallbacks.Ops[16].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000ABu, n + 2);
+            Fallbacks.Ops[16].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x001000ACu)
-        { n += 3; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; goto Exit; }
         // 0x001000AC  push eax
         {
-            uint v = eax;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000ACu, n + 3); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = eax;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000ACu, n + 3); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 4; cpu.Eip = 0x001000ADu; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 4; cpu.Eip = 0x001000ADu; goto Exit; }
         }
         // 0x001000AD  mov eax,cs
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000ADu, n + 4);
-        Fallbacks.Ops[17].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000ADu, n + 4);
+            Fallbacks.Ops[17].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x001000AFu)
-        { n += 5; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 5; goto Exit; }
         // 0x001000AF  test al,3
         {
-            uint a = (eax & 0xFFu);
-            uint b = 0x00000003u;
-            uint r = ((a & b) & 0xFFu);
-            f0r = r;
+            a = (eax & 0xFFu);
+            b = 0x00000003u;
+            r = ((a & b) & 0xFFu);
+            f0a = r;
         }
         // 0x001000B1  pop eax
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsLogic(8, f0r); cpu.TcFaultPoint(0x001000B1u, n + 6); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x001000B1u, n + 6); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
         // 0x001000B2  jne short 0x001000C0
         n += 8;
-        if (!((f0r == 0)))
+        if (!((f0a == 0)))
         {
             if (n >= budget)
-            { cpu.TcFlagsLogic(8, f0r); cpu.Eip = 0x001000C0u; goto Exit; }
+            { cpu.TcFlagsLogic(8, f0a); cpu.Eip = 0x001000C0u; goto Exit; }
             goto L_001000C0;
         }
         if (n >= budget)
-        { cpu.TcFlagsLogic(8, f0r); cpu.Eip = 0x001000B4u; goto Exit; }
-        cpu.TcFlagsLogic(8, f0r);
+        { cpu.TcFlagsLogic(8, f0a); cpu.Eip = 0x001000B4u; goto Exit; }
+        fk = 17;
     L_001000B4:
         // 0x001000B4  lodsb [esi]
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000B4u, n + 0);
-        Fallbacks.Ops[18].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000B4u, n + 0);
+            Fallbacks.Ops[18].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x001000B5u)
-        { n += 1; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; goto Exit; }
         // 0x001000B5  test al,al
         {
-            uint a = (eax & 0xFFu);
-            uint b = (eax & 0xFFu);
-            uint r = ((a & b) & 0xFFu);
-            f0r = r;
+            a = (eax & 0xFFu);
+            b = (eax & 0xFFu);
+            r = ((a & b) & 0xFFu);
+            f0a = r;
         }
         // 0x001000B7  je short 0x001000C4
         n += 3;
-        if ((f0r == 0))
+        if ((f0a == 0))
         {
             if (n >= budget)
-            { cpu.TcFlagsLogic(8, f0r); cpu.Eip = 0x001000C4u; goto Exit; }
-            cpu.TcFlagsLogic(8, f0r);
+            { cpu.TcFlagsLogic(8, f0a); cpu.Eip = 0x001000C4u; goto Exit; }
+            fk = 17;
             goto L_001000C4;
         }
         if (n >= budget)
-        { cpu.TcFlagsLogic(8, f0r); cpu.Eip = 0x001000B9u; goto Exit; }
-        cpu.TcFlagsLogic(8, f0r);
+        { cpu.TcFlagsLogic(8, f0a); cpu.Eip = 0x001000B9u; goto Exit; }
+        fk = 17;
     L_001000B9:
         // 0x001000B9  call 0x00100096
         {
-            uint t = 0x00100096u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x001000BEu)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000B9u, n + 0); mmu.Write32(sp, 0x001000BEu); cpu.TcFaultPointPassed(); }
+            t = 0x00100096u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001000BEu);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000B9u, n + 0); cpu.Mmu.Write32(sp, 0x001000BEu); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 1; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; cpu.Eip = t; goto Exit;
         }
     L_001000BE:
         // 0x001000BE  jmp short 0x001000B4
         n += 1;
         if (n >= budget)
-        { cpu.Eip = 0x001000B4u; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.Eip = 0x001000B4u; goto Exit; }
         goto L_001000B4;
     L_001000C0:
         // 0x001000C0  xor ecx,ecx
         {
-            uint a = ecx;
-            uint b = ecx;
-            uint r = a ^ b;
+            a = ecx;
+            b = ecx;
+            r = a ^ b;
             ecx = r;
-            f0r = r;
+            f0a = r;
         }
         // 0x001000C2  int 0x82
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsLogic(32, f0r); cpu.TcFaultPoint(0x001000C2u, n + 1);
-        Fallbacks.Ops[19].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
-        n += 2; goto Exit;
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x001000C2u, n + 1);
+            Fallbacks.Ops[19].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
+        TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 2; goto Exit;
     L_001000C4:
         // 0x001000C4  popad
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000C4u, n + 0);
-        Fallbacks.Ops[20].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000C4u, n + 0);
+            Fallbacks.Ops[20].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x001000C5u)
-        { n += 1; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; goto Exit; }
         // 0x001000C5  popfd
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000C5u, n + 1);
-        Fallbacks.Ops[21].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000C5u, n + 1);
+            Fallbacks.Ops[21].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x001000C6u)
-        { n += 2; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 2; goto Exit; }
         // 0x001000C6  ret
         {
-            if (!mmu.TcTryRead32(esp, out uint t)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000C6u, n + 2); t = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            t = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) t = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000C6u, n + 2); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 0x00000004u;
-            n += 3; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; cpu.Eip = t; goto Exit;
         }
     L_001000C7:
         // 0x001000C7  pushfd
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000C7u, n + 0);
-        Fallbacks.Ops[22].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000C7u, n + 0);
+            Fallbacks.Ops[22].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x001000C8u)
-        { n += 1; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; goto Exit; }
         // 0x001000C8  pushad
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000C8u, n + 1);
-        Fallbacks.Ops[23].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000C8u, n + 1);
+            Fallbacks.Ops[23].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x001000C9u)
-        { n += 2; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 2; goto Exit; }
         // 0x001000C9  push eax
         {
-            uint v = eax;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000C9u, n + 2); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = eax;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000C9u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x001000CAu; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 3; cpu.Eip = 0x001000CAu; goto Exit; }
         }
         // 0x001000CA  mov eax,cs
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000CAu, n + 3);
-        Fallbacks.Ops[24].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000CAu, n + 3);
+            Fallbacks.Ops[24].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x001000CCu)
-        { n += 4; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 4; goto Exit; }
         // 0x001000CC  test al,3
         {
-            uint a = (eax & 0xFFu);
-            uint b = 0x00000003u;
-            uint r = ((a & b) & 0xFFu);
-            f0r = r;
+            a = (eax & 0xFFu);
+            b = 0x00000003u;
+            r = ((a & b) & 0xFFu);
+            f0a = r;
         }
         // 0x001000CE  pop eax
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsLogic(8, f0r); cpu.TcFaultPoint(0x001000CEu, n + 5); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x001000CEu, n + 5); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
         // 0x001000CF  jne short 0x001000EF
         n += 7;
-        if (!((f0r == 0)))
+        if (!((f0a == 0)))
         {
             if (n >= budget)
-            { cpu.TcFlagsLogic(8, f0r); cpu.Eip = 0x001000EFu; goto Exit; }
-            cpu.TcFlagsLogic(8, f0r);
+            { cpu.TcFlagsLogic(8, f0a); cpu.Eip = 0x001000EFu; goto Exit; }
+            fk = 17;
             goto L_001000EF;
         }
         if (n >= budget)
-        { cpu.TcFlagsLogic(8, f0r); cpu.Eip = 0x001000D1u; goto Exit; }
-        cpu.TcFlagsLogic(8, f0r);
+        { cpu.TcFlagsLogic(8, f0a); cpu.Eip = 0x001000D1u; goto Exit; }
+        fk = 17;
     L_001000D1:
         // 0x001000D1  mov edx,eax
         {
-            uint v = eax;
+            v = eax;
             edx = v;
         }
         n += 1;
     L_001000D3:
         // 0x001000D3  dec ecx
         {
-            uint a = ecx;
-            uint r = a - 1u;
+            a = ecx;
+            r = a - 1u;
             ecx = r;
-            f0a = a; f0r = r;
+            f1a = a;
         }
         // 0x001000D4  js short 0x001000F8
         n += 2;
-        if (((f0r & 0x80000000u) != 0))
+        if ((((f1a - 1u) & 0x80000000u) != 0))
         {
             if (n >= budget)
-            { cpu.TcFlagsDec(32, f0a, f0r); cpu.Eip = 0x001000F8u; goto Exit; }
-            cpu.TcFlagsDec(32, f0a, f0r);
+            { TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFlagsDec(32, f1a, (f1a - 1u)); cpu.Eip = 0x001000F8u; goto Exit; }
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFlagsDec(32, f1a, (f1a - 1u)); fk = 0;
             goto L_001000F8;
         }
         if (n >= budget)
-        { cpu.TcFlagsDec(32, f0a, f0r); cpu.Eip = 0x001000D6u; goto Exit; }
-        cpu.TcFlagsDec(32, f0a, f0r);
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFlagsDec(32, f1a, (f1a - 1u)); cpu.Eip = 0x001000D6u; goto Exit; }
+        TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFlagsDec(32, f1a, (f1a - 1u)); fk = 0;
     L_001000D6:
         // 0x001000D6  mov eax,edx
         {
-            uint v = edx;
+            v = edx;
             eax = v;
         }
         // 0x001000D8  push ecx
         {
-            uint v = ecx;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000D8u, n + 1); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = ecx;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000D8u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x001000D9u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 2; cpu.Eip = 0x001000D9u; goto Exit; }
         }
         // 0x001000D9  shl ecx,2
         {
-            uint a = ecx;
-            uint last = a << 1;
-            uint r = last << 1;
-            uint cf = last >> 31, of = cf ^ (r >> 31);
+            a = ecx;
+            last = a << 1;
+            r = last << 1;
+            cf = last >> 31; of = cf ^ (r >> 31);
             ecx = r;
-            f0a = cf; f0b = of; f0r = r;
+            f0a = r; f0b = cf; f0c = of;
         }
         // 0x001000DC  shr eax,cl
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsShift(32, f0r, f0a, f0b); cpu.TcFaultPoint(0x001000DCu, n + 3);
-        Fallbacks.Ops[25].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsShift(32, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000DCu, n + 3);
+            Fallbacks.Ops[25].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x001000DEu)
-        { n += 4; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 4; goto Exit; }
         // 0x001000DE  pop ecx
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000DEu, n + 4); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000DEu, n + 4); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             ecx = v;
         }
         // 0x001000DF  and eax,0xF
         {
-            uint a = eax;
-            uint b = 0x0000000Fu;
-            uint r = a & b;
+            a = eax;
+            b = 0x0000000Fu;
+            r = a & b;
             eax = r;
-            f0r = r;
+            f0a = r;
         }
         // 0x001000E2  mov al,[eax+0x1008D8]
         {
-            uint vAt = eax + 0x001008D8u;
-            if (!mmu.TcTryRead8(vAt, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsLogic(32, f0r); cpu.TcFaultPoint(0x001000E2u, n + 6); v = (uint)mmu.Read8(vAt); cpu.TcFaultPointPassed(); }
+            vAt = eax + 0x001008D8u;
+            v = 0; pg = vAt >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg) v = ram[te[2] | (vAt & 0xFFFu)];
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x001000E2u, n + 6); v = (uint)cpu.Mmu.Read8(vAt); cpu.TcFaultPointPassed(); }
             eax = (eax & 0xFFFFFF00u) | (v);
         }
         // 0x001000E8  call 0x00100096
         {
-            uint t = 0x00100096u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x001000EDu)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsLogic(32, f0r); cpu.TcFaultPoint(0x001000E8u, n + 7); mmu.Write32(sp, 0x001000EDu); cpu.TcFaultPointPassed(); }
+            t = 0x00100096u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001000EDu);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x001000E8u, n + 7); cpu.Mmu.Write32(sp, 0x001000EDu); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            cpu.TcFlagsLogic(32, f0r); n += 8; cpu.Eip = t; goto Exit;
+            cpu.TcFlagsLogic(32, f0a); n += 8; cpu.Eip = t; goto Exit;
         }
     L_001000ED:
         // 0x001000ED  jmp short 0x001000D3
         n += 1;
         if (n >= budget)
-        { cpu.Eip = 0x001000D3u; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.Eip = 0x001000D3u; goto Exit; }
         goto L_001000D3;
     L_001000EF:
         // 0x001000EF  mov edx,ecx
         {
-            uint v = ecx;
+            v = ecx;
             edx = v;
         }
         // 0x001000F1  mov ecx,1
         {
-            uint v = 0x00000001u;
+            v = 0x00000001u;
             ecx = v;
         }
         // 0x001000F6  int 0x82
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000F6u, n + 2);
-        Fallbacks.Ops[26].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
-        n += 3; goto Exit;
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000F6u, n + 2);
+            Fallbacks.Ops[26].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
+        TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; goto Exit;
     L_001000F8:
         // 0x001000F8  popad
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000F8u, n + 0);
-        Fallbacks.Ops[27].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000F8u, n + 0);
+            Fallbacks.Ops[27].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x001000F9u)
-        { n += 1; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; goto Exit; }
         // 0x001000F9  popfd
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000F9u, n + 1);
-        Fallbacks.Ops[28].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000F9u, n + 1);
+            Fallbacks.Ops[28].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x001000FAu)
-        { n += 2; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 2; goto Exit; }
         // 0x001000FA  ret
         {
-            if (!mmu.TcTryRead32(esp, out uint t)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000FAu, n + 2); t = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            t = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) t = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000FAu, n + 2); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 0x00000004u;
-            n += 3; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; cpu.Eip = t; goto Exit;
         }
     L_001000FB:
         // 0x001000FB  pushfd
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000FBu, n + 0);
-        Fallbacks.Ops[29].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000FBu, n + 0);
+            Fallbacks.Ops[29].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x001000FCu)
-        { n += 1; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; goto Exit; }
         // 0x001000FC  pushad
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000FCu, n + 1);
-        Fallbacks.Ops[30].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000FCu, n + 1);
+            Fallbacks.Ops[30].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x001000FDu)
-        { n += 2; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 2; goto Exit; }
         // 0x001000FD  push eax
         {
-            uint v = eax;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000FDu, n + 2); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = eax;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000FDu, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x001000FEu; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 3; cpu.Eip = 0x001000FEu; goto Exit; }
         }
         // 0x001000FE  mov eax,cs
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001000FEu, n + 3);
-        Fallbacks.Ops[31].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000FEu, n + 3);
+            Fallbacks.Ops[31].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x00100100u)
-        { n += 4; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 4; goto Exit; }
         // 0x00100100  test al,3
         {
-            uint a = (eax & 0xFFu);
-            uint b = 0x00000003u;
-            uint r = ((a & b) & 0xFFu);
-            f0r = r;
+            a = (eax & 0xFFu);
+            b = 0x00000003u;
+            r = ((a & b) & 0xFFu);
+            f0a = r;
         }
         // 0x00100102  pop eax
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsLogic(8, f0r); cpu.TcFaultPoint(0x00100102u, n + 5); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x00100102u, n + 5); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
         // 0x00100103  jne short 0x00100122
         n += 7;
-        if (!((f0r == 0)))
+        if (!((f0a == 0)))
         {
             if (n >= budget)
-            { cpu.TcFlagsLogic(8, f0r); cpu.Eip = 0x00100122u; goto Exit; }
-            cpu.TcFlagsLogic(8, f0r);
+            { cpu.TcFlagsLogic(8, f0a); cpu.Eip = 0x00100122u; goto Exit; }
+            fk = 17;
             goto L_00100122;
         }
         if (n >= budget)
-        { cpu.TcFlagsLogic(8, f0r); cpu.Eip = 0x00100105u; goto Exit; }
+        { cpu.TcFlagsLogic(8, f0a); cpu.Eip = 0x00100105u; goto Exit; }
     L_00100105:
         // 0x00100105  mov ebx,0xA
         {
-            uint v = 0x0000000Au;
+            v = 0x0000000Au;
             ebx = v;
         }
         // 0x0010010A  xor ecx,ecx
         {
-            uint a = ecx;
-            uint b = ecx;
-            uint r = a ^ b;
+            a = ecx;
+            b = ecx;
+            r = a ^ b;
             ecx = r;
         }
         n += 2;
     L_0010010C:
         // 0x0010010C  xor edx,edx
         {
-            uint a = edx;
-            uint b = edx;
-            uint r = a ^ b;
+            a = edx;
+            b = edx;
+            r = a ^ b;
             edx = r;
-            f0r = r;
+            f0a = r;
         }
         // 0x0010010E  div ebx
         {
-            uint d = ebx;
-            bool ok = d != 0 && edx < d;
-            ulong q = 0, rem = 0;
-            if (ok) { ulong num = ((ulong)edx << 32) | eax; q = num / d; rem = num - q * d; }
+            d = ebx;
+            ok = d != 0 && edx < d;
+            uq = 0; urem = 0;
+            if (ok) { un = ((ulong)edx << 32) | eax; uq = un / d; urem = un - uq * d; }
             if (!ok)
             {
-                TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsLogic(32, f0r); cpu.TcFaultPoint(0x0010010Eu, n + 1);
-                Fallbacks.Ops[32].Execute(cpu);
-                cpu.TcFaultPointPassed();
-                TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+                {
+                    ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x0010010Eu, n + 1);
+                    Fallbacks.Ops[32].Execute(cpu);
+                    cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+                    { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+                }
             }
             else
             {
-                eax = (uint)q;
-                edx = (uint)rem;
+                eax = (uint)uq;
+                edx = (uint)urem;
             }
         }
         // 0x00100110  push edx
         {
-            uint v = edx;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsLogic(32, f0r); cpu.TcFaultPoint(0x00100110u, n + 2); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = edx;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x00100110u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x00100111u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { cpu.TcFlagsLogic(32, f0r); n += 3; cpu.Eip = 0x00100111u; goto Exit; }
         }
         // 0x00100111  inc ecx
         {
-            uint a = ecx;
-            uint r = a + 1u;
+            a = ecx;
+            r = a + 1u;
             ecx = r;
         }
         // 0x00100112  test eax,eax
         {
-            uint a = eax;
-            uint b = eax;
-            uint r = a & b;
-            f0r = r;
+            a = eax;
+            b = eax;
+            r = a & b;
+            f0a = r;
         }
         // 0x00100114  jne short 0x0010010C
         n += 6;
-        if (!((f0r == 0)))
+        if (!((f0a == 0)))
         {
             if (n >= budget)
-            { cpu.TcFlagsLogic(32, f0r); cpu.Eip = 0x0010010Cu; goto Exit; }
+            { cpu.TcFlagsLogic(32, f0a); cpu.Eip = 0x0010010Cu; goto Exit; }
             goto L_0010010C;
         }
         if (n >= budget)
-        { cpu.TcFlagsLogic(32, f0r); cpu.Eip = 0x00100116u; goto Exit; }
-        cpu.TcFlagsLogic(32, f0r);
+        { cpu.TcFlagsLogic(32, f0a); cpu.Eip = 0x00100116u; goto Exit; }
+        fk = 19;
     L_00100116:
         // 0x00100116  pop eax
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100116u, n + 0); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100116u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
         // 0x00100117  add al,0x30
         {
-            uint a = (eax & 0xFFu);
-            uint b = 0x00000030u;
-            uint r = ((a + b) & 0xFFu);
+            a = (eax & 0xFFu);
+            b = 0x00000030u;
+            r = ((a + b) & 0xFFu);
             eax = (eax & 0xFFFFFF00u) | (r);
-            f0a = a; f0b = b; f0r = r;
+            f0a = a; f0b = b;
         }
         // 0x00100119  call 0x00100096
         {
-            uint t = 0x00100096u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x0010011Eu)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsAdd(8, f0a, f0b, f0r); cpu.TcFaultPoint(0x00100119u, n + 2); mmu.Write32(sp, 0x0010011Eu); cpu.TcFaultPointPassed(); }
+            t = 0x00100096u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x0010011Eu);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsAdd(8, f0a, f0b, ((f0a + f0b) & 0xFFu)); cpu.TcFaultPoint(0x00100119u, n + 2); cpu.Mmu.Write32(sp, 0x0010011Eu); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            cpu.TcFlagsAdd(8, f0a, f0b, f0r); n += 3; cpu.Eip = t; goto Exit;
+            cpu.TcFlagsAdd(8, f0a, f0b, ((f0a + f0b) & 0xFFu)); n += 3; cpu.Eip = t; goto Exit;
         }
     L_0010011E:
         // 0x0010011E  loop 0x00100116
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010011Eu, n + 0);
-        Fallbacks.Ops[33].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
-        n += 1; goto Exit;
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010011Eu, n + 0);
+            Fallbacks.Ops[33].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
+        TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; goto Exit;
     L_00100120:
         // 0x00100120  jmp short 0x00100129
         n += 1;
         if (n >= budget)
-        { cpu.Eip = 0x00100129u; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.Eip = 0x00100129u; goto Exit; }
         goto L_00100129;
     L_00100122:
         // 0x00100122  mov ecx,2
         {
-            uint v = 0x00000002u;
+            v = 0x00000002u;
             ecx = v;
         }
         // 0x00100127  int 0x82
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100127u, n + 1);
-        Fallbacks.Ops[34].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
-        n += 2; goto Exit;
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100127u, n + 1);
+            Fallbacks.Ops[34].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
+        TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 2; goto Exit;
     L_00100129:
         // 0x00100129  popad
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100129u, n + 0);
-        Fallbacks.Ops[35].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100129u, n + 0);
+            Fallbacks.Ops[35].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x0010012Au)
-        { n += 1; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; goto Exit; }
         // 0x0010012A  popfd
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010012Au, n + 1);
-        Fallbacks.Ops[36].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010012Au, n + 1);
+            Fallbacks.Ops[36].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x0010012Bu)
-        { n += 2; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 2; goto Exit; }
         // 0x0010012B  ret
         {
-            if (!mmu.TcTryRead32(esp, out uint t)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010012Bu, n + 2); t = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            t = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) t = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010012Bu, n + 2); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 0x00000004u;
-            n += 3; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; cpu.Eip = t; goto Exit;
         }
     L_0010012C:
         // 0x0010012C  push eax
         {
-            uint v = eax;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010012Cu, n + 0); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = eax;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010012Cu, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x0010012Du; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 1; cpu.Eip = 0x0010012Du; goto Exit; }
         }
         // 0x0010012D  mov al,0x11
         {
-            uint v = 0x00000011u;
+            v = 0x00000011u;
             eax = (eax & 0xFFFFFF00u) | (v);
         }
         // 0x0010012F  out 0x20,al
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010012Fu, n + 2);
-        Fallbacks.Ops[37].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010012Fu, n + 2);
+            Fallbacks.Ops[37].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x00100131u)
-        { n += 3; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; goto Exit; }
         // 0x00100131  out 0xA0,al
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100131u, n + 3);
-        Fallbacks.Ops[38].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100131u, n + 3);
+            Fallbacks.Ops[38].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x00100133u)
-        { n += 4; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 4; goto Exit; }
         // 0x00100133  mov al,0x20
         {
-            uint v = 0x00000020u;
+            v = 0x00000020u;
             eax = (eax & 0xFFFFFF00u) | (v);
         }
         // 0x00100135  out 0x21,al
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100135u, n + 5);
-        Fallbacks.Ops[39].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100135u, n + 5);
+            Fallbacks.Ops[39].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x00100137u)
-        { n += 6; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 6; goto Exit; }
         // 0x00100137  mov al,0x28
         {
-            uint v = 0x00000028u;
+            v = 0x00000028u;
             eax = (eax & 0xFFFFFF00u) | (v);
         }
         // 0x00100139  out 0xA1,al
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100139u, n + 7);
-        Fallbacks.Ops[40].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100139u, n + 7);
+            Fallbacks.Ops[40].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x0010013Bu)
-        { n += 8; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 8; goto Exit; }
         // 0x0010013B  mov al,4
         {
-            uint v = 0x00000004u;
+            v = 0x00000004u;
             eax = (eax & 0xFFFFFF00u) | (v);
         }
         // 0x0010013D  out 0x21,al
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010013Du, n + 9);
-        Fallbacks.Ops[41].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010013Du, n + 9);
+            Fallbacks.Ops[41].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x0010013Fu)
-        { n += 10; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 10; goto Exit; }
         // 0x0010013F  mov al,2
         {
-            uint v = 0x00000002u;
+            v = 0x00000002u;
             eax = (eax & 0xFFFFFF00u) | (v);
         }
         // 0x00100141  out 0xA1,al
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100141u, n + 11);
-        Fallbacks.Ops[42].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100141u, n + 11);
+            Fallbacks.Ops[42].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x00100143u)
-        { n += 12; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 12; goto Exit; }
         // 0x00100143  mov al,1
         {
-            uint v = 0x00000001u;
+            v = 0x00000001u;
             eax = (eax & 0xFFFFFF00u) | (v);
         }
         // 0x00100145  out 0x21,al
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100145u, n + 13);
-        Fallbacks.Ops[43].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100145u, n + 13);
+            Fallbacks.Ops[43].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x00100147u)
-        { n += 14; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 14; goto Exit; }
         // 0x00100147  out 0xA1,al
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100147u, n + 14);
-        Fallbacks.Ops[44].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100147u, n + 14);
+            Fallbacks.Ops[44].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x00100149u)
-        { n += 15; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 15; goto Exit; }
         // 0x00100149  mov al,0xFF
         {
-            uint v = 0x000000FFu;
+            v = 0x000000FFu;
             eax = (eax & 0xFFFFFF00u) | (v);
         }
         // 0x0010014B  out 0x21,al
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010014Bu, n + 16);
-        Fallbacks.Ops[45].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010014Bu, n + 16);
+            Fallbacks.Ops[45].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x0010014Du)
-        { n += 17; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 17; goto Exit; }
         // 0x0010014D  out 0xA1,al
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010014Du, n + 17);
-        Fallbacks.Ops[46].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010014Du, n + 17);
+            Fallbacks.Ops[46].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x0010014Fu)
-        { n += 18; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 18; goto Exit; }
         // 0x0010014F  pop eax
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010014Fu, n + 18); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010014Fu, n + 18); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
         // 0x00100150  ret
         {
-            if (!mmu.TcTryRead32(esp, out uint t)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100150u, n + 19); t = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            t = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) t = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100150u, n + 19); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 0x00000004u;
-            n += 20; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 20; cpu.Eip = t; goto Exit;
         }
     L_00100151:
         // 0x00100151  push eax
         {
-            uint v = eax;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100151u, n + 0); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = eax;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100151u, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x00100152u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 1; cpu.Eip = 0x00100152u; goto Exit; }
         }
         // 0x00100152  push ecx
         {
-            uint v = ecx;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100152u, n + 1); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = ecx;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100152u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x00100153u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 2; cpu.Eip = 0x00100153u; goto Exit; }
         }
         // 0x00100153  push edx
         {
-            uint v = edx;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100153u, n + 2); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = edx;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100153u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x00100154u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 3; cpu.Eip = 0x00100154u; goto Exit; }
         }
         // 0x00100154  push edi
         {
-            uint v = edi;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100154u, n + 3); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = edi;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100154u, n + 3); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 4; cpu.Eip = 0x00100155u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 4; cpu.Eip = 0x00100155u; goto Exit; }
         }
         // 0x00100155  mov edi,0x1008A8
         {
-            uint v = 0x001008A8u;
+            v = 0x001008A8u;
             edi = v;
         }
         // 0x0010015A  mov eax,0x1008C8
         {
-            uint v = 0x001008C8u;
+            v = 0x001008C8u;
             eax = v;
         }
         // 0x0010015F  mov ecx,0xF
         {
-            uint v = 0x0000000Fu;
+            v = 0x0000000Fu;
             ecx = v;
         }
         // 0x00100164  mov dl,0x82
         {
-            uint v = 0x00000082u;
+            v = 0x00000082u;
             edx = (edx & 0xFFFFFF00u) | (v);
         }
         // 0x00100166  call 0x0010018C
         {
-            uint t = 0x0010018Cu;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x0010016Bu)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100166u, n + 8); mmu.Write32(sp, 0x0010016Bu); cpu.TcFaultPointPassed(); }
+            t = 0x0010018Cu;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x0010016Bu);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100166u, n + 8); cpu.Mmu.Write32(sp, 0x0010016Bu); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 9; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 9; cpu.Eip = t; goto Exit;
         }
     L_0010016B:
         // 0x0010016B  lgdt [0x1008BA]
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010016Bu, n + 0);
-        Fallbacks.Ops[47].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010016Bu, n + 0);
+            Fallbacks.Ops[47].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x00100172u)
-        { n += 1; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; goto Exit; }
         // 0x00100172  jmp far 0x00100179,8
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100172u, n + 1);
-        Fallbacks.Ops[48].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
-        n += 2; goto Exit;
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100172u, n + 1);
+            Fallbacks.Ops[48].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
+        }
+        TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 2; goto Exit;
     L_0010018C:
         // 0x0010018C  mov [edi],cx
         {
-            uint v = (ecx & 0xFFFFu);
-            uint m = edi;
-            if (!mmu.TcTryWrite16(m, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010018Cu, n + 0); mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); }
-            if (cpu.TcStopRequested)
-            { n += 1; cpu.Eip = 0x0010018Fu; goto Exit; }
+            v = (ecx & 0xFFFFu);
+            m = edi;
+            pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (m & 0xFFFu) <= 0xFFEu) *(ushort*)(ram + (te[3] | (m & 0xFFFu))) = (ushort)(v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010018Cu, n + 0); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 1; cpu.Eip = 0x0010018Fu; goto Exit; } }
         }
         // 0x0010018F  mov [edi+2],ax
         {
-            uint v = (eax & 0xFFFFu);
-            uint m = edi + 0x00000002u;
-            if (!mmu.TcTryWrite16(m, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010018Fu, n + 1); mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); }
-            if (cpu.TcStopRequested)
-            { n += 2; cpu.Eip = 0x00100193u; goto Exit; }
+            v = (eax & 0xFFFFu);
+            m = edi + 0x00000002u;
+            pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (m & 0xFFFu) <= 0xFFEu) *(ushort*)(ram + (te[3] | (m & 0xFFFu))) = (ushort)(v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010018Fu, n + 1); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 2; cpu.Eip = 0x00100193u; goto Exit; } }
         }
         // 0x00100193  shr eax,0x10
         {
-            uint a = eax;
-            uint last = a >> 15;
-            uint r = last >> 1;
-            uint cf = last & 1u, of = ((last ^ r) >> 31) & 1u;
+            a = eax;
+            last = a >> 15;
+            r = last >> 1;
+            cf = last & 1u; of = ((last ^ r) >> 31) & 1u;
             eax = r;
-            f0a = cf; f0b = of; f0r = r;
+            f0a = r; f0b = cf; f0c = of;
         }
         // 0x00100196  mov [edi+4],al
         {
-            uint v = (eax & 0xFFu);
-            uint m = edi + 0x00000004u;
-            if (!mmu.TcTryWrite8(m, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsShift(32, f0r, f0a, f0b); cpu.TcFaultPoint(0x00100196u, n + 3); mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); }
-            if (cpu.TcStopRequested)
-            { cpu.TcFlagsShift(32, f0r, f0a, f0b); n += 4; cpu.Eip = 0x00100199u; goto Exit; }
+            v = (eax & 0xFFu);
+            m = edi + 0x00000004u;
+            pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg) ram[te[3] | (m & 0xFFFu)] = (byte)(v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsShift(32, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100196u, n + 3); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 4; cpu.Eip = 0x00100199u; goto Exit; } }
         }
         // 0x00100199  mov [edi+5],dl
         {
-            uint v = (edx & 0xFFu);
-            uint m = edi + 0x00000005u;
-            if (!mmu.TcTryWrite8(m, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsShift(32, f0r, f0a, f0b); cpu.TcFaultPoint(0x00100199u, n + 4); mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); }
-            if (cpu.TcStopRequested)
-            { cpu.TcFlagsShift(32, f0r, f0a, f0b); n += 5; cpu.Eip = 0x0010019Cu; goto Exit; }
+            v = (edx & 0xFFu);
+            m = edi + 0x00000005u;
+            pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg) ram[te[3] | (m & 0xFFFu)] = (byte)(v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsShift(32, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100199u, n + 4); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 5; cpu.Eip = 0x0010019Cu; goto Exit; } }
         }
         // 0x0010019C  shr ecx,0x10
         {
-            uint a = ecx;
-            uint last = a >> 15;
-            uint r = last >> 1;
-            uint cf = last & 1u, of = ((last ^ r) >> 31) & 1u;
+            a = ecx;
+            last = a >> 15;
+            r = last >> 1;
+            cf = last & 1u; of = ((last ^ r) >> 31) & 1u;
             ecx = r;
         }
         // 0x0010019F  and cl,0xF
         {
-            uint a = (ecx & 0xFFu);
-            uint b = 0x0000000Fu;
-            uint r = ((a & b) & 0xFFu);
+            a = (ecx & 0xFFu);
+            b = 0x0000000Fu;
+            r = ((a & b) & 0xFFu);
             ecx = (ecx & 0xFFFFFF00u) | (r);
-            f0r = r;
+            f0a = r;
         }
         // 0x001001A2  mov [edi+6],cl
         {
-            uint v = (ecx & 0xFFu);
-            uint m = edi + 0x00000006u;
-            if (!mmu.TcTryWrite8(m, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsLogic(8, f0r); cpu.TcFaultPoint(0x001001A2u, n + 7); mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); }
-            if (cpu.TcStopRequested)
-            { cpu.TcFlagsLogic(8, f0r); n += 8; cpu.Eip = 0x001001A5u; goto Exit; }
+            v = (ecx & 0xFFu);
+            m = edi + 0x00000006u;
+            pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg) ram[te[3] | (m & 0xFFFu)] = (byte)(v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x001001A2u, n + 7); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 8; cpu.Eip = 0x001001A5u; goto Exit; } }
         }
         // 0x001001A5  mov [edi+7],ah
         {
-            uint v = ((eax >> 8) & 0xFFu);
-            uint m = edi + 0x00000007u;
-            if (!mmu.TcTryWrite8(m, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsLogic(8, f0r); cpu.TcFaultPoint(0x001001A5u, n + 8); mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); }
-            if (cpu.TcStopRequested)
-            { cpu.TcFlagsLogic(8, f0r); n += 9; cpu.Eip = 0x001001A8u; goto Exit; }
+            v = ((eax >> 8) & 0xFFu);
+            m = edi + 0x00000007u;
+            pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg) ram[te[3] | (m & 0xFFFu)] = (byte)(v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x001001A5u, n + 8); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 9; cpu.Eip = 0x001001A8u; goto Exit; } }
         }
         // 0x001001A8  ret
         {
-            if (!mmu.TcTryRead32(esp, out uint t)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsLogic(8, f0r); cpu.TcFaultPoint(0x001001A8u, n + 9); t = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            t = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) t = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x001001A8u, n + 9); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 0x00000004u;
-            cpu.TcFlagsLogic(8, f0r); n += 10; cpu.Eip = t; goto Exit;
+            cpu.TcFlagsLogic(8, f0a); n += 10; cpu.Eip = t; goto Exit;
         }
         Exit:
-            Unsafe.Add(ref regs, 0) = eax;
-            Unsafe.Add(ref regs, 1) = ecx;
-            Unsafe.Add(ref regs, 2) = edx;
-            Unsafe.Add(ref regs, 3) = ebx;
-            Unsafe.Add(ref regs, 4) = esp;
-            Unsafe.Add(ref regs, 7) = edi;
+            Unsafe.Add(ref cpu.TcRegisters, 0) = eax;
+            Unsafe.Add(ref cpu.TcRegisters, 1) = ecx;
+            Unsafe.Add(ref cpu.TcRegisters, 2) = edx;
+            Unsafe.Add(ref cpu.TcRegisters, 3) = ebx;
+            Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
+            Unsafe.Add(ref cpu.TcRegisters, 7) = edi;
             return n;
         }
 
@@ -1419,17 +1596,19 @@ namespace Translator.Translated
         private static int Region_001001A9(X86Cpu cpu, int budget)
         {
             ref uint regs = ref cpu.TcRegisters;
-            Mmu mmu = cpu.Mmu;
             uint eax = Unsafe.Add(ref regs, 0);
             uint ecx = Unsafe.Add(ref regs, 1);
             uint edx = Unsafe.Add(ref regs, 2);
-            uint ebx = Unsafe.Add(ref regs, 3);
             uint esp = Unsafe.Add(ref regs, 4);
-            uint ebp = Unsafe.Add(ref regs, 5);
             uint esi = Unsafe.Add(ref regs, 6);
             uint edi = Unsafe.Add(ref regs, 7);
-            uint f0a = 0, f0b = 0, f0r = 0, f0c = 0;
-            int n = 0;
+            uint f0a = 0, f0b = 0, f0c = 0;
+            int n = 0, fk = 0;
+            uint* tlb = cpu.Mmu.TcTlb;
+            byte* ram = cpu.Mmu.TcRam;
+            uint pg = 0;
+            uint* te = null;
+            uint a = 0; uint b = 0; uint cf = 0; uint last = 0; uint m = 0; uint of = 0; uint r = 0; uint sp = 0; uint t = 0; uint v = 0; uint vAt = 0;
             switch (cpu.Eip)
             {
                 case 0x001001A9u: goto L_001001A9;
@@ -1486,1527 +1665,1721 @@ namespace Translator.Translated
             throw new System.InvalidOperationException("translated code at 0x001001A9 entered at an address that is not one of its entries");
     L_001001A9:
         // 0x001001A9  pushad
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001001A9u, n + 0);
-        Fallbacks.Ops[49].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001A9u, n + 0);
+            Fallbacks.Ops[49].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x001001AAu)
-        { n += 1; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; goto Exit; }
         // 0x001001AA  mov edi,0x102000
         {
-            uint v = 0x00102000u;
+            v = 0x00102000u;
             edi = v;
         }
         // 0x001001AF  xor eax,eax
         {
-            uint a = eax;
-            uint b = eax;
-            uint r = a ^ b;
+            a = eax;
+            b = eax;
+            r = a ^ b;
             eax = r;
-            f0r = r;
+            f0a = r;
         }
         // 0x001001B1  mov ecx,0x1A
         {
-            uint v = 0x0000001Au;
+            v = 0x0000001Au;
             ecx = v;
         }
         // 0x001001B6  rep stosd [edi]
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsLogic(32, f0r); cpu.TcFaultPoint(0x001001B6u, n + 4);
-        Fallbacks.Ops[50].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
-        n += 5; goto Exit;
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x001001B6u, n + 4);
+            Fallbacks.Ops[50].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); }
+        }
+        TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 5; goto Exit;
     L_001001B8:
         // 0x001001B8  mov al,0xFF
         {
-            uint v = 0x000000FFu;
+            v = 0x000000FFu;
             eax = (eax & 0xFFFFFF00u) | (v);
         }
         // 0x001001BA  mov ecx,0x2001
         {
-            uint v = 0x00002001u;
+            v = 0x00002001u;
             ecx = v;
         }
         // 0x001001BF  rep stosb [edi]
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001001BFu, n + 2);
-        Fallbacks.Ops[51].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
-        n += 3; goto Exit;
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001BFu, n + 2);
+            Fallbacks.Ops[51].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); }
+        }
+        TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; goto Exit;
     L_001001C1:
         // 0x001001C1  mov dword ptr [0x102004],0x10A070
         {
-            uint v = 0x0010A070u;
-            uint m = 0x00102004u;
-            if (!mmu.TcTryWrite32(m, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001001C1u, n + 0); mmu.Write32(m, v); cpu.TcFaultPointPassed(); }
-            if (cpu.TcStopRequested)
-            { n += 1; cpu.Eip = 0x001001CBu; goto Exit; }
+            v = 0x0010A070u;
+            m = 0x00102004u;
+            pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (m & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (m & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001C1u, n + 0); cpu.Mmu.Write32(m, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 1; cpu.Eip = 0x001001CBu; goto Exit; } }
         }
         // 0x001001CB  mov dword ptr [0x102008],0x10
         {
-            uint v = 0x00000010u;
-            uint m = 0x00102008u;
-            if (!mmu.TcTryWrite32(m, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001001CBu, n + 1); mmu.Write32(m, v); cpu.TcFaultPointPassed(); }
-            if (cpu.TcStopRequested)
-            { n += 2; cpu.Eip = 0x001001D5u; goto Exit; }
+            v = 0x00000010u;
+            m = 0x00102008u;
+            pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (m & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (m & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001CBu, n + 1); cpu.Mmu.Write32(m, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 2; cpu.Eip = 0x001001D5u; goto Exit; } }
         }
         // 0x001001D5  mov word ptr [0x102066],0xFFFF
         {
-            uint v = 0x0000FFFFu;
-            uint m = 0x00102066u;
-            if (!mmu.TcTryWrite16(m, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001001D5u, n + 2); mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); }
-            if (cpu.TcStopRequested)
-            { n += 3; cpu.Eip = 0x001001DEu; goto Exit; }
+            v = 0x0000FFFFu;
+            m = 0x00102066u;
+            pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (m & 0xFFFu) <= 0xFFEu) *(ushort*)(ram + (te[3] | (m & 0xFFFu))) = (ushort)(v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001D5u, n + 2); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 3; cpu.Eip = 0x001001DEu; goto Exit; } }
         }
         // 0x001001DE  mov edi,0x100880
         {
-            uint v = 0x00100880u;
+            v = 0x00100880u;
             edi = v;
         }
         // 0x001001E3  mov eax,0x102000
         {
-            uint v = 0x00102000u;
+            v = 0x00102000u;
             eax = v;
         }
         // 0x001001E8  mov ecx,0x2068
         {
-            uint v = 0x00002068u;
+            v = 0x00002068u;
             ecx = v;
         }
         // 0x001001ED  mov dl,0x89
         {
-            uint v = 0x00000089u;
+            v = 0x00000089u;
             edx = (edx & 0xFFFFFF00u) | (v);
         }
         // 0x001001EF  call 0x0010018C
         {
-            uint t = 0x0010018Cu;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x001001F4u)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001001EFu, n + 7); mmu.Write32(sp, 0x001001F4u); cpu.TcFaultPointPassed(); }
+            t = 0x0010018Cu;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001001F4u);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001EFu, n + 7); cpu.Mmu.Write32(sp, 0x001001F4u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 8; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 8; cpu.Eip = t; goto Exit;
         }
     L_001001F4:
         // 0x001001F4  mov ax,0x28
         {
-            uint v = 0x00000028u;
+            v = 0x00000028u;
             eax = (eax & 0xFFFF0000u) | (v);
         }
         // 0x001001F8  ltr ax
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001001F8u, n + 1);
-        Fallbacks.Ops[52].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001F8u, n + 1);
+            Fallbacks.Ops[52].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x001001FBu)
-        { n += 2; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 2; goto Exit; }
         // 0x001001FB  popad
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001001FBu, n + 2);
-        Fallbacks.Ops[53].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001FBu, n + 2);
+            Fallbacks.Ops[53].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x001001FCu)
-        { n += 3; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; goto Exit; }
         // 0x001001FC  ret
         {
-            if (!mmu.TcTryRead32(esp, out uint t)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001001FCu, n + 3); t = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            t = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) t = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001FCu, n + 3); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 0x00000004u;
-            n += 4; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 4; cpu.Eip = t; goto Exit;
         }
     L_001001FD:
         // 0x001001FD  push edi
         {
-            uint v = edi;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001001FDu, n + 0); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = edi;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001FDu, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x001001FEu; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 1; cpu.Eip = 0x001001FEu; goto Exit; }
         }
         // 0x001001FE  push edx
         {
-            uint v = edx;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001001FEu, n + 1); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = edx;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001FEu, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x001001FFu; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 2; cpu.Eip = 0x001001FFu; goto Exit; }
         }
         // 0x001001FF  lea edi,[eax*8+0x101000]
         edi = (eax << 3) + 0x00101000u;
         // 0x00100206  mov [edi],dx
         {
-            uint v = (edx & 0xFFFFu);
-            uint m = edi;
-            if (!mmu.TcTryWrite16(m, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100206u, n + 3); mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); }
-            if (cpu.TcStopRequested)
-            { n += 4; cpu.Eip = 0x00100209u; goto Exit; }
+            v = (edx & 0xFFFFu);
+            m = edi;
+            pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (m & 0xFFFu) <= 0xFFEu) *(ushort*)(ram + (te[3] | (m & 0xFFFu))) = (ushort)(v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100206u, n + 3); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 4; cpu.Eip = 0x00100209u; goto Exit; } }
         }
         // 0x00100209  mov word ptr [edi+2],8
         {
-            uint v = 0x00000008u;
-            uint m = edi + 0x00000002u;
-            if (!mmu.TcTryWrite16(m, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100209u, n + 4); mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); }
-            if (cpu.TcStopRequested)
-            { n += 5; cpu.Eip = 0x0010020Fu; goto Exit; }
+            v = 0x00000008u;
+            m = edi + 0x00000002u;
+            pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (m & 0xFFFu) <= 0xFFEu) *(ushort*)(ram + (te[3] | (m & 0xFFFu))) = (ushort)(v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100209u, n + 4); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 5; cpu.Eip = 0x0010020Fu; goto Exit; } }
         }
         // 0x0010020F  mov byte ptr [edi+4],0
         {
-            uint v = 0x00000000u;
-            uint m = edi + 0x00000004u;
-            if (!mmu.TcTryWrite8(m, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010020Fu, n + 5); mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); }
-            if (cpu.TcStopRequested)
-            { n += 6; cpu.Eip = 0x00100213u; goto Exit; }
+            v = 0x00000000u;
+            m = edi + 0x00000004u;
+            pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg) ram[te[3] | (m & 0xFFFu)] = (byte)(v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010020Fu, n + 5); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 6; cpu.Eip = 0x00100213u; goto Exit; } }
         }
         // 0x00100213  mov [edi+5],cl
         {
-            uint v = (ecx & 0xFFu);
-            uint m = edi + 0x00000005u;
-            if (!mmu.TcTryWrite8(m, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100213u, n + 6); mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); }
-            if (cpu.TcStopRequested)
-            { n += 7; cpu.Eip = 0x00100216u; goto Exit; }
+            v = (ecx & 0xFFu);
+            m = edi + 0x00000005u;
+            pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg) ram[te[3] | (m & 0xFFFu)] = (byte)(v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100213u, n + 6); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 7; cpu.Eip = 0x00100216u; goto Exit; } }
         }
         // 0x00100216  shr edx,0x10
         {
-            uint a = edx;
-            uint last = a >> 15;
-            uint r = last >> 1;
-            uint cf = last & 1u, of = ((last ^ r) >> 31) & 1u;
+            a = edx;
+            last = a >> 15;
+            r = last >> 1;
+            cf = last & 1u; of = ((last ^ r) >> 31) & 1u;
             edx = r;
-            f0a = cf; f0b = of; f0r = r;
+            f0a = r; f0b = cf; f0c = of;
         }
         // 0x00100219  mov [edi+6],dx
         {
-            uint v = (edx & 0xFFFFu);
-            uint m = edi + 0x00000006u;
-            if (!mmu.TcTryWrite16(m, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsShift(32, f0r, f0a, f0b); cpu.TcFaultPoint(0x00100219u, n + 8); mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); }
-            if (cpu.TcStopRequested)
-            { cpu.TcFlagsShift(32, f0r, f0a, f0b); n += 9; cpu.Eip = 0x0010021Du; goto Exit; }
+            v = (edx & 0xFFFFu);
+            m = edi + 0x00000006u;
+            pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (m & 0xFFFu) <= 0xFFEu) *(ushort*)(ram + (te[3] | (m & 0xFFFu))) = (ushort)(v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsShift(32, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100219u, n + 8); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 9; cpu.Eip = 0x0010021Du; goto Exit; } }
         }
         // 0x0010021D  pop edx
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsShift(32, f0r, f0a, f0b); cpu.TcFaultPoint(0x0010021Du, n + 9); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsShift(32, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010021Du, n + 9); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             edx = v;
         }
         // 0x0010021E  pop edi
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsShift(32, f0r, f0a, f0b); cpu.TcFaultPoint(0x0010021Eu, n + 10); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsShift(32, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010021Eu, n + 10); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             edi = v;
         }
         // 0x0010021F  ret
         {
-            if (!mmu.TcTryRead32(esp, out uint t)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsShift(32, f0r, f0a, f0b); cpu.TcFaultPoint(0x0010021Fu, n + 11); t = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            t = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) t = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsShift(32, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010021Fu, n + 11); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 0x00000004u;
-            cpu.TcFlagsShift(32, f0r, f0a, f0b); n += 12; cpu.Eip = t; goto Exit;
+            cpu.TcFlagsShift(32, f0a, f0b, f0c); n += 12; cpu.Eip = t; goto Exit;
         }
     L_00100220:
         // 0x00100220  pushad
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100220u, n + 0);
-        Fallbacks.Ops[54].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100220u, n + 0);
+            Fallbacks.Ops[54].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x00100221u)
-        { n += 1; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; goto Exit; }
         // 0x00100221  mov edi,0x101000
         {
-            uint v = 0x00101000u;
+            v = 0x00101000u;
             edi = v;
         }
         // 0x00100226  xor eax,eax
         {
-            uint a = eax;
-            uint b = eax;
-            uint r = a ^ b;
+            a = eax;
+            b = eax;
+            r = a ^ b;
             eax = r;
-            f0r = r;
+            f0a = r;
         }
         // 0x00100228  mov ecx,0x200
         {
-            uint v = 0x00000200u;
+            v = 0x00000200u;
             ecx = v;
         }
         // 0x0010022D  rep stosd [edi]
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsLogic(32, f0r); cpu.TcFaultPoint(0x0010022Du, n + 4);
-        Fallbacks.Ops[55].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
-        n += 5; goto Exit;
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x0010022Du, n + 4);
+            Fallbacks.Ops[55].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); }
+        }
+        TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 5; goto Exit;
     L_0010022F:
         // 0x0010022F  xor eax,eax
         {
-            uint a = eax;
-            uint b = eax;
-            uint r = a ^ b;
+            a = eax;
+            b = eax;
+            r = a ^ b;
             eax = r;
-            f0r = r;
+            f0a = r;
         }
-        cpu.TcFlagsLogic(32, f0r);
+        fk = 19;
         n += 1;
     L_00100231:
         // 0x00100231  mov edx,[eax*4+0x1007A0]
         {
-            uint vAt = (eax << 2) + 0x001007A0u;
-            if (!mmu.TcTryRead32(vAt, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100231u, n + 0); v = mmu.Read32(vAt); cpu.TcFaultPointPassed(); }
+            vAt = (eax << 2) + 0x001007A0u;
+            v = 0; pg = vAt >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (vAt & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (vAt & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100231u, n + 0); v = cpu.Mmu.Read32(vAt); cpu.TcFaultPointPassed(); }
             edx = v;
         }
         // 0x00100238  mov cl,0x8E
         {
-            uint v = 0x0000008Eu;
+            v = 0x0000008Eu;
             ecx = (ecx & 0xFFFFFF00u) | (v);
         }
         // 0x0010023A  cmp eax,3
         {
-            uint a = eax;
-            uint b = 0x00000003u;
-            uint r = a - b;
-            f0a = a; f0b = b; f0r = r;
+            a = eax;
+            b = 0x00000003u;
+            r = a - b;
+            f0a = a; f0b = b;
         }
         // 0x0010023D  je short 0x00100244
         n += 4;
         if (f0a == f0b)
         {
             if (n >= budget)
-            { cpu.TcFlagsSub(32, f0a, f0b, f0r); cpu.Eip = 0x00100244u; goto Exit; }
-            cpu.TcFlagsSub(32, f0a, f0b, f0r);
+            { cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b)); cpu.Eip = 0x00100244u; goto Exit; }
+            fk = 7;
             goto L_00100244;
         }
         if (n >= budget)
-        { cpu.TcFlagsSub(32, f0a, f0b, f0r); cpu.Eip = 0x0010023Fu; goto Exit; }
+        { cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b)); cpu.Eip = 0x0010023Fu; goto Exit; }
     L_0010023F:
         // 0x0010023F  cmp eax,4
         {
-            uint a = eax;
-            uint b = 0x00000004u;
-            uint r = a - b;
-            f0a = a; f0b = b; f0r = r;
+            a = eax;
+            b = 0x00000004u;
+            r = a - b;
+            f0a = a; f0b = b;
         }
         // 0x00100242  jne short 0x00100246
         n += 2;
         if (!(f0a == f0b))
         {
             if (n >= budget)
-            { cpu.TcFlagsSub(32, f0a, f0b, f0r); cpu.Eip = 0x00100246u; goto Exit; }
-            cpu.TcFlagsSub(32, f0a, f0b, f0r);
+            { cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b)); cpu.Eip = 0x00100246u; goto Exit; }
+            fk = 7;
             goto L_00100246;
         }
         if (n >= budget)
-        { cpu.TcFlagsSub(32, f0a, f0b, f0r); cpu.Eip = 0x00100244u; goto Exit; }
-        cpu.TcFlagsSub(32, f0a, f0b, f0r);
+        { cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b)); cpu.Eip = 0x00100244u; goto Exit; }
+        fk = 7;
     L_00100244:
         // 0x00100244  mov cl,0xEE
         {
-            uint v = 0x000000EEu;
+            v = 0x000000EEu;
             ecx = (ecx & 0xFFFFFF00u) | (v);
         }
         n += 1;
     L_00100246:
         // 0x00100246  call 0x001001FD
         {
-            uint t = 0x001001FDu;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x0010024Bu)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100246u, n + 0); mmu.Write32(sp, 0x0010024Bu); cpu.TcFaultPointPassed(); }
+            t = 0x001001FDu;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x0010024Bu);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100246u, n + 0); cpu.Mmu.Write32(sp, 0x0010024Bu); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 1; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; cpu.Eip = t; goto Exit;
         }
     L_0010024B:
         // 0x0010024B  inc eax
         {
-            uint a = eax;
-            uint r = a + 1u;
+            a = eax;
+            r = a + 1u;
             eax = r;
         }
         // 0x0010024C  cmp eax,0x20
         {
-            uint a = eax;
-            uint b = 0x00000020u;
-            uint r = a - b;
-            f0a = a; f0b = b; f0r = r;
+            a = eax;
+            b = 0x00000020u;
+            r = a - b;
+            f0a = a; f0b = b;
         }
         // 0x0010024F  jb short 0x00100231
         n += 3;
         if (f0a < f0b)
         {
             if (n >= budget)
-            { cpu.TcFlagsSub(32, f0a, f0b, f0r); cpu.Eip = 0x00100231u; goto Exit; }
-            cpu.TcFlagsSub(32, f0a, f0b, f0r);
+            { cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b)); cpu.Eip = 0x00100231u; goto Exit; }
+            fk = 7;
             goto L_00100231;
         }
         if (n >= budget)
-        { cpu.TcFlagsSub(32, f0a, f0b, f0r); cpu.Eip = 0x00100251u; goto Exit; }
-        cpu.TcFlagsSub(32, f0a, f0b, f0r);
+        { cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b)); cpu.Eip = 0x00100251u; goto Exit; }
+        fk = 7;
     L_00100251:
         // 0x00100251  mov eax,0x81
         {
-            uint v = 0x00000081u;
+            v = 0x00000081u;
             eax = v;
         }
         // 0x00100256  mov edx,0x10045B
         {
-            uint v = 0x0010045Bu;
+            v = 0x0010045Bu;
             edx = v;
         }
         // 0x0010025B  mov cl,0xEE
         {
-            uint v = 0x000000EEu;
+            v = 0x000000EEu;
             ecx = (ecx & 0xFFFFFF00u) | (v);
         }
         // 0x0010025D  call 0x001001FD
         {
-            uint t = 0x001001FDu;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x00100262u)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010025Du, n + 3); mmu.Write32(sp, 0x00100262u); cpu.TcFaultPointPassed(); }
+            t = 0x001001FDu;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100262u);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010025Du, n + 3); cpu.Mmu.Write32(sp, 0x00100262u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 4; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 4; cpu.Eip = t; goto Exit;
         }
     L_00100262:
         // 0x00100262  mov eax,0x82
         {
-            uint v = 0x00000082u;
+            v = 0x00000082u;
             eax = v;
         }
         // 0x00100267  mov edx,0x10046F
         {
-            uint v = 0x0010046Fu;
+            v = 0x0010046Fu;
             edx = v;
         }
         // 0x0010026C  mov cl,0xEE
         {
-            uint v = 0x000000EEu;
+            v = 0x000000EEu;
             ecx = (ecx & 0xFFFFFF00u) | (v);
         }
         // 0x0010026E  call 0x001001FD
         {
-            uint t = 0x001001FDu;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x00100273u)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010026Eu, n + 3); mmu.Write32(sp, 0x00100273u); cpu.TcFaultPointPassed(); }
+            t = 0x001001FDu;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100273u);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010026Eu, n + 3); cpu.Mmu.Write32(sp, 0x00100273u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 4; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 4; cpu.Eip = t; goto Exit;
         }
     L_00100273:
         // 0x00100273  lidt [0x1008C2]
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100273u, n + 0);
-        Fallbacks.Ops[56].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100273u, n + 0);
+            Fallbacks.Ops[56].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x0010027Au)
-        { n += 1; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; goto Exit; }
         // 0x0010027A  popad
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010027Au, n + 1);
-        Fallbacks.Ops[57].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010027Au, n + 1);
+            Fallbacks.Ops[57].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x0010027Bu)
-        { n += 2; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 2; goto Exit; }
         // 0x0010027B  ret
         {
-            if (!mmu.TcTryRead32(esp, out uint t)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010027Bu, n + 2); t = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            t = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) t = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010027Bu, n + 2); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 0x00000004u;
-            n += 3; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; cpu.Eip = t; goto Exit;
         }
     L_0010049D:
         // 0x0010049D  push esi
         {
-            uint v = esi;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010049Du, n + 0); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = esi;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010049Du, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x0010049Eu; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 1; cpu.Eip = 0x0010049Eu; goto Exit; }
         }
         // 0x0010049E  mov esi,0x10090C
         {
-            uint v = 0x0010090Cu;
+            v = 0x0010090Cu;
             esi = v;
         }
         // 0x001004A3  call 0x001000A9
         {
-            uint t = 0x001000A9u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x001004A8u)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001004A3u, n + 2); mmu.Write32(sp, 0x001004A8u); cpu.TcFaultPointPassed(); }
+            t = 0x001000A9u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001004A8u);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004A3u, n + 2); cpu.Mmu.Write32(sp, 0x001004A8u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 3; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; cpu.Eip = t; goto Exit;
         }
     L_001004A8:
         // 0x001004A8  pop esi
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001004A8u, n + 0); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004A8u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
         // 0x001004A9  call 0x0010012C
         {
-            uint t = 0x0010012Cu;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x001004AEu)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001004A9u, n + 1); mmu.Write32(sp, 0x001004AEu); cpu.TcFaultPointPassed(); }
+            t = 0x0010012Cu;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001004AEu);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004A9u, n + 1); cpu.Mmu.Write32(sp, 0x001004AEu); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 2; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 2; cpu.Eip = t; goto Exit;
         }
     L_001004AE:
         // 0x001004AE  mov eax,0x20
         {
-            uint v = 0x00000020u;
+            v = 0x00000020u;
             eax = v;
         }
         n += 1;
     L_001004B3:
         // 0x001004B3  mov edx,0x10077C
         {
-            uint v = 0x0010077Cu;
+            v = 0x0010077Cu;
             edx = v;
         }
         // 0x001004B8  mov cl,0x8E
         {
-            uint v = 0x0000008Eu;
+            v = 0x0000008Eu;
             ecx = (ecx & 0xFFFFFF00u) | (v);
         }
         // 0x001004BA  call 0x001001FD
         {
-            uint t = 0x001001FDu;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x001004BFu)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001004BAu, n + 2); mmu.Write32(sp, 0x001004BFu); cpu.TcFaultPointPassed(); }
+            t = 0x001001FDu;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001004BFu);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004BAu, n + 2); cpu.Mmu.Write32(sp, 0x001004BFu); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 3; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; cpu.Eip = t; goto Exit;
         }
     L_001004BF:
         // 0x001004BF  inc eax
         {
-            uint a = eax;
-            uint r = a + 1u;
+            a = eax;
+            r = a + 1u;
             eax = r;
         }
         // 0x001004C0  cmp eax,0x30
         {
-            uint a = eax;
-            uint b = 0x00000030u;
-            uint r = a - b;
-            f0a = a; f0b = b; f0r = r;
+            a = eax;
+            b = 0x00000030u;
+            r = a - b;
+            f0a = a; f0b = b;
         }
         // 0x001004C3  jb short 0x001004B3
         n += 3;
         if (f0a < f0b)
         {
             if (n >= budget)
-            { cpu.TcFlagsSub(32, f0a, f0b, f0r); cpu.Eip = 0x001004B3u; goto Exit; }
-            cpu.TcFlagsSub(32, f0a, f0b, f0r);
+            { cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b)); cpu.Eip = 0x001004B3u; goto Exit; }
+            fk = 7;
             goto L_001004B3;
         }
         if (n >= budget)
-        { cpu.TcFlagsSub(32, f0a, f0b, f0r); cpu.Eip = 0x001004C5u; goto Exit; }
-        cpu.TcFlagsSub(32, f0a, f0b, f0r);
+        { cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b)); cpu.Eip = 0x001004C5u; goto Exit; }
+        fk = 7;
     L_001004C5:
         // 0x001004C5  mov eax,0x20
         {
-            uint v = 0x00000020u;
+            v = 0x00000020u;
             eax = v;
         }
         // 0x001004CA  mov edx,0x100732
         {
-            uint v = 0x00100732u;
+            v = 0x00100732u;
             edx = v;
         }
         // 0x001004CF  call 0x001001FD
         {
-            uint t = 0x001001FDu;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x001004D4u)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001004CFu, n + 2); mmu.Write32(sp, 0x001004D4u); cpu.TcFaultPointPassed(); }
+            t = 0x001001FDu;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001004D4u);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004CFu, n + 2); cpu.Mmu.Write32(sp, 0x001004D4u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 3; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; cpu.Eip = t; goto Exit;
         }
     L_001004D4:
         // 0x001004D4  in al,0x21
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001004D4u, n + 0);
-        Fallbacks.Ops[58].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004D4u, n + 0);
+            Fallbacks.Ops[58].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x001004D6u)
-        { n += 1; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; goto Exit; }
         // 0x001004D6  movzx eax,al
         {
-            uint v = (eax & 0xFFu);
+            v = (eax & 0xFFu);
             eax = v;
         }
         // 0x001004D9  push esi
         {
-            uint v = esi;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001004D9u, n + 2); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = esi;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004D9u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x001004DAu; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 3; cpu.Eip = 0x001004DAu; goto Exit; }
         }
         // 0x001004DA  mov esi,0x100915
         {
-            uint v = 0x00100915u;
+            v = 0x00100915u;
             esi = v;
         }
         // 0x001004DF  call 0x001000A9
         {
-            uint t = 0x001000A9u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x001004E4u)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001004DFu, n + 4); mmu.Write32(sp, 0x001004E4u); cpu.TcFaultPointPassed(); }
+            t = 0x001000A9u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001004E4u);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004DFu, n + 4); cpu.Mmu.Write32(sp, 0x001004E4u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 5; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 5; cpu.Eip = t; goto Exit;
         }
     L_001004E4:
         // 0x001004E4  pop esi
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001004E4u, n + 0); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004E4u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
         // 0x001004E5  push eax
         {
-            uint v = eax;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001004E5u, n + 1); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = eax;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004E5u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x001004E6u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 2; cpu.Eip = 0x001004E6u; goto Exit; }
         }
         // 0x001004E6  push ecx
         {
-            uint v = ecx;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001004E6u, n + 2); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = ecx;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004E6u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x001004E7u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 3; cpu.Eip = 0x001004E7u; goto Exit; }
         }
         // 0x001004E7  mov eax,eax
         {
-            uint v = eax;
+            v = eax;
             eax = v;
         }
         // 0x001004E9  mov ecx,2
         {
-            uint v = 0x00000002u;
+            v = 0x00000002u;
             ecx = v;
         }
         // 0x001004EE  call 0x001000C7
         {
-            uint t = 0x001000C7u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x001004F3u)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001004EEu, n + 5); mmu.Write32(sp, 0x001004F3u); cpu.TcFaultPointPassed(); }
+            t = 0x001000C7u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001004F3u);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004EEu, n + 5); cpu.Mmu.Write32(sp, 0x001004F3u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 6; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 6; cpu.Eip = t; goto Exit;
         }
     L_001004F3:
         // 0x001004F3  pop ecx
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001004F3u, n + 0); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004F3u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             ecx = v;
         }
         // 0x001004F4  pop eax
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001004F4u, n + 1); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004F4u, n + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
         // 0x001004F5  in al,0xA1
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001004F5u, n + 2);
-        Fallbacks.Ops[59].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004F5u, n + 2);
+            Fallbacks.Ops[59].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x001004F7u)
-        { n += 3; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; goto Exit; }
         // 0x001004F7  push esi
         {
-            uint v = esi;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001004F7u, n + 3); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = esi;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004F7u, n + 3); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 4; cpu.Eip = 0x001004F8u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 4; cpu.Eip = 0x001004F8u; goto Exit; }
         }
         // 0x001004F8  mov esi,0x100921
         {
-            uint v = 0x00100921u;
+            v = 0x00100921u;
             esi = v;
         }
         // 0x001004FD  call 0x001000A9
         {
-            uint t = 0x001000A9u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x00100502u)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001004FDu, n + 5); mmu.Write32(sp, 0x00100502u); cpu.TcFaultPointPassed(); }
+            t = 0x001000A9u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100502u);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004FDu, n + 5); cpu.Mmu.Write32(sp, 0x00100502u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 6; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 6; cpu.Eip = t; goto Exit;
         }
     L_00100502:
         // 0x00100502  pop esi
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100502u, n + 0); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100502u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
         // 0x00100503  push eax
         {
-            uint v = eax;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100503u, n + 1); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = eax;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100503u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x00100504u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 2; cpu.Eip = 0x00100504u; goto Exit; }
         }
         // 0x00100504  push ecx
         {
-            uint v = ecx;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100504u, n + 2); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = ecx;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100504u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x00100505u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 3; cpu.Eip = 0x00100505u; goto Exit; }
         }
         // 0x00100505  mov eax,eax
         {
-            uint v = eax;
+            v = eax;
             eax = v;
         }
         // 0x00100507  mov ecx,2
         {
-            uint v = 0x00000002u;
+            v = 0x00000002u;
             ecx = v;
         }
         // 0x0010050C  call 0x001000C7
         {
-            uint t = 0x001000C7u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x00100511u)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010050Cu, n + 5); mmu.Write32(sp, 0x00100511u); cpu.TcFaultPointPassed(); }
+            t = 0x001000C7u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100511u);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010050Cu, n + 5); cpu.Mmu.Write32(sp, 0x00100511u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 6; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 6; cpu.Eip = t; goto Exit;
         }
     L_00100511:
         // 0x00100511  pop ecx
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100511u, n + 0); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100511u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             ecx = v;
         }
         // 0x00100512  pop eax
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100512u, n + 1); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100512u, n + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
         // 0x00100513  push esi
         {
-            uint v = esi;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100513u, n + 2); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = esi;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100513u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x00100514u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 3; cpu.Eip = 0x00100514u; goto Exit; }
         }
         // 0x00100514  mov esi,0x100929
         {
-            uint v = 0x00100929u;
+            v = 0x00100929u;
             esi = v;
         }
         // 0x00100519  call 0x001000A9
         {
-            uint t = 0x001000A9u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x0010051Eu)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100519u, n + 4); mmu.Write32(sp, 0x0010051Eu); cpu.TcFaultPointPassed(); }
+            t = 0x001000A9u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x0010051Eu);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100519u, n + 4); cpu.Mmu.Write32(sp, 0x0010051Eu); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 5; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 5; cpu.Eip = t; goto Exit;
         }
     L_0010051E:
         // 0x0010051E  pop esi
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010051Eu, n + 0); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010051Eu, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
         // 0x0010051F  mov byte ptr [0x100A24],0x20
         {
-            uint v = 0x00000020u;
-            uint m = 0x00100A24u;
-            if (!mmu.TcTryWrite8(m, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010051Fu, n + 1); mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); }
-            if (cpu.TcStopRequested)
-            { n += 2; cpu.Eip = 0x00100526u; goto Exit; }
+            v = 0x00000020u;
+            m = 0x00100A24u;
+            pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg) ram[te[3] | (m & 0xFFFu)] = (byte)(v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010051Fu, n + 1); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 2; cpu.Eip = 0x00100526u; goto Exit; } }
         }
         // 0x00100526  mov al,0x34
         {
-            uint v = 0x00000034u;
+            v = 0x00000034u;
             eax = (eax & 0xFFFFFF00u) | (v);
         }
         // 0x00100528  call 0x0010066B
         {
-            uint t = 0x0010066Bu;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x0010052Du)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100528u, n + 3); mmu.Write32(sp, 0x0010052Du); cpu.TcFaultPointPassed(); }
+            t = 0x0010066Bu;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x0010052Du);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100528u, n + 3); cpu.Mmu.Write32(sp, 0x0010052Du); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 4; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 4; cpu.Eip = t; goto Exit;
         }
     L_0010052D:
         // 0x0010052D  call 0x001006D6
         {
-            uint t = 0x001006D6u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x00100532u)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010052Du, n + 0); mmu.Write32(sp, 0x00100532u); cpu.TcFaultPointPassed(); }
+            t = 0x001006D6u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100532u);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010052Du, n + 0); cpu.Mmu.Write32(sp, 0x00100532u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 1; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; cpu.Eip = t; goto Exit;
         }
     L_00100532:
         // 0x00100532  mov eax,0xFE
         {
-            uint v = 0x000000FEu;
+            v = 0x000000FEu;
             eax = v;
         }
         // 0x00100537  out 0x21,al
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100537u, n + 1);
-        Fallbacks.Ops[60].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100537u, n + 1);
+            Fallbacks.Ops[60].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x00100539u)
-        { n += 2; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 2; goto Exit; }
         // 0x00100539  call 0x00100723
         {
-            uint t = 0x00100723u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x0010053Eu)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100539u, n + 2); mmu.Write32(sp, 0x0010053Eu); cpu.TcFaultPointPassed(); }
+            t = 0x00100723u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x0010053Eu);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100539u, n + 2); cpu.Mmu.Write32(sp, 0x0010053Eu); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 3; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; cpu.Eip = t; goto Exit;
         }
     L_0010053E:
         // 0x0010053E  push esi
         {
-            uint v = esi;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010053Eu, n + 0); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = esi;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010053Eu, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x0010053Fu; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 1; cpu.Eip = 0x0010053Fu; goto Exit; }
         }
         // 0x0010053F  mov esi,0x10092B
         {
-            uint v = 0x0010092Bu;
+            v = 0x0010092Bu;
             esi = v;
         }
         // 0x00100544  call 0x001000A9
         {
-            uint t = 0x001000A9u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x00100549u)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100544u, n + 2); mmu.Write32(sp, 0x00100549u); cpu.TcFaultPointPassed(); }
+            t = 0x001000A9u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100549u);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100544u, n + 2); cpu.Mmu.Write32(sp, 0x00100549u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 3; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; cpu.Eip = t; goto Exit;
         }
     L_00100549:
         // 0x00100549  pop esi
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100549u, n + 0); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100549u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
         // 0x0010054A  push eax
         {
-            uint v = eax;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010054Au, n + 1); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = eax;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010054Au, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x0010054Bu; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 2; cpu.Eip = 0x0010054Bu; goto Exit; }
         }
         // 0x0010054B  mov eax,[0x100A14]
         {
-            uint vAt = 0x00100A14u;
-            if (!mmu.TcTryRead32(vAt, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010054Bu, n + 2); v = mmu.Read32(vAt); cpu.TcFaultPointPassed(); }
+            vAt = 0x00100A14u;
+            v = 0; pg = vAt >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (vAt & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (vAt & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010054Bu, n + 2); v = cpu.Mmu.Read32(vAt); cpu.TcFaultPointPassed(); }
             eax = v;
         }
         // 0x00100550  call 0x001000FB
         {
-            uint t = 0x001000FBu;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x00100555u)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100550u, n + 3); mmu.Write32(sp, 0x00100555u); cpu.TcFaultPointPassed(); }
+            t = 0x001000FBu;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100555u);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100550u, n + 3); cpu.Mmu.Write32(sp, 0x00100555u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 4; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 4; cpu.Eip = t; goto Exit;
         }
     L_00100555:
         // 0x00100555  pop eax
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100555u, n + 0); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100555u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
         // 0x00100556  push esi
         {
-            uint v = esi;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100556u, n + 1); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = esi;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100556u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x00100557u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 2; cpu.Eip = 0x00100557u; goto Exit; }
         }
         // 0x00100557  mov esi,0x10093A
         {
-            uint v = 0x0010093Au;
+            v = 0x0010093Au;
             esi = v;
         }
         // 0x0010055C  call 0x001000A9
         {
-            uint t = 0x001000A9u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x00100561u)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010055Cu, n + 3); mmu.Write32(sp, 0x00100561u); cpu.TcFaultPointPassed(); }
+            t = 0x001000A9u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100561u);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010055Cu, n + 3); cpu.Mmu.Write32(sp, 0x00100561u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 4; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 4; cpu.Eip = t; goto Exit;
         }
     L_00100561:
         // 0x00100561  pop esi
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100561u, n + 0); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100561u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
         // 0x00100562  push eax
         {
-            uint v = eax;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100562u, n + 1); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = eax;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100562u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x00100563u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 2; cpu.Eip = 0x00100563u; goto Exit; }
         }
         // 0x00100563  push ecx
         {
-            uint v = ecx;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100563u, n + 2); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = ecx;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100563u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x00100564u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 3; cpu.Eip = 0x00100564u; goto Exit; }
         }
         // 0x00100564  mov eax,[0x100A18]
         {
-            uint vAt = 0x00100A18u;
-            if (!mmu.TcTryRead32(vAt, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100564u, n + 3); v = mmu.Read32(vAt); cpu.TcFaultPointPassed(); }
+            vAt = 0x00100A18u;
+            v = 0; pg = vAt >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (vAt & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (vAt & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100564u, n + 3); v = cpu.Mmu.Read32(vAt); cpu.TcFaultPointPassed(); }
             eax = v;
         }
         // 0x00100569  mov ecx,2
         {
-            uint v = 0x00000002u;
+            v = 0x00000002u;
             ecx = v;
         }
         // 0x0010056E  call 0x001000C7
         {
-            uint t = 0x001000C7u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x00100573u)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010056Eu, n + 5); mmu.Write32(sp, 0x00100573u); cpu.TcFaultPointPassed(); }
+            t = 0x001000C7u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100573u);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010056Eu, n + 5); cpu.Mmu.Write32(sp, 0x00100573u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 6; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 6; cpu.Eip = t; goto Exit;
         }
     L_00100573:
         // 0x00100573  pop ecx
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100573u, n + 0); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100573u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             ecx = v;
         }
         // 0x00100574  pop eax
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100574u, n + 1); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100574u, n + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
         // 0x00100575  push esi
         {
-            uint v = esi;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100575u, n + 2); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = esi;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100575u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x00100576u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 3; cpu.Eip = 0x00100576u; goto Exit; }
         }
         // 0x00100576  mov esi,0x10094B
         {
-            uint v = 0x0010094Bu;
+            v = 0x0010094Bu;
             esi = v;
         }
         // 0x0010057B  call 0x001000A9
         {
-            uint t = 0x001000A9u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x00100580u)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010057Bu, n + 4); mmu.Write32(sp, 0x00100580u); cpu.TcFaultPointPassed(); }
+            t = 0x001000A9u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100580u);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010057Bu, n + 4); cpu.Mmu.Write32(sp, 0x00100580u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 5; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 5; cpu.Eip = t; goto Exit;
         }
     L_00100580:
         // 0x00100580  pop esi
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100580u, n + 0); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100580u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
         // 0x00100581  push eax
         {
-            uint v = eax;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100581u, n + 1); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = eax;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100581u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x00100582u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 2; cpu.Eip = 0x00100582u; goto Exit; }
         }
         // 0x00100582  push ecx
         {
-            uint v = ecx;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100582u, n + 2); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = ecx;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100582u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x00100583u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 3; cpu.Eip = 0x00100583u; goto Exit; }
         }
         // 0x00100583  mov eax,[0x100A1C]
         {
-            uint vAt = 0x00100A1Cu;
-            if (!mmu.TcTryRead32(vAt, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100583u, n + 3); v = mmu.Read32(vAt); cpu.TcFaultPointPassed(); }
+            vAt = 0x00100A1Cu;
+            v = 0; pg = vAt >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (vAt & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (vAt & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100583u, n + 3); v = cpu.Mmu.Read32(vAt); cpu.TcFaultPointPassed(); }
             eax = v;
         }
         // 0x00100588  mov ecx,2
         {
-            uint v = 0x00000002u;
+            v = 0x00000002u;
             ecx = v;
         }
         // 0x0010058D  call 0x001000C7
         {
-            uint t = 0x001000C7u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x00100592u)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010058Du, n + 5); mmu.Write32(sp, 0x00100592u); cpu.TcFaultPointPassed(); }
+            t = 0x001000C7u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100592u);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010058Du, n + 5); cpu.Mmu.Write32(sp, 0x00100592u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 6; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 6; cpu.Eip = t; goto Exit;
         }
     L_00100592:
         // 0x00100592  pop ecx
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100592u, n + 0); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100592u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             ecx = v;
         }
         // 0x00100593  pop eax
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100593u, n + 1); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100593u, n + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
         // 0x00100594  push esi
         {
-            uint v = esi;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100594u, n + 2); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = esi;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100594u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x00100595u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 3; cpu.Eip = 0x00100595u; goto Exit; }
         }
         // 0x00100595  mov esi,0x10095B
         {
-            uint v = 0x0010095Bu;
+            v = 0x0010095Bu;
             esi = v;
         }
         // 0x0010059A  call 0x001000A9
         {
-            uint t = 0x001000A9u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x0010059Fu)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010059Au, n + 4); mmu.Write32(sp, 0x0010059Fu); cpu.TcFaultPointPassed(); }
+            t = 0x001000A9u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x0010059Fu);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010059Au, n + 4); cpu.Mmu.Write32(sp, 0x0010059Fu); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 5; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 5; cpu.Eip = t; goto Exit;
         }
     L_0010059F:
         // 0x0010059F  pop esi
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010059Fu, n + 0); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010059Fu, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
         // 0x001005A0  push eax
         {
-            uint v = eax;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001005A0u, n + 1); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = eax;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005A0u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x001005A1u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 2; cpu.Eip = 0x001005A1u; goto Exit; }
         }
         // 0x001005A1  push ecx
         {
-            uint v = ecx;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001005A1u, n + 2); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = ecx;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005A1u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x001005A2u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 3; cpu.Eip = 0x001005A2u; goto Exit; }
         }
         // 0x001005A2  mov eax,[0x100A20]
         {
-            uint vAt = 0x00100A20u;
-            if (!mmu.TcTryRead32(vAt, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001005A2u, n + 3); v = mmu.Read32(vAt); cpu.TcFaultPointPassed(); }
+            vAt = 0x00100A20u;
+            v = 0; pg = vAt >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (vAt & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (vAt & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005A2u, n + 3); v = cpu.Mmu.Read32(vAt); cpu.TcFaultPointPassed(); }
             eax = v;
         }
         // 0x001005A7  mov ecx,2
         {
-            uint v = 0x00000002u;
+            v = 0x00000002u;
             ecx = v;
         }
         // 0x001005AC  call 0x001000C7
         {
-            uint t = 0x001000C7u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x001005B1u)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001005ACu, n + 5); mmu.Write32(sp, 0x001005B1u); cpu.TcFaultPointPassed(); }
+            t = 0x001000C7u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001005B1u);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005ACu, n + 5); cpu.Mmu.Write32(sp, 0x001005B1u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 6; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 6; cpu.Eip = t; goto Exit;
         }
     L_001005B1:
         // 0x001005B1  pop ecx
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001005B1u, n + 0); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005B1u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             ecx = v;
         }
         // 0x001005B2  pop eax
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001005B2u, n + 1); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005B2u, n + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
         // 0x001005B3  in al,0x21
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001005B3u, n + 2);
-        Fallbacks.Ops[61].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005B3u, n + 2);
+            Fallbacks.Ops[61].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x001005B5u)
-        { n += 3; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; goto Exit; }
         // 0x001005B5  movzx eax,al
         {
-            uint v = (eax & 0xFFu);
+            v = (eax & 0xFFu);
             eax = v;
         }
         // 0x001005B8  push esi
         {
-            uint v = esi;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001005B8u, n + 4); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = esi;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005B8u, n + 4); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 5; cpu.Eip = 0x001005B9u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 5; cpu.Eip = 0x001005B9u; goto Exit; }
         }
         // 0x001005B9  mov esi,0x10096C
         {
-            uint v = 0x0010096Cu;
+            v = 0x0010096Cu;
             esi = v;
         }
         // 0x001005BE  call 0x001000A9
         {
-            uint t = 0x001000A9u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x001005C3u)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001005BEu, n + 6); mmu.Write32(sp, 0x001005C3u); cpu.TcFaultPointPassed(); }
+            t = 0x001000A9u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001005C3u);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005BEu, n + 6); cpu.Mmu.Write32(sp, 0x001005C3u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 7; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 7; cpu.Eip = t; goto Exit;
         }
     L_001005C3:
         // 0x001005C3  pop esi
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001005C3u, n + 0); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005C3u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
         // 0x001005C4  push eax
         {
-            uint v = eax;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001005C4u, n + 1); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = eax;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005C4u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x001005C5u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 2; cpu.Eip = 0x001005C5u; goto Exit; }
         }
         // 0x001005C5  push ecx
         {
-            uint v = ecx;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001005C5u, n + 2); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = ecx;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005C5u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x001005C6u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 3; cpu.Eip = 0x001005C6u; goto Exit; }
         }
         // 0x001005C6  mov eax,eax
         {
-            uint v = eax;
+            v = eax;
             eax = v;
         }
         // 0x001005C8  mov ecx,2
         {
-            uint v = 0x00000002u;
+            v = 0x00000002u;
             ecx = v;
         }
         // 0x001005CD  call 0x001000C7
         {
-            uint t = 0x001000C7u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x001005D2u)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001005CDu, n + 5); mmu.Write32(sp, 0x001005D2u); cpu.TcFaultPointPassed(); }
+            t = 0x001000C7u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001005D2u);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005CDu, n + 5); cpu.Mmu.Write32(sp, 0x001005D2u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 6; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 6; cpu.Eip = t; goto Exit;
         }
     L_001005D2:
         // 0x001005D2  pop ecx
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001005D2u, n + 0); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005D2u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             ecx = v;
         }
         // 0x001005D3  pop eax
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001005D3u, n + 1); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005D3u, n + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
         // 0x001005D4  push esi
         {
-            uint v = esi;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001005D4u, n + 2); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = esi;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005D4u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x001005D5u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 3; cpu.Eip = 0x001005D5u; goto Exit; }
         }
         // 0x001005D5  mov esi,0x100976
         {
-            uint v = 0x00100976u;
+            v = 0x00100976u;
             esi = v;
         }
         // 0x001005DA  call 0x001000A9
         {
-            uint t = 0x001000A9u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x001005DFu)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001005DAu, n + 4); mmu.Write32(sp, 0x001005DFu); cpu.TcFaultPointPassed(); }
+            t = 0x001000A9u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001005DFu);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005DAu, n + 4); cpu.Mmu.Write32(sp, 0x001005DFu); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 5; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 5; cpu.Eip = t; goto Exit;
         }
     L_001005DF:
         // 0x001005DF  pop esi
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001005DFu, n + 0); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005DFu, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
         // 0x001005E0  mov dword ptr [0x100A14],0
         {
-            uint v = 0x00000000u;
-            uint m = 0x00100A14u;
-            if (!mmu.TcTryWrite32(m, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001005E0u, n + 1); mmu.Write32(m, v); cpu.TcFaultPointPassed(); }
-            if (cpu.TcStopRequested)
-            { n += 2; cpu.Eip = 0x001005EAu; goto Exit; }
+            v = 0x00000000u;
+            m = 0x00100A14u;
+            pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (m & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (m & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005E0u, n + 1); cpu.Mmu.Write32(m, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 2; cpu.Eip = 0x001005EAu; goto Exit; } }
         }
         // 0x001005EA  mov byte ptr [0x100A24],0x60
         {
-            uint v = 0x00000060u;
-            uint m = 0x00100A24u;
-            if (!mmu.TcTryWrite8(m, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001005EAu, n + 2); mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); }
-            if (cpu.TcStopRequested)
-            { n += 3; cpu.Eip = 0x001005F1u; goto Exit; }
+            v = 0x00000060u;
+            m = 0x00100A24u;
+            pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg) ram[te[3] | (m & 0xFFFu)] = (byte)(v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005EAu, n + 2); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 3; cpu.Eip = 0x001005F1u; goto Exit; } }
         }
         // 0x001005F1  mov al,0x36
         {
-            uint v = 0x00000036u;
+            v = 0x00000036u;
             eax = (eax & 0xFFFFFF00u) | (v);
         }
         // 0x001005F3  call 0x0010066B
         {
-            uint t = 0x0010066Bu;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x001005F8u)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001005F3u, n + 4); mmu.Write32(sp, 0x001005F8u); cpu.TcFaultPointPassed(); }
+            t = 0x0010066Bu;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001005F8u);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005F3u, n + 4); cpu.Mmu.Write32(sp, 0x001005F8u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 5; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 5; cpu.Eip = t; goto Exit;
         }
     L_001005F8:
         // 0x001005F8  mov eax,0xFE
         {
-            uint v = 0x000000FEu;
+            v = 0x000000FEu;
             eax = v;
         }
         // 0x001005FD  out 0x21,al
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001005FDu, n + 1);
-        Fallbacks.Ops[62].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005FDu, n + 1);
+            Fallbacks.Ops[62].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x001005FFu)
-        { n += 2; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 2; goto Exit; }
         // 0x001005FF  call 0x00100723
         {
-            uint t = 0x00100723u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x00100604u)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001005FFu, n + 2); mmu.Write32(sp, 0x00100604u); cpu.TcFaultPointPassed(); }
+            t = 0x00100723u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100604u);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005FFu, n + 2); cpu.Mmu.Write32(sp, 0x00100604u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 3; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; cpu.Eip = t; goto Exit;
         }
     L_00100604:
         // 0x00100604  push esi
         {
-            uint v = esi;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100604u, n + 0); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = esi;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100604u, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x00100605u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 1; cpu.Eip = 0x00100605u; goto Exit; }
         }
         // 0x00100605  mov esi,0x100978
         {
-            uint v = 0x00100978u;
+            v = 0x00100978u;
             esi = v;
         }
         // 0x0010060A  call 0x001000A9
         {
-            uint t = 0x001000A9u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x0010060Fu)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010060Au, n + 2); mmu.Write32(sp, 0x0010060Fu); cpu.TcFaultPointPassed(); }
+            t = 0x001000A9u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x0010060Fu);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010060Au, n + 2); cpu.Mmu.Write32(sp, 0x0010060Fu); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 3; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; cpu.Eip = t; goto Exit;
         }
     L_0010060F:
         // 0x0010060F  pop esi
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010060Fu, n + 0); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010060Fu, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
         // 0x00100610  push eax
         {
-            uint v = eax;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100610u, n + 1); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = eax;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100610u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x00100611u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 2; cpu.Eip = 0x00100611u; goto Exit; }
         }
         // 0x00100611  mov eax,[0x100A14]
         {
-            uint vAt = 0x00100A14u;
-            if (!mmu.TcTryRead32(vAt, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100611u, n + 2); v = mmu.Read32(vAt); cpu.TcFaultPointPassed(); }
+            vAt = 0x00100A14u;
+            v = 0; pg = vAt >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (vAt & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (vAt & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100611u, n + 2); v = cpu.Mmu.Read32(vAt); cpu.TcFaultPointPassed(); }
             eax = v;
         }
         // 0x00100616  call 0x001000FB
         {
-            uint t = 0x001000FBu;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x0010061Bu)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100616u, n + 3); mmu.Write32(sp, 0x0010061Bu); cpu.TcFaultPointPassed(); }
+            t = 0x001000FBu;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x0010061Bu);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100616u, n + 3); cpu.Mmu.Write32(sp, 0x0010061Bu); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 4; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 4; cpu.Eip = t; goto Exit;
         }
     L_0010061B:
         // 0x0010061B  pop eax
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010061Bu, n + 0); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010061Bu, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
         // 0x0010061C  push esi
         {
-            uint v = esi;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010061Cu, n + 1); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = esi;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010061Cu, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x0010061Du; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 2; cpu.Eip = 0x0010061Du; goto Exit; }
         }
         // 0x0010061D  mov esi,0x100987
         {
-            uint v = 0x00100987u;
+            v = 0x00100987u;
             esi = v;
         }
         // 0x00100622  call 0x001000A9
         {
-            uint t = 0x001000A9u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x00100627u)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100622u, n + 3); mmu.Write32(sp, 0x00100627u); cpu.TcFaultPointPassed(); }
+            t = 0x001000A9u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100627u);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100622u, n + 3); cpu.Mmu.Write32(sp, 0x00100627u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 4; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 4; cpu.Eip = t; goto Exit;
         }
     L_00100627:
         // 0x00100627  pop esi
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100627u, n + 0); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100627u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
         // 0x00100628  push eax
         {
-            uint v = eax;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100628u, n + 1); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = eax;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100628u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x00100629u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 2; cpu.Eip = 0x00100629u; goto Exit; }
         }
         // 0x00100629  push ecx
         {
-            uint v = ecx;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100629u, n + 2); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = ecx;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100629u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x0010062Au; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 3; cpu.Eip = 0x0010062Au; goto Exit; }
         }
         // 0x0010062A  mov eax,[0x100A18]
         {
-            uint vAt = 0x00100A18u;
-            if (!mmu.TcTryRead32(vAt, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010062Au, n + 3); v = mmu.Read32(vAt); cpu.TcFaultPointPassed(); }
+            vAt = 0x00100A18u;
+            v = 0; pg = vAt >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (vAt & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (vAt & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010062Au, n + 3); v = cpu.Mmu.Read32(vAt); cpu.TcFaultPointPassed(); }
             eax = v;
         }
         // 0x0010062F  mov ecx,2
         {
-            uint v = 0x00000002u;
+            v = 0x00000002u;
             ecx = v;
         }
         // 0x00100634  call 0x001000C7
         {
-            uint t = 0x001000C7u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x00100639u)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100634u, n + 5); mmu.Write32(sp, 0x00100639u); cpu.TcFaultPointPassed(); }
+            t = 0x001000C7u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100639u);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100634u, n + 5); cpu.Mmu.Write32(sp, 0x00100639u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 6; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 6; cpu.Eip = t; goto Exit;
         }
     L_00100639:
         // 0x00100639  pop ecx
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100639u, n + 0); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100639u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             ecx = v;
         }
         // 0x0010063A  pop eax
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010063Au, n + 1); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010063Au, n + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
         // 0x0010063B  push esi
         {
-            uint v = esi;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010063Bu, n + 2); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = esi;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010063Bu, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x0010063Cu; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 3; cpu.Eip = 0x0010063Cu; goto Exit; }
         }
         // 0x0010063C  mov esi,0x100998
         {
-            uint v = 0x00100998u;
+            v = 0x00100998u;
             esi = v;
         }
         // 0x00100641  call 0x001000A9
         {
-            uint t = 0x001000A9u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x00100646u)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100641u, n + 4); mmu.Write32(sp, 0x00100646u); cpu.TcFaultPointPassed(); }
+            t = 0x001000A9u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100646u);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100641u, n + 4); cpu.Mmu.Write32(sp, 0x00100646u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 5; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 5; cpu.Eip = t; goto Exit;
         }
     L_00100646:
         // 0x00100646  pop esi
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100646u, n + 0); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100646u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
         // 0x00100647  push eax
         {
-            uint v = eax;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100647u, n + 1); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = eax;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100647u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x00100648u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 2; cpu.Eip = 0x00100648u; goto Exit; }
         }
         // 0x00100648  push ecx
         {
-            uint v = ecx;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100648u, n + 2); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = ecx;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100648u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x00100649u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 3; cpu.Eip = 0x00100649u; goto Exit; }
         }
         // 0x00100649  mov eax,[0x100A1C]
         {
-            uint vAt = 0x00100A1Cu;
-            if (!mmu.TcTryRead32(vAt, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100649u, n + 3); v = mmu.Read32(vAt); cpu.TcFaultPointPassed(); }
+            vAt = 0x00100A1Cu;
+            v = 0; pg = vAt >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (vAt & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (vAt & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100649u, n + 3); v = cpu.Mmu.Read32(vAt); cpu.TcFaultPointPassed(); }
             eax = v;
         }
         // 0x0010064E  mov ecx,2
         {
-            uint v = 0x00000002u;
+            v = 0x00000002u;
             ecx = v;
         }
         // 0x00100653  call 0x001000C7
         {
-            uint t = 0x001000C7u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x00100658u)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100653u, n + 5); mmu.Write32(sp, 0x00100658u); cpu.TcFaultPointPassed(); }
+            t = 0x001000C7u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100658u);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100653u, n + 5); cpu.Mmu.Write32(sp, 0x00100658u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 6; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 6; cpu.Eip = t; goto Exit;
         }
     L_00100658:
         // 0x00100658  pop ecx
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100658u, n + 0); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100658u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             ecx = v;
         }
         // 0x00100659  pop eax
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100659u, n + 1); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100659u, n + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
         // 0x0010065A  push esi
         {
-            uint v = esi;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010065Au, n + 2); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = esi;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010065Au, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x0010065Bu; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 3; cpu.Eip = 0x0010065Bu; goto Exit; }
         }
         // 0x0010065B  mov esi,0x1009A8
         {
-            uint v = 0x001009A8u;
+            v = 0x001009A8u;
             esi = v;
         }
         // 0x00100660  call 0x001000A9
         {
-            uint t = 0x001000A9u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x00100665u)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100660u, n + 4); mmu.Write32(sp, 0x00100665u); cpu.TcFaultPointPassed(); }
+            t = 0x001000A9u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100665u);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100660u, n + 4); cpu.Mmu.Write32(sp, 0x00100665u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 5; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 5; cpu.Eip = t; goto Exit;
         }
     L_00100665:
         // 0x00100665  pop esi
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100665u, n + 0); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100665u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
         // 0x00100666  mov al,0x30
         {
-            uint v = 0x00000030u;
+            v = 0x00000030u;
             eax = (eax & 0xFFFFFF00u) | (v);
         }
         // 0x00100668  out 0x43,al
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100668u, n + 2);
-        Fallbacks.Ops[63].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100668u, n + 2);
+            Fallbacks.Ops[63].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x0010066Au)
-        { n += 3; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; goto Exit; }
         // 0x0010066A  ret
         {
-            if (!mmu.TcTryRead32(esp, out uint t)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010066Au, n + 3); t = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            t = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) t = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010066Au, n + 3); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 0x00000004u;
-            n += 4; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 4; cpu.Eip = t; goto Exit;
         }
         Exit:
-            Unsafe.Add(ref regs, 0) = eax;
-            Unsafe.Add(ref regs, 1) = ecx;
-            Unsafe.Add(ref regs, 2) = edx;
-            Unsafe.Add(ref regs, 4) = esp;
-            Unsafe.Add(ref regs, 6) = esi;
-            Unsafe.Add(ref regs, 7) = edi;
+            Unsafe.Add(ref cpu.TcRegisters, 0) = eax;
+            Unsafe.Add(ref cpu.TcRegisters, 1) = ecx;
+            Unsafe.Add(ref cpu.TcRegisters, 2) = edx;
+            Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
+            Unsafe.Add(ref cpu.TcRegisters, 6) = esi;
+            Unsafe.Add(ref cpu.TcRegisters, 7) = edi;
             return n;
         }
 
@@ -3014,17 +3387,17 @@ namespace Translator.Translated
         private static int Region_0010066B(X86Cpu cpu, int budget)
         {
             ref uint regs = ref cpu.TcRegisters;
-            Mmu mmu = cpu.Mmu;
             uint eax = Unsafe.Add(ref regs, 0);
             uint ecx = Unsafe.Add(ref regs, 1);
-            uint edx = Unsafe.Add(ref regs, 2);
-            uint ebx = Unsafe.Add(ref regs, 3);
             uint esp = Unsafe.Add(ref regs, 4);
-            uint ebp = Unsafe.Add(ref regs, 5);
             uint esi = Unsafe.Add(ref regs, 6);
-            uint edi = Unsafe.Add(ref regs, 7);
-            uint f0a = 0, f0b = 0, f0r = 0, f0c = 0;
-            int n = 0;
+            uint f0a = 0, f0b = 0, f0c = 0;
+            int n = 0, fk = 0;
+            uint* tlb = cpu.Mmu.TcTlb;
+            byte* ram = cpu.Mmu.TcRam;
+            uint pg = 0;
+            uint* te = null;
+            uint a = 0; uint b = 0; uint m = 0; uint r = 0; uint sp = 0; uint t = 0; uint v = 0;
             switch (cpu.Eip)
             {
                 case 0x0010066Bu: goto L_0010066B;
@@ -3051,580 +3424,662 @@ namespace Translator.Translated
             throw new System.InvalidOperationException("translated code at 0x0010066B entered at an address that is not one of its entries");
     L_0010066B:
         // 0x0010066B  out 0x43,al
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010066Bu, n + 0);
-        Fallbacks.Ops[64].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010066Bu, n + 0);
+            Fallbacks.Ops[64].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x0010066Du)
-        { n += 1; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; goto Exit; }
         // 0x0010066D  mov al,0xA9
         {
-            uint v = 0x000000A9u;
+            v = 0x000000A9u;
             eax = (eax & 0xFFFFFF00u) | (v);
         }
         // 0x0010066F  out 0x40,al
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010066Fu, n + 2);
-        Fallbacks.Ops[65].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010066Fu, n + 2);
+            Fallbacks.Ops[65].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x00100671u)
-        { n += 3; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; goto Exit; }
         // 0x00100671  mov al,4
         {
-            uint v = 0x00000004u;
+            v = 0x00000004u;
             eax = (eax & 0xFFFFFF00u) | (v);
         }
         // 0x00100673  out 0x40,al
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100673u, n + 4);
-        Fallbacks.Ops[66].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100673u, n + 4);
+            Fallbacks.Ops[66].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x00100675u)
-        { n += 5; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 5; goto Exit; }
         // 0x00100675  mov al,0xE2
         {
-            uint v = 0x000000E2u;
+            v = 0x000000E2u;
             eax = (eax & 0xFFFFFF00u) | (v);
         }
         // 0x00100677  out 0x43,al
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100677u, n + 6);
-        Fallbacks.Ops[67].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100677u, n + 6);
+            Fallbacks.Ops[67].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x00100679u)
-        { n += 7; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 7; goto Exit; }
         // 0x00100679  in al,0x40
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100679u, n + 7);
-        Fallbacks.Ops[68].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100679u, n + 7);
+            Fallbacks.Ops[68].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x0010067Bu)
-        { n += 8; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 8; goto Exit; }
         // 0x0010067B  and eax,0x3F
         {
-            uint a = eax;
-            uint b = 0x0000003Fu;
-            uint r = a & b;
+            a = eax;
+            b = 0x0000003Fu;
+            r = a & b;
             eax = r;
-            f0r = r;
+            f0a = r;
         }
         // 0x0010067E  push esi
         {
-            uint v = esi;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsLogic(32, f0r); cpu.TcFaultPoint(0x0010067Eu, n + 9); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = esi;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x0010067Eu, n + 9); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 10; cpu.Eip = 0x0010067Fu; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { cpu.TcFlagsLogic(32, f0r); n += 10; cpu.Eip = 0x0010067Fu; goto Exit; }
         }
         // 0x0010067F  mov esi,0x1009AA
         {
-            uint v = 0x001009AAu;
+            v = 0x001009AAu;
             esi = v;
         }
         // 0x00100684  call 0x001000A9
         {
-            uint t = 0x001000A9u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x00100689u)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsLogic(32, f0r); cpu.TcFaultPoint(0x00100684u, n + 11); mmu.Write32(sp, 0x00100689u); cpu.TcFaultPointPassed(); }
+            t = 0x001000A9u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100689u);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x00100684u, n + 11); cpu.Mmu.Write32(sp, 0x00100689u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            cpu.TcFlagsLogic(32, f0r); n += 12; cpu.Eip = t; goto Exit;
+            cpu.TcFlagsLogic(32, f0a); n += 12; cpu.Eip = t; goto Exit;
         }
     L_00100689:
         // 0x00100689  pop esi
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100689u, n + 0); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100689u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
         // 0x0010068A  push eax
         {
-            uint v = eax;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010068Au, n + 1); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = eax;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010068Au, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x0010068Bu; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 2; cpu.Eip = 0x0010068Bu; goto Exit; }
         }
         // 0x0010068B  push ecx
         {
-            uint v = ecx;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010068Bu, n + 2); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = ecx;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010068Bu, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x0010068Cu; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 3; cpu.Eip = 0x0010068Cu; goto Exit; }
         }
         // 0x0010068C  mov eax,eax
         {
-            uint v = eax;
+            v = eax;
             eax = v;
         }
         // 0x0010068E  mov ecx,2
         {
-            uint v = 0x00000002u;
+            v = 0x00000002u;
             ecx = v;
         }
         // 0x00100693  call 0x001000C7
         {
-            uint t = 0x001000C7u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x00100698u)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100693u, n + 5); mmu.Write32(sp, 0x00100698u); cpu.TcFaultPointPassed(); }
+            t = 0x001000C7u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100698u);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100693u, n + 5); cpu.Mmu.Write32(sp, 0x00100698u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 6; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 6; cpu.Eip = t; goto Exit;
         }
     L_00100698:
         // 0x00100698  pop ecx
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100698u, n + 0); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100698u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             ecx = v;
         }
         // 0x00100699  pop eax
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100699u, n + 1); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100699u, n + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
         // 0x0010069A  xor al,al
         {
-            uint a = (eax & 0xFFu);
-            uint b = (eax & 0xFFu);
-            uint r = ((a ^ b) & 0xFFu);
+            a = (eax & 0xFFu);
+            b = (eax & 0xFFu);
+            r = ((a ^ b) & 0xFFu);
             eax = (eax & 0xFFFFFF00u) | (r);
-            f0r = r;
+            f0a = r;
         }
         // 0x0010069C  out 0x43,al
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsLogic(8, f0r); cpu.TcFaultPoint(0x0010069Cu, n + 3);
-        Fallbacks.Ops[69].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x0010069Cu, n + 3);
+            Fallbacks.Ops[69].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x0010069Eu)
-        { n += 4; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 4; goto Exit; }
         // 0x0010069E  in al,0x40
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010069Eu, n + 4);
-        Fallbacks.Ops[70].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010069Eu, n + 4);
+            Fallbacks.Ops[70].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x001006A0u)
-        { n += 5; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 5; goto Exit; }
         // 0x001006A0  mov ah,al
         {
-            uint v = (eax & 0xFFu);
+            v = (eax & 0xFFu);
             eax = (eax & 0xFFFF00FFu) | ((v) << 8);
         }
         // 0x001006A2  in al,0x40
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001006A2u, n + 6);
-        Fallbacks.Ops[71].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006A2u, n + 6);
+            Fallbacks.Ops[71].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x001006A4u)
-        { n += 7; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 7; goto Exit; }
         // 0x001006A4  xchg ah,al
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001006A4u, n + 7);
-        Fallbacks.Ops[72].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006A4u, n + 7);
+            Fallbacks.Ops[72].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x001006A6u)
-        { n += 8; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 8; goto Exit; }
         // 0x001006A6  movzx eax,ax
         {
-            uint v = (eax & 0xFFFFu);
+            v = (eax & 0xFFFFu);
             eax = v;
         }
         // 0x001006A9  push esi
         {
-            uint v = esi;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001006A9u, n + 9); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = esi;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006A9u, n + 9); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 10; cpu.Eip = 0x001006AAu; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 10; cpu.Eip = 0x001006AAu; goto Exit; }
         }
         // 0x001006AA  mov esi,0x1009B9
         {
-            uint v = 0x001009B9u;
+            v = 0x001009B9u;
             esi = v;
         }
         // 0x001006AF  call 0x001000A9
         {
-            uint t = 0x001000A9u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x001006B4u)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001006AFu, n + 11); mmu.Write32(sp, 0x001006B4u); cpu.TcFaultPointPassed(); }
+            t = 0x001000A9u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001006B4u);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006AFu, n + 11); cpu.Mmu.Write32(sp, 0x001006B4u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 12; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 12; cpu.Eip = t; goto Exit;
         }
     L_001006B4:
         // 0x001006B4  pop esi
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001006B4u, n + 0); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006B4u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
         // 0x001006B5  cmp eax,0x4A9
         {
-            uint a = eax;
-            uint b = 0x000004A9u;
-            uint r = a - b;
-            f0a = a; f0b = b; f0r = r;
+            a = eax;
+            b = 0x000004A9u;
+            r = a - b;
+            f0a = a; f0b = b;
         }
         // 0x001006BA  jbe short 0x001006C9
         n += 3;
         if (f0a <= f0b)
         {
             if (n >= budget)
-            { cpu.TcFlagsSub(32, f0a, f0b, f0r); cpu.Eip = 0x001006C9u; goto Exit; }
-            cpu.TcFlagsSub(32, f0a, f0b, f0r);
+            { cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b)); cpu.Eip = 0x001006C9u; goto Exit; }
+            fk = 7;
             goto L_001006C9;
         }
         if (n >= budget)
-        { cpu.TcFlagsSub(32, f0a, f0b, f0r); cpu.Eip = 0x001006BCu; goto Exit; }
-        cpu.TcFlagsSub(32, f0a, f0b, f0r);
+        { cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b)); cpu.Eip = 0x001006BCu; goto Exit; }
+        fk = 7;
     L_001006BC:
         // 0x001006BC  push esi
         {
-            uint v = esi;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001006BCu, n + 0); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = esi;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006BCu, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x001006BDu; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 1; cpu.Eip = 0x001006BDu; goto Exit; }
         }
         // 0x001006BD  mov esi,0x1009D2
         {
-            uint v = 0x001009D2u;
+            v = 0x001009D2u;
             esi = v;
         }
         // 0x001006C2  call 0x001000A9
         {
-            uint t = 0x001000A9u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x001006C7u)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001006C2u, n + 2); mmu.Write32(sp, 0x001006C7u); cpu.TcFaultPointPassed(); }
+            t = 0x001000A9u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001006C7u);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006C2u, n + 2); cpu.Mmu.Write32(sp, 0x001006C7u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 3; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; cpu.Eip = t; goto Exit;
         }
     L_001006C7:
         // 0x001006C7  pop esi
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001006C7u, n + 0); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006C7u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
         // 0x001006C8  ret
         {
-            if (!mmu.TcTryRead32(esp, out uint t)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001006C8u, n + 1); t = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            t = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) t = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006C8u, n + 1); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 0x00000004u;
-            n += 2; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 2; cpu.Eip = t; goto Exit;
         }
     L_001006C9:
         // 0x001006C9  push esi
         {
-            uint v = esi;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001006C9u, n + 0); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = esi;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006C9u, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x001006CAu; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 1; cpu.Eip = 0x001006CAu; goto Exit; }
         }
         // 0x001006CA  mov esi,0x1009D6
         {
-            uint v = 0x001009D6u;
+            v = 0x001009D6u;
             esi = v;
         }
         // 0x001006CF  call 0x001000A9
         {
-            uint t = 0x001000A9u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x001006D4u)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001006CFu, n + 2); mmu.Write32(sp, 0x001006D4u); cpu.TcFaultPointPassed(); }
+            t = 0x001000A9u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001006D4u);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006CFu, n + 2); cpu.Mmu.Write32(sp, 0x001006D4u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 3; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; cpu.Eip = t; goto Exit;
         }
     L_001006D4:
         // 0x001006D4  pop esi
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001006D4u, n + 0); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006D4u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
         // 0x001006D5  ret
         {
-            if (!mmu.TcTryRead32(esp, out uint t)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001006D5u, n + 1); t = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            t = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) t = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006D5u, n + 1); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 0x00000004u;
-            n += 2; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 2; cpu.Eip = t; goto Exit;
         }
     L_001006D6:
         // 0x001006D6  mov al,0xA
         {
-            uint v = 0x0000000Au;
+            v = 0x0000000Au;
             eax = (eax & 0xFFFFFF00u) | (v);
         }
         // 0x001006D8  out 0x20,al
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001006D8u, n + 1);
-        Fallbacks.Ops[73].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006D8u, n + 1);
+            Fallbacks.Ops[73].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x001006DAu)
-        { n += 2; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 2; goto Exit; }
         // 0x001006DA  mov ecx,0x5F5E100
         {
-            uint v = 0x05F5E100u;
+            v = 0x05F5E100u;
             ecx = v;
         }
         // 0x001006DF  in al,0x20
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001006DFu, n + 3);
-        Fallbacks.Ops[74].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006DFu, n + 3);
+            Fallbacks.Ops[74].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x001006E1u)
-        { n += 4; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 4; goto Exit; }
         // 0x001006E1  test al,1
         {
-            uint a = (eax & 0xFFu);
-            uint b = 0x00000001u;
-            uint r = ((a & b) & 0xFFu);
-            f0r = r;
+            a = (eax & 0xFFu);
+            b = 0x00000001u;
+            r = ((a & b) & 0xFFu);
+            f0a = r;
         }
         // 0x001006E3  jne short 0x001006F4
         n += 6;
-        if (!((f0r == 0)))
+        if (!((f0a == 0)))
         {
             if (n >= budget)
-            { cpu.TcFlagsLogic(8, f0r); cpu.Eip = 0x001006F4u; goto Exit; }
+            { cpu.TcFlagsLogic(8, f0a); cpu.Eip = 0x001006F4u; goto Exit; }
             goto L_001006F4;
         }
         if (n >= budget)
-        { cpu.TcFlagsLogic(8, f0r); cpu.Eip = 0x001006E5u; goto Exit; }
-        cpu.TcFlagsLogic(8, f0r);
+        { cpu.TcFlagsLogic(8, f0a); cpu.Eip = 0x001006E5u; goto Exit; }
+        fk = 17;
     L_001006E5:
         // 0x001006E5  loop 0x001006DF
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001006E5u, n + 0);
-        Fallbacks.Ops[75].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
-        n += 1; goto Exit;
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006E5u, n + 0);
+            Fallbacks.Ops[75].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); }
+        }
+        TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; goto Exit;
     L_001006E7:
         // 0x001006E7  push esi
         {
-            uint v = esi;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001006E7u, n + 0); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = esi;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006E7u, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x001006E8u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 1; cpu.Eip = 0x001006E8u; goto Exit; }
         }
         // 0x001006E8  mov esi,0x1009DB
         {
-            uint v = 0x001009DBu;
+            v = 0x001009DBu;
             esi = v;
         }
         // 0x001006ED  call 0x001000A9
         {
-            uint t = 0x001000A9u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x001006F2u)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001006EDu, n + 2); mmu.Write32(sp, 0x001006F2u); cpu.TcFaultPointPassed(); }
+            t = 0x001000A9u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001006F2u);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006EDu, n + 2); cpu.Mmu.Write32(sp, 0x001006F2u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 3; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; cpu.Eip = t; goto Exit;
         }
     L_001006F2:
         // 0x001006F2  pop esi
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001006F2u, n + 0); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006F2u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
         // 0x001006F3  ret
         {
-            if (!mmu.TcTryRead32(esp, out uint t)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x001006F3u, n + 1); t = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            t = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) t = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006F3u, n + 1); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 0x00000004u;
-            n += 2; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 2; cpu.Eip = t; goto Exit;
         }
     L_001006F4:
         // 0x001006F4  movzx eax,al
         {
-            uint v = (eax & 0xFFu);
+            v = (eax & 0xFFu);
             eax = v;
         }
         // 0x001006F7  and eax,1
         {
-            uint a = eax;
-            uint b = 0x00000001u;
-            uint r = a & b;
+            a = eax;
+            b = 0x00000001u;
+            r = a & b;
             eax = r;
-            f0r = r;
+            f0a = r;
         }
         // 0x001006FA  push esi
         {
-            uint v = esi;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsLogic(32, f0r); cpu.TcFaultPoint(0x001006FAu, n + 2); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = esi;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x001006FAu, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x001006FBu; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { cpu.TcFlagsLogic(32, f0r); n += 3; cpu.Eip = 0x001006FBu; goto Exit; }
         }
         // 0x001006FB  mov esi,0x1009E9
         {
-            uint v = 0x001009E9u;
+            v = 0x001009E9u;
             esi = v;
         }
         // 0x00100700  call 0x001000A9
         {
-            uint t = 0x001000A9u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x00100705u)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFlagsLogic(32, f0r); cpu.TcFaultPoint(0x00100700u, n + 4); mmu.Write32(sp, 0x00100705u); cpu.TcFaultPointPassed(); }
+            t = 0x001000A9u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100705u);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x00100700u, n + 4); cpu.Mmu.Write32(sp, 0x00100705u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            cpu.TcFlagsLogic(32, f0r); n += 5; cpu.Eip = t; goto Exit;
+            cpu.TcFlagsLogic(32, f0a); n += 5; cpu.Eip = t; goto Exit;
         }
     L_00100705:
         // 0x00100705  pop esi
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100705u, n + 0); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100705u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
         // 0x00100706  push eax
         {
-            uint v = eax;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100706u, n + 1); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = eax;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100706u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x00100707u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 2; cpu.Eip = 0x00100707u; goto Exit; }
         }
         // 0x00100707  push ecx
         {
-            uint v = ecx;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100707u, n + 2); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = ecx;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100707u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x00100708u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 3; cpu.Eip = 0x00100708u; goto Exit; }
         }
         // 0x00100708  mov eax,eax
         {
-            uint v = eax;
+            v = eax;
             eax = v;
         }
         // 0x0010070A  mov ecx,2
         {
-            uint v = 0x00000002u;
+            v = 0x00000002u;
             ecx = v;
         }
         // 0x0010070F  call 0x001000C7
         {
-            uint t = 0x001000C7u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x00100714u)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010070Fu, n + 5); mmu.Write32(sp, 0x00100714u); cpu.TcFaultPointPassed(); }
+            t = 0x001000C7u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100714u);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010070Fu, n + 5); cpu.Mmu.Write32(sp, 0x00100714u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 6; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 6; cpu.Eip = t; goto Exit;
         }
     L_00100714:
         // 0x00100714  pop ecx
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100714u, n + 0); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100714u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             ecx = v;
         }
         // 0x00100715  pop eax
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100715u, n + 1); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100715u, n + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
         // 0x00100716  push esi
         {
-            uint v = esi;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100716u, n + 2); mmu.Write32(sp, v); cpu.TcFaultPointPassed(); }
+            v = esi;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100716u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x00100717u; goto Exit; } }
             esp = esp - 4u;
-            if (cpu.TcStopRequested)
-            { n += 3; cpu.Eip = 0x00100717u; goto Exit; }
         }
         // 0x00100717  mov esi,0x100A01
         {
-            uint v = 0x00100A01u;
+            v = 0x00100A01u;
             esi = v;
         }
         // 0x0010071C  call 0x001000A9
         {
-            uint t = 0x001000A9u;
-            uint sp = esp - 4u;
-            if (!mmu.TcTryWrite32(sp, 0x00100721u)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010071Cu, n + 4); mmu.Write32(sp, 0x00100721u); cpu.TcFaultPointPassed(); }
+            t = 0x001000A9u;
+            sp = esp - 4u;
+            pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100721u);
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010071Cu, n + 4); cpu.Mmu.Write32(sp, 0x00100721u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
-            n += 5; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 5; cpu.Eip = t; goto Exit;
         }
     L_00100721:
         // 0x00100721  pop esi
         {
-            if (!mmu.TcTryRead32(esp, out uint v)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100721u, n + 0); v = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100721u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
         // 0x00100722  ret
         {
-            if (!mmu.TcTryRead32(esp, out uint t)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100722u, n + 1); t = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            t = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) t = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100722u, n + 1); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 0x00000004u;
-            n += 2; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 2; cpu.Eip = t; goto Exit;
         }
     L_00100723:
         // 0x00100723  cli
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100723u, n + 0);
-        Fallbacks.Ops[76].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100723u, n + 0);
+            Fallbacks.Ops[76].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); }
+        }
         if (cpu.TcStopRequested || cpu.Eip != 0x00100724u)
-        { n += 1; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; goto Exit; }
         // 0x00100724  cmp dword ptr [0x100A14],0xA
         {
-            uint m = 0x00100A14u;
-            if (!mmu.TcTryRead32(m, out uint a)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100724u, n + 1); a = mmu.Read32(m); cpu.TcFaultPointPassed(); }
-            uint b = 0x0000000Au;
-            uint r = a - b;
-            f0a = a; f0b = b; f0r = r;
+            m = 0x00100A14u;
+            a = 0; pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (m & 0xFFFu) <= 0xFFCu) a = *(uint*)(ram + (te[2] | (m & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100724u, n + 1); a = cpu.Mmu.Read32(m); cpu.TcFaultPointPassed(); }
+            b = 0x0000000Au;
+            r = a - b;
+            f0a = a; f0b = b;
         }
         // 0x0010072B  jae short 0x00100731
         n += 3;
         if (!(f0a < f0b))
         {
             if (n >= budget)
-            { cpu.TcFlagsSub(32, f0a, f0b, f0r); cpu.Eip = 0x00100731u; goto Exit; }
-            cpu.TcFlagsSub(32, f0a, f0b, f0r);
+            { cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b)); cpu.Eip = 0x00100731u; goto Exit; }
+            fk = 7;
             goto L_00100731;
         }
         if (n >= budget)
-        { cpu.TcFlagsSub(32, f0a, f0b, f0r); cpu.Eip = 0x0010072Du; goto Exit; }
-        cpu.TcFlagsSub(32, f0a, f0b, f0r);
+        { cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b)); cpu.Eip = 0x0010072Du; goto Exit; }
+        fk = 7;
     L_0010072D:
         // 0x0010072D  sti
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010072Du, n + 0);
-        Fallbacks.Ops[77].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
-        n += 1; goto Exit;
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010072Du, n + 0);
+            Fallbacks.Ops[77].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); }
+        }
+        TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; goto Exit;
     L_0010072E:
         // 0x0010072E  hlt
-        TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x0010072Eu, n + 0);
-        Fallbacks.Ops[78].Execute(cpu);
-        cpu.TcFaultPointPassed();
-        TcFill(ref regs, out eax, out ecx, out edx, out ebx, out esp, out ebp, out esi, out edi);
-        n += 1; goto Exit;
+        {
+            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010072Eu, n + 0);
+            Fallbacks.Ops[78].Execute(cpu);
+            cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
+            { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); }
+        }
+        TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; goto Exit;
     L_0010072F:
         // 0x0010072F  jmp short 0x00100723
         n += 1;
         if (n >= budget)
-        { cpu.Eip = 0x00100723u; goto Exit; }
+        { TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.Eip = 0x00100723u; goto Exit; }
         goto L_00100723;
     L_00100731:
         // 0x00100731  ret
         {
-            if (!mmu.TcTryRead32(esp, out uint t)) { TcSpill(ref regs, eax, ecx, edx, ebx, esp, ebp, esi, edi); cpu.TcFaultPoint(0x00100731u, n + 0); t = mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            t = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
+            if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) t = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
+            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100731u, n + 0); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 0x00000004u;
-            n += 1; cpu.Eip = t; goto Exit;
+            TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; cpu.Eip = t; goto Exit;
         }
         Exit:
-            Unsafe.Add(ref regs, 0) = eax;
-            Unsafe.Add(ref regs, 1) = ecx;
-            Unsafe.Add(ref regs, 4) = esp;
-            Unsafe.Add(ref regs, 6) = esi;
+            Unsafe.Add(ref cpu.TcRegisters, 0) = eax;
+            Unsafe.Add(ref cpu.TcRegisters, 1) = ecx;
+            Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
+            Unsafe.Add(ref cpu.TcRegisters, 6) = esi;
             return n;
         }
 

@@ -96,16 +96,16 @@ internal static class TranslationCompiler
 
             return image;
         }
-        catch (Exception e) when (e is BadImageFormatException or FileLoadException or TypeLoadException or MissingMemberException
-            or System.Reflection.TargetInvocationException or InvalidCastException)
-        {
-            context.Unload();
-            throw new TranslationHostException($"the compiled translation cannot be loaded: {e.Message}", e);
-        }
         catch (TranslationHostException)
         {
             context.Unload();
             throw;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Whatever a damaged or foreign assembly throws while loading or constructing, it is not a translation.
+            context.Unload();
+            throw new TranslationHostException($"the compiled translation cannot be loaded: {e.GetType().Name}: {e.Message}", e);
         }
     }
 }
