@@ -87,11 +87,18 @@ public abstract partial class DeprivilegedMonitor : IEventInterceptor
         }
 
         DecodedOp op = BlockDecoder.Resolve(in instruction, overrides: null);
+        bool singleStepping = (c.FlagBits & (uint)EFlags.TF) != 0;
         try
         {
             c.Eip = op.NextIp;
             ExecuteVirtually(ref op);
             _trapped[(int)instruction.Code]++;
+            if (singleStepping)
+            {
+                // The single-step trap the instruction would have raised after completing (DR6.BS).
+                c.DebugRegisters[6] |= 0x4000;
+                Reflect(new InterceptedEvent(InterceptedEventKind.Exception, (int)ExceptionVector.Debug, false, 0, c.Eip));
+            }
         }
         catch (GuestFault fault)
         {
