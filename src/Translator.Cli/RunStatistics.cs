@@ -36,6 +36,12 @@ internal sealed record RunStatistics(VmRunResult Run, MemoryVirtualization Pagin
             root["instructionsBetweenExits"] = Math.Round(s.InstructionsBetweenExits, 1);
         }
 
+        if (s.Events.TryGetValue("vmm.interventions", out long interventions) && s.GuestInstructions > 0)
+        {
+            // bt and trap: the share of guest instructions that ran without the VMM (each intervention is at most one).
+            root["directExecutionShare"] = Math.Round(1 - ((double)interventions / s.GuestInstructions), 6);
+        }
+
         var cycles = new JsonObject
         {
             ["instructions"] = s.Cycles.Instructions,

@@ -38,6 +38,10 @@ public sealed class DeprivilegedRunTests
         Assert.Equal(3 + 1, events.GetProperty("callout.out").GetInt64()); // per character a THR write; the debug exit
         Assert.Equal(3, events.GetProperty("callout.in").GetInt64());      // and an LSR poll
         Assert.True(root.GetProperty("modeledCycles").GetUInt64() > root.GetProperty("guestInstructions").GetUInt64());
+        long interventions = events.GetProperty("vmm.interventions").GetInt64();
+        Assert.True(interventions >= 1 + 1 + 4 + 3, "every callout is an intervention");
+        double share = root.GetProperty("directExecutionShare").GetDouble();
+        Assert.Equal(1 - ((double)interventions / root.GetProperty("guestInstructions").GetInt64()), share, 5);
     }
 
     [Fact]

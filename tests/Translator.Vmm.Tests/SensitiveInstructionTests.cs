@@ -169,6 +169,17 @@ public sealed class SensitiveInstructionTests
             Store(a, 1, eax);
         },
         ["hlt"] = a => { a.cli(); a.hlt(); },
+        ["single_step"] = a =>
+        {
+            // TF set by POPF: the #DB trap comes after the next instruction, a sensitive one (#GP first at ring 3).
+            a.pushfd();
+            a.pop(eax);
+            a.or(eax, 0x100);
+            a.push(eax);
+            a.popfd();
+            a.cli();
+            a.nop();
+        },
         ["in_out"] = a =>
         {
             a.@in(al, 0x21);
@@ -295,6 +306,17 @@ public sealed class SensitiveInstructionTests
         Observation trap = DeprivilegedHarness.Run(BackendKind.TrapAndEmulate, ring3, s_snippets[instruction]);
         Assert.Equal(native.ExitCode, trap.ExitCode);
         Assert.NotEqual(Convert.ToHexString(native.Results), Convert.ToHexString(trap.Results));
+    }
+
+    /// <summary>Trap-and-emulate completes a trapped instruction for the processor, single-step trap included.</summary>
+    [Fact]
+    public void UnderTrapSingleSteppingATrappedInstructionTrapsAfterIt()
+    {
+        Observation native = DeprivilegedHarness.Run(BackendKind.Native, ring3: false, s_snippets["single_step"]);
+        Observation trap = DeprivilegedHarness.Run(BackendKind.TrapAndEmulate, ring3: false, s_snippets["single_step"]);
+        Assert.Equal(HwHarness.HandlerReport(1), (uint)native.ExitCode >> 1);
+        Assert.Equal(native.ExitCode, trap.ExitCode);
+        Assert.Equal(Convert.ToHexString(native.Stacks), Convert.ToHexString(trap.Stacks)); // the #DB frame: EIP after CLI
     }
 
     [Fact]

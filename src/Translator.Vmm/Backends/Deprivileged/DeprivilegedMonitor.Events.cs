@@ -17,7 +17,8 @@ public abstract partial class DeprivilegedMonitor : IEventInterceptor
 
     /// <summary>Instructions the VMM emulated after they trapped, by Iced code.</summary>
     private readonly long[] _trapped = new long[Enum.GetValues<Code>().Length];
-    private readonly byte[] _fetch = new byte[15];
+    private readonly FetchedBytes _fetch = new();
+    private readonly Decoder _decoder;
     private long _reflections;
     private long _reflectedSystemCalls;
     private ulong _progressMark = ulong.MaxValue;
@@ -86,11 +87,18 @@ public abstract partial class DeprivilegedMonitor : IEventInterceptor
         }
 
         DecodedOp op = BlockDecoder.Resolve(in instruction, overrides: null);
+        bool singleStepping = (c.FlagBits & (uint)EFlags.TF) != 0;
         try
         {
             c.Eip = op.NextIp;
             ExecuteVirtually(ref op);
             _trapped[(int)instruction.Code]++;
+            if (singleStepping)
+            {
+                // The single-step trap the instruction would have raised after completing (DR6.BS).
+                c.DebugRegisters[6] |= 0x4000;
+                Reflect(new InterceptedEvent(InterceptedEventKind.Exception, (int)ExceptionVector.Debug, false, 0, c.Eip));
+            }
         }
         catch (GuestFault fault)
         {
@@ -114,21 +122,38 @@ public abstract partial class DeprivilegedMonitor : IEventInterceptor
     {
         GuestPaging paging = _shadow.Paging;
         bool user = _cpu.Cpl == 3;
-        int length = 0;
-        for (; length < _fetch.Length; length++)
+        _fetch.Reset();
+        while (_fetch.Length < FetchedBytes.Capacity)
         {
-            GuestTranslation t = GuestPageWalker.Walk(_guest, paging, eip + (uint)length, write: false, user, update: false);
+            GuestTranslation t = GuestPageWalker.Walk(_guest, paging, eip + (uint)_fetch.Length, write: false, user, update: false);
             if (t.Faulted)
             {
                 break;
             }
 
-            _fetch[length] = (byte)_guest.Read(t.GuestPhysical, 1);
+            _fetch.Append((byte)_guest.Read(t.GuestPhysical, 1));
         }
 
-        var decoder = Decoder.Create(32, new ByteArrayCodeReader(_fetch, 0, length), eip);
-        decoder.Decode(out instruction);
-        return !instruction.IsInvalid && decoder.LastError == DecoderError.None;
+        _decoder.IP = eip;
+        _decoder.Decode(out instruction);
+        return !instruction.IsInvalid && _decoder.LastError == DecoderError.None;
+    }
+
+    /// <summary>The bytes of one trapped instruction, read again for the VMM's decoder (reused: trapping allocates nothing).</summary>
+    private sealed class FetchedBytes : CodeReader
+    {
+        public const int Capacity = 15;
+
+        private readonly byte[] _bytes = new byte[Capacity];
+        private int _position;
+
+        public int Length { get; private set; }
+
+        public void Reset() => Length = _position = 0;
+
+        public void Append(byte value) => _bytes[Length++] = value;
+
+        public override int ReadByte() => _position < Length ? _bytes[_position++] : -1;
     }
 
     /// <summary>Delivers <paramref name="e"/> through the guest's virtual IDT, in the virtual view.</summary>

@@ -67,6 +67,7 @@ public abstract partial class DeprivilegedMonitor : IExecutionBackend
         _shadow = new ShadowPageTables(_cpu, vmcs: null, _guest, _hostMemory, guestBytes, ShadowPoolFrames, ShadowContexts);
         uint tables = guestBytes + (ShadowPoolFrames << 12);
         _gdt = new CompressedGdt(_hostMemory, tables);
+        _decoder = Iced.Intel.Decoder.Create(32, _fetch);
         _idtBase = tables + CompressedGdt.Bytes;
     }
 
@@ -177,6 +178,7 @@ public abstract partial class DeprivilegedMonitor : IExecutionBackend
         events["shadow.flushes"] = _shadow.Flushes;
         events["shadow.invlpg"] = _shadow.InvlpgDrops;
         events["shadow.traceHits"] = _shadow.TraceHits;
+        events["vmm.interventions"] = Interventions;
         events["shadow.contextReuses"] = _shadow.ContextReuses;
     }
 
@@ -218,6 +220,12 @@ public abstract partial class DeprivilegedMonitor : IExecutionBackend
             NestedWalks: 0,
             BinaryTranslationEstimate: null);
     }
+
+    /// <summary>
+    /// Every entry into the VMM: callouts, trapped instructions, hidden page faults, events reflected into the guest.
+    /// What is left of the guest's instructions ran directly, without the VMM (Popek and Goldberg's efficiency).
+    /// </summary>
+    public long Interventions => CalloutCount + _trapped.Sum() + _shadow.HiddenFaults + _reflections + _reflectedSystemCalls;
 
     /// <summary>Callouts made (bt); 0 for trap-and-emulate.</summary>
     protected virtual long CalloutCount => 0;

@@ -8,9 +8,10 @@ namespace Translator.Vmm.Backends.Hw;
 /// space (up to <see cref="_contextCr3"/>'s length), and switching back to a known CR3 costs no refill.
 /// <para>
 /// Dropping shadow state is always safe (it is a cache), missing a drop is not, so the bookkeeping is conservative:
-/// derivations of a recycled context stay recorded (dropping them later only drops more), and a guest page table that
-/// maps itself (a write through it would re-trace the page it writes) marks its context untraceable: that context
-/// falls back to the virtual-TLB discipline (INVLPG and CR3 loads drop entries) and is rebuilt on every switch.
+/// derivations of a recycled context stay recorded (dropping them later only drops more). A page table the guest
+/// writes through its own mapping (an identity-mapped kernel editing its PTEs: write-protecting it would re-trace
+/// the very page written, forever) stays writable and is marked <em>unsynced</em>, KVM's term: the shadow state
+/// derived from it is dropped at the next INVLPG or CR3 load, exactly when a TLB would drop the translation.
 /// </para>
 /// </summary>
 internal sealed partial class ShadowPageTables
@@ -21,9 +22,11 @@ internal sealed partial class ShadowPageTables
     /// <summary>For each guest frame, shadow PTEs that map it writable (host address of the entry, linear address it maps).</summary>
     private readonly Dictionary<uint, List<(uint Entry, uint Linear)>> _writableMappings = [];
 
+    /// <summary>Traced frames left writable because the guest writes them through a mapping derived from themselves.</summary>
+    private readonly HashSet<uint> _unsynced = [];
+
     private readonly uint[] _contextCr3 = [];
     private readonly bool[] _contextValid = [];
-    private readonly bool[] _contextUntraceable = [];
     private int _current;
     private int _nextVictim;
 
@@ -40,13 +43,24 @@ internal sealed partial class ShadowPageTables
     /// <summary>True when the write fault hit a traced page: the derived shadow state is dropped and the write may proceed.</summary>
     private bool HitTrace(uint guestPhysical)
     {
-        uint frame = guestPhysical & 0xFFFF_F000;
-        if (!_derived.Remove(frame, out List<(int Context, int Index)>? derivations))
+        if (!DropDerived(guestPhysical & 0xFFFF_F000))
         {
             return false;
         }
 
         TraceHits++;
+        _cpu.InvalidateTranslations();
+        return true;
+    }
+
+    /// <summary>Drops the shadow state derived from <paramref name="frame"/> and stops tracing it.</summary>
+    private bool DropDerived(uint frame)
+    {
+        if (!_derived.Remove(frame, out List<(int Context, int Index)>? derivations))
+        {
+            return false;
+        }
+
         foreach ((int context, int index) in derivations)
         {
             uint directory = DirectoryOf(context);
@@ -60,8 +74,24 @@ internal sealed partial class ShadowPageTables
             }
         }
 
-        _cpu.InvalidateTranslations();
         return true;
+    }
+
+    /// <summary>INVLPG or a CR3 load: the shadow state derived from unsynced page tables goes, as a TLB's would.</summary>
+    private void SyncUnsynced()
+    {
+        if (_unsynced.Count == 0)
+        {
+            return;
+        }
+
+        foreach (uint frame in _unsynced)
+        {
+            DropDerived(frame);
+        }
+
+        _unsynced.Clear();
+        _cpu.InvalidateTranslations();
     }
 
     /// <summary>
@@ -76,16 +106,16 @@ internal sealed partial class ShadowPageTables
         uint pde = _guest.Read32(directoryFrame + ((uint)index << 2));
         uint? tableFrame = (pde & 0x80) != 0 && Paging.PageSizeExtensions ? null : pde & 0xFFFF_F000;
         target &= 0xFFFF_F000;
-        if (target == directoryFrame || target == tableFrame)
-        {
-            _contextUntraceable[_current] = true; // a page table mapping itself: see the class remarks
-            return false;
-        }
-
         Trace(directoryFrame, (_current, -1));
         if (tableFrame is uint table)
         {
             Trace(table, (_current, index));
+        }
+
+        if (target == directoryFrame || target == tableFrame)
+        {
+            _unsynced.Add(target); // the guest edits this table through itself: see the class remarks
+            return false;
         }
 
         return _derived.ContainsKey(target);
@@ -146,8 +176,9 @@ internal sealed partial class ShadowPageTables
     /// </summary>
     private void SwitchContext(uint cr3)
     {
+        SyncUnsynced();
         int found = Array.FindIndex(_contextCr3, c => c == cr3);
-        if (found >= 0 && _contextValid[found] && !_contextUntraceable[found])
+        if (found >= 0 && _contextValid[found])
         {
             ContextReuses++;
             _current = found;
@@ -158,7 +189,6 @@ internal sealed partial class ShadowPageTables
             _host.Span(DirectoryOf(_current), 4096).Clear();
             _contextCr3[_current] = cr3;
             _contextValid[_current] = true;
-            _contextUntraceable[_current] = false;
             Flushes++;
         }
 
@@ -177,8 +207,8 @@ internal sealed partial class ShadowPageTables
     private void ResetContexts()
     {
         Array.Clear(_contextValid);
-        Array.Clear(_contextUntraceable);
         _derived.Clear();
+        _unsynced.Clear();
         _writableMappings.Clear();
         for (int context = 0; context < _contextCr3.Length; context++)
         {

@@ -61,7 +61,6 @@ internal sealed partial class ShadowPageTables
         _tableFrames = poolFrames - directories;
         _contextCr3 = new uint[tracedContexts];
         _contextValid = new bool[tracedContexts];
-        _contextUntraceable = new bool[tracedContexts];
     }
 
     public uint GuestCr0 { get; private set; }
@@ -221,6 +220,11 @@ internal sealed partial class ShadowPageTables
     public void Invalidate(uint linear)
     {
         InvlpgDrops++;
+        if (Traced)
+        {
+            SyncUnsynced();
+        }
+
         uint pde = _host.Read32(_directory + ((linear >> 22) << 2));
         if ((pde & Present) != 0)
         {
