@@ -41,7 +41,7 @@ public sealed class VirtualMachine
         IExecutionBackend backend = options.Backend switch
         {
             BackendKind.HardwareAssisted => new HardwareAssistedBackend(options, console),
-            BackendKind.BinaryTranslation => new BinaryTranslationBackend(options, console, options.Translation),
+            BackendKind.BinaryTranslation => new BinaryTranslationBackend(options, console),
             BackendKind.TrapAndEmulate => new TrapAndEmulateBackend(options, console),
             _ => new NativeBackend(options, console),
         };

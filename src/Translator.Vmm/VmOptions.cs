@@ -65,12 +65,6 @@ public sealed record VmOptions
 
     public CostParameters Cost { get; init; } = CostParameters.Default;
 
-    /// <summary>
-    /// For <c>bt</c>: the image's binary translation (built at build time or loaded from the translation cache); null
-    /// runs the deprivileged guest on the interpreter with callouts.
-    /// </summary>
-    public Translator.Machine.Translation.TranslatedImage? Translation { get; init; }
-
     /// <summary>Receives the guest's COM1 bytes as they are written; when null they are collected into the result.</summary>
     public Action<byte>? Console { get; init; }
 

@@ -10,12 +10,14 @@ public static class HwRunner
 
     /// <summary>Runs an image on any VMM backend (<c>bt</c>, <c>trap</c>: their memory is always shadow-paged).</summary>
     public static NativeRunner.Outcome Run(string imagePath, BackendKind backend, MemoryVirtualization paging = MemoryVirtualization.ShadowPaging,
-        NativeRunner.Tier tier = NativeRunner.Tier.Default, ulong maxInstructions = 2_000_000_000)
+        NativeRunner.Tier tier = NativeRunner.Tier.Default, ulong maxInstructions = 2_000_000_000,
+        TranslationSource translation = TranslationSource.Cached)
     {
         var vm = VirtualMachine.Create(File.ReadAllBytes(imagePath), new VmOptions
         {
             Backend = backend,
             Paging = paging,
+            Translation = translation,
             MaxInstructions = maxInstructions,
             CompileThreshold = tier switch
             {

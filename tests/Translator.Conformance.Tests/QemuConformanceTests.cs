@@ -41,11 +41,14 @@ public sealed class QemuConformanceTests
             }
         }
 
-        // Callouts happen in the middle of interpreted and of compiled blocks too.
+        // bt: the image's run-time translation, with the code it does not cover interpreted or compiled; then with no
+        // translated code at all (callouts in the middle of interpreted and of compiled blocks).
         foreach (NativeRunner.Tier tier in new[] { NativeRunner.Tier.InterpretOnly, NativeRunner.Tier.CompileAll })
         {
-            AssertSame(image, qemu, HwRunner.Run(path, BackendKind.BinaryTranslation, tier: tier), $"bt, {tier}");
+            AssertSame(image, qemu, HwRunner.Run(path, BackendKind.BinaryTranslation, tier: tier), $"bt, translated, {tier}");
         }
+
+        AssertSame(image, qemu, HwRunner.Run(path, BackendKind.BinaryTranslation, translation: TranslationSource.InterpreterOnly), "bt, interpreter only");
     }
 
     private static void AssertSame(string image, ProcessResult qemu, NativeRunner.Outcome native, string run)

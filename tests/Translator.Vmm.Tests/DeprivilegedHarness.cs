@@ -25,10 +25,12 @@ internal static class DeprivilegedHarness
     /// <summary>What the guest left behind: result area, kernel stacks, console and exit code.</summary>
     public sealed record Observation(byte[] Results, byte[] Stacks, byte[] Console, int ExitCode, string? Message);
 
-    public static Observation Run(BackendKind backend, bool ring3, Action<Assembler> snippet, ulong maxInstructions = 2_000_000)
+    /// <remarks>bt runs without translated code unless <paramref name="translation"/> says otherwise: these tests are about the VMM.</remarks>
+    public static Observation Run(BackendKind backend, bool ring3, Action<Assembler> snippet, ulong maxInstructions = 2_000_000,
+        TranslationSource translation = TranslationSource.InterpreterOnly)
     {
         byte[] image = MultibootImage.Build(a => EmitKernel(a, ring3, snippet));
-        var vm = VirtualMachine.Create(image, new VmOptions { Backend = backend, MemoryMiB = 16, MaxInstructions = maxInstructions });
+        var vm = VirtualMachine.Create(image, new VmOptions { Backend = backend, MemoryMiB = 16, MaxInstructions = maxInstructions, Translation = translation });
         PhysicalMemory memory = MemoryOf(vm);
         InstallTables(memory);
         VmRunResult run = vm.Run();

@@ -131,7 +131,7 @@ public sealed class DeprivilegedHostileGuestTests
             a.mov(esp, HwHarness.StackTop);
             code(a);
         });
-        var vm = VirtualMachine.Create(image, new VmOptions { Backend = backend, MemoryMiB = 16, MaxInstructions = maxInstructions });
+        var vm = VirtualMachine.Create(image, new VmOptions { Backend = backend, MemoryMiB = 16, MaxInstructions = maxInstructions, Translation = TranslationSource.InterpreterOnly });
         PhysicalMemory memory = DeprivilegedHarness.MemoryOf(vm);
         HwHarness.InstallIdt(memory);
         HwHarness.InstallIdentityPaging(memory);

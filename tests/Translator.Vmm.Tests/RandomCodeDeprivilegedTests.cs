@@ -53,5 +53,5 @@ public sealed class RandomCodeDeprivilegedTests
     }
 
     private static VmRunResult Run(byte[] image, BackendKind backend) =>
-        VirtualMachine.Create(image, new VmOptions { Backend = backend, MemoryMiB = 4, MaxInstructions = 200_000 }).Run();
+        VirtualMachine.Create(image, new VmOptions { Backend = backend, MemoryMiB = 4, MaxInstructions = 200_000, Translation = TranslationSource.InterpreterOnly }).Run();
 }

@@ -290,6 +290,28 @@ public sealed class SensitiveInstructionTests
         Assert.Equal(Convert.ToHexString(native.Stacks), Convert.ToHexString(bt.Stacks));
     }
 
+    /// <summary>
+    /// Translated code reaches the same callouts: the snippet's image is translated (the sensitive instruction sits
+    /// inside a translated region, between translated instructions) and must still show what bare metal shows.
+    /// </summary>
+    [Theory]
+    [InlineData("sgdt", false)]
+    [InlineData("pushf", true)]
+    [InlineData("popf", false)]
+    [InlineData("mov_to_sreg", false)]
+    [InlineData("far_call_ret", false)]
+    [InlineData("int", true)]
+    [InlineData("lar", true)]
+    public void TranslatedCodeReachesTheSameCallouts(string instruction, bool ring3)
+    {
+        Observation native = DeprivilegedHarness.Run(BackendKind.Native, ring3, s_snippets[instruction]);
+        Observation bt = DeprivilegedHarness.Run(BackendKind.BinaryTranslation, ring3, s_snippets[instruction], translation: TranslationSource.Cached);
+        Assert.Equal(native.ExitCode, bt.ExitCode);
+        Assert.Equal(native.Console, bt.Console);
+        Assert.Equal(Convert.ToHexString(native.Results), Convert.ToHexString(bt.Results));
+        Assert.Equal(Convert.ToHexString(native.Stacks), Convert.ToHexString(bt.Stacks));
+    }
+
     /// <summary>The same observations are not blind: trap-and-emulate leaves these instructions alone and they show it.</summary>
     [Theory]
     [InlineData("sgdt", false)]

@@ -86,7 +86,7 @@ public sealed class TracedShadowPagingTests
             code(a);
             MultibootImage.EmitExit(a, 0);
         });
-        var vm = VirtualMachine.Create(image, new VmOptions { Backend = backend, MemoryMiB = 16 });
+        var vm = VirtualMachine.Create(image, new VmOptions { Backend = backend, MemoryMiB = 16, Translation = TranslationSource.InterpreterOnly });
         PhysicalMemory memory = DeprivilegedHarness.MemoryOf(vm);
         HwHarness.InstallIdt(memory);
         HwHarness.InstallIdentityPaging(memory);

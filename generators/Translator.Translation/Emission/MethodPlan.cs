@@ -90,12 +90,19 @@ internal sealed class MethodPlan
             }
         }
 
-        // Code reached only by jumps (after a return, a jump, or an exit) starts with a label.
+        // Code reached only by jumps (after a return, a jump, or an exit) starts with a label, and so does a
+        // successor that is not the next node in address order (an entry decoded inside a longer instruction sits
+        // between an instruction and its successor, which both then fall into).
         for (int k = 0; k < Nodes.Count; k++)
         {
             if (k == 0 || Nodes[k - 1].Next != Nodes[k])
             {
                 Nodes[k].Label = true;
+            }
+
+            if (Nodes[k].Next is { } next && next.Index != k + 1)
+            {
+                next.Label = true;
             }
         }
 

@@ -15,8 +15,19 @@ namespace Translator.Machine.Translation;
 public sealed unsafe class GuestInstruction
 {
     private readonly Instruction _instruction;
-    private readonly DecodedOp[] _op = new DecodedOp[1];
-    private HandlerOverrides? _resolvedWith;
+
+    /// <summary>
+    /// The instruction resolved for one set of handler overrides. A translated image is shared by every machine in
+    /// the process (tests run bare-metal and bt machines in parallel), so a resolution is replaced as a whole, never
+    /// edited in place: a machine always runs the handler resolved for its own overrides.
+    /// </summary>
+    private sealed class Resolution(HandlerOverrides? overrides, DecodedOp op)
+    {
+        public readonly HandlerOverrides? Overrides = overrides;
+        public DecodedOp Op = op;
+    }
+
+    private Resolution _resolved;
 
     /// <summary>Decodes <paramref name="bytes"/> (one instruction) as 32-bit code at <paramref name="ip"/>.</summary>
     public GuestInstruction(uint ip, byte[] bytes)
@@ -24,7 +35,7 @@ public sealed unsafe class GuestInstruction
         ArgumentNullException.ThrowIfNull(bytes);
         var decoder = Iced.Intel.Decoder.Create(32, new ByteArrayCodeReader(bytes), ip, DecoderOptions.None);
         decoder.Decode(out _instruction);
-        _op[0] = BlockDecoder.Resolve(in _instruction, overrides: null);
+        _resolved = new Resolution(null, BlockDecoder.Resolve(in _instruction, overrides: null));
     }
 
     public uint Ip => _instruction.IP32;
@@ -35,13 +46,15 @@ public sealed unsafe class GuestInstruction
     /// </summary>
     public void Execute(X86Cpu cpu)
     {
-        if (cpu.HandlerOverrides != _resolvedWith)
+        Resolution resolved = _resolved;
+        if (resolved.Overrides != cpu.HandlerOverrides)
         {
-            _op[0] = BlockDecoder.Resolve(in _instruction, cpu.HandlerOverrides);
-            _resolvedWith = cpu.HandlerOverrides;
+            // Allocates only when machines with different overrides take turns, never per execution of one machine.
+            resolved = new Resolution(cpu.HandlerOverrides, BlockDecoder.Resolve(in _instruction, cpu.HandlerOverrides));
+            _resolved = resolved;
         }
 
-        ref DecodedOp op = ref _op[0];
+        ref DecodedOp op = ref resolved.Op;
         cpu.Eip = op.NextIp;
         cpu.CurrentOpIndex = 0;
         op.Execute(cpu, ref op);
