@@ -37,6 +37,7 @@ internal sealed class ImageEmitter
         formatter.Options.HexSuffix = null;
         formatter.Options.SpaceAfterOperandSeparator = false;
         var fallbacks = new FallbackTable();
+        var spills = new SpillHelpers();
         var methods = new CodeWriter();
         methods.Indent().Indent();
         var registrations = new List<string>();
@@ -45,7 +46,7 @@ internal sealed class ImageEmitter
         foreach (PageCode page in pages)
         {
             var plan = new MethodPlan(page);
-            var emitter = new RegionEmitter(plan, methods, fallbacks, formatter);
+            var emitter = new RegionEmitter(plan, methods, fallbacks, spills, formatter);
             emitter.Emit();
             Instructions += emitter.Instructions;
             uint codeStart = page.Instructions[0].Ip;
@@ -101,6 +102,8 @@ internal sealed class ImageEmitter
         w.Close();
         w.Line();
         RegionEmitter.EmitPendingRecorder(w);
+        w.Line();
+        spills.Emit(w);
         w.Line();
         w.Raw(codeArrays.ToString());
         w.Line();

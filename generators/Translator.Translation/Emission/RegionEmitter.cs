@@ -19,6 +19,7 @@ internal sealed partial class RegionEmitter
     private readonly MethodPlan _plan;
     private readonly CodeWriter _w;
     private readonly FallbackTable _fallbacks;
+    private readonly SpillHelpers _spills;
     private readonly Formatter _formatter;
 
     /// <summary>Registers the method writes (written back at exits) and uses (loaded at entry).</summary>
@@ -30,8 +31,9 @@ internal sealed partial class RegionEmitter
     private int _pending;
     private int _maxChain = 1;
 
-    public RegionEmitter(MethodPlan plan, CodeWriter writer, FallbackTable fallbacks, Formatter formatter)
+    public RegionEmitter(MethodPlan plan, CodeWriter writer, FallbackTable fallbacks, SpillHelpers spills, Formatter formatter)
     {
+        _spills = spills;
         _plan = plan;
         _w = writer;
         _fallbacks = fallbacks;
@@ -270,16 +272,13 @@ internal sealed partial class RegionEmitter
     /// <summary>One line storing the registers this method writes (the others are still in the CPU).</summary>
     private string Spill()
     {
-        var parts = new List<string> { "ref uint spill = ref cpu.TcRegisters;" };
+        int mask = 0;
         for (int r = 0; r < 8; r++)
         {
-            if (_written[r])
-            {
-                parts.Add($"Unsafe.Add(ref spill, {r}) = {s_reg32[r]};");
-            }
+            mask |= _written[r] ? 1 << r : 0;
         }
 
-        return string.Join(" ", parts);
+        return _spills.Call(mask);
     }
 
     /// <summary>One line reloading every register a handler may have changed.</summary>
@@ -315,7 +314,8 @@ internal sealed partial class RegionEmitter
     private string SlowPathEntry(Node node)
     {
         string materialize = Materialize(node, after: false);
-        return Spill() + " " + (materialize.Length > 0 ? materialize + " " : "")
+        string spill = Spill();
+        return (spill.Length > 0 ? spill + " " : "") + (materialize.Length > 0 ? materialize + " " : "")
             + $"cpu.TcFaultPoint({Hex(node.D.Ip)}, n + {_pending});";
     }
 
