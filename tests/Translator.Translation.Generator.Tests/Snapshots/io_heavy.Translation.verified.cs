@@ -137,6 +137,67 @@ namespace Translator.Translated
             }
         }
 
+        private static void Spill_02(X86Cpu cpu, uint ecx)
+        {
+            ref uint regs = ref cpu.TcRegisters;
+            Unsafe.Add(ref regs, 1) = ecx;
+        }
+
+        private static void Spill_10(X86Cpu cpu, uint esp)
+        {
+            ref uint regs = ref cpu.TcRegisters;
+            Unsafe.Add(ref regs, 4) = esp;
+        }
+
+        private static void Spill_12(X86Cpu cpu, uint ecx, uint esp)
+        {
+            ref uint regs = ref cpu.TcRegisters;
+            Unsafe.Add(ref regs, 1) = ecx; Unsafe.Add(ref regs, 4) = esp;
+        }
+
+        private static void Spill_15(X86Cpu cpu, uint eax, uint edx, uint esp)
+        {
+            ref uint regs = ref cpu.TcRegisters;
+            Unsafe.Add(ref regs, 0) = eax; Unsafe.Add(ref regs, 2) = edx; Unsafe.Add(ref regs, 4) = esp;
+        }
+
+        private static void Spill_17(X86Cpu cpu, uint eax, uint ecx, uint edx, uint esp)
+        {
+            ref uint regs = ref cpu.TcRegisters;
+            Unsafe.Add(ref regs, 0) = eax; Unsafe.Add(ref regs, 1) = ecx; Unsafe.Add(ref regs, 2) = edx; Unsafe.Add(ref regs, 4) = esp;
+        }
+
+        private static void Spill_1F(X86Cpu cpu, uint eax, uint ecx, uint edx, uint ebx, uint esp)
+        {
+            ref uint regs = ref cpu.TcRegisters;
+            Unsafe.Add(ref regs, 0) = eax; Unsafe.Add(ref regs, 1) = ecx; Unsafe.Add(ref regs, 2) = edx; Unsafe.Add(ref regs, 3) = ebx; Unsafe.Add(ref regs, 4) = esp;
+        }
+
+        private static void Spill_50(X86Cpu cpu, uint esp, uint esi)
+        {
+            ref uint regs = ref cpu.TcRegisters;
+            Unsafe.Add(ref regs, 4) = esp; Unsafe.Add(ref regs, 6) = esi;
+        }
+
+        private static void Spill_5F(X86Cpu cpu, uint eax, uint ecx, uint edx, uint ebx, uint esp, uint esi)
+        {
+            ref uint regs = ref cpu.TcRegisters;
+            Unsafe.Add(ref regs, 0) = eax; Unsafe.Add(ref regs, 1) = ecx; Unsafe.Add(ref regs, 2) = edx; Unsafe.Add(ref regs, 3) = ebx; Unsafe.Add(ref regs, 4) = esp; Unsafe.Add(ref regs, 6) = esi;
+        }
+
+        private static void Spill_97(X86Cpu cpu, uint eax, uint ecx, uint edx, uint esp, uint edi)
+        {
+            ref uint regs = ref cpu.TcRegisters;
+            Unsafe.Add(ref regs, 0) = eax; Unsafe.Add(ref regs, 1) = ecx; Unsafe.Add(ref regs, 2) = edx; Unsafe.Add(ref regs, 4) = esp; Unsafe.Add(ref regs, 7) = edi;
+        }
+
+        private static void Spill_DF(X86Cpu cpu, uint eax, uint ecx, uint edx, uint ebx, uint esp, uint esi, uint edi)
+        {
+            ref uint regs = ref cpu.TcRegisters;
+            Unsafe.Add(ref regs, 0) = eax; Unsafe.Add(ref regs, 1) = ecx; Unsafe.Add(ref regs, 2) = edx; Unsafe.Add(ref regs, 3) = ebx; Unsafe.Add(ref regs, 4) = esp; Unsafe.Add(ref regs, 6) = esi; Unsafe.Add(ref regs, 7) = edi;
+        }
+
+
         private static readonly byte[] Bytes_00100020 = { 0xFA, 0xFC, 0xBC, 0x70, 0x80, 0x10, 0x00, 0xA3, 0x18, 0x07, 0x10, 0x00, 0x89, 0x1D, 0x1C, 0x07, 0x10, 0x00, 0xE8, 0x29, 0x00, 0x00, 0x00, 0xE8, 0xF0, 0x00, 0x00, 0x00, 0xE8, 0x10, 0x01, 0x00, 0x00, 0xE8, 0x63, 0x01, 0x00, 0x00, 0xE8, 0xD5, 0x01, 0x00, 0x00, 0xE8, 0x4D, 0x04, 0x00, 0x00, 0xB8, 0x00, 0x00, 0x00, 0x00, 0xEB, 0x00, 0x66, 0xBA, 0xF4, 0x00, 0xEF, 0xFA, 0xF4, 0xEB, 0xFD, 0x50, 0x52, 0x66, 0xBA, 0xF9, 0x03, 0x30, 0xC0, 0xEE, 0x66, 0xBA, 0xFB, 0x03, 0xB0, 0x80, 0xEE, 0x66, 0xBA, 0xF8, 0x03, 0xB0, 0x01, 0xEE, 0x66, 0xBA, 0xF9, 0x03, 0x30, 0xC0, 0xEE, 0x66, 0xBA, 0xFB, 0x03, 0xB0, 0x03, 0xEE, 0x66, 0xBA, 0xFA, 0x03, 0x30, 0xC0, 0xEE, 0x66, 0xBA, 0xFC, 0x03, 0xB0, 0x03, 0xEE, 0x5A, 0x58, 0xC3, 0x52, 0x50, 0x66, 0xBA, 0xFD, 0x03, 0xEC, 0xA8, 0x20, 0x74, 0xFB, 0x58, 0x66, 0xBA, 0xF8, 0x03, 0xEE, 0x5A, 0xC3, 0x9C, 0x60, 0xFC, 0x50, 0x8C, 0xC8, 0xA8, 0x03, 0x58, 0x75, 0x0C, 0xAC, 0x84, 0xC0, 0x74, 0x0B, 0xE8, 0xD8, 0xFF, 0xFF, 0xFF, 0xEB, 0xF4 };
         private static readonly byte[] Bytes_001000C0 = { 0x31, 0xC9, 0xCD, 0x82, 0x61, 0x9D, 0xC3, 0x9C, 0x60, 0x50, 0x8C, 0xC8, 0xA8, 0x03, 0x58, 0x75, 0x1E, 0x89, 0xC2, 0x49, 0x78, 0x22, 0x89, 0xD0, 0x51, 0xC1, 0xE1, 0x02, 0xD3, 0xE8, 0x59, 0x83, 0xE0, 0x0F, 0x8A, 0x80, 0x08, 0x07, 0x10, 0x00, 0xE8, 0xA9, 0xFF, 0xFF, 0xFF, 0xEB, 0xE4, 0x89, 0xCA, 0xB9, 0x01, 0x00, 0x00, 0x00, 0xCD, 0x82, 0x61, 0x9D, 0xC3, 0x9C, 0x60, 0x50, 0x8C, 0xC8, 0xA8, 0x03, 0x58, 0x75, 0x1D, 0xBB, 0x0A, 0x00, 0x00, 0x00, 0x31, 0xC9, 0x31, 0xD2, 0xF7, 0xF3, 0x52, 0x41, 0x85, 0xC0, 0x75, 0xF6, 0x58, 0x04, 0x30, 0xE8, 0x78, 0xFF, 0xFF, 0xFF, 0xE2, 0xF6, 0xEB, 0x07, 0xB9, 0x02, 0x00, 0x00, 0x00, 0xCD, 0x82, 0x61, 0x9D, 0xC3, 0x50, 0xB0, 0x11, 0xE6, 0x20, 0xE6, 0xA0, 0xB0, 0x20, 0xE6, 0x21, 0xB0, 0x28, 0xE6, 0xA1, 0xB0, 0x04, 0xE6, 0x21, 0xB0, 0x02, 0xE6, 0xA1, 0xB0, 0x01, 0xE6, 0x21, 0xE6, 0xA1, 0xB0, 0xFF, 0xE6, 0x21, 0xE6, 0xA1, 0x58, 0xC3 };
         private static readonly byte[] Bytes_00100151 = { 0x50, 0x51, 0x52, 0x57, 0xBF, 0xD8, 0x06, 0x10, 0x00, 0xB8, 0xF8, 0x06, 0x10, 0x00, 0xB9, 0x0F, 0x00, 0x00, 0x00, 0xB2, 0x82, 0xE8, 0x21, 0x00, 0x00, 0x00, 0x0F, 0x01, 0x15, 0xEA, 0x06, 0x10, 0x00, 0xEA, 0x79, 0x01, 0x10, 0x00, 0x08, 0x00, 0x66, 0xB8, 0x10, 0x00, 0x8E, 0xD8, 0x8E, 0xC0, 0x8E, 0xE0, 0x8E, 0xE8, 0x8E, 0xD0, 0x5F, 0x5A, 0x59, 0x58, 0xC3, 0x66, 0x89, 0x0F, 0x66, 0x89, 0x47, 0x02, 0xC1, 0xE8, 0x10, 0x88, 0x47, 0x04, 0x88, 0x57, 0x05, 0xC1, 0xE9, 0x10, 0x80, 0xE1, 0x0F, 0x88, 0x4F, 0x06, 0x88, 0x67, 0x07, 0xC3, 0x60, 0xBF, 0x00, 0x20, 0x10, 0x00, 0x31, 0xC0, 0xB9, 0x1A, 0x00, 0x00, 0x00, 0xF3, 0xAB, 0xB0, 0xFF, 0xB9, 0x01, 0x20, 0x00, 0x00, 0xF3, 0xAA, 0xC7, 0x05, 0x04, 0x20, 0x10, 0x00, 0x70, 0xA0, 0x10, 0x00, 0xC7, 0x05, 0x08, 0x20, 0x10, 0x00, 0x10, 0x00, 0x00, 0x00, 0x66, 0xC7, 0x05, 0x66, 0x20, 0x10, 0x00, 0xFF, 0xFF, 0xBF, 0xB0, 0x06, 0x10, 0x00, 0xB8, 0x00, 0x20, 0x10, 0x00, 0xB9, 0x68, 0x20, 0x00, 0x00, 0xB2, 0x89, 0xE8, 0x98, 0xFF, 0xFF, 0xFF, 0x66, 0xB8, 0x28, 0x00, 0x0F, 0x00, 0xD8, 0x61, 0xC3, 0x57, 0x52, 0x8D, 0x3C, 0xC5, 0x00, 0x10, 0x10, 0x00, 0x66, 0x89, 0x17, 0x66, 0xC7, 0x47, 0x02, 0x08, 0x00, 0xC6, 0x47, 0x04, 0x00, 0x88, 0x4F, 0x05, 0xC1, 0xEA, 0x10, 0x66, 0x89, 0x57, 0x06, 0x5A, 0x5F, 0xC3, 0x60, 0xBF, 0x00, 0x10, 0x10, 0x00, 0x31, 0xC0, 0xB9, 0x00, 0x02, 0x00, 0x00, 0xF3, 0xAB, 0x31, 0xC0, 0x8B, 0x14, 0x85, 0xD0, 0x05, 0x10, 0x00, 0xB1, 0x8E, 0x83, 0xF8, 0x03, 0x74, 0x05, 0x83, 0xF8, 0x04, 0x75, 0x02, 0xB1, 0xEE, 0xE8, 0xB2, 0xFF, 0xFF, 0xFF, 0x40, 0x83, 0xF8, 0x20, 0x72, 0xE0, 0xB8, 0x81, 0x00, 0x00, 0x00, 0xBA, 0x5B, 0x04, 0x10, 0x00, 0xB1, 0xEE, 0xE8, 0x9B, 0xFF, 0xFF, 0xFF, 0xB8, 0x82, 0x00, 0x00, 0x00, 0xBA, 0x6F, 0x04, 0x10, 0x00, 0xB1, 0xEE, 0xE8, 0x8A, 0xFF, 0xFF, 0xFF, 0x0F, 0x01, 0x1D, 0xF2, 0x06, 0x10, 0x00, 0x61, 0xC3 };
@@ -182,7 +243,7 @@ namespace Translator.Translated
     L_00100020:
         // 0x00100020  cli
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100020u, n + 0);
+            Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100020u, n + 0);
             Fallbacks.Ops[0].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -191,7 +252,7 @@ namespace Translator.Translated
         { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; goto Exit; }
         // 0x00100021  cld
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100021u, n + 1);
+            Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100021u, n + 1);
             Fallbacks.Ops[1].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -209,7 +270,7 @@ namespace Translator.Translated
             m = 0x00100718u;
             pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (m & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (m & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100027u, n + 3); cpu.Mmu.Write32(m, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 4; cpu.Eip = 0x0010002Cu; goto Exit; } }
+            else { Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100027u, n + 3); cpu.Mmu.Write32(m, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 4; cpu.Eip = 0x0010002Cu; goto Exit; } }
         }
         // 0x0010002C  mov [0x10071C],ebx
         {
@@ -217,7 +278,7 @@ namespace Translator.Translated
             m = 0x0010071Cu;
             pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (m & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (m & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010002Cu, n + 4); cpu.Mmu.Write32(m, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 5; cpu.Eip = 0x00100032u; goto Exit; } }
+            else { Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010002Cu, n + 4); cpu.Mmu.Write32(m, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 5; cpu.Eip = 0x00100032u; goto Exit; } }
         }
         // 0x00100032  call 0x00100060
         {
@@ -225,7 +286,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100037u);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100032u, n + 5); cpu.Mmu.Write32(sp, 0x00100037u); cpu.TcFaultPointPassed(); }
+            else { Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100032u, n + 5); cpu.Mmu.Write32(sp, 0x00100037u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 6; cpu.Eip = t; goto Exit;
         }
@@ -236,7 +297,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x0010003Cu);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100037u, n + 0); cpu.Mmu.Write32(sp, 0x0010003Cu); cpu.TcFaultPointPassed(); }
+            else { Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100037u, n + 0); cpu.Mmu.Write32(sp, 0x0010003Cu); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; cpu.Eip = t; goto Exit;
         }
@@ -247,7 +308,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100041u);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010003Cu, n + 0); cpu.Mmu.Write32(sp, 0x00100041u); cpu.TcFaultPointPassed(); }
+            else { Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010003Cu, n + 0); cpu.Mmu.Write32(sp, 0x00100041u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; cpu.Eip = t; goto Exit;
         }
@@ -258,7 +319,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100046u);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100041u, n + 0); cpu.Mmu.Write32(sp, 0x00100046u); cpu.TcFaultPointPassed(); }
+            else { Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100041u, n + 0); cpu.Mmu.Write32(sp, 0x00100046u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; cpu.Eip = t; goto Exit;
         }
@@ -269,7 +330,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x0010004Bu);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100046u, n + 0); cpu.Mmu.Write32(sp, 0x0010004Bu); cpu.TcFaultPointPassed(); }
+            else { Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100046u, n + 0); cpu.Mmu.Write32(sp, 0x0010004Bu); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; cpu.Eip = t; goto Exit;
         }
@@ -280,7 +341,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100050u);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010004Bu, n + 0); cpu.Mmu.Write32(sp, 0x00100050u); cpu.TcFaultPointPassed(); }
+            else { Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010004Bu, n + 0); cpu.Mmu.Write32(sp, 0x00100050u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; cpu.Eip = t; goto Exit;
         }
@@ -303,7 +364,7 @@ namespace Translator.Translated
         }
         // 0x0010005B  out dx,eax
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010005Bu, n + 1);
+            Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010005Bu, n + 1);
             Fallbacks.Ops[2].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -312,7 +373,7 @@ namespace Translator.Translated
         { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 2; goto Exit; }
         // 0x0010005C  cli
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010005Cu, n + 2);
+            Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010005Cu, n + 2);
             Fallbacks.Ops[3].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -323,7 +384,7 @@ namespace Translator.Translated
     L_0010005D:
         // 0x0010005D  hlt
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010005Du, n + 0);
+            Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010005Du, n + 0);
             Fallbacks.Ops[4].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -342,7 +403,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100060u, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x00100061u; goto Exit; } }
+            else { Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100060u, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x00100061u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x00100061  push edx
@@ -351,7 +412,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100061u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x00100062u; goto Exit; } }
+            else { Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100061u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x00100062u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x00100062  mov dx,0x3F9
@@ -369,7 +430,7 @@ namespace Translator.Translated
         }
         // 0x00100068  out dx,al
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x00100068u, n + 4);
+            Spill_15(cpu, eax, edx, esp); cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x00100068u, n + 4);
             Fallbacks.Ops[5].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -388,7 +449,7 @@ namespace Translator.Translated
         }
         // 0x0010006F  out dx,al
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010006Fu, n + 7);
+            Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010006Fu, n + 7);
             Fallbacks.Ops[6].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -407,7 +468,7 @@ namespace Translator.Translated
         }
         // 0x00100076  out dx,al
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100076u, n + 10);
+            Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100076u, n + 10);
             Fallbacks.Ops[7].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -429,7 +490,7 @@ namespace Translator.Translated
         }
         // 0x0010007D  out dx,al
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x0010007Du, n + 13);
+            Spill_15(cpu, eax, edx, esp); cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x0010007Du, n + 13);
             Fallbacks.Ops[8].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -448,7 +509,7 @@ namespace Translator.Translated
         }
         // 0x00100084  out dx,al
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100084u, n + 16);
+            Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100084u, n + 16);
             Fallbacks.Ops[9].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -470,7 +531,7 @@ namespace Translator.Translated
         }
         // 0x0010008B  out dx,al
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x0010008Bu, n + 19);
+            Spill_15(cpu, eax, edx, esp); cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x0010008Bu, n + 19);
             Fallbacks.Ops[10].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -489,7 +550,7 @@ namespace Translator.Translated
         }
         // 0x00100092  out dx,al
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100092u, n + 22);
+            Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100092u, n + 22);
             Fallbacks.Ops[11].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -500,7 +561,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100093u, n + 23); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100093u, n + 23); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             edx = v;
         }
@@ -508,7 +569,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100094u, n + 24); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100094u, n + 24); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
@@ -516,7 +577,7 @@ namespace Translator.Translated
         {
             t = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) t = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100095u, n + 25); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100095u, n + 25); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 0x00000004u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 26; cpu.Eip = t; goto Exit;
         }
@@ -527,7 +588,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100096u, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x00100097u; goto Exit; } }
+            else { Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100096u, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x00100097u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x00100097  push eax
@@ -536,7 +597,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100097u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x00100098u; goto Exit; } }
+            else { Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100097u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x00100098u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x00100098  mov dx,0x3FD
@@ -548,7 +609,7 @@ namespace Translator.Translated
     L_0010009C:
         // 0x0010009C  in al,dx
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010009Cu, n + 0);
+            Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010009Cu, n + 0);
             Fallbacks.Ops[12].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -579,7 +640,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000A1u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000A1u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
@@ -590,7 +651,7 @@ namespace Translator.Translated
         }
         // 0x001000A6  out dx,al
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000A6u, n + 2);
+            Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000A6u, n + 2);
             Fallbacks.Ops[13].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -601,7 +662,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000A7u, n + 3); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000A7u, n + 3); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             edx = v;
         }
@@ -609,14 +670,14 @@ namespace Translator.Translated
         {
             t = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) t = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000A8u, n + 4); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000A8u, n + 4); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 0x00000004u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 5; cpu.Eip = t; goto Exit;
         }
     L_001000A9:
         // 0x001000A9  pushfd
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000A9u, n + 0);
+            Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000A9u, n + 0);
             Fallbacks.Ops[14].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -625,7 +686,7 @@ namespace Translator.Translated
         { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; goto Exit; }
         // 0x001000AA  pushad
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000AAu, n + 1);
+            Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000AAu, n + 1);
             Fallbacks.Ops[15].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -634,7 +695,7 @@ namespace Translator.Translated
         { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 2; goto Exit; }
         // 0x001000AB  cld
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000ABu, n + 2);
+            Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000ABu, n + 2);
             Fallbacks.Ops[16].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -647,12 +708,12 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000ACu, n + 3); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 4; cpu.Eip = 0x001000ADu; goto Exit; } }
+            else { Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000ACu, n + 3); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 4; cpu.Eip = 0x001000ADu; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x001000AD  mov eax,cs
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000ADu, n + 4);
+            Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000ADu, n + 4);
             Fallbacks.Ops[17].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -670,7 +731,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x001000B1u, n + 6); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_15(cpu, eax, edx, esp); cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x001000B1u, n + 6); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
@@ -686,7 +747,7 @@ namespace Translator.Translated
     L_001000B4:
         // 0x001000B4  lodsb [esi]
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000B4u, n + 0);
+            Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000B4u, n + 0);
             Fallbacks.Ops[18].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -716,7 +777,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001000BEu);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000B9u, n + 0); cpu.Mmu.Write32(sp, 0x001000BEu); cpu.TcFaultPointPassed(); }
+            else { Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000B9u, n + 0); cpu.Mmu.Write32(sp, 0x001000BEu); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; cpu.Eip = t; goto Exit;
         }
@@ -782,7 +843,7 @@ namespace Translator.Translated
         }
         // 0x001000C2  int 0x82
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x001000C2u, n + 1);
+            Spill_1F(cpu, eax, ecx, edx, ebx, esp); cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x001000C2u, n + 1);
             Fallbacks.Ops[19].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -791,7 +852,7 @@ namespace Translator.Translated
     L_001000C4:
         // 0x001000C4  popad
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000C4u, n + 0);
+            Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000C4u, n + 0);
             Fallbacks.Ops[20].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -800,7 +861,7 @@ namespace Translator.Translated
         { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; goto Exit; }
         // 0x001000C5  popfd
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000C5u, n + 1);
+            Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000C5u, n + 1);
             Fallbacks.Ops[21].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -811,14 +872,14 @@ namespace Translator.Translated
         {
             t = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) t = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000C6u, n + 2); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000C6u, n + 2); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 0x00000004u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; cpu.Eip = t; goto Exit;
         }
     L_001000C7:
         // 0x001000C7  pushfd
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000C7u, n + 0);
+            Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000C7u, n + 0);
             Fallbacks.Ops[22].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -827,7 +888,7 @@ namespace Translator.Translated
         { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; goto Exit; }
         // 0x001000C8  pushad
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000C8u, n + 1);
+            Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000C8u, n + 1);
             Fallbacks.Ops[23].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -840,12 +901,12 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000C9u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x001000CAu; goto Exit; } }
+            else { Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000C9u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x001000CAu; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x001000CA  mov eax,cs
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000CAu, n + 3);
+            Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000CAu, n + 3);
             Fallbacks.Ops[24].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -863,7 +924,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x001000CEu, n + 5); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_1F(cpu, eax, ecx, edx, ebx, esp); cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x001000CEu, n + 5); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
@@ -918,7 +979,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000D8u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x001000D9u; goto Exit; } }
+            else { Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000D8u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x001000D9u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x001000D9  shl ecx,2
@@ -946,7 +1007,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000DEu, n + 4); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000DEu, n + 4); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             ecx = v;
         }
@@ -963,7 +1024,7 @@ namespace Translator.Translated
             vAt = eax + 0x00100708u;
             v = 0; pg = vAt >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg) v = ram[te[2] | (vAt & 0xFFFu)];
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x001000E2u, n + 6); v = (uint)cpu.Mmu.Read8(vAt); cpu.TcFaultPointPassed(); }
+            else { Spill_1F(cpu, eax, ecx, edx, ebx, esp); cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x001000E2u, n + 6); v = (uint)cpu.Mmu.Read8(vAt); cpu.TcFaultPointPassed(); }
             eax = (eax & 0xFFFFFF00u) | (v);
         }
         // 0x001000E8  call 0x00100096
@@ -972,7 +1033,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001000EDu);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x001000E8u, n + 7); cpu.Mmu.Write32(sp, 0x001000EDu); cpu.TcFaultPointPassed(); }
+            else { Spill_1F(cpu, eax, ecx, edx, ebx, esp); cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x001000E8u, n + 7); cpu.Mmu.Write32(sp, 0x001000EDu); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             cpu.TcFlagsLogic(32, f0a); n += 8; cpu.Eip = t; goto Exit;
         }
@@ -995,7 +1056,7 @@ namespace Translator.Translated
         }
         // 0x001000F6  int 0x82
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000F6u, n + 2);
+            Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000F6u, n + 2);
             Fallbacks.Ops[25].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -1004,7 +1065,7 @@ namespace Translator.Translated
     L_001000F8:
         // 0x001000F8  popad
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000F8u, n + 0);
+            Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000F8u, n + 0);
             Fallbacks.Ops[26].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -1013,7 +1074,7 @@ namespace Translator.Translated
         { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; goto Exit; }
         // 0x001000F9  popfd
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000F9u, n + 1);
+            Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000F9u, n + 1);
             Fallbacks.Ops[27].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -1024,14 +1085,14 @@ namespace Translator.Translated
         {
             t = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) t = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000FAu, n + 2); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000FAu, n + 2); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 0x00000004u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; cpu.Eip = t; goto Exit;
         }
     L_001000FB:
         // 0x001000FB  pushfd
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000FBu, n + 0);
+            Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000FBu, n + 0);
             Fallbacks.Ops[28].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -1040,7 +1101,7 @@ namespace Translator.Translated
         { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; goto Exit; }
         // 0x001000FC  pushad
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000FCu, n + 1);
+            Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000FCu, n + 1);
             Fallbacks.Ops[29].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -1053,12 +1114,12 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000FDu, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x001000FEu; goto Exit; } }
+            else { Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000FDu, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x001000FEu; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x001000FE  mov eax,cs
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000FEu, n + 3);
+            Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000FEu, n + 3);
             Fallbacks.Ops[30].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -1076,7 +1137,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x00100102u, n + 5); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_1F(cpu, eax, ecx, edx, ebx, esp); cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x00100102u, n + 5); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
@@ -1123,7 +1184,7 @@ namespace Translator.Translated
             if (!ok)
             {
                 {
-                    ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x0010010Eu, n + 1);
+                    Spill_1F(cpu, eax, ecx, edx, ebx, esp); cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x0010010Eu, n + 1);
                     Fallbacks.Ops[31].Execute(cpu);
                     cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
                     { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -1141,7 +1202,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x00100110u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x00100111u; goto Exit; } }
+            else { Spill_1F(cpu, eax, ecx, edx, ebx, esp); cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x00100110u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x00100111u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x00100111  inc ecx
@@ -1173,7 +1234,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100116u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100116u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
@@ -1191,14 +1252,14 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x0010011Eu);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; cpu.TcFlagsAdd(8, f0a, f0b, ((f0a + f0b) & 0xFFu)); cpu.TcFaultPoint(0x00100119u, n + 2); cpu.Mmu.Write32(sp, 0x0010011Eu); cpu.TcFaultPointPassed(); }
+            else { Spill_1F(cpu, eax, ecx, edx, ebx, esp); cpu.TcFlagsAdd(8, f0a, f0b, ((f0a + f0b) & 0xFFu)); cpu.TcFaultPoint(0x00100119u, n + 2); cpu.Mmu.Write32(sp, 0x0010011Eu); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             cpu.TcFlagsAdd(8, f0a, f0b, ((f0a + f0b) & 0xFFu)); n += 3; cpu.Eip = t; goto Exit;
         }
     L_0010011E:
         // 0x0010011E  loop 0x00100116
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010011Eu, n + 0);
+            Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010011Eu, n + 0);
             Fallbacks.Ops[32].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -1218,7 +1279,7 @@ namespace Translator.Translated
         }
         // 0x00100127  int 0x82
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100127u, n + 1);
+            Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100127u, n + 1);
             Fallbacks.Ops[33].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -1227,7 +1288,7 @@ namespace Translator.Translated
     L_00100129:
         // 0x00100129  popad
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100129u, n + 0);
+            Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100129u, n + 0);
             Fallbacks.Ops[34].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -1236,7 +1297,7 @@ namespace Translator.Translated
         { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; goto Exit; }
         // 0x0010012A  popfd
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010012Au, n + 1);
+            Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010012Au, n + 1);
             Fallbacks.Ops[35].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -1247,7 +1308,7 @@ namespace Translator.Translated
         {
             t = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) t = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010012Bu, n + 2); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010012Bu, n + 2); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 0x00000004u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; cpu.Eip = t; goto Exit;
         }
@@ -1258,7 +1319,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010012Cu, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x0010012Du; goto Exit; } }
+            else { Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010012Cu, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x0010012Du; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x0010012D  mov al,0x11
@@ -1268,7 +1329,7 @@ namespace Translator.Translated
         }
         // 0x0010012F  out 0x20,al
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010012Fu, n + 2);
+            Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010012Fu, n + 2);
             Fallbacks.Ops[36].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -1277,7 +1338,7 @@ namespace Translator.Translated
         { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; goto Exit; }
         // 0x00100131  out 0xA0,al
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100131u, n + 3);
+            Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100131u, n + 3);
             Fallbacks.Ops[37].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -1291,7 +1352,7 @@ namespace Translator.Translated
         }
         // 0x00100135  out 0x21,al
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100135u, n + 5);
+            Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100135u, n + 5);
             Fallbacks.Ops[38].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -1305,7 +1366,7 @@ namespace Translator.Translated
         }
         // 0x00100139  out 0xA1,al
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100139u, n + 7);
+            Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100139u, n + 7);
             Fallbacks.Ops[39].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -1319,7 +1380,7 @@ namespace Translator.Translated
         }
         // 0x0010013D  out 0x21,al
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010013Du, n + 9);
+            Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010013Du, n + 9);
             Fallbacks.Ops[40].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -1333,7 +1394,7 @@ namespace Translator.Translated
         }
         // 0x00100141  out 0xA1,al
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100141u, n + 11);
+            Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100141u, n + 11);
             Fallbacks.Ops[41].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -1347,7 +1408,7 @@ namespace Translator.Translated
         }
         // 0x00100145  out 0x21,al
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100145u, n + 13);
+            Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100145u, n + 13);
             Fallbacks.Ops[42].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -1356,7 +1417,7 @@ namespace Translator.Translated
         { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 14; goto Exit; }
         // 0x00100147  out 0xA1,al
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100147u, n + 14);
+            Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100147u, n + 14);
             Fallbacks.Ops[43].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -1370,7 +1431,7 @@ namespace Translator.Translated
         }
         // 0x0010014B  out 0x21,al
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010014Bu, n + 16);
+            Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010014Bu, n + 16);
             Fallbacks.Ops[44].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -1379,7 +1440,7 @@ namespace Translator.Translated
         { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 17; goto Exit; }
         // 0x0010014D  out 0xA1,al
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010014Du, n + 17);
+            Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010014Du, n + 17);
             Fallbacks.Ops[45].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -1390,7 +1451,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010014Fu, n + 18); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010014Fu, n + 18); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
@@ -1398,7 +1459,7 @@ namespace Translator.Translated
         {
             t = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) t = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100150u, n + 19); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100150u, n + 19); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 0x00000004u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 20; cpu.Eip = t; goto Exit;
         }
@@ -1456,7 +1517,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100151u, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x00100152u; goto Exit; } }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100151u, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x00100152u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x00100152  push ecx
@@ -1465,7 +1526,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100152u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x00100153u; goto Exit; } }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100152u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x00100153u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x00100153  push edx
@@ -1474,7 +1535,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100153u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x00100154u; goto Exit; } }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100153u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x00100154u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x00100154  push edi
@@ -1483,7 +1544,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100154u, n + 3); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 4; cpu.Eip = 0x00100155u; goto Exit; } }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100154u, n + 3); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 4; cpu.Eip = 0x00100155u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x00100155  mov edi,0x1006D8
@@ -1512,14 +1573,14 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x0010016Bu);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100166u, n + 8); cpu.Mmu.Write32(sp, 0x0010016Bu); cpu.TcFaultPointPassed(); }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100166u, n + 8); cpu.Mmu.Write32(sp, 0x0010016Bu); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 9; cpu.Eip = t; goto Exit;
         }
     L_0010016B:
         // 0x0010016B  lgdt [0x1006EA]
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010016Bu, n + 0);
+            Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010016Bu, n + 0);
             Fallbacks.Ops[46].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
@@ -1528,7 +1589,7 @@ namespace Translator.Translated
         { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; goto Exit; }
         // 0x00100172  jmp far 0x00100179,8
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100172u, n + 1);
+            Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100172u, n + 1);
             Fallbacks.Ops[47].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
@@ -1541,7 +1602,7 @@ namespace Translator.Translated
             m = edi;
             pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (m & 0xFFFu) <= 0xFFEu) *(ushort*)(ram + (te[3] | (m & 0xFFFu))) = (ushort)(v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010018Cu, n + 0); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 1; cpu.Eip = 0x0010018Fu; goto Exit; } }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010018Cu, n + 0); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 1; cpu.Eip = 0x0010018Fu; goto Exit; } }
         }
         // 0x0010018F  mov [edi+2],ax
         {
@@ -1549,7 +1610,7 @@ namespace Translator.Translated
             m = edi + 0x00000002u;
             pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (m & 0xFFFu) <= 0xFFEu) *(ushort*)(ram + (te[3] | (m & 0xFFFu))) = (ushort)(v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010018Fu, n + 1); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 2; cpu.Eip = 0x00100193u; goto Exit; } }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010018Fu, n + 1); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 2; cpu.Eip = 0x00100193u; goto Exit; } }
         }
         // 0x00100193  shr eax,0x10
         {
@@ -1566,7 +1627,7 @@ namespace Translator.Translated
             m = edi + 0x00000004u;
             pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg) ram[te[3] | (m & 0xFFFu)] = (byte)(v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsShift(32, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100196u, n + 3); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 4; cpu.Eip = 0x00100199u; goto Exit; } }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); cpu.TcFlagsShift(32, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100196u, n + 3); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 4; cpu.Eip = 0x00100199u; goto Exit; } }
         }
         // 0x00100199  mov [edi+5],dl
         {
@@ -1574,7 +1635,7 @@ namespace Translator.Translated
             m = edi + 0x00000005u;
             pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg) ram[te[3] | (m & 0xFFFu)] = (byte)(v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsShift(32, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100199u, n + 4); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 5; cpu.Eip = 0x0010019Cu; goto Exit; } }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); cpu.TcFlagsShift(32, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100199u, n + 4); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 5; cpu.Eip = 0x0010019Cu; goto Exit; } }
         }
         // 0x0010019C  shr ecx,0x10
         {
@@ -1598,7 +1659,7 @@ namespace Translator.Translated
             m = edi + 0x00000006u;
             pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg) ram[te[3] | (m & 0xFFFu)] = (byte)(v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x001001A2u, n + 7); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 8; cpu.Eip = 0x001001A5u; goto Exit; } }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x001001A2u, n + 7); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 8; cpu.Eip = 0x001001A5u; goto Exit; } }
         }
         // 0x001001A5  mov [edi+7],ah
         {
@@ -1606,20 +1667,20 @@ namespace Translator.Translated
             m = edi + 0x00000007u;
             pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg) ram[te[3] | (m & 0xFFFu)] = (byte)(v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x001001A5u, n + 8); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 9; cpu.Eip = 0x001001A8u; goto Exit; } }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x001001A5u, n + 8); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 9; cpu.Eip = 0x001001A8u; goto Exit; } }
         }
         // 0x001001A8  ret
         {
             t = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) t = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x001001A8u, n + 9); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x001001A8u, n + 9); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 0x00000004u;
             cpu.TcFlagsLogic(8, f0a); n += 10; cpu.Eip = t; goto Exit;
         }
     L_001001A9:
         // 0x001001A9  pushad
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001A9u, n + 0);
+            Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001A9u, n + 0);
             Fallbacks.Ops[48].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
@@ -1646,7 +1707,7 @@ namespace Translator.Translated
         }
         // 0x001001B6  rep stosd [edi]
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x001001B6u, n + 4);
+            Spill_97(cpu, eax, ecx, edx, esp, edi); cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x001001B6u, n + 4);
             Fallbacks.Ops[49].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
@@ -1665,7 +1726,7 @@ namespace Translator.Translated
         }
         // 0x001001BF  rep stosb [edi]
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001BFu, n + 2);
+            Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001BFu, n + 2);
             Fallbacks.Ops[50].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
@@ -1678,7 +1739,7 @@ namespace Translator.Translated
             m = 0x00102004u;
             pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (m & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (m & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001C1u, n + 0); cpu.Mmu.Write32(m, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 1; cpu.Eip = 0x001001CBu; goto Exit; } }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001C1u, n + 0); cpu.Mmu.Write32(m, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 1; cpu.Eip = 0x001001CBu; goto Exit; } }
         }
         // 0x001001CB  mov dword ptr [0x102008],0x10
         {
@@ -1686,7 +1747,7 @@ namespace Translator.Translated
             m = 0x00102008u;
             pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (m & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (m & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001CBu, n + 1); cpu.Mmu.Write32(m, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 2; cpu.Eip = 0x001001D5u; goto Exit; } }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001CBu, n + 1); cpu.Mmu.Write32(m, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 2; cpu.Eip = 0x001001D5u; goto Exit; } }
         }
         // 0x001001D5  mov word ptr [0x102066],0xFFFF
         {
@@ -1694,7 +1755,7 @@ namespace Translator.Translated
             m = 0x00102066u;
             pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (m & 0xFFFu) <= 0xFFEu) *(ushort*)(ram + (te[3] | (m & 0xFFFu))) = (ushort)(v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001D5u, n + 2); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 3; cpu.Eip = 0x001001DEu; goto Exit; } }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001D5u, n + 2); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 3; cpu.Eip = 0x001001DEu; goto Exit; } }
         }
         // 0x001001DE  mov edi,0x1006B0
         {
@@ -1722,7 +1783,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001001F4u);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001EFu, n + 7); cpu.Mmu.Write32(sp, 0x001001F4u); cpu.TcFaultPointPassed(); }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001EFu, n + 7); cpu.Mmu.Write32(sp, 0x001001F4u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 8; cpu.Eip = t; goto Exit;
         }
@@ -1734,7 +1795,7 @@ namespace Translator.Translated
         }
         // 0x001001F8  ltr ax
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001F8u, n + 1);
+            Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001F8u, n + 1);
             Fallbacks.Ops[51].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
@@ -1743,7 +1804,7 @@ namespace Translator.Translated
         { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 2; goto Exit; }
         // 0x001001FB  popad
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001FBu, n + 2);
+            Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001FBu, n + 2);
             Fallbacks.Ops[52].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
@@ -1754,7 +1815,7 @@ namespace Translator.Translated
         {
             t = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) t = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001FCu, n + 3); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001FCu, n + 3); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 0x00000004u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 4; cpu.Eip = t; goto Exit;
         }
@@ -1765,7 +1826,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001FDu, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x001001FEu; goto Exit; } }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001FDu, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x001001FEu; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x001001FE  push edx
@@ -1774,7 +1835,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001FEu, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x001001FFu; goto Exit; } }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001FEu, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x001001FFu; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x001001FF  lea edi,[eax*8+0x101000]
@@ -1785,7 +1846,7 @@ namespace Translator.Translated
             m = edi;
             pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (m & 0xFFFu) <= 0xFFEu) *(ushort*)(ram + (te[3] | (m & 0xFFFu))) = (ushort)(v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100206u, n + 3); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 4; cpu.Eip = 0x00100209u; goto Exit; } }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100206u, n + 3); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 4; cpu.Eip = 0x00100209u; goto Exit; } }
         }
         // 0x00100209  mov word ptr [edi+2],8
         {
@@ -1793,7 +1854,7 @@ namespace Translator.Translated
             m = edi + 0x00000002u;
             pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (m & 0xFFFu) <= 0xFFEu) *(ushort*)(ram + (te[3] | (m & 0xFFFu))) = (ushort)(v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100209u, n + 4); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 5; cpu.Eip = 0x0010020Fu; goto Exit; } }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100209u, n + 4); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 5; cpu.Eip = 0x0010020Fu; goto Exit; } }
         }
         // 0x0010020F  mov byte ptr [edi+4],0
         {
@@ -1801,7 +1862,7 @@ namespace Translator.Translated
             m = edi + 0x00000004u;
             pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg) ram[te[3] | (m & 0xFFFu)] = (byte)(v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010020Fu, n + 5); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 6; cpu.Eip = 0x00100213u; goto Exit; } }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010020Fu, n + 5); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 6; cpu.Eip = 0x00100213u; goto Exit; } }
         }
         // 0x00100213  mov [edi+5],cl
         {
@@ -1809,7 +1870,7 @@ namespace Translator.Translated
             m = edi + 0x00000005u;
             pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg) ram[te[3] | (m & 0xFFFu)] = (byte)(v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100213u, n + 6); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 7; cpu.Eip = 0x00100216u; goto Exit; } }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100213u, n + 6); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 7; cpu.Eip = 0x00100216u; goto Exit; } }
         }
         // 0x00100216  shr edx,0x10
         {
@@ -1826,13 +1887,13 @@ namespace Translator.Translated
             m = edi + 0x00000006u;
             pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (m & 0xFFFu) <= 0xFFEu) *(ushort*)(ram + (te[3] | (m & 0xFFFu))) = (ushort)(v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsShift(32, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100219u, n + 8); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 9; cpu.Eip = 0x0010021Du; goto Exit; } }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); cpu.TcFlagsShift(32, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100219u, n + 8); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 9; cpu.Eip = 0x0010021Du; goto Exit; } }
         }
         // 0x0010021D  pop edx
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsShift(32, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010021Du, n + 9); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); cpu.TcFlagsShift(32, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010021Du, n + 9); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             edx = v;
         }
@@ -1840,7 +1901,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsShift(32, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010021Eu, n + 10); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); cpu.TcFlagsShift(32, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010021Eu, n + 10); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             edi = v;
         }
@@ -1848,14 +1909,14 @@ namespace Translator.Translated
         {
             t = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) t = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsShift(32, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010021Fu, n + 11); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); cpu.TcFlagsShift(32, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010021Fu, n + 11); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 0x00000004u;
             cpu.TcFlagsShift(32, f0a, f0b, f0c); n += 12; cpu.Eip = t; goto Exit;
         }
     L_00100220:
         // 0x00100220  pushad
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100220u, n + 0);
+            Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100220u, n + 0);
             Fallbacks.Ops[53].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
@@ -1882,7 +1943,7 @@ namespace Translator.Translated
         }
         // 0x0010022D  rep stosd [edi]
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x0010022Du, n + 4);
+            Spill_97(cpu, eax, ecx, edx, esp, edi); cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x0010022Du, n + 4);
             Fallbacks.Ops[54].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
@@ -1905,7 +1966,7 @@ namespace Translator.Translated
             vAt = (eax << 2) + 0x001005D0u;
             v = 0; pg = vAt >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (vAt & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (vAt & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100231u, n + 0); v = cpu.Mmu.Read32(vAt); cpu.TcFaultPointPassed(); }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100231u, n + 0); v = cpu.Mmu.Read32(vAt); cpu.TcFaultPointPassed(); }
             edx = v;
         }
         // 0x00100238  mov cl,0x8E
@@ -1965,7 +2026,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x0010024Bu);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100246u, n + 0); cpu.Mmu.Write32(sp, 0x0010024Bu); cpu.TcFaultPointPassed(); }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100246u, n + 0); cpu.Mmu.Write32(sp, 0x0010024Bu); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; cpu.Eip = t; goto Exit;
         }
@@ -2017,7 +2078,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100262u);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010025Du, n + 3); cpu.Mmu.Write32(sp, 0x00100262u); cpu.TcFaultPointPassed(); }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010025Du, n + 3); cpu.Mmu.Write32(sp, 0x00100262u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 4; cpu.Eip = t; goto Exit;
         }
@@ -2043,14 +2104,14 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100273u);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010026Eu, n + 3); cpu.Mmu.Write32(sp, 0x00100273u); cpu.TcFaultPointPassed(); }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010026Eu, n + 3); cpu.Mmu.Write32(sp, 0x00100273u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 4; cpu.Eip = t; goto Exit;
         }
     L_00100273:
         // 0x00100273  lidt [0x1006F2]
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100273u, n + 0);
+            Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100273u, n + 0);
             Fallbacks.Ops[55].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
@@ -2059,7 +2120,7 @@ namespace Translator.Translated
         { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; goto Exit; }
         // 0x0010027A  popad
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010027Au, n + 1);
+            Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010027Au, n + 1);
             Fallbacks.Ops[56].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
@@ -2070,7 +2131,7 @@ namespace Translator.Translated
         {
             t = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) t = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010027Bu, n + 2); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010027Bu, n + 2); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 0x00000004u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; cpu.Eip = t; goto Exit;
         }
@@ -2132,7 +2193,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010049Du, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x0010049Eu; goto Exit; } }
+            else { Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010049Du, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x0010049Eu; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x0010049E  mov esi,0x10073C
@@ -2146,7 +2207,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001004A8u);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004A3u, n + 2); cpu.Mmu.Write32(sp, 0x001004A8u); cpu.TcFaultPointPassed(); }
+            else { Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004A3u, n + 2); cpu.Mmu.Write32(sp, 0x001004A8u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; cpu.Eip = t; goto Exit;
         }
@@ -2155,7 +2216,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004A8u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004A8u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
@@ -2203,7 +2264,7 @@ namespace Translator.Translated
         }
         // 0x001004B8  out dx,al
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x001004B8u, n + 4);
+            Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x001004B8u, n + 4);
             Fallbacks.Ops[57].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); }
@@ -2212,7 +2273,7 @@ namespace Translator.Translated
         { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 5; goto Exit; }
         // 0x001004B9  in al,dx
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004B9u, n + 5);
+            Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004B9u, n + 5);
             Fallbacks.Ops[58].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); }
@@ -2245,7 +2306,7 @@ namespace Translator.Translated
         }
         // 0x001004C6  in al,dx
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsAdd(32, f0a, f0b, (f0a + f0b)); cpu.TcFaultPoint(0x001004C6u, n + 10);
+            Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); cpu.TcFlagsAdd(32, f0a, f0b, (f0a + f0b)); cpu.TcFaultPoint(0x001004C6u, n + 10);
             Fallbacks.Ops[59].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); }
@@ -2269,7 +2330,7 @@ namespace Translator.Translated
         }
         // 0x001004CC  in al,0x21
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x001004CCu, n + 13);
+            Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x001004CCu, n + 13);
             Fallbacks.Ops[60].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); }
@@ -2326,7 +2387,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004DEu, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x001004DFu; goto Exit; } }
+            else { Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004DEu, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x001004DFu; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x001004DF  mov esi,0x100746
@@ -2340,7 +2401,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001004E9u);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004E4u, n + 2); cpu.Mmu.Write32(sp, 0x001004E9u); cpu.TcFaultPointPassed(); }
+            else { Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004E4u, n + 2); cpu.Mmu.Write32(sp, 0x001004E9u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; cpu.Eip = t; goto Exit;
         }
@@ -2349,7 +2410,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004E9u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004E9u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
@@ -2359,7 +2420,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004EAu, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x001004EBu; goto Exit; } }
+            else { Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004EAu, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x001004EBu; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x001004EB  mov eax,ecx
@@ -2373,7 +2434,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001004F2u);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004EDu, n + 3); cpu.Mmu.Write32(sp, 0x001004F2u); cpu.TcFaultPointPassed(); }
+            else { Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004EDu, n + 3); cpu.Mmu.Write32(sp, 0x001004F2u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 4; cpu.Eip = t; goto Exit;
         }
@@ -2382,7 +2443,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004F2u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004F2u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
@@ -2392,7 +2453,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004F3u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x001004F4u; goto Exit; } }
+            else { Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004F3u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x001004F4u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x001004F4  mov esi,0x100751
@@ -2406,7 +2467,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001004FEu);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004F9u, n + 3); cpu.Mmu.Write32(sp, 0x001004FEu); cpu.TcFaultPointPassed(); }
+            else { Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004F9u, n + 3); cpu.Mmu.Write32(sp, 0x001004FEu); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 4; cpu.Eip = t; goto Exit;
         }
@@ -2415,7 +2476,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004FEu, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004FEu, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
@@ -2425,7 +2486,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004FFu, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x00100500u; goto Exit; } }
+            else { Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004FFu, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x00100500u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x00100500  push ecx
@@ -2434,7 +2495,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100500u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x00100501u; goto Exit; } }
+            else { Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100500u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x00100501u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x00100501  mov eax,ebx
@@ -2453,7 +2514,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x0010050Du);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100508u, n + 5); cpu.Mmu.Write32(sp, 0x0010050Du); cpu.TcFaultPointPassed(); }
+            else { Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100508u, n + 5); cpu.Mmu.Write32(sp, 0x0010050Du); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 6; cpu.Eip = t; goto Exit;
         }
@@ -2462,7 +2523,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010050Du, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010050Du, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             ecx = v;
         }
@@ -2470,7 +2531,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010050Eu, n + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010050Eu, n + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
@@ -2480,7 +2541,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010050Fu, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x00100510u; goto Exit; } }
+            else { Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010050Fu, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x00100510u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x00100510  mov esi,0x100768
@@ -2494,7 +2555,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x0010051Au);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100515u, n + 4); cpu.Mmu.Write32(sp, 0x0010051Au); cpu.TcFaultPointPassed(); }
+            else { Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100515u, n + 4); cpu.Mmu.Write32(sp, 0x0010051Au); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 5; cpu.Eip = t; goto Exit;
         }
@@ -2503,7 +2564,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010051Au, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010051Au, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
@@ -2529,7 +2590,7 @@ namespace Translator.Translated
             m = edi + eax;
             pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg) ram[te[3] | (m & 0xFFFu)] = (byte)(v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100522u, n + 0); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 1; cpu.Eip = 0x00100525u; goto Exit; } }
+            else { Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100522u, n + 0); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 1; cpu.Eip = 0x00100525u; goto Exit; } }
         }
         // 0x00100525  inc eax
         {
@@ -2559,7 +2620,7 @@ namespace Translator.Translated
     L_0010052D:
         // 0x0010052D  cld
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010052Du, n + 0);
+            Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010052Du, n + 0);
             Fallbacks.Ops[61].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); }
@@ -2583,7 +2644,7 @@ namespace Translator.Translated
         }
         // 0x0010053C  rep outsb dx,[esi]
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010053Cu, n + 4);
+            Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010053Cu, n + 4);
             Fallbacks.Ops[62].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); }
@@ -2602,7 +2663,7 @@ namespace Translator.Translated
         }
         // 0x00100548  rep insb [edi],dx
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100548u, n + 2);
+            Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100548u, n + 2);
             Fallbacks.Ops[63].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); }
@@ -2636,7 +2697,7 @@ namespace Translator.Translated
         }
         // 0x00100558  lodsb [esi]
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x00100558u, n + 4);
+            Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x00100558u, n + 4);
             Fallbacks.Ops[64].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); }
@@ -2659,7 +2720,7 @@ namespace Translator.Translated
         }
         // 0x0010055E  loop 0x00100558
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsAdd(32, f0a, f0b, (f0a + f0b)); cpu.TcFaultPoint(0x0010055Eu, n + 7);
+            Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); cpu.TcFlagsAdd(32, f0a, f0b, (f0a + f0b)); cpu.TcFaultPoint(0x0010055Eu, n + 7);
             Fallbacks.Ops[65].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); }
@@ -2672,7 +2733,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100560u, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x00100561u; goto Exit; } }
+            else { Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100560u, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x00100561u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x00100561  mov esi,0x10076A
@@ -2686,7 +2747,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x0010056Bu);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100566u, n + 2); cpu.Mmu.Write32(sp, 0x0010056Bu); cpu.TcFaultPointPassed(); }
+            else { Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100566u, n + 2); cpu.Mmu.Write32(sp, 0x0010056Bu); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; cpu.Eip = t; goto Exit;
         }
@@ -2695,7 +2756,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010056Bu, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010056Bu, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
@@ -2718,7 +2779,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b)); cpu.TcFaultPoint(0x00100573u, n + 3); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 4; cpu.Eip = 0x00100574u; goto Exit; } }
+            else { Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b)); cpu.TcFaultPoint(0x00100573u, n + 3); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 4; cpu.Eip = 0x00100574u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x00100574  push ecx
@@ -2727,7 +2788,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b)); cpu.TcFaultPoint(0x00100574u, n + 4); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 5; cpu.Eip = 0x00100575u; goto Exit; } }
+            else { Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b)); cpu.TcFaultPoint(0x00100574u, n + 4); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 5; cpu.Eip = 0x00100575u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x00100575  mov eax,eax
@@ -2746,7 +2807,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100581u);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b)); cpu.TcFaultPoint(0x0010057Cu, n + 7); cpu.Mmu.Write32(sp, 0x00100581u); cpu.TcFaultPointPassed(); }
+            else { Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b)); cpu.TcFaultPoint(0x0010057Cu, n + 7); cpu.Mmu.Write32(sp, 0x00100581u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b)); n += 8; cpu.Eip = t; goto Exit;
         }
@@ -2755,7 +2816,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100581u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100581u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             ecx = v;
         }
@@ -2763,7 +2824,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100582u, n + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100582u, n + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
@@ -2773,7 +2834,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100583u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x00100584u; goto Exit; } }
+            else { Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100583u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x00100584u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x00100584  mov esi,0x100787
@@ -2787,7 +2848,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x0010058Eu);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100589u, n + 4); cpu.Mmu.Write32(sp, 0x0010058Eu); cpu.TcFaultPointPassed(); }
+            else { Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100589u, n + 4); cpu.Mmu.Write32(sp, 0x0010058Eu); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 5; cpu.Eip = t; goto Exit;
         }
@@ -2796,7 +2857,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010058Eu, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010058Eu, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
@@ -2806,7 +2867,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010058Fu, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x00100590u; goto Exit; } }
+            else { Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010058Fu, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x00100590u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x00100590  push ecx
@@ -2815,7 +2876,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100590u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x00100591u; goto Exit; } }
+            else { Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100590u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x00100591u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x00100591  mov eax,ebx
@@ -2834,7 +2895,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x0010059Du);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100598u, n + 5); cpu.Mmu.Write32(sp, 0x0010059Du); cpu.TcFaultPointPassed(); }
+            else { Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100598u, n + 5); cpu.Mmu.Write32(sp, 0x0010059Du); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 6; cpu.Eip = t; goto Exit;
         }
@@ -2843,7 +2904,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010059Du, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010059Du, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             ecx = v;
         }
@@ -2851,7 +2912,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010059Eu, n + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010059Eu, n + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
@@ -2861,7 +2922,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010059Fu, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x001005A0u; goto Exit; } }
+            else { Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010059Fu, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x001005A0u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x001005A0  mov esi,0x100792
@@ -2875,7 +2936,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001005AAu);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005A5u, n + 4); cpu.Mmu.Write32(sp, 0x001005AAu); cpu.TcFaultPointPassed(); }
+            else { Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005A5u, n + 4); cpu.Mmu.Write32(sp, 0x001005AAu); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 5; cpu.Eip = t; goto Exit;
         }
@@ -2884,7 +2945,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005AAu, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005AAu, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
@@ -2893,7 +2954,7 @@ namespace Translator.Translated
             vAt = 0x0010C26Fu;
             v = 0; pg = vAt >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg) v = ram[te[2] | (vAt & 0xFFFu)];
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005ABu, n + 1); v = (uint)cpu.Mmu.Read8(vAt); cpu.TcFaultPointPassed(); }
+            else { Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005ABu, n + 1); v = (uint)cpu.Mmu.Read8(vAt); cpu.TcFaultPointPassed(); }
             eax = v;
         }
         // 0x001005B2  push eax
@@ -2902,7 +2963,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005B2u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x001005B3u; goto Exit; } }
+            else { Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005B2u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x001005B3u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x001005B3  push ecx
@@ -2911,7 +2972,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005B3u, n + 3); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 4; cpu.Eip = 0x001005B4u; goto Exit; } }
+            else { Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005B3u, n + 3); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 4; cpu.Eip = 0x001005B4u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x001005B4  mov eax,eax
@@ -2930,7 +2991,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001005C0u);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005BBu, n + 6); cpu.Mmu.Write32(sp, 0x001005C0u); cpu.TcFaultPointPassed(); }
+            else { Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005BBu, n + 6); cpu.Mmu.Write32(sp, 0x001005C0u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 7; cpu.Eip = t; goto Exit;
         }
@@ -2939,7 +3000,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005C0u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005C0u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             ecx = v;
         }
@@ -2947,7 +3008,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005C1u, n + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005C1u, n + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
@@ -2957,7 +3018,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005C2u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x001005C3u; goto Exit; } }
+            else { Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005C2u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x001005C3u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x001005C3  mov esi,0x100799
@@ -2971,7 +3032,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001005CDu);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005C8u, n + 4); cpu.Mmu.Write32(sp, 0x001005CDu); cpu.TcFaultPointPassed(); }
+            else { Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005C8u, n + 4); cpu.Mmu.Write32(sp, 0x001005CDu); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 5; cpu.Eip = t; goto Exit;
         }
@@ -2980,7 +3041,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005CDu, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005CDu, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
@@ -2988,7 +3049,7 @@ namespace Translator.Translated
         {
             t = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) t = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005CEu, n + 1); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_DF(cpu, eax, ecx, edx, ebx, esp, esi, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005CEu, n + 1); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 0x00000004u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 2; cpu.Eip = t; goto Exit;
         }

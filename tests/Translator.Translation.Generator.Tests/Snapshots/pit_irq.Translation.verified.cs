@@ -174,6 +174,85 @@ namespace Translator.Translated
             }
         }
 
+        private static void Spill_01(X86Cpu cpu, uint eax)
+        {
+            ref uint regs = ref cpu.TcRegisters;
+            Unsafe.Add(ref regs, 0) = eax;
+        }
+
+        private static void Spill_02(X86Cpu cpu, uint ecx)
+        {
+            ref uint regs = ref cpu.TcRegisters;
+            Unsafe.Add(ref regs, 1) = ecx;
+        }
+
+        private static void Spill_10(X86Cpu cpu, uint esp)
+        {
+            ref uint regs = ref cpu.TcRegisters;
+            Unsafe.Add(ref regs, 4) = esp;
+        }
+
+        private static void Spill_11(X86Cpu cpu, uint eax, uint esp)
+        {
+            ref uint regs = ref cpu.TcRegisters;
+            Unsafe.Add(ref regs, 0) = eax; Unsafe.Add(ref regs, 4) = esp;
+        }
+
+        private static void Spill_12(X86Cpu cpu, uint ecx, uint esp)
+        {
+            ref uint regs = ref cpu.TcRegisters;
+            Unsafe.Add(ref regs, 1) = ecx; Unsafe.Add(ref regs, 4) = esp;
+        }
+
+        private static void Spill_15(X86Cpu cpu, uint eax, uint edx, uint esp)
+        {
+            ref uint regs = ref cpu.TcRegisters;
+            Unsafe.Add(ref regs, 0) = eax; Unsafe.Add(ref regs, 2) = edx; Unsafe.Add(ref regs, 4) = esp;
+        }
+
+        private static void Spill_17(X86Cpu cpu, uint eax, uint ecx, uint edx, uint esp)
+        {
+            ref uint regs = ref cpu.TcRegisters;
+            Unsafe.Add(ref regs, 0) = eax; Unsafe.Add(ref regs, 1) = ecx; Unsafe.Add(ref regs, 2) = edx; Unsafe.Add(ref regs, 4) = esp;
+        }
+
+        private static void Spill_1F(X86Cpu cpu, uint eax, uint ecx, uint edx, uint ebx, uint esp)
+        {
+            ref uint regs = ref cpu.TcRegisters;
+            Unsafe.Add(ref regs, 0) = eax; Unsafe.Add(ref regs, 1) = ecx; Unsafe.Add(ref regs, 2) = edx; Unsafe.Add(ref regs, 3) = ebx; Unsafe.Add(ref regs, 4) = esp;
+        }
+
+        private static void Spill_50(X86Cpu cpu, uint esp, uint esi)
+        {
+            ref uint regs = ref cpu.TcRegisters;
+            Unsafe.Add(ref regs, 4) = esp; Unsafe.Add(ref regs, 6) = esi;
+        }
+
+        private static void Spill_51(X86Cpu cpu, uint eax, uint esp, uint esi)
+        {
+            ref uint regs = ref cpu.TcRegisters;
+            Unsafe.Add(ref regs, 0) = eax; Unsafe.Add(ref regs, 4) = esp; Unsafe.Add(ref regs, 6) = esi;
+        }
+
+        private static void Spill_53(X86Cpu cpu, uint eax, uint ecx, uint esp, uint esi)
+        {
+            ref uint regs = ref cpu.TcRegisters;
+            Unsafe.Add(ref regs, 0) = eax; Unsafe.Add(ref regs, 1) = ecx; Unsafe.Add(ref regs, 4) = esp; Unsafe.Add(ref regs, 6) = esi;
+        }
+
+        private static void Spill_57(X86Cpu cpu, uint eax, uint ecx, uint edx, uint esp, uint esi)
+        {
+            ref uint regs = ref cpu.TcRegisters;
+            Unsafe.Add(ref regs, 0) = eax; Unsafe.Add(ref regs, 1) = ecx; Unsafe.Add(ref regs, 2) = edx; Unsafe.Add(ref regs, 4) = esp; Unsafe.Add(ref regs, 6) = esi;
+        }
+
+        private static void Spill_97(X86Cpu cpu, uint eax, uint ecx, uint edx, uint esp, uint edi)
+        {
+            ref uint regs = ref cpu.TcRegisters;
+            Unsafe.Add(ref regs, 0) = eax; Unsafe.Add(ref regs, 1) = ecx; Unsafe.Add(ref regs, 2) = edx; Unsafe.Add(ref regs, 4) = esp; Unsafe.Add(ref regs, 7) = edi;
+        }
+
+
         private static readonly byte[] Bytes_00100020 = { 0xFA, 0xFC, 0xBC, 0x70, 0x80, 0x10, 0x00, 0xA3, 0xE8, 0x08, 0x10, 0x00, 0x89, 0x1D, 0xEC, 0x08, 0x10, 0x00, 0xE8, 0x29, 0x00, 0x00, 0x00, 0xE8, 0xF0, 0x00, 0x00, 0x00, 0xE8, 0x10, 0x01, 0x00, 0x00, 0xE8, 0x63, 0x01, 0x00, 0x00, 0xE8, 0xD5, 0x01, 0x00, 0x00, 0xE8, 0x4D, 0x04, 0x00, 0x00, 0xB8, 0x00, 0x00, 0x00, 0x00, 0xEB, 0x00, 0x66, 0xBA, 0xF4, 0x00, 0xEF, 0xFA, 0xF4, 0xEB, 0xFD, 0x50, 0x52, 0x66, 0xBA, 0xF9, 0x03, 0x30, 0xC0, 0xEE, 0x66, 0xBA, 0xFB, 0x03, 0xB0, 0x80, 0xEE, 0x66, 0xBA, 0xF8, 0x03, 0xB0, 0x01, 0xEE, 0x66, 0xBA, 0xF9, 0x03, 0x30, 0xC0, 0xEE, 0x66, 0xBA, 0xFB, 0x03, 0xB0, 0x03, 0xEE, 0x66, 0xBA, 0xFA, 0x03, 0x30, 0xC0, 0xEE, 0x66, 0xBA, 0xFC, 0x03, 0xB0, 0x03, 0xEE, 0x5A, 0x58, 0xC3, 0x52, 0x50, 0x66, 0xBA, 0xFD, 0x03, 0xEC, 0xA8, 0x20, 0x74, 0xFB, 0x58, 0x66, 0xBA, 0xF8, 0x03, 0xEE, 0x5A, 0xC3, 0x9C, 0x60, 0xFC, 0x50, 0x8C, 0xC8, 0xA8, 0x03, 0x58, 0x75, 0x0C, 0xAC, 0x84, 0xC0, 0x74, 0x0B, 0xE8, 0xD8, 0xFF, 0xFF, 0xFF, 0xEB, 0xF4 };
         private static readonly byte[] Bytes_001000C0 = { 0x31, 0xC9, 0xCD, 0x82, 0x61, 0x9D, 0xC3, 0x9C, 0x60, 0x50, 0x8C, 0xC8, 0xA8, 0x03, 0x58, 0x75, 0x1E, 0x89, 0xC2, 0x49, 0x78, 0x22, 0x89, 0xD0, 0x51, 0xC1, 0xE1, 0x02, 0xD3, 0xE8, 0x59, 0x83, 0xE0, 0x0F, 0x8A, 0x80, 0xD8, 0x08, 0x10, 0x00, 0xE8, 0xA9, 0xFF, 0xFF, 0xFF, 0xEB, 0xE4, 0x89, 0xCA, 0xB9, 0x01, 0x00, 0x00, 0x00, 0xCD, 0x82, 0x61, 0x9D, 0xC3, 0x9C, 0x60, 0x50, 0x8C, 0xC8, 0xA8, 0x03, 0x58, 0x75, 0x1D, 0xBB, 0x0A, 0x00, 0x00, 0x00, 0x31, 0xC9, 0x31, 0xD2, 0xF7, 0xF3, 0x52, 0x41, 0x85, 0xC0, 0x75, 0xF6, 0x58, 0x04, 0x30, 0xE8, 0x78, 0xFF, 0xFF, 0xFF, 0xE2, 0xF6, 0xEB, 0x07, 0xB9, 0x02, 0x00, 0x00, 0x00, 0xCD, 0x82, 0x61, 0x9D, 0xC3, 0x50, 0xB0, 0x11, 0xE6, 0x20, 0xE6, 0xA0, 0xB0, 0x20, 0xE6, 0x21, 0xB0, 0x28, 0xE6, 0xA1, 0xB0, 0x04, 0xE6, 0x21, 0xB0, 0x02, 0xE6, 0xA1, 0xB0, 0x01, 0xE6, 0x21, 0xE6, 0xA1, 0xB0, 0xFF, 0xE6, 0x21, 0xE6, 0xA1, 0x58, 0xC3 };
         private static readonly byte[] Bytes_00100151 = { 0x50, 0x51, 0x52, 0x57, 0xBF, 0xA8, 0x08, 0x10, 0x00, 0xB8, 0xC8, 0x08, 0x10, 0x00, 0xB9, 0x0F, 0x00, 0x00, 0x00, 0xB2, 0x82, 0xE8, 0x21, 0x00, 0x00, 0x00, 0x0F, 0x01, 0x15, 0xBA, 0x08, 0x10, 0x00, 0xEA, 0x79, 0x01, 0x10, 0x00, 0x08, 0x00, 0x66, 0xB8, 0x10, 0x00, 0x8E, 0xD8, 0x8E, 0xC0, 0x8E, 0xE0, 0x8E, 0xE8, 0x8E, 0xD0, 0x5F, 0x5A, 0x59, 0x58, 0xC3, 0x66, 0x89, 0x0F, 0x66, 0x89, 0x47, 0x02, 0xC1, 0xE8, 0x10, 0x88, 0x47, 0x04, 0x88, 0x57, 0x05, 0xC1, 0xE9, 0x10, 0x80, 0xE1, 0x0F, 0x88, 0x4F, 0x06, 0x88, 0x67, 0x07, 0xC3, 0x60, 0xBF, 0x00, 0x20, 0x10, 0x00, 0x31, 0xC0, 0xB9, 0x1A, 0x00, 0x00, 0x00, 0xF3, 0xAB, 0xB0, 0xFF, 0xB9, 0x01, 0x20, 0x00, 0x00, 0xF3, 0xAA, 0xC7, 0x05, 0x04, 0x20, 0x10, 0x00, 0x70, 0xA0, 0x10, 0x00, 0xC7, 0x05, 0x08, 0x20, 0x10, 0x00, 0x10, 0x00, 0x00, 0x00, 0x66, 0xC7, 0x05, 0x66, 0x20, 0x10, 0x00, 0xFF, 0xFF, 0xBF, 0x80, 0x08, 0x10, 0x00, 0xB8, 0x00, 0x20, 0x10, 0x00, 0xB9, 0x68, 0x20, 0x00, 0x00, 0xB2, 0x89, 0xE8, 0x98, 0xFF, 0xFF, 0xFF, 0x66, 0xB8, 0x28, 0x00, 0x0F, 0x00, 0xD8, 0x61, 0xC3, 0x57, 0x52, 0x8D, 0x3C, 0xC5, 0x00, 0x10, 0x10, 0x00, 0x66, 0x89, 0x17, 0x66, 0xC7, 0x47, 0x02, 0x08, 0x00, 0xC6, 0x47, 0x04, 0x00, 0x88, 0x4F, 0x05, 0xC1, 0xEA, 0x10, 0x66, 0x89, 0x57, 0x06, 0x5A, 0x5F, 0xC3, 0x60, 0xBF, 0x00, 0x10, 0x10, 0x00, 0x31, 0xC0, 0xB9, 0x00, 0x02, 0x00, 0x00, 0xF3, 0xAB, 0x31, 0xC0, 0x8B, 0x14, 0x85, 0xA0, 0x07, 0x10, 0x00, 0xB1, 0x8E, 0x83, 0xF8, 0x03, 0x74, 0x05, 0x83, 0xF8, 0x04, 0x75, 0x02, 0xB1, 0xEE, 0xE8, 0xB2, 0xFF, 0xFF, 0xFF, 0x40, 0x83, 0xF8, 0x20, 0x72, 0xE0, 0xB8, 0x81, 0x00, 0x00, 0x00, 0xBA, 0x5B, 0x04, 0x10, 0x00, 0xB1, 0xEE, 0xE8, 0x9B, 0xFF, 0xFF, 0xFF, 0xB8, 0x82, 0x00, 0x00, 0x00, 0xBA, 0x6F, 0x04, 0x10, 0x00, 0xB1, 0xEE, 0xE8, 0x8A, 0xFF, 0xFF, 0xFF, 0x0F, 0x01, 0x1D, 0xC2, 0x08, 0x10, 0x00, 0x61, 0xC3 };
@@ -221,7 +300,7 @@ namespace Translator.Translated
     L_00100020:
         // 0x00100020  cli
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100020u, n + 0);
+            Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100020u, n + 0);
             Fallbacks.Ops[0].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -230,7 +309,7 @@ namespace Translator.Translated
         { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; goto Exit; }
         // 0x00100021  cld
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100021u, n + 1);
+            Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100021u, n + 1);
             Fallbacks.Ops[1].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -248,7 +327,7 @@ namespace Translator.Translated
             m = 0x001008E8u;
             pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (m & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (m & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100027u, n + 3); cpu.Mmu.Write32(m, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 4; cpu.Eip = 0x0010002Cu; goto Exit; } }
+            else { Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100027u, n + 3); cpu.Mmu.Write32(m, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 4; cpu.Eip = 0x0010002Cu; goto Exit; } }
         }
         // 0x0010002C  mov [0x1008EC],ebx
         {
@@ -256,7 +335,7 @@ namespace Translator.Translated
             m = 0x001008ECu;
             pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (m & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (m & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010002Cu, n + 4); cpu.Mmu.Write32(m, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 5; cpu.Eip = 0x00100032u; goto Exit; } }
+            else { Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010002Cu, n + 4); cpu.Mmu.Write32(m, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 5; cpu.Eip = 0x00100032u; goto Exit; } }
         }
         // 0x00100032  call 0x00100060
         {
@@ -264,7 +343,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100037u);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100032u, n + 5); cpu.Mmu.Write32(sp, 0x00100037u); cpu.TcFaultPointPassed(); }
+            else { Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100032u, n + 5); cpu.Mmu.Write32(sp, 0x00100037u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 6; cpu.Eip = t; goto Exit;
         }
@@ -275,7 +354,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x0010003Cu);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100037u, n + 0); cpu.Mmu.Write32(sp, 0x0010003Cu); cpu.TcFaultPointPassed(); }
+            else { Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100037u, n + 0); cpu.Mmu.Write32(sp, 0x0010003Cu); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; cpu.Eip = t; goto Exit;
         }
@@ -286,7 +365,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100041u);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010003Cu, n + 0); cpu.Mmu.Write32(sp, 0x00100041u); cpu.TcFaultPointPassed(); }
+            else { Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010003Cu, n + 0); cpu.Mmu.Write32(sp, 0x00100041u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; cpu.Eip = t; goto Exit;
         }
@@ -297,7 +376,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100046u);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100041u, n + 0); cpu.Mmu.Write32(sp, 0x00100046u); cpu.TcFaultPointPassed(); }
+            else { Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100041u, n + 0); cpu.Mmu.Write32(sp, 0x00100046u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; cpu.Eip = t; goto Exit;
         }
@@ -308,7 +387,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x0010004Bu);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100046u, n + 0); cpu.Mmu.Write32(sp, 0x0010004Bu); cpu.TcFaultPointPassed(); }
+            else { Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100046u, n + 0); cpu.Mmu.Write32(sp, 0x0010004Bu); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; cpu.Eip = t; goto Exit;
         }
@@ -319,7 +398,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100050u);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010004Bu, n + 0); cpu.Mmu.Write32(sp, 0x00100050u); cpu.TcFaultPointPassed(); }
+            else { Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010004Bu, n + 0); cpu.Mmu.Write32(sp, 0x00100050u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; cpu.Eip = t; goto Exit;
         }
@@ -342,7 +421,7 @@ namespace Translator.Translated
         }
         // 0x0010005B  out dx,eax
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010005Bu, n + 1);
+            Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010005Bu, n + 1);
             Fallbacks.Ops[2].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -351,7 +430,7 @@ namespace Translator.Translated
         { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 2; goto Exit; }
         // 0x0010005C  cli
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010005Cu, n + 2);
+            Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010005Cu, n + 2);
             Fallbacks.Ops[3].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -362,7 +441,7 @@ namespace Translator.Translated
     L_0010005D:
         // 0x0010005D  hlt
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010005Du, n + 0);
+            Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010005Du, n + 0);
             Fallbacks.Ops[4].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -381,7 +460,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100060u, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x00100061u; goto Exit; } }
+            else { Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100060u, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x00100061u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x00100061  push edx
@@ -390,7 +469,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100061u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x00100062u; goto Exit; } }
+            else { Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100061u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x00100062u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x00100062  mov dx,0x3F9
@@ -408,7 +487,7 @@ namespace Translator.Translated
         }
         // 0x00100068  out dx,al
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x00100068u, n + 4);
+            Spill_15(cpu, eax, edx, esp); cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x00100068u, n + 4);
             Fallbacks.Ops[5].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -427,7 +506,7 @@ namespace Translator.Translated
         }
         // 0x0010006F  out dx,al
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010006Fu, n + 7);
+            Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010006Fu, n + 7);
             Fallbacks.Ops[6].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -446,7 +525,7 @@ namespace Translator.Translated
         }
         // 0x00100076  out dx,al
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100076u, n + 10);
+            Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100076u, n + 10);
             Fallbacks.Ops[7].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -468,7 +547,7 @@ namespace Translator.Translated
         }
         // 0x0010007D  out dx,al
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x0010007Du, n + 13);
+            Spill_15(cpu, eax, edx, esp); cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x0010007Du, n + 13);
             Fallbacks.Ops[8].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -487,7 +566,7 @@ namespace Translator.Translated
         }
         // 0x00100084  out dx,al
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100084u, n + 16);
+            Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100084u, n + 16);
             Fallbacks.Ops[9].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -509,7 +588,7 @@ namespace Translator.Translated
         }
         // 0x0010008B  out dx,al
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x0010008Bu, n + 19);
+            Spill_15(cpu, eax, edx, esp); cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x0010008Bu, n + 19);
             Fallbacks.Ops[10].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -528,7 +607,7 @@ namespace Translator.Translated
         }
         // 0x00100092  out dx,al
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100092u, n + 22);
+            Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100092u, n + 22);
             Fallbacks.Ops[11].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -539,7 +618,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100093u, n + 23); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100093u, n + 23); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             edx = v;
         }
@@ -547,7 +626,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100094u, n + 24); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100094u, n + 24); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
@@ -555,7 +634,7 @@ namespace Translator.Translated
         {
             t = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) t = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100095u, n + 25); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100095u, n + 25); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 0x00000004u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 26; cpu.Eip = t; goto Exit;
         }
@@ -566,7 +645,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100096u, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x00100097u; goto Exit; } }
+            else { Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100096u, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x00100097u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x00100097  push eax
@@ -575,7 +654,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100097u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x00100098u; goto Exit; } }
+            else { Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100097u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x00100098u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x00100098  mov dx,0x3FD
@@ -587,7 +666,7 @@ namespace Translator.Translated
     L_0010009C:
         // 0x0010009C  in al,dx
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010009Cu, n + 0);
+            Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010009Cu, n + 0);
             Fallbacks.Ops[12].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -618,7 +697,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000A1u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000A1u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
@@ -629,7 +708,7 @@ namespace Translator.Translated
         }
         // 0x001000A6  out dx,al
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000A6u, n + 2);
+            Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000A6u, n + 2);
             Fallbacks.Ops[13].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -640,7 +719,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000A7u, n + 3); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000A7u, n + 3); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             edx = v;
         }
@@ -648,14 +727,14 @@ namespace Translator.Translated
         {
             t = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) t = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000A8u, n + 4); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000A8u, n + 4); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 0x00000004u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 5; cpu.Eip = t; goto Exit;
         }
     L_001000A9:
         // 0x001000A9  pushfd
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000A9u, n + 0);
+            Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000A9u, n + 0);
             Fallbacks.Ops[14].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -664,7 +743,7 @@ namespace Translator.Translated
         { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; goto Exit; }
         // 0x001000AA  pushad
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000AAu, n + 1);
+            Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000AAu, n + 1);
             Fallbacks.Ops[15].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -673,7 +752,7 @@ namespace Translator.Translated
         { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 2; goto Exit; }
         // 0x001000AB  cld
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000ABu, n + 2);
+            Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000ABu, n + 2);
             Fallbacks.Ops[16].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -686,12 +765,12 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000ACu, n + 3); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 4; cpu.Eip = 0x001000ADu; goto Exit; } }
+            else { Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000ACu, n + 3); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 4; cpu.Eip = 0x001000ADu; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x001000AD  mov eax,cs
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000ADu, n + 4);
+            Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000ADu, n + 4);
             Fallbacks.Ops[17].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -709,7 +788,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x001000B1u, n + 6); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_15(cpu, eax, edx, esp); cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x001000B1u, n + 6); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
@@ -725,7 +804,7 @@ namespace Translator.Translated
     L_001000B4:
         // 0x001000B4  lodsb [esi]
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000B4u, n + 0);
+            Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000B4u, n + 0);
             Fallbacks.Ops[18].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -755,7 +834,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001000BEu);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000B9u, n + 0); cpu.Mmu.Write32(sp, 0x001000BEu); cpu.TcFaultPointPassed(); }
+            else { Spill_15(cpu, eax, edx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000B9u, n + 0); cpu.Mmu.Write32(sp, 0x001000BEu); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; cpu.Eip = t; goto Exit;
         }
@@ -821,7 +900,7 @@ namespace Translator.Translated
         }
         // 0x001000C2  int 0x82
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x001000C2u, n + 1);
+            Spill_1F(cpu, eax, ecx, edx, ebx, esp); cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x001000C2u, n + 1);
             Fallbacks.Ops[19].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -830,7 +909,7 @@ namespace Translator.Translated
     L_001000C4:
         // 0x001000C4  popad
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000C4u, n + 0);
+            Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000C4u, n + 0);
             Fallbacks.Ops[20].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -839,7 +918,7 @@ namespace Translator.Translated
         { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; goto Exit; }
         // 0x001000C5  popfd
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000C5u, n + 1);
+            Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000C5u, n + 1);
             Fallbacks.Ops[21].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -850,14 +929,14 @@ namespace Translator.Translated
         {
             t = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) t = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000C6u, n + 2); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000C6u, n + 2); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 0x00000004u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; cpu.Eip = t; goto Exit;
         }
     L_001000C7:
         // 0x001000C7  pushfd
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000C7u, n + 0);
+            Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000C7u, n + 0);
             Fallbacks.Ops[22].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -866,7 +945,7 @@ namespace Translator.Translated
         { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; goto Exit; }
         // 0x001000C8  pushad
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000C8u, n + 1);
+            Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000C8u, n + 1);
             Fallbacks.Ops[23].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -879,12 +958,12 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000C9u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x001000CAu; goto Exit; } }
+            else { Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000C9u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x001000CAu; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x001000CA  mov eax,cs
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000CAu, n + 3);
+            Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000CAu, n + 3);
             Fallbacks.Ops[24].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -902,7 +981,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x001000CEu, n + 5); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_1F(cpu, eax, ecx, edx, ebx, esp); cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x001000CEu, n + 5); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
@@ -957,7 +1036,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000D8u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x001000D9u; goto Exit; } }
+            else { Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000D8u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x001000D9u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x001000D9  shl ecx,2
@@ -985,7 +1064,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000DEu, n + 4); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000DEu, n + 4); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             ecx = v;
         }
@@ -1002,7 +1081,7 @@ namespace Translator.Translated
             vAt = eax + 0x001008D8u;
             v = 0; pg = vAt >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg) v = ram[te[2] | (vAt & 0xFFFu)];
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x001000E2u, n + 6); v = (uint)cpu.Mmu.Read8(vAt); cpu.TcFaultPointPassed(); }
+            else { Spill_1F(cpu, eax, ecx, edx, ebx, esp); cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x001000E2u, n + 6); v = (uint)cpu.Mmu.Read8(vAt); cpu.TcFaultPointPassed(); }
             eax = (eax & 0xFFFFFF00u) | (v);
         }
         // 0x001000E8  call 0x00100096
@@ -1011,7 +1090,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001000EDu);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x001000E8u, n + 7); cpu.Mmu.Write32(sp, 0x001000EDu); cpu.TcFaultPointPassed(); }
+            else { Spill_1F(cpu, eax, ecx, edx, ebx, esp); cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x001000E8u, n + 7); cpu.Mmu.Write32(sp, 0x001000EDu); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             cpu.TcFlagsLogic(32, f0a); n += 8; cpu.Eip = t; goto Exit;
         }
@@ -1034,7 +1113,7 @@ namespace Translator.Translated
         }
         // 0x001000F6  int 0x82
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000F6u, n + 2);
+            Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000F6u, n + 2);
             Fallbacks.Ops[25].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -1043,7 +1122,7 @@ namespace Translator.Translated
     L_001000F8:
         // 0x001000F8  popad
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000F8u, n + 0);
+            Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000F8u, n + 0);
             Fallbacks.Ops[26].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -1052,7 +1131,7 @@ namespace Translator.Translated
         { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; goto Exit; }
         // 0x001000F9  popfd
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000F9u, n + 1);
+            Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000F9u, n + 1);
             Fallbacks.Ops[27].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -1063,14 +1142,14 @@ namespace Translator.Translated
         {
             t = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) t = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000FAu, n + 2); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000FAu, n + 2); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 0x00000004u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; cpu.Eip = t; goto Exit;
         }
     L_001000FB:
         // 0x001000FB  pushfd
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000FBu, n + 0);
+            Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000FBu, n + 0);
             Fallbacks.Ops[28].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -1079,7 +1158,7 @@ namespace Translator.Translated
         { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; goto Exit; }
         // 0x001000FC  pushad
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000FCu, n + 1);
+            Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000FCu, n + 1);
             Fallbacks.Ops[29].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -1092,12 +1171,12 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000FDu, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x001000FEu; goto Exit; } }
+            else { Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000FDu, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x001000FEu; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x001000FE  mov eax,cs
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000FEu, n + 3);
+            Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001000FEu, n + 3);
             Fallbacks.Ops[30].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -1115,7 +1194,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x00100102u, n + 5); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_1F(cpu, eax, ecx, edx, ebx, esp); cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x00100102u, n + 5); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
@@ -1162,7 +1241,7 @@ namespace Translator.Translated
             if (!ok)
             {
                 {
-                    ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x0010010Eu, n + 1);
+                    Spill_1F(cpu, eax, ecx, edx, ebx, esp); cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x0010010Eu, n + 1);
                     Fallbacks.Ops[31].Execute(cpu);
                     cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
                     { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -1180,7 +1259,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x00100110u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x00100111u; goto Exit; } }
+            else { Spill_1F(cpu, eax, ecx, edx, ebx, esp); cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x00100110u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x00100111u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x00100111  inc ecx
@@ -1212,7 +1291,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100116u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100116u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
@@ -1230,14 +1309,14 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x0010011Eu);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; cpu.TcFlagsAdd(8, f0a, f0b, ((f0a + f0b) & 0xFFu)); cpu.TcFaultPoint(0x00100119u, n + 2); cpu.Mmu.Write32(sp, 0x0010011Eu); cpu.TcFaultPointPassed(); }
+            else { Spill_1F(cpu, eax, ecx, edx, ebx, esp); cpu.TcFlagsAdd(8, f0a, f0b, ((f0a + f0b) & 0xFFu)); cpu.TcFaultPoint(0x00100119u, n + 2); cpu.Mmu.Write32(sp, 0x0010011Eu); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             cpu.TcFlagsAdd(8, f0a, f0b, ((f0a + f0b) & 0xFFu)); n += 3; cpu.Eip = t; goto Exit;
         }
     L_0010011E:
         // 0x0010011E  loop 0x00100116
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010011Eu, n + 0);
+            Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010011Eu, n + 0);
             Fallbacks.Ops[32].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -1257,7 +1336,7 @@ namespace Translator.Translated
         }
         // 0x00100127  int 0x82
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100127u, n + 1);
+            Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100127u, n + 1);
             Fallbacks.Ops[33].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -1266,7 +1345,7 @@ namespace Translator.Translated
     L_00100129:
         // 0x00100129  popad
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100129u, n + 0);
+            Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100129u, n + 0);
             Fallbacks.Ops[34].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -1275,7 +1354,7 @@ namespace Translator.Translated
         { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; goto Exit; }
         // 0x0010012A  popfd
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010012Au, n + 1);
+            Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010012Au, n + 1);
             Fallbacks.Ops[35].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -1286,7 +1365,7 @@ namespace Translator.Translated
         {
             t = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) t = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010012Bu, n + 2); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010012Bu, n + 2); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 0x00000004u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; cpu.Eip = t; goto Exit;
         }
@@ -1297,7 +1376,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010012Cu, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x0010012Du; goto Exit; } }
+            else { Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010012Cu, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x0010012Du; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x0010012D  mov al,0x11
@@ -1307,7 +1386,7 @@ namespace Translator.Translated
         }
         // 0x0010012F  out 0x20,al
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010012Fu, n + 2);
+            Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010012Fu, n + 2);
             Fallbacks.Ops[36].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -1316,7 +1395,7 @@ namespace Translator.Translated
         { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; goto Exit; }
         // 0x00100131  out 0xA0,al
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100131u, n + 3);
+            Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100131u, n + 3);
             Fallbacks.Ops[37].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -1330,7 +1409,7 @@ namespace Translator.Translated
         }
         // 0x00100135  out 0x21,al
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100135u, n + 5);
+            Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100135u, n + 5);
             Fallbacks.Ops[38].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -1344,7 +1423,7 @@ namespace Translator.Translated
         }
         // 0x00100139  out 0xA1,al
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100139u, n + 7);
+            Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100139u, n + 7);
             Fallbacks.Ops[39].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -1358,7 +1437,7 @@ namespace Translator.Translated
         }
         // 0x0010013D  out 0x21,al
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010013Du, n + 9);
+            Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010013Du, n + 9);
             Fallbacks.Ops[40].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -1372,7 +1451,7 @@ namespace Translator.Translated
         }
         // 0x00100141  out 0xA1,al
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100141u, n + 11);
+            Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100141u, n + 11);
             Fallbacks.Ops[41].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -1386,7 +1465,7 @@ namespace Translator.Translated
         }
         // 0x00100145  out 0x21,al
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100145u, n + 13);
+            Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100145u, n + 13);
             Fallbacks.Ops[42].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -1395,7 +1474,7 @@ namespace Translator.Translated
         { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 14; goto Exit; }
         // 0x00100147  out 0xA1,al
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100147u, n + 14);
+            Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100147u, n + 14);
             Fallbacks.Ops[43].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -1409,7 +1488,7 @@ namespace Translator.Translated
         }
         // 0x0010014B  out 0x21,al
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010014Bu, n + 16);
+            Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010014Bu, n + 16);
             Fallbacks.Ops[44].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -1418,7 +1497,7 @@ namespace Translator.Translated
         { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 17; goto Exit; }
         // 0x0010014D  out 0xA1,al
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010014Du, n + 17);
+            Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010014Du, n + 17);
             Fallbacks.Ops[45].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); }
@@ -1429,7 +1508,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010014Fu, n + 18); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010014Fu, n + 18); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
@@ -1437,7 +1516,7 @@ namespace Translator.Translated
         {
             t = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) t = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 3) = ebx; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100150u, n + 19); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_1F(cpu, eax, ecx, edx, ebx, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100150u, n + 19); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 0x00000004u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 20; cpu.Eip = t; goto Exit;
         }
@@ -1495,7 +1574,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100151u, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x00100152u; goto Exit; } }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100151u, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x00100152u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x00100152  push ecx
@@ -1504,7 +1583,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100152u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x00100153u; goto Exit; } }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100152u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x00100153u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x00100153  push edx
@@ -1513,7 +1592,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100153u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x00100154u; goto Exit; } }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100153u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x00100154u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x00100154  push edi
@@ -1522,7 +1601,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100154u, n + 3); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 4; cpu.Eip = 0x00100155u; goto Exit; } }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100154u, n + 3); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 4; cpu.Eip = 0x00100155u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x00100155  mov edi,0x1008A8
@@ -1551,14 +1630,14 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x0010016Bu);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100166u, n + 8); cpu.Mmu.Write32(sp, 0x0010016Bu); cpu.TcFaultPointPassed(); }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100166u, n + 8); cpu.Mmu.Write32(sp, 0x0010016Bu); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 9; cpu.Eip = t; goto Exit;
         }
     L_0010016B:
         // 0x0010016B  lgdt [0x1008BA]
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010016Bu, n + 0);
+            Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010016Bu, n + 0);
             Fallbacks.Ops[46].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
@@ -1567,7 +1646,7 @@ namespace Translator.Translated
         { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; goto Exit; }
         // 0x00100172  jmp far 0x00100179,8
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100172u, n + 1);
+            Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100172u, n + 1);
             Fallbacks.Ops[47].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
@@ -1580,7 +1659,7 @@ namespace Translator.Translated
             m = edi;
             pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (m & 0xFFFu) <= 0xFFEu) *(ushort*)(ram + (te[3] | (m & 0xFFFu))) = (ushort)(v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010018Cu, n + 0); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 1; cpu.Eip = 0x0010018Fu; goto Exit; } }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010018Cu, n + 0); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 1; cpu.Eip = 0x0010018Fu; goto Exit; } }
         }
         // 0x0010018F  mov [edi+2],ax
         {
@@ -1588,7 +1667,7 @@ namespace Translator.Translated
             m = edi + 0x00000002u;
             pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (m & 0xFFFu) <= 0xFFEu) *(ushort*)(ram + (te[3] | (m & 0xFFFu))) = (ushort)(v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010018Fu, n + 1); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 2; cpu.Eip = 0x00100193u; goto Exit; } }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010018Fu, n + 1); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 2; cpu.Eip = 0x00100193u; goto Exit; } }
         }
         // 0x00100193  shr eax,0x10
         {
@@ -1605,7 +1684,7 @@ namespace Translator.Translated
             m = edi + 0x00000004u;
             pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg) ram[te[3] | (m & 0xFFFu)] = (byte)(v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsShift(32, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100196u, n + 3); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 4; cpu.Eip = 0x00100199u; goto Exit; } }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); cpu.TcFlagsShift(32, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100196u, n + 3); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 4; cpu.Eip = 0x00100199u; goto Exit; } }
         }
         // 0x00100199  mov [edi+5],dl
         {
@@ -1613,7 +1692,7 @@ namespace Translator.Translated
             m = edi + 0x00000005u;
             pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg) ram[te[3] | (m & 0xFFFu)] = (byte)(v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsShift(32, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100199u, n + 4); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 5; cpu.Eip = 0x0010019Cu; goto Exit; } }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); cpu.TcFlagsShift(32, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100199u, n + 4); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 5; cpu.Eip = 0x0010019Cu; goto Exit; } }
         }
         // 0x0010019C  shr ecx,0x10
         {
@@ -1637,7 +1716,7 @@ namespace Translator.Translated
             m = edi + 0x00000006u;
             pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg) ram[te[3] | (m & 0xFFFu)] = (byte)(v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x001001A2u, n + 7); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 8; cpu.Eip = 0x001001A5u; goto Exit; } }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x001001A2u, n + 7); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 8; cpu.Eip = 0x001001A5u; goto Exit; } }
         }
         // 0x001001A5  mov [edi+7],ah
         {
@@ -1645,20 +1724,20 @@ namespace Translator.Translated
             m = edi + 0x00000007u;
             pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg) ram[te[3] | (m & 0xFFFu)] = (byte)(v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x001001A5u, n + 8); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 9; cpu.Eip = 0x001001A8u; goto Exit; } }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x001001A5u, n + 8); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 9; cpu.Eip = 0x001001A8u; goto Exit; } }
         }
         // 0x001001A8  ret
         {
             t = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) t = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x001001A8u, n + 9); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x001001A8u, n + 9); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 0x00000004u;
             cpu.TcFlagsLogic(8, f0a); n += 10; cpu.Eip = t; goto Exit;
         }
     L_001001A9:
         // 0x001001A9  pushad
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001A9u, n + 0);
+            Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001A9u, n + 0);
             Fallbacks.Ops[48].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
@@ -1685,7 +1764,7 @@ namespace Translator.Translated
         }
         // 0x001001B6  rep stosd [edi]
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x001001B6u, n + 4);
+            Spill_97(cpu, eax, ecx, edx, esp, edi); cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x001001B6u, n + 4);
             Fallbacks.Ops[49].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
@@ -1704,7 +1783,7 @@ namespace Translator.Translated
         }
         // 0x001001BF  rep stosb [edi]
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001BFu, n + 2);
+            Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001BFu, n + 2);
             Fallbacks.Ops[50].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
@@ -1717,7 +1796,7 @@ namespace Translator.Translated
             m = 0x00102004u;
             pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (m & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (m & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001C1u, n + 0); cpu.Mmu.Write32(m, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 1; cpu.Eip = 0x001001CBu; goto Exit; } }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001C1u, n + 0); cpu.Mmu.Write32(m, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 1; cpu.Eip = 0x001001CBu; goto Exit; } }
         }
         // 0x001001CB  mov dword ptr [0x102008],0x10
         {
@@ -1725,7 +1804,7 @@ namespace Translator.Translated
             m = 0x00102008u;
             pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (m & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (m & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001CBu, n + 1); cpu.Mmu.Write32(m, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 2; cpu.Eip = 0x001001D5u; goto Exit; } }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001CBu, n + 1); cpu.Mmu.Write32(m, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 2; cpu.Eip = 0x001001D5u; goto Exit; } }
         }
         // 0x001001D5  mov word ptr [0x102066],0xFFFF
         {
@@ -1733,7 +1812,7 @@ namespace Translator.Translated
             m = 0x00102066u;
             pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (m & 0xFFFu) <= 0xFFEu) *(ushort*)(ram + (te[3] | (m & 0xFFFu))) = (ushort)(v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001D5u, n + 2); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 3; cpu.Eip = 0x001001DEu; goto Exit; } }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001D5u, n + 2); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 3; cpu.Eip = 0x001001DEu; goto Exit; } }
         }
         // 0x001001DE  mov edi,0x100880
         {
@@ -1761,7 +1840,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001001F4u);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001EFu, n + 7); cpu.Mmu.Write32(sp, 0x001001F4u); cpu.TcFaultPointPassed(); }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001EFu, n + 7); cpu.Mmu.Write32(sp, 0x001001F4u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 8; cpu.Eip = t; goto Exit;
         }
@@ -1773,7 +1852,7 @@ namespace Translator.Translated
         }
         // 0x001001F8  ltr ax
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001F8u, n + 1);
+            Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001F8u, n + 1);
             Fallbacks.Ops[51].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
@@ -1782,7 +1861,7 @@ namespace Translator.Translated
         { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 2; goto Exit; }
         // 0x001001FB  popad
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001FBu, n + 2);
+            Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001FBu, n + 2);
             Fallbacks.Ops[52].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
@@ -1793,7 +1872,7 @@ namespace Translator.Translated
         {
             t = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) t = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001FCu, n + 3); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001FCu, n + 3); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 0x00000004u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 4; cpu.Eip = t; goto Exit;
         }
@@ -1804,7 +1883,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001FDu, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x001001FEu; goto Exit; } }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001FDu, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x001001FEu; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x001001FE  push edx
@@ -1813,7 +1892,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001FEu, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x001001FFu; goto Exit; } }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001001FEu, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x001001FFu; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x001001FF  lea edi,[eax*8+0x101000]
@@ -1824,7 +1903,7 @@ namespace Translator.Translated
             m = edi;
             pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (m & 0xFFFu) <= 0xFFEu) *(ushort*)(ram + (te[3] | (m & 0xFFFu))) = (ushort)(v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100206u, n + 3); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 4; cpu.Eip = 0x00100209u; goto Exit; } }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100206u, n + 3); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 4; cpu.Eip = 0x00100209u; goto Exit; } }
         }
         // 0x00100209  mov word ptr [edi+2],8
         {
@@ -1832,7 +1911,7 @@ namespace Translator.Translated
             m = edi + 0x00000002u;
             pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (m & 0xFFFu) <= 0xFFEu) *(ushort*)(ram + (te[3] | (m & 0xFFFu))) = (ushort)(v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100209u, n + 4); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 5; cpu.Eip = 0x0010020Fu; goto Exit; } }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100209u, n + 4); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 5; cpu.Eip = 0x0010020Fu; goto Exit; } }
         }
         // 0x0010020F  mov byte ptr [edi+4],0
         {
@@ -1840,7 +1919,7 @@ namespace Translator.Translated
             m = edi + 0x00000004u;
             pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg) ram[te[3] | (m & 0xFFFu)] = (byte)(v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010020Fu, n + 5); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 6; cpu.Eip = 0x00100213u; goto Exit; } }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010020Fu, n + 5); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 6; cpu.Eip = 0x00100213u; goto Exit; } }
         }
         // 0x00100213  mov [edi+5],cl
         {
@@ -1848,7 +1927,7 @@ namespace Translator.Translated
             m = edi + 0x00000005u;
             pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg) ram[te[3] | (m & 0xFFFu)] = (byte)(v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100213u, n + 6); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 7; cpu.Eip = 0x00100216u; goto Exit; } }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100213u, n + 6); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 7; cpu.Eip = 0x00100216u; goto Exit; } }
         }
         // 0x00100216  shr edx,0x10
         {
@@ -1865,13 +1944,13 @@ namespace Translator.Translated
             m = edi + 0x00000006u;
             pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (m & 0xFFFu) <= 0xFFEu) *(ushort*)(ram + (te[3] | (m & 0xFFFu))) = (ushort)(v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsShift(32, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100219u, n + 8); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 9; cpu.Eip = 0x0010021Du; goto Exit; } }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); cpu.TcFlagsShift(32, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100219u, n + 8); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 9; cpu.Eip = 0x0010021Du; goto Exit; } }
         }
         // 0x0010021D  pop edx
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsShift(32, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010021Du, n + 9); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); cpu.TcFlagsShift(32, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010021Du, n + 9); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             edx = v;
         }
@@ -1879,7 +1958,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsShift(32, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010021Eu, n + 10); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); cpu.TcFlagsShift(32, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010021Eu, n + 10); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             edi = v;
         }
@@ -1887,14 +1966,14 @@ namespace Translator.Translated
         {
             t = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) t = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsShift(32, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010021Fu, n + 11); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); cpu.TcFlagsShift(32, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010021Fu, n + 11); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 0x00000004u;
             cpu.TcFlagsShift(32, f0a, f0b, f0c); n += 12; cpu.Eip = t; goto Exit;
         }
     L_00100220:
         // 0x00100220  pushad
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100220u, n + 0);
+            Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100220u, n + 0);
             Fallbacks.Ops[53].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
@@ -1921,7 +2000,7 @@ namespace Translator.Translated
         }
         // 0x0010022D  rep stosd [edi]
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x0010022Du, n + 4);
+            Spill_97(cpu, eax, ecx, edx, esp, edi); cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x0010022Du, n + 4);
             Fallbacks.Ops[54].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
@@ -1944,7 +2023,7 @@ namespace Translator.Translated
             vAt = (eax << 2) + 0x001007A0u;
             v = 0; pg = vAt >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (vAt & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (vAt & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100231u, n + 0); v = cpu.Mmu.Read32(vAt); cpu.TcFaultPointPassed(); }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100231u, n + 0); v = cpu.Mmu.Read32(vAt); cpu.TcFaultPointPassed(); }
             edx = v;
         }
         // 0x00100238  mov cl,0x8E
@@ -2004,7 +2083,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x0010024Bu);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100246u, n + 0); cpu.Mmu.Write32(sp, 0x0010024Bu); cpu.TcFaultPointPassed(); }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100246u, n + 0); cpu.Mmu.Write32(sp, 0x0010024Bu); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; cpu.Eip = t; goto Exit;
         }
@@ -2056,7 +2135,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100262u);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010025Du, n + 3); cpu.Mmu.Write32(sp, 0x00100262u); cpu.TcFaultPointPassed(); }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010025Du, n + 3); cpu.Mmu.Write32(sp, 0x00100262u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 4; cpu.Eip = t; goto Exit;
         }
@@ -2082,14 +2161,14 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100273u);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010026Eu, n + 3); cpu.Mmu.Write32(sp, 0x00100273u); cpu.TcFaultPointPassed(); }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010026Eu, n + 3); cpu.Mmu.Write32(sp, 0x00100273u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 4; cpu.Eip = t; goto Exit;
         }
     L_00100273:
         // 0x00100273  lidt [0x1008C2]
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100273u, n + 0);
+            Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100273u, n + 0);
             Fallbacks.Ops[55].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
@@ -2098,7 +2177,7 @@ namespace Translator.Translated
         { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; goto Exit; }
         // 0x0010027A  popad
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010027Au, n + 1);
+            Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010027Au, n + 1);
             Fallbacks.Ops[56].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); edi = Unsafe.Add(ref fill, 7); }
@@ -2109,7 +2188,7 @@ namespace Translator.Translated
         {
             t = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) t = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 7) = edi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010027Bu, n + 2); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_97(cpu, eax, ecx, edx, esp, edi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010027Bu, n + 2); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 0x00000004u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; cpu.Eip = t; goto Exit;
         }
@@ -2184,7 +2263,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010049Du, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x0010049Eu; goto Exit; } }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010049Du, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x0010049Eu; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x0010049E  mov esi,0x10090C
@@ -2198,7 +2277,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001004A8u);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004A3u, n + 2); cpu.Mmu.Write32(sp, 0x001004A8u); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004A3u, n + 2); cpu.Mmu.Write32(sp, 0x001004A8u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; cpu.Eip = t; goto Exit;
         }
@@ -2207,7 +2286,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004A8u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004A8u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
@@ -2217,7 +2296,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001004AEu);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004A9u, n + 1); cpu.Mmu.Write32(sp, 0x001004AEu); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004A9u, n + 1); cpu.Mmu.Write32(sp, 0x001004AEu); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 2; cpu.Eip = t; goto Exit;
         }
@@ -2245,7 +2324,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001004BFu);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004BAu, n + 2); cpu.Mmu.Write32(sp, 0x001004BFu); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004BAu, n + 2); cpu.Mmu.Write32(sp, 0x001004BFu); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; cpu.Eip = t; goto Exit;
         }
@@ -2292,14 +2371,14 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001004D4u);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004CFu, n + 2); cpu.Mmu.Write32(sp, 0x001004D4u); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004CFu, n + 2); cpu.Mmu.Write32(sp, 0x001004D4u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; cpu.Eip = t; goto Exit;
         }
     L_001004D4:
         // 0x001004D4  in al,0x21
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004D4u, n + 0);
+            Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004D4u, n + 0);
             Fallbacks.Ops[57].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); }
@@ -2317,7 +2396,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004D9u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x001004DAu; goto Exit; } }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004D9u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x001004DAu; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x001004DA  mov esi,0x100915
@@ -2331,7 +2410,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001004E4u);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004DFu, n + 4); cpu.Mmu.Write32(sp, 0x001004E4u); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004DFu, n + 4); cpu.Mmu.Write32(sp, 0x001004E4u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 5; cpu.Eip = t; goto Exit;
         }
@@ -2340,7 +2419,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004E4u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004E4u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
@@ -2350,7 +2429,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004E5u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x001004E6u; goto Exit; } }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004E5u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x001004E6u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x001004E6  push ecx
@@ -2359,7 +2438,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004E6u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x001004E7u; goto Exit; } }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004E6u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x001004E7u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x001004E7  mov eax,eax
@@ -2378,7 +2457,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001004F3u);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004EEu, n + 5); cpu.Mmu.Write32(sp, 0x001004F3u); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004EEu, n + 5); cpu.Mmu.Write32(sp, 0x001004F3u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 6; cpu.Eip = t; goto Exit;
         }
@@ -2387,7 +2466,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004F3u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004F3u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             ecx = v;
         }
@@ -2395,13 +2474,13 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004F4u, n + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004F4u, n + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
         // 0x001004F5  in al,0xA1
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004F5u, n + 2);
+            Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004F5u, n + 2);
             Fallbacks.Ops[58].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); }
@@ -2414,7 +2493,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004F7u, n + 3); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 4; cpu.Eip = 0x001004F8u; goto Exit; } }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004F7u, n + 3); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 4; cpu.Eip = 0x001004F8u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x001004F8  mov esi,0x100921
@@ -2428,7 +2507,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100502u);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004FDu, n + 5); cpu.Mmu.Write32(sp, 0x00100502u); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001004FDu, n + 5); cpu.Mmu.Write32(sp, 0x00100502u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 6; cpu.Eip = t; goto Exit;
         }
@@ -2437,7 +2516,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100502u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100502u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
@@ -2447,7 +2526,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100503u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x00100504u; goto Exit; } }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100503u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x00100504u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x00100504  push ecx
@@ -2456,7 +2535,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100504u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x00100505u; goto Exit; } }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100504u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x00100505u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x00100505  mov eax,eax
@@ -2475,7 +2554,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100511u);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010050Cu, n + 5); cpu.Mmu.Write32(sp, 0x00100511u); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010050Cu, n + 5); cpu.Mmu.Write32(sp, 0x00100511u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 6; cpu.Eip = t; goto Exit;
         }
@@ -2484,7 +2563,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100511u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100511u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             ecx = v;
         }
@@ -2492,7 +2571,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100512u, n + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100512u, n + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
@@ -2502,7 +2581,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100513u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x00100514u; goto Exit; } }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100513u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x00100514u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x00100514  mov esi,0x100929
@@ -2516,7 +2595,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x0010051Eu);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100519u, n + 4); cpu.Mmu.Write32(sp, 0x0010051Eu); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100519u, n + 4); cpu.Mmu.Write32(sp, 0x0010051Eu); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 5; cpu.Eip = t; goto Exit;
         }
@@ -2525,7 +2604,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010051Eu, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010051Eu, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
@@ -2535,7 +2614,7 @@ namespace Translator.Translated
             m = 0x00100A24u;
             pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg) ram[te[3] | (m & 0xFFFu)] = (byte)(v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010051Fu, n + 1); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 2; cpu.Eip = 0x00100526u; goto Exit; } }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010051Fu, n + 1); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 2; cpu.Eip = 0x00100526u; goto Exit; } }
         }
         // 0x00100526  mov al,0x34
         {
@@ -2548,7 +2627,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x0010052Du);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100528u, n + 3); cpu.Mmu.Write32(sp, 0x0010052Du); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100528u, n + 3); cpu.Mmu.Write32(sp, 0x0010052Du); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 4; cpu.Eip = t; goto Exit;
         }
@@ -2559,7 +2638,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100532u);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010052Du, n + 0); cpu.Mmu.Write32(sp, 0x00100532u); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010052Du, n + 0); cpu.Mmu.Write32(sp, 0x00100532u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; cpu.Eip = t; goto Exit;
         }
@@ -2571,7 +2650,7 @@ namespace Translator.Translated
         }
         // 0x00100537  out 0x21,al
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100537u, n + 1);
+            Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100537u, n + 1);
             Fallbacks.Ops[59].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); }
@@ -2584,7 +2663,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x0010053Eu);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100539u, n + 2); cpu.Mmu.Write32(sp, 0x0010053Eu); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100539u, n + 2); cpu.Mmu.Write32(sp, 0x0010053Eu); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; cpu.Eip = t; goto Exit;
         }
@@ -2595,7 +2674,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010053Eu, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x0010053Fu; goto Exit; } }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010053Eu, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x0010053Fu; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x0010053F  mov esi,0x10092B
@@ -2609,7 +2688,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100549u);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100544u, n + 2); cpu.Mmu.Write32(sp, 0x00100549u); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100544u, n + 2); cpu.Mmu.Write32(sp, 0x00100549u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; cpu.Eip = t; goto Exit;
         }
@@ -2618,7 +2697,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100549u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100549u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
@@ -2628,7 +2707,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010054Au, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x0010054Bu; goto Exit; } }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010054Au, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x0010054Bu; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x0010054B  mov eax,[0x100A14]
@@ -2636,7 +2715,7 @@ namespace Translator.Translated
             vAt = 0x00100A14u;
             v = 0; pg = vAt >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (vAt & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (vAt & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010054Bu, n + 2); v = cpu.Mmu.Read32(vAt); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010054Bu, n + 2); v = cpu.Mmu.Read32(vAt); cpu.TcFaultPointPassed(); }
             eax = v;
         }
         // 0x00100550  call 0x001000FB
@@ -2645,7 +2724,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100555u);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100550u, n + 3); cpu.Mmu.Write32(sp, 0x00100555u); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100550u, n + 3); cpu.Mmu.Write32(sp, 0x00100555u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 4; cpu.Eip = t; goto Exit;
         }
@@ -2654,7 +2733,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100555u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100555u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
@@ -2664,7 +2743,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100556u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x00100557u; goto Exit; } }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100556u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x00100557u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x00100557  mov esi,0x10093A
@@ -2678,7 +2757,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100561u);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010055Cu, n + 3); cpu.Mmu.Write32(sp, 0x00100561u); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010055Cu, n + 3); cpu.Mmu.Write32(sp, 0x00100561u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 4; cpu.Eip = t; goto Exit;
         }
@@ -2687,7 +2766,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100561u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100561u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
@@ -2697,7 +2776,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100562u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x00100563u; goto Exit; } }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100562u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x00100563u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x00100563  push ecx
@@ -2706,7 +2785,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100563u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x00100564u; goto Exit; } }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100563u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x00100564u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x00100564  mov eax,[0x100A18]
@@ -2714,7 +2793,7 @@ namespace Translator.Translated
             vAt = 0x00100A18u;
             v = 0; pg = vAt >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (vAt & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (vAt & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100564u, n + 3); v = cpu.Mmu.Read32(vAt); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100564u, n + 3); v = cpu.Mmu.Read32(vAt); cpu.TcFaultPointPassed(); }
             eax = v;
         }
         // 0x00100569  mov ecx,2
@@ -2728,7 +2807,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100573u);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010056Eu, n + 5); cpu.Mmu.Write32(sp, 0x00100573u); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010056Eu, n + 5); cpu.Mmu.Write32(sp, 0x00100573u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 6; cpu.Eip = t; goto Exit;
         }
@@ -2737,7 +2816,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100573u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100573u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             ecx = v;
         }
@@ -2745,7 +2824,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100574u, n + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100574u, n + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
@@ -2755,7 +2834,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100575u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x00100576u; goto Exit; } }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100575u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x00100576u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x00100576  mov esi,0x10094B
@@ -2769,7 +2848,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100580u);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010057Bu, n + 4); cpu.Mmu.Write32(sp, 0x00100580u); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010057Bu, n + 4); cpu.Mmu.Write32(sp, 0x00100580u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 5; cpu.Eip = t; goto Exit;
         }
@@ -2778,7 +2857,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100580u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100580u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
@@ -2788,7 +2867,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100581u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x00100582u; goto Exit; } }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100581u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x00100582u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x00100582  push ecx
@@ -2797,7 +2876,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100582u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x00100583u; goto Exit; } }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100582u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x00100583u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x00100583  mov eax,[0x100A1C]
@@ -2805,7 +2884,7 @@ namespace Translator.Translated
             vAt = 0x00100A1Cu;
             v = 0; pg = vAt >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (vAt & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (vAt & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100583u, n + 3); v = cpu.Mmu.Read32(vAt); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100583u, n + 3); v = cpu.Mmu.Read32(vAt); cpu.TcFaultPointPassed(); }
             eax = v;
         }
         // 0x00100588  mov ecx,2
@@ -2819,7 +2898,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100592u);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010058Du, n + 5); cpu.Mmu.Write32(sp, 0x00100592u); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010058Du, n + 5); cpu.Mmu.Write32(sp, 0x00100592u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 6; cpu.Eip = t; goto Exit;
         }
@@ -2828,7 +2907,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100592u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100592u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             ecx = v;
         }
@@ -2836,7 +2915,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100593u, n + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100593u, n + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
@@ -2846,7 +2925,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100594u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x00100595u; goto Exit; } }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100594u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x00100595u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x00100595  mov esi,0x10095B
@@ -2860,7 +2939,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x0010059Fu);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010059Au, n + 4); cpu.Mmu.Write32(sp, 0x0010059Fu); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010059Au, n + 4); cpu.Mmu.Write32(sp, 0x0010059Fu); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 5; cpu.Eip = t; goto Exit;
         }
@@ -2869,7 +2948,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010059Fu, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010059Fu, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
@@ -2879,7 +2958,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005A0u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x001005A1u; goto Exit; } }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005A0u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x001005A1u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x001005A1  push ecx
@@ -2888,7 +2967,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005A1u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x001005A2u; goto Exit; } }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005A1u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x001005A2u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x001005A2  mov eax,[0x100A20]
@@ -2896,7 +2975,7 @@ namespace Translator.Translated
             vAt = 0x00100A20u;
             v = 0; pg = vAt >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (vAt & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (vAt & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005A2u, n + 3); v = cpu.Mmu.Read32(vAt); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005A2u, n + 3); v = cpu.Mmu.Read32(vAt); cpu.TcFaultPointPassed(); }
             eax = v;
         }
         // 0x001005A7  mov ecx,2
@@ -2910,7 +2989,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001005B1u);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005ACu, n + 5); cpu.Mmu.Write32(sp, 0x001005B1u); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005ACu, n + 5); cpu.Mmu.Write32(sp, 0x001005B1u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 6; cpu.Eip = t; goto Exit;
         }
@@ -2919,7 +2998,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005B1u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005B1u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             ecx = v;
         }
@@ -2927,13 +3006,13 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005B2u, n + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005B2u, n + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
         // 0x001005B3  in al,0x21
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005B3u, n + 2);
+            Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005B3u, n + 2);
             Fallbacks.Ops[60].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); }
@@ -2951,7 +3030,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005B8u, n + 4); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 5; cpu.Eip = 0x001005B9u; goto Exit; } }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005B8u, n + 4); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 5; cpu.Eip = 0x001005B9u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x001005B9  mov esi,0x10096C
@@ -2965,7 +3044,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001005C3u);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005BEu, n + 6); cpu.Mmu.Write32(sp, 0x001005C3u); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005BEu, n + 6); cpu.Mmu.Write32(sp, 0x001005C3u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 7; cpu.Eip = t; goto Exit;
         }
@@ -2974,7 +3053,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005C3u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005C3u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
@@ -2984,7 +3063,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005C4u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x001005C5u; goto Exit; } }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005C4u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x001005C5u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x001005C5  push ecx
@@ -2993,7 +3072,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005C5u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x001005C6u; goto Exit; } }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005C5u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x001005C6u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x001005C6  mov eax,eax
@@ -3012,7 +3091,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001005D2u);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005CDu, n + 5); cpu.Mmu.Write32(sp, 0x001005D2u); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005CDu, n + 5); cpu.Mmu.Write32(sp, 0x001005D2u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 6; cpu.Eip = t; goto Exit;
         }
@@ -3021,7 +3100,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005D2u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005D2u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             ecx = v;
         }
@@ -3029,7 +3108,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005D3u, n + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005D3u, n + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
@@ -3039,7 +3118,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005D4u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x001005D5u; goto Exit; } }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005D4u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x001005D5u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x001005D5  mov esi,0x100976
@@ -3053,7 +3132,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001005DFu);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005DAu, n + 4); cpu.Mmu.Write32(sp, 0x001005DFu); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005DAu, n + 4); cpu.Mmu.Write32(sp, 0x001005DFu); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 5; cpu.Eip = t; goto Exit;
         }
@@ -3062,7 +3141,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005DFu, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005DFu, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
@@ -3072,7 +3151,7 @@ namespace Translator.Translated
             m = 0x00100A14u;
             pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (m & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (m & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005E0u, n + 1); cpu.Mmu.Write32(m, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 2; cpu.Eip = 0x001005EAu; goto Exit; } }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005E0u, n + 1); cpu.Mmu.Write32(m, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 2; cpu.Eip = 0x001005EAu; goto Exit; } }
         }
         // 0x001005EA  mov byte ptr [0x100A24],0x60
         {
@@ -3080,7 +3159,7 @@ namespace Translator.Translated
             m = 0x00100A24u;
             pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg) ram[te[3] | (m & 0xFFFu)] = (byte)(v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005EAu, n + 2); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 3; cpu.Eip = 0x001005F1u; goto Exit; } }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005EAu, n + 2); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { n += 3; cpu.Eip = 0x001005F1u; goto Exit; } }
         }
         // 0x001005F1  mov al,0x36
         {
@@ -3093,7 +3172,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001005F8u);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005F3u, n + 4); cpu.Mmu.Write32(sp, 0x001005F8u); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005F3u, n + 4); cpu.Mmu.Write32(sp, 0x001005F8u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 5; cpu.Eip = t; goto Exit;
         }
@@ -3105,7 +3184,7 @@ namespace Translator.Translated
         }
         // 0x001005FD  out 0x21,al
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005FDu, n + 1);
+            Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005FDu, n + 1);
             Fallbacks.Ops[61].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); }
@@ -3118,7 +3197,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100604u);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005FFu, n + 2); cpu.Mmu.Write32(sp, 0x00100604u); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001005FFu, n + 2); cpu.Mmu.Write32(sp, 0x00100604u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; cpu.Eip = t; goto Exit;
         }
@@ -3129,7 +3208,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100604u, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x00100605u; goto Exit; } }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100604u, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x00100605u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x00100605  mov esi,0x100978
@@ -3143,7 +3222,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x0010060Fu);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010060Au, n + 2); cpu.Mmu.Write32(sp, 0x0010060Fu); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010060Au, n + 2); cpu.Mmu.Write32(sp, 0x0010060Fu); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; cpu.Eip = t; goto Exit;
         }
@@ -3152,7 +3231,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010060Fu, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010060Fu, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
@@ -3162,7 +3241,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100610u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x00100611u; goto Exit; } }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100610u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x00100611u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x00100611  mov eax,[0x100A14]
@@ -3170,7 +3249,7 @@ namespace Translator.Translated
             vAt = 0x00100A14u;
             v = 0; pg = vAt >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (vAt & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (vAt & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100611u, n + 2); v = cpu.Mmu.Read32(vAt); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100611u, n + 2); v = cpu.Mmu.Read32(vAt); cpu.TcFaultPointPassed(); }
             eax = v;
         }
         // 0x00100616  call 0x001000FB
@@ -3179,7 +3258,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x0010061Bu);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100616u, n + 3); cpu.Mmu.Write32(sp, 0x0010061Bu); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100616u, n + 3); cpu.Mmu.Write32(sp, 0x0010061Bu); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 4; cpu.Eip = t; goto Exit;
         }
@@ -3188,7 +3267,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010061Bu, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010061Bu, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
@@ -3198,7 +3277,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010061Cu, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x0010061Du; goto Exit; } }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010061Cu, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x0010061Du; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x0010061D  mov esi,0x100987
@@ -3212,7 +3291,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100627u);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100622u, n + 3); cpu.Mmu.Write32(sp, 0x00100627u); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100622u, n + 3); cpu.Mmu.Write32(sp, 0x00100627u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 4; cpu.Eip = t; goto Exit;
         }
@@ -3221,7 +3300,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100627u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100627u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
@@ -3231,7 +3310,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100628u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x00100629u; goto Exit; } }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100628u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x00100629u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x00100629  push ecx
@@ -3240,7 +3319,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100629u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x0010062Au; goto Exit; } }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100629u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x0010062Au; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x0010062A  mov eax,[0x100A18]
@@ -3248,7 +3327,7 @@ namespace Translator.Translated
             vAt = 0x00100A18u;
             v = 0; pg = vAt >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (vAt & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (vAt & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010062Au, n + 3); v = cpu.Mmu.Read32(vAt); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010062Au, n + 3); v = cpu.Mmu.Read32(vAt); cpu.TcFaultPointPassed(); }
             eax = v;
         }
         // 0x0010062F  mov ecx,2
@@ -3262,7 +3341,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100639u);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100634u, n + 5); cpu.Mmu.Write32(sp, 0x00100639u); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100634u, n + 5); cpu.Mmu.Write32(sp, 0x00100639u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 6; cpu.Eip = t; goto Exit;
         }
@@ -3271,7 +3350,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100639u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100639u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             ecx = v;
         }
@@ -3279,7 +3358,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010063Au, n + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010063Au, n + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
@@ -3289,7 +3368,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010063Bu, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x0010063Cu; goto Exit; } }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010063Bu, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x0010063Cu; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x0010063C  mov esi,0x100998
@@ -3303,7 +3382,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100646u);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100641u, n + 4); cpu.Mmu.Write32(sp, 0x00100646u); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100641u, n + 4); cpu.Mmu.Write32(sp, 0x00100646u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 5; cpu.Eip = t; goto Exit;
         }
@@ -3312,7 +3391,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100646u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100646u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
@@ -3322,7 +3401,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100647u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x00100648u; goto Exit; } }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100647u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x00100648u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x00100648  push ecx
@@ -3331,7 +3410,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100648u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x00100649u; goto Exit; } }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100648u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x00100649u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x00100649  mov eax,[0x100A1C]
@@ -3339,7 +3418,7 @@ namespace Translator.Translated
             vAt = 0x00100A1Cu;
             v = 0; pg = vAt >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (vAt & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (vAt & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100649u, n + 3); v = cpu.Mmu.Read32(vAt); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100649u, n + 3); v = cpu.Mmu.Read32(vAt); cpu.TcFaultPointPassed(); }
             eax = v;
         }
         // 0x0010064E  mov ecx,2
@@ -3353,7 +3432,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100658u);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100653u, n + 5); cpu.Mmu.Write32(sp, 0x00100658u); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100653u, n + 5); cpu.Mmu.Write32(sp, 0x00100658u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 6; cpu.Eip = t; goto Exit;
         }
@@ -3362,7 +3441,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100658u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100658u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             ecx = v;
         }
@@ -3370,7 +3449,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100659u, n + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100659u, n + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
@@ -3380,7 +3459,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010065Au, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x0010065Bu; goto Exit; } }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010065Au, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x0010065Bu; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x0010065B  mov esi,0x1009A8
@@ -3394,7 +3473,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100665u);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100660u, n + 4); cpu.Mmu.Write32(sp, 0x00100665u); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100660u, n + 4); cpu.Mmu.Write32(sp, 0x00100665u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 5; cpu.Eip = t; goto Exit;
         }
@@ -3403,7 +3482,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100665u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100665u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
@@ -3414,7 +3493,7 @@ namespace Translator.Translated
         }
         // 0x00100668  out 0x43,al
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100668u, n + 2);
+            Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100668u, n + 2);
             Fallbacks.Ops[62].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); }
@@ -3425,7 +3504,7 @@ namespace Translator.Translated
         {
             t = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) t = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 2) = edx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010066Au, n + 3); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_57(cpu, eax, ecx, edx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010066Au, n + 3); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 0x00000004u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 4; cpu.Eip = t; goto Exit;
         }
@@ -3475,7 +3554,7 @@ namespace Translator.Translated
     L_0010066B:
         // 0x0010066B  out 0x43,al
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010066Bu, n + 0);
+            Spill_53(cpu, eax, ecx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010066Bu, n + 0);
             Fallbacks.Ops[63].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); }
@@ -3489,7 +3568,7 @@ namespace Translator.Translated
         }
         // 0x0010066F  out 0x40,al
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010066Fu, n + 2);
+            Spill_53(cpu, eax, ecx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010066Fu, n + 2);
             Fallbacks.Ops[64].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); }
@@ -3503,7 +3582,7 @@ namespace Translator.Translated
         }
         // 0x00100673  out 0x40,al
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100673u, n + 4);
+            Spill_53(cpu, eax, ecx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100673u, n + 4);
             Fallbacks.Ops[65].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); }
@@ -3517,7 +3596,7 @@ namespace Translator.Translated
         }
         // 0x00100677  out 0x43,al
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100677u, n + 6);
+            Spill_53(cpu, eax, ecx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100677u, n + 6);
             Fallbacks.Ops[66].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); }
@@ -3526,7 +3605,7 @@ namespace Translator.Translated
         { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 7; goto Exit; }
         // 0x00100679  in al,0x40
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100679u, n + 7);
+            Spill_53(cpu, eax, ecx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100679u, n + 7);
             Fallbacks.Ops[67].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); }
@@ -3547,7 +3626,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x0010067Eu, n + 9); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 10; cpu.Eip = 0x0010067Fu; goto Exit; } }
+            else { Spill_53(cpu, eax, ecx, esp, esi); cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x0010067Eu, n + 9); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 10; cpu.Eip = 0x0010067Fu; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x0010067F  mov esi,0x1009AA
@@ -3561,7 +3640,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100689u);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x00100684u, n + 11); cpu.Mmu.Write32(sp, 0x00100689u); cpu.TcFaultPointPassed(); }
+            else { Spill_53(cpu, eax, ecx, esp, esi); cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x00100684u, n + 11); cpu.Mmu.Write32(sp, 0x00100689u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             cpu.TcFlagsLogic(32, f0a); n += 12; cpu.Eip = t; goto Exit;
         }
@@ -3570,7 +3649,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100689u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_53(cpu, eax, ecx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100689u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
@@ -3580,7 +3659,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010068Au, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x0010068Bu; goto Exit; } }
+            else { Spill_53(cpu, eax, ecx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010068Au, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x0010068Bu; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x0010068B  push ecx
@@ -3589,7 +3668,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010068Bu, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x0010068Cu; goto Exit; } }
+            else { Spill_53(cpu, eax, ecx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010068Bu, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x0010068Cu; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x0010068C  mov eax,eax
@@ -3608,7 +3687,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100698u);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100693u, n + 5); cpu.Mmu.Write32(sp, 0x00100698u); cpu.TcFaultPointPassed(); }
+            else { Spill_53(cpu, eax, ecx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100693u, n + 5); cpu.Mmu.Write32(sp, 0x00100698u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 6; cpu.Eip = t; goto Exit;
         }
@@ -3617,7 +3696,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100698u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_53(cpu, eax, ecx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100698u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             ecx = v;
         }
@@ -3625,7 +3704,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100699u, n + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_53(cpu, eax, ecx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100699u, n + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
@@ -3639,7 +3718,7 @@ namespace Translator.Translated
         }
         // 0x0010069C  out 0x43,al
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x0010069Cu, n + 3);
+            Spill_53(cpu, eax, ecx, esp, esi); cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x0010069Cu, n + 3);
             Fallbacks.Ops[68].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); }
@@ -3648,7 +3727,7 @@ namespace Translator.Translated
         { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 4; goto Exit; }
         // 0x0010069E  in al,0x40
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010069Eu, n + 4);
+            Spill_53(cpu, eax, ecx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010069Eu, n + 4);
             Fallbacks.Ops[69].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); }
@@ -3662,7 +3741,7 @@ namespace Translator.Translated
         }
         // 0x001006A2  in al,0x40
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006A2u, n + 6);
+            Spill_53(cpu, eax, ecx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006A2u, n + 6);
             Fallbacks.Ops[70].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); }
@@ -3671,7 +3750,7 @@ namespace Translator.Translated
         { TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 7; goto Exit; }
         // 0x001006A4  xchg ah,al
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006A4u, n + 7);
+            Spill_53(cpu, eax, ecx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006A4u, n + 7);
             Fallbacks.Ops[71].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); }
@@ -3689,7 +3768,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006A9u, n + 9); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 10; cpu.Eip = 0x001006AAu; goto Exit; } }
+            else { Spill_53(cpu, eax, ecx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006A9u, n + 9); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 10; cpu.Eip = 0x001006AAu; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x001006AA  mov esi,0x1009B9
@@ -3703,7 +3782,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001006B4u);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006AFu, n + 11); cpu.Mmu.Write32(sp, 0x001006B4u); cpu.TcFaultPointPassed(); }
+            else { Spill_53(cpu, eax, ecx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006AFu, n + 11); cpu.Mmu.Write32(sp, 0x001006B4u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 12; cpu.Eip = t; goto Exit;
         }
@@ -3712,7 +3791,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006B4u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_53(cpu, eax, ecx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006B4u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
@@ -3742,7 +3821,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006BCu, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x001006BDu; goto Exit; } }
+            else { Spill_53(cpu, eax, ecx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006BCu, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x001006BDu; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x001006BD  mov esi,0x1009D2
@@ -3756,7 +3835,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001006C7u);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006C2u, n + 2); cpu.Mmu.Write32(sp, 0x001006C7u); cpu.TcFaultPointPassed(); }
+            else { Spill_53(cpu, eax, ecx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006C2u, n + 2); cpu.Mmu.Write32(sp, 0x001006C7u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; cpu.Eip = t; goto Exit;
         }
@@ -3765,7 +3844,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006C7u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_53(cpu, eax, ecx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006C7u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
@@ -3773,7 +3852,7 @@ namespace Translator.Translated
         {
             t = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) t = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006C8u, n + 1); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_53(cpu, eax, ecx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006C8u, n + 1); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 0x00000004u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 2; cpu.Eip = t; goto Exit;
         }
@@ -3784,7 +3863,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006C9u, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x001006CAu; goto Exit; } }
+            else { Spill_53(cpu, eax, ecx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006C9u, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x001006CAu; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x001006CA  mov esi,0x1009D6
@@ -3798,7 +3877,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001006D4u);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006CFu, n + 2); cpu.Mmu.Write32(sp, 0x001006D4u); cpu.TcFaultPointPassed(); }
+            else { Spill_53(cpu, eax, ecx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006CFu, n + 2); cpu.Mmu.Write32(sp, 0x001006D4u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; cpu.Eip = t; goto Exit;
         }
@@ -3807,7 +3886,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006D4u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_53(cpu, eax, ecx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006D4u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
@@ -3815,7 +3894,7 @@ namespace Translator.Translated
         {
             t = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) t = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006D5u, n + 1); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_53(cpu, eax, ecx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006D5u, n + 1); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 0x00000004u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 2; cpu.Eip = t; goto Exit;
         }
@@ -3827,7 +3906,7 @@ namespace Translator.Translated
         }
         // 0x001006D8  out 0x20,al
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006D8u, n + 1);
+            Spill_53(cpu, eax, ecx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006D8u, n + 1);
             Fallbacks.Ops[72].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); }
@@ -3841,7 +3920,7 @@ namespace Translator.Translated
         }
         // 0x001006DF  in al,0x20
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006DFu, n + 3);
+            Spill_53(cpu, eax, ecx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006DFu, n + 3);
             Fallbacks.Ops[73].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); }
@@ -3869,7 +3948,7 @@ namespace Translator.Translated
     L_001006E5:
         // 0x001006E5  loop 0x001006DF
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006E5u, n + 0);
+            Spill_53(cpu, eax, ecx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006E5u, n + 0);
             Fallbacks.Ops[74].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); }
@@ -3882,7 +3961,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006E7u, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x001006E8u; goto Exit; } }
+            else { Spill_53(cpu, eax, ecx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006E7u, n + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 1; cpu.Eip = 0x001006E8u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x001006E8  mov esi,0x1009DB
@@ -3896,7 +3975,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x001006F2u);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006EDu, n + 2); cpu.Mmu.Write32(sp, 0x001006F2u); cpu.TcFaultPointPassed(); }
+            else { Spill_53(cpu, eax, ecx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006EDu, n + 2); cpu.Mmu.Write32(sp, 0x001006F2u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 3; cpu.Eip = t; goto Exit;
         }
@@ -3905,7 +3984,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006F2u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_53(cpu, eax, ecx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006F2u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
@@ -3913,7 +3992,7 @@ namespace Translator.Translated
         {
             t = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) t = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006F3u, n + 1); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_53(cpu, eax, ecx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x001006F3u, n + 1); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 0x00000004u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 2; cpu.Eip = t; goto Exit;
         }
@@ -3937,7 +4016,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x001006FAu, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x001006FBu; goto Exit; } }
+            else { Spill_53(cpu, eax, ecx, esp, esi); cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x001006FAu, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x001006FBu; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x001006FB  mov esi,0x1009E9
@@ -3951,7 +4030,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100705u);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x00100700u, n + 4); cpu.Mmu.Write32(sp, 0x00100705u); cpu.TcFaultPointPassed(); }
+            else { Spill_53(cpu, eax, ecx, esp, esi); cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x00100700u, n + 4); cpu.Mmu.Write32(sp, 0x00100705u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             cpu.TcFlagsLogic(32, f0a); n += 5; cpu.Eip = t; goto Exit;
         }
@@ -3960,7 +4039,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100705u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_53(cpu, eax, ecx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100705u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
@@ -3970,7 +4049,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100706u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x00100707u; goto Exit; } }
+            else { Spill_53(cpu, eax, ecx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100706u, n + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 2; cpu.Eip = 0x00100707u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x00100707  push ecx
@@ -3979,7 +4058,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100707u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x00100708u; goto Exit; } }
+            else { Spill_53(cpu, eax, ecx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100707u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x00100708u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x00100708  mov eax,eax
@@ -3998,7 +4077,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100714u);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010070Fu, n + 5); cpu.Mmu.Write32(sp, 0x00100714u); cpu.TcFaultPointPassed(); }
+            else { Spill_53(cpu, eax, ecx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010070Fu, n + 5); cpu.Mmu.Write32(sp, 0x00100714u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 6; cpu.Eip = t; goto Exit;
         }
@@ -4007,7 +4086,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100714u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_53(cpu, eax, ecx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100714u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             ecx = v;
         }
@@ -4015,7 +4094,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100715u, n + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_53(cpu, eax, ecx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100715u, n + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             eax = v;
         }
@@ -4025,7 +4104,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (v);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100716u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x00100717u; goto Exit; } }
+            else { Spill_53(cpu, eax, ecx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100716u, n + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; n += 3; cpu.Eip = 0x00100717u; goto Exit; } }
             esp = esp - 4u;
         }
         // 0x00100717  mov esi,0x100A01
@@ -4039,7 +4118,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             pg = sp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[1] == pg && (sp & 0xFFFu) <= 0xFFCu) *(uint*)(ram + (te[3] | (sp & 0xFFFu))) = (0x00100721u);
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010071Cu, n + 4); cpu.Mmu.Write32(sp, 0x00100721u); cpu.TcFaultPointPassed(); }
+            else { Spill_53(cpu, eax, ecx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010071Cu, n + 4); cpu.Mmu.Write32(sp, 0x00100721u); cpu.TcFaultPointPassed(); }
             esp = esp - 4u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 5; cpu.Eip = t; goto Exit;
         }
@@ -4048,7 +4127,7 @@ namespace Translator.Translated
         {
             v = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) v = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100721u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_53(cpu, eax, ecx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100721u, n + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 4u;
             esi = v;
         }
@@ -4056,7 +4135,7 @@ namespace Translator.Translated
         {
             t = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) t = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 0) = eax; Unsafe.Add(ref spill, 1) = ecx; Unsafe.Add(ref spill, 4) = esp; Unsafe.Add(ref spill, 6) = esi; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100722u, n + 1); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_53(cpu, eax, ecx, esp, esi); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100722u, n + 1); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 0x00000004u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 2; cpu.Eip = t; goto Exit;
         }
@@ -4092,7 +4171,7 @@ namespace Translator.Translated
     L_00100723:
         // 0x00100723  cli
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100723u, n + 0);
+            Spill_10(cpu, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100723u, n + 0);
             Fallbacks.Ops[75].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; esp = Unsafe.Add(ref fill, 4); }
@@ -4104,7 +4183,7 @@ namespace Translator.Translated
             m = 0x00100A14u;
             a = 0; pg = m >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (m & 0xFFFu) <= 0xFFCu) a = *(uint*)(ram + (te[2] | (m & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100724u, n + 1); a = cpu.Mmu.Read32(m); cpu.TcFaultPointPassed(); }
+            else { Spill_10(cpu, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100724u, n + 1); a = cpu.Mmu.Read32(m); cpu.TcFaultPointPassed(); }
             b = 0x0000000Au;
             r = a - b;
             f0a = a; f0b = b;
@@ -4124,7 +4203,7 @@ namespace Translator.Translated
     L_0010072D:
         // 0x0010072D  sti
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010072Du, n + 0);
+            Spill_10(cpu, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010072Du, n + 0);
             Fallbacks.Ops[76].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; esp = Unsafe.Add(ref fill, 4); }
@@ -4133,7 +4212,7 @@ namespace Translator.Translated
     L_0010072E:
         // 0x0010072E  hlt
         {
-            ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010072Eu, n + 0);
+            Spill_10(cpu, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010072Eu, n + 0);
             Fallbacks.Ops[77].Execute(cpu);
             cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;
             { ref uint fill = ref cpu.TcRegisters; esp = Unsafe.Add(ref fill, 4); }
@@ -4150,7 +4229,7 @@ namespace Translator.Translated
         {
             t = 0; pg = esp >> 12; te = tlb + ((pg & 1023u) << 2);
             if (te[0] == pg && (esp & 0xFFFu) <= 0xFFCu) t = *(uint*)(ram + (te[2] | (esp & 0xFFFu)));
-            else { ref uint spill = ref cpu.TcRegisters; Unsafe.Add(ref spill, 4) = esp; TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100731u, n + 0); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { Spill_10(cpu, esp); TcFlagsPending(cpu, fk, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100731u, n + 0); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
             esp = esp + 0x00000004u;
             TcFlagsPending(cpu, fk, f0a, f0b, f0c); n += 1; cpu.Eip = t; goto Exit;
         }
