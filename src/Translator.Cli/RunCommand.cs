@@ -42,6 +42,11 @@ internal static class RunCommand
             return ExitCodes.BadInput;
         }
 
+        if (vm.Backend is Translator.Vmm.Backends.Bt.BinaryTranslationBackend { TranslationProblem: { } problem })
+        {
+            stderr.WriteLine($"translator: warning: running without translated code: {problem}");
+        }
+
         VmRunResult run = vm.Run();
         console.Flush();
         MachineResult result = run.Result;

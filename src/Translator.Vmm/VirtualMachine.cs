@@ -52,8 +52,16 @@ public sealed class VirtualMachine
             // After Load: an image the loader rejects is reported as such, not as a translation problem.
             TranslationCache cache = CacheFor(options.TranslationCacheDirectory ?? TranslationCache.DefaultDirectory());
             byte[] bytes = image.ToArray();
-            bt.Attach(cache.Load(bytes));
-            machine._translationKey = (cache, TranslationCache.ImageHash(bytes));
+            try
+            {
+                bt.Attach(cache.Load(bytes));
+                machine._translationKey = (cache, TranslationCache.ImageHash(bytes));
+            }
+            catch (TranslationHostException e)
+            {
+                // A translator fault must not cost the user the run: the guest runs on the interpreter with callouts.
+                bt.TranslationProblem = e.Message;
+            }
         }
 
         return machine;

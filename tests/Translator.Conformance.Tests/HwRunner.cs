@@ -26,6 +26,11 @@ public static class HwRunner
                 _ => new VmOptions().CompileThreshold,
             },
         });
+        if (vm.Backend is Translator.Vmm.Backends.Bt.BinaryTranslationBackend { TranslationProblem: { } problem })
+        {
+            throw new InvalidOperationException($"{imagePath}: the translation was not usable: {problem}");
+        }
+
         VmRunResult run = vm.Run();
         return new NativeRunner.Outcome(run.Console, run.ExitCode, run.Result, run.Statistics.GuestInstructions);
     }

@@ -43,6 +43,9 @@ public sealed unsafe class BinaryTranslationBackend : DeprivilegedMonitor
         Interpreter.UseTranslation(translation.Image);
     }
 
+    /// <summary>Why no translation could be used (its generated code did not compile); null when none was asked for or it worked.</summary>
+    public string? TranslationProblem { get; internal set; }
+
     /// <summary>Addresses where guest code ran without a translated region (entries for the next translation).</summary>
     public IReadOnlyCollection<uint> UntranslatedEntries => Interpreter.UntranslatedEntries;
 
@@ -76,6 +79,11 @@ public sealed unsafe class BinaryTranslationBackend : DeprivilegedMonitor
         base.CollectEvents(events);
         AddCounts(events, "callout.", _callouts);
         events["bt.regions"] = Translation?.Regions ?? 0;
+        if (TranslationProblem is not null)
+        {
+            events["bt.translationFailed"] = 1;
+        }
+
         events["bt.translatedInstructions"] = Translation?.Instructions ?? 0;
         events["bt.instructionsInRegions"] = Cpu.Counters.TranslatedInstructions;
         events["bt.interpreterFallbacks"] = Translation is null ? 0 : UntranslatedEntries.Count;
