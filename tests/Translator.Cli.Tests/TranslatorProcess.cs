@@ -14,10 +14,10 @@ internal static class TranslatorProcess
     public static Result Run(params string[] args)
     {
         string dll = Path.Combine(AppContext.BaseDirectory, "translator.dll");
-        ProcessResult run = ProcessRunner.Run("dotnet", [dll, .. args], TimeSpan.FromSeconds(60));
+        ProcessResult run = ProcessRunner.Run("dotnet", [dll, .. args], TimeSpan.FromMinutes(5)); // image PROJECT builds the project (and its translation) on a 2-core CI machine
         if (run.TimedOut)
         {
-            throw new TimeoutException("translator did not finish within 60 s: " + string.Join(' ', args));
+            throw new TimeoutException("translator did not finish within 5 minutes: " + string.Join(' ', args));
         }
 
         return new Result(run.ExitCode, run.StandardOutput, run.StandardError);
