@@ -17,7 +17,9 @@ for guest in "${guests[@]}"; do
     echo "=================== $guest"
     "$translator" run "$guest" --backend native | head -n 30 || true
     echo "--- every backend"
-    "$translator" compare "$guest" || echo "(outputs differ between backends)"
+    # trap is expected to differ on guests that look at what it leaves visible (the nasm guests' print routine reads
+    # CS's RPL): the Popek-Goldberg holes, pinned by tests and explained in docs/bt-backend.md.
+    "$translator" compare "$guest" || echo "(outputs differ between backends: expected only for trap, which shows the holes)"
     echo
 done
 
