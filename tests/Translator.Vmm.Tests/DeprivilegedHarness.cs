@@ -23,7 +23,7 @@ internal static class DeprivilegedHarness
     public const ushort KernelCode = 0x08, KernelData = 0x10, UserCode = 0x1B, UserData = 0x23, TaskState = 0x28;
 
     /// <summary>What the guest left behind: result area, kernel stacks, console and exit code.</summary>
-    public sealed record Observation(byte[] Results, byte[] Stacks, byte[] Console, int ExitCode, string? Message);
+    public sealed record Observation(byte[] Results, byte[] Stacks, byte[] Console, int ExitCode, string? Message, long InstructionsInRegions = 0);
 
     /// <remarks>bt runs without translated code unless <paramref name="translation"/> says otherwise: these tests are about the VMM.</remarks>
     public static Observation Run(BackendKind backend, bool ring3, Action<Assembler> snippet, ulong maxInstructions = 2_000_000,
@@ -39,7 +39,8 @@ internal static class DeprivilegedHarness
             [.. memory.Span(RingZeroStack - 0x100, 0x100), .. memory.Span(BootStack - 0x100, 0x100)],
             run.Console,
             run.ExitCode,
-            run.Result.Message);
+            run.Result.Message,
+            run.Statistics.Events.GetValueOrDefault("bt.instructionsInRegions"));
     }
 
     /// <summary>The two backends that deprivilege the guest.</summary>
