@@ -1,25 +1,14 @@
 using System.Collections.Concurrent;
-using System.Reflection;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
 using Translator.Machine.Translation;
 using Translator.Translation;
+using Translator.Vmm.Backends.Bt;
 
 namespace Translator.Translation.Tests;
 
-/// <summary>Translates an image and compiles the C# in memory with Roslyn, as the run-time host will.</summary>
+/// <summary>Translates an image and compiles the C# in memory with the run-time host's compiler.</summary>
 public static class TranslatedCompiler
 {
     private static readonly ConcurrentDictionary<string, (TranslationResult, TranslatedImage)> s_cache = new();
-
-    private static readonly Lazy<MetadataReference[]> s_references = new(() =>
-    {
-        string trusted = (string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!;
-        var paths = trusted.Split(Path.PathSeparator).ToList();
-        paths.Add(typeof(TranslatedImage).Assembly.Location);
-        paths.Add(typeof(Iced.Intel.Instruction).Assembly.Location);
-        return paths.Distinct().Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToArray();
-    });
 
     public static (TranslationResult Result, TranslatedImage Image) Translate(byte[] image, IReadOnlyCollection<uint>? extraEntries = null)
     {
@@ -31,24 +20,8 @@ public static class TranslatedCompiler
         });
     }
 
-    public static TranslatedImage Compile(TranslationResult result)
-    {
-        SyntaxTree tree = CSharpSyntaxTree.ParseText(result.Source, new CSharpParseOptions(LanguageVersion.Latest));
-        var compilation = CSharpCompilation.Create(
-            "Translated_" + result.ClassName,
-            [tree],
-            s_references.Value,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, optimizationLevel: OptimizationLevel.Release, allowUnsafe: true));
-        using var stream = new MemoryStream();
-        Microsoft.CodeAnalysis.Emit.EmitResult emitted = compilation.Emit(stream);
-        if (!emitted.Success)
-        {
-            string errors = string.Join("\n", emitted.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Take(20));
-            throw new InvalidOperationException($"the translated C# does not compile:\n{errors}");
-        }
-
-        Assembly assembly = Assembly.Load(stream.ToArray());
-        Type type = assembly.GetType(result.Namespace + "." + result.ClassName, throwOnError: true)!;
-        return (TranslatedImage)Activator.CreateInstance(type)!;
-    }
+    public static TranslatedImage Compile(TranslationResult result) => TranslationCompiler.Load(
+        TranslationCompiler.Compile(result.Source, "Translated_" + result.ClassName),
+        result.Namespace + "." + result.ClassName,
+        result.ImageSha256);
 }

@@ -33,7 +33,7 @@ internal sealed class DecodedInstruction
         FlagsWritten = InstructionFacts.FlagsWritten(in instruction);
         PartialFlagWriter = instruction.Mnemonic is Mnemonic.Inc or Mnemonic.Dec;
         CanFault = InstructionFacts.CanFault(in instruction);
-        EndsInterpreterBlock = InstructionFacts.EndsInterpreterBlock(in instruction);
+        EndsInterpreterBlock = Translator.Machine.Decoders.BlockBoundary.EndsBlock(in instruction);
     }
 
     public Instruction Instruction;

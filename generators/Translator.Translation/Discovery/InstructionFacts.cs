@@ -227,28 +227,4 @@ internal static class InstructionFacts
         return i.Mnemonic is Mnemonic.Push or Mnemonic.Pop or Mnemonic.Call or Mnemonic.Ret or Mnemonic.Leave
             or Mnemonic.Div or Mnemonic.Idiv;
     }
-
-    /// <summary>Mirrors the machine's BlockDecoder.EndsBlock: after these the interpreter looks at interrupts and the budget.</summary>
-    public static bool EndsInterpreterBlock(in Instruction i)
-    {
-        if (i.FlowControl != FlowControl.Next)
-        {
-            return true;
-        }
-
-        switch (i.Mnemonic)
-        {
-            case Mnemonic.Hlt:
-            case Mnemonic.Invlpg:
-            case Mnemonic.Lmsw:
-            case Mnemonic.Popf:
-            case Mnemonic.Sti:
-            case Mnemonic.Wrmsr:
-                return true;
-            case Mnemonic.Mov:
-                return i.Op0Kind == OpKind.Register && i.Op0Register.IsCR();
-            default:
-                return i.HasRepPrefix || i.HasRepnePrefix;
-        }
-    }
 }

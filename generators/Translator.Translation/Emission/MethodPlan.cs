@@ -53,8 +53,8 @@ internal sealed class Node
 /// </summary>
 internal sealed class MethodPlan
 {
-    /// <summary>The interpreter's BlockDecoder.MaxBlockInstructions.</summary>
-    private const int MaxBlockInstructions = 64;
+    /// <summary>The interpreter's block length limit (the same source file as the machine's).</summary>
+    private const int MaxBlockInstructions = Translator.Machine.Decoders.BlockBoundary.MaxInstructions;
 
     public MethodPlan(PageCode page)
     {

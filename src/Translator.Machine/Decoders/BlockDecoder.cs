@@ -11,7 +11,7 @@ namespace Translator.Machine.Decoders;
 /// </summary>
 internal sealed unsafe class BlockDecoder
 {
-    public const int MaxBlockInstructions = 64;
+    public const int MaxBlockInstructions = BlockBoundary.MaxInstructions;
 
     private readonly byte[] _buffer = new byte[4096 + 16];
     private readonly X86Cpu _cpu;
@@ -60,7 +60,7 @@ internal sealed unsafe class BlockDecoder
 
             _ops.Add(Resolve(in instruction, _cpu.HandlerOverrides));
             offset += instruction.Length;
-            if (EndsBlock(in instruction) || offset >= inPage)
+            if (BlockBoundary.EndsBlock(in instruction) || offset >= inPage)
             {
                 break;
             }
@@ -88,30 +88,6 @@ internal sealed unsafe class BlockDecoder
         for (int i = 0; i < destination.Length; i++)
         {
             destination[i] = memory.Read8(physical + (uint)i);
-        }
-    }
-
-    private static bool EndsBlock(in Instruction instruction)
-    {
-        if (instruction.FlowControl != FlowControl.Next)
-        {
-            return true;
-        }
-
-        // Instructions that change how following code is fetched or whether interrupts are taken.
-        switch (instruction.Mnemonic)
-        {
-            case Mnemonic.Hlt:
-            case Mnemonic.Invlpg:
-            case Mnemonic.Lmsw:
-            case Mnemonic.Popf:
-            case Mnemonic.Sti:
-            case Mnemonic.Wrmsr:
-                return true;
-            case Mnemonic.Mov:
-                return instruction.Op0Kind == OpKind.Register && instruction.Op0Register.IsCR();
-            default:
-                return instruction.HasRepPrefix || instruction.HasRepnePrefix;
         }
     }
 
