@@ -43,10 +43,15 @@ internal sealed class ImageEmitter
         var registrations = new List<string>();
         var codeArrays = new CodeWriter();
         codeArrays.Indent().Indent();
-        foreach (PageCode page in pages)
+        var entries = new CodeWriter();
+        entries.Indent().Indent();
+        var plans = pages.Select(page => new MethodPlan(page)).ToList();
+        var chains = new ChainTargets(plans);
+        for (int method = 0; method < plans.Count; method++)
         {
-            var plan = new MethodPlan(page);
-            var emitter = new RegionEmitter(plan, methods, fallbacks, spills, formatter);
+            PageCode page = pages[method];
+            MethodPlan plan = plans[method];
+            var emitter = new RegionEmitter(plan, methods, fallbacks, spills, formatter, chains);
             emitter.Emit();
             Instructions += emitter.Instructions;
             uint codeStart = page.Instructions[0].Ip;
@@ -55,11 +60,12 @@ internal sealed class ImageEmitter
             string bytesName = $"Bytes_{codeStart:X8}";
             codeArrays.Line($"private static readonly byte[] {bytesName} = {{ {string.Join(", ", bytes.Select(b => "0x" + b.ToString("X2")))} }};");
             string codeName = $"code_{codeStart:X8}";
-            registrations.Add($"TranslatedCode {codeName} = {emitter.MethodName};");
+            registrations.Add($"TranslatedCode {codeName} = Enter_{codeStart:X8};");
+            entries.Line($"private int Enter_{codeStart:X8}(X86Cpu cpu, int budget) => {emitter.MethodName}(cpu, budget, budget, 0);");
             foreach (Node node in plan.Nodes.Where(n => n.Entry))
             {
                 uint physical = page.PhysicalPage | (node.D.Ip & 0xFFF);
-                registrations.Add($"list.Add(new TranslatedRegion({RegionEmitter.Hex(node.D.Ip)}, {RegionEmitter.Hex(physical)}, {RegionEmitter.Hex(codeStart)}, {bytesName}, {plan.Nodes.Count}, {codeName}));");
+                registrations.Add($"list.Add(new TranslatedRegion({RegionEmitter.Hex(node.D.Ip)}, {RegionEmitter.Hex(physical)}, {RegionEmitter.Hex(codeStart)}, {bytesName}, {plan.Nodes.Count}, {codeName}, {method}));");
                 Regions++;
             }
         }
@@ -91,7 +97,8 @@ internal sealed class ImageEmitter
         w.Line();
         w.Line("public override IReadOnlyList<TranslatedRegion> Regions => _regions ??= BuildRegions();");
         w.Line();
-        w.Open("private static TranslatedRegion[] BuildRegions()");
+        // Instance methods: a delegate bound to an instance calls its method directly (a static one needs a thunk).
+        w.Open("private TranslatedRegion[] BuildRegions()");
         w.Line($"var list = new List<TranslatedRegion>({Regions});");
         foreach (string line in registrations)
         {
@@ -107,6 +114,10 @@ internal sealed class ImageEmitter
         w.Line();
         w.Raw(codeArrays.ToString());
         w.Line();
+        w.Line("// Where the dispatcher enters: the first method of a chain (see ChainTo and cpu.TcChainable).");
+        w.Raw(entries.ToString());
+        w.Line();
+        chains.EmitDispatch(w);
         w.Raw(methods.ToString());
         fallbacks.Emit(w);
         w.Close();

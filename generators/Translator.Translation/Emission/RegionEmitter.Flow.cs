@@ -25,12 +25,12 @@ internal sealed partial class RegionEmitter
     {
         if (node.Target is null)
         {
-            EmitExit(Hex(target), node, chainAfter: true);
+            EmitExit(Hex(target), node, chainAfter: true, ExitChain.To(target));
             return;
         }
 
         Flush();
-        W.Line("if (n >= budget)");
+        W.Line("if (left <= 0)");
         EmitExitBlock(Hex(target), node, chainAfter: true);
         if (node.Target.LiveIn != 0)
         {
@@ -96,7 +96,8 @@ internal sealed partial class RegionEmitter
         }
 
         Retire();
-        EmitExit("t", node, chainAfter: true);
+        bool direct = i.Mnemonic == Mnemonic.Call && i.Op0Kind == OpKind.NearBranch32;
+        EmitExit("t", node, chainAfter: true, direct ? ExitChain.To(i.NearBranch32) : ExitChain.Any);
         W.Outdent();
         W.Line("}");
     }

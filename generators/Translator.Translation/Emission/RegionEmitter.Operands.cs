@@ -142,7 +142,7 @@ internal sealed partial class RegionEmitter
         WriteMemoryFrom(node, "m", value, bits, onStop);
     }
 
-    private static string TlbProbe(string address) => $"pg = {address} >> 12; te = tlb + ((pg & 1023u) << 2);";
+    private static string TlbProbe(string address) => $"pg = {address} >> 12; te = tlb + ((pg & 1023u) << 3);";
 
     private static string InPage(string address, int bits) => bits switch
     {
@@ -151,11 +151,12 @@ internal sealed partial class RegionEmitter
         _ => $" && ({address} & 0xFFFu) <= 0xFFCu",
     };
 
-    private static string RamAt(string page, string address, int bits) => bits switch
+    /// <summary>The host location of a TLB hit: the entry's addend (word 4: read, 6: write) plus the linear address.</summary>
+    private static string RamAt(int addendWord, string address, int bits) => bits switch
     {
-        8 => $"ram[{page} | ({address} & 0xFFFu)]",
-        16 => $"*(ushort*)(ram + ({page} | ({address} & 0xFFFu)))",
-        _ => $"*(uint*)(ram + ({page} | ({address} & 0xFFFu)))",
+        8 => $"*((byte*)*(nint*)(te + {addendWord}) + {address})",
+        16 => $"*(ushort*)((byte*)*(nint*)(te + {addendWord}) + {address})",
+        _ => $"*(uint*)((byte*)*(nint*)(te + {addendWord}) + {address})",
     };
 
     /// <summary>
@@ -165,7 +166,7 @@ internal sealed partial class RegionEmitter
     private void ReadMemoryInto(Node node, string name, string address, int bits)
     {
         W.Line($"uint {name} = 0; {TlbProbe(address)}");
-        W.Line($"if (te[0] == pg{InPage(address, bits)}) {name} = {RamAt("te[2]", address, bits)};");
+        W.Line($"if (te[0] == pg{InPage(address, bits)}) {name} = {RamAt(4, address, bits)};");
         W.Line($"else {{ {SlowPathEntry(node)} {name} = {ReadMemory(address, bits)}; cpu.TcFaultPointPassed(); }}");
     }
 
@@ -177,9 +178,9 @@ internal sealed partial class RegionEmitter
     {
         string cast = bits == 8 ? "(byte)" : bits == 16 ? "(ushort)" : "";
         W.Line(TlbProbe(address));
-        W.Line($"if (te[1] == pg{InPage(address, bits)}) {RamAt("te[3]", address, bits)} = {cast}({value});");
+        W.Line($"if (te[1] == pg{InPage(address, bits)}) {RamAt(6, address, bits)} = {cast}({value});");
         string stop = onStop == null ? "" : " if (cpu.TcStopRequested) { " + (onStop.Length > 0 ? onStop + " " : "")
-            + $"n += {_pending + 1}; cpu.Eip = {Hex(node.D.NextIp)}; goto Exit; }}";
+            + $"left -= {_pending + 1}; cpu.Eip = {Hex(node.D.NextIp)}; goto Exit; }}";
         W.Line($"else {{ {SlowPathEntry(node)} {WriteMemory(address, value, bits)} cpu.TcFaultPointPassed();{stop} }}");
     }
 

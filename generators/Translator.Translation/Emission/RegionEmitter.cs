@@ -21,6 +21,7 @@ internal sealed partial class RegionEmitter
     private readonly FallbackTable _fallbacks;
     private readonly SpillHelpers _spills;
     private readonly Formatter _formatter;
+    private readonly ChainTargets _chains;
 
     /// <summary>Registers the method writes (written back at exits) and uses (loaded at entry).</summary>
     private readonly bool[] _written = new bool[8];
@@ -31,8 +32,9 @@ internal sealed partial class RegionEmitter
     private int _pending;
     private int _maxChain = 1;
 
-    public RegionEmitter(MethodPlan plan, CodeWriter writer, FallbackTable fallbacks, SpillHelpers spills, Formatter formatter)
+    public RegionEmitter(MethodPlan plan, CodeWriter writer, FallbackTable fallbacks, SpillHelpers spills, Formatter formatter, ChainTargets chains)
     {
+        _chains = chains;
         _spills = spills;
         _plan = plan;
         _w = writer;
@@ -40,7 +42,7 @@ internal sealed partial class RegionEmitter
         _formatter = formatter;
     }
 
-    public string MethodName => $"Region_{_plan.Page.Instructions[0].Ip:X8}";
+    public string MethodName => ChainTargets.MethodName(_plan);
 
     public int Instructions => _plan.Nodes.Count;
 
@@ -55,7 +57,9 @@ internal sealed partial class RegionEmitter
 
         _current = _w;
         _w.Line("[MethodImpl(MethodImplOptions.AggressiveOptimization)]");
-        _w.Open($"private static int {MethodName}(X86Cpu cpu, int budget)");
+        // The dispatcher entered the first method of a chain with budget instructions to run; left of them remain
+        // (a count down keeps one register for it in loops); budget - left have retired.
+        _w.Open($"private static int {MethodName}(X86Cpu cpu, int budget, int left, int depth)");
         _w.Line("ref uint regs = ref cpu.TcRegisters;");
         for (int r = 0; r < 8; r++)
         {
@@ -70,9 +74,8 @@ internal sealed partial class RegionEmitter
             _w.Line($"uint f{slot}a = 0, f{slot}b = 0, f{slot}c = 0;");
         }
 
-        _w.Line("int n = 0, fk = 0;");
+        _w.Line("int fk = 0;");
         _w.Line("uint* tlb = cpu.Mmu.TcTlb;");
-        _w.Line("byte* ram = cpu.Mmu.TcRam;");
         _w.Line("uint pg = 0;");
         _w.Line("uint* te = null;");
         if (declarations.Length > 0)
@@ -91,7 +94,7 @@ internal sealed partial class RegionEmitter
         _w.Raw(text);
         _w.Label("Exit");
         WriteBack();
-        _w.Line("return n;");
+        _w.Line("return budget - left;");
         _w.Close();
         _w.Line();
     }
@@ -192,13 +195,13 @@ internal sealed partial class RegionEmitter
         if (node.BudgetCheck)
         {
             Flush();
-            W.Line("if (n >= budget)");
+            W.Line("if (left <= 0)");
             EmitExitBlock(Hex(node.D.NextIp), node, chainAfter: true);
         }
 
         if (node.Next is null)
         {
-            EmitExit(Hex(node.D.NextIp), node, chainAfter: true);
+            EmitExit(Hex(node.D.NextIp), node, chainAfter: true, ExitChain.To(node.D.NextIp));
             return;
         }
 
@@ -235,16 +238,22 @@ internal sealed partial class RegionEmitter
     {
         if (_pending > 0)
         {
-            W.Line($"n += {_pending};");
+            W.Line($"left -= {_pending};");
             _pending = 0;
         }
     }
 
-    /// <summary>Leaves the method with EIP = <paramref name="eip"/> (null: already set by a handler).</summary>
-    private void EmitExit(string? eip, Node node, bool chainAfter) => W.Line(ExitStatements(eip, node, chainAfter));
+    /// <summary>
+    /// Leaves the method with EIP = <paramref name="eip"/> (null: already set by a handler); <paramref name="chain"/>
+    /// says whether it may continue straight into the translated method at the target.
+    /// </summary>
+    private void EmitExit(string? eip, Node node, bool chainAfter, ExitChain chain = default) => W.Line(ExitStatements(eip, node, chainAfter, chain));
 
-    /// <summary>One line: record pending flags, count, set EIP, and leave through the shared epilogue (register write-back).</summary>
-    private string ExitStatements(string? eip, Node node, bool chainAfter)
+    /// <summary>
+    /// One line: record pending flags, count, set EIP, then either chain into the target's translated method (QEMU's
+    /// goto_tb: registers stored, a tail call) or leave through the shared epilogue (register write-back).
+    /// </summary>
+    private string ExitStatements(string? eip, Node node, bool chainAfter, ExitChain chain = default)
     {
         var parts = new List<string>();
         string materialize = Materialize(node, chainAfter);
@@ -255,7 +264,7 @@ internal sealed partial class RegionEmitter
 
         if (_pending > 0)
         {
-            parts.Add($"n += {_pending};");
+            parts.Add($"left -= {_pending};");
         }
 
         if (eip is not null)
@@ -263,8 +272,40 @@ internal sealed partial class RegionEmitter
             parts.Add($"cpu.Eip = {eip};");
         }
 
+        if (eip is not null && InMethodTransfer(eip, chain) is string local)
+        {
+            parts.Add(local);
+        }
+
+        if (_chains.Transfer(chain) is (string condition, string statement))
+        {
+            string spill = Spill();
+            parts.Add($"if (left > 0 && depth < {ChainTargets.MaxDepth}{condition}) {{ {(spill.Length > 0 ? spill + " " : "")}{statement} }}");
+        }
+
         parts.Add("goto Exit;");
         return string.Join(" ", parts);
+    }
+
+    /// <summary>
+    /// A call into this method, or a return or indirect jump to one of its entries, continues with a goto: the flags
+    /// are in the CPU then (fk = 0), as at any entry. Null when the target cannot be in this method.
+    /// </summary>
+    private string? InMethodTransfer(string eip, ExitChain chain)
+    {
+        if (chain.Target is uint target)
+        {
+            Node? entry = _plan.Nodes.Find(x => x.Entry && x.D.Ip == target);
+            return entry is null ? null : $"if (left > 0) {{ fk = 0; goto {LabelOf(entry)}; }}";
+        }
+
+        if (!chain.Dynamic || !_plan.Nodes.Exists(x => x.Entry))
+        {
+            return null;
+        }
+
+        var cases = _plan.Nodes.Where(x => x.Entry).Select(x => $"case {Hex(x.D.Ip)}: fk = 0; goto {LabelOf(x)};");
+        return $"if (left > 0) switch ({eip}) {{ {string.Join(" ", cases)} }}";
     }
 
     private void EmitExitBlock(string? eip, Node node, bool chainAfter) => W.Line("{ " + ExitStatements(eip, node, chainAfter) + " }");
@@ -316,7 +357,7 @@ internal sealed partial class RegionEmitter
         string materialize = Materialize(node, after: false);
         string spill = Spill();
         return (spill.Length > 0 ? spill + " " : "") + (materialize.Length > 0 ? materialize + " " : "")
-            + $"cpu.TcFaultPoint({Hex(node.D.Ip)}, n + {_pending});";
+            + $"cpu.TcFaultPoint({Hex(node.D.Ip)}, budget - left + {_pending});";
     }
 
     // ---- handler calls -------------------------------------------------------------------------------------------

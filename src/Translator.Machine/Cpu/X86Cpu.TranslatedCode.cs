@@ -28,6 +28,26 @@ public sealed partial class X86Cpu
         get => StopBlock;
     }
 
+    /// <summary>
+    /// Per translated method of the attached translation (<see cref="Translation.TranslatedRegion.Method"/>): the
+    /// <see cref="TranslationEpoch"/> in which the code cache last found the method's guest bytes unchanged at the
+    /// physical place it was translated for, under the current mappings; 0 once a write into them invalidated it.
+    /// </summary>
+    internal uint[] ChainValid = [];
+
+    /// <summary>
+    /// Whether translated code may continue straight into translated method <paramref name="method"/> (instead of
+    /// returning to the interpreter's dispatch, which would pick the same code): nothing asked the code to stop, and
+    /// the method is still what memory holds under the current mappings (see <see cref="ChainValid"/>).
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TcChainable(int method)
+    {
+        uint[] valid = ChainValid;
+        return !StopBlock && (uint)method < (uint)valid.Length && valid[method] == TranslationEpoch;
+    }
+
     /// <summary>Armed by translated code before a slow path that may fault: where the instruction is.</summary>
     internal uint RegionFaultIp;
 

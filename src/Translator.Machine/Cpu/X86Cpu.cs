@@ -200,15 +200,26 @@ public sealed partial class X86Cpu
     {
         if ((cpl == 3) != (Cpl == 3))
         {
-            TranslationEpoch++; // user and supervisor fetches are checked differently: drop block links
+            NextTranslationEpoch(); // user and supervisor fetches are checked differently: drop block links
         }
 
         Cpl = cpl;
         Mmu.SetUserMode(cpl == 3);
     }
 
-    /// <summary>Changes whenever linear-to-physical mappings or the fetch privilege class may have changed.</summary>
-    internal uint TranslationEpoch;
+    /// <summary>
+    /// Changes whenever linear-to-physical mappings or the fetch privilege class may have changed. Never 0, the
+    /// value of a chaining entry that was never validated (<see cref="ChainValid"/>).
+    /// </summary>
+    internal uint TranslationEpoch = 1;
+
+    private void NextTranslationEpoch()
+    {
+        if (++TranslationEpoch == 0)
+        {
+            TranslationEpoch = 1;
+        }
+    }
 
     /// <summary>Pushes CR0/CR3/CR4 into the MMU after any of them changed (flushes the TLB).</summary>
     internal void SyncMmu()
@@ -226,7 +237,7 @@ public sealed partial class X86Cpu
 
     internal void RaiseTranslationChanged()
     {
-        TranslationEpoch++;
+        NextTranslationEpoch();
         TranslationChanged?.Invoke();
     }
 

@@ -54,6 +54,9 @@ internal sealed class CodeCache
     /// <summary>Translated regions by entry address (several when one address was translated for different mappings).</summary>
     private readonly Dictionary<uint, List<TranslatedRegion>> _regions = [];
 
+    /// <summary>Translations attached so far (only a single one chains, see <see cref="X86Cpu.ChainValid"/>).</summary>
+    private int _attachedImages;
+
     /// <summary>Block addresses without a matching region while a translation is attached (entries for the next translation).</summary>
     private readonly HashSet<uint> _untranslated = [];
 
@@ -62,6 +65,15 @@ internal sealed class CodeCache
     /// <summary>Makes blocks decoded from now on run <paramref name="image"/>'s regions where their guest bytes match.</summary>
     public void Attach(TranslatedImage image)
     {
+        // Method indices of two translations would collide: with more than one attached, nothing chains.
+        _attachedImages++;
+        int methods = 0;
+        foreach (TranslatedRegion region in image.Regions)
+        {
+            methods = Math.Max(methods, region.Method + 1);
+        }
+
+        _cpu.ChainValid = _attachedImages == 1 ? new uint[methods] : [];
         foreach (TranslatedRegion region in image.Regions)
         {
             if (!_regions.TryGetValue(region.LinearStart, out List<TranslatedRegion>? list))
@@ -182,6 +194,11 @@ internal sealed class CodeCache
                     int start = (int)(codePhysical & 0xFFF);
                     Track(block, codePhysical & 0xFFFF_F000, start, start + Math.Max(region.GuestBytes.Length, 1));
                     block.Translated = region.Code;
+                    if ((uint)region.Method < (uint)_cpu.ChainValid.Length)
+                    {
+                        block.TranslatedMethod = region.Method;
+                    }
+
                     return;
                 }
             }
@@ -237,6 +254,11 @@ internal sealed class CodeCache
         foreach (Block block in code.Blocks)
         {
             block.Valid = false;
+            if (block.TranslatedMethod >= 0)
+            {
+                _cpu.ChainValid[block.TranslatedMethod] = 0;
+            }
+
             ulong key = KeyOf(block.PhysicalIp, block.LinearIp);
             if (_blocks.TryGetValue(key, out Block? current) && current == block)
             {
@@ -265,6 +287,7 @@ internal sealed class CodeCache
 
         _blocks.Clear();
         _byPage.Clear();
+        Array.Clear(_cpu.ChainValid);
         FlushLookups();
         _cpu.StopBlock = true;
     }

@@ -83,6 +83,9 @@ internal sealed class Block
     /// <summary>The translated region entered at this block's address, when one is attached and still matches memory.</summary>
     public Translation.TranslatedCode? Translated;
 
+    /// <summary>The translated method <see cref="Translated"/> belongs to (its chaining index), or -1.</summary>
+    public int TranslatedMethod = -1;
+
     // The last two successors seen, tagged with the translation epoch they were found in (block chaining).
     public Block? Link0;
     public Block? Link1;

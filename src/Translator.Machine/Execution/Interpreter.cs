@@ -251,6 +251,12 @@ public sealed unsafe class Interpreter
                 int executed;
                 if (executing.Translated is { } translated)
                 {
+                    if (executing.TranslatedMethod >= 0)
+                    {
+                        // Found for the current mappings with its bytes unchanged: translated code may chain into it.
+                        cpu.ChainValid[executing.TranslatedMethod] = cpu.TranslationEpoch;
+                    }
+
                     executed = translated(cpu, (int)Math.Min(slice - done, int.MaxValue));
                     cpu.Counters.TranslatedInstructions += executed;
                 }

@@ -12,8 +12,10 @@ namespace Translator.Machine.Memory;
 public sealed unsafe partial class Mmu
 {
     /// <summary>
-    /// The current privilege class's TLB: 1024 entries of four words (read tag, write tag, read page, write page;
-    /// a tag is a linear page number, 0xFFFFFFFF when empty). Valid until the CPL class changes.
+    /// The current privilege class's TLB: 1024 entries of eight words: read tag, write tag (a tag is a linear page
+    /// number, 0xFFFFFFFF when empty), read page, write page, then at words 4 and 6 the read and write host addends
+    /// (native-sized: the host address of a byte is its linear address plus the addend). Valid until the CPL class
+    /// changes.
     /// </summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     public uint* TcTlb

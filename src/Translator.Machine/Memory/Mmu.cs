@@ -22,13 +22,18 @@ public sealed unsafe partial class Mmu
     private readonly uint _ramSize;
     private readonly GuestFault _fault;
 
-    /// <summary>One TLB slot: read and write tags (linear page numbers, Invalid when empty) and their physical pages.</summary>
+    /// <summary>
+    /// One TLB slot (32 bytes): read and write tags (linear page numbers, Invalid when empty), their physical pages,
+    /// and for translated code the host address of each page minus its linear base (host = addend + linear).
+    /// </summary>
     private struct TlbEntry
     {
         public uint ReadTag;
         public uint WriteTag;
         public uint ReadPage;
         public uint WritePage;
+        public nint ReadHost;
+        public nint WriteHost;
     }
 
     // Two sets of TlbSize entries in unmanaged memory (no bounds checks on the hot path): [0] supervisor, [1] user.
@@ -370,6 +375,7 @@ public sealed unsafe partial class Mmu
             {
                 e->ReadTag = page;
                 e->ReadPage = pageBase;
+                e->ReadHost = (nint)(_ram + pageBase) - (nint)(la & 0xFFFF_F000);
             }
 
             if ((write || writable) && !IsCodePage(pageBase))
@@ -378,6 +384,7 @@ public sealed unsafe partial class Mmu
                 // through 'writable'), so a later first write still walks and sets D.
                 e->WriteTag = page;
                 e->WritePage = pageBase;
+                e->WriteHost = (nint)(_ram + pageBase) - (nint)(la & 0xFFFF_F000);
             }
         }
 

@@ -34,7 +34,23 @@ public sealed class TranslatedRegion
     }
 
     public TranslatedRegion(uint linearStart, uint physicalStart, uint codeStart, byte[] guestBytes, int guestInstructions, TranslatedCode code)
+        : this(linearStart, physicalStart, codeStart, guestBytes, guestInstructions, code, method: -1)
     {
+    }
+
+    /// <param name="method">
+    /// The index of the translated method the region enters (regions of one method share it; at most
+    /// <see cref="MaxMethods"/>), which translated code names when it chains straight into that method
+    /// (<see cref="Cpu.X86Cpu.TcChainable"/>); -1 for code that never chains.
+    /// </param>
+    public TranslatedRegion(uint linearStart, uint physicalStart, uint codeStart, byte[] guestBytes, int guestInstructions, TranslatedCode code, int method)
+    {
+        if (method < -1 || method >= MaxMethods)
+        {
+            throw new ArgumentOutOfRangeException(nameof(method), $"a method index is -1 or below {MaxMethods}");
+        }
+
+        Method = method;
         ArgumentNullException.ThrowIfNull(guestBytes);
         ArgumentNullException.ThrowIfNull(code);
         if (codeStart > linearStart || linearStart - codeStart >= (uint)Math.Max(guestBytes.Length, 1)
@@ -67,4 +83,10 @@ public sealed class TranslatedRegion
     public int GuestInstructions { get; }
 
     public TranslatedCode Code { get; }
+
+    /// <summary>The index of the translated method this region enters, or -1 (see the constructor).</summary>
+    public int Method { get; }
+
+    /// <summary>Bound on method indices, so a malformed translation cannot make the machine allocate without limit.</summary>
+    public const int MaxMethods = 1 << 20;
 }
