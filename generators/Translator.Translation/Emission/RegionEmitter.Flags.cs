@@ -176,10 +176,6 @@ internal sealed partial class RegionEmitter
         Chain chain = ChainAt(node, after);
         _maxChain = System.Math.Max(_maxChain, chain.Slots);
         var parts = new List<string>();
-        if (chain.DynamicBase)
-        {
-            parts.Add("TcFlagsPending(cpu, fk, f0a, f0b, f0c);");
-        }
 
         for (int k = 0; k < chain.Producers.Count; k++)
         {
@@ -204,12 +200,7 @@ internal sealed partial class RegionEmitter
             return ""; // still the base the label had
         }
 
-        if (chain.Producers.Count == 1 && !chain.DynamicBase)
-        {
-            return $"fk = {KindCode(chain.Producers[0].D)};";
-        }
-
-        return Materialize(node, after) + " fk = 0;";
+        return Materialize(node, after);
     }
 
     /// <summary>

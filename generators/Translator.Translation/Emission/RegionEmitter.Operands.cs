@@ -34,27 +34,35 @@ internal sealed partial class RegionEmitter
     /// <summary>Assigns <paramref name="value"/> (already within the register's width) to <paramref name="r"/>.</summary>
     private void WriteRegister(Register r, string value) => W.Line(RegisterAssignment(r, value));
 
+    /// <summary>
+    /// The assignment of <paramref name="value"/> to a register: to its local and, written through, to the CPU, so
+    /// that slow paths and exits never store registers (nothing keeps every register live across the method).
+    /// </summary>
     private string RegisterAssignment(Register r, string value)
     {
+        int k;
+        string assignment;
         if (r.IsGPR32())
         {
-            int k = r - Register.EAX;
-            _written[k] = true;
-            return $"{s_reg32[k]} = {value};";
+            k = r - Register.EAX;
+            assignment = $"{s_reg32[k]} = {value};";
         }
-
-        if (r.IsGPR16())
+        else if (r.IsGPR16())
         {
-            int k = r - Register.AX;
-            _written[k] = true;
-            return $"{s_reg32[k]} = ({s_reg32[k]} & 0xFFFF0000u) | ({value});";
+            k = r - Register.AX;
+            assignment = $"{s_reg32[k]} = ({s_reg32[k]} & 0xFFFF0000u) | ({value});";
+        }
+        else
+        {
+            int b = r - Register.AL;
+            k = b & 3;
+            assignment = b < 4
+                ? $"{s_reg32[b]} = ({s_reg32[b]} & 0xFFFFFF00u) | ({value});"
+                : $"{s_reg32[b - 4]} = ({s_reg32[b - 4]} & 0xFFFF00FFu) | (({value}) << 8);";
         }
 
-        int b = r - Register.AL;
-        _written[b & 3] = true;
-        return b < 4
-            ? $"{s_reg32[b]} = ({s_reg32[b]} & 0xFFFFFF00u) | ({value});"
-            : $"{s_reg32[b - 4]} = ({s_reg32[b - 4]} & 0xFFFF00FFu) | (({value}) << 8);";
+        _written[k] = true;
+        return $"{assignment} Unsafe.Add(ref cpu.TcRegisters, {k}) = {s_reg32[k]};";
     }
 
     /// <summary>The effective address of the memory operand (flat segments: the linear address).</summary>

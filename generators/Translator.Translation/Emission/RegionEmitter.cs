@@ -313,6 +313,7 @@ internal sealed partial class RegionEmitter
     /// <summary>One line storing the registers this method writes (the others are still in the CPU).</summary>
     private string Spill()
     {
+        if (s_writeThrough) return "";
         int mask = 0;
         for (int r = 0; r < 8; r++)
         {
@@ -337,8 +338,11 @@ internal sealed partial class RegionEmitter
         return "{ " + string.Join(" ", parts) + " }";
     }
 
+    private static readonly bool s_writeThrough = true;
+
     private void WriteBack()
     {
+        if (s_writeThrough) return;
         for (int r = 0; r < 8; r++)
         {
             if (_written[r])

@@ -30,6 +30,7 @@ internal sealed class SpillHelpers
     {
         foreach (int mask in _masks)
         {
+            w.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
             w.Line($"private static void Spill_{mask:X2}(X86Cpu cpu, {string.Join(", ", Registers(mask).Select(n => "uint " + n))})");
             w.Line("{");
             w.Indent();
