@@ -6,13 +6,19 @@ namespace Translator.Translation.Emission;
 /// <summary>How an exit may continue: not at all (back to the dispatcher), into a known address, or into any entry.</summary>
 internal readonly struct ExitChain
 {
-    private ExitChain(uint? target, bool dynamic)
+    private ExitChain(uint? target, bool dynamic, uint? returnTo = null)
     {
         Target = target;
         Dynamic = dynamic;
+        ReturnTo = returnTo;
     }
 
     public uint? Target { get; }
+
+    /// <summary>A CALL's return address: the target method may run as a host call that returns here.</summary>
+    public uint? ReturnTo { get; }
+
+    public static ExitChain Call(uint target, uint returnTo) => new ExitChain(target, dynamic: false, returnTo);
 
     public bool Dynamic { get; }
 
@@ -65,6 +71,17 @@ internal sealed class ChainTargets
     /// </summary>
     public (string Condition, string Statement)? Transfer(ExitChain chain)
     {
+        if (chain.Target is uint callee && chain.ReturnTo is uint returnTo && _methodOf.TryGetValue(callee, out int c))
+        {
+            // A host call: the callee's RET to returnTo returns here (cpu.TcReturnTo); the code continues after
+            // the CALL if the guest really came back there, with budget left and nothing asking to stop.
+            return ($" && cpu.TcChainable({c})",
+                $"uint outer = cpu.TcReturnTo; cpu.TcReturnTo = {RegionEmitter.Hex(returnTo)}; "
+                + $"int done = {_names[c]}(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; "
+                + $"if (cpu.Eip != {RegionEmitter.Hex(returnTo)} || done >= budget || cpu.TcStopRequested) return done; "
+                + "left = budget - done; {fill} goto {return};");
+        }
+
         if (chain.Target is uint target && _methodOf.TryGetValue(target, out int m))
         {
             return ($" && cpu.TcChainable({m})", $"return {_names[m]}(cpu, budget, left, depth + 1);");

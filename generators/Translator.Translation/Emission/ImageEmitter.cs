@@ -37,7 +37,6 @@ internal sealed class ImageEmitter
         formatter.Options.HexSuffix = null;
         formatter.Options.SpaceAfterOperandSeparator = false;
         var fallbacks = new FallbackTable();
-        var spills = new SpillHelpers();
         var methods = new CodeWriter();
         methods.Indent().Indent();
         var registrations = new List<string>();
@@ -51,7 +50,7 @@ internal sealed class ImageEmitter
         {
             PageCode page = pages[method];
             MethodPlan plan = plans[method];
-            var emitter = new RegionEmitter(plan, methods, fallbacks, spills, formatter, chains);
+            var emitter = new RegionEmitter(plan, methods, fallbacks, formatter, chains);
             emitter.Emit();
             Instructions += emitter.Instructions;
             uint codeStart = page.Instructions[0].Ip;
@@ -109,8 +108,6 @@ internal sealed class ImageEmitter
         w.Close();
         w.Line();
         RegionEmitter.EmitPendingRecorder(w);
-        w.Line();
-        spills.Emit(w);
         w.Line();
         w.Raw(codeArrays.ToString());
         w.Line();

@@ -150,13 +150,18 @@ internal sealed partial class RegionEmitter
         WriteMemoryFrom(node, "m", value, bits, onStop);
     }
 
-    private static string TlbProbe(string address) => $"pg = {address} >> 12; te = tlb + ((pg & 1023u) << 3);";
+    /// <summary>The TLB entry of <paramref name="address"/>'s page: 1024 entries of 32 bytes, indexed by the page number.</summary>
+    private static string TlbProbe(string address) => $"te = (uint*)((byte*)tlb + (({address} >> 7) & 0x7FE0u));";
 
-    private static string InPage(string address, int bits) => bits switch
+    /// <summary>
+    /// What a tag must equal for a hit: the page address with the low bits an aligned access leaves clear, so one
+    /// compare finds both a miss and a misaligned access (which may cross the page: the slow path handles it).
+    /// </summary>
+    private static string TagOf(string address, int bits) => bits switch
     {
-        8 => "",
-        16 => $" && ({address} & 0xFFFu) <= 0xFFEu",
-        _ => $" && ({address} & 0xFFFu) <= 0xFFCu",
+        8 => $"({address} & 0xFFFFF000u)",
+        16 => $"({address} & 0xFFFFF001u)",
+        _ => $"({address} & 0xFFFFF003u)",
     };
 
     /// <summary>The host location of a TLB hit: the entry's addend (word 4: read, 6: write) plus the linear address.</summary>
@@ -174,7 +179,7 @@ internal sealed partial class RegionEmitter
     private void ReadMemoryInto(Node node, string name, string address, int bits)
     {
         W.Line($"uint {name} = 0; {TlbProbe(address)}");
-        W.Line($"if (te[0] == pg{InPage(address, bits)}) {name} = {RamAt(4, address, bits)};");
+        W.Line($"if (te[0] == {TagOf(address, bits)}) {name} = {RamAt(4, address, bits)};");
         W.Line($"else {{ {SlowPathEntry(node)} {name} = {ReadMemory(address, bits)}; cpu.TcFaultPointPassed(); }}");
     }
 
@@ -186,7 +191,7 @@ internal sealed partial class RegionEmitter
     {
         string cast = bits == 8 ? "(byte)" : bits == 16 ? "(ushort)" : "";
         W.Line(TlbProbe(address));
-        W.Line($"if (te[1] == pg{InPage(address, bits)}) {RamAt(6, address, bits)} = {cast}({value});");
+        W.Line($"if (te[1] == {TagOf(address, bits)}) {RamAt(6, address, bits)} = {cast}({value});");
         string stop = onStop == null ? "" : " if (cpu.TcStopRequested) { " + (onStop.Length > 0 ? onStop + " " : "")
             + $"left -= {_pending + 1}; cpu.Eip = {Hex(node.D.NextIp)}; goto Exit; }}";
         W.Line($"else {{ {SlowPathEntry(node)} {WriteMemory(address, value, bits)} cpu.TcFaultPointPassed();{stop} }}");

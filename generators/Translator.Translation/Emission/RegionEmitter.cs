@@ -19,7 +19,6 @@ internal sealed partial class RegionEmitter
     private readonly MethodPlan _plan;
     private readonly CodeWriter _w;
     private readonly FallbackTable _fallbacks;
-    private readonly SpillHelpers _spills;
     private readonly Formatter _formatter;
     private readonly ChainTargets _chains;
 
@@ -32,10 +31,9 @@ internal sealed partial class RegionEmitter
     private int _pending;
     private int _maxChain = 1;
 
-    public RegionEmitter(MethodPlan plan, CodeWriter writer, FallbackTable fallbacks, SpillHelpers spills, Formatter formatter, ChainTargets chains)
+    public RegionEmitter(MethodPlan plan, CodeWriter writer, FallbackTable fallbacks, Formatter formatter, ChainTargets chains)
     {
         _chains = chains;
-        _spills = spills;
         _plan = plan;
         _w = writer;
         _fallbacks = fallbacks;
@@ -76,7 +74,6 @@ internal sealed partial class RegionEmitter
 
         _w.Line("int fk = 0;");
         _w.Line("uint* tlb = cpu.Mmu.TcTlb;");
-        _w.Line("uint pg = 0;");
         _w.Line("uint* te = null;");
         if (declarations.Length > 0)
         {
@@ -93,7 +90,6 @@ internal sealed partial class RegionEmitter
         _w.Line($"throw new System.InvalidOperationException(\"translated code at 0x{_plan.Nodes[0].D.Ip:X8} entered at an address that is not one of its entries\");");
         _w.Raw(text);
         _w.Label("Exit");
-        WriteBack();
         _w.Line("return budget - left;");
         _w.Close();
         _w.Line();
@@ -272,15 +268,23 @@ internal sealed partial class RegionEmitter
             parts.Add($"cpu.Eip = {eip};");
         }
 
+        if (chain.Dynamic && eip is not null)
+        {
+            // A RET (or indirect jump) to where a host call into this code expects to come back: return to it.
+            parts.Add($"if ({eip} == cpu.TcReturnTo) return budget - left;");
+        }
+
         if (eip is not null && InMethodTransfer(eip, chain) is string local)
         {
             parts.Add(local);
         }
 
-        if (_chains.Transfer(chain) is (string condition, string statement))
+        if (_chains.Transfer(chain) is (string condition, string rawStatement))
         {
-            string spill = Spill();
-            parts.Add($"if (left > 0 && depth < {ChainTargets.MaxDepth}{condition}) {{ {(spill.Length > 0 ? spill + " " : "")}{statement} }}");
+            string statement = chain.ReturnTo is uint back
+                ? rawStatement.Replace("{fill}", Fill()).Replace("{return}", LabelOf(_plan.Nodes.Find(x => x.Entry && x.D.Ip == back)!))
+                : rawStatement;
+            parts.Add($"if (left > 0 && depth < {ChainTargets.MaxDepth}{condition}) {{ {statement} }}");
         }
 
         parts.Add("goto Exit;");
@@ -310,19 +314,6 @@ internal sealed partial class RegionEmitter
 
     private void EmitExitBlock(string? eip, Node node, bool chainAfter) => W.Line("{ " + ExitStatements(eip, node, chainAfter) + " }");
 
-    /// <summary>One line storing the registers this method writes (the others are still in the CPU).</summary>
-    private string Spill()
-    {
-        if (s_writeThrough) return "";
-        int mask = 0;
-        for (int r = 0; r < 8; r++)
-        {
-            mask |= _written[r] ? 1 << r : 0;
-        }
-
-        return _spills.Call(mask);
-    }
-
     /// <summary>One line reloading every register a handler may have changed.</summary>
     private string Fill()
     {
@@ -338,29 +329,15 @@ internal sealed partial class RegionEmitter
         return "{ " + string.Join(" ", parts) + " }";
     }
 
-    private static readonly bool s_writeThrough = true;
-
-    private void WriteBack()
-    {
-        if (s_writeThrough) return;
-        for (int r = 0; r < 8; r++)
-        {
-            if (_written[r])
-            {
-                W.Line($"Unsafe.Add(ref cpu.TcRegisters, {r}) = {s_reg32[r]};");
-            }
-        }
-    }
-
     /// <summary>
-    /// What precedes a slow path that may fault (a TLB miss, a handler call): registers and pending flags go to the
-    /// CPU and the instruction is announced, so a fault unwinds to the interpreter with precise state.
+    /// What precedes a slow path that may fault (a TLB miss, a handler call): pending flags go to the CPU (registers
+    /// are there already, written through) and the instruction is announced, so a fault unwinds to the interpreter
+    /// with precise state.
     /// </summary>
     private string SlowPathEntry(Node node)
     {
         string materialize = Materialize(node, after: false);
-        string spill = Spill();
-        return (spill.Length > 0 ? spill + " " : "") + (materialize.Length > 0 ? materialize + " " : "")
+        return (materialize.Length > 0 ? materialize + " " : "")
             + $"cpu.TcFaultPoint({Hex(node.D.Ip)}, budget - left + {_pending});";
     }
 

@@ -48,6 +48,14 @@ public sealed partial class X86Cpu
         return !StopBlock && (uint)method < (uint)valid.Length && valid[method] == TranslationEpoch;
     }
 
+    /// <summary>
+    /// Where the innermost host call of translated code into translated code (a guest CALL) expects the guest to
+    /// return: a RET to this address returns from the host method instead of chaining on. Only a hint: the caller
+    /// checks EIP when the call returns, and a return that goes elsewhere is an ordinary exit.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public uint TcReturnTo;
+
     /// <summary>Armed by translated code before a slow path that may fault: where the instruction is.</summary>
     internal uint RegionFaultIp;
 

@@ -13,7 +13,7 @@ public sealed unsafe partial class Mmu
 {
     /// <summary>
     /// The current privilege class's TLB: 1024 entries of eight words: read tag, write tag (a tag is a linear page
-    /// number, 0xFFFFFFFF when empty), read page, write page, then at words 4 and 6 the read and write host addends
+    /// address, 0xFFFFFFFF when empty), read page, write page, then at words 4 and 6 the read and write host addends
     /// (native-sized: the host address of a byte is its linear address plus the addend). Valid until the CPL class
     /// changes.
     /// </summary>

@@ -23,7 +23,8 @@ public sealed unsafe partial class Mmu
     private readonly GuestFault _fault;
 
     /// <summary>
-    /// One TLB slot (32 bytes): read and write tags (linear page numbers, Invalid when empty), their physical pages,
+    /// One TLB slot (32 bytes): read and write tags (linear page addresses, Invalid when empty: a tag compared with an
+    /// address masked to its page and low alignment bits catches a miss and a misaligned access at once), their physical pages,
     /// and for translated code the host address of each page minus its linear base (host = addend + linear).
     /// </summary>
     private struct TlbEntry
@@ -116,8 +117,8 @@ public sealed unsafe partial class Mmu
         for (uint s = 0; s < 2; s++)
         {
             TlbEntry* e = _tlb + (s * TlbSize) + i;
-            if (e->ReadTag == page) e->ReadTag = Invalid;
-            if (e->WriteTag == page) e->WriteTag = Invalid;
+            if (e->ReadTag == (page << 12)) e->ReadTag = Invalid;
+            if (e->WriteTag == (page << 12)) e->WriteTag = Invalid;
         }
     }
 
@@ -128,7 +129,7 @@ public sealed unsafe partial class Mmu
     {
         uint page = la >> 12;
         TlbEntry* e = _current + (page & (TlbSize - 1));
-        if (e->ReadTag == page)
+        if (e->ReadTag == (page << 12))
         {
             return _ram[e->ReadPage | (la & 0xFFF)];
         }
@@ -141,7 +142,7 @@ public sealed unsafe partial class Mmu
     {
         uint page = la >> 12;
         TlbEntry* e = _current + (page & (TlbSize - 1));
-        if (e->ReadTag == page && (la & 0xFFF) <= 0xFFE)
+        if (e->ReadTag == (page << 12) && (la & 0xFFF) <= 0xFFE)
         {
             return Unsafe.ReadUnaligned<ushort>(_ram + (e->ReadPage | (la & 0xFFF)));
         }
@@ -154,7 +155,7 @@ public sealed unsafe partial class Mmu
     {
         uint page = la >> 12;
         TlbEntry* e = _current + (page & (TlbSize - 1));
-        if (e->ReadTag == page && (la & 0xFFF) <= 0xFFC)
+        if (e->ReadTag == (page << 12) && (la & 0xFFF) <= 0xFFC)
         {
             return Unsafe.ReadUnaligned<uint>(_ram + (e->ReadPage | (la & 0xFFF)));
         }
@@ -167,7 +168,7 @@ public sealed unsafe partial class Mmu
     {
         uint page = la >> 12;
         TlbEntry* e = _current + (page & (TlbSize - 1));
-        if (e->WriteTag == page)
+        if (e->WriteTag == (page << 12))
         {
             _ram[e->WritePage | (la & 0xFFF)] = value;
             return;
@@ -181,7 +182,7 @@ public sealed unsafe partial class Mmu
     {
         uint page = la >> 12;
         TlbEntry* e = _current + (page & (TlbSize - 1));
-        if (e->WriteTag == page && (la & 0xFFF) <= 0xFFE)
+        if (e->WriteTag == (page << 12) && (la & 0xFFF) <= 0xFFE)
         {
             Unsafe.WriteUnaligned(_ram + (e->WritePage | (la & 0xFFF)), value);
             return;
@@ -195,7 +196,7 @@ public sealed unsafe partial class Mmu
     {
         uint page = la >> 12;
         TlbEntry* e = _current + (page & (TlbSize - 1));
-        if (e->WriteTag == page && (la & 0xFFF) <= 0xFFC)
+        if (e->WriteTag == (page << 12) && (la & 0xFFF) <= 0xFFC)
         {
             Unsafe.WriteUnaligned(_ram + (e->WritePage | (la & 0xFFF)), value);
             return;
@@ -345,7 +346,7 @@ public sealed unsafe partial class Mmu
     {
         uint page = la >> 12;
         TlbEntry* e = Set(user) + (page & (TlbSize - 1));
-        if (write ? e->WriteTag == page : e->ReadTag == page)
+        if (write ? e->WriteTag == (page << 12) : e->ReadTag == (page << 12))
         {
             return (write ? e->WritePage : e->ReadPage) | (la & 0xFFF);
         }
@@ -373,7 +374,7 @@ public sealed unsafe partial class Mmu
         {
             if (!write)
             {
-                e->ReadTag = page;
+                e->ReadTag = page << 12;
                 e->ReadPage = pageBase;
                 e->ReadHost = (nint)(_ram + pageBase) - (nint)(la & 0xFFFF_F000);
             }
@@ -382,7 +383,7 @@ public sealed unsafe partial class Mmu
             {
                 // A read fill installs the write entry only when the dirty bit is already set (Walk reports that
                 // through 'writable'), so a later first write still walks and sets D.
-                e->WriteTag = page;
+                e->WriteTag = page << 12;
                 e->WritePage = pageBase;
                 e->WriteHost = (nint)(_ram + pageBase) - (nint)(la & 0xFFFF_F000);
             }
