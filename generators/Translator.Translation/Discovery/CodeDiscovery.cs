@@ -277,7 +277,7 @@ internal sealed class CodeDiscovery
     }
 
     /// <summary>Instructions per translated method aimed at (the JIT optimises large methods less, Roslyn compiles them slowly).</summary>
-    public const int MethodInstructions = 64;
+    public const int MethodInstructions = 128;
 
     /// <summary>
     /// Cuts a page's code into methods of about <see cref="MethodInstructions"/>, preferably where control does
