@@ -107,8 +107,6 @@ internal sealed class ImageEmitter
         w.Line("return list.ToArray();");
         w.Close();
         w.Line();
-        RegionEmitter.EmitPendingRecorder(w);
-        w.Line();
         w.Raw(codeArrays.ToString());
         w.Line();
         w.Line("// Where the dispatcher enters: the first method of a chain (see ChainTo and cpu.TcChainable).");

@@ -216,7 +216,11 @@ internal sealed partial class RegionEmitter
         {
             // The flags change only for a nonzero count: pending flags go to the CPU first, then the shift records its own.
             string pending = Materialize(node, after: false);
-            W.Line((pending.Length > 0 ? pending + " " : "") + "fk = 0;");
+            if (pending.Length > 0)
+            {
+                W.Line(pending);
+            }
+
             W.Line($"int cnt = (int)({ReadRegister(Register.ECX)} & 31u);");
             W.Line("if (cnt != 0)");
             W.Line("{");

@@ -8,7 +8,9 @@ namespace Translator.Translation.Emission;
 /// Condition flags. A flag-writing instruction keeps its operands in slot temporaries (<c>f0a, f0b, f0r, f0c</c>;
 /// an INC/DEC after a full producer takes the next slot); they are recorded in the CPU's lazy-flag state only where
 /// something may observe them: a region exit, a fault, a handler call, a reader after a label, or a jump to a label
-/// whose flags are live. A Jcc/SETcc/CMOVcc/ADC/SBB right after its producer computes the condition directly.
+/// whose flags are live. At every label the flags are in the CPU, so no temporary lives across a label (a loop's
+/// back edge records them): the JIT then keeps the guest registers, not flag copies, in host registers through
+/// loops. A Jcc/SETcc/CMOVcc/ADC/SBB right after its producer computes the condition directly.
 /// </summary>
 internal sealed partial class RegionEmitter
 {
@@ -40,8 +42,8 @@ internal sealed partial class RegionEmitter
 
     /// <summary>
     /// The flags pending at a point: the producers since the last label or handler call (oldest first, starting at
-    /// the last full producer when there is one) over a dynamic base otherwise. The base is what was pending at the
-    /// last label: <c>fk</c> names its producer kind (0: the flags are in the CPU) over slot-0 temporaries.
+    /// the last full producer when there is one) over a dynamic base otherwise: the CPU's lazy-flag state, which is
+    /// what every label has.
     /// </summary>
     private readonly struct Chain
     {
@@ -56,9 +58,9 @@ internal sealed partial class RegionEmitter
         public bool DynamicBase { get; }
 
         /// <summary>The temporaries slot of producer <paramref name="k"/>: slot 0 holds the base or the full producer.</summary>
-        public int Slot(int k) => DynamicBase ? k + 1 : k;
+        public int Slot(int k) => k;
 
-        public int Slots => Producers.Count + (DynamicBase ? 1 : 0);
+        public int Slots => Producers.Count;
     }
 
     private Chain ChainAt(Node node, bool after)
@@ -68,7 +70,7 @@ internal sealed partial class RegionEmitter
         {
             if (node.D.LeavesFlagsInCpu)
             {
-                return new Chain(chain, dynamicBase: true); // the flags are in the CPU (fk = 0)
+                return new Chain(chain, dynamicBase: true); // the flags are in the CPU
             }
 
             if (MethodPlan.IsProducer(node))
@@ -107,13 +109,6 @@ internal sealed partial class RegionEmitter
         return new Chain(chain, dynamicBase: true);
     }
 
-    /// <summary>The code <c>fk</c> holds for a pending full producer (0 means the flags are in the CPU).</summary>
-    public static int KindCode(DecodedInstruction d)
-    {
-        int bits = InstructionFacts.OperandBits(in d.Instruction);
-        return 1 + ((int)KindOf(d) * 4) + (bits == 8 ? 0 : bits == 16 ? 1 : 2);
-    }
-
     /// <summary>
     /// A producer's flag operands as expressions over its slot's temporaries. Only what cannot be recomputed is
     /// kept (the result of ADD/SUB/INC/DEC is derived again from the operands), so fewer values stay live.
@@ -150,26 +145,6 @@ internal sealed partial class RegionEmitter
         _ => $"cpu.TcFlagsLogic({bits}, {r});",
     };
 
-    /// <summary>The image's helper that records a label's pending producer named by its <c>fk</c> code (cold paths only).</summary>
-    public static void EmitPendingRecorder(CodeWriter w)
-    {
-        w.Line("/// <summary>Records the flags of the producer pending at a label (fk: kind and width; 0: already in the CPU).</summary>");
-        w.Open("private static void TcFlagsPending(X86Cpu cpu, int fk, uint fa, uint fb, uint fc)");
-        w.Open("switch (fk)");
-        foreach (Producer kind in (Producer[])System.Enum.GetValues(typeof(Producer)))
-        {
-            for (int width = 0; width < 3; width++)
-            {
-                int bits = 8 << width;
-                (string a, string b, string r, string c) = Operands(kind, bits, "f");
-                w.Line($"case {1 + ((int)kind * 4) + width}: {Recorder(kind, bits, a, b, r, c)} break;");
-            }
-        }
-
-        w.Close();
-        w.Close();
-    }
-
     /// <summary>Statements that record the pending flags in the CPU at the point before (or after) <paramref name="node"/>.</summary>
     private string Materialize(Node node, bool after)
     {
@@ -186,21 +161,6 @@ internal sealed partial class RegionEmitter
         }
 
         return string.Join(" ", parts);
-    }
-
-    /// <summary>
-    /// Before a jump to a label whose flags are live: leaves the pending flags in the canonical form every way into
-    /// the label agrees on (a full producer in slot 0 named by <c>fk</c>, or the CPU's state with <c>fk = 0</c>).
-    /// </summary>
-    private string Canonicalize(Node node, bool after)
-    {
-        Chain chain = ChainAt(node, after);
-        if (chain.Producers.Count == 0)
-        {
-            return ""; // still the base the label had
-        }
-
-        return Materialize(node, after);
     }
 
     /// <summary>

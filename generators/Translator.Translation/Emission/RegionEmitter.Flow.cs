@@ -34,7 +34,7 @@ internal sealed partial class RegionEmitter
         EmitExitBlock(Hex(target), node, chainAfter: true);
         if (node.Target.LiveIn != 0)
         {
-            string materialize = Canonicalize(node, after: true);
+            string materialize = Materialize(node, after: true);
             if (materialize.Length > 0)
             {
                 W.Line(materialize);

@@ -8,9 +8,10 @@ namespace Translator.Translation.Emission;
 
 /// <summary>
 /// Emits one translated method: the code of one page, entered through a dispatch on EIP at any of its entries.
-/// Guest registers live in locals (written back at exits, before handler calls and when a fault unwinds);
-/// intra-page branches are gotos; the instructions retired are counted in <c>n</c>, flushed at labels, so that a
-/// fault knows how many retired before it (its site's table entry adds the rest).
+/// Guest registers live in locals, and every write also goes through to the CPU, so exits, slow paths and faults
+/// never store registers; intra-page branches are gotos; the instructions left in the budget are counted down in
+/// <c>left</c>, flushed at labels, so that a fault knows how many retired before it. Exits to other translated code
+/// chain into it directly (see <see cref="ChainTargets"/>).
 /// </summary>
 internal sealed partial class RegionEmitter
 {
@@ -46,7 +47,7 @@ internal sealed partial class RegionEmitter
 
     public void Emit()
     {
-        // Twice: the first pass learns which registers the method writes (every exit writes them back), the
+        // Twice: the first pass learns which registers the method uses (loaded at entry, reloaded after handlers), the
         // second emits with that knowledge. Emission is deterministic, so both passes make the same decisions.
         CodeWriter body = EmitBody();
         MarkAllUsed();
@@ -72,7 +73,6 @@ internal sealed partial class RegionEmitter
             _w.Line($"uint f{slot}a = 0, f{slot}b = 0, f{slot}c = 0;");
         }
 
-        _w.Line("int fk = 0;");
         _w.Line("uint* tlb = cpu.Mmu.TcTlb;");
         _w.Line("uint* te = null;");
         if (declarations.Length > 0)
@@ -215,7 +215,7 @@ internal sealed partial class RegionEmitter
     {
         if (target.LiveIn != 0)
         {
-            string materialize = Canonicalize(from, after: true);
+            string materialize = Materialize(from, after: true);
             if (materialize.Length > 0)
             {
                 W.Line(materialize);
@@ -293,14 +293,14 @@ internal sealed partial class RegionEmitter
 
     /// <summary>
     /// A call into this method, or a return or indirect jump to one of its entries, continues with a goto: the flags
-    /// are in the CPU then (fk = 0), as at any entry. Null when the target cannot be in this method.
+    /// are in the CPU then, as at any label. Null when the target cannot be in this method.
     /// </summary>
     private string? InMethodTransfer(string eip, ExitChain chain)
     {
         if (chain.Target is uint target)
         {
             Node? entry = _plan.Nodes.Find(x => x.Entry && x.D.Ip == target);
-            return entry is null ? null : $"if (left > 0) {{ fk = 0; goto {LabelOf(entry)}; }}";
+            return entry is null ? null : $"if (left > 0) goto {LabelOf(entry)};";
         }
 
         if (!chain.Dynamic || !_plan.Nodes.Exists(x => x.Entry))
@@ -308,7 +308,7 @@ internal sealed partial class RegionEmitter
             return null;
         }
 
-        var cases = _plan.Nodes.Where(x => x.Entry).Select(x => $"case {Hex(x.D.Ip)}: fk = 0; goto {LabelOf(x)};");
+        var cases = _plan.Nodes.Where(x => x.Entry).Select(x => $"case {Hex(x.D.Ip)}: goto {LabelOf(x)};");
         return $"if (left > 0) switch ({eip}) {{ {string.Join(" ", cases)} }}";
     }
 
@@ -368,7 +368,7 @@ internal sealed partial class RegionEmitter
         W.Indent();
         W.Line(SlowPathEntry(node));
         W.Line($"Fallbacks.Ops[{index}].Execute(cpu);");
-        W.Line("cpu.TcFaultPointPassed(); fk = 0; tlb = cpu.Mmu.TcTlb;");
+        W.Line("cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb;");
         W.Line(Fill());
         W.Outdent();
         W.Line("}");

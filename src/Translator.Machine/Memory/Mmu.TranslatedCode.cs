@@ -23,12 +23,4 @@ public sealed unsafe partial class Mmu
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get => (uint*)_current;
     }
-
-    /// <summary>Guest RAM (physical address 0), for the TLB's page frames.</summary>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    public byte* TcRam
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => _ram;
-    }
 }
