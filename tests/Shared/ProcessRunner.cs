@@ -45,12 +45,29 @@ public static class ProcessRunner
         return new ProcessResult(exited ? process.ExitCode : -1, stdout.ToArray(), stderr.Result, !exited);
     }
 
-    /// <summary>Boots an image on QEMU (TCG) exactly as DESIGN.md describes the reference machine.</summary>
-    public static ProcessResult RunQemu(string image, TimeSpan timeout) => Run(
-        "qemu-system-i386",
-        ["-kernel", image, "-serial", "stdio", "-display", "none", "-monitor", "none", "-no-reboot", "-m", "128",
-         "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"],
-        timeout);
+    /// <summary>
+    /// Boots an image on QEMU (TCG) exactly as DESIGN.md describes the reference machine. The serial port goes to a
+    /// file, not to a pipe: QEMU's stdio backend writes without blocking and can lose bytes when the reader falls
+    /// behind (a loaded CI machine), while a file backend never drops any. The file becomes standard output.
+    /// </summary>
+    public static ProcessResult RunQemu(string image, TimeSpan timeout)
+    {
+        string serial = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"translator-qemu-{Guid.NewGuid():N}.serial");
+        try
+        {
+            ProcessResult result = Run(
+                "qemu-system-i386",
+                ["-kernel", image, "-chardev", $"file,id=com1,path={serial}", "-serial", "chardev:com1", "-display", "none",
+                 "-monitor", "none", "-no-reboot", "-m", "128", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"],
+                timeout);
+            byte[] output = File.Exists(serial) ? File.ReadAllBytes(serial) : [];
+            return result with { StandardOutput = output };
+        }
+        finally
+        {
+            File.Delete(serial);
+        }
+    }
 }
 
 /// <summary>The repository's top folder (the one holding Translator.sln), found from the test assembly's location.</summary>

@@ -132,6 +132,55 @@ public sealed class TranslationBehaviourTests
         Assert.True(translated.Translated > 0);
     }
 
+    /// <summary>
+    /// Translated code calls into another page's method directly once the code cache has seen that method (a host
+    /// call, returned from by the callee's RET); a write into the callee's bytes must end that, so the next call
+    /// runs the new instruction, and a call that returns elsewhere than its return address must not resume there.
+    /// </summary>
+    [Fact]
+    public void Calls_into_another_translated_method_stop_at_a_write_into_its_code()
+    {
+        byte[] image = Build((a, g) =>
+        {
+            Label main = g.L("main"), f = g.L("f"), loop1 = g.L("loop1"), loop2 = g.L("loop2"), skip = g.L("skip");
+            a.jmp(main);
+            a.db(new byte[0x1800]);
+            g.Mark("f");
+            a.mov(eax, 1);                                  // its immediate becomes 3 after the first loop
+            a.ret();
+            g.Mark("g");
+            a.add(__dword_ptr[esp], 2);                     // returns two bytes past its return address
+            a.ret();
+            a.db(new byte[0x1800]);
+            g.Mark("main");
+            a.mov(esp, 0x0020_0000);
+            a.xor(ebx, ebx);
+            a.mov(ecx, 50);
+            g.Mark("loop1");
+            a.call(f);
+            a.add(ebx, eax);
+            a.dec(ecx);
+            a.jnz(loop1);
+            a.mov(edx, g.Address("f"));
+            a.mov(__dword_ptr[edx + 1], 3);                 // rewrite the callee's immediate
+            a.mov(ecx, 50);
+            g.Mark("loop2");
+            a.call(f);
+            a.add(ebx, eax);
+            a.dec(ecx);
+            a.jnz(loop2);
+            a.call(g.L("g"));
+            a.jmp(skip);                                    // two bytes, skipped by g's return
+            a.add(ebx, 100);
+            g.Mark("skip");
+            a.mov(eax, ebx);
+            ExitWithAl(a);
+        });
+        (MachineRun native, MachineRun translated, _) = RunBoth(image);
+        Assert.Equal((int)((((50 * 1) + (50 * 3) + 100) & 0xFF) << 1 | 1), native.ExitCode);
+        Assert.True(translated.Translated > 0);
+    }
+
     [Fact]
     public void Indirect_jump_target_runs_on_the_interpreter_then_is_translated_once_recorded()
     {

@@ -277,6 +277,11 @@ internal sealed partial class RegionEmitter
         if (eip is not null && InMethodTransfer(eip, chain) is string local)
         {
             parts.Add(local);
+            if (chain.Target is not null)
+            {
+                // The target is here: with no budget left the code must stop anyway.
+                chain = default;
+            }
         }
 
         if (_chains.Transfer(chain) is (string condition, string rawStatement))
