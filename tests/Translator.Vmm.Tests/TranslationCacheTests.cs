@@ -118,6 +118,22 @@ public sealed class TranslationCacheTests : IDisposable
     }
 
     [Fact]
+    public void EntriesOfOldTranslatorVersionsArePrunedBeyondTheNewest()
+    {
+        byte[] image = Image(11);
+        string[] versions = ["version-1", "version-2", "version-3", "version-4"];
+        foreach (string version in versions)
+        {
+            new TranslationCache(_directory, version).Load(image);
+            Thread.Sleep(20); // distinct write times
+        }
+
+        Assert.False(Directory.Exists(EntryDirectory(image, "version-1")), "the oldest version's entry is pruned");
+        Assert.All(versions[1..], v => Assert.True(Directory.Exists(EntryDirectory(image, v)), v));
+        Assert.Equal(TranslationOrigin.DiskCache, new TranslationCache(_directory, "version-2").Load(image).Origin);
+    }
+
+    [Fact]
     public void AnotherTranslatorVersionDoesNotUseTheEntry()
     {
         byte[] image = Image(5);

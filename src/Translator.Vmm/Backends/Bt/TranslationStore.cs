@@ -93,11 +93,39 @@ internal sealed class TranslationStore(string root, string translatorVersion)
             WriteAtomically(Path.Combine(directory, AssemblyFile), translation.Assembly);
             WriteAtomically(Path.Combine(directory, SourceFile), Encoding.UTF8.GetBytes(source));
             WriteAtomically(Path.Combine(directory, ManifestFile), Encoding.UTF8.GetBytes(manifest.ToString()));
+            PruneOtherVersions(imageSha256);
             return null;
         }
         catch (Exception e) when (IsFileSystemFailure(e))
         {
             return $"cannot write the translation cache entry {directory}: {e.Message}";
+        }
+    }
+
+    /// <summary>Entries kept per image: this translator version's and the most recently written others.</summary>
+    public const int VersionsKept = 3;
+
+    /// <summary>
+    /// Every build of the translator is a new version, so entries of old versions would pile up: after a write, all
+    /// but the <see cref="VersionsKept"/> most recently written entries of the image go. Another process still
+    /// reading one of them finds it missing or incomplete, which reads as a miss; a failure to delete is ignored.
+    /// </summary>
+    private void PruneOtherVersions(string imageSha256)
+    {
+        try
+        {
+            var others = new DirectoryInfo(Path.Combine(Root, imageSha256)).GetDirectories()
+                .Where(d => d.Name != TranslatorVersion)
+                .OrderByDescending(d => File.GetLastWriteTimeUtc(Path.Combine(d.FullName, ManifestFile)))
+                .Skip(VersionsKept - 1);
+            foreach (DirectoryInfo stale in others)
+            {
+                stale.Delete(recursive: true);
+            }
+        }
+        catch (Exception e) when (IsFileSystemFailure(e))
+        {
+            // Pruning is housekeeping: the entry just written is what matters.
         }
     }
 
