@@ -6,7 +6,7 @@ namespace Translator.Translation.Emission;
 /// <summary>How an exit may continue: not at all (back to the dispatcher), into a known address, or into any entry.</summary>
 internal readonly struct ExitChain
 {
-    private ExitChain(uint? target, bool dynamic, uint? returnTo = null)
+    private ExitChain(uint? target, bool dynamic, uint? returnTo)
     {
         Target = target;
         Dynamic = dynamic;
@@ -15,17 +15,17 @@ internal readonly struct ExitChain
 
     public uint? Target { get; }
 
-    /// <summary>A CALL's return address: the target method may run as a host call that returns here.</summary>
+    /// <summary>A CALL's return address: a target in another method may run as a host call that returns here.</summary>
     public uint? ReturnTo { get; }
 
     public static ExitChain Call(uint target, uint returnTo) => new ExitChain(target, dynamic: false, returnTo);
 
     public bool Dynamic { get; }
 
-    public static ExitChain To(uint target) => new ExitChain(target, dynamic: false);
+    public static ExitChain To(uint target) => new ExitChain(target, dynamic: false, returnTo: null);
 
     /// <summary>A target known only at run time (RET, indirect JMP/CALL): looked up among every entry.</summary>
-    public static ExitChain Any => new ExitChain(null, dynamic: true);
+    public static ExitChain Any => new ExitChain(null, dynamic: true, returnTo: null);
 }
 
 /// <summary>
@@ -65,30 +65,11 @@ internal sealed class ChainTargets
 
     public static string MethodName(MethodPlan plan) => $"Region_{plan.Page.Instructions[0].Ip:X8}";
 
-    /// <summary>
-    /// The statement that continues in the translated method at <paramref name="chain"/>'s target (registers and flags
-    /// already stored, EIP set) and the condition besides the budget and depth under which it may; null when none can.
-    /// </summary>
-    public (string Condition, string Statement)? Transfer(ExitChain chain)
-    {
-        if (chain.Target is uint callee && chain.ReturnTo is uint returnTo && _methodOf.TryGetValue(callee, out int c))
-        {
-            // A host call: the callee's RET to returnTo returns here (cpu.TcReturnTo); the code continues after
-            // the CALL if the guest really came back there, with budget left and nothing asking to stop.
-            return ($" && cpu.TcChainable({c})",
-                $"uint outer = cpu.TcReturnTo; cpu.TcReturnTo = {RegionEmitter.Hex(returnTo)}; "
-                + $"int done = {_names[c]}(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; "
-                + $"if (cpu.Eip != {RegionEmitter.Hex(returnTo)} || done >= budget || cpu.TcStopRequested) return done; "
-                + "left = budget - done; {fill} goto {return};");
-        }
+    /// <summary>The method with an entry at <paramref name="ip"/> (unless several have one): its index and name.</summary>
+    public (int Index, string Name)? MethodAt(uint ip) => _methodOf.TryGetValue(ip, out int m) ? (m, _names[m]) : null;
 
-        if (chain.Target is uint target && _methodOf.TryGetValue(target, out int m))
-        {
-            return ($" && cpu.TcChainable({m})", $"return {_names[m]}(cpu, budget, left, depth + 1);");
-        }
-
-        return chain.Dynamic && _methodOf.Count > 0 ? ("", "return ChainTo(cpu, budget, left, depth);") : null;
-    }
+    /// <summary>Whether any method can be chained into (else the image has no <c>ChainTo</c>).</summary>
+    public bool Any => _methodOf.Count > 0;
 
     /// <summary>
     /// The image's dispatch for run-time targets: the method holding EIP as an entry, if it may be entered;

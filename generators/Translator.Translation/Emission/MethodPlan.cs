@@ -56,10 +56,12 @@ internal sealed class MethodPlan
     /// <summary>The interpreter's block length limit (the same source file as the machine's).</summary>
     private const int MaxBlockInstructions = Translator.Machine.Decoders.BlockBoundary.MaxInstructions;
 
+    private readonly Dictionary<uint, Node> _byIp = new Dictionary<uint, Node>();
+
     public MethodPlan(PageCode page)
     {
         Page = page;
-        var byIp = new Dictionary<uint, Node>();
+        Dictionary<uint, Node> byIp = _byIp;
         foreach (DecodedInstruction d in page.Instructions)
         {
             var node = new Node(d, Nodes.Count);
@@ -111,6 +113,9 @@ internal sealed class MethodPlan
     }
 
     public PageCode Page { get; }
+
+    /// <summary>The node entered from outside at <paramref name="ip"/>, or null when the method has no entry there.</summary>
+    public Node? EntryAt(uint ip) => _byIp.TryGetValue(ip, out Node? node) && node.Entry ? node : null;
 
     public List<Node> Nodes { get; } = new List<Node>();
 

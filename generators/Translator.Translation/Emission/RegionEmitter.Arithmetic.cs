@@ -12,7 +12,6 @@ internal sealed partial class RegionEmitter
         Instruction i = node.D.Instruction;
         int bits = InstructionFacts.OperandBits(in i);
         Mnemonic mnemonic = i.Mnemonic;
-        bool memory = HasMemoryOperand(in i);
         W.Line("{");
         W.Indent();
 
@@ -66,7 +65,6 @@ internal sealed partial class RegionEmitter
     {
         Instruction i = node.D.Instruction;
         int bits = InstructionFacts.OperandBits(in i);
-        bool memory = HasMemoryOperand(in i);
         W.Line("{");
         W.Indent();
 
@@ -207,7 +205,6 @@ internal sealed partial class RegionEmitter
     private void EmitShift(Node node)
     {
         Instruction i = node.D.Instruction;
-        bool memory = HasMemoryOperand(in i);
         W.Line("{");
         W.Indent();
 
@@ -225,18 +222,7 @@ internal sealed partial class RegionEmitter
             W.Line("if (cnt != 0)");
             W.Line("{");
             W.Indent();
-            switch (i.Mnemonic)
-            {
-                case Mnemonic.Shl:
-                    W.Line("uint last = a << (cnt - 1); uint r = last << 1; uint cf = last >> 31; uint of = cf ^ (r >> 31);");
-                    break;
-                case Mnemonic.Shr:
-                    W.Line("uint last = a >> (cnt - 1); uint r = last >> 1; uint cf = last & 1u; uint of = ((last ^ r) >> 31) & 1u;");
-                    break;
-                default:
-                    W.Line("int slast = (int)a >> (cnt - 1); uint r = (uint)(slast >> 1); uint cf = (uint)slast & 1u; uint of = 0u;");
-                    break;
-            }
+            W.Line(string.Join(" ", ShiftWithFlags(i.Mnemonic, "(cnt - 1)")));
 
             WriteRegister(i.Op0Register, "r");
             W.Line("cpu.TcFlagsShift(32, r, cf, of);");
@@ -258,23 +244,9 @@ internal sealed partial class RegionEmitter
         else
         {
             int count = (int)(i.GetImmediate(1) & 31);
-            switch (i.Mnemonic)
+            foreach (string statement in ShiftWithFlags(i.Mnemonic, (count - 1).ToString(System.Globalization.CultureInfo.InvariantCulture)))
             {
-                case Mnemonic.Shl:
-                    W.Line($"uint last = a << {count - 1};");
-                    W.Line("uint r = last << 1;");
-                    W.Line("uint cf = last >> 31; uint of = cf ^ (r >> 31);");
-                    break;
-                case Mnemonic.Shr:
-                    W.Line($"uint last = a >> {count - 1};");
-                    W.Line("uint r = last >> 1;");
-                    W.Line("uint cf = last & 1u; uint of = ((last ^ r) >> 31) & 1u;");
-                    break;
-                default:
-                    W.Line($"int slast = (int)a >> {count - 1};");
-                    W.Line("uint r = (uint)(slast >> 1);");
-                    W.Line("uint cf = (uint)slast & 1u; uint of = 0u;");
-                    break;
+                W.Line(statement);
             }
 
             Store(node, "r", 32, RecordOwn(node, "cf", "of", "r", ""));
@@ -287,6 +259,17 @@ internal sealed partial class RegionEmitter
         W.Line("}");
         FallThrough(node);
     }
+
+    /// <summary>
+    /// SHL/SHR/SAR of <c>a</c> by a nonzero count given as count - 1: the last bit shifted out decides CF, so the
+    /// shift is done in two steps; declares r, cf and of.
+    /// </summary>
+    private static string[] ShiftWithFlags(Mnemonic mnemonic, string countLess1) => mnemonic switch
+    {
+        Mnemonic.Shl => new[] { $"uint last = a << {countLess1};", "uint r = last << 1;", "uint cf = last >> 31; uint of = cf ^ (r >> 31);" },
+        Mnemonic.Shr => new[] { $"uint last = a >> {countLess1};", "uint r = last >> 1;", "uint cf = last & 1u; uint of = ((last ^ r) >> 31) & 1u;" },
+        _ => new[] { $"int slast = (int)a >> {countLess1};", "uint r = (uint)(slast >> 1);", "uint cf = (uint)slast & 1u; uint of = 0u;" },
+    };
 
     /// <summary>BSR/BSF (32-bit): the index when the source is nonzero; the flags are those of a logic result equal to the source.</summary>
     private void EmitBitScan(Node node)
@@ -331,7 +314,6 @@ internal sealed partial class RegionEmitter
     private void EmitRotate(Node node)
     {
         Instruction i = node.D.Instruction;
-        bool memory = HasMemoryOperand(in i);
         W.Line("{");
         W.Indent();
 

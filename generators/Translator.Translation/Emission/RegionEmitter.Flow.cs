@@ -44,12 +44,6 @@ internal sealed partial class RegionEmitter
         W.Line($"goto {LabelOf(node.Target)};");
     }
 
-    /// <summary>A direct CALL runs its target as a host call when the return address is an entry here to come back to.</summary>
-    private ExitChain CallChain(uint target, uint returnTo) =>
-        !_plan.Nodes.Exists(x => x.Entry && x.D.Ip == target) && _plan.Nodes.Exists(x => x.Entry && x.D.Ip == returnTo)
-            ? ExitChain.Call(target, returnTo)
-            : ExitChain.To(target);
-
     private void EmitTransfer(Node node)
     {
         Iced.Intel.Instruction i = node.D.Instruction;
@@ -103,7 +97,7 @@ internal sealed partial class RegionEmitter
 
         Retire();
         bool direct = i.Mnemonic == Mnemonic.Call && i.Op0Kind == OpKind.NearBranch32;
-        EmitExit("t", node, chainAfter: true, direct ? CallChain(i.NearBranch32, node.D.NextIp) : ExitChain.Any);
+        EmitExit("t", node, chainAfter: true, direct ? ExitChain.Call(i.NearBranch32, node.D.NextIp) : ExitChain.Any);
         W.Outdent();
         W.Line("}");
     }

@@ -122,7 +122,6 @@ internal sealed partial class RegionEmitter
         int bits = InstructionFacts.OperandBits(in i);
         int sourceBits = i.Op1Kind == OpKind.Register ? InstructionFacts.RegisterBits(i.Op1Register)
             : i.Op1Kind == OpKind.Memory ? MemoryBits(in i) : bits;
-        bool memory = HasMemoryOperand(in i);
         W.Line("{");
         W.Indent();
 

@@ -196,17 +196,4 @@ internal sealed partial class RegionEmitter
             + $"left -= {_pending + 1}; cpu.Eip = {Hex(node.D.NextIp)}; goto Exit; }}";
         W.Line($"else {{ {SlowPathEntry(node)} {WriteMemory(address, value, bits)} cpu.TcFaultPointPassed();{stop} }}");
     }
-
-    private bool HasMemoryOperand(in Instruction i)
-    {
-        for (int n = 0; n < i.OpCount; n++)
-        {
-            if (i.GetOpKind(n) == OpKind.Memory)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
 }

@@ -246,8 +246,8 @@ internal sealed partial class RegionEmitter
     private void EmitExit(string? eip, Node node, bool chainAfter, ExitChain chain = default) => W.Line(ExitStatements(eip, node, chainAfter, chain));
 
     /// <summary>
-    /// One line: record pending flags, count, set EIP, then either chain into the target's translated method (QEMU's
-    /// goto_tb: registers stored, a tail call) or leave through the shared epilogue (register write-back).
+    /// One line: record pending flags, count, set EIP, then go on in translated code where that may be done
+    /// (<see cref="Continuations"/>: QEMU's goto_tb) or leave (registers are already in the CPU, written through).
     /// </summary>
     private string ExitStatements(string? eip, Node node, bool chainAfter, ExitChain chain = default)
     {
@@ -268,28 +268,9 @@ internal sealed partial class RegionEmitter
             parts.Add($"cpu.Eip = {eip};");
         }
 
-        if (chain.Dynamic && eip is not null)
+        if (eip is not null)
         {
-            // A RET (or indirect jump) to where a host call into this code expects to come back: return to it.
-            parts.Add($"if ({eip} == cpu.TcReturnTo) return budget - left;");
-        }
-
-        if (eip is not null && InMethodTransfer(eip, chain) is string local)
-        {
-            parts.Add(local);
-            if (chain.Target is not null)
-            {
-                // The target is here: with no budget left the code must stop anyway.
-                chain = default;
-            }
-        }
-
-        if (_chains.Transfer(chain) is (string condition, string rawStatement))
-        {
-            string statement = chain.ReturnTo is uint back
-                ? rawStatement.Replace("{fill}", Fill()).Replace("{return}", LabelOf(_plan.Nodes.Find(x => x.Entry && x.D.Ip == back)!))
-                : rawStatement;
-            parts.Add($"if (left > 0 && depth < {ChainTargets.MaxDepth}{condition}) {{ {statement} }}");
+            parts.AddRange(Continuations(eip, chain));
         }
 
         parts.Add("goto Exit;");
@@ -297,24 +278,50 @@ internal sealed partial class RegionEmitter
     }
 
     /// <summary>
-    /// A call into this method, or a return or indirect jump to one of its entries, continues with a goto: the flags
-    /// are in the CPU then, as at any label. Null when the target cannot be in this method.
+    /// How an exit to <paramref name="eip"/> may go on instead of returning, tried in order: a target in this method
+    /// is a goto (the flags are in the CPU then, as at any label); a RET to where a host call into this code expects
+    /// to come back returns to it; a target in another method is a tail call into it, or for a CALL whose return
+    /// address is an entry here, a host call that comes back there; a run-time target is looked up among this
+    /// method's entries, then in the image's <c>ChainTo</c>.
     /// </summary>
-    private string? InMethodTransfer(string eip, ExitChain chain)
+    private IEnumerable<string> Continuations(string eip, ExitChain chain)
     {
+        const string Chainable = "left > 0 && depth < ";
         if (chain.Target is uint target)
         {
-            Node? entry = _plan.Nodes.Find(x => x.Entry && x.D.Ip == target);
-            return entry is null ? null : $"if (left > 0) goto {LabelOf(entry)};";
+            if (_plan.EntryAt(target) is Node here)
+            {
+                yield return $"if (left > 0) goto {LabelOf(here)};";
+            }
+            else if (_chains.MethodAt(target) is (int method, string name))
+            {
+                string call = chain.ReturnTo is uint back && _plan.EntryAt(back) is Node after
+                    ? $"uint outer = cpu.TcReturnTo; cpu.TcReturnTo = {Hex(back)}; int done = {name}(cpu, budget, left, depth + 1); "
+                        + $"cpu.TcReturnTo = outer; if (cpu.Eip != {Hex(back)} || done >= budget || cpu.TcStopRequested) return done; "
+                        + $"left = budget - done; {Fill()} goto {LabelOf(after)};"
+                    : $"return {name}(cpu, budget, left, depth + 1);";
+                yield return $"if ({Chainable}{ChainTargets.MaxDepth} && cpu.TcChainable({method})) {{ {call} }}";
+            }
+
+            yield break;
         }
 
-        if (!chain.Dynamic || !_plan.Nodes.Exists(x => x.Entry))
+        if (!chain.Dynamic)
         {
-            return null;
+            yield break;
         }
 
-        var cases = _plan.Nodes.Where(x => x.Entry).Select(x => $"case {Hex(x.D.Ip)}: goto {LabelOf(x)};");
-        return $"if (left > 0) switch ({eip}) {{ {string.Join(" ", cases)} }}";
+        yield return $"if ({eip} == cpu.TcReturnTo) return budget - left;";
+        var cases = _plan.Nodes.Where(x => x.Entry).Select(x => $"case {Hex(x.D.Ip)}: goto {LabelOf(x)};").ToList();
+        if (cases.Count > 0)
+        {
+            yield return $"if (left > 0) switch ({eip}) {{ {string.Join(" ", cases)} }}";
+        }
+
+        if (_chains.Any)
+        {
+            yield return $"if ({Chainable}{ChainTargets.MaxDepth}) {{ return ChainTo(cpu, budget, left, depth); }}";
+        }
     }
 
     private void EmitExitBlock(string? eip, Node node, bool chainAfter) => W.Line("{ " + ExitStatements(eip, node, chainAfter) + " }");

@@ -71,11 +71,6 @@ internal sealed class CodeCache
         foreach (TranslatedRegion region in image.Regions)
         {
             methods = Math.Max(methods, region.Method + 1);
-        }
-
-        _cpu.ChainValid = _attachedImages == 1 ? new uint[methods] : [];
-        foreach (TranslatedRegion region in image.Regions)
-        {
             if (!_regions.TryGetValue(region.LinearStart, out List<TranslatedRegion>? list))
             {
                 list = [];
@@ -85,6 +80,7 @@ internal sealed class CodeCache
             list.Add(region);
         }
 
+        _cpu.ChainValid = _attachedImages == 1 ? new uint[methods] : [];
         FlushAll();
     }
 

@@ -28,22 +28,12 @@ public delegate int TranslatedCode(Cpu.X86Cpu cpu, int budget);
 /// </summary>
 public sealed class TranslatedRegion
 {
-    public TranslatedRegion(uint linearStart, uint physicalStart, byte[] guestBytes, int guestInstructions, TranslatedCode code)
-        : this(linearStart, physicalStart, linearStart, guestBytes, guestInstructions, code)
-    {
-    }
-
-    public TranslatedRegion(uint linearStart, uint physicalStart, uint codeStart, byte[] guestBytes, int guestInstructions, TranslatedCode code)
-        : this(linearStart, physicalStart, codeStart, guestBytes, guestInstructions, code, method: -1)
-    {
-    }
-
     /// <param name="method">
     /// The index of the translated method the region enters (regions of one method share it; at most
     /// <see cref="MaxMethods"/>), which translated code names when it chains straight into that method
     /// (<see cref="Cpu.X86Cpu.TcChainable"/>); -1 for code that never chains.
     /// </param>
-    public TranslatedRegion(uint linearStart, uint physicalStart, uint codeStart, byte[] guestBytes, int guestInstructions, TranslatedCode code, int method)
+    public TranslatedRegion(uint linearStart, uint physicalStart, uint codeStart, byte[] guestBytes, int guestInstructions, TranslatedCode code, int method = -1)
     {
         if (method < -1 || method >= MaxMethods)
         {
