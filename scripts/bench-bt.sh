@@ -8,10 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/prerequisites.sh
 make -s -C tests/guests BUILD="$PWD/tests/guests/build"
-dotnet build src/Translator.Cli -c Release -nologo -v q >/dev/null
 image=${1:-tests/guests/build/bench.elf}
 runs=${2:-3}
-translator=src/Translator.Cli/bin/Release/net10.0/translator
+translator=$(bash scripts/build-translator.sh)
 stats=$(mktemp)
 cache=$(mktemp -d)
 trap 'rm -rf "$stats" "$cache"' EXIT

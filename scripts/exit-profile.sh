@@ -8,8 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/prerequisites.sh
 make -s -C tests/guests BUILD="$PWD/tests/guests/build"
-dotnet build src/Translator.Cli -c Release -nologo -v q >/dev/null
-translator=src/Translator.Cli/bin/Release/net10.0/translator
+translator=$(bash scripts/build-translator.sh)
 stats=$(mktemp)
 trap 'rm -f "$stats"' EXIT
 images=("$@")

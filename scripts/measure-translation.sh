@@ -8,8 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/prerequisites.sh
 make -C tests/guests >/dev/null
-dotnet build src/Translator.Cli -c Release -nologo -v q >/dev/null
-translator=(dotnet src/Translator.Cli/bin/Release/net10.0/translator.dll)
+translator=("$(bash scripts/build-translator.sh)")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export TRANSLATOR_CACHE_DIR="$work/cache"

@@ -62,6 +62,14 @@ public sealed class TranslationOptions
 
     /// <summary>Emit a <c>[ModuleInitializer]</c> that registers the image in TranslationRegistry (build-time host).</summary>
     public bool RegisterOnLoad { get; set; }
+
+    /// <summary>
+    /// Mark translated methods <c>[MethodImpl(MethodImplOptions.AggressiveOptimization)]</c>, so the JIT compiles
+    /// them fully optimized on their first call instead of starting them unoptimized (tiered compilation). Right for
+    /// IL that the JIT compiles; a host that precompiles the translation to native code (ReadyToRun) turns it off,
+    /// because crossgen2 leaves methods so marked to the JIT.
+    /// </summary>
+    public bool AggressiveOptimization { get; set; } = true;
 }
 
 /// <summary>One translated image as C# source.</summary>

@@ -1,3 +1,6 @@
+using System.Reflection;
+using System.Runtime;
+using System.Runtime.CompilerServices;
 using Iced.Intel;
 using Translator.Machine.Loader;
 using Translator.Machine.Translation;
@@ -59,6 +62,97 @@ public sealed class TranslationCacheTests : IDisposable
         Assert.Equal(miss.Regions, hit.Regions);
         Assert.Equal(miss.Instructions, hit.Instructions);
         Assert.True(File.Exists(Path.Combine(EntryDirectory(image), "translation.cs")), "the C# is kept for people to read");
+    }
+
+    [Fact]
+    public void AFreshTranslationIsPrecompiledAndAHitRunsItsNativeCode()
+    {
+        Assert.NotNull(ReadyToRunCompiler.ToolPath); // shipped beside the tool on linux-x64, so beside these tests
+        byte[] image = Image(12);
+
+        LoadedTranslation miss = new TranslationCache(_directory).Load(image);
+        LoadedTranslation hit = new TranslationCache(_directory).Load(image);
+
+        Assert.True(miss.Precompiled && miss.PrecompileTime > TimeSpan.Zero, string.Join("; ", miss.Warnings));
+        Assert.Equal(TranslationOrigin.DiskCache, hit.Origin);
+        Assert.True(hit.Precompiled);
+        string native = Assert.Single(Directory.GetFiles(EntryDirectory(image), "translation.*.r2r.dll"));
+        Assert.Equal(native, miss.Image.GetType().Assembly.Location);
+        Assert.Equal(native, hit.Image.GetType().Assembly.Location);
+        // The runtime uses a file's native code for its first load in a process only (a hit is the first in its
+        // process; here the miss loaded the same file first).
+        Assert.Equal(0, JitCompilationsToPrepare(miss.Image));
+    }
+
+    [Fact]
+    public void WithoutAPrecompilerTheTranslationIsCompiledByTheJit()
+    {
+        byte[] image = Image(13);
+
+        LoadedTranslation miss = new TranslationCache(_directory) { Precompiler = null }.Load(image);
+        LoadedTranslation hit = new TranslationCache(_directory).Load(image);
+
+        Assert.False(miss.Precompiled);
+        Assert.Equal(TranslationOrigin.DiskCache, hit.Origin);
+        Assert.False(hit.Precompiled, "an entry stored without native code stays IL");
+        Assert.Empty(Directory.GetFiles(EntryDirectory(image), "*.r2r.dll"));
+        Assert.True(JitCompilationsToPrepare(hit.Image) > 0, "each translated method is compiled by the JIT");
+    }
+
+    [Fact]
+    public void AFailingPrecompilerCostsOnlyTheNativeCode()
+    {
+        byte[] image = Image(14);
+
+        LoadedTranslation miss = new TranslationCache(_directory) { Precompiler = "/bin/false" }.Load(image);
+        LoadedTranslation hit = new TranslationCache(_directory).Load(image);
+
+        Assert.False(miss.Precompiled);
+        Assert.Contains(miss.Warnings, w => w.Contains("precompiling it failed: crossgen2 exited with code 1", StringComparison.Ordinal));
+        Assert.Equal(TranslationOrigin.DiskCache, hit.Origin);
+        Assert.False(hit.Precompiled);
+    }
+
+    [Theory]
+    [InlineData("flip")]
+    [InlineData("empty")]
+    public void ADamagedNativeImageIsNotUsed(string damage)
+    {
+        byte[] image = Image(damage == "flip" ? 15u : 16u);
+        new TranslationCache(_directory).Load(image);
+        string path = Assert.Single(Directory.GetFiles(EntryDirectory(image), "translation.*.r2r.dll"));
+        byte[] bytes = File.ReadAllBytes(path);
+        if (damage == "flip")
+        {
+            bytes[bytes.Length / 2] ^= 0x5A;
+        }
+        else
+        {
+            bytes = [];
+        }
+
+        File.WriteAllBytes(path, bytes);
+        LoadedTranslation hit = new TranslationCache(_directory).Load(image);
+
+        Assert.Equal(TranslationOrigin.DiskCache, hit.Origin);
+        Assert.False(hit.Precompiled, "the IL of the entry runs instead");
+        Assert.Equal(TranslationCache.ImageHash(image), hit.Image.ImageSha256);
+    }
+
+    /// <summary>How many methods the JIT compiles to make every translated method of <paramref name="image"/> ready to run.</summary>
+    private static long JitCompilationsToPrepare(TranslatedImage image)
+    {
+        MethodInfo[] methods = image.GetType().GetMethods(BindingFlags.Static | BindingFlags.NonPublic | BindingFlags.DeclaredOnly)
+            .Where(m => m.Name.StartsWith("Region_", StringComparison.Ordinal))
+            .ToArray();
+        Assert.NotEmpty(methods);
+        long before = JitInfo.GetCompiledMethodCount(currentThread: true);
+        foreach (MethodInfo method in methods)
+        {
+            RuntimeHelpers.PrepareMethod(method.MethodHandle);
+        }
+
+        return JitInfo.GetCompiledMethodCount(currentThread: true) - before;
     }
 
     [Fact]

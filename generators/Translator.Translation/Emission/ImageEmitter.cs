@@ -39,7 +39,8 @@ internal sealed class ImageEmitter
         var fallbacks = new FallbackTable();
         var methods = new CodeWriter();
         methods.Indent().Indent();
-        var registrations = new List<string>();
+        var methodRows = new List<string>();
+        var regionRows = new List<string>();
         var codeArrays = new CodeWriter();
         codeArrays.Indent().Indent();
         var entries = new CodeWriter();
@@ -50,7 +51,7 @@ internal sealed class ImageEmitter
         {
             PageCode page = pages[method];
             MethodPlan plan = plans[method];
-            var emitter = new RegionEmitter(plan, methods, fallbacks, formatter, chains);
+            var emitter = new RegionEmitter(plan, methods, fallbacks, formatter, chains, _options.AggressiveOptimization);
             emitter.Emit();
             Instructions += emitter.Instructions;
             uint codeStart = page.Instructions[0].Ip;
@@ -58,13 +59,12 @@ internal sealed class ImageEmitter
             byte[] bytes = GuestBytes(codeStart, codeEnd);
             string bytesName = $"Bytes_{codeStart:X8}";
             codeArrays.Line($"private static readonly byte[] {bytesName} = {{ {string.Join(", ", bytes.Select(b => "0x" + b.ToString("X2")))} }};");
-            string codeName = $"code_{codeStart:X8}";
-            registrations.Add($"TranslatedCode {codeName} = Enter_{codeStart:X8};");
+            methodRows.Add($"(Enter_{codeStart:X8}, {RegionEmitter.Hex(codeStart)}, {bytesName}, {plan.Nodes.Count}),");
             entries.Line($"private int Enter_{codeStart:X8}(X86Cpu cpu, int budget) => {emitter.MethodName}(cpu, budget, budget, 0);");
             foreach (Node node in plan.Nodes.Where(n => n.Entry))
             {
                 uint physical = page.PhysicalPage | (node.D.Ip & 0xFFF);
-                registrations.Add($"list.Add(new TranslatedRegion({RegionEmitter.Hex(node.D.Ip)}, {RegionEmitter.Hex(physical)}, {RegionEmitter.Hex(codeStart)}, {bytesName}, {plan.Nodes.Count}, {codeName}, {method}));");
+                regionRows.Add($"{RegionEmitter.Hex(node.D.Ip)}, {RegionEmitter.Hex(physical)}, {method},");
                 Regions++;
             }
         }
@@ -75,6 +75,7 @@ internal sealed class ImageEmitter
         w.Line($"// {Regions} region entries over {pages.Count} pages, {Instructions} guest instructions.");
         w.Line("#pragma warning disable");
         w.Line("#nullable disable");
+        w.Line("using System;");
         w.Line("using System.Collections.Generic;");
         w.Line("using System.Runtime.CompilerServices;");
         w.Line("using Translator.Machine.Cpu;");
@@ -96,15 +97,33 @@ internal sealed class ImageEmitter
         w.Line();
         w.Line("public override IReadOnlyList<TranslatedRegion> Regions => _regions ??= BuildRegions();");
         w.Line();
-        // Instance methods: a delegate bound to an instance calls its method directly (a static one needs a thunk).
+        // Tables and a loop rather than a statement per region: the method runs once, and its size would cost the JIT
+        // (or crossgen2) and the compiler on every translation. Instance methods: a delegate bound to an instance
+        // calls its method directly (a static one needs a thunk).
         w.Open("private TranslatedRegion[] BuildRegions()");
-        w.Line($"var list = new List<TranslatedRegion>({Regions});");
-        foreach (string line in registrations)
+        w.Line("// Per method: where the dispatcher enters it, its guest bytes and how many instructions it translates.");
+        w.Open("(TranslatedCode Code, uint CodeStart, byte[] Bytes, int Instructions)[] methods =");
+        foreach (string row in methodRows)
         {
-            w.Line(line);
+            w.Line(row);
         }
 
-        w.Line("return list.ToArray();");
+        w.Close(";");
+        w.Line("// Per region entry: its linear address, the physical address it was translated at, its method.");
+        w.Open("ReadOnlySpan<uint> entries = new uint[]");
+        foreach (string row in regionRows)
+        {
+            w.Line(row);
+        }
+
+        w.Close(";");
+        w.Line("var regions = new TranslatedRegion[entries.Length / 3];");
+        w.Open("for (int i = 0; i < regions.Length; i++)");
+        w.Line("int m = (int)entries[3 * i + 2];");
+        w.Line("regions[i] = new TranslatedRegion(entries[3 * i], entries[3 * i + 1], methods[m].CodeStart, methods[m].Bytes, methods[m].Instructions, methods[m].Code, m);");
+        w.Close();
+        w.Line();
+        w.Line("return regions;");
         w.Close();
         w.Line();
         w.Raw(codeArrays.ToString());

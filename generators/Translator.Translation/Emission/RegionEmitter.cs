@@ -22,6 +22,7 @@ internal sealed partial class RegionEmitter
     private readonly FallbackTable _fallbacks;
     private readonly Formatter _formatter;
     private readonly ChainTargets _chains;
+    private readonly bool _aggressiveOptimization;
 
     /// <summary>Registers the method writes (written back at exits) and uses (loaded at entry).</summary>
     private readonly bool[] _written = new bool[8];
@@ -32,9 +33,10 @@ internal sealed partial class RegionEmitter
     private int _pending;
     private int _maxChain = 1;
 
-    public RegionEmitter(MethodPlan plan, CodeWriter writer, FallbackTable fallbacks, Formatter formatter, ChainTargets chains)
+    public RegionEmitter(MethodPlan plan, CodeWriter writer, FallbackTable fallbacks, Formatter formatter, ChainTargets chains, bool aggressiveOptimization)
     {
         _chains = chains;
+        _aggressiveOptimization = aggressiveOptimization;
         _plan = plan;
         _w = writer;
         _fallbacks = fallbacks;
@@ -55,7 +57,11 @@ internal sealed partial class RegionEmitter
         string text = HoistDeclarations(body.ToString(), out string declarations);
 
         _current = _w;
-        _w.Line("[MethodImpl(MethodImplOptions.AggressiveOptimization)]");
+        if (_aggressiveOptimization)
+        {
+            _w.Line("[MethodImpl(MethodImplOptions.AggressiveOptimization)]");
+        }
+
         // The dispatcher entered the first method of a chain with budget instructions to run; left of them remain
         // (a count down keeps one register for it in loops); budget - left have retired.
         _w.Open($"private static int {MethodName}(X86Cpu cpu, int budget, int left, int depth)");

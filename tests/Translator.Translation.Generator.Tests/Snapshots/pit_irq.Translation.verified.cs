@@ -3,6 +3,7 @@
 // 108 region entries over 3 pages, 457 guest instructions.
 #pragma warning disable
 #nullable disable
+using System;
 using System.Collections.Generic;
 using System.Runtime.CompilerServices;
 using Translator.Machine.Cpu;
@@ -21,119 +22,133 @@ namespace Translator.Translated
 
         private TranslatedRegion[] BuildRegions()
         {
-            var list = new List<TranslatedRegion>(108);
-            TranslatedCode code_00100020 = Enter_00100020;
-            list.Add(new TranslatedRegion(0x00100020u, 0x00100020u, 0x00100020u, Bytes_00100020, 143, code_00100020, 0));
-            list.Add(new TranslatedRegion(0x00100037u, 0x00100037u, 0x00100020u, Bytes_00100020, 143, code_00100020, 0));
-            list.Add(new TranslatedRegion(0x0010003Cu, 0x0010003Cu, 0x00100020u, Bytes_00100020, 143, code_00100020, 0));
-            list.Add(new TranslatedRegion(0x00100041u, 0x00100041u, 0x00100020u, Bytes_00100020, 143, code_00100020, 0));
-            list.Add(new TranslatedRegion(0x00100046u, 0x00100046u, 0x00100020u, Bytes_00100020, 143, code_00100020, 0));
-            list.Add(new TranslatedRegion(0x0010004Bu, 0x0010004Bu, 0x00100020u, Bytes_00100020, 143, code_00100020, 0));
-            list.Add(new TranslatedRegion(0x00100050u, 0x00100050u, 0x00100020u, Bytes_00100020, 143, code_00100020, 0));
-            list.Add(new TranslatedRegion(0x00100057u, 0x00100057u, 0x00100020u, Bytes_00100020, 143, code_00100020, 0));
-            list.Add(new TranslatedRegion(0x0010005Du, 0x0010005Du, 0x00100020u, Bytes_00100020, 143, code_00100020, 0));
-            list.Add(new TranslatedRegion(0x0010005Eu, 0x0010005Eu, 0x00100020u, Bytes_00100020, 143, code_00100020, 0));
-            list.Add(new TranslatedRegion(0x00100060u, 0x00100060u, 0x00100020u, Bytes_00100020, 143, code_00100020, 0));
-            list.Add(new TranslatedRegion(0x00100096u, 0x00100096u, 0x00100020u, Bytes_00100020, 143, code_00100020, 0));
-            list.Add(new TranslatedRegion(0x0010009Cu, 0x0010009Cu, 0x00100020u, Bytes_00100020, 143, code_00100020, 0));
-            list.Add(new TranslatedRegion(0x001000A1u, 0x001000A1u, 0x00100020u, Bytes_00100020, 143, code_00100020, 0));
-            list.Add(new TranslatedRegion(0x001000A9u, 0x001000A9u, 0x00100020u, Bytes_00100020, 143, code_00100020, 0));
-            list.Add(new TranslatedRegion(0x001000B4u, 0x001000B4u, 0x00100020u, Bytes_00100020, 143, code_00100020, 0));
-            list.Add(new TranslatedRegion(0x001000B9u, 0x001000B9u, 0x00100020u, Bytes_00100020, 143, code_00100020, 0));
-            list.Add(new TranslatedRegion(0x001000BEu, 0x001000BEu, 0x00100020u, Bytes_00100020, 143, code_00100020, 0));
-            list.Add(new TranslatedRegion(0x001000C0u, 0x001000C0u, 0x00100020u, Bytes_00100020, 143, code_00100020, 0));
-            list.Add(new TranslatedRegion(0x001000C4u, 0x001000C4u, 0x00100020u, Bytes_00100020, 143, code_00100020, 0));
-            list.Add(new TranslatedRegion(0x001000C7u, 0x001000C7u, 0x00100020u, Bytes_00100020, 143, code_00100020, 0));
-            list.Add(new TranslatedRegion(0x001000D1u, 0x001000D1u, 0x00100020u, Bytes_00100020, 143, code_00100020, 0));
-            list.Add(new TranslatedRegion(0x001000D3u, 0x001000D3u, 0x00100020u, Bytes_00100020, 143, code_00100020, 0));
-            list.Add(new TranslatedRegion(0x001000D6u, 0x001000D6u, 0x00100020u, Bytes_00100020, 143, code_00100020, 0));
-            list.Add(new TranslatedRegion(0x001000EDu, 0x001000EDu, 0x00100020u, Bytes_00100020, 143, code_00100020, 0));
-            list.Add(new TranslatedRegion(0x001000EFu, 0x001000EFu, 0x00100020u, Bytes_00100020, 143, code_00100020, 0));
-            list.Add(new TranslatedRegion(0x001000F8u, 0x001000F8u, 0x00100020u, Bytes_00100020, 143, code_00100020, 0));
-            list.Add(new TranslatedRegion(0x001000FBu, 0x001000FBu, 0x00100020u, Bytes_00100020, 143, code_00100020, 0));
-            list.Add(new TranslatedRegion(0x00100105u, 0x00100105u, 0x00100020u, Bytes_00100020, 143, code_00100020, 0));
-            list.Add(new TranslatedRegion(0x0010010Cu, 0x0010010Cu, 0x00100020u, Bytes_00100020, 143, code_00100020, 0));
-            list.Add(new TranslatedRegion(0x00100116u, 0x00100116u, 0x00100020u, Bytes_00100020, 143, code_00100020, 0));
-            list.Add(new TranslatedRegion(0x0010011Eu, 0x0010011Eu, 0x00100020u, Bytes_00100020, 143, code_00100020, 0));
-            list.Add(new TranslatedRegion(0x00100122u, 0x00100122u, 0x00100020u, Bytes_00100020, 143, code_00100020, 0));
-            list.Add(new TranslatedRegion(0x00100129u, 0x00100129u, 0x00100020u, Bytes_00100020, 143, code_00100020, 0));
-            list.Add(new TranslatedRegion(0x0010012Cu, 0x0010012Cu, 0x00100020u, Bytes_00100020, 143, code_00100020, 0));
-            TranslatedCode code_00100151 = Enter_00100151;
-            list.Add(new TranslatedRegion(0x00100151u, 0x00100151u, 0x00100151u, Bytes_00100151, 234, code_00100151, 1));
-            list.Add(new TranslatedRegion(0x0010016Bu, 0x0010016Bu, 0x00100151u, Bytes_00100151, 234, code_00100151, 1));
-            list.Add(new TranslatedRegion(0x0010018Cu, 0x0010018Cu, 0x00100151u, Bytes_00100151, 234, code_00100151, 1));
-            list.Add(new TranslatedRegion(0x001001A9u, 0x001001A9u, 0x00100151u, Bytes_00100151, 234, code_00100151, 1));
-            list.Add(new TranslatedRegion(0x001001B8u, 0x001001B8u, 0x00100151u, Bytes_00100151, 234, code_00100151, 1));
-            list.Add(new TranslatedRegion(0x001001C1u, 0x001001C1u, 0x00100151u, Bytes_00100151, 234, code_00100151, 1));
-            list.Add(new TranslatedRegion(0x001001F4u, 0x001001F4u, 0x00100151u, Bytes_00100151, 234, code_00100151, 1));
-            list.Add(new TranslatedRegion(0x001001FDu, 0x001001FDu, 0x00100151u, Bytes_00100151, 234, code_00100151, 1));
-            list.Add(new TranslatedRegion(0x00100220u, 0x00100220u, 0x00100151u, Bytes_00100151, 234, code_00100151, 1));
-            list.Add(new TranslatedRegion(0x0010022Fu, 0x0010022Fu, 0x00100151u, Bytes_00100151, 234, code_00100151, 1));
-            list.Add(new TranslatedRegion(0x00100231u, 0x00100231u, 0x00100151u, Bytes_00100151, 234, code_00100151, 1));
-            list.Add(new TranslatedRegion(0x0010023Fu, 0x0010023Fu, 0x00100151u, Bytes_00100151, 234, code_00100151, 1));
-            list.Add(new TranslatedRegion(0x00100244u, 0x00100244u, 0x00100151u, Bytes_00100151, 234, code_00100151, 1));
-            list.Add(new TranslatedRegion(0x00100246u, 0x00100246u, 0x00100151u, Bytes_00100151, 234, code_00100151, 1));
-            list.Add(new TranslatedRegion(0x0010024Bu, 0x0010024Bu, 0x00100151u, Bytes_00100151, 234, code_00100151, 1));
-            list.Add(new TranslatedRegion(0x00100251u, 0x00100251u, 0x00100151u, Bytes_00100151, 234, code_00100151, 1));
-            list.Add(new TranslatedRegion(0x00100262u, 0x00100262u, 0x00100151u, Bytes_00100151, 234, code_00100151, 1));
-            list.Add(new TranslatedRegion(0x00100273u, 0x00100273u, 0x00100151u, Bytes_00100151, 234, code_00100151, 1));
-            list.Add(new TranslatedRegion(0x0010049Du, 0x0010049Du, 0x00100151u, Bytes_00100151, 234, code_00100151, 1));
-            list.Add(new TranslatedRegion(0x001004A8u, 0x001004A8u, 0x00100151u, Bytes_00100151, 234, code_00100151, 1));
-            list.Add(new TranslatedRegion(0x001004AEu, 0x001004AEu, 0x00100151u, Bytes_00100151, 234, code_00100151, 1));
-            list.Add(new TranslatedRegion(0x001004B3u, 0x001004B3u, 0x00100151u, Bytes_00100151, 234, code_00100151, 1));
-            list.Add(new TranslatedRegion(0x001004BFu, 0x001004BFu, 0x00100151u, Bytes_00100151, 234, code_00100151, 1));
-            list.Add(new TranslatedRegion(0x001004C5u, 0x001004C5u, 0x00100151u, Bytes_00100151, 234, code_00100151, 1));
-            list.Add(new TranslatedRegion(0x001004D4u, 0x001004D4u, 0x00100151u, Bytes_00100151, 234, code_00100151, 1));
-            list.Add(new TranslatedRegion(0x001004E4u, 0x001004E4u, 0x00100151u, Bytes_00100151, 234, code_00100151, 1));
-            list.Add(new TranslatedRegion(0x001004F3u, 0x001004F3u, 0x00100151u, Bytes_00100151, 234, code_00100151, 1));
-            list.Add(new TranslatedRegion(0x00100502u, 0x00100502u, 0x00100151u, Bytes_00100151, 234, code_00100151, 1));
-            list.Add(new TranslatedRegion(0x00100511u, 0x00100511u, 0x00100151u, Bytes_00100151, 234, code_00100151, 1));
-            list.Add(new TranslatedRegion(0x0010051Eu, 0x0010051Eu, 0x00100151u, Bytes_00100151, 234, code_00100151, 1));
-            list.Add(new TranslatedRegion(0x0010052Du, 0x0010052Du, 0x00100151u, Bytes_00100151, 234, code_00100151, 1));
-            list.Add(new TranslatedRegion(0x00100532u, 0x00100532u, 0x00100151u, Bytes_00100151, 234, code_00100151, 1));
-            list.Add(new TranslatedRegion(0x0010053Eu, 0x0010053Eu, 0x00100151u, Bytes_00100151, 234, code_00100151, 1));
-            list.Add(new TranslatedRegion(0x00100549u, 0x00100549u, 0x00100151u, Bytes_00100151, 234, code_00100151, 1));
-            list.Add(new TranslatedRegion(0x00100555u, 0x00100555u, 0x00100151u, Bytes_00100151, 234, code_00100151, 1));
-            list.Add(new TranslatedRegion(0x00100561u, 0x00100561u, 0x00100151u, Bytes_00100151, 234, code_00100151, 1));
-            list.Add(new TranslatedRegion(0x00100573u, 0x00100573u, 0x00100151u, Bytes_00100151, 234, code_00100151, 1));
-            list.Add(new TranslatedRegion(0x00100580u, 0x00100580u, 0x00100151u, Bytes_00100151, 234, code_00100151, 1));
-            list.Add(new TranslatedRegion(0x00100592u, 0x00100592u, 0x00100151u, Bytes_00100151, 234, code_00100151, 1));
-            list.Add(new TranslatedRegion(0x0010059Fu, 0x0010059Fu, 0x00100151u, Bytes_00100151, 234, code_00100151, 1));
-            list.Add(new TranslatedRegion(0x001005B1u, 0x001005B1u, 0x00100151u, Bytes_00100151, 234, code_00100151, 1));
-            list.Add(new TranslatedRegion(0x001005C3u, 0x001005C3u, 0x00100151u, Bytes_00100151, 234, code_00100151, 1));
-            list.Add(new TranslatedRegion(0x001005D2u, 0x001005D2u, 0x00100151u, Bytes_00100151, 234, code_00100151, 1));
-            list.Add(new TranslatedRegion(0x001005DFu, 0x001005DFu, 0x00100151u, Bytes_00100151, 234, code_00100151, 1));
-            list.Add(new TranslatedRegion(0x001005F8u, 0x001005F8u, 0x00100151u, Bytes_00100151, 234, code_00100151, 1));
-            list.Add(new TranslatedRegion(0x00100604u, 0x00100604u, 0x00100151u, Bytes_00100151, 234, code_00100151, 1));
-            list.Add(new TranslatedRegion(0x0010060Fu, 0x0010060Fu, 0x00100151u, Bytes_00100151, 234, code_00100151, 1));
-            list.Add(new TranslatedRegion(0x0010061Bu, 0x0010061Bu, 0x00100151u, Bytes_00100151, 234, code_00100151, 1));
-            list.Add(new TranslatedRegion(0x00100627u, 0x00100627u, 0x00100151u, Bytes_00100151, 234, code_00100151, 1));
-            list.Add(new TranslatedRegion(0x00100639u, 0x00100639u, 0x00100151u, Bytes_00100151, 234, code_00100151, 1));
-            list.Add(new TranslatedRegion(0x00100646u, 0x00100646u, 0x00100151u, Bytes_00100151, 234, code_00100151, 1));
-            list.Add(new TranslatedRegion(0x00100658u, 0x00100658u, 0x00100151u, Bytes_00100151, 234, code_00100151, 1));
-            list.Add(new TranslatedRegion(0x00100665u, 0x00100665u, 0x00100151u, Bytes_00100151, 234, code_00100151, 1));
-            TranslatedCode code_0010066B = Enter_0010066B;
-            list.Add(new TranslatedRegion(0x0010066Bu, 0x0010066Bu, 0x0010066Bu, Bytes_0010066B, 80, code_0010066B, 2));
-            list.Add(new TranslatedRegion(0x00100689u, 0x00100689u, 0x0010066Bu, Bytes_0010066B, 80, code_0010066B, 2));
-            list.Add(new TranslatedRegion(0x00100698u, 0x00100698u, 0x0010066Bu, Bytes_0010066B, 80, code_0010066B, 2));
-            list.Add(new TranslatedRegion(0x001006B4u, 0x001006B4u, 0x0010066Bu, Bytes_0010066B, 80, code_0010066B, 2));
-            list.Add(new TranslatedRegion(0x001006BCu, 0x001006BCu, 0x0010066Bu, Bytes_0010066B, 80, code_0010066B, 2));
-            list.Add(new TranslatedRegion(0x001006C7u, 0x001006C7u, 0x0010066Bu, Bytes_0010066B, 80, code_0010066B, 2));
-            list.Add(new TranslatedRegion(0x001006C9u, 0x001006C9u, 0x0010066Bu, Bytes_0010066B, 80, code_0010066B, 2));
-            list.Add(new TranslatedRegion(0x001006D4u, 0x001006D4u, 0x0010066Bu, Bytes_0010066B, 80, code_0010066B, 2));
-            list.Add(new TranslatedRegion(0x001006D6u, 0x001006D6u, 0x0010066Bu, Bytes_0010066B, 80, code_0010066B, 2));
-            list.Add(new TranslatedRegion(0x001006E5u, 0x001006E5u, 0x0010066Bu, Bytes_0010066B, 80, code_0010066B, 2));
-            list.Add(new TranslatedRegion(0x001006F2u, 0x001006F2u, 0x0010066Bu, Bytes_0010066B, 80, code_0010066B, 2));
-            list.Add(new TranslatedRegion(0x001006F4u, 0x001006F4u, 0x0010066Bu, Bytes_0010066B, 80, code_0010066B, 2));
-            list.Add(new TranslatedRegion(0x00100705u, 0x00100705u, 0x0010066Bu, Bytes_0010066B, 80, code_0010066B, 2));
-            list.Add(new TranslatedRegion(0x00100714u, 0x00100714u, 0x0010066Bu, Bytes_0010066B, 80, code_0010066B, 2));
-            list.Add(new TranslatedRegion(0x00100721u, 0x00100721u, 0x0010066Bu, Bytes_0010066B, 80, code_0010066B, 2));
-            list.Add(new TranslatedRegion(0x00100723u, 0x00100723u, 0x0010066Bu, Bytes_0010066B, 80, code_0010066B, 2));
-            list.Add(new TranslatedRegion(0x0010072Du, 0x0010072Du, 0x0010066Bu, Bytes_0010066B, 80, code_0010066B, 2));
-            list.Add(new TranslatedRegion(0x0010072Eu, 0x0010072Eu, 0x0010066Bu, Bytes_0010066B, 80, code_0010066B, 2));
-            list.Add(new TranslatedRegion(0x0010072Fu, 0x0010072Fu, 0x0010066Bu, Bytes_0010066B, 80, code_0010066B, 2));
-            list.Add(new TranslatedRegion(0x00100731u, 0x00100731u, 0x0010066Bu, Bytes_0010066B, 80, code_0010066B, 2));
-            return list.ToArray();
+            // Per method: where the dispatcher enters it, its guest bytes and how many instructions it translates.
+            (TranslatedCode Code, uint CodeStart, byte[] Bytes, int Instructions)[] methods =
+            {
+                (Enter_00100020, 0x00100020u, Bytes_00100020, 143),
+                (Enter_00100151, 0x00100151u, Bytes_00100151, 234),
+                (Enter_0010066B, 0x0010066Bu, Bytes_0010066B, 80),
+            };
+            // Per region entry: its linear address, the physical address it was translated at, its method.
+            ReadOnlySpan<uint> entries = new uint[]
+            {
+                0x00100020u, 0x00100020u, 0,
+                0x00100037u, 0x00100037u, 0,
+                0x0010003Cu, 0x0010003Cu, 0,
+                0x00100041u, 0x00100041u, 0,
+                0x00100046u, 0x00100046u, 0,
+                0x0010004Bu, 0x0010004Bu, 0,
+                0x00100050u, 0x00100050u, 0,
+                0x00100057u, 0x00100057u, 0,
+                0x0010005Du, 0x0010005Du, 0,
+                0x0010005Eu, 0x0010005Eu, 0,
+                0x00100060u, 0x00100060u, 0,
+                0x00100096u, 0x00100096u, 0,
+                0x0010009Cu, 0x0010009Cu, 0,
+                0x001000A1u, 0x001000A1u, 0,
+                0x001000A9u, 0x001000A9u, 0,
+                0x001000B4u, 0x001000B4u, 0,
+                0x001000B9u, 0x001000B9u, 0,
+                0x001000BEu, 0x001000BEu, 0,
+                0x001000C0u, 0x001000C0u, 0,
+                0x001000C4u, 0x001000C4u, 0,
+                0x001000C7u, 0x001000C7u, 0,
+                0x001000D1u, 0x001000D1u, 0,
+                0x001000D3u, 0x001000D3u, 0,
+                0x001000D6u, 0x001000D6u, 0,
+                0x001000EDu, 0x001000EDu, 0,
+                0x001000EFu, 0x001000EFu, 0,
+                0x001000F8u, 0x001000F8u, 0,
+                0x001000FBu, 0x001000FBu, 0,
+                0x00100105u, 0x00100105u, 0,
+                0x0010010Cu, 0x0010010Cu, 0,
+                0x00100116u, 0x00100116u, 0,
+                0x0010011Eu, 0x0010011Eu, 0,
+                0x00100122u, 0x00100122u, 0,
+                0x00100129u, 0x00100129u, 0,
+                0x0010012Cu, 0x0010012Cu, 0,
+                0x00100151u, 0x00100151u, 1,
+                0x0010016Bu, 0x0010016Bu, 1,
+                0x0010018Cu, 0x0010018Cu, 1,
+                0x001001A9u, 0x001001A9u, 1,
+                0x001001B8u, 0x001001B8u, 1,
+                0x001001C1u, 0x001001C1u, 1,
+                0x001001F4u, 0x001001F4u, 1,
+                0x001001FDu, 0x001001FDu, 1,
+                0x00100220u, 0x00100220u, 1,
+                0x0010022Fu, 0x0010022Fu, 1,
+                0x00100231u, 0x00100231u, 1,
+                0x0010023Fu, 0x0010023Fu, 1,
+                0x00100244u, 0x00100244u, 1,
+                0x00100246u, 0x00100246u, 1,
+                0x0010024Bu, 0x0010024Bu, 1,
+                0x00100251u, 0x00100251u, 1,
+                0x00100262u, 0x00100262u, 1,
+                0x00100273u, 0x00100273u, 1,
+                0x0010049Du, 0x0010049Du, 1,
+                0x001004A8u, 0x001004A8u, 1,
+                0x001004AEu, 0x001004AEu, 1,
+                0x001004B3u, 0x001004B3u, 1,
+                0x001004BFu, 0x001004BFu, 1,
+                0x001004C5u, 0x001004C5u, 1,
+                0x001004D4u, 0x001004D4u, 1,
+                0x001004E4u, 0x001004E4u, 1,
+                0x001004F3u, 0x001004F3u, 1,
+                0x00100502u, 0x00100502u, 1,
+                0x00100511u, 0x00100511u, 1,
+                0x0010051Eu, 0x0010051Eu, 1,
+                0x0010052Du, 0x0010052Du, 1,
+                0x00100532u, 0x00100532u, 1,
+                0x0010053Eu, 0x0010053Eu, 1,
+                0x00100549u, 0x00100549u, 1,
+                0x00100555u, 0x00100555u, 1,
+                0x00100561u, 0x00100561u, 1,
+                0x00100573u, 0x00100573u, 1,
+                0x00100580u, 0x00100580u, 1,
+                0x00100592u, 0x00100592u, 1,
+                0x0010059Fu, 0x0010059Fu, 1,
+                0x001005B1u, 0x001005B1u, 1,
+                0x001005C3u, 0x001005C3u, 1,
+                0x001005D2u, 0x001005D2u, 1,
+                0x001005DFu, 0x001005DFu, 1,
+                0x001005F8u, 0x001005F8u, 1,
+                0x00100604u, 0x00100604u, 1,
+                0x0010060Fu, 0x0010060Fu, 1,
+                0x0010061Bu, 0x0010061Bu, 1,
+                0x00100627u, 0x00100627u, 1,
+                0x00100639u, 0x00100639u, 1,
+                0x00100646u, 0x00100646u, 1,
+                0x00100658u, 0x00100658u, 1,
+                0x00100665u, 0x00100665u, 1,
+                0x0010066Bu, 0x0010066Bu, 2,
+                0x00100689u, 0x00100689u, 2,
+                0x00100698u, 0x00100698u, 2,
+                0x001006B4u, 0x001006B4u, 2,
+                0x001006BCu, 0x001006BCu, 2,
+                0x001006C7u, 0x001006C7u, 2,
+                0x001006C9u, 0x001006C9u, 2,
+                0x001006D4u, 0x001006D4u, 2,
+                0x001006D6u, 0x001006D6u, 2,
+                0x001006E5u, 0x001006E5u, 2,
+                0x001006F2u, 0x001006F2u, 2,
+                0x001006F4u, 0x001006F4u, 2,
+                0x00100705u, 0x00100705u, 2,
+                0x00100714u, 0x00100714u, 2,
+                0x00100721u, 0x00100721u, 2,
+                0x00100723u, 0x00100723u, 2,
+                0x0010072Du, 0x0010072Du, 2,
+                0x0010072Eu, 0x0010072Eu, 2,
+                0x0010072Fu, 0x0010072Fu, 2,
+                0x00100731u, 0x00100731u, 2,
+            };
+            var regions = new TranslatedRegion[entries.Length / 3];
+            for (int i = 0; i < regions.Length; i++)
+            {
+                int m = (int)entries[3 * i + 2];
+                regions[i] = new TranslatedRegion(entries[3 * i], entries[3 * i + 1], methods[m].CodeStart, methods[m].Bytes, methods[m].Instructions, methods[m].Code, m);
+            }
+
+            return regions;
         }
 
         private static readonly byte[] Bytes_00100020 = { 0xFA, 0xFC, 0xBC, 0x70, 0x80, 0x10, 0x00, 0xA3, 0xE8, 0x08, 0x10, 0x00, 0x89, 0x1D, 0xEC, 0x08, 0x10, 0x00, 0xE8, 0x29, 0x00, 0x00, 0x00, 0xE8, 0xF0, 0x00, 0x00, 0x00, 0xE8, 0x10, 0x01, 0x00, 0x00, 0xE8, 0x63, 0x01, 0x00, 0x00, 0xE8, 0xD5, 0x01, 0x00, 0x00, 0xE8, 0x4D, 0x04, 0x00, 0x00, 0xB8, 0x00, 0x00, 0x00, 0x00, 0xEB, 0x00, 0x66, 0xBA, 0xF4, 0x00, 0xEF, 0xFA, 0xF4, 0xEB, 0xFD, 0x50, 0x52, 0x66, 0xBA, 0xF9, 0x03, 0x30, 0xC0, 0xEE, 0x66, 0xBA, 0xFB, 0x03, 0xB0, 0x80, 0xEE, 0x66, 0xBA, 0xF8, 0x03, 0xB0, 0x01, 0xEE, 0x66, 0xBA, 0xF9, 0x03, 0x30, 0xC0, 0xEE, 0x66, 0xBA, 0xFB, 0x03, 0xB0, 0x03, 0xEE, 0x66, 0xBA, 0xFA, 0x03, 0x30, 0xC0, 0xEE, 0x66, 0xBA, 0xFC, 0x03, 0xB0, 0x03, 0xEE, 0x5A, 0x58, 0xC3, 0x52, 0x50, 0x66, 0xBA, 0xFD, 0x03, 0xEC, 0xA8, 0x20, 0x74, 0xFB, 0x58, 0x66, 0xBA, 0xF8, 0x03, 0xEE, 0x5A, 0xC3, 0x9C, 0x60, 0xFC, 0x50, 0x8C, 0xC8, 0xA8, 0x03, 0x58, 0x75, 0x0C, 0xAC, 0x84, 0xC0, 0x74, 0x0B, 0xE8, 0xD8, 0xFF, 0xFF, 0xFF, 0xEB, 0xF4, 0x31, 0xC9, 0xCD, 0x82, 0x61, 0x9D, 0xC3, 0x9C, 0x60, 0x50, 0x8C, 0xC8, 0xA8, 0x03, 0x58, 0x75, 0x1E, 0x89, 0xC2, 0x49, 0x78, 0x22, 0x89, 0xD0, 0x51, 0xC1, 0xE1, 0x02, 0xD3, 0xE8, 0x59, 0x83, 0xE0, 0x0F, 0x8A, 0x80, 0xD8, 0x08, 0x10, 0x00, 0xE8, 0xA9, 0xFF, 0xFF, 0xFF, 0xEB, 0xE4, 0x89, 0xCA, 0xB9, 0x01, 0x00, 0x00, 0x00, 0xCD, 0x82, 0x61, 0x9D, 0xC3, 0x9C, 0x60, 0x50, 0x8C, 0xC8, 0xA8, 0x03, 0x58, 0x75, 0x1D, 0xBB, 0x0A, 0x00, 0x00, 0x00, 0x31, 0xC9, 0x31, 0xD2, 0xF7, 0xF3, 0x52, 0x41, 0x85, 0xC0, 0x75, 0xF6, 0x58, 0x04, 0x30, 0xE8, 0x78, 0xFF, 0xFF, 0xFF, 0xE2, 0xF6, 0xEB, 0x07, 0xB9, 0x02, 0x00, 0x00, 0x00, 0xCD, 0x82, 0x61, 0x9D, 0xC3, 0x50, 0xB0, 0x11, 0xE6, 0x20, 0xE6, 0xA0, 0xB0, 0x20, 0xE6, 0x21, 0xB0, 0x28, 0xE6, 0xA1, 0xB0, 0x04, 0xE6, 0x21, 0xB0, 0x02, 0xE6, 0xA1, 0xB0, 0x01, 0xE6, 0x21, 0xE6, 0xA1, 0xB0, 0xFF, 0xE6, 0x21, 0xE6, 0xA1, 0x58, 0xC3 };

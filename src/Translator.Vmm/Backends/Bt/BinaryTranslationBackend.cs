@@ -97,6 +97,8 @@ public sealed unsafe class BinaryTranslationBackend : DeprivilegedMonitor
             }] = 1;
             events["bt.translateMicroseconds"] = (long)t.TranslateTime.TotalMicroseconds;
             events["bt.compileMicroseconds"] = (long)t.CompileTime.TotalMicroseconds;
+            events["bt.precompileMicroseconds"] = (long)t.PrecompileTime.TotalMicroseconds;
+            events["bt.precompiled"] = t.Precompiled ? 1 : 0;
         }
     }
 }

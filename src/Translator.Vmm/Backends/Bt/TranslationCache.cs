@@ -29,6 +29,8 @@ public enum TranslationOrigin
 /// <param name="LoadTime">Time to read and load a cached assembly, or to load the fresh one.</param>
 /// <param name="EntryPoints">The extra entry points the translation was made with (recorded interpreter fallbacks).</param>
 /// <param name="Warnings">What the translator could not translate, and the cache problems met (never fatal).</param>
+/// <param name="Precompiled">The loaded translation carries native code (ReadyToRun), so its methods start without the JIT.</param>
+/// <param name="PrecompileTime">Time crossgen2 took to precompile the compiled assembly (zero unless translated now).</param>
 public sealed record LoadedTranslation(
     TranslatedImage Image,
     TranslationOrigin Origin,
@@ -38,13 +40,16 @@ public sealed record LoadedTranslation(
     int Regions,
     int Instructions,
     IReadOnlyList<uint> EntryPoints,
-    IReadOnlyList<string> Warnings);
+    IReadOnlyList<string> Warnings,
+    bool Precompiled = false,
+    TimeSpan PrecompileTime = default);
 
 /// <summary>
 /// The run-time host of binary translation: gives the bt backend the <see cref="TranslatedImage"/> of any image.
 /// Looks first in <see cref="TranslationRegistry"/> (translations compiled in at build time), then in the persistent
 /// on-disk cache (keyed by the image's SHA-256 and the translator's version), and otherwise translates with the core,
-/// compiles with Roslyn in memory, loads the result into a collectible context and stores it. Interpreter fallbacks
+/// compiles with Roslyn in memory, precompiles that to native code with crossgen2 where the tool is shipped
+/// (<see cref="ReadyToRunCompiler"/>), stores both and loads the result. Interpreter fallbacks
 /// reported after a run (<see cref="RecordFallbacks"/>) make the next translation of that image include them.
 /// </summary>
 public sealed class TranslationCache
@@ -56,6 +61,12 @@ public sealed class TranslationCache
 
     private readonly TranslationStore _store;
     private readonly bool _consultRegistry;
+
+    /// <summary>
+    /// The crossgen2 executable fresh translations are precompiled with (<see cref="ReadyToRunCompiler.ToolPath"/>);
+    /// null keeps them IL, which the JIT compiles (tests of both paths set it).
+    /// </summary>
+    internal string? Precompiler { get; init; } = ReadyToRunCompiler.ToolPath;
 
     /// <summary>Translations already loaded by this cache, by image hash and entry-point set.</summary>
     private readonly ConcurrentDictionary<string, LoadedTranslation> _loaded = new(StringComparer.Ordinal);
@@ -155,9 +166,9 @@ public sealed class TranslationCache
         {
             try
             {
-                TranslatedImage cached = TranslationCompiler.Load(stored.Assembly, stored.TypeName, sha);
+                TranslatedImage cached = LoadStored(stored, sha);
                 return new LoadedTranslation(cached, TranslationOrigin.DiskCache, TimeSpan.Zero, TimeSpan.Zero, clock.Elapsed,
-                    stored.Regions, stored.Instructions, stored.EntryPoints, stored.Warnings);
+                    stored.Regions, stored.Instructions, stored.EntryPoints, stored.Warnings, stored.NativeImagePath is not null);
             }
             catch (TranslationHostException e)
             {
@@ -169,7 +180,13 @@ public sealed class TranslationCache
         TranslationResult result;
         try
         {
-            result = BinaryTranslator.Translate(image, new TranslationOptions { ExtraEntryPoints = entryPoints.ToArray(), RegisterOnLoad = false });
+            result = BinaryTranslator.Translate(image, new TranslationOptions
+            {
+                ExtraEntryPoints = entryPoints.ToArray(),
+                RegisterOnLoad = false,
+                // Precompiled code is what runs first; crossgen2 skips methods marked for the JIT's full optimization.
+                AggressiveOptimization = Precompiler is null,
+            });
         }
         catch (TranslationException e)
         {
@@ -179,22 +196,41 @@ public sealed class TranslationCache
         TimeSpan translateTime = clock.Elapsed;
         clock.Restart();
         string typeName = result.Namespace.Length > 0 ? result.Namespace + "." + result.ClassName : result.ClassName;
-        byte[] assembly = TranslationCompiler.Compile(result.Source, "Translation_" + sha[..16]);
+        string assemblyName = "Translation_" + sha[..16];
+        byte[] assembly = TranslationCompiler.Compile(result.Source, assemblyName);
         TimeSpan compileTime = clock.Elapsed;
         clock.Restart();
-        TranslatedImage translated = TranslationCompiler.Load(assembly, typeName, sha);
-        TimeSpan loadTime = clock.Elapsed;
-
-        warnings.AddRange(result.Warnings);
-        var entry = new StoredTranslation(typeName, result.Regions, result.Instructions, entryPoints, result.Warnings, assembly);
-        if (_store.TryWrite(sha, entry, result.Source) is { } failure)
+        byte[]? native = ReadyToRunCompiler.TryCompile(Precompiler, assembly, assemblyName, TranslationCompiler.ReferencePaths,
+            typeof(TranslatedImage).Assembly.Location, out string? precompileProblem);
+        TimeSpan precompileTime = clock.Elapsed;
+        if (precompileProblem is not null)
         {
-            warnings.Add(failure);
+            warnings.Add($"the translation runs JIT-compiled: precompiling it failed: {precompileProblem}");
         }
 
+        warnings.AddRange(result.Warnings);
+        var entry = new StoredTranslation(typeName, result.Regions, result.Instructions, entryPoints, result.Warnings, assembly, native);
+        string? storeFailure = _store.TryWrite(sha, entry, result.Source);
+        if (storeFailure is not null)
+        {
+            warnings.Add(storeFailure);
+        }
+
+        // Native code is only used from a file: the stored entry's. Without one the IL is loaded from memory.
+        clock.Restart();
+        StoredTranslation? written = native is not null && storeFailure is null ? _store.TryRead(sha) : null;
+        TranslatedImage translated = written?.NativeImagePath is not null
+            ? LoadStored(written, sha)
+            : TranslationCompiler.Load(assembly, typeName, sha);
+        TimeSpan loadTime = clock.Elapsed;
         return new LoadedTranslation(translated, TranslationOrigin.Translated, translateTime, compileTime, loadTime,
-            result.Regions, result.Instructions, entryPoints, warnings);
+            result.Regions, result.Instructions, entryPoints, warnings, written?.NativeImagePath is not null, precompileTime);
     }
+
+    private static TranslatedImage LoadStored(StoredTranslation stored, string sha) =>
+        stored.NativeImagePath is { } native
+            ? TranslationCompiler.LoadPrecompiled(native, stored.TypeName, sha)
+            : TranslationCompiler.Load(stored.Assembly, stored.TypeName, sha);
 
     private static string ComputeVersion()
     {

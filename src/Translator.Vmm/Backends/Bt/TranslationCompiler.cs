@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Reflection;
 using System.Runtime.Loader;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -15,17 +16,17 @@ public sealed class TranslationHostException(string message, Exception? inner = 
 
 /// <summary>
 /// Compiles a translation's C# in memory with Roslyn (Release optimisation, unsafe code allowed), and loads a
-/// compiled translation into its own collectible load context so an unused one can be unloaded.
+/// compiled translation: IL into its own collectible load context, a precompiled (ReadyToRun) one from its file.
 /// </summary>
 internal static class TranslationCompiler
 {
     private const int ErrorsShown = 5;
 
     /// <summary>
-    /// The trusted platform assemblies of this process (the framework and the tool's own dependencies) and
-    /// Translator.Machine, where the translated-code ABI lives; read once.
+    /// The files a translation is compiled against: the trusted platform assemblies of this process (the framework
+    /// and the tool's own dependencies) and Translator.Machine, where the translated-code ABI lives; read once.
     /// </summary>
-    private static readonly Lazy<ImmutableArray<MetadataReference>> s_references = new(() =>
+    private static readonly Lazy<ImmutableArray<string>> s_referencePaths = new(() =>
     {
         string machine = typeof(TranslatedImage).Assembly.Location;
         var paths = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
@@ -40,8 +41,14 @@ internal static class TranslationCompiler
             paths[Path.GetFileName(machine)] = machine;
         }
 
-        return paths.Values.Order(StringComparer.Ordinal).Select(path => (MetadataReference)MetadataReference.CreateFromFile(path)).ToImmutableArray();
+        return paths.Values.Order(StringComparer.Ordinal).ToImmutableArray();
     });
+
+    private static readonly Lazy<ImmutableArray<MetadataReference>> s_references = new(() =>
+        s_referencePaths.Value.Select(path => (MetadataReference)MetadataReference.CreateFromFile(path)).ToImmutableArray());
+
+    /// <summary>The assembly files translations are compiled against (also what crossgen2 needs to precompile one).</summary>
+    public static IReadOnlyList<string> ReferencePaths => s_referencePaths.Value;
 
     private static readonly CSharpParseOptions s_parse = new(LanguageVersion.Latest);
 
@@ -71,18 +78,33 @@ internal static class TranslationCompiler
     }
 
     /// <summary>
-    /// Loads a compiled translation and creates its image object: the class <paramref name="typeName"/>, derived
+    /// Loads a compiled translation (IL) and creates its image object: the class <paramref name="typeName"/>, derived
     /// from <see cref="TranslatedImage"/>, translated from the image whose hash is <paramref name="imageSha256"/>.
-    /// Throws <see cref="TranslationHostException"/> when the assembly is not that (corrupt, foreign or stale).
+    /// The assembly goes into its own collectible context, so an unused one can be unloaded. Throws
+    /// <see cref="TranslationHostException"/> when the assembly is not that (corrupt, foreign or stale).
     /// </summary>
-    public static TranslatedImage Load(byte[] assemblyBytes, string typeName, string imageSha256)
-    {
-        // Translator.Machine resolves to the tool's own copy (the default context), so TranslatedImage is one type.
-        var context = new AssemblyLoadContext("translation-" + imageSha256, isCollectible: true);
-        try
+    public static TranslatedImage Load(byte[] assemblyBytes, string typeName, string imageSha256) =>
+        Load(typeName, imageSha256, collectible: true, context =>
         {
             using var stream = new MemoryStream(assemblyBytes, writable: false);
-            Type? type = context.LoadFromStream(stream).GetType(typeName, throwOnError: false);
+            return context.LoadFromStream(stream);
+        });
+
+    /// <summary>
+    /// Loads a precompiled (ReadyToRun) translation from its file, as <see cref="Load(byte[], string, string)"/>
+    /// does. The runtime uses an assembly's native code only when it is loaded from a file into a context that is
+    /// not collectible, so this one stays loaded for the life of the process (one per image and translator version).
+    /// </summary>
+    public static TranslatedImage LoadPrecompiled(string path, string typeName, string imageSha256) =>
+        Load(typeName, imageSha256, collectible: false, context => context.LoadFromAssemblyPath(Path.GetFullPath(path)));
+
+    private static TranslatedImage Load(string typeName, string imageSha256, bool collectible, Func<AssemblyLoadContext, Assembly> load)
+    {
+        // Translator.Machine resolves to the tool's own copy (the default context), so TranslatedImage is one type.
+        var context = new AssemblyLoadContext("translation-" + imageSha256, collectible);
+        try
+        {
+            Type? type = load(context).GetType(typeName, throwOnError: false);
             if (type is null || !typeof(TranslatedImage).IsAssignableFrom(type) || type.IsAbstract)
             {
                 throw new TranslationHostException($"the compiled translation holds no class {typeName} deriving from TranslatedImage");
@@ -98,14 +120,23 @@ internal static class TranslationCompiler
         }
         catch (TranslationHostException)
         {
-            context.Unload();
+            Unload(context);
             throw;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // Whatever a damaged or foreign assembly throws while loading or constructing, it is not a translation.
-            context.Unload();
+            Unload(context);
             throw new TranslationHostException($"the compiled translation cannot be loaded: {e.GetType().Name}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>A context that is not collectible cannot be unloaded; what it loaded is small and never used.</summary>
+    private static void Unload(AssemblyLoadContext context)
+    {
+        if (context.IsCollectible)
+        {
+            context.Unload();
         }
     }
 }

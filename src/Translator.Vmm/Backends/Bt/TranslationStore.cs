@@ -5,18 +5,26 @@ using System.Text;
 namespace Translator.Vmm.Backends.Bt;
 
 /// <summary>A compiled translation as the on-disk cache keeps it.</summary>
+/// <param name="Assembly">The IL assembly Roslyn compiled.</param>
+/// <param name="NativeImage">
+/// Its ReadyToRun image (the same assembly with native code), when it was precompiled; given to write an entry.
+/// </param>
+/// <param name="NativeImagePath">Where a read entry's verified ReadyToRun image is, when it has one.</param>
 internal sealed record StoredTranslation(
     string TypeName,
     int Regions,
     int Instructions,
     IReadOnlyList<uint> EntryPoints,
     IReadOnlyList<string> Warnings,
-    byte[] Assembly);
+    byte[] Assembly,
+    byte[]? NativeImage = null,
+    string? NativeImagePath = null);
 
 /// <summary>
 /// The persistent translation cache on disk. One directory per image (its SHA-256) holds the interpreter-fallback
 /// addresses recorded at run time (<c>fallbacks.txt</c>, guest facts that outlive a translator version) and one
-/// directory per translator version with the compiled assembly, its C# (for people) and a manifest. Every file is
+/// directory per translator version with the compiled assembly, its ReadyToRun image when it was precompiled, its C#
+/// (for people) and a manifest. Every file is
 /// written to a temporary name and renamed, and the manifest (written last) carries the assembly's hash, so a torn,
 /// truncated or foreign entry reads as missing and is rebuilt; nothing here throws for a bad cache.
 /// </summary>
@@ -24,6 +32,7 @@ internal sealed class TranslationStore(string root, string translatorVersion)
 {
     private const string FormatLine = "format=1";
     private const string AssemblyFile = "translation.dll";
+    private const string NativeImageSuffix = ".r2r.dll";
     private const string SourceFile = "translation.cs";
     private const string ManifestFile = "translation.manifest";
     private const string FallbacksFile = "fallbacks.txt";
@@ -59,9 +68,21 @@ internal sealed class TranslationStore(string root, string translatorVersion)
             }
 
             byte[] assembly = File.ReadAllBytes(Path.Combine(directory, AssemblyFile));
-            return Hex(SHA256.HashData(assembly)) == assemblyHash
-                ? new StoredTranslation(type, regions, instructions, entryPoints, warnings, assembly)
-                : null;
+            if (Hex(SHA256.HashData(assembly)) != assemblyHash)
+            {
+                return null;
+            }
+
+            // The native image is loaded from its file, so it is checked here; its name holds its hash, so a file once
+            // written never changes (the runtime keeps an image it loaded by path, and would not see a new one there).
+            string? native = null;
+            if (manifest.TryGetValue("native-sha256", out string? nativeHash) && nativeHash.Length == 64)
+            {
+                string nativePath = Path.Combine(directory, NativeImageName(nativeHash));
+                native = File.Exists(nativePath) && Hex(SHA256.HashData(File.ReadAllBytes(nativePath))) == nativeHash ? nativePath : null;
+            }
+
+            return new StoredTranslation(type, regions, instructions, entryPoints, warnings, assembly, NativeImagePath: native);
         }
         catch (Exception e) when (IsFileSystemFailure(e))
         {
@@ -82,6 +103,14 @@ internal sealed class TranslationStore(string root, string translatorVersion)
             .Append("instructions=").Append(translation.Instructions.ToString(CultureInfo.InvariantCulture)).Append('\n')
             .Append("entries=").Append(string.Join(',', translation.EntryPoints.Select(FormatAddress))).Append('\n')
             .Append("assembly-sha256=").Append(Hex(SHA256.HashData(translation.Assembly))).Append('\n');
+        string? nativeName = null;
+        if (translation.NativeImage is { } nativeImage)
+        {
+            string nativeHash = Hex(SHA256.HashData(nativeImage));
+            nativeName = NativeImageName(nativeHash);
+            manifest.Append("native-sha256=").Append(nativeHash).Append('\n');
+        }
+
         foreach (string warning in translation.Warnings)
         {
             manifest.Append("warning=").Append(warning.ReplaceLineEndings(" ")).Append('\n');
@@ -91,14 +120,45 @@ internal sealed class TranslationStore(string root, string translatorVersion)
         {
             Directory.CreateDirectory(directory);
             WriteAtomically(Path.Combine(directory, AssemblyFile), translation.Assembly);
+            if (translation.NativeImage is { } native)
+            {
+                WriteAtomically(Path.Combine(directory, nativeName!), native);
+            }
+
             WriteAtomically(Path.Combine(directory, SourceFile), Encoding.UTF8.GetBytes(source));
             WriteAtomically(Path.Combine(directory, ManifestFile), Encoding.UTF8.GetBytes(manifest.ToString()));
+            DeleteOtherNativeImages(directory, nativeName);
             PruneOtherVersions(imageSha256);
             return null;
         }
         catch (Exception e) when (IsFileSystemFailure(e))
         {
             return $"cannot write the translation cache entry {directory}: {e.Message}";
+        }
+    }
+
+    /// <summary>The file name of the native image whose SHA-256 is <paramref name="hash"/>.</summary>
+    private static string NativeImageName(string hash) => "translation." + hash[..16] + NativeImageSuffix;
+
+    /// <summary>
+    /// Native images an earlier write of this entry left (its translation had other entry points). A process that
+    /// still runs one keeps its mapping; deleting only frees the name.
+    /// </summary>
+    private static void DeleteOtherNativeImages(string directory, string? kept)
+    {
+        try
+        {
+            foreach (string file in Directory.GetFiles(directory, "*" + NativeImageSuffix))
+            {
+                if (Path.GetFileName(file) != kept)
+                {
+                    File.Delete(file);
+                }
+            }
+        }
+        catch (Exception e) when (IsFileSystemFailure(e))
+        {
+            // Housekeeping: a stale image is never loaded, the manifest names the current one.
         }
     }
 
