@@ -8,8 +8,8 @@ namespace Translator.Cli;
 /// <summary>
 /// <c>translator translate IMAGE|SAMPLE --out DIR</c>: writes the C# binary translation produces for an image (the
 /// same code the bt backend compiles and runs, interpreter fallbacks recorded by earlier runs included), and a
-/// one-line summary on stderr. With <c>--compile</c> the C# is also compiled in memory as the run-time host compiles
-/// it, which checks it builds and measures what a first run of an image pays.
+/// one-line summary on stderr. With <c>--compile</c> the C# is also compiled in memory and precompiled to native code
+/// as the run-time host does on a cache miss, which checks it builds and measures what a first run of an image pays.
 /// </summary>
 internal static class TranslateCommand
 {
@@ -26,7 +26,11 @@ internal static class TranslateCommand
         TranslationResult result;
         try
         {
-            result = BinaryTranslator.Translate(image, new TranslationOptions { ExtraEntryPoints = recorded.ToArray() });
+            result = BinaryTranslator.Translate(image, new TranslationOptions
+            {
+                ExtraEntryPoints = recorded.ToArray(),
+                AggressiveOptimization = ReadyToRunCompiler.ToolPath is null,
+            });
         }
         catch (TranslationException e)
         {
@@ -55,6 +59,12 @@ internal static class TranslateCommand
             {
                 byte[] assembly = TranslationCompiler.Compile(result.Source, result.ClassName);
                 compiled = $"; compiled to {assembly.Length} bytes in {Milliseconds(clock.Elapsed)} ms";
+                clock.Restart();
+                byte[]? native = ReadyToRunCompiler.TryCompile(ReadyToRunCompiler.ToolPath, assembly, result.ClassName,
+                    TranslationCompiler.ReferencePaths, typeof(Translator.Machine.Translation.TranslatedImage).Assembly.Location, out string? problem);
+                compiled += native is not null
+                    ? $", precompiled to {native.Length} bytes of ReadyToRun image in {Milliseconds(clock.Elapsed)} ms"
+                    : problem is not null ? $", not precompiled: {problem}" : ", not precompiled (no crossgen2 beside the tool)";
             }
             catch (TranslationHostException e)
             {
