@@ -15,6 +15,16 @@ public sealed class TranslateCommandTests : IDisposable
         Environment.SetEnvironmentVariable("TRANSLATOR_CACHE_DIR", Path.Combine(Path.GetTempPath(), $"translator-cache-cli-{Guid.NewGuid():N}"));
     }
 
+    /// <summary>
+    /// What the tool (translator.dll beside these tests) compiles at run time: without asking the JIT for full
+    /// optimization when the crossgen2 shipped beside it precompiles translations.
+    /// </summary>
+    private static TranslationOptions RunTimeHostOptions => new()
+    {
+        AggressiveOptimization = !(OperatingSystem.IsLinux() && System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.X64
+            && File.Exists(Path.Combine(AppContext.BaseDirectory, "crossgen2", "crossgen2"))),
+    };
+
     public void Dispose()
     {
         if (Directory.Exists(_output))
@@ -30,7 +40,7 @@ public sealed class TranslateCommandTests : IDisposable
 
         Assert.True(result.ExitCode == 0, result.Stderr);
         Assert.Empty(result.Stdout);
-        TranslationResult expected = BinaryTranslator.Translate(SampleCatalog.Find("Hello")!.Image, new TranslationOptions());
+        TranslationResult expected = BinaryTranslator.Translate(SampleCatalog.Find("Hello")!.Image, RunTimeHostOptions);
         string file = Assert.Single(Directory.GetFiles(_output));
         Assert.Equal(expected.ClassName + ".cs", Path.GetFileName(file));
         Assert.Equal(expected.Source, File.ReadAllText(file));
@@ -48,12 +58,21 @@ public sealed class TranslateCommandTests : IDisposable
             TranslatorProcess.Result result = TranslatorProcess.Run("translate", path, "--out", _output);
 
             Assert.True(result.ExitCode == 0, result.Stderr);
-            Assert.Equal(BinaryTranslator.Translate(image, new TranslationOptions()).Source, File.ReadAllText(Assert.Single(Directory.GetFiles(_output))));
+            Assert.Equal(BinaryTranslator.Translate(image, RunTimeHostOptions).Source, File.ReadAllText(Assert.Single(Directory.GetFiles(_output))));
         }
         finally
         {
             File.Delete(path);
         }
+    }
+
+    [Fact]
+    public void CompileBuildsAndPrecompilesTheTranslationAsACacheMissDoes()
+    {
+        TranslatorProcess.Result result = TranslatorProcess.Run("translate", "Hello", "--out", _output, "--compile");
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Matches(@"compiled to \d+ bytes in [0-9.]+ ms, precompiled to \d+ bytes of ReadyToRun image in [0-9.]+ ms", result.Stderr);
     }
 
     [Fact]
