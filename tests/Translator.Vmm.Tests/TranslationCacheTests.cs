@@ -139,6 +139,31 @@ public sealed class TranslationCacheTests : IDisposable
         Assert.Equal(TranslationCache.ImageHash(image), hit.Image.ImageSha256);
     }
 
+    [Fact]
+    public void ANativeImageTheRuntimeRejectsLeavesTheILToRun()
+    {
+        byte[] image = Image(17);
+        new TranslationCache(_directory).Load(image);
+        string directory = EntryDirectory(image);
+        string path = Assert.Single(Directory.GetFiles(directory, "translation.*.r2r.dll"));
+        byte[] garbage = new byte[4096];
+        new Random(17).NextBytes(garbage);
+        string hash = TranslationCache.ImageHash(garbage); // the SHA-256 the manifest records
+        string manifest = Path.Combine(directory, "translation.manifest");
+        string text = File.ReadAllText(manifest);
+        string old = text.Split('\n').Single(l => l.StartsWith("native-sha256=", StringComparison.Ordinal));
+        File.Delete(path);
+        File.WriteAllBytes(Path.Combine(directory, $"translation.{hash[..16]}.r2r.dll"), garbage);
+        File.WriteAllText(manifest, text.Replace(old, "native-sha256=" + hash, StringComparison.Ordinal));
+
+        LoadedTranslation hit = new TranslationCache(_directory).Load(image);
+
+        Assert.Equal(TranslationOrigin.DiskCache, hit.Origin);
+        Assert.False(hit.Precompiled);
+        Assert.Contains(hit.Warnings, w => w.Contains("cannot be loaded", StringComparison.Ordinal));
+        Assert.Equal(TranslationCache.ImageHash(image), hit.Image.ImageSha256);
+    }
+
     /// <summary>How many methods the JIT compiles to make every translated method of <paramref name="image"/> ready to run.</summary>
     private static long JitCompilationsToPrepare(TranslatedImage image)
     {

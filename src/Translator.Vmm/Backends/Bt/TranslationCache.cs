@@ -166,9 +166,9 @@ public sealed class TranslationCache
         {
             try
             {
-                TranslatedImage cached = LoadStored(stored, sha);
+                (TranslatedImage cached, bool runsNative) = LoadStored(stored, sha, warnings);
                 return new LoadedTranslation(cached, TranslationOrigin.DiskCache, TimeSpan.Zero, TimeSpan.Zero, clock.Elapsed,
-                    stored.Regions, stored.Instructions, stored.EntryPoints, stored.Warnings, stored.NativeImagePath is not null);
+                    stored.Regions, stored.Instructions, stored.EntryPoints, [.. stored.Warnings, .. warnings], runsNative);
             }
             catch (TranslationHostException e)
             {
@@ -218,19 +218,34 @@ public sealed class TranslationCache
 
         // Native code is only used from a file: the stored entry's. Without one the IL is loaded from memory.
         clock.Restart();
-        StoredTranslation? written = native is not null && storeFailure is null ? _store.TryRead(sha) : null;
-        TranslatedImage translated = written?.NativeImagePath is not null
-            ? LoadStored(written, sha)
-            : TranslationCompiler.Load(assembly, typeName, sha);
+        StoredTranslation written = (native is not null && storeFailure is null ? _store.TryRead(sha) : null)
+            ?? new StoredTranslation(typeName, result.Regions, result.Instructions, entryPoints, result.Warnings, assembly);
+        (TranslatedImage translated, bool precompiled) = LoadStored(written, sha, warnings);
         TimeSpan loadTime = clock.Elapsed;
         return new LoadedTranslation(translated, TranslationOrigin.Translated, translateTime, compileTime, loadTime,
-            result.Regions, result.Instructions, entryPoints, warnings, written?.NativeImagePath is not null, precompileTime);
+            result.Regions, result.Instructions, entryPoints, warnings, precompiled, precompileTime);
     }
 
-    private static TranslatedImage LoadStored(StoredTranslation stored, string sha) =>
-        stored.NativeImagePath is { } native
-            ? TranslationCompiler.LoadPrecompiled(native, stored.TypeName, sha)
-            : TranslationCompiler.Load(stored.Assembly, stored.TypeName, sha);
+    /// <summary>
+    /// The stored translation's native image, or its IL when it has none or the runtime rejects it (a native image that
+    /// passed its hash check but cannot be mapped, on a file system without exec permission for one: a warning).
+    /// </summary>
+    private static (TranslatedImage Image, bool Precompiled) LoadStored(StoredTranslation stored, string sha, List<string> warnings)
+    {
+        if (stored.NativeImagePath is { } native)
+        {
+            try
+            {
+                return (TranslationCompiler.LoadPrecompiled(native, stored.TypeName, sha), true);
+            }
+            catch (TranslationHostException e)
+            {
+                warnings.Add($"the translation runs JIT-compiled: its native image {native} cannot be loaded: {e.Message}");
+            }
+        }
+
+        return (TranslationCompiler.Load(stored.Assembly, stored.TypeName, sha), false);
+    }
 
     private static string ComputeVersion()
     {
