@@ -60,8 +60,7 @@ internal static class TranslateCommand
                 byte[] assembly = TranslationCompiler.Compile(result.Source, result.ClassName);
                 compiled = $"; compiled to {assembly.Length} bytes in {Milliseconds(clock.Elapsed)} ms";
                 clock.Restart();
-                byte[]? native = ReadyToRunCompiler.TryCompile(ReadyToRunCompiler.ToolPath, assembly, result.ClassName,
-                    TranslationCompiler.ReferencePaths, typeof(Translator.Machine.Translation.TranslatedImage).Assembly.Location, out string? problem);
+                byte[]? native = ReadyToRunCompiler.TryCompile(ReadyToRunCompiler.ToolPath, assembly, result.ClassName, out string? problem);
                 compiled += native is not null
                     ? $", precompiled to {native.Length} bytes of ReadyToRun image in {Milliseconds(clock.Elapsed)} ms"
                     : problem is not null ? $", not precompiled: {problem}" : ", not precompiled (no crossgen2 beside the tool)";

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
+using Translator.Machine.Translation;
 
 namespace Translator.Vmm.Backends.Bt;
 
@@ -28,17 +29,18 @@ internal static class ReadyToRunCompiler
     public static string? ToolPath => Locate();
 
     /// <summary>
-    /// The ReadyToRun image of <paramref name="assembly"/> (IL and native code, loadable wherever the IL is), or
-    /// null with the reason in <paramref name="problem"/> (null when no tool is available, which is not a problem).
+    /// The ReadyToRun image of <paramref name="assembly"/> (IL and native code, loadable wherever the IL is), compiled
+    /// against the references translations are compiled against, or null with the reason in <paramref name="problem"/>
+    /// (null when no tool is given, which is not a problem).
+    /// <para>
+    /// Translator.Machine joins the translation's version bubble, so its code (the flag and chaining helpers, a few
+    /// instructions each) may be inlined. Native code that inlines another assembly's code is only valid with exactly
+    /// that assembly, which is why the cache keys translations by the translator's version (the identity of
+    /// Translator.Machine's build among it).
+    /// </para>
     /// </summary>
-    /// <param name="inlineable">
-    /// The reference whose methods the translation's code may inline (Translator.Machine: the flag and chaining
-    /// helpers are a few instructions each). Native code that inlines another assembly's code is only valid with
-    /// exactly that assembly, which is why the cache keys translations by the translator's version (the identity
-    /// of Translator.Machine's build among it).
-    /// </param>
     /// <param name="tool">The crossgen2 executable (<see cref="ToolPath"/>); null: no precompilation.</param>
-    public static byte[]? TryCompile(string? tool, byte[] assembly, string assemblyName, IEnumerable<string> references, string inlineable, out string? problem)
+    public static byte[]? TryCompile(string? tool, byte[] assembly, string assemblyName, out string? problem)
     {
         problem = null;
         if (tool is null)
@@ -64,8 +66,8 @@ internal static class ReadyToRunCompiler
                 .Append("-O\n")
                 // One version bubble with Translator.Machine: crossgen2 inlines across assemblies only inside one.
                 .Append("--inputbubble\n")
-                .Append("--inputbubbleref:").Append(inlineable).Append('\n');
-            foreach (string reference in references)
+                .Append("--inputbubbleref:").Append(typeof(TranslatedImage).Assembly.Location).Append('\n');
+            foreach (string reference in TranslationCompiler.ReferencePaths)
             {
                 arguments.Append("-r:").Append(reference).Append('\n');
             }

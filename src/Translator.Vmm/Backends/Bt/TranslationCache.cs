@@ -200,8 +200,7 @@ public sealed class TranslationCache
         byte[] assembly = TranslationCompiler.Compile(result.Source, assemblyName);
         TimeSpan compileTime = clock.Elapsed;
         clock.Restart();
-        byte[]? native = ReadyToRunCompiler.TryCompile(Precompiler, assembly, assemblyName, TranslationCompiler.ReferencePaths,
-            typeof(TranslatedImage).Assembly.Location, out string? precompileProblem);
+        byte[]? native = ReadyToRunCompiler.TryCompile(Precompiler, assembly, assemblyName, out string? precompileProblem);
         TimeSpan precompileTime = clock.Elapsed;
         if (precompileProblem is not null)
         {
