@@ -7,9 +7,9 @@ namespace Translator.Translation.Generator.Tests;
 
 /// <summary>
 /// What each host produces runs: the build-time translation of sieve.elf and the run-time host's (compiled in memory,
-/// loaded in a collectible context, then from the disk cache) give the machine the same console bytes and exit code
-/// as bare metal, with guest instructions retired in translated code; interpreter fallbacks a run reports reach the
-/// next translation.
+/// precompiled to native code and loaded from its file, then from the disk cache) give the machine the same console
+/// bytes and exit code as bare metal, with guest instructions retired in translated code; interpreter fallbacks a run
+/// reports reach the next translation.
 /// </summary>
 public sealed class TranslatedRunTests : TemporaryCache
 {
