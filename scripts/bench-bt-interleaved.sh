@@ -9,19 +9,13 @@ make -s -C tests/guests BUILD="$PWD/tests/guests/build"
 image=${1:-tests/guests/build/bench.elf}
 rounds=${2:-7}
 translator=$(bash scripts/build-translator.sh)
+# shellcheck source=timing.sh
+source scripts/timing.sh
 cache=$(mktemp -d)
 trap 'rm -rf "$cache"' EXIT
 export TRANSLATOR_CACHE_DIR="$cache"
 
-elapsed() { # wall seconds of one run of "$@", guest output discarded
-    local start end
-    start=$(date +%s.%N)
-    "$@" >/dev/null 2>&1 || true
-    end=$(date +%s.%N)
-    awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f\n", b - a }'
-}
 summary() { sort -n | awk '{ v[NR] = $1 } END { printf "min %.2f s, median %.2f s, max %.2f s\n", v[1], v[int((NR + 1) / 2)], v[NR] }'; }
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 # Two runs settle the cache: the first translates, the second translates again if the first recorded fallbacks.
 "$translator" run "$image" --backend bt >/dev/null 2>&1 || true
@@ -29,8 +23,7 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 bt=() qemu=()
 for _ in $(seq "$rounds"); do
     bt+=("$(elapsed "$translator" run "$image" --backend bt)")
-    qemu+=("$(elapsed qemu-system-i386 -kernel "$image" -serial null -display none -monitor none -no-reboot \
-        -device isa-debug-exit,iobase=0xf4,iosize=0x04)")
+    qemu+=("$(elapsed run_qemu "$image")")
 done
 printf 'image        %s, %s rounds\n' "$image" "$rounds"
 printf 'bt (cached)  %s' "$(printf '%s\n' "${bt[@]}" | summary)"; echo

@@ -11,19 +11,13 @@ make -s -C tests/guests BUILD="$PWD/tests/guests/build"
 image=${1:-tests/guests/build/bench.elf}
 runs=${2:-3}
 translator=$(bash scripts/build-translator.sh)
+# shellcheck source=timing.sh
+source scripts/timing.sh
 stats=$(mktemp)
 cache=$(mktemp -d)
 trap 'rm -rf "$stats" "$cache"' EXIT
 export TRANSLATOR_CACHE_DIR="$cache"
 
-best() { sort -n | head -n 1; }
-elapsed() { # prints the wall seconds of one run of "$@", discarding the guest's output
-    local start end
-    start=$(date +%s.%N)
-    "$@" >/dev/null 2>&1 || true
-    end=$(date +%s.%N)
-    awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f\n", b - a }'
-}
 event() { grep -o "\"$1\": [0-9.]*" "$stats" | grep -o '[0-9.]*$' || echo 0; }
 
 first=$(elapsed "$translator" run "$image" --backend bt --stats "$stats")
@@ -36,8 +30,7 @@ instructions=$(event guestInstructions)
 inRegions=$(event bt.instructionsInRegions)
 native=$(for _ in $(seq "$runs"); do elapsed "$translator" run "$image" --backend native; done | best)
 qemu=$(for _ in $(seq "$runs"); do
-    elapsed qemu-system-i386 -kernel "$image" -serial null -display none -monitor none -no-reboot \
-        -device isa-debug-exit,iobase=0xf4,iosize=0x04
+    elapsed run_qemu "$image"
 done | best)
 
 printf 'image                 %s\n' "$image"

@@ -9,14 +9,9 @@ make -s -C tests/guests BUILD="$PWD/tests/guests/build"
 image=${1:-tests/guests/build/bench.elf}
 runs=${2:-3}
 translator=$(bash scripts/build-translator.sh)
+# shellcheck source=timing.sh
+source scripts/timing.sh
 
-elapsed() { # wall seconds of one run of "$@", guest output discarded
-    local start end
-    start=$(date +%s.%N)
-    "$@" >/dev/null 2>&1 || true
-    end=$(date +%s.%N)
-    awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f\n", b - a }'
-}
 
 declare -A best
 for _ in $(seq "$runs"); do

@@ -22,15 +22,12 @@ internal static class TranslateCommand
         }
 
         IReadOnlyList<uint> recorded = new TranslationCache().RecordedEntryPoints(TranslationCache.ImageHash(image));
+        string? precompiler = ReadyToRunCompiler.ToolPath;
         var clock = Stopwatch.StartNew();
         TranslationResult result;
         try
         {
-            result = BinaryTranslator.Translate(image, new TranslationOptions
-            {
-                ExtraEntryPoints = recorded.ToArray(),
-                AggressiveOptimization = ReadyToRunCompiler.ToolPath is null,
-            });
+            result = BinaryTranslator.Translate(image, TranslationCache.RunTimeTranslationOptions(recorded, precompiler));
         }
         catch (TranslationException e)
         {
@@ -60,7 +57,7 @@ internal static class TranslateCommand
                 byte[] assembly = TranslationCompiler.Compile(result.Source, result.ClassName);
                 compiled = $"; compiled to {assembly.Length} bytes in {Milliseconds(clock.Elapsed)} ms";
                 clock.Restart();
-                byte[]? native = ReadyToRunCompiler.TryCompile(ReadyToRunCompiler.ToolPath, assembly, result.ClassName, out string? problem);
+                byte[]? native = ReadyToRunCompiler.TryCompile(precompiler, assembly, result.ClassName, out string? problem);
                 compiled += native is not null
                     ? $", precompiled to {native.Length} bytes of ReadyToRun image in {Milliseconds(clock.Elapsed)} ms"
                     : problem is not null ? $", not precompiled: {problem}" : ", not precompiled (no crossgen2 beside the tool)";

@@ -180,13 +180,7 @@ public sealed class TranslationCache
         TranslationResult result;
         try
         {
-            result = BinaryTranslator.Translate(image, new TranslationOptions
-            {
-                ExtraEntryPoints = entryPoints.ToArray(),
-                RegisterOnLoad = false,
-                // Precompiled code is what runs first; crossgen2 skips methods marked for the JIT's full optimization.
-                AggressiveOptimization = Precompiler is null,
-            });
+            result = BinaryTranslator.Translate(image, RunTimeTranslationOptions(entryPoints, Precompiler));
         }
         catch (TranslationException e)
         {
@@ -209,21 +203,30 @@ public sealed class TranslationCache
 
         warnings.AddRange(result.Warnings);
         var entry = new StoredTranslation(typeName, result.Regions, result.Instructions, entryPoints, result.Warnings, assembly, native);
-        string? storeFailure = _store.TryWrite(sha, entry, result.Source);
-        if (storeFailure is not null)
+        if (_store.TryWrite(sha, entry, result.Source, out string? nativeImagePath) is { } storeFailure)
         {
             warnings.Add(storeFailure);
         }
 
         // Native code is only used from a file: the stored entry's. Without one the IL is loaded from memory.
         clock.Restart();
-        StoredTranslation written = (native is not null && storeFailure is null ? _store.TryRead(sha) : null)
-            ?? new StoredTranslation(typeName, result.Regions, result.Instructions, entryPoints, result.Warnings, assembly);
-        (TranslatedImage translated, bool precompiled) = LoadStored(written, sha, warnings);
+        (TranslatedImage translated, bool precompiled) = LoadStored(entry with { NativeImagePath = nativeImagePath }, sha, warnings);
         TimeSpan loadTime = clock.Elapsed;
         return new LoadedTranslation(translated, TranslationOrigin.Translated, translateTime, compileTime, loadTime,
             result.Regions, result.Instructions, entryPoints, warnings, precompiled, precompileTime);
     }
+
+    /// <summary>
+    /// What the run-time host translates with (also what <c>translator translate</c> writes): the recorded entry
+    /// points, and no request for the JIT's full optimization when <paramref name="precompiler"/> precompiles the
+    /// result, because crossgen2 leaves methods so marked to the JIT.
+    /// </summary>
+    internal static TranslationOptions RunTimeTranslationOptions(IEnumerable<uint> entryPoints, string? precompiler) => new()
+    {
+        ExtraEntryPoints = entryPoints.ToArray(),
+        RegisterOnLoad = false,
+        AggressiveOptimization = precompiler is null,
+    };
 
     /// <summary>
     /// The stored translation's native image, or its IL when it has none or the runtime rejects it (a native image that

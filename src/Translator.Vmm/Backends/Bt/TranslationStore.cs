@@ -90,9 +90,13 @@ internal sealed class TranslationStore(string root, string translatorVersion)
         }
     }
 
-    /// <summary>Stores a translation; returns null, or why it could not be stored (the run goes on without the cache).</summary>
-    public string? TryWrite(string imageSha256, StoredTranslation translation, string source)
+    /// <summary>
+    /// Stores a translation; returns null, or why it could not be stored (the run goes on without the cache).
+    /// <paramref name="nativeImagePath"/> is where its native image now is (null without one, or on failure).
+    /// </summary>
+    public string? TryWrite(string imageSha256, StoredTranslation translation, string source, out string? nativeImagePath)
     {
+        nativeImagePath = null;
         string directory = EntryDirectory(imageSha256);
         var manifest = new StringBuilder()
             .Append(FormatLine).Append('\n')
@@ -120,15 +124,16 @@ internal sealed class TranslationStore(string root, string translatorVersion)
         {
             Directory.CreateDirectory(directory);
             WriteAtomically(Path.Combine(directory, AssemblyFile), translation.Assembly);
-            if (translation.NativeImage is { } native)
+            if (nativeName is not null)
             {
-                WriteAtomically(Path.Combine(directory, nativeName!), native);
+                WriteAtomically(Path.Combine(directory, nativeName), translation.NativeImage!);
             }
 
             WriteAtomically(Path.Combine(directory, SourceFile), Encoding.UTF8.GetBytes(source));
             WriteAtomically(Path.Combine(directory, ManifestFile), Encoding.UTF8.GetBytes(manifest.ToString()));
             DeleteOtherNativeImages(directory, nativeName);
             PruneOtherVersions(imageSha256);
+            nativeImagePath = nativeName is null ? null : Path.Combine(directory, nativeName);
             return null;
         }
         catch (Exception e) when (IsFileSystemFailure(e))
