@@ -16,8 +16,18 @@ internal sealed partial class RegionEmitter
         W.Indent();
 
         string carry = mnemonic is Mnemonic.Adc or Mnemonic.Sbb ? CarryAt(node) : "";
-        Load(node, 0, bits, "a", keepAddress: true);
-        Load(node, 1, bits, "b");
+        if (i.Op1Kind == OpKind.Memory)
+        {
+            // The memory operand first: no register operand is then live across its slow path's call.
+            Load(node, 1, bits, "b");
+            Load(node, 0, bits, "a", keepAddress: true);
+        }
+        else
+        {
+            Load(node, 0, bits, "a", keepAddress: true);
+            Load(node, 1, bits, "b");
+        }
+
         if (carry.Length > 0)
         {
             W.Line($"uint c = {carry} ? 1u : 0u;");
@@ -243,14 +253,11 @@ internal sealed partial class RegionEmitter
         }
         else
         {
-            int count = (int)(i.GetImmediate(1) & 31);
-            foreach (string statement in ShiftWithFlags(i.Mnemonic, (count - 1).ToString(System.Globalization.CultureInfo.InvariantCulture)))
-            {
-                W.Line(statement);
-            }
-
-            Store(node, "r", 32, RecordOwn(node, "cf", "of", "r", ""));
-            Produce(node, "cf", "of", "r", "");
+            // CF and OF only where something observes them (a slow path, an exit, a reader): from the input.
+            (string cf, string of, string result) = ShiftFlags(i.Mnemonic, ShiftCount(in i), "a");
+            W.Line($"uint r = {result};");
+            Store(node, "r", 32, RecordOwn(node, cf, of, "r", ""));
+            Produce(node, "a", "", "r", "");
         }
 
         Retire();
@@ -264,6 +271,30 @@ internal sealed partial class RegionEmitter
     /// SHL/SHR/SAR of <c>a</c> by a nonzero count given as count - 1: the last bit shifted out decides CF, so the
     /// shift is done in two steps; declares r, cf and of.
     /// </summary>
+    /// <summary>The count of a shift by an immediate (1-31: a zero count is left to the handler).</summary>
+    private static int ShiftCount(in Instruction i) => (int)(i.GetImmediate(1) & 31);
+
+    /// <summary>
+    /// CF, OF and the result of SHL/SHR/SAR of <paramref name="x"/> by <paramref name="count"/> (1-31), as
+    /// expressions: CF is the last bit shifted out; OF is defined for a count of 1 and, as the handler computes it,
+    /// 0 for SHR and SAR otherwise and CF xor the result's sign for SHL.
+    /// </summary>
+    private static (string Cf, string Of, string Result) ShiftFlags(Mnemonic mnemonic, int count, string x)
+    {
+        string n = count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string n1 = (count - 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        switch (mnemonic)
+        {
+            case Mnemonic.Shl:
+                string cf = $"(({x} << {n1}) >> 31)";
+                return (cf, $"({cf} ^ (({x} << {n}) >> 31))", $"({x} << {n})");
+            case Mnemonic.Shr:
+                return ($"(({x} >> {n1}) & 1u)", count == 1 ? $"({x} >> 31)" : "0u", $"({x} >> {n})");
+            default:
+                return ($"((uint)((int){x} >> {n1}) & 1u)", "0u", $"(uint)((int){x} >> {n})");
+        }
+    }
+
     private static string[] ShiftWithFlags(Mnemonic mnemonic, string countLess1) => mnemonic switch
     {
         Mnemonic.Shl => new[] { $"uint last = a << {countLess1};", "uint r = last << 1;", "uint cf = last >> 31; uint of = cf ^ (r >> 31);" },

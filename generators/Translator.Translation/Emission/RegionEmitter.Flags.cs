@@ -113,8 +113,18 @@ internal sealed partial class RegionEmitter
     /// A producer's flag operands as expressions over its slot's temporaries. Only what cannot be recomputed is
     /// kept (the result of ADD/SUB/INC/DEC is derived again from the operands), so fewer values stay live.
     /// </summary>
-    private static (string A, string B, string R, string C) Operands(Producer kind, int bits, string f)
+    private static (string A, string B, string R, string C) Operands(DecodedInstruction d, string f)
     {
+        Producer kind = KindOf(d);
+        int bits = InstructionFacts.OperandBits(in d.Instruction);
+        if (kind == Producer.Shift)
+        {
+            // A shift keeps only its input: CF, OF and the result are derived again where they are observed.
+            (string cf, string of, string result) = ShiftFlags(d.Instruction.Mnemonic, ShiftCount(in d.Instruction), f + "a");
+            return (cf, of, result, "0u");
+        }
+
+
         string fa = f + "a", fb = f + "b", fc = f + "c";
         string M(string e) => bits == 32 ? $"({e})" : $"(({e}){Mask(bits)})";
         return kind switch
@@ -126,7 +136,6 @@ internal sealed partial class RegionEmitter
             Producer.Inc => (fa, "1u", M($"{fa} + 1u"), "0u"),
             Producer.Dec => (fa, "1u", M($"{fa} - 1u"), "0u"),
             Producer.Multiply => ("0u", "0u", fa, fc),
-            Producer.Shift => (fb, fc, fa, "0u"), // A = CF, B = OF
             _ => ("0u", "0u", fa, "0u"),
         };
     }
@@ -156,7 +165,7 @@ internal sealed partial class RegionEmitter
         {
             DecodedInstruction d = chain.Producers[k].D;
             int bits = InstructionFacts.OperandBits(in d.Instruction);
-            (string a, string b, string r, string c) = Operands(KindOf(d), bits, "f" + chain.Slot(k));
+            (string a, string b, string r, string c) = Operands(d, "f" + chain.Slot(k));
             parts.Add(Recorder(KindOf(d), bits, a, b, r, c));
         }
 
@@ -206,9 +215,7 @@ internal sealed partial class RegionEmitter
                 Set("c", c);
                 break;
             case Producer.Shift:
-                Set("a", r);
-                Set("b", a);
-                Set("c", b);
+                Set("a", a); // the input: see Operands
                 break;
             default:
                 Set("a", r);
@@ -267,7 +274,7 @@ internal sealed partial class RegionEmitter
         Producer kind = KindOf(d);
         int bits = InstructionFacts.OperandBits(in d.Instruction);
         string sign = Hex(1u << (bits - 1));
-        (string a, string b, string r, string c) = Operands(kind, bits, "f" + chain.Slot(last));
+        (string a, string b, string r, string c) = Operands(d, "f" + chain.Slot(last));
 
         // CF of the chain: INC/DEC keep the carry of the full producer before them.
         string Carry()
@@ -279,7 +286,7 @@ internal sealed partial class RegionEmitter
             }
 
             Producer full = KindOf(chain.Producers[k].D);
-            (string ga, string gb, string gr, string gc) = Operands(full, InstructionFacts.OperandBits(in chain.Producers[k].D.Instruction), "f" + chain.Slot(k));
+            (string ga, string gb, string gr, string gc) = Operands(chain.Producers[k].D, "f" + chain.Slot(k));
             return full switch
             {
                 Producer.Add => $"({gr} < {ga})",

@@ -180,7 +180,7 @@ internal sealed partial class RegionEmitter
     {
         W.Line($"uint {name} = 0; {TlbProbe(address)}");
         W.Line($"if (te[0] == {TagOf(address, bits)}) {name} = {RamAt(4, address, bits)};");
-        W.Line($"else {{ {SlowPathEntry(node)} {name} = {ReadMemory(address, bits)}; cpu.TcFaultPointPassed(); }}");
+        W.Line($"else {{ {SlowPathEntry(node)} {name} = {ReadMemory(address, bits)}; cpu.TcFaultPointPassed(); {SlowPathExit()} }}");
     }
 
     /// <summary>
@@ -194,6 +194,6 @@ internal sealed partial class RegionEmitter
         W.Line($"if (te[1] == {TagOf(address, bits)}) {RamAt(6, address, bits)} = {cast}({value});");
         string stop = onStop == null ? "" : " if (cpu.TcStopRequested) { " + (onStop.Length > 0 ? onStop + " " : "")
             + $"left -= {_pending + 1}; cpu.Eip = {Hex(node.D.NextIp)}; goto Exit; }}";
-        W.Line($"else {{ {SlowPathEntry(node)} {WriteMemory(address, value, bits)} cpu.TcFaultPointPassed();{stop} }}");
+        W.Line($"else {{ {SlowPathEntry(node)} {WriteMemory(address, value, bits)} cpu.TcFaultPointPassed();{stop} {SlowPathExit()} }}");
     }
 }

@@ -359,6 +359,13 @@ internal sealed partial class RegionEmitter
             + $"cpu.TcFaultPoint({Hex(node.D.Ip)}, budget - left + {_pending});";
     }
 
+    /// <summary>
+    /// What follows a slow path that returned: the registers and the TLB pointer are read back from the CPU (where
+    /// they are already, written through), so no guest register is live across the call. The JIT then need not keep
+    /// them in the few callee-saved registers, or spill them in the hot path, for a path that almost never runs.
+    /// </summary>
+    private string SlowPathExit() => "tlb = cpu.Mmu.TcTlb; " + Fill();
+
     // ---- handler calls -------------------------------------------------------------------------------------------
 
     private void EmitFallback(Node node)

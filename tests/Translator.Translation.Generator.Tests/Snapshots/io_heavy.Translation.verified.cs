@@ -288,7 +288,7 @@ namespace Translator.Translated
             m = 0x00100718u;
             te = (uint*)((byte*)tlb + ((m >> 7) & 0x7FE0u));
             if (te[1] == (m & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + m) = (v);
-            else { cpu.TcFaultPoint(0x00100027u, budget - left + 3); cpu.Mmu.Write32(m, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 4; cpu.Eip = 0x0010002Cu; goto Exit; } }
+            else { cpu.TcFaultPoint(0x00100027u, budget - left + 3); cpu.Mmu.Write32(m, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 4; cpu.Eip = 0x0010002Cu; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
         }
         // 0x0010002C  mov [0x10071C],ebx
         {
@@ -296,7 +296,7 @@ namespace Translator.Translated
             m = 0x0010071Cu;
             te = (uint*)((byte*)tlb + ((m >> 7) & 0x7FE0u));
             if (te[1] == (m & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + m) = (v);
-            else { cpu.TcFaultPoint(0x0010002Cu, budget - left + 4); cpu.Mmu.Write32(m, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 5; cpu.Eip = 0x00100032u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x0010002Cu, budget - left + 4); cpu.Mmu.Write32(m, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 5; cpu.Eip = 0x00100032u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
         }
         // 0x00100032  call 0x00100060
         {
@@ -304,7 +304,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x00100037u);
-            else { cpu.TcFaultPoint(0x00100032u, budget - left + 5); cpu.Mmu.Write32(sp, 0x00100037u); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100032u, budget - left + 5); cpu.Mmu.Write32(sp, 0x00100037u); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 6; cpu.Eip = t; if (left > 0) goto L_00100060; goto Exit;
         }
@@ -315,7 +315,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x0010003Cu);
-            else { cpu.TcFaultPoint(0x00100037u, budget - left + 0); cpu.Mmu.Write32(sp, 0x0010003Cu); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100037u, budget - left + 0); cpu.Mmu.Write32(sp, 0x0010003Cu); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 1; cpu.Eip = t; if (left > 0) goto L_0010012C; goto Exit;
         }
@@ -326,7 +326,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x00100041u);
-            else { cpu.TcFaultPoint(0x0010003Cu, budget - left + 0); cpu.Mmu.Write32(sp, 0x00100041u); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x0010003Cu, budget - left + 0); cpu.Mmu.Write32(sp, 0x00100041u); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 1; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(1)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x00100041u; done = Region_00100151(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x00100041u || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } goto L_00100041; } goto Exit;
         }
@@ -337,7 +337,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x00100046u);
-            else { cpu.TcFaultPoint(0x00100041u, budget - left + 0); cpu.Mmu.Write32(sp, 0x00100046u); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100041u, budget - left + 0); cpu.Mmu.Write32(sp, 0x00100046u); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 1; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(1)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x00100046u; done = Region_00100151(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x00100046u || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } goto L_00100046; } goto Exit;
         }
@@ -348,7 +348,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x0010004Bu);
-            else { cpu.TcFaultPoint(0x00100046u, budget - left + 0); cpu.Mmu.Write32(sp, 0x0010004Bu); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100046u, budget - left + 0); cpu.Mmu.Write32(sp, 0x0010004Bu); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 1; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(1)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x0010004Bu; done = Region_00100151(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x0010004Bu || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } goto L_0010004B; } goto Exit;
         }
@@ -359,7 +359,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x00100050u);
-            else { cpu.TcFaultPoint(0x0010004Bu, budget - left + 0); cpu.Mmu.Write32(sp, 0x00100050u); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x0010004Bu, budget - left + 0); cpu.Mmu.Write32(sp, 0x00100050u); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 1; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(1)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x00100050u; done = Region_00100151(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x00100050u || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } goto L_00100050; } goto Exit;
         }
@@ -421,7 +421,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x00100060u, budget - left + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 1; cpu.Eip = 0x00100061u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x00100060u, budget - left + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 1; cpu.Eip = 0x00100061u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x00100061  push edx
@@ -430,7 +430,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x00100061u, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x00100062u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x00100061u, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x00100062u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x00100062  mov dx,0x3F9
@@ -579,7 +579,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x00100093u, budget - left + 23); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100093u, budget - left + 23); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             edx = v; Unsafe.Add(ref cpu.TcRegisters, 2) = edx;
         }
@@ -587,7 +587,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x00100094u, budget - left + 24); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100094u, budget - left + 24); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             eax = v; Unsafe.Add(ref cpu.TcRegisters, 0) = eax;
         }
@@ -595,7 +595,7 @@ namespace Translator.Translated
         {
             t = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) t = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x00100095u, budget - left + 25); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100095u, budget - left + 25); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp + 0x00000004u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 26; cpu.Eip = t; if (t == cpu.TcReturnTo) return budget - left; if (left > 0) switch (t) { case 0x00100020u: goto L_00100020; case 0x00100037u: goto L_00100037; case 0x0010003Cu: goto L_0010003C; case 0x00100041u: goto L_00100041; case 0x00100046u: goto L_00100046; case 0x0010004Bu: goto L_0010004B; case 0x00100050u: goto L_00100050; case 0x00100057u: goto L_00100057; case 0x0010005Du: goto L_0010005D; case 0x0010005Eu: goto L_0010005E; case 0x00100060u: goto L_00100060; case 0x00100096u: goto L_00100096; case 0x0010009Cu: goto L_0010009C; case 0x001000A1u: goto L_001000A1; case 0x001000A9u: goto L_001000A9; case 0x001000B4u: goto L_001000B4; case 0x001000B9u: goto L_001000B9; case 0x001000BEu: goto L_001000BE; case 0x001000C0u: goto L_001000C0; case 0x001000C4u: goto L_001000C4; case 0x001000C7u: goto L_001000C7; case 0x001000D1u: goto L_001000D1; case 0x001000D3u: goto L_001000D3; case 0x001000D6u: goto L_001000D6; case 0x001000EDu: goto L_001000ED; case 0x001000EFu: goto L_001000EF; case 0x001000F8u: goto L_001000F8; case 0x001000FBu: goto L_001000FB; case 0x00100105u: goto L_00100105; case 0x0010010Cu: goto L_0010010C; case 0x00100116u: goto L_00100116; case 0x0010011Eu: goto L_0010011E; case 0x00100122u: goto L_00100122; case 0x00100129u: goto L_00100129; case 0x0010012Cu: goto L_0010012C; } if (left > 0 && depth < 64) { return ChainTo(cpu, budget, left, depth); } goto Exit;
         }
@@ -606,7 +606,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x00100096u, budget - left + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 1; cpu.Eip = 0x00100097u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x00100096u, budget - left + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 1; cpu.Eip = 0x00100097u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x00100097  push eax
@@ -615,7 +615,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x00100097u, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x00100098u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x00100097u, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x00100098u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x00100098  mov dx,0x3FD
@@ -658,7 +658,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x001000A1u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001000A1u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             eax = v; Unsafe.Add(ref cpu.TcRegisters, 0) = eax;
         }
@@ -680,7 +680,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x001000A7u, budget - left + 3); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001000A7u, budget - left + 3); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             edx = v; Unsafe.Add(ref cpu.TcRegisters, 2) = edx;
         }
@@ -688,7 +688,7 @@ namespace Translator.Translated
         {
             t = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) t = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x001000A8u, budget - left + 4); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001000A8u, budget - left + 4); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp + 0x00000004u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 5; cpu.Eip = t; if (t == cpu.TcReturnTo) return budget - left; if (left > 0) switch (t) { case 0x00100020u: goto L_00100020; case 0x00100037u: goto L_00100037; case 0x0010003Cu: goto L_0010003C; case 0x00100041u: goto L_00100041; case 0x00100046u: goto L_00100046; case 0x0010004Bu: goto L_0010004B; case 0x00100050u: goto L_00100050; case 0x00100057u: goto L_00100057; case 0x0010005Du: goto L_0010005D; case 0x0010005Eu: goto L_0010005E; case 0x00100060u: goto L_00100060; case 0x00100096u: goto L_00100096; case 0x0010009Cu: goto L_0010009C; case 0x001000A1u: goto L_001000A1; case 0x001000A9u: goto L_001000A9; case 0x001000B4u: goto L_001000B4; case 0x001000B9u: goto L_001000B9; case 0x001000BEu: goto L_001000BE; case 0x001000C0u: goto L_001000C0; case 0x001000C4u: goto L_001000C4; case 0x001000C7u: goto L_001000C7; case 0x001000D1u: goto L_001000D1; case 0x001000D3u: goto L_001000D3; case 0x001000D6u: goto L_001000D6; case 0x001000EDu: goto L_001000ED; case 0x001000EFu: goto L_001000EF; case 0x001000F8u: goto L_001000F8; case 0x001000FBu: goto L_001000FB; case 0x00100105u: goto L_00100105; case 0x0010010Cu: goto L_0010010C; case 0x00100116u: goto L_00100116; case 0x0010011Eu: goto L_0010011E; case 0x00100122u: goto L_00100122; case 0x00100129u: goto L_00100129; case 0x0010012Cu: goto L_0010012C; } if (left > 0 && depth < 64) { return ChainTo(cpu, budget, left, depth); } goto Exit;
         }
@@ -726,7 +726,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x001000ACu, budget - left + 3); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 4; cpu.Eip = 0x001000ADu; goto Exit; } }
+            else { cpu.TcFaultPoint(0x001000ACu, budget - left + 3); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 4; cpu.Eip = 0x001000ADu; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x001000AD  mov eax,cs
@@ -749,7 +749,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x001000B1u, budget - left + 6); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x001000B1u, budget - left + 6); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             eax = v; Unsafe.Add(ref cpu.TcRegisters, 0) = eax;
         }
@@ -800,7 +800,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x001000BEu);
-            else { cpu.TcFaultPoint(0x001000B9u, budget - left + 0); cpu.Mmu.Write32(sp, 0x001000BEu); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001000B9u, budget - left + 0); cpu.Mmu.Write32(sp, 0x001000BEu); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 1; cpu.Eip = t; if (left > 0) goto L_00100096; goto Exit;
         }
@@ -850,7 +850,7 @@ namespace Translator.Translated
         {
             t = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) t = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x001000C6u, budget - left + 2); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001000C6u, budget - left + 2); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp + 0x00000004u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 3; cpu.Eip = t; if (t == cpu.TcReturnTo) return budget - left; if (left > 0) switch (t) { case 0x00100020u: goto L_00100020; case 0x00100037u: goto L_00100037; case 0x0010003Cu: goto L_0010003C; case 0x00100041u: goto L_00100041; case 0x00100046u: goto L_00100046; case 0x0010004Bu: goto L_0010004B; case 0x00100050u: goto L_00100050; case 0x00100057u: goto L_00100057; case 0x0010005Du: goto L_0010005D; case 0x0010005Eu: goto L_0010005E; case 0x00100060u: goto L_00100060; case 0x00100096u: goto L_00100096; case 0x0010009Cu: goto L_0010009C; case 0x001000A1u: goto L_001000A1; case 0x001000A9u: goto L_001000A9; case 0x001000B4u: goto L_001000B4; case 0x001000B9u: goto L_001000B9; case 0x001000BEu: goto L_001000BE; case 0x001000C0u: goto L_001000C0; case 0x001000C4u: goto L_001000C4; case 0x001000C7u: goto L_001000C7; case 0x001000D1u: goto L_001000D1; case 0x001000D3u: goto L_001000D3; case 0x001000D6u: goto L_001000D6; case 0x001000EDu: goto L_001000ED; case 0x001000EFu: goto L_001000EF; case 0x001000F8u: goto L_001000F8; case 0x001000FBu: goto L_001000FB; case 0x00100105u: goto L_00100105; case 0x0010010Cu: goto L_0010010C; case 0x00100116u: goto L_00100116; case 0x0010011Eu: goto L_0010011E; case 0x00100122u: goto L_00100122; case 0x00100129u: goto L_00100129; case 0x0010012Cu: goto L_0010012C; } if (left > 0 && depth < 64) { return ChainTo(cpu, budget, left, depth); } goto Exit;
         }
@@ -879,7 +879,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x001000C9u, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x001000CAu; goto Exit; } }
+            else { cpu.TcFaultPoint(0x001000C9u, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x001000CAu; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x001000CA  mov eax,cs
@@ -902,7 +902,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x001000CEu, budget - left + 5); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x001000CEu, budget - left + 5); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             eax = v; Unsafe.Add(ref cpu.TcRegisters, 0) = eax;
         }
@@ -957,22 +957,20 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x001000D8u, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x001000D9u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x001000D8u, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x001000D9u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x001000D9  shl ecx,2
         {
             a = ecx;
-            last = a << 1;
-            r = last << 1;
-            cf = last >> 31; of = cf ^ (r >> 31);
+            r = (a << 2);
             ecx = r; Unsafe.Add(ref cpu.TcRegisters, 1) = ecx;
-            f0a = r; f0b = cf; f0c = of;
+            f0a = a;
         }
         // 0x001000DC  shr eax,cl
         {
             a = eax;
-            cpu.TcFlagsShift(32, f0a, f0b, f0c);
+            cpu.TcFlagsShift(32, (f0a << 2), ((f0a << 1) >> 31), (((f0a << 1) >> 31) ^ ((f0a << 2) >> 31)));
             cnt = (int)(ecx & 31u);
             if (cnt != 0)
             {
@@ -985,7 +983,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x001000DEu, budget - left + 4); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001000DEu, budget - left + 4); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             ecx = v; Unsafe.Add(ref cpu.TcRegisters, 1) = ecx;
         }
@@ -1002,7 +1000,7 @@ namespace Translator.Translated
             vAt = eax + 0x00100708u;
             v = 0; te = (uint*)((byte*)tlb + ((vAt >> 7) & 0x7FE0u));
             if (te[0] == (vAt & 0xFFFFF000u)) v = *((byte*)*(nint*)(te + 4) + vAt);
-            else { cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x001000E2u, budget - left + 6); v = (uint)cpu.Mmu.Read8(vAt); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x001000E2u, budget - left + 6); v = (uint)cpu.Mmu.Read8(vAt); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             eax = (eax & 0xFFFFFF00u) | (v); Unsafe.Add(ref cpu.TcRegisters, 0) = eax;
         }
         // 0x001000E8  call 0x00100096
@@ -1011,7 +1009,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x001000EDu);
-            else { cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x001000E8u, budget - left + 7); cpu.Mmu.Write32(sp, 0x001000EDu); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x001000E8u, budget - left + 7); cpu.Mmu.Write32(sp, 0x001000EDu); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             cpu.TcFlagsLogic(32, f0a); left -= 8; cpu.Eip = t; if (left > 0) goto L_00100096; goto Exit;
         }
@@ -1063,7 +1061,7 @@ namespace Translator.Translated
         {
             t = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) t = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x001000FAu, budget - left + 2); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001000FAu, budget - left + 2); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp + 0x00000004u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 3; cpu.Eip = t; if (t == cpu.TcReturnTo) return budget - left; if (left > 0) switch (t) { case 0x00100020u: goto L_00100020; case 0x00100037u: goto L_00100037; case 0x0010003Cu: goto L_0010003C; case 0x00100041u: goto L_00100041; case 0x00100046u: goto L_00100046; case 0x0010004Bu: goto L_0010004B; case 0x00100050u: goto L_00100050; case 0x00100057u: goto L_00100057; case 0x0010005Du: goto L_0010005D; case 0x0010005Eu: goto L_0010005E; case 0x00100060u: goto L_00100060; case 0x00100096u: goto L_00100096; case 0x0010009Cu: goto L_0010009C; case 0x001000A1u: goto L_001000A1; case 0x001000A9u: goto L_001000A9; case 0x001000B4u: goto L_001000B4; case 0x001000B9u: goto L_001000B9; case 0x001000BEu: goto L_001000BE; case 0x001000C0u: goto L_001000C0; case 0x001000C4u: goto L_001000C4; case 0x001000C7u: goto L_001000C7; case 0x001000D1u: goto L_001000D1; case 0x001000D3u: goto L_001000D3; case 0x001000D6u: goto L_001000D6; case 0x001000EDu: goto L_001000ED; case 0x001000EFu: goto L_001000EF; case 0x001000F8u: goto L_001000F8; case 0x001000FBu: goto L_001000FB; case 0x00100105u: goto L_00100105; case 0x0010010Cu: goto L_0010010C; case 0x00100116u: goto L_00100116; case 0x0010011Eu: goto L_0010011E; case 0x00100122u: goto L_00100122; case 0x00100129u: goto L_00100129; case 0x0010012Cu: goto L_0010012C; } if (left > 0 && depth < 64) { return ChainTo(cpu, budget, left, depth); } goto Exit;
         }
@@ -1092,7 +1090,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x001000FDu, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x001000FEu; goto Exit; } }
+            else { cpu.TcFaultPoint(0x001000FDu, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x001000FEu; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x001000FE  mov eax,cs
@@ -1115,7 +1113,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x00100102u, budget - left + 5); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x00100102u, budget - left + 5); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             eax = v; Unsafe.Add(ref cpu.TcRegisters, 0) = eax;
         }
@@ -1180,7 +1178,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x00100110u, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x00100111u; goto Exit; } }
+            else { cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x00100110u, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x00100111u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x00100111  inc ecx
@@ -1212,7 +1210,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x00100116u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100116u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             eax = v; Unsafe.Add(ref cpu.TcRegisters, 0) = eax;
         }
@@ -1230,7 +1228,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x0010011Eu);
-            else { cpu.TcFlagsAdd(8, f0a, f0b, ((f0a + f0b) & 0xFFu)); cpu.TcFaultPoint(0x00100119u, budget - left + 2); cpu.Mmu.Write32(sp, 0x0010011Eu); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFlagsAdd(8, f0a, f0b, ((f0a + f0b) & 0xFFu)); cpu.TcFaultPoint(0x00100119u, budget - left + 2); cpu.Mmu.Write32(sp, 0x0010011Eu); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             cpu.TcFlagsAdd(8, f0a, f0b, ((f0a + f0b) & 0xFFu)); left -= 3; cpu.Eip = t; if (left > 0) goto L_00100096; goto Exit;
         }
@@ -1286,7 +1284,7 @@ namespace Translator.Translated
         {
             t = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) t = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x0010012Bu, budget - left + 2); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x0010012Bu, budget - left + 2); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp + 0x00000004u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 3; cpu.Eip = t; if (t == cpu.TcReturnTo) return budget - left; if (left > 0) switch (t) { case 0x00100020u: goto L_00100020; case 0x00100037u: goto L_00100037; case 0x0010003Cu: goto L_0010003C; case 0x00100041u: goto L_00100041; case 0x00100046u: goto L_00100046; case 0x0010004Bu: goto L_0010004B; case 0x00100050u: goto L_00100050; case 0x00100057u: goto L_00100057; case 0x0010005Du: goto L_0010005D; case 0x0010005Eu: goto L_0010005E; case 0x00100060u: goto L_00100060; case 0x00100096u: goto L_00100096; case 0x0010009Cu: goto L_0010009C; case 0x001000A1u: goto L_001000A1; case 0x001000A9u: goto L_001000A9; case 0x001000B4u: goto L_001000B4; case 0x001000B9u: goto L_001000B9; case 0x001000BEu: goto L_001000BE; case 0x001000C0u: goto L_001000C0; case 0x001000C4u: goto L_001000C4; case 0x001000C7u: goto L_001000C7; case 0x001000D1u: goto L_001000D1; case 0x001000D3u: goto L_001000D3; case 0x001000D6u: goto L_001000D6; case 0x001000EDu: goto L_001000ED; case 0x001000EFu: goto L_001000EF; case 0x001000F8u: goto L_001000F8; case 0x001000FBu: goto L_001000FB; case 0x00100105u: goto L_00100105; case 0x0010010Cu: goto L_0010010C; case 0x00100116u: goto L_00100116; case 0x0010011Eu: goto L_0010011E; case 0x00100122u: goto L_00100122; case 0x00100129u: goto L_00100129; case 0x0010012Cu: goto L_0010012C; } if (left > 0 && depth < 64) { return ChainTo(cpu, budget, left, depth); } goto Exit;
         }
@@ -1297,7 +1295,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x0010012Cu, budget - left + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 1; cpu.Eip = 0x0010012Du; goto Exit; } }
+            else { cpu.TcFaultPoint(0x0010012Cu, budget - left + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 1; cpu.Eip = 0x0010012Du; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x0010012D  mov al,0x11
@@ -1429,7 +1427,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x0010014Fu, budget - left + 18); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x0010014Fu, budget - left + 18); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             eax = v; Unsafe.Add(ref cpu.TcRegisters, 0) = eax;
         }
@@ -1437,7 +1435,7 @@ namespace Translator.Translated
         {
             t = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) t = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x00100150u, budget - left + 19); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100150u, budget - left + 19); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp + 0x00000004u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 20; cpu.Eip = t; if (t == cpu.TcReturnTo) return budget - left; if (left > 0) switch (t) { case 0x00100020u: goto L_00100020; case 0x00100037u: goto L_00100037; case 0x0010003Cu: goto L_0010003C; case 0x00100041u: goto L_00100041; case 0x00100046u: goto L_00100046; case 0x0010004Bu: goto L_0010004B; case 0x00100050u: goto L_00100050; case 0x00100057u: goto L_00100057; case 0x0010005Du: goto L_0010005D; case 0x0010005Eu: goto L_0010005E; case 0x00100060u: goto L_00100060; case 0x00100096u: goto L_00100096; case 0x0010009Cu: goto L_0010009C; case 0x001000A1u: goto L_001000A1; case 0x001000A9u: goto L_001000A9; case 0x001000B4u: goto L_001000B4; case 0x001000B9u: goto L_001000B9; case 0x001000BEu: goto L_001000BE; case 0x001000C0u: goto L_001000C0; case 0x001000C4u: goto L_001000C4; case 0x001000C7u: goto L_001000C7; case 0x001000D1u: goto L_001000D1; case 0x001000D3u: goto L_001000D3; case 0x001000D6u: goto L_001000D6; case 0x001000EDu: goto L_001000ED; case 0x001000EFu: goto L_001000EF; case 0x001000F8u: goto L_001000F8; case 0x001000FBu: goto L_001000FB; case 0x00100105u: goto L_00100105; case 0x0010010Cu: goto L_0010010C; case 0x00100116u: goto L_00100116; case 0x0010011Eu: goto L_0010011E; case 0x00100122u: goto L_00100122; case 0x00100129u: goto L_00100129; case 0x0010012Cu: goto L_0010012C; } if (left > 0 && depth < 64) { return ChainTo(cpu, budget, left, depth); } goto Exit;
         }
@@ -1459,7 +1457,7 @@ namespace Translator.Translated
             uint f0a = 0, f0b = 0, f0c = 0;
             uint* tlb = cpu.Mmu.TcTlb;
             uint* te = null;
-            uint a = 0; uint b = 0; uint cf = 0; int done = 0; uint last = 0; uint m = 0; uint of = 0; uint outer = 0; uint r = 0; uint sp = 0; uint t = 0; uint v = 0; uint vAt = 0;
+            uint a = 0; uint b = 0; int done = 0; uint m = 0; uint outer = 0; uint r = 0; uint sp = 0; uint t = 0; uint v = 0; uint vAt = 0;
             switch (cpu.Eip)
             {
                 case 0x00100151u: goto L_00100151;
@@ -1509,7 +1507,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x00100151u, budget - left + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 1; cpu.Eip = 0x00100152u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x00100151u, budget - left + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 1; cpu.Eip = 0x00100152u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x00100152  push ecx
@@ -1518,7 +1516,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x00100152u, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x00100153u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x00100152u, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x00100153u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x00100153  push edx
@@ -1527,7 +1525,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x00100153u, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x00100154u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x00100153u, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x00100154u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x00100154  push edi
@@ -1536,7 +1534,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x00100154u, budget - left + 3); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 4; cpu.Eip = 0x00100155u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x00100154u, budget - left + 3); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 4; cpu.Eip = 0x00100155u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x00100155  mov edi,0x1006D8
@@ -1565,7 +1563,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x0010016Bu);
-            else { cpu.TcFaultPoint(0x00100166u, budget - left + 8); cpu.Mmu.Write32(sp, 0x0010016Bu); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100166u, budget - left + 8); cpu.Mmu.Write32(sp, 0x0010016Bu); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 9; cpu.Eip = t; if (left > 0) goto L_0010018C; goto Exit;
         }
@@ -1594,7 +1592,7 @@ namespace Translator.Translated
             m = edi;
             te = (uint*)((byte*)tlb + ((m >> 7) & 0x7FE0u));
             if (te[1] == (m & 0xFFFFF001u)) *(ushort*)((byte*)*(nint*)(te + 6) + m) = (ushort)(v);
-            else { cpu.TcFaultPoint(0x0010018Cu, budget - left + 0); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 1; cpu.Eip = 0x0010018Fu; goto Exit; } }
+            else { cpu.TcFaultPoint(0x0010018Cu, budget - left + 0); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 1; cpu.Eip = 0x0010018Fu; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
         }
         // 0x0010018F  mov [edi+2],ax
         {
@@ -1602,16 +1600,14 @@ namespace Translator.Translated
             m = edi + 0x00000002u;
             te = (uint*)((byte*)tlb + ((m >> 7) & 0x7FE0u));
             if (te[1] == (m & 0xFFFFF001u)) *(ushort*)((byte*)*(nint*)(te + 6) + m) = (ushort)(v);
-            else { cpu.TcFaultPoint(0x0010018Fu, budget - left + 1); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 2; cpu.Eip = 0x00100193u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x0010018Fu, budget - left + 1); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 2; cpu.Eip = 0x00100193u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
         }
         // 0x00100193  shr eax,0x10
         {
             a = eax;
-            last = a >> 15;
-            r = last >> 1;
-            cf = last & 1u; of = ((last ^ r) >> 31) & 1u;
+            r = (a >> 16);
             eax = r; Unsafe.Add(ref cpu.TcRegisters, 0) = eax;
-            f0a = r; f0b = cf; f0c = of;
+            f0a = a;
         }
         // 0x00100196  mov [edi+4],al
         {
@@ -1619,7 +1615,7 @@ namespace Translator.Translated
             m = edi + 0x00000004u;
             te = (uint*)((byte*)tlb + ((m >> 7) & 0x7FE0u));
             if (te[1] == (m & 0xFFFFF000u)) *((byte*)*(nint*)(te + 6) + m) = (byte)(v);
-            else { cpu.TcFlagsShift(32, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100196u, budget - left + 3); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 4; cpu.Eip = 0x00100199u; goto Exit; } }
+            else { cpu.TcFlagsShift(32, (f0a >> 16), ((f0a >> 15) & 1u), 0u); cpu.TcFaultPoint(0x00100196u, budget - left + 3); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 4; cpu.Eip = 0x00100199u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
         }
         // 0x00100199  mov [edi+5],dl
         {
@@ -1627,14 +1623,12 @@ namespace Translator.Translated
             m = edi + 0x00000005u;
             te = (uint*)((byte*)tlb + ((m >> 7) & 0x7FE0u));
             if (te[1] == (m & 0xFFFFF000u)) *((byte*)*(nint*)(te + 6) + m) = (byte)(v);
-            else { cpu.TcFlagsShift(32, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100199u, budget - left + 4); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 5; cpu.Eip = 0x0010019Cu; goto Exit; } }
+            else { cpu.TcFlagsShift(32, (f0a >> 16), ((f0a >> 15) & 1u), 0u); cpu.TcFaultPoint(0x00100199u, budget - left + 4); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 5; cpu.Eip = 0x0010019Cu; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
         }
         // 0x0010019C  shr ecx,0x10
         {
             a = ecx;
-            last = a >> 15;
-            r = last >> 1;
-            cf = last & 1u; of = ((last ^ r) >> 31) & 1u;
+            r = (a >> 16);
             ecx = r; Unsafe.Add(ref cpu.TcRegisters, 1) = ecx;
         }
         // 0x0010019F  and cl,0xF
@@ -1651,7 +1645,7 @@ namespace Translator.Translated
             m = edi + 0x00000006u;
             te = (uint*)((byte*)tlb + ((m >> 7) & 0x7FE0u));
             if (te[1] == (m & 0xFFFFF000u)) *((byte*)*(nint*)(te + 6) + m) = (byte)(v);
-            else { cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x001001A2u, budget - left + 7); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 8; cpu.Eip = 0x001001A5u; goto Exit; } }
+            else { cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x001001A2u, budget - left + 7); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 8; cpu.Eip = 0x001001A5u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
         }
         // 0x001001A5  mov [edi+7],ah
         {
@@ -1659,13 +1653,13 @@ namespace Translator.Translated
             m = edi + 0x00000007u;
             te = (uint*)((byte*)tlb + ((m >> 7) & 0x7FE0u));
             if (te[1] == (m & 0xFFFFF000u)) *((byte*)*(nint*)(te + 6) + m) = (byte)(v);
-            else { cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x001001A5u, budget - left + 8); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 9; cpu.Eip = 0x001001A8u; goto Exit; } }
+            else { cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x001001A5u, budget - left + 8); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 9; cpu.Eip = 0x001001A8u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
         }
         // 0x001001A8  ret
         {
             t = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) t = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x001001A8u, budget - left + 9); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x001001A8u, budget - left + 9); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 0x00000004u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             cpu.TcFlagsLogic(8, f0a); left -= 10; cpu.Eip = t; if (t == cpu.TcReturnTo) return budget - left; if (left > 0) switch (t) { case 0x00100151u: goto L_00100151; case 0x0010016Bu: goto L_0010016B; case 0x0010018Cu: goto L_0010018C; case 0x001001A9u: goto L_001001A9; case 0x001001B8u: goto L_001001B8; case 0x001001C1u: goto L_001001C1; case 0x001001F4u: goto L_001001F4; case 0x001001FDu: goto L_001001FD; case 0x00100220u: goto L_00100220; case 0x0010022Fu: goto L_0010022F; case 0x00100231u: goto L_00100231; case 0x0010023Fu: goto L_0010023F; case 0x00100244u: goto L_00100244; case 0x00100246u: goto L_00100246; case 0x0010024Bu: goto L_0010024B; case 0x00100251u: goto L_00100251; case 0x00100262u: goto L_00100262; case 0x00100273u: goto L_00100273; case 0x0010049Du: goto L_0010049D; case 0x001004A8u: goto L_001004A8; case 0x001004ADu: goto L_001004AD; case 0x001004DEu: goto L_001004DE; case 0x001004E9u: goto L_001004E9; case 0x001004F2u: goto L_001004F2; case 0x001004FEu: goto L_001004FE; case 0x0010050Du: goto L_0010050D; case 0x0010051Au: goto L_0010051A; case 0x00100522u: goto L_00100522; case 0x0010052Du: goto L_0010052D; case 0x0010053Eu: goto L_0010053E; case 0x0010054Au: goto L_0010054A; case 0x0010056Bu: goto L_0010056B; case 0x00100581u: goto L_00100581; case 0x0010058Eu: goto L_0010058E; case 0x0010059Du: goto L_0010059D; case 0x001005AAu: goto L_001005AA; case 0x001005C0u: goto L_001005C0; case 0x001005CDu: goto L_001005CD; } if (left > 0 && depth < 64) { return ChainTo(cpu, budget, left, depth); } goto Exit;
         }
@@ -1731,7 +1725,7 @@ namespace Translator.Translated
             m = 0x00102004u;
             te = (uint*)((byte*)tlb + ((m >> 7) & 0x7FE0u));
             if (te[1] == (m & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + m) = (v);
-            else { cpu.TcFaultPoint(0x001001C1u, budget - left + 0); cpu.Mmu.Write32(m, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 1; cpu.Eip = 0x001001CBu; goto Exit; } }
+            else { cpu.TcFaultPoint(0x001001C1u, budget - left + 0); cpu.Mmu.Write32(m, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 1; cpu.Eip = 0x001001CBu; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
         }
         // 0x001001CB  mov dword ptr [0x102008],0x10
         {
@@ -1739,7 +1733,7 @@ namespace Translator.Translated
             m = 0x00102008u;
             te = (uint*)((byte*)tlb + ((m >> 7) & 0x7FE0u));
             if (te[1] == (m & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + m) = (v);
-            else { cpu.TcFaultPoint(0x001001CBu, budget - left + 1); cpu.Mmu.Write32(m, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 2; cpu.Eip = 0x001001D5u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x001001CBu, budget - left + 1); cpu.Mmu.Write32(m, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 2; cpu.Eip = 0x001001D5u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
         }
         // 0x001001D5  mov word ptr [0x102066],0xFFFF
         {
@@ -1747,7 +1741,7 @@ namespace Translator.Translated
             m = 0x00102066u;
             te = (uint*)((byte*)tlb + ((m >> 7) & 0x7FE0u));
             if (te[1] == (m & 0xFFFFF001u)) *(ushort*)((byte*)*(nint*)(te + 6) + m) = (ushort)(v);
-            else { cpu.TcFaultPoint(0x001001D5u, budget - left + 2); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 3; cpu.Eip = 0x001001DEu; goto Exit; } }
+            else { cpu.TcFaultPoint(0x001001D5u, budget - left + 2); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 3; cpu.Eip = 0x001001DEu; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
         }
         // 0x001001DE  mov edi,0x1006B0
         {
@@ -1775,7 +1769,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x001001F4u);
-            else { cpu.TcFaultPoint(0x001001EFu, budget - left + 7); cpu.Mmu.Write32(sp, 0x001001F4u); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001001EFu, budget - left + 7); cpu.Mmu.Write32(sp, 0x001001F4u); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 8; cpu.Eip = t; if (left > 0) goto L_0010018C; goto Exit;
         }
@@ -1807,7 +1801,7 @@ namespace Translator.Translated
         {
             t = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) t = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x001001FCu, budget - left + 3); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001001FCu, budget - left + 3); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 0x00000004u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 4; cpu.Eip = t; if (t == cpu.TcReturnTo) return budget - left; if (left > 0) switch (t) { case 0x00100151u: goto L_00100151; case 0x0010016Bu: goto L_0010016B; case 0x0010018Cu: goto L_0010018C; case 0x001001A9u: goto L_001001A9; case 0x001001B8u: goto L_001001B8; case 0x001001C1u: goto L_001001C1; case 0x001001F4u: goto L_001001F4; case 0x001001FDu: goto L_001001FD; case 0x00100220u: goto L_00100220; case 0x0010022Fu: goto L_0010022F; case 0x00100231u: goto L_00100231; case 0x0010023Fu: goto L_0010023F; case 0x00100244u: goto L_00100244; case 0x00100246u: goto L_00100246; case 0x0010024Bu: goto L_0010024B; case 0x00100251u: goto L_00100251; case 0x00100262u: goto L_00100262; case 0x00100273u: goto L_00100273; case 0x0010049Du: goto L_0010049D; case 0x001004A8u: goto L_001004A8; case 0x001004ADu: goto L_001004AD; case 0x001004DEu: goto L_001004DE; case 0x001004E9u: goto L_001004E9; case 0x001004F2u: goto L_001004F2; case 0x001004FEu: goto L_001004FE; case 0x0010050Du: goto L_0010050D; case 0x0010051Au: goto L_0010051A; case 0x00100522u: goto L_00100522; case 0x0010052Du: goto L_0010052D; case 0x0010053Eu: goto L_0010053E; case 0x0010054Au: goto L_0010054A; case 0x0010056Bu: goto L_0010056B; case 0x00100581u: goto L_00100581; case 0x0010058Eu: goto L_0010058E; case 0x0010059Du: goto L_0010059D; case 0x001005AAu: goto L_001005AA; case 0x001005C0u: goto L_001005C0; case 0x001005CDu: goto L_001005CD; } if (left > 0 && depth < 64) { return ChainTo(cpu, budget, left, depth); } goto Exit;
         }
@@ -1818,7 +1812,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x001001FDu, budget - left + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 1; cpu.Eip = 0x001001FEu; goto Exit; } }
+            else { cpu.TcFaultPoint(0x001001FDu, budget - left + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 1; cpu.Eip = 0x001001FEu; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x001001FE  push edx
@@ -1827,7 +1821,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x001001FEu, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x001001FFu; goto Exit; } }
+            else { cpu.TcFaultPoint(0x001001FEu, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x001001FFu; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x001001FF  lea edi,[eax*8+0x101000]
@@ -1838,7 +1832,7 @@ namespace Translator.Translated
             m = edi;
             te = (uint*)((byte*)tlb + ((m >> 7) & 0x7FE0u));
             if (te[1] == (m & 0xFFFFF001u)) *(ushort*)((byte*)*(nint*)(te + 6) + m) = (ushort)(v);
-            else { cpu.TcFaultPoint(0x00100206u, budget - left + 3); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 4; cpu.Eip = 0x00100209u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x00100206u, budget - left + 3); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 4; cpu.Eip = 0x00100209u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
         }
         // 0x00100209  mov word ptr [edi+2],8
         {
@@ -1846,7 +1840,7 @@ namespace Translator.Translated
             m = edi + 0x00000002u;
             te = (uint*)((byte*)tlb + ((m >> 7) & 0x7FE0u));
             if (te[1] == (m & 0xFFFFF001u)) *(ushort*)((byte*)*(nint*)(te + 6) + m) = (ushort)(v);
-            else { cpu.TcFaultPoint(0x00100209u, budget - left + 4); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 5; cpu.Eip = 0x0010020Fu; goto Exit; } }
+            else { cpu.TcFaultPoint(0x00100209u, budget - left + 4); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 5; cpu.Eip = 0x0010020Fu; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
         }
         // 0x0010020F  mov byte ptr [edi+4],0
         {
@@ -1854,7 +1848,7 @@ namespace Translator.Translated
             m = edi + 0x00000004u;
             te = (uint*)((byte*)tlb + ((m >> 7) & 0x7FE0u));
             if (te[1] == (m & 0xFFFFF000u)) *((byte*)*(nint*)(te + 6) + m) = (byte)(v);
-            else { cpu.TcFaultPoint(0x0010020Fu, budget - left + 5); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 6; cpu.Eip = 0x00100213u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x0010020Fu, budget - left + 5); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 6; cpu.Eip = 0x00100213u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
         }
         // 0x00100213  mov [edi+5],cl
         {
@@ -1862,16 +1856,14 @@ namespace Translator.Translated
             m = edi + 0x00000005u;
             te = (uint*)((byte*)tlb + ((m >> 7) & 0x7FE0u));
             if (te[1] == (m & 0xFFFFF000u)) *((byte*)*(nint*)(te + 6) + m) = (byte)(v);
-            else { cpu.TcFaultPoint(0x00100213u, budget - left + 6); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 7; cpu.Eip = 0x00100216u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x00100213u, budget - left + 6); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 7; cpu.Eip = 0x00100216u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
         }
         // 0x00100216  shr edx,0x10
         {
             a = edx;
-            last = a >> 15;
-            r = last >> 1;
-            cf = last & 1u; of = ((last ^ r) >> 31) & 1u;
+            r = (a >> 16);
             edx = r; Unsafe.Add(ref cpu.TcRegisters, 2) = edx;
-            f0a = r; f0b = cf; f0c = of;
+            f0a = a;
         }
         // 0x00100219  mov [edi+6],dx
         {
@@ -1879,13 +1871,13 @@ namespace Translator.Translated
             m = edi + 0x00000006u;
             te = (uint*)((byte*)tlb + ((m >> 7) & 0x7FE0u));
             if (te[1] == (m & 0xFFFFF001u)) *(ushort*)((byte*)*(nint*)(te + 6) + m) = (ushort)(v);
-            else { cpu.TcFlagsShift(32, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100219u, budget - left + 8); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 9; cpu.Eip = 0x0010021Du; goto Exit; } }
+            else { cpu.TcFlagsShift(32, (f0a >> 16), ((f0a >> 15) & 1u), 0u); cpu.TcFaultPoint(0x00100219u, budget - left + 8); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 9; cpu.Eip = 0x0010021Du; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
         }
         // 0x0010021D  pop edx
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFlagsShift(32, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010021Du, budget - left + 9); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFlagsShift(32, (f0a >> 16), ((f0a >> 15) & 1u), 0u); cpu.TcFaultPoint(0x0010021Du, budget - left + 9); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             edx = v; Unsafe.Add(ref cpu.TcRegisters, 2) = edx;
         }
@@ -1893,7 +1885,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFlagsShift(32, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010021Eu, budget - left + 10); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFlagsShift(32, (f0a >> 16), ((f0a >> 15) & 1u), 0u); cpu.TcFaultPoint(0x0010021Eu, budget - left + 10); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             edi = v; Unsafe.Add(ref cpu.TcRegisters, 7) = edi;
         }
@@ -1901,9 +1893,9 @@ namespace Translator.Translated
         {
             t = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) t = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFlagsShift(32, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010021Fu, budget - left + 11); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFlagsShift(32, (f0a >> 16), ((f0a >> 15) & 1u), 0u); cpu.TcFaultPoint(0x0010021Fu, budget - left + 11); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 0x00000004u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
-            cpu.TcFlagsShift(32, f0a, f0b, f0c); left -= 12; cpu.Eip = t; if (t == cpu.TcReturnTo) return budget - left; if (left > 0) switch (t) { case 0x00100151u: goto L_00100151; case 0x0010016Bu: goto L_0010016B; case 0x0010018Cu: goto L_0010018C; case 0x001001A9u: goto L_001001A9; case 0x001001B8u: goto L_001001B8; case 0x001001C1u: goto L_001001C1; case 0x001001F4u: goto L_001001F4; case 0x001001FDu: goto L_001001FD; case 0x00100220u: goto L_00100220; case 0x0010022Fu: goto L_0010022F; case 0x00100231u: goto L_00100231; case 0x0010023Fu: goto L_0010023F; case 0x00100244u: goto L_00100244; case 0x00100246u: goto L_00100246; case 0x0010024Bu: goto L_0010024B; case 0x00100251u: goto L_00100251; case 0x00100262u: goto L_00100262; case 0x00100273u: goto L_00100273; case 0x0010049Du: goto L_0010049D; case 0x001004A8u: goto L_001004A8; case 0x001004ADu: goto L_001004AD; case 0x001004DEu: goto L_001004DE; case 0x001004E9u: goto L_001004E9; case 0x001004F2u: goto L_001004F2; case 0x001004FEu: goto L_001004FE; case 0x0010050Du: goto L_0010050D; case 0x0010051Au: goto L_0010051A; case 0x00100522u: goto L_00100522; case 0x0010052Du: goto L_0010052D; case 0x0010053Eu: goto L_0010053E; case 0x0010054Au: goto L_0010054A; case 0x0010056Bu: goto L_0010056B; case 0x00100581u: goto L_00100581; case 0x0010058Eu: goto L_0010058E; case 0x0010059Du: goto L_0010059D; case 0x001005AAu: goto L_001005AA; case 0x001005C0u: goto L_001005C0; case 0x001005CDu: goto L_001005CD; } if (left > 0 && depth < 64) { return ChainTo(cpu, budget, left, depth); } goto Exit;
+            cpu.TcFlagsShift(32, (f0a >> 16), ((f0a >> 15) & 1u), 0u); left -= 12; cpu.Eip = t; if (t == cpu.TcReturnTo) return budget - left; if (left > 0) switch (t) { case 0x00100151u: goto L_00100151; case 0x0010016Bu: goto L_0010016B; case 0x0010018Cu: goto L_0010018C; case 0x001001A9u: goto L_001001A9; case 0x001001B8u: goto L_001001B8; case 0x001001C1u: goto L_001001C1; case 0x001001F4u: goto L_001001F4; case 0x001001FDu: goto L_001001FD; case 0x00100220u: goto L_00100220; case 0x0010022Fu: goto L_0010022F; case 0x00100231u: goto L_00100231; case 0x0010023Fu: goto L_0010023F; case 0x00100244u: goto L_00100244; case 0x00100246u: goto L_00100246; case 0x0010024Bu: goto L_0010024B; case 0x00100251u: goto L_00100251; case 0x00100262u: goto L_00100262; case 0x00100273u: goto L_00100273; case 0x0010049Du: goto L_0010049D; case 0x001004A8u: goto L_001004A8; case 0x001004ADu: goto L_001004AD; case 0x001004DEu: goto L_001004DE; case 0x001004E9u: goto L_001004E9; case 0x001004F2u: goto L_001004F2; case 0x001004FEu: goto L_001004FE; case 0x0010050Du: goto L_0010050D; case 0x0010051Au: goto L_0010051A; case 0x00100522u: goto L_00100522; case 0x0010052Du: goto L_0010052D; case 0x0010053Eu: goto L_0010053E; case 0x0010054Au: goto L_0010054A; case 0x0010056Bu: goto L_0010056B; case 0x00100581u: goto L_00100581; case 0x0010058Eu: goto L_0010058E; case 0x0010059Du: goto L_0010059D; case 0x001005AAu: goto L_001005AA; case 0x001005C0u: goto L_001005C0; case 0x001005CDu: goto L_001005CD; } if (left > 0 && depth < 64) { return ChainTo(cpu, budget, left, depth); } goto Exit;
         }
     L_00100220:
         // 0x00100220  pushad
@@ -1958,7 +1950,7 @@ namespace Translator.Translated
             vAt = (eax << 2) + 0x001005D0u;
             v = 0; te = (uint*)((byte*)tlb + ((vAt >> 7) & 0x7FE0u));
             if (te[0] == (vAt & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + vAt);
-            else { cpu.TcFaultPoint(0x00100231u, budget - left + 0); v = cpu.Mmu.Read32(vAt); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100231u, budget - left + 0); v = cpu.Mmu.Read32(vAt); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             edx = v; Unsafe.Add(ref cpu.TcRegisters, 2) = edx;
         }
         // 0x00100238  mov cl,0x8E
@@ -2018,7 +2010,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x0010024Bu);
-            else { cpu.TcFaultPoint(0x00100246u, budget - left + 0); cpu.Mmu.Write32(sp, 0x0010024Bu); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100246u, budget - left + 0); cpu.Mmu.Write32(sp, 0x0010024Bu); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 1; cpu.Eip = t; if (left > 0) goto L_001001FD; goto Exit;
         }
@@ -2070,7 +2062,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x00100262u);
-            else { cpu.TcFaultPoint(0x0010025Du, budget - left + 3); cpu.Mmu.Write32(sp, 0x00100262u); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x0010025Du, budget - left + 3); cpu.Mmu.Write32(sp, 0x00100262u); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 4; cpu.Eip = t; if (left > 0) goto L_001001FD; goto Exit;
         }
@@ -2096,7 +2088,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x00100273u);
-            else { cpu.TcFaultPoint(0x0010026Eu, budget - left + 3); cpu.Mmu.Write32(sp, 0x00100273u); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x0010026Eu, budget - left + 3); cpu.Mmu.Write32(sp, 0x00100273u); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 4; cpu.Eip = t; if (left > 0) goto L_001001FD; goto Exit;
         }
@@ -2123,7 +2115,7 @@ namespace Translator.Translated
         {
             t = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) t = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x0010027Bu, budget - left + 2); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x0010027Bu, budget - left + 2); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 0x00000004u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 3; cpu.Eip = t; if (t == cpu.TcReturnTo) return budget - left; if (left > 0) switch (t) { case 0x00100151u: goto L_00100151; case 0x0010016Bu: goto L_0010016B; case 0x0010018Cu: goto L_0010018C; case 0x001001A9u: goto L_001001A9; case 0x001001B8u: goto L_001001B8; case 0x001001C1u: goto L_001001C1; case 0x001001F4u: goto L_001001F4; case 0x001001FDu: goto L_001001FD; case 0x00100220u: goto L_00100220; case 0x0010022Fu: goto L_0010022F; case 0x00100231u: goto L_00100231; case 0x0010023Fu: goto L_0010023F; case 0x00100244u: goto L_00100244; case 0x00100246u: goto L_00100246; case 0x0010024Bu: goto L_0010024B; case 0x00100251u: goto L_00100251; case 0x00100262u: goto L_00100262; case 0x00100273u: goto L_00100273; case 0x0010049Du: goto L_0010049D; case 0x001004A8u: goto L_001004A8; case 0x001004ADu: goto L_001004AD; case 0x001004DEu: goto L_001004DE; case 0x001004E9u: goto L_001004E9; case 0x001004F2u: goto L_001004F2; case 0x001004FEu: goto L_001004FE; case 0x0010050Du: goto L_0010050D; case 0x0010051Au: goto L_0010051A; case 0x00100522u: goto L_00100522; case 0x0010052Du: goto L_0010052D; case 0x0010053Eu: goto L_0010053E; case 0x0010054Au: goto L_0010054A; case 0x0010056Bu: goto L_0010056B; case 0x00100581u: goto L_00100581; case 0x0010058Eu: goto L_0010058E; case 0x0010059Du: goto L_0010059D; case 0x001005AAu: goto L_001005AA; case 0x001005C0u: goto L_001005C0; case 0x001005CDu: goto L_001005CD; } if (left > 0 && depth < 64) { return ChainTo(cpu, budget, left, depth); } goto Exit;
         }
@@ -2134,7 +2126,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x0010049Du, budget - left + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 1; cpu.Eip = 0x0010049Eu; goto Exit; } }
+            else { cpu.TcFaultPoint(0x0010049Du, budget - left + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 1; cpu.Eip = 0x0010049Eu; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x0010049E  mov esi,0x10073C
@@ -2148,7 +2140,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x001004A8u);
-            else { cpu.TcFaultPoint(0x001004A3u, budget - left + 2); cpu.Mmu.Write32(sp, 0x001004A8u); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001004A3u, budget - left + 2); cpu.Mmu.Write32(sp, 0x001004A8u); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 3; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(0)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x001004A8u; done = Region_00100020(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x001004A8u || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } goto L_001004A8; } goto Exit;
         }
@@ -2157,7 +2149,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x001004A8u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001004A8u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             esi = v; Unsafe.Add(ref cpu.TcRegisters, 6) = esi;
         }
@@ -2185,9 +2177,7 @@ namespace Translator.Translated
         // 0x001004AF  shr eax,8
         {
             a = eax;
-            last = a >> 7;
-            r = last >> 1;
-            cf = last & 1u; of = ((last ^ r) >> 31) & 1u;
+            r = (a >> 8);
             eax = r; Unsafe.Add(ref cpu.TcRegisters, 0) = eax;
         }
         // 0x001004B2  xor eax,ecx
@@ -2328,7 +2318,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x001004DEu, budget - left + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 1; cpu.Eip = 0x001004DFu; goto Exit; } }
+            else { cpu.TcFaultPoint(0x001004DEu, budget - left + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 1; cpu.Eip = 0x001004DFu; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x001004DF  mov esi,0x100746
@@ -2342,7 +2332,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x001004E9u);
-            else { cpu.TcFaultPoint(0x001004E4u, budget - left + 2); cpu.Mmu.Write32(sp, 0x001004E9u); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001004E4u, budget - left + 2); cpu.Mmu.Write32(sp, 0x001004E9u); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 3; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(0)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x001004E9u; done = Region_00100020(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x001004E9u || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } goto L_001004E9; } goto Exit;
         }
@@ -2351,7 +2341,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x001004E9u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001004E9u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             esi = v; Unsafe.Add(ref cpu.TcRegisters, 6) = esi;
         }
@@ -2361,7 +2351,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x001004EAu, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x001004EBu; goto Exit; } }
+            else { cpu.TcFaultPoint(0x001004EAu, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x001004EBu; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x001004EB  mov eax,ecx
@@ -2375,7 +2365,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x001004F2u);
-            else { cpu.TcFaultPoint(0x001004EDu, budget - left + 3); cpu.Mmu.Write32(sp, 0x001004F2u); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001004EDu, budget - left + 3); cpu.Mmu.Write32(sp, 0x001004F2u); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 4; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(0)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x001004F2u; done = Region_00100020(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x001004F2u || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } goto L_001004F2; } goto Exit;
         }
@@ -2384,7 +2374,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x001004F2u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001004F2u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             eax = v; Unsafe.Add(ref cpu.TcRegisters, 0) = eax;
         }
@@ -2394,7 +2384,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x001004F3u, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x001004F4u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x001004F3u, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x001004F4u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x001004F4  mov esi,0x100751
@@ -2408,7 +2398,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x001004FEu);
-            else { cpu.TcFaultPoint(0x001004F9u, budget - left + 3); cpu.Mmu.Write32(sp, 0x001004FEu); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001004F9u, budget - left + 3); cpu.Mmu.Write32(sp, 0x001004FEu); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 4; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(0)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x001004FEu; done = Region_00100020(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x001004FEu || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } goto L_001004FE; } goto Exit;
         }
@@ -2417,7 +2407,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x001004FEu, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001004FEu, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             esi = v; Unsafe.Add(ref cpu.TcRegisters, 6) = esi;
         }
@@ -2427,7 +2417,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x001004FFu, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x00100500u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x001004FFu, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x00100500u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x00100500  push ecx
@@ -2436,7 +2426,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x00100500u, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x00100501u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x00100500u, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x00100501u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x00100501  mov eax,ebx
@@ -2455,7 +2445,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x0010050Du);
-            else { cpu.TcFaultPoint(0x00100508u, budget - left + 5); cpu.Mmu.Write32(sp, 0x0010050Du); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100508u, budget - left + 5); cpu.Mmu.Write32(sp, 0x0010050Du); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 6; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(0)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x0010050Du; done = Region_00100020(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x0010050Du || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } goto L_0010050D; } goto Exit;
         }
@@ -2464,7 +2454,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x0010050Du, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x0010050Du, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             ecx = v; Unsafe.Add(ref cpu.TcRegisters, 1) = ecx;
         }
@@ -2472,7 +2462,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x0010050Eu, budget - left + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x0010050Eu, budget - left + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             eax = v; Unsafe.Add(ref cpu.TcRegisters, 0) = eax;
         }
@@ -2482,7 +2472,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x0010050Fu, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x00100510u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x0010050Fu, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x00100510u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x00100510  mov esi,0x100768
@@ -2496,7 +2486,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x0010051Au);
-            else { cpu.TcFaultPoint(0x00100515u, budget - left + 4); cpu.Mmu.Write32(sp, 0x0010051Au); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100515u, budget - left + 4); cpu.Mmu.Write32(sp, 0x0010051Au); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 5; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(0)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x0010051Au; done = Region_00100020(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x0010051Au || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } goto L_0010051A; } goto Exit;
         }
@@ -2505,7 +2495,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x0010051Au, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x0010051Au, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             esi = v; Unsafe.Add(ref cpu.TcRegisters, 6) = esi;
         }
@@ -2531,7 +2521,7 @@ namespace Translator.Translated
             m = edi + eax;
             te = (uint*)((byte*)tlb + ((m >> 7) & 0x7FE0u));
             if (te[1] == (m & 0xFFFFF000u)) *((byte*)*(nint*)(te + 6) + m) = (byte)(v);
-            else { cpu.TcFaultPoint(0x00100522u, budget - left + 0); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 1; cpu.Eip = 0x00100525u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x00100522u, budget - left + 0); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 1; cpu.Eip = 0x00100525u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
         }
         // 0x00100525  inc eax
         {
@@ -2674,7 +2664,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x00100560u, budget - left + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 1; cpu.Eip = 0x00100561u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x00100560u, budget - left + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 1; cpu.Eip = 0x00100561u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x00100561  mov esi,0x10076A
@@ -2688,7 +2678,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x0010056Bu);
-            else { cpu.TcFaultPoint(0x00100566u, budget - left + 2); cpu.Mmu.Write32(sp, 0x0010056Bu); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100566u, budget - left + 2); cpu.Mmu.Write32(sp, 0x0010056Bu); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 3; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(0)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x0010056Bu; done = Region_00100020(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x0010056Bu || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } goto L_0010056B; } goto Exit;
         }
@@ -2697,7 +2687,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x0010056Bu, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x0010056Bu, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             esi = v; Unsafe.Add(ref cpu.TcRegisters, 6) = esi;
         }
@@ -2720,7 +2710,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b)); cpu.TcFaultPoint(0x00100573u, budget - left + 3); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 4; cpu.Eip = 0x00100574u; goto Exit; } }
+            else { cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b)); cpu.TcFaultPoint(0x00100573u, budget - left + 3); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 4; cpu.Eip = 0x00100574u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x00100574  push ecx
@@ -2729,7 +2719,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b)); cpu.TcFaultPoint(0x00100574u, budget - left + 4); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 5; cpu.Eip = 0x00100575u; goto Exit; } }
+            else { cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b)); cpu.TcFaultPoint(0x00100574u, budget - left + 4); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 5; cpu.Eip = 0x00100575u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x00100575  mov eax,eax
@@ -2748,7 +2738,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x00100581u);
-            else { cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b)); cpu.TcFaultPoint(0x0010057Cu, budget - left + 7); cpu.Mmu.Write32(sp, 0x00100581u); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b)); cpu.TcFaultPoint(0x0010057Cu, budget - left + 7); cpu.Mmu.Write32(sp, 0x00100581u); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b)); left -= 8; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(0)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x00100581u; done = Region_00100020(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x00100581u || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } goto L_00100581; } goto Exit;
         }
@@ -2757,7 +2747,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x00100581u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100581u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             ecx = v; Unsafe.Add(ref cpu.TcRegisters, 1) = ecx;
         }
@@ -2765,7 +2755,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x00100582u, budget - left + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100582u, budget - left + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             eax = v; Unsafe.Add(ref cpu.TcRegisters, 0) = eax;
         }
@@ -2775,7 +2765,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x00100583u, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x00100584u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x00100583u, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x00100584u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x00100584  mov esi,0x100787
@@ -2789,7 +2779,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x0010058Eu);
-            else { cpu.TcFaultPoint(0x00100589u, budget - left + 4); cpu.Mmu.Write32(sp, 0x0010058Eu); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100589u, budget - left + 4); cpu.Mmu.Write32(sp, 0x0010058Eu); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 5; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(0)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x0010058Eu; done = Region_00100020(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x0010058Eu || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } goto L_0010058E; } goto Exit;
         }
@@ -2798,7 +2788,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x0010058Eu, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x0010058Eu, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             esi = v; Unsafe.Add(ref cpu.TcRegisters, 6) = esi;
         }
@@ -2808,7 +2798,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x0010058Fu, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x00100590u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x0010058Fu, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x00100590u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x00100590  push ecx
@@ -2817,7 +2807,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x00100590u, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x00100591u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x00100590u, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x00100591u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x00100591  mov eax,ebx
@@ -2836,7 +2826,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x0010059Du);
-            else { cpu.TcFaultPoint(0x00100598u, budget - left + 5); cpu.Mmu.Write32(sp, 0x0010059Du); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100598u, budget - left + 5); cpu.Mmu.Write32(sp, 0x0010059Du); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 6; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(0)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x0010059Du; done = Region_00100020(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x0010059Du || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } goto L_0010059D; } goto Exit;
         }
@@ -2845,7 +2835,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x0010059Du, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x0010059Du, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             ecx = v; Unsafe.Add(ref cpu.TcRegisters, 1) = ecx;
         }
@@ -2853,7 +2843,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x0010059Eu, budget - left + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x0010059Eu, budget - left + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             eax = v; Unsafe.Add(ref cpu.TcRegisters, 0) = eax;
         }
@@ -2863,7 +2853,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x0010059Fu, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x001005A0u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x0010059Fu, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x001005A0u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x001005A0  mov esi,0x100792
@@ -2877,7 +2867,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x001005AAu);
-            else { cpu.TcFaultPoint(0x001005A5u, budget - left + 4); cpu.Mmu.Write32(sp, 0x001005AAu); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001005A5u, budget - left + 4); cpu.Mmu.Write32(sp, 0x001005AAu); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 5; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(0)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x001005AAu; done = Region_00100020(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x001005AAu || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } goto L_001005AA; } goto Exit;
         }
@@ -2886,7 +2876,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x001005AAu, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001005AAu, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             esi = v; Unsafe.Add(ref cpu.TcRegisters, 6) = esi;
         }
@@ -2895,7 +2885,7 @@ namespace Translator.Translated
             vAt = 0x0010C26Fu;
             v = 0; te = (uint*)((byte*)tlb + ((vAt >> 7) & 0x7FE0u));
             if (te[0] == (vAt & 0xFFFFF000u)) v = *((byte*)*(nint*)(te + 4) + vAt);
-            else { cpu.TcFaultPoint(0x001005ABu, budget - left + 1); v = (uint)cpu.Mmu.Read8(vAt); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001005ABu, budget - left + 1); v = (uint)cpu.Mmu.Read8(vAt); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             eax = v; Unsafe.Add(ref cpu.TcRegisters, 0) = eax;
         }
         // 0x001005B2  push eax
@@ -2904,7 +2894,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x001005B2u, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x001005B3u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x001005B2u, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x001005B3u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x001005B3  push ecx
@@ -2913,7 +2903,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x001005B3u, budget - left + 3); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 4; cpu.Eip = 0x001005B4u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x001005B3u, budget - left + 3); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 4; cpu.Eip = 0x001005B4u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x001005B4  mov eax,eax
@@ -2932,7 +2922,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x001005C0u);
-            else { cpu.TcFaultPoint(0x001005BBu, budget - left + 6); cpu.Mmu.Write32(sp, 0x001005C0u); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001005BBu, budget - left + 6); cpu.Mmu.Write32(sp, 0x001005C0u); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 7; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(0)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x001005C0u; done = Region_00100020(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x001005C0u || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } goto L_001005C0; } goto Exit;
         }
@@ -2941,7 +2931,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x001005C0u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001005C0u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             ecx = v; Unsafe.Add(ref cpu.TcRegisters, 1) = ecx;
         }
@@ -2949,7 +2939,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x001005C1u, budget - left + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001005C1u, budget - left + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             eax = v; Unsafe.Add(ref cpu.TcRegisters, 0) = eax;
         }
@@ -2959,7 +2949,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x001005C2u, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x001005C3u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x001005C2u, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x001005C3u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x001005C3  mov esi,0x100799
@@ -2973,7 +2963,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x001005CDu);
-            else { cpu.TcFaultPoint(0x001005C8u, budget - left + 4); cpu.Mmu.Write32(sp, 0x001005CDu); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001005C8u, budget - left + 4); cpu.Mmu.Write32(sp, 0x001005CDu); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 5; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(0)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x001005CDu; done = Region_00100020(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x001005CDu || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } goto L_001005CD; } goto Exit;
         }
@@ -2982,7 +2972,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x001005CDu, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001005CDu, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             esi = v; Unsafe.Add(ref cpu.TcRegisters, 6) = esi;
         }
@@ -2990,7 +2980,7 @@ namespace Translator.Translated
         {
             t = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) t = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x001005CEu, budget - left + 1); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001005CEu, budget - left + 1); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 0x00000004u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 2; cpu.Eip = t; if (t == cpu.TcReturnTo) return budget - left; if (left > 0) switch (t) { case 0x00100151u: goto L_00100151; case 0x0010016Bu: goto L_0010016B; case 0x0010018Cu: goto L_0010018C; case 0x001001A9u: goto L_001001A9; case 0x001001B8u: goto L_001001B8; case 0x001001C1u: goto L_001001C1; case 0x001001F4u: goto L_001001F4; case 0x001001FDu: goto L_001001FD; case 0x00100220u: goto L_00100220; case 0x0010022Fu: goto L_0010022F; case 0x00100231u: goto L_00100231; case 0x0010023Fu: goto L_0010023F; case 0x00100244u: goto L_00100244; case 0x00100246u: goto L_00100246; case 0x0010024Bu: goto L_0010024B; case 0x00100251u: goto L_00100251; case 0x00100262u: goto L_00100262; case 0x00100273u: goto L_00100273; case 0x0010049Du: goto L_0010049D; case 0x001004A8u: goto L_001004A8; case 0x001004ADu: goto L_001004AD; case 0x001004DEu: goto L_001004DE; case 0x001004E9u: goto L_001004E9; case 0x001004F2u: goto L_001004F2; case 0x001004FEu: goto L_001004FE; case 0x0010050Du: goto L_0010050D; case 0x0010051Au: goto L_0010051A; case 0x00100522u: goto L_00100522; case 0x0010052Du: goto L_0010052D; case 0x0010053Eu: goto L_0010053E; case 0x0010054Au: goto L_0010054A; case 0x0010056Bu: goto L_0010056B; case 0x00100581u: goto L_00100581; case 0x0010058Eu: goto L_0010058E; case 0x0010059Du: goto L_0010059D; case 0x001005AAu: goto L_001005AA; case 0x001005C0u: goto L_001005C0; case 0x001005CDu: goto L_001005CD; } if (left > 0 && depth < 64) { return ChainTo(cpu, budget, left, depth); } goto Exit;
         }

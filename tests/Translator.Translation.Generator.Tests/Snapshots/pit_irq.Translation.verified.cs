@@ -362,7 +362,7 @@ namespace Translator.Translated
             m = 0x001008E8u;
             te = (uint*)((byte*)tlb + ((m >> 7) & 0x7FE0u));
             if (te[1] == (m & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + m) = (v);
-            else { cpu.TcFaultPoint(0x00100027u, budget - left + 3); cpu.Mmu.Write32(m, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 4; cpu.Eip = 0x0010002Cu; goto Exit; } }
+            else { cpu.TcFaultPoint(0x00100027u, budget - left + 3); cpu.Mmu.Write32(m, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 4; cpu.Eip = 0x0010002Cu; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
         }
         // 0x0010002C  mov [0x1008EC],ebx
         {
@@ -370,7 +370,7 @@ namespace Translator.Translated
             m = 0x001008ECu;
             te = (uint*)((byte*)tlb + ((m >> 7) & 0x7FE0u));
             if (te[1] == (m & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + m) = (v);
-            else { cpu.TcFaultPoint(0x0010002Cu, budget - left + 4); cpu.Mmu.Write32(m, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 5; cpu.Eip = 0x00100032u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x0010002Cu, budget - left + 4); cpu.Mmu.Write32(m, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 5; cpu.Eip = 0x00100032u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
         }
         // 0x00100032  call 0x00100060
         {
@@ -378,7 +378,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x00100037u);
-            else { cpu.TcFaultPoint(0x00100032u, budget - left + 5); cpu.Mmu.Write32(sp, 0x00100037u); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100032u, budget - left + 5); cpu.Mmu.Write32(sp, 0x00100037u); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 6; cpu.Eip = t; if (left > 0) goto L_00100060; goto Exit;
         }
@@ -389,7 +389,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x0010003Cu);
-            else { cpu.TcFaultPoint(0x00100037u, budget - left + 0); cpu.Mmu.Write32(sp, 0x0010003Cu); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100037u, budget - left + 0); cpu.Mmu.Write32(sp, 0x0010003Cu); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 1; cpu.Eip = t; if (left > 0) goto L_0010012C; goto Exit;
         }
@@ -400,7 +400,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x00100041u);
-            else { cpu.TcFaultPoint(0x0010003Cu, budget - left + 0); cpu.Mmu.Write32(sp, 0x00100041u); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x0010003Cu, budget - left + 0); cpu.Mmu.Write32(sp, 0x00100041u); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 1; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(1)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x00100041u; done = Region_00100151(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x00100041u || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } goto L_00100041; } goto Exit;
         }
@@ -411,7 +411,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x00100046u);
-            else { cpu.TcFaultPoint(0x00100041u, budget - left + 0); cpu.Mmu.Write32(sp, 0x00100046u); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100041u, budget - left + 0); cpu.Mmu.Write32(sp, 0x00100046u); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 1; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(1)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x00100046u; done = Region_00100151(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x00100046u || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } goto L_00100046; } goto Exit;
         }
@@ -422,7 +422,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x0010004Bu);
-            else { cpu.TcFaultPoint(0x00100046u, budget - left + 0); cpu.Mmu.Write32(sp, 0x0010004Bu); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100046u, budget - left + 0); cpu.Mmu.Write32(sp, 0x0010004Bu); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 1; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(1)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x0010004Bu; done = Region_00100151(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x0010004Bu || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } goto L_0010004B; } goto Exit;
         }
@@ -433,7 +433,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x00100050u);
-            else { cpu.TcFaultPoint(0x0010004Bu, budget - left + 0); cpu.Mmu.Write32(sp, 0x00100050u); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x0010004Bu, budget - left + 0); cpu.Mmu.Write32(sp, 0x00100050u); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 1; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(1)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x00100050u; done = Region_00100151(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x00100050u || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } goto L_00100050; } goto Exit;
         }
@@ -495,7 +495,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x00100060u, budget - left + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 1; cpu.Eip = 0x00100061u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x00100060u, budget - left + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 1; cpu.Eip = 0x00100061u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x00100061  push edx
@@ -504,7 +504,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x00100061u, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x00100062u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x00100061u, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x00100062u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x00100062  mov dx,0x3F9
@@ -653,7 +653,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x00100093u, budget - left + 23); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100093u, budget - left + 23); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             edx = v; Unsafe.Add(ref cpu.TcRegisters, 2) = edx;
         }
@@ -661,7 +661,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x00100094u, budget - left + 24); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100094u, budget - left + 24); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             eax = v; Unsafe.Add(ref cpu.TcRegisters, 0) = eax;
         }
@@ -669,7 +669,7 @@ namespace Translator.Translated
         {
             t = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) t = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x00100095u, budget - left + 25); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100095u, budget - left + 25); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp + 0x00000004u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 26; cpu.Eip = t; if (t == cpu.TcReturnTo) return budget - left; if (left > 0) switch (t) { case 0x00100020u: goto L_00100020; case 0x00100037u: goto L_00100037; case 0x0010003Cu: goto L_0010003C; case 0x00100041u: goto L_00100041; case 0x00100046u: goto L_00100046; case 0x0010004Bu: goto L_0010004B; case 0x00100050u: goto L_00100050; case 0x00100057u: goto L_00100057; case 0x0010005Du: goto L_0010005D; case 0x0010005Eu: goto L_0010005E; case 0x00100060u: goto L_00100060; case 0x00100096u: goto L_00100096; case 0x0010009Cu: goto L_0010009C; case 0x001000A1u: goto L_001000A1; case 0x001000A9u: goto L_001000A9; case 0x001000B4u: goto L_001000B4; case 0x001000B9u: goto L_001000B9; case 0x001000BEu: goto L_001000BE; case 0x001000C0u: goto L_001000C0; case 0x001000C4u: goto L_001000C4; case 0x001000C7u: goto L_001000C7; case 0x001000D1u: goto L_001000D1; case 0x001000D3u: goto L_001000D3; case 0x001000D6u: goto L_001000D6; case 0x001000EDu: goto L_001000ED; case 0x001000EFu: goto L_001000EF; case 0x001000F8u: goto L_001000F8; case 0x001000FBu: goto L_001000FB; case 0x00100105u: goto L_00100105; case 0x0010010Cu: goto L_0010010C; case 0x00100116u: goto L_00100116; case 0x0010011Eu: goto L_0010011E; case 0x00100122u: goto L_00100122; case 0x00100129u: goto L_00100129; case 0x0010012Cu: goto L_0010012C; } if (left > 0 && depth < 64) { return ChainTo(cpu, budget, left, depth); } goto Exit;
         }
@@ -680,7 +680,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x00100096u, budget - left + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 1; cpu.Eip = 0x00100097u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x00100096u, budget - left + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 1; cpu.Eip = 0x00100097u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x00100097  push eax
@@ -689,7 +689,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x00100097u, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x00100098u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x00100097u, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x00100098u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x00100098  mov dx,0x3FD
@@ -732,7 +732,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x001000A1u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001000A1u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             eax = v; Unsafe.Add(ref cpu.TcRegisters, 0) = eax;
         }
@@ -754,7 +754,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x001000A7u, budget - left + 3); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001000A7u, budget - left + 3); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             edx = v; Unsafe.Add(ref cpu.TcRegisters, 2) = edx;
         }
@@ -762,7 +762,7 @@ namespace Translator.Translated
         {
             t = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) t = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x001000A8u, budget - left + 4); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001000A8u, budget - left + 4); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp + 0x00000004u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 5; cpu.Eip = t; if (t == cpu.TcReturnTo) return budget - left; if (left > 0) switch (t) { case 0x00100020u: goto L_00100020; case 0x00100037u: goto L_00100037; case 0x0010003Cu: goto L_0010003C; case 0x00100041u: goto L_00100041; case 0x00100046u: goto L_00100046; case 0x0010004Bu: goto L_0010004B; case 0x00100050u: goto L_00100050; case 0x00100057u: goto L_00100057; case 0x0010005Du: goto L_0010005D; case 0x0010005Eu: goto L_0010005E; case 0x00100060u: goto L_00100060; case 0x00100096u: goto L_00100096; case 0x0010009Cu: goto L_0010009C; case 0x001000A1u: goto L_001000A1; case 0x001000A9u: goto L_001000A9; case 0x001000B4u: goto L_001000B4; case 0x001000B9u: goto L_001000B9; case 0x001000BEu: goto L_001000BE; case 0x001000C0u: goto L_001000C0; case 0x001000C4u: goto L_001000C4; case 0x001000C7u: goto L_001000C7; case 0x001000D1u: goto L_001000D1; case 0x001000D3u: goto L_001000D3; case 0x001000D6u: goto L_001000D6; case 0x001000EDu: goto L_001000ED; case 0x001000EFu: goto L_001000EF; case 0x001000F8u: goto L_001000F8; case 0x001000FBu: goto L_001000FB; case 0x00100105u: goto L_00100105; case 0x0010010Cu: goto L_0010010C; case 0x00100116u: goto L_00100116; case 0x0010011Eu: goto L_0010011E; case 0x00100122u: goto L_00100122; case 0x00100129u: goto L_00100129; case 0x0010012Cu: goto L_0010012C; } if (left > 0 && depth < 64) { return ChainTo(cpu, budget, left, depth); } goto Exit;
         }
@@ -800,7 +800,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x001000ACu, budget - left + 3); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 4; cpu.Eip = 0x001000ADu; goto Exit; } }
+            else { cpu.TcFaultPoint(0x001000ACu, budget - left + 3); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 4; cpu.Eip = 0x001000ADu; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x001000AD  mov eax,cs
@@ -823,7 +823,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x001000B1u, budget - left + 6); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x001000B1u, budget - left + 6); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             eax = v; Unsafe.Add(ref cpu.TcRegisters, 0) = eax;
         }
@@ -874,7 +874,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x001000BEu);
-            else { cpu.TcFaultPoint(0x001000B9u, budget - left + 0); cpu.Mmu.Write32(sp, 0x001000BEu); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001000B9u, budget - left + 0); cpu.Mmu.Write32(sp, 0x001000BEu); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 1; cpu.Eip = t; if (left > 0) goto L_00100096; goto Exit;
         }
@@ -924,7 +924,7 @@ namespace Translator.Translated
         {
             t = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) t = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x001000C6u, budget - left + 2); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001000C6u, budget - left + 2); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp + 0x00000004u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 3; cpu.Eip = t; if (t == cpu.TcReturnTo) return budget - left; if (left > 0) switch (t) { case 0x00100020u: goto L_00100020; case 0x00100037u: goto L_00100037; case 0x0010003Cu: goto L_0010003C; case 0x00100041u: goto L_00100041; case 0x00100046u: goto L_00100046; case 0x0010004Bu: goto L_0010004B; case 0x00100050u: goto L_00100050; case 0x00100057u: goto L_00100057; case 0x0010005Du: goto L_0010005D; case 0x0010005Eu: goto L_0010005E; case 0x00100060u: goto L_00100060; case 0x00100096u: goto L_00100096; case 0x0010009Cu: goto L_0010009C; case 0x001000A1u: goto L_001000A1; case 0x001000A9u: goto L_001000A9; case 0x001000B4u: goto L_001000B4; case 0x001000B9u: goto L_001000B9; case 0x001000BEu: goto L_001000BE; case 0x001000C0u: goto L_001000C0; case 0x001000C4u: goto L_001000C4; case 0x001000C7u: goto L_001000C7; case 0x001000D1u: goto L_001000D1; case 0x001000D3u: goto L_001000D3; case 0x001000D6u: goto L_001000D6; case 0x001000EDu: goto L_001000ED; case 0x001000EFu: goto L_001000EF; case 0x001000F8u: goto L_001000F8; case 0x001000FBu: goto L_001000FB; case 0x00100105u: goto L_00100105; case 0x0010010Cu: goto L_0010010C; case 0x00100116u: goto L_00100116; case 0x0010011Eu: goto L_0010011E; case 0x00100122u: goto L_00100122; case 0x00100129u: goto L_00100129; case 0x0010012Cu: goto L_0010012C; } if (left > 0 && depth < 64) { return ChainTo(cpu, budget, left, depth); } goto Exit;
         }
@@ -953,7 +953,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x001000C9u, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x001000CAu; goto Exit; } }
+            else { cpu.TcFaultPoint(0x001000C9u, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x001000CAu; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x001000CA  mov eax,cs
@@ -976,7 +976,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x001000CEu, budget - left + 5); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x001000CEu, budget - left + 5); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             eax = v; Unsafe.Add(ref cpu.TcRegisters, 0) = eax;
         }
@@ -1031,22 +1031,20 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x001000D8u, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x001000D9u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x001000D8u, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x001000D9u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x001000D9  shl ecx,2
         {
             a = ecx;
-            last = a << 1;
-            r = last << 1;
-            cf = last >> 31; of = cf ^ (r >> 31);
+            r = (a << 2);
             ecx = r; Unsafe.Add(ref cpu.TcRegisters, 1) = ecx;
-            f0a = r; f0b = cf; f0c = of;
+            f0a = a;
         }
         // 0x001000DC  shr eax,cl
         {
             a = eax;
-            cpu.TcFlagsShift(32, f0a, f0b, f0c);
+            cpu.TcFlagsShift(32, (f0a << 2), ((f0a << 1) >> 31), (((f0a << 1) >> 31) ^ ((f0a << 2) >> 31)));
             cnt = (int)(ecx & 31u);
             if (cnt != 0)
             {
@@ -1059,7 +1057,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x001000DEu, budget - left + 4); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001000DEu, budget - left + 4); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             ecx = v; Unsafe.Add(ref cpu.TcRegisters, 1) = ecx;
         }
@@ -1076,7 +1074,7 @@ namespace Translator.Translated
             vAt = eax + 0x001008D8u;
             v = 0; te = (uint*)((byte*)tlb + ((vAt >> 7) & 0x7FE0u));
             if (te[0] == (vAt & 0xFFFFF000u)) v = *((byte*)*(nint*)(te + 4) + vAt);
-            else { cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x001000E2u, budget - left + 6); v = (uint)cpu.Mmu.Read8(vAt); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x001000E2u, budget - left + 6); v = (uint)cpu.Mmu.Read8(vAt); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             eax = (eax & 0xFFFFFF00u) | (v); Unsafe.Add(ref cpu.TcRegisters, 0) = eax;
         }
         // 0x001000E8  call 0x00100096
@@ -1085,7 +1083,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x001000EDu);
-            else { cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x001000E8u, budget - left + 7); cpu.Mmu.Write32(sp, 0x001000EDu); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x001000E8u, budget - left + 7); cpu.Mmu.Write32(sp, 0x001000EDu); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             cpu.TcFlagsLogic(32, f0a); left -= 8; cpu.Eip = t; if (left > 0) goto L_00100096; goto Exit;
         }
@@ -1137,7 +1135,7 @@ namespace Translator.Translated
         {
             t = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) t = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x001000FAu, budget - left + 2); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001000FAu, budget - left + 2); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp + 0x00000004u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 3; cpu.Eip = t; if (t == cpu.TcReturnTo) return budget - left; if (left > 0) switch (t) { case 0x00100020u: goto L_00100020; case 0x00100037u: goto L_00100037; case 0x0010003Cu: goto L_0010003C; case 0x00100041u: goto L_00100041; case 0x00100046u: goto L_00100046; case 0x0010004Bu: goto L_0010004B; case 0x00100050u: goto L_00100050; case 0x00100057u: goto L_00100057; case 0x0010005Du: goto L_0010005D; case 0x0010005Eu: goto L_0010005E; case 0x00100060u: goto L_00100060; case 0x00100096u: goto L_00100096; case 0x0010009Cu: goto L_0010009C; case 0x001000A1u: goto L_001000A1; case 0x001000A9u: goto L_001000A9; case 0x001000B4u: goto L_001000B4; case 0x001000B9u: goto L_001000B9; case 0x001000BEu: goto L_001000BE; case 0x001000C0u: goto L_001000C0; case 0x001000C4u: goto L_001000C4; case 0x001000C7u: goto L_001000C7; case 0x001000D1u: goto L_001000D1; case 0x001000D3u: goto L_001000D3; case 0x001000D6u: goto L_001000D6; case 0x001000EDu: goto L_001000ED; case 0x001000EFu: goto L_001000EF; case 0x001000F8u: goto L_001000F8; case 0x001000FBu: goto L_001000FB; case 0x00100105u: goto L_00100105; case 0x0010010Cu: goto L_0010010C; case 0x00100116u: goto L_00100116; case 0x0010011Eu: goto L_0010011E; case 0x00100122u: goto L_00100122; case 0x00100129u: goto L_00100129; case 0x0010012Cu: goto L_0010012C; } if (left > 0 && depth < 64) { return ChainTo(cpu, budget, left, depth); } goto Exit;
         }
@@ -1166,7 +1164,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x001000FDu, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x001000FEu; goto Exit; } }
+            else { cpu.TcFaultPoint(0x001000FDu, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x001000FEu; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x001000FE  mov eax,cs
@@ -1189,7 +1187,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x00100102u, budget - left + 5); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x00100102u, budget - left + 5); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             eax = v; Unsafe.Add(ref cpu.TcRegisters, 0) = eax;
         }
@@ -1254,7 +1252,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x00100110u, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x00100111u; goto Exit; } }
+            else { cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x00100110u, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x00100111u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x00100111  inc ecx
@@ -1286,7 +1284,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x00100116u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100116u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             eax = v; Unsafe.Add(ref cpu.TcRegisters, 0) = eax;
         }
@@ -1304,7 +1302,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x0010011Eu);
-            else { cpu.TcFlagsAdd(8, f0a, f0b, ((f0a + f0b) & 0xFFu)); cpu.TcFaultPoint(0x00100119u, budget - left + 2); cpu.Mmu.Write32(sp, 0x0010011Eu); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFlagsAdd(8, f0a, f0b, ((f0a + f0b) & 0xFFu)); cpu.TcFaultPoint(0x00100119u, budget - left + 2); cpu.Mmu.Write32(sp, 0x0010011Eu); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             cpu.TcFlagsAdd(8, f0a, f0b, ((f0a + f0b) & 0xFFu)); left -= 3; cpu.Eip = t; if (left > 0) goto L_00100096; goto Exit;
         }
@@ -1360,7 +1358,7 @@ namespace Translator.Translated
         {
             t = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) t = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x0010012Bu, budget - left + 2); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x0010012Bu, budget - left + 2); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp + 0x00000004u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 3; cpu.Eip = t; if (t == cpu.TcReturnTo) return budget - left; if (left > 0) switch (t) { case 0x00100020u: goto L_00100020; case 0x00100037u: goto L_00100037; case 0x0010003Cu: goto L_0010003C; case 0x00100041u: goto L_00100041; case 0x00100046u: goto L_00100046; case 0x0010004Bu: goto L_0010004B; case 0x00100050u: goto L_00100050; case 0x00100057u: goto L_00100057; case 0x0010005Du: goto L_0010005D; case 0x0010005Eu: goto L_0010005E; case 0x00100060u: goto L_00100060; case 0x00100096u: goto L_00100096; case 0x0010009Cu: goto L_0010009C; case 0x001000A1u: goto L_001000A1; case 0x001000A9u: goto L_001000A9; case 0x001000B4u: goto L_001000B4; case 0x001000B9u: goto L_001000B9; case 0x001000BEu: goto L_001000BE; case 0x001000C0u: goto L_001000C0; case 0x001000C4u: goto L_001000C4; case 0x001000C7u: goto L_001000C7; case 0x001000D1u: goto L_001000D1; case 0x001000D3u: goto L_001000D3; case 0x001000D6u: goto L_001000D6; case 0x001000EDu: goto L_001000ED; case 0x001000EFu: goto L_001000EF; case 0x001000F8u: goto L_001000F8; case 0x001000FBu: goto L_001000FB; case 0x00100105u: goto L_00100105; case 0x0010010Cu: goto L_0010010C; case 0x00100116u: goto L_00100116; case 0x0010011Eu: goto L_0010011E; case 0x00100122u: goto L_00100122; case 0x00100129u: goto L_00100129; case 0x0010012Cu: goto L_0010012C; } if (left > 0 && depth < 64) { return ChainTo(cpu, budget, left, depth); } goto Exit;
         }
@@ -1371,7 +1369,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x0010012Cu, budget - left + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 1; cpu.Eip = 0x0010012Du; goto Exit; } }
+            else { cpu.TcFaultPoint(0x0010012Cu, budget - left + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 1; cpu.Eip = 0x0010012Du; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x0010012D  mov al,0x11
@@ -1503,7 +1501,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x0010014Fu, budget - left + 18); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x0010014Fu, budget - left + 18); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             eax = v; Unsafe.Add(ref cpu.TcRegisters, 0) = eax;
         }
@@ -1511,7 +1509,7 @@ namespace Translator.Translated
         {
             t = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) t = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x00100150u, budget - left + 19); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100150u, budget - left + 19); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); ebx = Unsafe.Add(ref fill, 3); esp = Unsafe.Add(ref fill, 4); } }
             esp = esp + 0x00000004u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 20; cpu.Eip = t; if (t == cpu.TcReturnTo) return budget - left; if (left > 0) switch (t) { case 0x00100020u: goto L_00100020; case 0x00100037u: goto L_00100037; case 0x0010003Cu: goto L_0010003C; case 0x00100041u: goto L_00100041; case 0x00100046u: goto L_00100046; case 0x0010004Bu: goto L_0010004B; case 0x00100050u: goto L_00100050; case 0x00100057u: goto L_00100057; case 0x0010005Du: goto L_0010005D; case 0x0010005Eu: goto L_0010005E; case 0x00100060u: goto L_00100060; case 0x00100096u: goto L_00100096; case 0x0010009Cu: goto L_0010009C; case 0x001000A1u: goto L_001000A1; case 0x001000A9u: goto L_001000A9; case 0x001000B4u: goto L_001000B4; case 0x001000B9u: goto L_001000B9; case 0x001000BEu: goto L_001000BE; case 0x001000C0u: goto L_001000C0; case 0x001000C4u: goto L_001000C4; case 0x001000C7u: goto L_001000C7; case 0x001000D1u: goto L_001000D1; case 0x001000D3u: goto L_001000D3; case 0x001000D6u: goto L_001000D6; case 0x001000EDu: goto L_001000ED; case 0x001000EFu: goto L_001000EF; case 0x001000F8u: goto L_001000F8; case 0x001000FBu: goto L_001000FB; case 0x00100105u: goto L_00100105; case 0x0010010Cu: goto L_0010010C; case 0x00100116u: goto L_00100116; case 0x0010011Eu: goto L_0010011E; case 0x00100122u: goto L_00100122; case 0x00100129u: goto L_00100129; case 0x0010012Cu: goto L_0010012C; } if (left > 0 && depth < 64) { return ChainTo(cpu, budget, left, depth); } goto Exit;
         }
@@ -1532,7 +1530,7 @@ namespace Translator.Translated
             uint f0a = 0, f0b = 0, f0c = 0;
             uint* tlb = cpu.Mmu.TcTlb;
             uint* te = null;
-            uint a = 0; uint b = 0; uint cf = 0; int done = 0; uint last = 0; uint m = 0; uint of = 0; uint outer = 0; uint r = 0; uint sp = 0; uint t = 0; uint v = 0; uint vAt = 0;
+            uint a = 0; uint b = 0; int done = 0; uint m = 0; uint outer = 0; uint r = 0; uint sp = 0; uint t = 0; uint v = 0; uint vAt = 0;
             switch (cpu.Eip)
             {
                 case 0x00100151u: goto L_00100151;
@@ -1597,7 +1595,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x00100151u, budget - left + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 1; cpu.Eip = 0x00100152u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x00100151u, budget - left + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 1; cpu.Eip = 0x00100152u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x00100152  push ecx
@@ -1606,7 +1604,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x00100152u, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x00100153u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x00100152u, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x00100153u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x00100153  push edx
@@ -1615,7 +1613,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x00100153u, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x00100154u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x00100153u, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x00100154u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x00100154  push edi
@@ -1624,7 +1622,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x00100154u, budget - left + 3); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 4; cpu.Eip = 0x00100155u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x00100154u, budget - left + 3); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 4; cpu.Eip = 0x00100155u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x00100155  mov edi,0x1008A8
@@ -1653,7 +1651,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x0010016Bu);
-            else { cpu.TcFaultPoint(0x00100166u, budget - left + 8); cpu.Mmu.Write32(sp, 0x0010016Bu); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100166u, budget - left + 8); cpu.Mmu.Write32(sp, 0x0010016Bu); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 9; cpu.Eip = t; if (left > 0) goto L_0010018C; goto Exit;
         }
@@ -1682,7 +1680,7 @@ namespace Translator.Translated
             m = edi;
             te = (uint*)((byte*)tlb + ((m >> 7) & 0x7FE0u));
             if (te[1] == (m & 0xFFFFF001u)) *(ushort*)((byte*)*(nint*)(te + 6) + m) = (ushort)(v);
-            else { cpu.TcFaultPoint(0x0010018Cu, budget - left + 0); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 1; cpu.Eip = 0x0010018Fu; goto Exit; } }
+            else { cpu.TcFaultPoint(0x0010018Cu, budget - left + 0); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 1; cpu.Eip = 0x0010018Fu; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
         }
         // 0x0010018F  mov [edi+2],ax
         {
@@ -1690,16 +1688,14 @@ namespace Translator.Translated
             m = edi + 0x00000002u;
             te = (uint*)((byte*)tlb + ((m >> 7) & 0x7FE0u));
             if (te[1] == (m & 0xFFFFF001u)) *(ushort*)((byte*)*(nint*)(te + 6) + m) = (ushort)(v);
-            else { cpu.TcFaultPoint(0x0010018Fu, budget - left + 1); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 2; cpu.Eip = 0x00100193u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x0010018Fu, budget - left + 1); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 2; cpu.Eip = 0x00100193u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
         }
         // 0x00100193  shr eax,0x10
         {
             a = eax;
-            last = a >> 15;
-            r = last >> 1;
-            cf = last & 1u; of = ((last ^ r) >> 31) & 1u;
+            r = (a >> 16);
             eax = r; Unsafe.Add(ref cpu.TcRegisters, 0) = eax;
-            f0a = r; f0b = cf; f0c = of;
+            f0a = a;
         }
         // 0x00100196  mov [edi+4],al
         {
@@ -1707,7 +1703,7 @@ namespace Translator.Translated
             m = edi + 0x00000004u;
             te = (uint*)((byte*)tlb + ((m >> 7) & 0x7FE0u));
             if (te[1] == (m & 0xFFFFF000u)) *((byte*)*(nint*)(te + 6) + m) = (byte)(v);
-            else { cpu.TcFlagsShift(32, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100196u, budget - left + 3); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 4; cpu.Eip = 0x00100199u; goto Exit; } }
+            else { cpu.TcFlagsShift(32, (f0a >> 16), ((f0a >> 15) & 1u), 0u); cpu.TcFaultPoint(0x00100196u, budget - left + 3); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 4; cpu.Eip = 0x00100199u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
         }
         // 0x00100199  mov [edi+5],dl
         {
@@ -1715,14 +1711,12 @@ namespace Translator.Translated
             m = edi + 0x00000005u;
             te = (uint*)((byte*)tlb + ((m >> 7) & 0x7FE0u));
             if (te[1] == (m & 0xFFFFF000u)) *((byte*)*(nint*)(te + 6) + m) = (byte)(v);
-            else { cpu.TcFlagsShift(32, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100199u, budget - left + 4); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 5; cpu.Eip = 0x0010019Cu; goto Exit; } }
+            else { cpu.TcFlagsShift(32, (f0a >> 16), ((f0a >> 15) & 1u), 0u); cpu.TcFaultPoint(0x00100199u, budget - left + 4); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 5; cpu.Eip = 0x0010019Cu; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
         }
         // 0x0010019C  shr ecx,0x10
         {
             a = ecx;
-            last = a >> 15;
-            r = last >> 1;
-            cf = last & 1u; of = ((last ^ r) >> 31) & 1u;
+            r = (a >> 16);
             ecx = r; Unsafe.Add(ref cpu.TcRegisters, 1) = ecx;
         }
         // 0x0010019F  and cl,0xF
@@ -1739,7 +1733,7 @@ namespace Translator.Translated
             m = edi + 0x00000006u;
             te = (uint*)((byte*)tlb + ((m >> 7) & 0x7FE0u));
             if (te[1] == (m & 0xFFFFF000u)) *((byte*)*(nint*)(te + 6) + m) = (byte)(v);
-            else { cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x001001A2u, budget - left + 7); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 8; cpu.Eip = 0x001001A5u; goto Exit; } }
+            else { cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x001001A2u, budget - left + 7); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 8; cpu.Eip = 0x001001A5u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
         }
         // 0x001001A5  mov [edi+7],ah
         {
@@ -1747,13 +1741,13 @@ namespace Translator.Translated
             m = edi + 0x00000007u;
             te = (uint*)((byte*)tlb + ((m >> 7) & 0x7FE0u));
             if (te[1] == (m & 0xFFFFF000u)) *((byte*)*(nint*)(te + 6) + m) = (byte)(v);
-            else { cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x001001A5u, budget - left + 8); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 9; cpu.Eip = 0x001001A8u; goto Exit; } }
+            else { cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x001001A5u, budget - left + 8); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 9; cpu.Eip = 0x001001A8u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
         }
         // 0x001001A8  ret
         {
             t = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) t = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x001001A8u, budget - left + 9); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFlagsLogic(8, f0a); cpu.TcFaultPoint(0x001001A8u, budget - left + 9); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 0x00000004u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             cpu.TcFlagsLogic(8, f0a); left -= 10; cpu.Eip = t; if (t == cpu.TcReturnTo) return budget - left; if (left > 0) switch (t) { case 0x00100151u: goto L_00100151; case 0x0010016Bu: goto L_0010016B; case 0x0010018Cu: goto L_0010018C; case 0x001001A9u: goto L_001001A9; case 0x001001B8u: goto L_001001B8; case 0x001001C1u: goto L_001001C1; case 0x001001F4u: goto L_001001F4; case 0x001001FDu: goto L_001001FD; case 0x00100220u: goto L_00100220; case 0x0010022Fu: goto L_0010022F; case 0x00100231u: goto L_00100231; case 0x0010023Fu: goto L_0010023F; case 0x00100244u: goto L_00100244; case 0x00100246u: goto L_00100246; case 0x0010024Bu: goto L_0010024B; case 0x00100251u: goto L_00100251; case 0x00100262u: goto L_00100262; case 0x00100273u: goto L_00100273; case 0x0010049Du: goto L_0010049D; case 0x001004A8u: goto L_001004A8; case 0x001004AEu: goto L_001004AE; case 0x001004B3u: goto L_001004B3; case 0x001004BFu: goto L_001004BF; case 0x001004C5u: goto L_001004C5; case 0x001004D4u: goto L_001004D4; case 0x001004E4u: goto L_001004E4; case 0x001004F3u: goto L_001004F3; case 0x00100502u: goto L_00100502; case 0x00100511u: goto L_00100511; case 0x0010051Eu: goto L_0010051E; case 0x0010052Du: goto L_0010052D; case 0x00100532u: goto L_00100532; case 0x0010053Eu: goto L_0010053E; case 0x00100549u: goto L_00100549; case 0x00100555u: goto L_00100555; case 0x00100561u: goto L_00100561; case 0x00100573u: goto L_00100573; case 0x00100580u: goto L_00100580; case 0x00100592u: goto L_00100592; case 0x0010059Fu: goto L_0010059F; case 0x001005B1u: goto L_001005B1; case 0x001005C3u: goto L_001005C3; case 0x001005D2u: goto L_001005D2; case 0x001005DFu: goto L_001005DF; case 0x001005F8u: goto L_001005F8; case 0x00100604u: goto L_00100604; case 0x0010060Fu: goto L_0010060F; case 0x0010061Bu: goto L_0010061B; case 0x00100627u: goto L_00100627; case 0x00100639u: goto L_00100639; case 0x00100646u: goto L_00100646; case 0x00100658u: goto L_00100658; case 0x00100665u: goto L_00100665; } if (left > 0 && depth < 64) { return ChainTo(cpu, budget, left, depth); } goto Exit;
         }
@@ -1819,7 +1813,7 @@ namespace Translator.Translated
             m = 0x00102004u;
             te = (uint*)((byte*)tlb + ((m >> 7) & 0x7FE0u));
             if (te[1] == (m & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + m) = (v);
-            else { cpu.TcFaultPoint(0x001001C1u, budget - left + 0); cpu.Mmu.Write32(m, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 1; cpu.Eip = 0x001001CBu; goto Exit; } }
+            else { cpu.TcFaultPoint(0x001001C1u, budget - left + 0); cpu.Mmu.Write32(m, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 1; cpu.Eip = 0x001001CBu; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
         }
         // 0x001001CB  mov dword ptr [0x102008],0x10
         {
@@ -1827,7 +1821,7 @@ namespace Translator.Translated
             m = 0x00102008u;
             te = (uint*)((byte*)tlb + ((m >> 7) & 0x7FE0u));
             if (te[1] == (m & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + m) = (v);
-            else { cpu.TcFaultPoint(0x001001CBu, budget - left + 1); cpu.Mmu.Write32(m, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 2; cpu.Eip = 0x001001D5u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x001001CBu, budget - left + 1); cpu.Mmu.Write32(m, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 2; cpu.Eip = 0x001001D5u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
         }
         // 0x001001D5  mov word ptr [0x102066],0xFFFF
         {
@@ -1835,7 +1829,7 @@ namespace Translator.Translated
             m = 0x00102066u;
             te = (uint*)((byte*)tlb + ((m >> 7) & 0x7FE0u));
             if (te[1] == (m & 0xFFFFF001u)) *(ushort*)((byte*)*(nint*)(te + 6) + m) = (ushort)(v);
-            else { cpu.TcFaultPoint(0x001001D5u, budget - left + 2); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 3; cpu.Eip = 0x001001DEu; goto Exit; } }
+            else { cpu.TcFaultPoint(0x001001D5u, budget - left + 2); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 3; cpu.Eip = 0x001001DEu; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
         }
         // 0x001001DE  mov edi,0x100880
         {
@@ -1863,7 +1857,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x001001F4u);
-            else { cpu.TcFaultPoint(0x001001EFu, budget - left + 7); cpu.Mmu.Write32(sp, 0x001001F4u); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001001EFu, budget - left + 7); cpu.Mmu.Write32(sp, 0x001001F4u); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 8; cpu.Eip = t; if (left > 0) goto L_0010018C; goto Exit;
         }
@@ -1895,7 +1889,7 @@ namespace Translator.Translated
         {
             t = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) t = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x001001FCu, budget - left + 3); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001001FCu, budget - left + 3); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 0x00000004u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 4; cpu.Eip = t; if (t == cpu.TcReturnTo) return budget - left; if (left > 0) switch (t) { case 0x00100151u: goto L_00100151; case 0x0010016Bu: goto L_0010016B; case 0x0010018Cu: goto L_0010018C; case 0x001001A9u: goto L_001001A9; case 0x001001B8u: goto L_001001B8; case 0x001001C1u: goto L_001001C1; case 0x001001F4u: goto L_001001F4; case 0x001001FDu: goto L_001001FD; case 0x00100220u: goto L_00100220; case 0x0010022Fu: goto L_0010022F; case 0x00100231u: goto L_00100231; case 0x0010023Fu: goto L_0010023F; case 0x00100244u: goto L_00100244; case 0x00100246u: goto L_00100246; case 0x0010024Bu: goto L_0010024B; case 0x00100251u: goto L_00100251; case 0x00100262u: goto L_00100262; case 0x00100273u: goto L_00100273; case 0x0010049Du: goto L_0010049D; case 0x001004A8u: goto L_001004A8; case 0x001004AEu: goto L_001004AE; case 0x001004B3u: goto L_001004B3; case 0x001004BFu: goto L_001004BF; case 0x001004C5u: goto L_001004C5; case 0x001004D4u: goto L_001004D4; case 0x001004E4u: goto L_001004E4; case 0x001004F3u: goto L_001004F3; case 0x00100502u: goto L_00100502; case 0x00100511u: goto L_00100511; case 0x0010051Eu: goto L_0010051E; case 0x0010052Du: goto L_0010052D; case 0x00100532u: goto L_00100532; case 0x0010053Eu: goto L_0010053E; case 0x00100549u: goto L_00100549; case 0x00100555u: goto L_00100555; case 0x00100561u: goto L_00100561; case 0x00100573u: goto L_00100573; case 0x00100580u: goto L_00100580; case 0x00100592u: goto L_00100592; case 0x0010059Fu: goto L_0010059F; case 0x001005B1u: goto L_001005B1; case 0x001005C3u: goto L_001005C3; case 0x001005D2u: goto L_001005D2; case 0x001005DFu: goto L_001005DF; case 0x001005F8u: goto L_001005F8; case 0x00100604u: goto L_00100604; case 0x0010060Fu: goto L_0010060F; case 0x0010061Bu: goto L_0010061B; case 0x00100627u: goto L_00100627; case 0x00100639u: goto L_00100639; case 0x00100646u: goto L_00100646; case 0x00100658u: goto L_00100658; case 0x00100665u: goto L_00100665; } if (left > 0 && depth < 64) { return ChainTo(cpu, budget, left, depth); } goto Exit;
         }
@@ -1906,7 +1900,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x001001FDu, budget - left + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 1; cpu.Eip = 0x001001FEu; goto Exit; } }
+            else { cpu.TcFaultPoint(0x001001FDu, budget - left + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 1; cpu.Eip = 0x001001FEu; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x001001FE  push edx
@@ -1915,7 +1909,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x001001FEu, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x001001FFu; goto Exit; } }
+            else { cpu.TcFaultPoint(0x001001FEu, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x001001FFu; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x001001FF  lea edi,[eax*8+0x101000]
@@ -1926,7 +1920,7 @@ namespace Translator.Translated
             m = edi;
             te = (uint*)((byte*)tlb + ((m >> 7) & 0x7FE0u));
             if (te[1] == (m & 0xFFFFF001u)) *(ushort*)((byte*)*(nint*)(te + 6) + m) = (ushort)(v);
-            else { cpu.TcFaultPoint(0x00100206u, budget - left + 3); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 4; cpu.Eip = 0x00100209u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x00100206u, budget - left + 3); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 4; cpu.Eip = 0x00100209u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
         }
         // 0x00100209  mov word ptr [edi+2],8
         {
@@ -1934,7 +1928,7 @@ namespace Translator.Translated
             m = edi + 0x00000002u;
             te = (uint*)((byte*)tlb + ((m >> 7) & 0x7FE0u));
             if (te[1] == (m & 0xFFFFF001u)) *(ushort*)((byte*)*(nint*)(te + 6) + m) = (ushort)(v);
-            else { cpu.TcFaultPoint(0x00100209u, budget - left + 4); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 5; cpu.Eip = 0x0010020Fu; goto Exit; } }
+            else { cpu.TcFaultPoint(0x00100209u, budget - left + 4); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 5; cpu.Eip = 0x0010020Fu; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
         }
         // 0x0010020F  mov byte ptr [edi+4],0
         {
@@ -1942,7 +1936,7 @@ namespace Translator.Translated
             m = edi + 0x00000004u;
             te = (uint*)((byte*)tlb + ((m >> 7) & 0x7FE0u));
             if (te[1] == (m & 0xFFFFF000u)) *((byte*)*(nint*)(te + 6) + m) = (byte)(v);
-            else { cpu.TcFaultPoint(0x0010020Fu, budget - left + 5); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 6; cpu.Eip = 0x00100213u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x0010020Fu, budget - left + 5); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 6; cpu.Eip = 0x00100213u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
         }
         // 0x00100213  mov [edi+5],cl
         {
@@ -1950,16 +1944,14 @@ namespace Translator.Translated
             m = edi + 0x00000005u;
             te = (uint*)((byte*)tlb + ((m >> 7) & 0x7FE0u));
             if (te[1] == (m & 0xFFFFF000u)) *((byte*)*(nint*)(te + 6) + m) = (byte)(v);
-            else { cpu.TcFaultPoint(0x00100213u, budget - left + 6); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 7; cpu.Eip = 0x00100216u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x00100213u, budget - left + 6); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 7; cpu.Eip = 0x00100216u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
         }
         // 0x00100216  shr edx,0x10
         {
             a = edx;
-            last = a >> 15;
-            r = last >> 1;
-            cf = last & 1u; of = ((last ^ r) >> 31) & 1u;
+            r = (a >> 16);
             edx = r; Unsafe.Add(ref cpu.TcRegisters, 2) = edx;
-            f0a = r; f0b = cf; f0c = of;
+            f0a = a;
         }
         // 0x00100219  mov [edi+6],dx
         {
@@ -1967,13 +1959,13 @@ namespace Translator.Translated
             m = edi + 0x00000006u;
             te = (uint*)((byte*)tlb + ((m >> 7) & 0x7FE0u));
             if (te[1] == (m & 0xFFFFF001u)) *(ushort*)((byte*)*(nint*)(te + 6) + m) = (ushort)(v);
-            else { cpu.TcFlagsShift(32, f0a, f0b, f0c); cpu.TcFaultPoint(0x00100219u, budget - left + 8); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 9; cpu.Eip = 0x0010021Du; goto Exit; } }
+            else { cpu.TcFlagsShift(32, (f0a >> 16), ((f0a >> 15) & 1u), 0u); cpu.TcFaultPoint(0x00100219u, budget - left + 8); cpu.Mmu.Write16(m, (ushort)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 9; cpu.Eip = 0x0010021Du; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
         }
         // 0x0010021D  pop edx
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFlagsShift(32, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010021Du, budget - left + 9); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFlagsShift(32, (f0a >> 16), ((f0a >> 15) & 1u), 0u); cpu.TcFaultPoint(0x0010021Du, budget - left + 9); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             edx = v; Unsafe.Add(ref cpu.TcRegisters, 2) = edx;
         }
@@ -1981,7 +1973,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFlagsShift(32, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010021Eu, budget - left + 10); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFlagsShift(32, (f0a >> 16), ((f0a >> 15) & 1u), 0u); cpu.TcFaultPoint(0x0010021Eu, budget - left + 10); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             edi = v; Unsafe.Add(ref cpu.TcRegisters, 7) = edi;
         }
@@ -1989,9 +1981,9 @@ namespace Translator.Translated
         {
             t = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) t = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFlagsShift(32, f0a, f0b, f0c); cpu.TcFaultPoint(0x0010021Fu, budget - left + 11); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFlagsShift(32, (f0a >> 16), ((f0a >> 15) & 1u), 0u); cpu.TcFaultPoint(0x0010021Fu, budget - left + 11); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 0x00000004u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
-            cpu.TcFlagsShift(32, f0a, f0b, f0c); left -= 12; cpu.Eip = t; if (t == cpu.TcReturnTo) return budget - left; if (left > 0) switch (t) { case 0x00100151u: goto L_00100151; case 0x0010016Bu: goto L_0010016B; case 0x0010018Cu: goto L_0010018C; case 0x001001A9u: goto L_001001A9; case 0x001001B8u: goto L_001001B8; case 0x001001C1u: goto L_001001C1; case 0x001001F4u: goto L_001001F4; case 0x001001FDu: goto L_001001FD; case 0x00100220u: goto L_00100220; case 0x0010022Fu: goto L_0010022F; case 0x00100231u: goto L_00100231; case 0x0010023Fu: goto L_0010023F; case 0x00100244u: goto L_00100244; case 0x00100246u: goto L_00100246; case 0x0010024Bu: goto L_0010024B; case 0x00100251u: goto L_00100251; case 0x00100262u: goto L_00100262; case 0x00100273u: goto L_00100273; case 0x0010049Du: goto L_0010049D; case 0x001004A8u: goto L_001004A8; case 0x001004AEu: goto L_001004AE; case 0x001004B3u: goto L_001004B3; case 0x001004BFu: goto L_001004BF; case 0x001004C5u: goto L_001004C5; case 0x001004D4u: goto L_001004D4; case 0x001004E4u: goto L_001004E4; case 0x001004F3u: goto L_001004F3; case 0x00100502u: goto L_00100502; case 0x00100511u: goto L_00100511; case 0x0010051Eu: goto L_0010051E; case 0x0010052Du: goto L_0010052D; case 0x00100532u: goto L_00100532; case 0x0010053Eu: goto L_0010053E; case 0x00100549u: goto L_00100549; case 0x00100555u: goto L_00100555; case 0x00100561u: goto L_00100561; case 0x00100573u: goto L_00100573; case 0x00100580u: goto L_00100580; case 0x00100592u: goto L_00100592; case 0x0010059Fu: goto L_0010059F; case 0x001005B1u: goto L_001005B1; case 0x001005C3u: goto L_001005C3; case 0x001005D2u: goto L_001005D2; case 0x001005DFu: goto L_001005DF; case 0x001005F8u: goto L_001005F8; case 0x00100604u: goto L_00100604; case 0x0010060Fu: goto L_0010060F; case 0x0010061Bu: goto L_0010061B; case 0x00100627u: goto L_00100627; case 0x00100639u: goto L_00100639; case 0x00100646u: goto L_00100646; case 0x00100658u: goto L_00100658; case 0x00100665u: goto L_00100665; } if (left > 0 && depth < 64) { return ChainTo(cpu, budget, left, depth); } goto Exit;
+            cpu.TcFlagsShift(32, (f0a >> 16), ((f0a >> 15) & 1u), 0u); left -= 12; cpu.Eip = t; if (t == cpu.TcReturnTo) return budget - left; if (left > 0) switch (t) { case 0x00100151u: goto L_00100151; case 0x0010016Bu: goto L_0010016B; case 0x0010018Cu: goto L_0010018C; case 0x001001A9u: goto L_001001A9; case 0x001001B8u: goto L_001001B8; case 0x001001C1u: goto L_001001C1; case 0x001001F4u: goto L_001001F4; case 0x001001FDu: goto L_001001FD; case 0x00100220u: goto L_00100220; case 0x0010022Fu: goto L_0010022F; case 0x00100231u: goto L_00100231; case 0x0010023Fu: goto L_0010023F; case 0x00100244u: goto L_00100244; case 0x00100246u: goto L_00100246; case 0x0010024Bu: goto L_0010024B; case 0x00100251u: goto L_00100251; case 0x00100262u: goto L_00100262; case 0x00100273u: goto L_00100273; case 0x0010049Du: goto L_0010049D; case 0x001004A8u: goto L_001004A8; case 0x001004AEu: goto L_001004AE; case 0x001004B3u: goto L_001004B3; case 0x001004BFu: goto L_001004BF; case 0x001004C5u: goto L_001004C5; case 0x001004D4u: goto L_001004D4; case 0x001004E4u: goto L_001004E4; case 0x001004F3u: goto L_001004F3; case 0x00100502u: goto L_00100502; case 0x00100511u: goto L_00100511; case 0x0010051Eu: goto L_0010051E; case 0x0010052Du: goto L_0010052D; case 0x00100532u: goto L_00100532; case 0x0010053Eu: goto L_0010053E; case 0x00100549u: goto L_00100549; case 0x00100555u: goto L_00100555; case 0x00100561u: goto L_00100561; case 0x00100573u: goto L_00100573; case 0x00100580u: goto L_00100580; case 0x00100592u: goto L_00100592; case 0x0010059Fu: goto L_0010059F; case 0x001005B1u: goto L_001005B1; case 0x001005C3u: goto L_001005C3; case 0x001005D2u: goto L_001005D2; case 0x001005DFu: goto L_001005DF; case 0x001005F8u: goto L_001005F8; case 0x00100604u: goto L_00100604; case 0x0010060Fu: goto L_0010060F; case 0x0010061Bu: goto L_0010061B; case 0x00100627u: goto L_00100627; case 0x00100639u: goto L_00100639; case 0x00100646u: goto L_00100646; case 0x00100658u: goto L_00100658; case 0x00100665u: goto L_00100665; } if (left > 0 && depth < 64) { return ChainTo(cpu, budget, left, depth); } goto Exit;
         }
     L_00100220:
         // 0x00100220  pushad
@@ -2046,7 +2038,7 @@ namespace Translator.Translated
             vAt = (eax << 2) + 0x001007A0u;
             v = 0; te = (uint*)((byte*)tlb + ((vAt >> 7) & 0x7FE0u));
             if (te[0] == (vAt & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + vAt);
-            else { cpu.TcFaultPoint(0x00100231u, budget - left + 0); v = cpu.Mmu.Read32(vAt); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100231u, budget - left + 0); v = cpu.Mmu.Read32(vAt); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             edx = v; Unsafe.Add(ref cpu.TcRegisters, 2) = edx;
         }
         // 0x00100238  mov cl,0x8E
@@ -2106,7 +2098,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x0010024Bu);
-            else { cpu.TcFaultPoint(0x00100246u, budget - left + 0); cpu.Mmu.Write32(sp, 0x0010024Bu); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100246u, budget - left + 0); cpu.Mmu.Write32(sp, 0x0010024Bu); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 1; cpu.Eip = t; if (left > 0) goto L_001001FD; goto Exit;
         }
@@ -2158,7 +2150,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x00100262u);
-            else { cpu.TcFaultPoint(0x0010025Du, budget - left + 3); cpu.Mmu.Write32(sp, 0x00100262u); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x0010025Du, budget - left + 3); cpu.Mmu.Write32(sp, 0x00100262u); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 4; cpu.Eip = t; if (left > 0) goto L_001001FD; goto Exit;
         }
@@ -2184,7 +2176,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x00100273u);
-            else { cpu.TcFaultPoint(0x0010026Eu, budget - left + 3); cpu.Mmu.Write32(sp, 0x00100273u); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x0010026Eu, budget - left + 3); cpu.Mmu.Write32(sp, 0x00100273u); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 4; cpu.Eip = t; if (left > 0) goto L_001001FD; goto Exit;
         }
@@ -2211,7 +2203,7 @@ namespace Translator.Translated
         {
             t = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) t = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x0010027Bu, budget - left + 2); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x0010027Bu, budget - left + 2); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 0x00000004u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 3; cpu.Eip = t; if (t == cpu.TcReturnTo) return budget - left; if (left > 0) switch (t) { case 0x00100151u: goto L_00100151; case 0x0010016Bu: goto L_0010016B; case 0x0010018Cu: goto L_0010018C; case 0x001001A9u: goto L_001001A9; case 0x001001B8u: goto L_001001B8; case 0x001001C1u: goto L_001001C1; case 0x001001F4u: goto L_001001F4; case 0x001001FDu: goto L_001001FD; case 0x00100220u: goto L_00100220; case 0x0010022Fu: goto L_0010022F; case 0x00100231u: goto L_00100231; case 0x0010023Fu: goto L_0010023F; case 0x00100244u: goto L_00100244; case 0x00100246u: goto L_00100246; case 0x0010024Bu: goto L_0010024B; case 0x00100251u: goto L_00100251; case 0x00100262u: goto L_00100262; case 0x00100273u: goto L_00100273; case 0x0010049Du: goto L_0010049D; case 0x001004A8u: goto L_001004A8; case 0x001004AEu: goto L_001004AE; case 0x001004B3u: goto L_001004B3; case 0x001004BFu: goto L_001004BF; case 0x001004C5u: goto L_001004C5; case 0x001004D4u: goto L_001004D4; case 0x001004E4u: goto L_001004E4; case 0x001004F3u: goto L_001004F3; case 0x00100502u: goto L_00100502; case 0x00100511u: goto L_00100511; case 0x0010051Eu: goto L_0010051E; case 0x0010052Du: goto L_0010052D; case 0x00100532u: goto L_00100532; case 0x0010053Eu: goto L_0010053E; case 0x00100549u: goto L_00100549; case 0x00100555u: goto L_00100555; case 0x00100561u: goto L_00100561; case 0x00100573u: goto L_00100573; case 0x00100580u: goto L_00100580; case 0x00100592u: goto L_00100592; case 0x0010059Fu: goto L_0010059F; case 0x001005B1u: goto L_001005B1; case 0x001005C3u: goto L_001005C3; case 0x001005D2u: goto L_001005D2; case 0x001005DFu: goto L_001005DF; case 0x001005F8u: goto L_001005F8; case 0x00100604u: goto L_00100604; case 0x0010060Fu: goto L_0010060F; case 0x0010061Bu: goto L_0010061B; case 0x00100627u: goto L_00100627; case 0x00100639u: goto L_00100639; case 0x00100646u: goto L_00100646; case 0x00100658u: goto L_00100658; case 0x00100665u: goto L_00100665; } if (left > 0 && depth < 64) { return ChainTo(cpu, budget, left, depth); } goto Exit;
         }
@@ -2222,7 +2214,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x0010049Du, budget - left + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 1; cpu.Eip = 0x0010049Eu; goto Exit; } }
+            else { cpu.TcFaultPoint(0x0010049Du, budget - left + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 1; cpu.Eip = 0x0010049Eu; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x0010049E  mov esi,0x10090C
@@ -2236,7 +2228,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x001004A8u);
-            else { cpu.TcFaultPoint(0x001004A3u, budget - left + 2); cpu.Mmu.Write32(sp, 0x001004A8u); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001004A3u, budget - left + 2); cpu.Mmu.Write32(sp, 0x001004A8u); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 3; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(0)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x001004A8u; done = Region_00100020(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x001004A8u || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } goto L_001004A8; } goto Exit;
         }
@@ -2245,7 +2237,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x001004A8u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001004A8u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             esi = v; Unsafe.Add(ref cpu.TcRegisters, 6) = esi;
         }
@@ -2255,7 +2247,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x001004AEu);
-            else { cpu.TcFaultPoint(0x001004A9u, budget - left + 1); cpu.Mmu.Write32(sp, 0x001004AEu); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001004A9u, budget - left + 1); cpu.Mmu.Write32(sp, 0x001004AEu); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 2; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(0)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x001004AEu; done = Region_00100020(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x001004AEu || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } goto L_001004AE; } goto Exit;
         }
@@ -2283,7 +2275,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x001004BFu);
-            else { cpu.TcFaultPoint(0x001004BAu, budget - left + 2); cpu.Mmu.Write32(sp, 0x001004BFu); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001004BAu, budget - left + 2); cpu.Mmu.Write32(sp, 0x001004BFu); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 3; cpu.Eip = t; if (left > 0) goto L_001001FD; goto Exit;
         }
@@ -2330,7 +2322,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x001004D4u);
-            else { cpu.TcFaultPoint(0x001004CFu, budget - left + 2); cpu.Mmu.Write32(sp, 0x001004D4u); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001004CFu, budget - left + 2); cpu.Mmu.Write32(sp, 0x001004D4u); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 3; cpu.Eip = t; if (left > 0) goto L_001001FD; goto Exit;
         }
@@ -2355,7 +2347,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x001004D9u, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x001004DAu; goto Exit; } }
+            else { cpu.TcFaultPoint(0x001004D9u, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x001004DAu; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x001004DA  mov esi,0x100915
@@ -2369,7 +2361,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x001004E4u);
-            else { cpu.TcFaultPoint(0x001004DFu, budget - left + 4); cpu.Mmu.Write32(sp, 0x001004E4u); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001004DFu, budget - left + 4); cpu.Mmu.Write32(sp, 0x001004E4u); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 5; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(0)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x001004E4u; done = Region_00100020(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x001004E4u || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } goto L_001004E4; } goto Exit;
         }
@@ -2378,7 +2370,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x001004E4u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001004E4u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             esi = v; Unsafe.Add(ref cpu.TcRegisters, 6) = esi;
         }
@@ -2388,7 +2380,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x001004E5u, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x001004E6u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x001004E5u, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x001004E6u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x001004E6  push ecx
@@ -2397,7 +2389,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x001004E6u, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x001004E7u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x001004E6u, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x001004E7u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x001004E7  mov eax,eax
@@ -2416,7 +2408,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x001004F3u);
-            else { cpu.TcFaultPoint(0x001004EEu, budget - left + 5); cpu.Mmu.Write32(sp, 0x001004F3u); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001004EEu, budget - left + 5); cpu.Mmu.Write32(sp, 0x001004F3u); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 6; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(0)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x001004F3u; done = Region_00100020(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x001004F3u || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } goto L_001004F3; } goto Exit;
         }
@@ -2425,7 +2417,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x001004F3u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001004F3u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             ecx = v; Unsafe.Add(ref cpu.TcRegisters, 1) = ecx;
         }
@@ -2433,7 +2425,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x001004F4u, budget - left + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001004F4u, budget - left + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             eax = v; Unsafe.Add(ref cpu.TcRegisters, 0) = eax;
         }
@@ -2452,7 +2444,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x001004F7u, budget - left + 3); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 4; cpu.Eip = 0x001004F8u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x001004F7u, budget - left + 3); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 4; cpu.Eip = 0x001004F8u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x001004F8  mov esi,0x100921
@@ -2466,7 +2458,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x00100502u);
-            else { cpu.TcFaultPoint(0x001004FDu, budget - left + 5); cpu.Mmu.Write32(sp, 0x00100502u); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001004FDu, budget - left + 5); cpu.Mmu.Write32(sp, 0x00100502u); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 6; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(0)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x00100502u; done = Region_00100020(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x00100502u || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } goto L_00100502; } goto Exit;
         }
@@ -2475,7 +2467,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x00100502u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100502u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             esi = v; Unsafe.Add(ref cpu.TcRegisters, 6) = esi;
         }
@@ -2485,7 +2477,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x00100503u, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x00100504u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x00100503u, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x00100504u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x00100504  push ecx
@@ -2494,7 +2486,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x00100504u, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x00100505u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x00100504u, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x00100505u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x00100505  mov eax,eax
@@ -2513,7 +2505,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x00100511u);
-            else { cpu.TcFaultPoint(0x0010050Cu, budget - left + 5); cpu.Mmu.Write32(sp, 0x00100511u); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x0010050Cu, budget - left + 5); cpu.Mmu.Write32(sp, 0x00100511u); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 6; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(0)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x00100511u; done = Region_00100020(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x00100511u || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } goto L_00100511; } goto Exit;
         }
@@ -2522,7 +2514,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x00100511u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100511u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             ecx = v; Unsafe.Add(ref cpu.TcRegisters, 1) = ecx;
         }
@@ -2530,7 +2522,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x00100512u, budget - left + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100512u, budget - left + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             eax = v; Unsafe.Add(ref cpu.TcRegisters, 0) = eax;
         }
@@ -2540,7 +2532,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x00100513u, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x00100514u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x00100513u, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x00100514u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x00100514  mov esi,0x100929
@@ -2554,7 +2546,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x0010051Eu);
-            else { cpu.TcFaultPoint(0x00100519u, budget - left + 4); cpu.Mmu.Write32(sp, 0x0010051Eu); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100519u, budget - left + 4); cpu.Mmu.Write32(sp, 0x0010051Eu); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 5; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(0)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x0010051Eu; done = Region_00100020(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x0010051Eu || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } goto L_0010051E; } goto Exit;
         }
@@ -2563,7 +2555,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x0010051Eu, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x0010051Eu, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             esi = v; Unsafe.Add(ref cpu.TcRegisters, 6) = esi;
         }
@@ -2573,7 +2565,7 @@ namespace Translator.Translated
             m = 0x00100A24u;
             te = (uint*)((byte*)tlb + ((m >> 7) & 0x7FE0u));
             if (te[1] == (m & 0xFFFFF000u)) *((byte*)*(nint*)(te + 6) + m) = (byte)(v);
-            else { cpu.TcFaultPoint(0x0010051Fu, budget - left + 1); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 2; cpu.Eip = 0x00100526u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x0010051Fu, budget - left + 1); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 2; cpu.Eip = 0x00100526u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
         }
         // 0x00100526  mov al,0x34
         {
@@ -2586,7 +2578,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x0010052Du);
-            else { cpu.TcFaultPoint(0x00100528u, budget - left + 3); cpu.Mmu.Write32(sp, 0x0010052Du); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100528u, budget - left + 3); cpu.Mmu.Write32(sp, 0x0010052Du); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 4; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(2)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x0010052Du; done = Region_0010066B(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x0010052Du || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } goto L_0010052D; } goto Exit;
         }
@@ -2597,7 +2589,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x00100532u);
-            else { cpu.TcFaultPoint(0x0010052Du, budget - left + 0); cpu.Mmu.Write32(sp, 0x00100532u); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x0010052Du, budget - left + 0); cpu.Mmu.Write32(sp, 0x00100532u); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 1; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(2)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x00100532u; done = Region_0010066B(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x00100532u || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } goto L_00100532; } goto Exit;
         }
@@ -2622,7 +2614,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x0010053Eu);
-            else { cpu.TcFaultPoint(0x00100539u, budget - left + 2); cpu.Mmu.Write32(sp, 0x0010053Eu); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100539u, budget - left + 2); cpu.Mmu.Write32(sp, 0x0010053Eu); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 3; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(2)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x0010053Eu; done = Region_0010066B(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x0010053Eu || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } goto L_0010053E; } goto Exit;
         }
@@ -2633,7 +2625,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x0010053Eu, budget - left + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 1; cpu.Eip = 0x0010053Fu; goto Exit; } }
+            else { cpu.TcFaultPoint(0x0010053Eu, budget - left + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 1; cpu.Eip = 0x0010053Fu; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x0010053F  mov esi,0x10092B
@@ -2647,7 +2639,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x00100549u);
-            else { cpu.TcFaultPoint(0x00100544u, budget - left + 2); cpu.Mmu.Write32(sp, 0x00100549u); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100544u, budget - left + 2); cpu.Mmu.Write32(sp, 0x00100549u); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 3; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(0)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x00100549u; done = Region_00100020(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x00100549u || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } goto L_00100549; } goto Exit;
         }
@@ -2656,7 +2648,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x00100549u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100549u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             esi = v; Unsafe.Add(ref cpu.TcRegisters, 6) = esi;
         }
@@ -2666,7 +2658,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x0010054Au, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x0010054Bu; goto Exit; } }
+            else { cpu.TcFaultPoint(0x0010054Au, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x0010054Bu; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x0010054B  mov eax,[0x100A14]
@@ -2674,7 +2666,7 @@ namespace Translator.Translated
             vAt = 0x00100A14u;
             v = 0; te = (uint*)((byte*)tlb + ((vAt >> 7) & 0x7FE0u));
             if (te[0] == (vAt & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + vAt);
-            else { cpu.TcFaultPoint(0x0010054Bu, budget - left + 2); v = cpu.Mmu.Read32(vAt); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x0010054Bu, budget - left + 2); v = cpu.Mmu.Read32(vAt); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             eax = v; Unsafe.Add(ref cpu.TcRegisters, 0) = eax;
         }
         // 0x00100550  call 0x001000FB
@@ -2683,7 +2675,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x00100555u);
-            else { cpu.TcFaultPoint(0x00100550u, budget - left + 3); cpu.Mmu.Write32(sp, 0x00100555u); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100550u, budget - left + 3); cpu.Mmu.Write32(sp, 0x00100555u); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 4; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(0)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x00100555u; done = Region_00100020(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x00100555u || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } goto L_00100555; } goto Exit;
         }
@@ -2692,7 +2684,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x00100555u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100555u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             eax = v; Unsafe.Add(ref cpu.TcRegisters, 0) = eax;
         }
@@ -2702,7 +2694,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x00100556u, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x00100557u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x00100556u, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x00100557u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x00100557  mov esi,0x10093A
@@ -2716,7 +2708,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x00100561u);
-            else { cpu.TcFaultPoint(0x0010055Cu, budget - left + 3); cpu.Mmu.Write32(sp, 0x00100561u); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x0010055Cu, budget - left + 3); cpu.Mmu.Write32(sp, 0x00100561u); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 4; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(0)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x00100561u; done = Region_00100020(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x00100561u || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } goto L_00100561; } goto Exit;
         }
@@ -2725,7 +2717,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x00100561u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100561u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             esi = v; Unsafe.Add(ref cpu.TcRegisters, 6) = esi;
         }
@@ -2735,7 +2727,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x00100562u, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x00100563u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x00100562u, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x00100563u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x00100563  push ecx
@@ -2744,7 +2736,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x00100563u, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x00100564u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x00100563u, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x00100564u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x00100564  mov eax,[0x100A18]
@@ -2752,7 +2744,7 @@ namespace Translator.Translated
             vAt = 0x00100A18u;
             v = 0; te = (uint*)((byte*)tlb + ((vAt >> 7) & 0x7FE0u));
             if (te[0] == (vAt & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + vAt);
-            else { cpu.TcFaultPoint(0x00100564u, budget - left + 3); v = cpu.Mmu.Read32(vAt); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100564u, budget - left + 3); v = cpu.Mmu.Read32(vAt); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             eax = v; Unsafe.Add(ref cpu.TcRegisters, 0) = eax;
         }
         // 0x00100569  mov ecx,2
@@ -2766,7 +2758,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x00100573u);
-            else { cpu.TcFaultPoint(0x0010056Eu, budget - left + 5); cpu.Mmu.Write32(sp, 0x00100573u); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x0010056Eu, budget - left + 5); cpu.Mmu.Write32(sp, 0x00100573u); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 6; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(0)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x00100573u; done = Region_00100020(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x00100573u || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } goto L_00100573; } goto Exit;
         }
@@ -2775,7 +2767,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x00100573u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100573u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             ecx = v; Unsafe.Add(ref cpu.TcRegisters, 1) = ecx;
         }
@@ -2783,7 +2775,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x00100574u, budget - left + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100574u, budget - left + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             eax = v; Unsafe.Add(ref cpu.TcRegisters, 0) = eax;
         }
@@ -2793,7 +2785,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x00100575u, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x00100576u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x00100575u, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x00100576u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x00100576  mov esi,0x10094B
@@ -2807,7 +2799,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x00100580u);
-            else { cpu.TcFaultPoint(0x0010057Bu, budget - left + 4); cpu.Mmu.Write32(sp, 0x00100580u); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x0010057Bu, budget - left + 4); cpu.Mmu.Write32(sp, 0x00100580u); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 5; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(0)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x00100580u; done = Region_00100020(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x00100580u || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } goto L_00100580; } goto Exit;
         }
@@ -2816,7 +2808,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x00100580u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100580u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             esi = v; Unsafe.Add(ref cpu.TcRegisters, 6) = esi;
         }
@@ -2826,7 +2818,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x00100581u, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x00100582u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x00100581u, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x00100582u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x00100582  push ecx
@@ -2835,7 +2827,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x00100582u, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x00100583u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x00100582u, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x00100583u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x00100583  mov eax,[0x100A1C]
@@ -2843,7 +2835,7 @@ namespace Translator.Translated
             vAt = 0x00100A1Cu;
             v = 0; te = (uint*)((byte*)tlb + ((vAt >> 7) & 0x7FE0u));
             if (te[0] == (vAt & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + vAt);
-            else { cpu.TcFaultPoint(0x00100583u, budget - left + 3); v = cpu.Mmu.Read32(vAt); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100583u, budget - left + 3); v = cpu.Mmu.Read32(vAt); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             eax = v; Unsafe.Add(ref cpu.TcRegisters, 0) = eax;
         }
         // 0x00100588  mov ecx,2
@@ -2857,7 +2849,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x00100592u);
-            else { cpu.TcFaultPoint(0x0010058Du, budget - left + 5); cpu.Mmu.Write32(sp, 0x00100592u); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x0010058Du, budget - left + 5); cpu.Mmu.Write32(sp, 0x00100592u); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 6; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(0)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x00100592u; done = Region_00100020(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x00100592u || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } goto L_00100592; } goto Exit;
         }
@@ -2866,7 +2858,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x00100592u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100592u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             ecx = v; Unsafe.Add(ref cpu.TcRegisters, 1) = ecx;
         }
@@ -2874,7 +2866,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x00100593u, budget - left + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100593u, budget - left + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             eax = v; Unsafe.Add(ref cpu.TcRegisters, 0) = eax;
         }
@@ -2884,7 +2876,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x00100594u, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x00100595u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x00100594u, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x00100595u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x00100595  mov esi,0x10095B
@@ -2898,7 +2890,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x0010059Fu);
-            else { cpu.TcFaultPoint(0x0010059Au, budget - left + 4); cpu.Mmu.Write32(sp, 0x0010059Fu); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x0010059Au, budget - left + 4); cpu.Mmu.Write32(sp, 0x0010059Fu); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 5; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(0)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x0010059Fu; done = Region_00100020(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x0010059Fu || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } goto L_0010059F; } goto Exit;
         }
@@ -2907,7 +2899,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x0010059Fu, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x0010059Fu, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             esi = v; Unsafe.Add(ref cpu.TcRegisters, 6) = esi;
         }
@@ -2917,7 +2909,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x001005A0u, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x001005A1u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x001005A0u, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x001005A1u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x001005A1  push ecx
@@ -2926,7 +2918,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x001005A1u, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x001005A2u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x001005A1u, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x001005A2u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x001005A2  mov eax,[0x100A20]
@@ -2934,7 +2926,7 @@ namespace Translator.Translated
             vAt = 0x00100A20u;
             v = 0; te = (uint*)((byte*)tlb + ((vAt >> 7) & 0x7FE0u));
             if (te[0] == (vAt & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + vAt);
-            else { cpu.TcFaultPoint(0x001005A2u, budget - left + 3); v = cpu.Mmu.Read32(vAt); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001005A2u, budget - left + 3); v = cpu.Mmu.Read32(vAt); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             eax = v; Unsafe.Add(ref cpu.TcRegisters, 0) = eax;
         }
         // 0x001005A7  mov ecx,2
@@ -2948,7 +2940,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x001005B1u);
-            else { cpu.TcFaultPoint(0x001005ACu, budget - left + 5); cpu.Mmu.Write32(sp, 0x001005B1u); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001005ACu, budget - left + 5); cpu.Mmu.Write32(sp, 0x001005B1u); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 6; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(0)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x001005B1u; done = Region_00100020(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x001005B1u || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } goto L_001005B1; } goto Exit;
         }
@@ -2957,7 +2949,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x001005B1u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001005B1u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             ecx = v; Unsafe.Add(ref cpu.TcRegisters, 1) = ecx;
         }
@@ -2965,7 +2957,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x001005B2u, budget - left + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001005B2u, budget - left + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             eax = v; Unsafe.Add(ref cpu.TcRegisters, 0) = eax;
         }
@@ -2989,7 +2981,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x001005B8u, budget - left + 4); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 5; cpu.Eip = 0x001005B9u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x001005B8u, budget - left + 4); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 5; cpu.Eip = 0x001005B9u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x001005B9  mov esi,0x10096C
@@ -3003,7 +2995,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x001005C3u);
-            else { cpu.TcFaultPoint(0x001005BEu, budget - left + 6); cpu.Mmu.Write32(sp, 0x001005C3u); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001005BEu, budget - left + 6); cpu.Mmu.Write32(sp, 0x001005C3u); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 7; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(0)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x001005C3u; done = Region_00100020(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x001005C3u || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } goto L_001005C3; } goto Exit;
         }
@@ -3012,7 +3004,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x001005C3u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001005C3u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             esi = v; Unsafe.Add(ref cpu.TcRegisters, 6) = esi;
         }
@@ -3022,7 +3014,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x001005C4u, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x001005C5u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x001005C4u, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x001005C5u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x001005C5  push ecx
@@ -3031,7 +3023,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x001005C5u, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x001005C6u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x001005C5u, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x001005C6u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x001005C6  mov eax,eax
@@ -3050,7 +3042,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x001005D2u);
-            else { cpu.TcFaultPoint(0x001005CDu, budget - left + 5); cpu.Mmu.Write32(sp, 0x001005D2u); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001005CDu, budget - left + 5); cpu.Mmu.Write32(sp, 0x001005D2u); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 6; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(0)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x001005D2u; done = Region_00100020(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x001005D2u || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } goto L_001005D2; } goto Exit;
         }
@@ -3059,7 +3051,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x001005D2u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001005D2u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             ecx = v; Unsafe.Add(ref cpu.TcRegisters, 1) = ecx;
         }
@@ -3067,7 +3059,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x001005D3u, budget - left + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001005D3u, budget - left + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             eax = v; Unsafe.Add(ref cpu.TcRegisters, 0) = eax;
         }
@@ -3077,7 +3069,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x001005D4u, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x001005D5u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x001005D4u, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x001005D5u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x001005D5  mov esi,0x100976
@@ -3091,7 +3083,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x001005DFu);
-            else { cpu.TcFaultPoint(0x001005DAu, budget - left + 4); cpu.Mmu.Write32(sp, 0x001005DFu); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001005DAu, budget - left + 4); cpu.Mmu.Write32(sp, 0x001005DFu); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 5; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(0)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x001005DFu; done = Region_00100020(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x001005DFu || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } goto L_001005DF; } goto Exit;
         }
@@ -3100,7 +3092,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x001005DFu, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001005DFu, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             esi = v; Unsafe.Add(ref cpu.TcRegisters, 6) = esi;
         }
@@ -3110,7 +3102,7 @@ namespace Translator.Translated
             m = 0x00100A14u;
             te = (uint*)((byte*)tlb + ((m >> 7) & 0x7FE0u));
             if (te[1] == (m & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + m) = (v);
-            else { cpu.TcFaultPoint(0x001005E0u, budget - left + 1); cpu.Mmu.Write32(m, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 2; cpu.Eip = 0x001005EAu; goto Exit; } }
+            else { cpu.TcFaultPoint(0x001005E0u, budget - left + 1); cpu.Mmu.Write32(m, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 2; cpu.Eip = 0x001005EAu; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
         }
         // 0x001005EA  mov byte ptr [0x100A24],0x60
         {
@@ -3118,7 +3110,7 @@ namespace Translator.Translated
             m = 0x00100A24u;
             te = (uint*)((byte*)tlb + ((m >> 7) & 0x7FE0u));
             if (te[1] == (m & 0xFFFFF000u)) *((byte*)*(nint*)(te + 6) + m) = (byte)(v);
-            else { cpu.TcFaultPoint(0x001005EAu, budget - left + 2); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 3; cpu.Eip = 0x001005F1u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x001005EAu, budget - left + 2); cpu.Mmu.Write8(m, (byte)(v)); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { left -= 3; cpu.Eip = 0x001005F1u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
         }
         // 0x001005F1  mov al,0x36
         {
@@ -3131,7 +3123,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x001005F8u);
-            else { cpu.TcFaultPoint(0x001005F3u, budget - left + 4); cpu.Mmu.Write32(sp, 0x001005F8u); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001005F3u, budget - left + 4); cpu.Mmu.Write32(sp, 0x001005F8u); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 5; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(2)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x001005F8u; done = Region_0010066B(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x001005F8u || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } goto L_001005F8; } goto Exit;
         }
@@ -3156,7 +3148,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x00100604u);
-            else { cpu.TcFaultPoint(0x001005FFu, budget - left + 2); cpu.Mmu.Write32(sp, 0x00100604u); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001005FFu, budget - left + 2); cpu.Mmu.Write32(sp, 0x00100604u); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 3; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(2)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x00100604u; done = Region_0010066B(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x00100604u || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } goto L_00100604; } goto Exit;
         }
@@ -3167,7 +3159,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x00100604u, budget - left + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 1; cpu.Eip = 0x00100605u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x00100604u, budget - left + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 1; cpu.Eip = 0x00100605u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x00100605  mov esi,0x100978
@@ -3181,7 +3173,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x0010060Fu);
-            else { cpu.TcFaultPoint(0x0010060Au, budget - left + 2); cpu.Mmu.Write32(sp, 0x0010060Fu); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x0010060Au, budget - left + 2); cpu.Mmu.Write32(sp, 0x0010060Fu); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 3; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(0)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x0010060Fu; done = Region_00100020(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x0010060Fu || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } goto L_0010060F; } goto Exit;
         }
@@ -3190,7 +3182,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x0010060Fu, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x0010060Fu, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             esi = v; Unsafe.Add(ref cpu.TcRegisters, 6) = esi;
         }
@@ -3200,7 +3192,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x00100610u, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x00100611u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x00100610u, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x00100611u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x00100611  mov eax,[0x100A14]
@@ -3208,7 +3200,7 @@ namespace Translator.Translated
             vAt = 0x00100A14u;
             v = 0; te = (uint*)((byte*)tlb + ((vAt >> 7) & 0x7FE0u));
             if (te[0] == (vAt & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + vAt);
-            else { cpu.TcFaultPoint(0x00100611u, budget - left + 2); v = cpu.Mmu.Read32(vAt); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100611u, budget - left + 2); v = cpu.Mmu.Read32(vAt); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             eax = v; Unsafe.Add(ref cpu.TcRegisters, 0) = eax;
         }
         // 0x00100616  call 0x001000FB
@@ -3217,7 +3209,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x0010061Bu);
-            else { cpu.TcFaultPoint(0x00100616u, budget - left + 3); cpu.Mmu.Write32(sp, 0x0010061Bu); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100616u, budget - left + 3); cpu.Mmu.Write32(sp, 0x0010061Bu); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 4; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(0)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x0010061Bu; done = Region_00100020(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x0010061Bu || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } goto L_0010061B; } goto Exit;
         }
@@ -3226,7 +3218,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x0010061Bu, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x0010061Bu, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             eax = v; Unsafe.Add(ref cpu.TcRegisters, 0) = eax;
         }
@@ -3236,7 +3228,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x0010061Cu, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x0010061Du; goto Exit; } }
+            else { cpu.TcFaultPoint(0x0010061Cu, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x0010061Du; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x0010061D  mov esi,0x100987
@@ -3250,7 +3242,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x00100627u);
-            else { cpu.TcFaultPoint(0x00100622u, budget - left + 3); cpu.Mmu.Write32(sp, 0x00100627u); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100622u, budget - left + 3); cpu.Mmu.Write32(sp, 0x00100627u); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 4; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(0)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x00100627u; done = Region_00100020(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x00100627u || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } goto L_00100627; } goto Exit;
         }
@@ -3259,7 +3251,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x00100627u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100627u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             esi = v; Unsafe.Add(ref cpu.TcRegisters, 6) = esi;
         }
@@ -3269,7 +3261,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x00100628u, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x00100629u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x00100628u, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x00100629u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x00100629  push ecx
@@ -3278,7 +3270,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x00100629u, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x0010062Au; goto Exit; } }
+            else { cpu.TcFaultPoint(0x00100629u, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x0010062Au; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x0010062A  mov eax,[0x100A18]
@@ -3286,7 +3278,7 @@ namespace Translator.Translated
             vAt = 0x00100A18u;
             v = 0; te = (uint*)((byte*)tlb + ((vAt >> 7) & 0x7FE0u));
             if (te[0] == (vAt & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + vAt);
-            else { cpu.TcFaultPoint(0x0010062Au, budget - left + 3); v = cpu.Mmu.Read32(vAt); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x0010062Au, budget - left + 3); v = cpu.Mmu.Read32(vAt); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             eax = v; Unsafe.Add(ref cpu.TcRegisters, 0) = eax;
         }
         // 0x0010062F  mov ecx,2
@@ -3300,7 +3292,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x00100639u);
-            else { cpu.TcFaultPoint(0x00100634u, budget - left + 5); cpu.Mmu.Write32(sp, 0x00100639u); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100634u, budget - left + 5); cpu.Mmu.Write32(sp, 0x00100639u); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 6; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(0)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x00100639u; done = Region_00100020(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x00100639u || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } goto L_00100639; } goto Exit;
         }
@@ -3309,7 +3301,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x00100639u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100639u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             ecx = v; Unsafe.Add(ref cpu.TcRegisters, 1) = ecx;
         }
@@ -3317,7 +3309,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x0010063Au, budget - left + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x0010063Au, budget - left + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             eax = v; Unsafe.Add(ref cpu.TcRegisters, 0) = eax;
         }
@@ -3327,7 +3319,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x0010063Bu, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x0010063Cu; goto Exit; } }
+            else { cpu.TcFaultPoint(0x0010063Bu, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x0010063Cu; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x0010063C  mov esi,0x100998
@@ -3341,7 +3333,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x00100646u);
-            else { cpu.TcFaultPoint(0x00100641u, budget - left + 4); cpu.Mmu.Write32(sp, 0x00100646u); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100641u, budget - left + 4); cpu.Mmu.Write32(sp, 0x00100646u); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 5; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(0)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x00100646u; done = Region_00100020(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x00100646u || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } goto L_00100646; } goto Exit;
         }
@@ -3350,7 +3342,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x00100646u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100646u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             esi = v; Unsafe.Add(ref cpu.TcRegisters, 6) = esi;
         }
@@ -3360,7 +3352,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x00100647u, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x00100648u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x00100647u, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x00100648u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x00100648  push ecx
@@ -3369,7 +3361,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x00100648u, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x00100649u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x00100648u, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x00100649u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x00100649  mov eax,[0x100A1C]
@@ -3377,7 +3369,7 @@ namespace Translator.Translated
             vAt = 0x00100A1Cu;
             v = 0; te = (uint*)((byte*)tlb + ((vAt >> 7) & 0x7FE0u));
             if (te[0] == (vAt & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + vAt);
-            else { cpu.TcFaultPoint(0x00100649u, budget - left + 3); v = cpu.Mmu.Read32(vAt); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100649u, budget - left + 3); v = cpu.Mmu.Read32(vAt); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             eax = v; Unsafe.Add(ref cpu.TcRegisters, 0) = eax;
         }
         // 0x0010064E  mov ecx,2
@@ -3391,7 +3383,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x00100658u);
-            else { cpu.TcFaultPoint(0x00100653u, budget - left + 5); cpu.Mmu.Write32(sp, 0x00100658u); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100653u, budget - left + 5); cpu.Mmu.Write32(sp, 0x00100658u); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 6; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(0)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x00100658u; done = Region_00100020(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x00100658u || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } goto L_00100658; } goto Exit;
         }
@@ -3400,7 +3392,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x00100658u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100658u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             ecx = v; Unsafe.Add(ref cpu.TcRegisters, 1) = ecx;
         }
@@ -3408,7 +3400,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x00100659u, budget - left + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100659u, budget - left + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             eax = v; Unsafe.Add(ref cpu.TcRegisters, 0) = eax;
         }
@@ -3418,7 +3410,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x0010065Au, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x0010065Bu; goto Exit; } }
+            else { cpu.TcFaultPoint(0x0010065Au, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x0010065Bu; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x0010065B  mov esi,0x1009A8
@@ -3432,7 +3424,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x00100665u);
-            else { cpu.TcFaultPoint(0x00100660u, budget - left + 4); cpu.Mmu.Write32(sp, 0x00100665u); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100660u, budget - left + 4); cpu.Mmu.Write32(sp, 0x00100665u); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 5; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(0)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x00100665u; done = Region_00100020(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x00100665u || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } goto L_00100665; } goto Exit;
         }
@@ -3441,7 +3433,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x00100665u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100665u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             esi = v; Unsafe.Add(ref cpu.TcRegisters, 6) = esi;
         }
@@ -3463,7 +3455,7 @@ namespace Translator.Translated
         {
             t = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) t = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x0010066Au, budget - left + 3); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x0010066Au, budget - left + 3); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); edx = Unsafe.Add(ref fill, 2); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); edi = Unsafe.Add(ref fill, 7); } }
             esp = esp + 0x00000004u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 4; cpu.Eip = t; if (t == cpu.TcReturnTo) return budget - left; if (left > 0) switch (t) { case 0x00100151u: goto L_00100151; case 0x0010016Bu: goto L_0010016B; case 0x0010018Cu: goto L_0010018C; case 0x001001A9u: goto L_001001A9; case 0x001001B8u: goto L_001001B8; case 0x001001C1u: goto L_001001C1; case 0x001001F4u: goto L_001001F4; case 0x001001FDu: goto L_001001FD; case 0x00100220u: goto L_00100220; case 0x0010022Fu: goto L_0010022F; case 0x00100231u: goto L_00100231; case 0x0010023Fu: goto L_0010023F; case 0x00100244u: goto L_00100244; case 0x00100246u: goto L_00100246; case 0x0010024Bu: goto L_0010024B; case 0x00100251u: goto L_00100251; case 0x00100262u: goto L_00100262; case 0x00100273u: goto L_00100273; case 0x0010049Du: goto L_0010049D; case 0x001004A8u: goto L_001004A8; case 0x001004AEu: goto L_001004AE; case 0x001004B3u: goto L_001004B3; case 0x001004BFu: goto L_001004BF; case 0x001004C5u: goto L_001004C5; case 0x001004D4u: goto L_001004D4; case 0x001004E4u: goto L_001004E4; case 0x001004F3u: goto L_001004F3; case 0x00100502u: goto L_00100502; case 0x00100511u: goto L_00100511; case 0x0010051Eu: goto L_0010051E; case 0x0010052Du: goto L_0010052D; case 0x00100532u: goto L_00100532; case 0x0010053Eu: goto L_0010053E; case 0x00100549u: goto L_00100549; case 0x00100555u: goto L_00100555; case 0x00100561u: goto L_00100561; case 0x00100573u: goto L_00100573; case 0x00100580u: goto L_00100580; case 0x00100592u: goto L_00100592; case 0x0010059Fu: goto L_0010059F; case 0x001005B1u: goto L_001005B1; case 0x001005C3u: goto L_001005C3; case 0x001005D2u: goto L_001005D2; case 0x001005DFu: goto L_001005DF; case 0x001005F8u: goto L_001005F8; case 0x00100604u: goto L_00100604; case 0x0010060Fu: goto L_0010060F; case 0x0010061Bu: goto L_0010061B; case 0x00100627u: goto L_00100627; case 0x00100639u: goto L_00100639; case 0x00100646u: goto L_00100646; case 0x00100658u: goto L_00100658; case 0x00100665u: goto L_00100665; } if (left > 0 && depth < 64) { return ChainTo(cpu, budget, left, depth); } goto Exit;
         }
@@ -3582,7 +3574,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x0010067Eu, budget - left + 9); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 10; cpu.Eip = 0x0010067Fu; goto Exit; } }
+            else { cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x0010067Eu, budget - left + 9); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 10; cpu.Eip = 0x0010067Fu; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x0010067F  mov esi,0x1009AA
@@ -3596,7 +3588,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x00100689u);
-            else { cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x00100684u, budget - left + 11); cpu.Mmu.Write32(sp, 0x00100689u); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x00100684u, budget - left + 11); cpu.Mmu.Write32(sp, 0x00100689u); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             cpu.TcFlagsLogic(32, f0a); left -= 12; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(0)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x00100689u; done = Region_00100020(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x00100689u || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); } goto L_00100689; } goto Exit;
         }
@@ -3605,7 +3597,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x00100689u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100689u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             esi = v; Unsafe.Add(ref cpu.TcRegisters, 6) = esi;
         }
@@ -3615,7 +3607,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x0010068Au, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x0010068Bu; goto Exit; } }
+            else { cpu.TcFaultPoint(0x0010068Au, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x0010068Bu; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x0010068B  push ecx
@@ -3624,7 +3616,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x0010068Bu, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x0010068Cu; goto Exit; } }
+            else { cpu.TcFaultPoint(0x0010068Bu, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x0010068Cu; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x0010068C  mov eax,eax
@@ -3643,7 +3635,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x00100698u);
-            else { cpu.TcFaultPoint(0x00100693u, budget - left + 5); cpu.Mmu.Write32(sp, 0x00100698u); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100693u, budget - left + 5); cpu.Mmu.Write32(sp, 0x00100698u); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 6; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(0)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x00100698u; done = Region_00100020(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x00100698u || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); } goto L_00100698; } goto Exit;
         }
@@ -3652,7 +3644,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x00100698u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100698u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             ecx = v; Unsafe.Add(ref cpu.TcRegisters, 1) = ecx;
         }
@@ -3660,7 +3652,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x00100699u, budget - left + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100699u, budget - left + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             eax = v; Unsafe.Add(ref cpu.TcRegisters, 0) = eax;
         }
@@ -3724,7 +3716,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x001006A9u, budget - left + 9); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 10; cpu.Eip = 0x001006AAu; goto Exit; } }
+            else { cpu.TcFaultPoint(0x001006A9u, budget - left + 9); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 10; cpu.Eip = 0x001006AAu; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x001006AA  mov esi,0x1009B9
@@ -3738,7 +3730,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x001006B4u);
-            else { cpu.TcFaultPoint(0x001006AFu, budget - left + 11); cpu.Mmu.Write32(sp, 0x001006B4u); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001006AFu, budget - left + 11); cpu.Mmu.Write32(sp, 0x001006B4u); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 12; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(0)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x001006B4u; done = Region_00100020(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x001006B4u || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); } goto L_001006B4; } goto Exit;
         }
@@ -3747,7 +3739,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x001006B4u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001006B4u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             esi = v; Unsafe.Add(ref cpu.TcRegisters, 6) = esi;
         }
@@ -3777,7 +3769,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x001006BCu, budget - left + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 1; cpu.Eip = 0x001006BDu; goto Exit; } }
+            else { cpu.TcFaultPoint(0x001006BCu, budget - left + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 1; cpu.Eip = 0x001006BDu; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x001006BD  mov esi,0x1009D2
@@ -3791,7 +3783,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x001006C7u);
-            else { cpu.TcFaultPoint(0x001006C2u, budget - left + 2); cpu.Mmu.Write32(sp, 0x001006C7u); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001006C2u, budget - left + 2); cpu.Mmu.Write32(sp, 0x001006C7u); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 3; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(0)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x001006C7u; done = Region_00100020(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x001006C7u || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); } goto L_001006C7; } goto Exit;
         }
@@ -3800,7 +3792,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x001006C7u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001006C7u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             esi = v; Unsafe.Add(ref cpu.TcRegisters, 6) = esi;
         }
@@ -3808,7 +3800,7 @@ namespace Translator.Translated
         {
             t = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) t = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x001006C8u, budget - left + 1); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001006C8u, budget - left + 1); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); } }
             esp = esp + 0x00000004u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 2; cpu.Eip = t; if (t == cpu.TcReturnTo) return budget - left; if (left > 0) switch (t) { case 0x0010066Bu: goto L_0010066B; case 0x00100689u: goto L_00100689; case 0x00100698u: goto L_00100698; case 0x001006B4u: goto L_001006B4; case 0x001006BCu: goto L_001006BC; case 0x001006C7u: goto L_001006C7; case 0x001006C9u: goto L_001006C9; case 0x001006D4u: goto L_001006D4; case 0x001006D6u: goto L_001006D6; case 0x001006E5u: goto L_001006E5; case 0x001006F2u: goto L_001006F2; case 0x001006F4u: goto L_001006F4; case 0x00100705u: goto L_00100705; case 0x00100714u: goto L_00100714; case 0x00100721u: goto L_00100721; case 0x00100723u: goto L_00100723; case 0x0010072Du: goto L_0010072D; case 0x0010072Eu: goto L_0010072E; case 0x0010072Fu: goto L_0010072F; case 0x00100731u: goto L_00100731; } if (left > 0 && depth < 64) { return ChainTo(cpu, budget, left, depth); } goto Exit;
         }
@@ -3819,7 +3811,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x001006C9u, budget - left + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 1; cpu.Eip = 0x001006CAu; goto Exit; } }
+            else { cpu.TcFaultPoint(0x001006C9u, budget - left + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 1; cpu.Eip = 0x001006CAu; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x001006CA  mov esi,0x1009D6
@@ -3833,7 +3825,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x001006D4u);
-            else { cpu.TcFaultPoint(0x001006CFu, budget - left + 2); cpu.Mmu.Write32(sp, 0x001006D4u); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001006CFu, budget - left + 2); cpu.Mmu.Write32(sp, 0x001006D4u); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 3; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(0)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x001006D4u; done = Region_00100020(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x001006D4u || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); } goto L_001006D4; } goto Exit;
         }
@@ -3842,7 +3834,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x001006D4u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001006D4u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             esi = v; Unsafe.Add(ref cpu.TcRegisters, 6) = esi;
         }
@@ -3850,7 +3842,7 @@ namespace Translator.Translated
         {
             t = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) t = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x001006D5u, budget - left + 1); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001006D5u, budget - left + 1); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); } }
             esp = esp + 0x00000004u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 2; cpu.Eip = t; if (t == cpu.TcReturnTo) return budget - left; if (left > 0) switch (t) { case 0x0010066Bu: goto L_0010066B; case 0x00100689u: goto L_00100689; case 0x00100698u: goto L_00100698; case 0x001006B4u: goto L_001006B4; case 0x001006BCu: goto L_001006BC; case 0x001006C7u: goto L_001006C7; case 0x001006C9u: goto L_001006C9; case 0x001006D4u: goto L_001006D4; case 0x001006D6u: goto L_001006D6; case 0x001006E5u: goto L_001006E5; case 0x001006F2u: goto L_001006F2; case 0x001006F4u: goto L_001006F4; case 0x00100705u: goto L_00100705; case 0x00100714u: goto L_00100714; case 0x00100721u: goto L_00100721; case 0x00100723u: goto L_00100723; case 0x0010072Du: goto L_0010072D; case 0x0010072Eu: goto L_0010072E; case 0x0010072Fu: goto L_0010072F; case 0x00100731u: goto L_00100731; } if (left > 0 && depth < 64) { return ChainTo(cpu, budget, left, depth); } goto Exit;
         }
@@ -3917,7 +3909,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x001006E7u, budget - left + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 1; cpu.Eip = 0x001006E8u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x001006E7u, budget - left + 0); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 1; cpu.Eip = 0x001006E8u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x001006E8  mov esi,0x1009DB
@@ -3931,7 +3923,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x001006F2u);
-            else { cpu.TcFaultPoint(0x001006EDu, budget - left + 2); cpu.Mmu.Write32(sp, 0x001006F2u); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001006EDu, budget - left + 2); cpu.Mmu.Write32(sp, 0x001006F2u); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 3; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(0)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x001006F2u; done = Region_00100020(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x001006F2u || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); } goto L_001006F2; } goto Exit;
         }
@@ -3940,7 +3932,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x001006F2u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001006F2u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             esi = v; Unsafe.Add(ref cpu.TcRegisters, 6) = esi;
         }
@@ -3948,7 +3940,7 @@ namespace Translator.Translated
         {
             t = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) t = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x001006F3u, budget - left + 1); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x001006F3u, budget - left + 1); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); } }
             esp = esp + 0x00000004u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 2; cpu.Eip = t; if (t == cpu.TcReturnTo) return budget - left; if (left > 0) switch (t) { case 0x0010066Bu: goto L_0010066B; case 0x00100689u: goto L_00100689; case 0x00100698u: goto L_00100698; case 0x001006B4u: goto L_001006B4; case 0x001006BCu: goto L_001006BC; case 0x001006C7u: goto L_001006C7; case 0x001006C9u: goto L_001006C9; case 0x001006D4u: goto L_001006D4; case 0x001006D6u: goto L_001006D6; case 0x001006E5u: goto L_001006E5; case 0x001006F2u: goto L_001006F2; case 0x001006F4u: goto L_001006F4; case 0x00100705u: goto L_00100705; case 0x00100714u: goto L_00100714; case 0x00100721u: goto L_00100721; case 0x00100723u: goto L_00100723; case 0x0010072Du: goto L_0010072D; case 0x0010072Eu: goto L_0010072E; case 0x0010072Fu: goto L_0010072F; case 0x00100731u: goto L_00100731; } if (left > 0 && depth < 64) { return ChainTo(cpu, budget, left, depth); } goto Exit;
         }
@@ -3972,7 +3964,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x001006FAu, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x001006FBu; goto Exit; } }
+            else { cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x001006FAu, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x001006FBu; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x001006FB  mov esi,0x1009E9
@@ -3986,7 +3978,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x00100705u);
-            else { cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x00100700u, budget - left + 4); cpu.Mmu.Write32(sp, 0x00100705u); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFlagsLogic(32, f0a); cpu.TcFaultPoint(0x00100700u, budget - left + 4); cpu.Mmu.Write32(sp, 0x00100705u); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             cpu.TcFlagsLogic(32, f0a); left -= 5; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(0)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x00100705u; done = Region_00100020(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x00100705u || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); } goto L_00100705; } goto Exit;
         }
@@ -3995,7 +3987,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x00100705u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100705u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             esi = v; Unsafe.Add(ref cpu.TcRegisters, 6) = esi;
         }
@@ -4005,7 +3997,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x00100706u, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x00100707u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x00100706u, budget - left + 1); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 2; cpu.Eip = 0x00100707u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x00100707  push ecx
@@ -4014,7 +4006,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x00100707u, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x00100708u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x00100707u, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x00100708u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x00100708  mov eax,eax
@@ -4033,7 +4025,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x00100714u);
-            else { cpu.TcFaultPoint(0x0010070Fu, budget - left + 5); cpu.Mmu.Write32(sp, 0x00100714u); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x0010070Fu, budget - left + 5); cpu.Mmu.Write32(sp, 0x00100714u); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 6; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(0)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x00100714u; done = Region_00100020(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x00100714u || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); } goto L_00100714; } goto Exit;
         }
@@ -4042,7 +4034,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x00100714u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100714u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             ecx = v; Unsafe.Add(ref cpu.TcRegisters, 1) = ecx;
         }
@@ -4050,7 +4042,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x00100715u, budget - left + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100715u, budget - left + 1); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             eax = v; Unsafe.Add(ref cpu.TcRegisters, 0) = eax;
         }
@@ -4060,7 +4052,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (v);
-            else { cpu.TcFaultPoint(0x00100716u, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x00100717u; goto Exit; } }
+            else { cpu.TcFaultPoint(0x00100716u, budget - left + 2); cpu.Mmu.Write32(sp, v); cpu.TcFaultPointPassed(); if (cpu.TcStopRequested) { esp = sp; Unsafe.Add(ref cpu.TcRegisters, 4) = esp; left -= 3; cpu.Eip = 0x00100717u; goto Exit; } tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
         }
         // 0x00100717  mov esi,0x100A01
@@ -4074,7 +4066,7 @@ namespace Translator.Translated
             sp = esp - 4u;
             te = (uint*)((byte*)tlb + ((sp >> 7) & 0x7FE0u));
             if (te[1] == (sp & 0xFFFFF003u)) *(uint*)((byte*)*(nint*)(te + 6) + sp) = (0x00100721u);
-            else { cpu.TcFaultPoint(0x0010071Cu, budget - left + 4); cpu.Mmu.Write32(sp, 0x00100721u); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x0010071Cu, budget - left + 4); cpu.Mmu.Write32(sp, 0x00100721u); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); } }
             esp = esp - 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 5; cpu.Eip = t; if (left > 0 && depth < 64 && cpu.TcChainable(0)) { outer = cpu.TcReturnTo; cpu.TcReturnTo = 0x00100721u; done = Region_00100020(cpu, budget, left, depth + 1); cpu.TcReturnTo = outer; if (cpu.Eip != 0x00100721u || done >= budget || cpu.TcStopRequested) return done; left = budget - done; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); } goto L_00100721; } goto Exit;
         }
@@ -4083,7 +4075,7 @@ namespace Translator.Translated
         {
             v = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) v = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x00100721u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100721u, budget - left + 0); v = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); } }
             esp = esp + 4u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             esi = v; Unsafe.Add(ref cpu.TcRegisters, 6) = esi;
         }
@@ -4091,7 +4083,7 @@ namespace Translator.Translated
         {
             t = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) t = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x00100722u, budget - left + 1); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100722u, budget - left + 1); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); } }
             esp = esp + 0x00000004u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 2; cpu.Eip = t; if (t == cpu.TcReturnTo) return budget - left; if (left > 0) switch (t) { case 0x0010066Bu: goto L_0010066B; case 0x00100689u: goto L_00100689; case 0x00100698u: goto L_00100698; case 0x001006B4u: goto L_001006B4; case 0x001006BCu: goto L_001006BC; case 0x001006C7u: goto L_001006C7; case 0x001006C9u: goto L_001006C9; case 0x001006D4u: goto L_001006D4; case 0x001006D6u: goto L_001006D6; case 0x001006E5u: goto L_001006E5; case 0x001006F2u: goto L_001006F2; case 0x001006F4u: goto L_001006F4; case 0x00100705u: goto L_00100705; case 0x00100714u: goto L_00100714; case 0x00100721u: goto L_00100721; case 0x00100723u: goto L_00100723; case 0x0010072Du: goto L_0010072D; case 0x0010072Eu: goto L_0010072E; case 0x0010072Fu: goto L_0010072F; case 0x00100731u: goto L_00100731; } if (left > 0 && depth < 64) { return ChainTo(cpu, budget, left, depth); } goto Exit;
         }
@@ -4110,7 +4102,7 @@ namespace Translator.Translated
             m = 0x00100A14u;
             a = 0; te = (uint*)((byte*)tlb + ((m >> 7) & 0x7FE0u));
             if (te[0] == (m & 0xFFFFF003u)) a = *(uint*)((byte*)*(nint*)(te + 4) + m);
-            else { cpu.TcFaultPoint(0x00100724u, budget - left + 1); a = cpu.Mmu.Read32(m); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100724u, budget - left + 1); a = cpu.Mmu.Read32(m); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); } }
             b = 0x0000000Au;
             r = a - b;
             f0a = a; f0b = b;
@@ -4156,7 +4148,7 @@ namespace Translator.Translated
         {
             t = 0; te = (uint*)((byte*)tlb + ((esp >> 7) & 0x7FE0u));
             if (te[0] == (esp & 0xFFFFF003u)) t = *(uint*)((byte*)*(nint*)(te + 4) + esp);
-            else { cpu.TcFaultPoint(0x00100731u, budget - left + 0); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); }
+            else { cpu.TcFaultPoint(0x00100731u, budget - left + 0); t = cpu.Mmu.Read32(esp); cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb; { ref uint fill = ref cpu.TcRegisters; eax = Unsafe.Add(ref fill, 0); ecx = Unsafe.Add(ref fill, 1); esp = Unsafe.Add(ref fill, 4); esi = Unsafe.Add(ref fill, 6); } }
             esp = esp + 0x00000004u; Unsafe.Add(ref cpu.TcRegisters, 4) = esp;
             left -= 1; cpu.Eip = t; if (t == cpu.TcReturnTo) return budget - left; if (left > 0) switch (t) { case 0x0010066Bu: goto L_0010066B; case 0x00100689u: goto L_00100689; case 0x00100698u: goto L_00100698; case 0x001006B4u: goto L_001006B4; case 0x001006BCu: goto L_001006BC; case 0x001006C7u: goto L_001006C7; case 0x001006C9u: goto L_001006C9; case 0x001006D4u: goto L_001006D4; case 0x001006D6u: goto L_001006D6; case 0x001006E5u: goto L_001006E5; case 0x001006F2u: goto L_001006F2; case 0x001006F4u: goto L_001006F4; case 0x00100705u: goto L_00100705; case 0x00100714u: goto L_00100714; case 0x00100721u: goto L_00100721; case 0x00100723u: goto L_00100723; case 0x0010072Du: goto L_0010072D; case 0x0010072Eu: goto L_0010072E; case 0x0010072Fu: goto L_0010072F; case 0x00100731u: goto L_00100731; } if (left > 0 && depth < 64) { return ChainTo(cpu, budget, left, depth); } goto Exit;
         }
