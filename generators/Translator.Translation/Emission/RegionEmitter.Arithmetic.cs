@@ -232,10 +232,10 @@ internal sealed partial class RegionEmitter
             W.Line("if (cnt != 0)");
             W.Line("{");
             W.Indent();
-            W.Line(string.Join(" ", ShiftWithFlags(i.Mnemonic, "(cnt - 1)")));
-
+            (string cf, string of, string result) = ShiftFlags(i.Mnemonic, "a", "cnt", "(cnt - 1)", constantCount: null);
+            W.Line($"uint r = {result};");
             WriteRegister(i.Op0Register, "r");
-            W.Line("cpu.TcFlagsShift(32, r, cf, of);");
+            W.Line($"cpu.TcFlagsShift(32, r, {cf}, {of});");
             W.Outdent();
             W.Line("}");
         }
@@ -267,40 +267,40 @@ internal sealed partial class RegionEmitter
         FallThrough(node);
     }
 
-    /// <summary>
-    /// SHL/SHR/SAR of <c>a</c> by a nonzero count given as count - 1: the last bit shifted out decides CF, so the
-    /// shift is done in two steps; declares r, cf and of.
-    /// </summary>
     /// <summary>The count of a shift by an immediate (1-31: a zero count is left to the handler).</summary>
     private static int ShiftCount(in Instruction i) => (int)(i.GetImmediate(1) & 31);
 
+    /// <summary>CF, OF and the result of a shift by an immediate count (1-31) of <paramref name="x"/>; see the overload.</summary>
+    private static (string Cf, string Of, string Result) ShiftFlags(Mnemonic mnemonic, int count, string x) =>
+        ShiftFlags(mnemonic, x, Decimal(count), Decimal(count - 1), count);
+
     /// <summary>
-    /// CF, OF and the result of SHL/SHR/SAR of <paramref name="x"/> by <paramref name="count"/> (1-31), as
-    /// expressions: CF is the last bit shifted out; OF is defined for a count of 1 and, as the handler computes it,
-    /// 0 for SHR and SAR otherwise and CF xor the result's sign for SHL.
+    /// CF, OF and the result of SHL/SHR/SAR of <paramref name="x"/> by a nonzero count <paramref name="n"/>
+    /// (<paramref name="n1"/> is n - 1), as expressions: CF is the last bit shifted out; OF is defined for a count of
+    /// 1 and computed as the handler does otherwise (CF xor the result's sign for SHL, 0 for SAR, and for SHR the
+    /// sign of the input shifted by n - 1 against the result's, which is 0 but for a count of 1).
     /// </summary>
-    private static (string Cf, string Of, string Result) ShiftFlags(Mnemonic mnemonic, int count, string x)
+    private static (string Cf, string Of, string Result) ShiftFlags(Mnemonic mnemonic, string x, string n, string n1, int? constantCount)
     {
-        string n = count.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        string n1 = (count - 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
         switch (mnemonic)
         {
             case Mnemonic.Shl:
                 string cf = $"(({x} << {n1}) >> 31)";
                 return (cf, $"({cf} ^ (({x} << {n}) >> 31))", $"({x} << {n})");
             case Mnemonic.Shr:
-                return ($"(({x} >> {n1}) & 1u)", count == 1 ? $"({x} >> 31)" : "0u", $"({x} >> {n})");
+                string of = constantCount switch
+                {
+                    1 => $"({x} >> 31)",
+                    null => $"(((({x} >> {n1}) ^ ({x} >> {n})) >> 31) & 1u)",
+                    _ => "0u",
+                };
+                return ($"(({x} >> {n1}) & 1u)", of, $"({x} >> {n})");
             default:
                 return ($"((uint)((int){x} >> {n1}) & 1u)", "0u", $"(uint)((int){x} >> {n})");
         }
     }
 
-    private static string[] ShiftWithFlags(Mnemonic mnemonic, string countLess1) => mnemonic switch
-    {
-        Mnemonic.Shl => new[] { $"uint last = a << {countLess1};", "uint r = last << 1;", "uint cf = last >> 31; uint of = cf ^ (r >> 31);" },
-        Mnemonic.Shr => new[] { $"uint last = a >> {countLess1};", "uint r = last >> 1;", "uint cf = last & 1u; uint of = ((last ^ r) >> 31) & 1u;" },
-        _ => new[] { $"int slast = (int)a >> {countLess1};", "uint r = (uint)(slast >> 1);", "uint cf = (uint)slast & 1u; uint of = 0u;" },
-    };
+    private static string Decimal(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>BSR/BSF (32-bit): the index when the source is nonzero; the flags are those of a logic result equal to the source.</summary>
     private void EmitBitScan(Node node)

@@ -292,7 +292,7 @@ namespace Translator.Translated
             uint f0a = 0, f0b = 0, f0c = 0;
             uint* tlb = cpu.Mmu.TcTlb;
             uint* te = null;
-            uint a = 0; uint b = 0; uint cf = 0; int cnt = 0; uint d = 0; int done = 0; uint last = 0; uint m = 0; uint of = 0; bool ok = false; uint outer = 0; uint r = 0; uint sp = 0; uint t = 0; ulong un = 0; ulong uq = 0; ulong urem = 0; uint v = 0; uint vAt = 0;
+            uint a = 0; uint b = 0; int cnt = 0; uint d = 0; int done = 0; uint m = 0; bool ok = false; uint outer = 0; uint r = 0; uint sp = 0; uint t = 0; ulong un = 0; ulong uq = 0; ulong urem = 0; uint v = 0; uint vAt = 0;
             switch (cpu.Eip)
             {
                 case 0x00100020u: goto L_00100020;
@@ -1048,9 +1048,9 @@ namespace Translator.Translated
             cnt = (int)(ecx & 31u);
             if (cnt != 0)
             {
-                last = a >> (cnt - 1); r = last >> 1; cf = last & 1u; of = ((last ^ r) >> 31) & 1u;
+                r = (a >> cnt);
                 eax = r; Unsafe.Add(ref cpu.TcRegisters, 0) = eax;
-                cpu.TcFlagsShift(32, r, cf, of);
+                cpu.TcFlagsShift(32, r, ((a >> (cnt - 1)) & 1u), ((((a >> (cnt - 1)) ^ (a >> cnt)) >> 31) & 1u));
             }
         }
         // 0x001000DE  pop ecx
