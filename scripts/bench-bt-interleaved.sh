@@ -4,13 +4,11 @@
 # Usage: scripts/bench-bt-interleaved.sh [IMAGE] [ROUNDS]   (defaults: tests/guests/build/bench.elf, 7)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/prerequisites.sh
-make -s -C tests/guests BUILD="$PWD/tests/guests/build"
-image=${1:-tests/guests/build/bench.elf}
-rounds=${2:-7}
-translator=$(bash scripts/build-translator.sh)
 # shellcheck source=timing.sh
 source scripts/timing.sh
+image=${1:-tests/guests/build/bench.elf}
+rounds=${2:-7}
+prepare_benchmark
 cache=$(mktemp -d)
 trap 'rm -rf "$cache"' EXIT
 export TRANSLATOR_CACHE_DIR="$cache"

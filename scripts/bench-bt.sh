@@ -6,13 +6,11 @@
 # tests/Translator.Translation.Tests -c Release --filter FullyQualifiedName~BenchmarkTests --logger "console;verbosity=detailed"
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/prerequisites.sh
-make -s -C tests/guests BUILD="$PWD/tests/guests/build"
-image=${1:-tests/guests/build/bench.elf}
-runs=${2:-3}
-translator=$(bash scripts/build-translator.sh)
 # shellcheck source=timing.sh
 source scripts/timing.sh
+image=${1:-tests/guests/build/bench.elf}
+runs=${2:-3}
+prepare_benchmark
 stats=$(mktemp)
 cache=$(mktemp -d)
 trap 'rm -rf "$stats" "$cache"' EXIT

@@ -4,13 +4,11 @@
 # the backends so that load from other processes hits all of them alike, and the best run of each counts)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/prerequisites.sh
-make -s -C tests/guests BUILD="$PWD/tests/guests/build"
-image=${1:-tests/guests/build/bench.elf}
-runs=${2:-3}
-translator=$(bash scripts/build-translator.sh)
 # shellcheck source=timing.sh
 source scripts/timing.sh
+image=${1:-tests/guests/build/bench.elf}
+runs=${2:-3}
+prepare_benchmark
 
 
 declare -A best

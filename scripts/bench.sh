@@ -3,13 +3,11 @@
 # Usage: scripts/bench.sh [IMAGE] [RUNS]   (defaults: tests/guests/build/bench.elf, 3 runs; the best run counts)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/prerequisites.sh
-make -s -C tests/guests BUILD="$PWD/tests/guests/build"
-image=${1:-tests/guests/build/bench.elf}
-runs=${2:-3}
-translator=$(bash scripts/build-translator.sh)
 # shellcheck source=timing.sh
 source scripts/timing.sh
+image=${1:-tests/guests/build/bench.elf}
+runs=${2:-3}
+prepare_benchmark
 stats=$(mktemp)
 trap 'rm -f "$stats"' EXIT
 

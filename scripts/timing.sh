@@ -1,4 +1,10 @@
-# Sourced by the benchmark scripts: whole-process timing and the summaries they print.
+# Sourced by the benchmark scripts: their common setup, whole-process timing and the summaries they print.
+
+prepare_benchmark() { # prerequisites, the test guests, and the translator as it ships (its path in $translator)
+    bash scripts/prerequisites.sh
+    make -s -C tests/guests BUILD="$PWD/tests/guests/build"
+    translator=$(bash scripts/build-translator.sh)
+}
 
 elapsed() { # wall seconds of one run of "$@", its output discarded
     local start end

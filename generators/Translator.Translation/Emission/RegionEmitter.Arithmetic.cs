@@ -235,7 +235,7 @@ internal sealed partial class RegionEmitter
             (string cf, string of, string result) = ShiftFlags(i.Mnemonic, "a", "cnt", "(cnt - 1)", constantCount: null);
             W.Line($"uint r = {result};");
             WriteRegister(i.Op0Register, "r");
-            W.Line($"cpu.TcFlagsShift(32, r, {cf}, {of});");
+            W.Line(RecordOwn(node, cf, of, "r", ""));
             W.Outdent();
             W.Line("}");
         }

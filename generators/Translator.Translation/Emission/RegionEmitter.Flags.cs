@@ -124,7 +124,6 @@ internal sealed partial class RegionEmitter
             return (cf, of, result, "0u");
         }
 
-
         string fa = f + "a", fb = f + "b", fc = f + "c";
         string M(string e) => bits == 32 ? $"({e})" : $"(({e}){Mask(bits)})";
         return kind switch

@@ -364,7 +364,10 @@ internal sealed partial class RegionEmitter
     /// they are already, written through), so no guest register is live across the call. The JIT then need not keep
     /// them in the few callee-saved registers, or spill them in the hot path, for a path that almost never runs.
     /// </summary>
-    private string SlowPathExit() => "tlb = cpu.Mmu.TcTlb; " + Fill();
+    private string SlowPathExit() => ReloadTlb + " " + Fill();
+
+    /// <summary>A handler or the MMU's slow path may have replaced the TLB: the pointer is read again after either.</summary>
+    private const string ReloadTlb = "tlb = cpu.Mmu.TcTlb;";
 
     // ---- handler calls -------------------------------------------------------------------------------------------
 
@@ -393,7 +396,7 @@ internal sealed partial class RegionEmitter
         W.Indent();
         W.Line(SlowPathEntry(node));
         W.Line($"Fallbacks.Ops[{index}].Execute(cpu);");
-        W.Line("cpu.TcFaultPointPassed(); tlb = cpu.Mmu.TcTlb;");
+        W.Line("cpu.TcFaultPointPassed(); " + ReloadTlb);
         W.Line(Fill());
         W.Outdent();
         W.Line("}");
