@@ -67,6 +67,20 @@ public sealed class IntrinsicAttribute : Attribute
 }
 
 /// <summary>
+/// Marks a generated <c>Translator.Guest.Hypercall</c> method as hypercall <see cref="Number"/>: in a PV build the
+/// kernel compiler lowers a call to the arguments in EBX, ECX, EDX, ESI, EDI and <c>call hypercall_page + 32 * n</c>;
+/// a bare-metal build refuses it. Its .NET body throws <see cref="GuestOnlyException"/>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, Inherited = false)]
+public sealed class HypercallStubAttribute : Attribute
+{
+    public HypercallStubAttribute(int number) => Number = number;
+
+    /// <summary>The hypercall number (EAX).</summary>
+    public int Number { get; }
+}
+
+/// <summary>
 /// Keeps a zero-initialised static array in the image file instead of the zeroed segment, so that a tool can fill
 /// it in before boot (test inputs, configuration) by patching the image at the address the symbol map gives.
 /// </summary>
