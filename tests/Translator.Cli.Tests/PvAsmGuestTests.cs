@@ -1,4 +1,5 @@
 using Translator.Tests.Shared;
+using Xunit;
 
 namespace Translator.Cli.Tests;
 
