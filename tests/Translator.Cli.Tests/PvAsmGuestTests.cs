@@ -1,0 +1,46 @@
+using Translator.Tests.Shared;
+using Xunit;
+
+namespace Translator.Cli.Tests;
+
+/// <summary>
+/// The PV guest written in assembly from docs/paravirt-abi.md alone (tests/guests/asm/pv_guest.asm): console, timer
+/// events, a page-table update, refused requests, a ring-3 task with system calls, the exit through port 0xF4.
+/// </summary>
+public sealed class PvAsmGuestTests
+{
+    [Fact]
+    public void PvGuestWrittenFromTheAbiDocumentRunsUnderPv()
+    {
+        string image = PvGuestImage();
+
+        TranslatorProcess.Result run = TranslatorProcess.Run("run", image, "--backend", "pv", "--max-instructions", "50000000");
+
+        string expected = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "tests", "guests", "asm", "pv_guest.expected.txt"));
+        Assert.Equal(expected, run.StdoutText);
+        Assert.True(run.ExitCode == 1, $"exit code {run.ExitCode} (1 = V 0 written to port 0xF4); stderr: {run.Stderr}");
+    }
+
+    [Theory]
+    [InlineData("native")]
+    [InlineData("hw")]
+    [InlineData("bt")]
+    [InlineData("trap")]
+    public void PvGuestIsRefusedByTheOtherBackends(string backend)
+    {
+        TranslatorProcess.Result run = TranslatorProcess.Run("run", PvGuestImage(), "--backend", backend);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Empty(run.Stdout);
+    }
+
+    private static string PvGuestImage()
+    {
+        string asm = Path.Combine(RepositoryRoot.Path, "tests", "guests", "asm");
+        string build = Path.Combine(RepositoryRoot.Path, "tests", "guests", "build");
+        string image = Path.Combine(build, "pv_guest.bin");
+        ProcessResult make = ProcessRunner.Run("make", ["-C", asm, $"BUILD={build}", image], TimeSpan.FromMinutes(2));
+        Assert.True(make.ExitCode == 0 && File.Exists(image), "make pv_guest.bin failed (nasm is installed by scripts/prerequisites.sh)");
+        return image;
+    }
+}
