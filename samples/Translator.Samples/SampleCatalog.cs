@@ -20,6 +20,9 @@ public sealed record SampleKernel(
     string Listing,
     byte[] ExpectedOutput)
 {
+    /// <summary>The kernel's PV build (runs only under pv), when the kernel compiler made one.</summary>
+    public byte[]? ParavirtImage { get; init; }
+
     /// <summary>The symbol whose code or data holds <paramref name="address"/>, if any.</summary>
     public GuestSymbol? SymbolAt(uint address)
         => Symbols.FirstOrDefault(s => address >= s.Address && address < s.Address + Math.Max(s.Size, 1));

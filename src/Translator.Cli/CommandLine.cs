@@ -22,19 +22,16 @@ internal sealed record RunArguments(
 /// </summary>
 internal static class CommandLine
 {
-    public static readonly string[] Backends = ["native", "hw", "bt", "trap"];
+    public static readonly string[] Backends = ["native", "hw", "bt", "pv", "trap"];
 
     public const string Usage =
-        "usage: translator run IMAGE|SAMPLE --backend native|hw|bt|trap [--stats FILE.json] [--max-instructions N] [--memory MIB]"
-        + " [--paging ept|shadow] [--cost NAME=CYCLES]... | translator compare IMAGE|SAMPLE | translator image SAMPLE|PROJECT --out FILE"
+        "usage: translator run IMAGE|SAMPLE --backend native|hw|bt|pv|trap [--stats FILE.json] [--max-instructions N] [--memory MIB]"
+        + " [--paging ept|shadow] [--cost NAME=CYCLES]... | translator compare IMAGE|SAMPLE | translator image SAMPLE|PROJECT [--pv] --out FILE"
         + " | translator translate IMAGE|SAMPLE --out DIR [--compile]";
 
-    /// <summary>Parses <c>translator image SAMPLE|PROJECT --out FILE</c>.</summary>
-    public static (string Source, string Output) ParseImage(IReadOnlyList<string> args)
-    {
-        (string source, string output, _) = ParseSourceAndOutput(args, "SAMPLE or PROJECT", "FILE", flag: null);
-        return (source, output);
-    }
+    /// <summary>Parses <c>translator image SAMPLE|PROJECT [--pv] --out FILE</c> (<c>--pv</c>: the kernel's PV build).</summary>
+    public static (string Source, string Output, bool Paravirtual) ParseImage(IReadOnlyList<string> args)
+        => ParseSourceAndOutput(args, "SAMPLE or PROJECT", "FILE", flag: "--pv");
 
     /// <summary>Parses <c>translator translate IMAGE|SAMPLE --out DIR [--compile]</c>.</summary>
     public static (string Source, string Output, bool Compile) ParseTranslate(IReadOnlyList<string> args)

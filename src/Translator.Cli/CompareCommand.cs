@@ -8,7 +8,8 @@ namespace Translator.Cli;
 /// <summary>
 /// <c>translator compare IMAGE|SAMPLE</c>: runs the guest on every backend that applies and prints one table: time,
 /// instructions, VMM interventions by kind, modeled cycles, and whether every backend printed the same bytes and
-/// exited with the same code as bare metal.
+/// exited with the same code as bare metal. The bare-metal image runs on native, hw, bt and trap; a kernel's PV build
+/// runs on pv (an external bare-metal image has none, and its pv row says so).
 /// </summary>
 internal static class CompareCommand
 {
@@ -21,20 +22,32 @@ internal static class CompareCommand
         new("hw (EPT)", BackendKind.HardwareAssisted, MemoryVirtualization.NestedPaging),
         new("hw (shadow)", BackendKind.HardwareAssisted, MemoryVirtualization.ShadowPaging),
         new("bt", BackendKind.BinaryTranslation, MemoryVirtualization.ShadowPaging),
+        new("pv", BackendKind.Paravirtual, MemoryVirtualization.NestedPaging),
         new("trap", BackendKind.TrapAndEmulate, MemoryVirtualization.ShadowPaging),
     ];
 
     public static int Execute(string reference, ulong maxInstructions, TextWriter stdout, TextWriter stderr)
     {
-        byte[]? image = GuestImageSource.Load(reference, stderr);
-        if (image is null)
+        GuestImages? builds = GuestImageSource.LoadBuilds(reference, stderr);
+        if (builds is null)
         {
             return ExitCodes.BadInput;
         }
 
         var runs = new List<(Configuration Configuration, VmRunResult Run)>();
+        var missing = new List<string>();
         foreach (Configuration configuration in s_configurations)
         {
+            bool paravirtual = configuration.Backend == BackendKind.Paravirtual;
+            byte[]? image = paravirtual ? builds.Paravirt : builds.BareMetal;
+            if (image is null)
+            {
+                missing.Add(paravirtual
+                    ? $"{configuration.Name}: no PV build (paravirtualization needs a kernel built for the interface)"
+                    : $"{configuration.Name}: not run (a PV image has no bare-metal build)");
+                continue;
+            }
+
             var options = new VmOptions { Backend = configuration.Backend, Paging = configuration.Paging, MaxInstructions = maxInstructions };
             try
             {
@@ -47,11 +60,11 @@ internal static class CompareCommand
             }
         }
 
-        stdout.Write(Table(reference, runs));
+        stdout.Write(Table(reference, runs, missing));
         return runs.All(r => Equivalent(r.Run, runs[0].Run)) ? 0 : 1;
     }
 
-    private static string Table(string reference, List<(Configuration Configuration, VmRunResult Run)> runs)
+    private static string Table(string reference, List<(Configuration Configuration, VmRunResult Run)> runs, List<string> missing)
     {
         VmRunResult reference0 = runs[0].Run;
         var rows = new List<string[]>
@@ -88,6 +101,11 @@ internal static class CompareCommand
             }
         }
 
+        foreach (string line in missing)
+        {
+            text.AppendLine(line);
+        }
+
         return text.ToString();
     }
 
@@ -99,13 +117,13 @@ internal static class CompareCommand
     private static string Interventions(VmStatistics s)
     {
         string[] prefixes = ["exit.", "callout.", "trap.", "hypercall."];
-        List<string> kinds = s.Events
+        List<KeyValuePair<string, long>> all = s.Events
             .Where(e => prefixes.Any(p => e.Key.StartsWith(p, StringComparison.Ordinal)) && e.Value > 0)
             .OrderByDescending(e => e.Value)
-            .Take(4)
-            .Select(e => $"{e.Key}={e.Value.ToString(CultureInfo.InvariantCulture)}")
             .ToList();
-        long total = s.Events.Where(e => prefixes.Any(p => e.Key.StartsWith(p, StringComparison.Ordinal))).Sum(e => e.Value);
-        return kinds.Count == 0 ? "none" : $"{total.ToString(CultureInfo.InvariantCulture)}: {string.Join(' ', kinds)}";
+        List<string> kinds = all.Take(4).Select(e => $"{e.Key}={e.Value.ToString(CultureInfo.InvariantCulture)}").ToList();
+        long total = all.Sum(e => e.Value);
+        string more = all.Count > kinds.Count ? " ..." : "";
+        return kinds.Count == 0 ? "none" : $"{total.ToString(CultureInfo.InvariantCulture)}: {string.Join(' ', kinds)}{more}";
     }
 }

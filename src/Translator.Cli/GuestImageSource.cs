@@ -6,14 +6,31 @@ using Translator.Samples;
 namespace Translator.Cli;
 
 /// <summary>
+/// A guest as the tool found it: its bare-metal image and, for a kernel built from DSL source, its PV build. A file
+/// holds one of the two (a PV image file has no bare-metal build beside it).
+/// </summary>
+internal sealed record GuestImages(byte[]? BareMetal, byte[]? Paravirt)
+{
+    /// <summary>A file's bytes: a PV image (it carries the PV header) or a bare-metal one.</summary>
+    public static GuestImages FromFile(byte[] bytes) =>
+        Translator.Vmm.Backends.Pv.ParavirtImage.IsParavirtual(bytes) ? new(null, bytes) : new(bytes, null);
+
+    /// <summary>The image a backend runs: the PV build under pv, the bare-metal one elsewhere; a file runs as it is.</summary>
+    public byte[] For(bool paravirtual) => (paravirtual ? Paravirt : BareMetal) ?? BareMetal ?? Paravirt!;
+}
+
+/// <summary>
 /// Where a guest image comes from: a file path, the name of a sample kernel built into the tool
 /// (<c>translator run Hello</c>), or a guest project (a .csproj, or a folder holding one) that is built with
-/// <c>dotnet build</c> and whose kernel class's generated <c>Image</c> is read.
+/// <c>dotnet build</c> and whose kernel class's generated <c>Image</c> (and <c>ParavirtImage</c>) is read.
 /// </summary>
 internal static class GuestImageSource
 {
     /// <summary>The image bytes, or null after writing a one-line reason to <paramref name="stderr"/>.</summary>
-    public static byte[]? Load(string reference, TextWriter stderr)
+    public static byte[]? Load(string reference, TextWriter stderr) => LoadBuilds(reference, stderr)?.For(paravirtual: false);
+
+    /// <summary>Every build of the guest the tool can find, or null after writing a one-line reason to <paramref name="stderr"/>.</summary>
+    public static GuestImages? LoadBuilds(string reference, TextWriter stderr)
     {
         string? project = ProjectFile(reference);
         if (project is not null)
@@ -25,7 +42,7 @@ internal static class GuestImageSource
         {
             try
             {
-                return File.ReadAllBytes(reference);
+                return GuestImages.FromFile(File.ReadAllBytes(reference));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
             {
@@ -36,7 +53,7 @@ internal static class GuestImageSource
 
         if (SampleCatalog.Find(reference) is { } sample)
         {
-            return sample.Image;
+            return new GuestImages(sample.Image, sample.ParavirtImage);
         }
 
         stderr.WriteLine($"translator: cannot read image '{reference}': no such file, sample ({string.Join(", ", SampleCatalog.Names)}) or guest project");
@@ -63,8 +80,13 @@ internal static class GuestImageSource
     /// Reads a kernel's generated <c>ReadOnlySpan&lt;byte&gt; Image</c>. Reflection cannot return a span, so a
     /// two-instruction dynamic method calls the getter and copies the span to an array.
     /// </summary>
-    private static byte[] CopyImage(PropertyInfo image)
+    private static byte[]? CopyImage(PropertyInfo? image)
     {
+        if (image is null)
+        {
+            return null;
+        }
+
         var method = new System.Reflection.Emit.DynamicMethod("CopyKernelImage", typeof(byte[]), Type.EmptyTypes, typeof(GuestImageSource).Module, skipVisibility: true);
         System.Reflection.Emit.ILGenerator il = method.GetILGenerator();
         System.Reflection.Emit.LocalBuilder span = il.DeclareLocal(typeof(ReadOnlySpan<byte>));
@@ -76,8 +98,8 @@ internal static class GuestImageSource
         return (byte[])method.Invoke(null, null)!;
     }
 
-    /// <summary>Builds a guest project and returns the image of its (single) kernel class.</summary>
-    private static byte[]? BuildProject(string project, TextWriter stderr)
+    /// <summary>Builds a guest project and returns the images of its (single) kernel class.</summary>
+    private static GuestImages? BuildProject(string project, TextWriter stderr)
     {
         string output = Path.Combine(Path.GetTempPath(), $"translator-kernel-{Guid.NewGuid():N}");
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -103,18 +125,18 @@ internal static class GuestImageSource
         try
         {
             Assembly assembly = context.LoadFromAssemblyPath(assemblyPath);
-            List<PropertyInfo> images = assembly.GetTypes()
-                .Where(t => t.GetCustomAttributes().Any(a => a.GetType().Name == "GuestKernelAttribute"))
-                .Select(t => t.GetProperty("Image", BindingFlags.Public | BindingFlags.Static))
-                .OfType<PropertyInfo>()
+            List<Type> kernels = assembly.GetTypes()
+                .Where(t => t.GetCustomAttributes().Any(a => a.GetType().Name == "GuestKernelAttribute")
+                    && t.GetProperty("Image", BindingFlags.Public | BindingFlags.Static) is not null)
                 .ToList();
-            if (images.Count != 1)
+            if (kernels.Count != 1)
             {
-                stderr.WriteLine($"translator: {project} holds {images.Count} guest kernels; exactly one is needed");
+                stderr.WriteLine($"translator: {project} holds {kernels.Count} guest kernels; exactly one is needed");
                 return null;
             }
 
-            return CopyImage(images[0]);
+            const BindingFlags members = BindingFlags.Public | BindingFlags.Static;
+            return new GuestImages(CopyImage(kernels[0].GetProperty("Image", members)), CopyImage(kernels[0].GetProperty("ParavirtImage", members)));
         }
         finally
         {

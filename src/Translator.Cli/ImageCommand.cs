@@ -1,13 +1,25 @@
 namespace Translator.Cli;
 
-/// <summary><c>translator image SAMPLE|PROJECT --out FILE</c>: writes a kernel's bare-metal multiboot image (bootable on QEMU).</summary>
+/// <summary>
+/// <c>translator image SAMPLE|PROJECT [--pv] --out FILE</c>: writes a kernel's bare-metal multiboot image (bootable on
+/// QEMU) or, with <c>--pv</c>, its PV image (runs only under <c>--backend pv</c>).
+/// </summary>
 internal static class ImageCommand
 {
-    public static int Execute(string source, string output, TextWriter stderr)
+    public static int Execute(string source, string output, bool paravirtual, TextWriter stderr)
     {
-        byte[]? image = GuestImageSource.Load(source, stderr);
+        GuestImages? builds = GuestImageSource.LoadBuilds(source, stderr);
+        if (builds is null)
+        {
+            return ExitCodes.BadInput;
+        }
+
+        byte[]? image = paravirtual ? builds.Paravirt : builds.BareMetal;
         if (image is null)
         {
+            stderr.WriteLine(paravirtual
+                ? $"translator: {source} has no PV build (only a kernel built from DSL source has one)"
+                : $"translator: {source} is a PV image: it has no bare-metal build");
             return ExitCodes.BadInput;
         }
 

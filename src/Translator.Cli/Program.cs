@@ -23,8 +23,8 @@ try
             return CompareCommand.Execute(compare.Image, compare.MaxInstructions, Console.Out, Console.Error);
 
         case "image":
-            (string source, string output) = CommandLine.ParseImage(args[1..]);
-            return ImageCommand.Execute(source, output, Console.Error);
+            (string source, string output, bool paravirtual) = CommandLine.ParseImage(args[1..]);
+            return ImageCommand.Execute(source, output, paravirtual, Console.Error);
 
         case "translate":
             (string image, string directory, bool compile) = CommandLine.ParseTranslate(args[1..]);

@@ -9,16 +9,20 @@ internal static class RunCommand
 {
     public static int Execute(RunArguments args, Stream stdout, TextWriter stderr)
     {
-        byte[]? image = GuestImageSource.Load(args.Image, stderr);
-        if (image is null)
+        GuestImages? builds = GuestImageSource.LoadBuilds(args.Image, stderr);
+        if (builds is null)
         {
             return ExitCodes.BadInput;
         }
 
+        // A sample or project has both builds: pv runs its PV image, every other backend its bare-metal one. A file
+        // runs as it is, and the backend refuses a build it cannot run (exit 2).
+        BackendKind backend = VmOptions.Parse(args.Backend) ?? BackendKind.Native;
+        byte[] image = builds.For(backend == BackendKind.Paravirtual);
         var console = new BufferedStream(stdout, 4096);
         var options = new VmOptions
         {
-            Backend = VmOptions.Parse(args.Backend) ?? BackendKind.Native,
+            Backend = backend,
             MemoryMiB = args.MemoryMiB,
             MaxInstructions = args.MaxInstructions,
             Paging = args.Paging,

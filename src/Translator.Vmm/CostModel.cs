@@ -48,6 +48,15 @@ public sealed record CostParameters
     /// <summary>For the binary-translation estimate: an exception or IRQ reflected into the deprivileged guest, beyond native.</summary>
     public ulong BtReflection { get; init; } = 2_300;
 
+    /// <summary>
+    /// pv: one hypercall (int 0x82 to the VMM and back, argument validation and the handler), priced like a system
+    /// call round trip to a more privileged ring plus the VMM's bookkeeping, well below a VM exit.
+    /// </summary>
+    public ulong PvHypercall { get; init; } = 1_000;
+
+    /// <summary>pv: an exception or event upcall bounced into the guest kernel by the VMM, beyond native delivery.</summary>
+    public ulong PvBounce { get; init; } = 1_200;
+
     /// <summary>Parameter names as the command line spells them (camelCase property names).</summary>
     public static IReadOnlyList<string> Names { get; } =
         typeof(CostParameters).GetProperties(BindingFlags.Public | BindingFlags.Instance)

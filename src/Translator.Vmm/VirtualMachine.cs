@@ -43,6 +43,7 @@ public sealed class VirtualMachine
             BackendKind.HardwareAssisted => new HardwareAssistedBackend(options, console),
             BackendKind.BinaryTranslation => new BinaryTranslationBackend(options, console),
             BackendKind.TrapAndEmulate => new TrapAndEmulateBackend(options, console),
+            BackendKind.Paravirtual => new Backends.Pv.ParavirtBackend(options, console),
             _ => new NativeBackend(options, console),
         };
         backend.Load(image);

@@ -14,6 +14,9 @@ public enum BackendKind
     /// <summary>The unmodified guest deprivileged to ring 1, every sensitive instruction a callout into the VMM (<c>bt</c>).</summary>
     BinaryTranslation,
 
+    /// <summary>The guest rebuilt for the hypercall interface, its kernel in ring 1 (<c>pv</c>, Xen-style paravirtualization).</summary>
+    Paravirtual,
+
     /// <summary>The guest deprivileged to ring 1 with trap-and-emulate only (<c>trap</c>): shows the Popek–Goldberg holes.</summary>
     TrapAndEmulate,
 }
@@ -74,6 +77,7 @@ public sealed record VmOptions
         BackendKind.HardwareAssisted => "hw",
         BackendKind.BinaryTranslation => "bt",
         BackendKind.TrapAndEmulate => "trap",
+        BackendKind.Paravirtual => "pv",
         _ => "native",
     };
 
@@ -84,6 +88,7 @@ public sealed record VmOptions
         "hw" => BackendKind.HardwareAssisted,
         "bt" => BackendKind.BinaryTranslation,
         "trap" => BackendKind.TrapAndEmulate,
+        "pv" => BackendKind.Paravirtual,
         _ => null,
     };
 }

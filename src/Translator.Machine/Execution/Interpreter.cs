@@ -130,6 +130,9 @@ public sealed unsafe class Interpreter
         {
             if (StopRequested)
             {
+                // A request is consumed by the stop it causes: a VMM that parks the guest (a PV guest blocking until
+                // its next event) resumes it with another Run.
+                StopRequested = false;
                 return ExecutionStop.StopRequested;
             }
 

@@ -235,7 +235,8 @@ start:
         ; ---- a plain store to the pinned L1 faults ----
         mov eax, [l1_frame]
         shl eax, 12
-        mov [pf_expected_cr2], eax
+        lea ecx, [eax + 8]                  ; CR2 is the faulting address: the entry written below
+        mov [pf_expected_cr2], ecx
         mov dword [pf_expected], 1
         mov dword [eax + 8], 0              ; #PF: the handler resumes at .after_store
 .after_store:
@@ -391,7 +392,7 @@ pf_handler:
         mov eax, [esp + 32]                 ; error code
         PRINT "store to the pinned L1: #PF error code "
         call print_hex
-        PRINT ", CR2 = the L1's address", 10
+        PRINT ", CR2 = the entry's address", 10
         cmp eax, 3
         jne .unexpected
         mov dword [pf_expected], 0
