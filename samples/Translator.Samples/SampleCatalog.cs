@@ -38,6 +38,7 @@ public static class SampleCatalog
         Create("Multitasking", "timer-preempted ring 3 tasks, system calls, a page directory per task", Multitasking.Image, Multitasking.EntryAddress, Multitasking.Symbols, Multitasking.Listing),
         Create("Microbench", "Adams & Agesen nanobenchmarks: syscall, in, cr3 write, call/ret, page fault, #DE, PTE update", Microbench.Image, Microbench.EntryAddress, Microbench.Symbols, Microbench.Listing),
         Create("Holes", "what SGDT, SIDT, SLDT, SMSW, STR, POPF, LAR, LSL, VERR, VERW and CS reveal at ring 0 and ring 3", Holes.Image, Holes.EntryAddress, Holes.Symbols, Holes.Listing),
+        Create("Report", "I/O-bound: a 256-line table through COM1, two port accesses per character on bare metal", Report.Image, Report.EntryAddress, Report.Symbols, Report.Listing),
     ]);
 
     public static IReadOnlyList<SampleKernel> All => s_all.Value;

@@ -238,10 +238,10 @@ internal static class ShutdownReason
 internal static class VcpuOpCommand
 {
     public const uint IsUp = 3;
-    public const uint SetPeriodicTimer = 10;   // arg: pointer to u64 period_ns (>= MinimumTimerPeriodNs)
-    public const uint StopPeriodicTimer = 11;
-    public const uint SetSingleshotTimer = 12; // arg: pointer to { u64 timeout_abs_ns; u32 flags }
-    public const uint StopSingleshotTimer = 13;
+    public const uint SetPeriodicTimer = 6;    // arg: pointer to u64 period_ns (>= MinimumTimerPeriodNs)
+    public const uint StopPeriodicTimer = 7;
+    public const uint SetSingleshotTimer = 8; // arg: pointer to { u64 timeout_abs_ns; u32 flags }
+    public const uint StopSingleshotTimer = 9;
     public const ulong MinimumTimerPeriodNs = 10_000;
 }
 

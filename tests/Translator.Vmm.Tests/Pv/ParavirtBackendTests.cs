@@ -127,7 +127,7 @@ public sealed class ParavirtBackendTests
             Hypercall(a, 32, b: 9, c: d.At(28)); // unmask the timer's port
             d.Word(32, 100_000);   // a 100 µs period
             d.Word(36, 0);
-            Hypercall(a, 24, b: 10, c: 0, d: d.At(32));
+            Hypercall(a, 24, b: 6, c: 0, d: d.At(32));
             Hypercall(a, 29, b: 1);                 // block: events on, sleep until the timer
             ExitWithResult(a, d);
         }, maxInstructions: 500_000);
