@@ -113,12 +113,14 @@ internal static class CompareCommand
     private static bool Equivalent(VmRunResult run, VmRunResult bareMetal) =>
         run.ExitCode == bareMetal.ExitCode && run.Console.AsSpan().SequenceEqual(bareMetal.Console);
 
-    /// <summary>VM exits, callouts, trapped instructions and hypercalls by kind, most frequent first: "none" on bare metal.</summary>
+    /// <summary>VM exits, callouts, trapped instructions, hypercalls, bounces and upcalls by kind, most frequent first: "none" on bare metal.</summary>
     private static string Interventions(VmStatistics s)
     {
         string[] prefixes = ["exit.", "callout.", "trap.", "hypercall."];
+        // pv's bounces and upcalls are entries into the VMM as well (its other pv.* counters are totals or sub-counts).
+        string[] exact = ["pv.bounces", "pv.upcalls"];
         List<KeyValuePair<string, long>> all = s.Events
-            .Where(e => prefixes.Any(p => e.Key.StartsWith(p, StringComparison.Ordinal)) && e.Value > 0)
+            .Where(e => (prefixes.Any(p => e.Key.StartsWith(p, StringComparison.Ordinal)) || exact.Contains(e.Key)) && e.Value > 0)
             .OrderByDescending(e => e.Value)
             .ToList();
         List<string> kinds = all.Take(4).Select(e => $"{e.Key}={e.Value.ToString(CultureInfo.InvariantCulture)}").ToList();

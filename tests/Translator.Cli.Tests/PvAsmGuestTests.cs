@@ -34,6 +34,26 @@ public sealed class PvAsmGuestTests
         Assert.Empty(run.Stdout);
     }
 
+    [Fact]
+    public void CompareRunsAPvImageOnPvOnlyAndCountsEveryEntryIntoTheVmm()
+    {
+        TranslatorProcess.Result run = TranslatorProcess.Run("compare", PvGuestImage());
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Matches(@"\npv +1 +identical +[0-9,]+ .* 91: hypercall\.console_io=52 ", run.StdoutText);
+        Assert.Contains("native: not run (a PV image has no bare-metal build)", run.StdoutText);
+    }
+
+    [Fact]
+    public void ABareMetalSampleUnderPvSaysItHasNoPvBuild()
+    {
+        TranslatorProcess.Result run = TranslatorProcess.Run("run", "Hello", "--backend", "pv");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Empty(run.Stdout);
+        Assert.Contains("paravirtualization needs a guest built for the interface", run.Stderr);
+    }
+
     private static string PvGuestImage()
     {
         string asm = Path.Combine(RepositoryRoot.Path, "tests", "guests", "asm");
