@@ -1,7 +1,9 @@
 using System.Collections.Generic;
+using System.IO;
 using Iced.Intel;
 using Translator.Hypercalls.Generator.Model;
 using Translator.KernelCompiler.Model;
+using Translator.Paravirt.Abi;
 using static Iced.Intel.AssemblerRegisters;
 
 namespace Translator.Hypercalls.Generator;
@@ -33,8 +35,7 @@ internal sealed class HypercallStub
 /// </summary>
 internal static class HypercallPageAssembler
 {
-    public const int StubBytes = 32;
-    public const byte Vector = 0x82;
+    public const int StubBytes = HypercallNumber.StubBytes;
     public const byte Int3 = 0xCC;
 
     public static List<HypercallStub> Assemble(EquatableArray<HypercallModel> hypercalls)
@@ -51,8 +52,8 @@ internal static class HypercallPageAssembler
         formatter.Options.UppercaseHex = false;
         formatter.Options.SpaceAfterOperandSeparator = true;
 
-        var stubs = new List<HypercallStub>(HypercallTableParser.StubCount);
-        for (int number = 0; number < HypercallTableParser.StubCount; number++)
+        var stubs = new List<HypercallStub>(HypercallNumber.StubCount);
+        for (int number = 0; number < HypercallNumber.StubCount; number++)
         {
             byNumber.TryGetValue(number, out HypercallModel? hypercall);
             var assembler = new Assembler(32);
@@ -60,24 +61,24 @@ internal static class HypercallPageAssembler
             {
                 assembler.push(eax);
                 assembler.mov(eax, number);
-                assembler.@int(Vector);
+                assembler.@int(HypercallNumber.Vector);
             }
             else
             {
                 assembler.mov(eax, number);
-                assembler.@int(Vector);
+                assembler.@int(HypercallNumber.Vector);
                 assembler.ret();
             }
 
-            var code = new ByteListWriter();
-            assembler.Assemble(code, 0);
+            using var code = new MemoryStream();
+            assembler.Assemble(new StreamCodeWriter(code), 0);
             byte[] bytes = new byte[StubBytes];
             for (int i = 0; i < bytes.Length; i++)
             {
-                bytes[i] = i < code.Bytes.Count ? code.Bytes[i] : Int3;
+                bytes[i] = i < code.Length ? code.GetBuffer()[i] : Int3;
             }
 
-            stubs.Add(new HypercallStub(number, hypercall?.Name ?? "", bytes, Disassemble(formatter, bytes, code.Bytes.Count)));
+            stubs.Add(new HypercallStub(number, hypercall?.Name ?? "", bytes, Disassemble(formatter, bytes, (int)code.Length)));
         }
 
         return stubs;
@@ -97,12 +98,5 @@ internal static class HypercallPageAssembler
 
         parts.Add($"int3 x {StubBytes - length}");
         return string.Join("; ", parts);
-    }
-
-    private sealed class ByteListWriter : CodeWriter
-    {
-        public List<byte> Bytes { get; } = new();
-
-        public override void WriteByte(byte value) => Bytes.Add(value);
     }
 }

@@ -25,7 +25,6 @@ internal static class HypercallTableParser
     private const string GuestPointerType = "Translator.Paravirt.GuestPointer";
 
     public const int MaxArguments = 5;
-    public const int StubCount = 128;
 
     public static HypercallTableModel Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellation)
     {
@@ -133,7 +132,7 @@ internal static class HypercallTableParser
         bool noReturn = attribute.NamedArguments.FirstOrDefault(a => a.Key == "NoReturn").Value.Value is true;
 
         bool valid = true;
-        if (number < 0 || number >= StubCount)
+        if (number < 0 || number >= Translator.Paravirt.Abi.HypercallNumber.StubCount)
         {
             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.NumberOutOfRange, numberLocation, number.ToString(System.Globalization.CultureInfo.InvariantCulture)));
             valid = false;

@@ -16,7 +16,7 @@ internal sealed record GuestImages(byte[]? BareMetal, byte[]? Paravirt)
         Translator.Vmm.Backends.Pv.ParavirtImage.IsParavirtual(bytes) ? new(null, bytes) : new(bytes, null);
 
     /// <summary>The image a backend runs: the PV build under pv, the bare-metal one elsewhere; a file runs as it is.</summary>
-    public byte[] For(bool paravirtual) => (paravirtual ? Paravirt : BareMetal) ?? BareMetal ?? Paravirt!;
+    public byte[] For(bool paravirtual) => (paravirtual ? Paravirt ?? BareMetal : BareMetal ?? Paravirt)!;
 }
 
 /// <summary>

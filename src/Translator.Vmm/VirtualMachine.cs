@@ -2,7 +2,9 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Translator.Vmm.Backends;
 using Translator.Vmm.Backends.Bt;
+using Translator.Machine.Loader;
 using Translator.Vmm.Backends.Hw;
+using Translator.Vmm.Backends.Pv;
 using Translator.Vmm.Backends.Trap;
 
 namespace Translator.Vmm;
@@ -36,6 +38,12 @@ public sealed class VirtualMachine
     public static VirtualMachine Create(ReadOnlySpan<byte> image, VmOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (options.Backend != BackendKind.Paravirtual && ParavirtImage.IsParavirtual(image))
+        {
+            // One image, one kind of guest: the PV build talks to the hypercall interface, not to the PC.
+            throw new InvalidImageException("this is a PV image (built for the paravirtual interface, no multiboot header): it runs only with --backend pv");
+        }
+
         MemoryStream? captured = options.Console is null ? new MemoryStream() : null;
         Action<byte> console = options.Console ?? captured!.WriteByte;
         IExecutionBackend backend = options.Backend switch
@@ -43,7 +51,7 @@ public sealed class VirtualMachine
             BackendKind.HardwareAssisted => new HardwareAssistedBackend(options, console),
             BackendKind.BinaryTranslation => new BinaryTranslationBackend(options, console),
             BackendKind.TrapAndEmulate => new TrapAndEmulateBackend(options, console),
-            BackendKind.Paravirtual => new Backends.Pv.ParavirtBackend(options, console),
+            BackendKind.Paravirtual => new ParavirtBackend(options, console),
             _ => new NativeBackend(options, console),
         };
         backend.Load(image);

@@ -24,6 +24,20 @@ public sealed class IoBus
         }
     }
 
+    /// <summary>Whether every port of the <paramref name="size"/>-byte access at <paramref name="port"/> belongs to a device.</summary>
+    public bool IsClaimed(ushort port, int size)
+    {
+        for (int i = 0; i < size; i++)
+        {
+            if (port + i > 0xFFFF || _ports[port + i] is null)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     public uint Read(ushort port, int size)
     {
         Accesses++;

@@ -7,34 +7,40 @@ namespace Translator.Machine.Execution;
 /// idling, and the verdict that nothing can wake the guest any more, are the same everywhere: virtual time jumps
 /// to the timer's next event; with IF clear (there is no NMI source) or no event left, the guest has halted for good.
 /// </summary>
-public sealed class HaltedCpu(Pic8259Pair pic, Pit8254 pit, VirtualClock clock)
+public sealed class HaltedCpu(Func<bool> interruptRequested, ITimedDevice timer, VirtualClock clock)
 {
+    /// <summary>The PC's: the 8259 pair requests, the 8254 wakes.</summary>
+    public HaltedCpu(Pic8259Pair pic, Pit8254 pit, VirtualClock clock)
+        : this(() => pic.InterruptRequested, pit, clock)
+    {
+    }
+
     /// <summary>Timer events that raise no interrupt request before the guest is declared halted for good.</summary>
     public const int MaxFruitlessWakeups = 10_000;
 
     private int _fruitlessWakeups;
 
     /// <summary>
-    /// Idles until the PIC requests an interrupt (returns null: resume the guest) or returns the halted-for-good
-    /// result. <paramref name="interruptsEnabled"/> is the guest's IF.
+    /// Idles until an interrupt is requested (returns null: resume the guest) or returns the halted-for-good
+    /// result. <paramref name="interruptsEnabled"/> is the guest's IF; <paramref name="idle"/> names what idles in the verdict.
     /// </summary>
-    public MachineResult? WaitForInterrupt(bool interruptsEnabled, uint eip)
+    public MachineResult? WaitForInterrupt(bool interruptsEnabled, uint eip, string idle = "HLT")
     {
         if (!interruptsEnabled)
         {
-            return MachineResult.Halted($"HLT with interrupts disabled at EIP 0x{eip:X8}");
+            return MachineResult.Halted($"{idle} with interrupts disabled at EIP 0x{eip:X8}");
         }
 
-        while (!pic.InterruptRequested)
+        while (!interruptRequested())
         {
-            ulong next = pit.NextDeadline;
+            ulong next = timer.NextDeadline;
             if (next == ulong.MaxValue || ++_fruitlessWakeups > MaxFruitlessWakeups)
             {
-                return MachineResult.Halted($"HLT with no interrupt source left at EIP 0x{eip:X8}");
+                return MachineResult.Halted($"{idle} with no interrupt source left at EIP 0x{eip:X8}");
             }
 
             clock.AdvanceTo(next);
-            pit.Advance(next);
+            timer.Advance(next);
         }
 
         _fruitlessWakeups = 0;

@@ -131,12 +131,6 @@ public static class MultibootLoader
             throw Invalid($"the image is truncated ({image.Length} bytes): too short to hold a multiboot header");
         }
 
-        // "TPV1": the header of a PV image (docs/paravirt-abi.md), built for the hypercall interface instead of the PC.
-        if (image.Length >= 4 && BinaryPrimitives.ReadUInt32LittleEndian(image) == 0x3156_5054)
-        {
-            throw Invalid("this is a PV image (built for the paravirtual interface, no multiboot header): it runs only with --backend pv");
-        }
-
         throw Invalid("no multiboot header (magic 0x1BADB002 with a valid checksum, 4-byte aligned) in the first 8192 bytes");
     }
 

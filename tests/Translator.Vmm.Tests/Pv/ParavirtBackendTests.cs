@@ -225,9 +225,9 @@ public sealed class ParavirtBackendTests
         var a = new Assembler(32);
         var d = new DataArea();
         code(a, d);
-        var writer = new CodeWriterImpl();
-        a.Assemble(writer, Load + 48);
-        byte[] bytes = writer.ToArray();
+        using var stream = new MemoryStream();
+        a.Assemble(new StreamCodeWriter(stream), Load + 48);
+        byte[] bytes = stream.ToArray();
         Assert.True(bytes.Length < 0x800 - 48, "test guest code too large");
         byte[] image = new byte[0x1000];
         bytes.CopyTo(image, 48);
@@ -257,14 +257,5 @@ public sealed class ParavirtBackendTests
     {
         VirtualMachine vm = VirtualMachine.Create(Build(code), new VmOptions { Backend = BackendKind.Paravirtual, MaxInstructions = maxInstructions });
         return (vm.Run(), vm);
-    }
-
-    private sealed class CodeWriterImpl : CodeWriter
-    {
-        private readonly List<byte> _bytes = new();
-
-        public override void WriteByte(byte value) => _bytes.Add(value);
-
-        public byte[] ToArray() => _bytes.ToArray();
     }
 }

@@ -111,6 +111,21 @@ internal sealed class PageTypes
         }
     }
 
+    /// <summary>Takes the references an entry of a table of <paramref name="level"/> holds: 0 or -errno.</summary>
+    private int TakeEntry(FrameType level, uint entry) => level == FrameType.L1 ? TakeL1Entry(entry) : TakeL2Entry(entry);
+
+    private void DropEntry(FrameType level, uint entry)
+    {
+        if (level == FrameType.L1)
+        {
+            DropL1Entry(entry);
+        }
+        else
+        {
+            DropL2Entry(entry);
+        }
+    }
+
     /// <summary>Takes one type reference on <paramref name="frame"/> as <paramref name="type"/>, validating the table on its first.</summary>
     public int GetType(uint frame, FrameType type)
     {
@@ -141,21 +156,12 @@ internal sealed class PageTypes
         uint table = frame << 12;
         for (uint i = 0; i < 1024; i++)
         {
-            uint entry = _memory.Read32(table + i * 4);
-            int result = type == FrameType.L1 ? TakeL1Entry(entry) : TakeL2Entry(entry);
+            int result = TakeEntry(type, _memory.Read32(table + i * 4));
             if (result != 0)
             {
                 for (uint j = 0; j < i; j++)
                 {
-                    uint taken = _memory.Read32(table + j * 4);
-                    if (type == FrameType.L1)
-                    {
-                        DropL1Entry(taken);
-                    }
-                    else
-                    {
-                        DropL2Entry(taken);
-                    }
+                    DropEntry(type, _memory.Read32(table + j * 4));
                 }
 
                 _type[frame] = FrameType.None;
@@ -180,15 +186,7 @@ internal sealed class PageTypes
         uint table = frame << 12;
         for (uint i = 0; i < 1024; i++)
         {
-            uint entry = _memory.Read32(table + i * 4);
-            if (type == FrameType.L1)
-            {
-                DropL1Entry(entry);
-            }
-            else
-            {
-                DropL2Entry(entry);
-            }
+            DropEntry(type, _memory.Read32(table + i * 4));
         }
     }
 
@@ -205,22 +203,14 @@ internal sealed class PageTypes
 
         FrameType type = _type[frame];
         uint old = _memory.Read32(entryAddress);
-        int result = type == FrameType.L1 ? TakeL1Entry(value) : TakeL2Entry(value);
+        int result = TakeEntry(type, value);
         if (result != 0)
         {
             return result;
         }
 
         _memory.Write32(entryAddress, value);
-        if (type == FrameType.L1)
-        {
-            DropL1Entry(old);
-        }
-        else
-        {
-            DropL2Entry(old);
-        }
-
+        DropEntry(type, old);
         return 0;
     }
 
@@ -279,7 +269,7 @@ internal sealed class PageTypes
     /// <summary>The guest-physical address of the page-table entry that maps <paramref name="linear"/>, or null when no page table is there.</summary>
     public uint? EntryAddressOf(uint linear)
     {
-        uint directoryEntry = _memory.Read32((BaseFrame << 12) + (linear >> 22) * 4);
+        uint directoryEntry = DirectoryEntry(linear);
         if ((directoryEntry & Present) == 0)
         {
             return null;
@@ -294,7 +284,7 @@ internal sealed class PageTypes
     /// </summary>
     public uint? Translate(uint linear, bool write)
     {
-        uint directoryEntry = _memory.Read32((BaseFrame << 12) + (linear >> 22) * 4);
+        uint directoryEntry = DirectoryEntry(linear);
         if ((directoryEntry & Present) == 0 || (write && (directoryEntry & Writable) == 0))
         {
             return null;
@@ -308,6 +298,8 @@ internal sealed class PageTypes
 
         return (entry & FrameMask) | (linear & 0xFFF);
     }
+
+    private uint DirectoryEntry(uint linear) => _memory.Read32((BaseFrame << 12) + (linear >> 22) * 4);
 
     /// <summary>Adopts the boot tables the domain builder wrote: types, counts and pins as if the guest had pinned them.</summary>
     public void AdoptBootTables(uint directoryFrame, uint tableFrames)

@@ -44,7 +44,7 @@ public sealed partial class ParavirtBackend
         }
 
         int result = HypercallDispatcher.Dispatch(this, this, number);
-        if (number >= (uint)HypercallDispatcher.Count || !HypercallDispatcher.IsNoReturn((int)number) || result < 0)
+        if (!HypercallDispatcher.IsNoReturn((int)number) || result < 0)
         {
             _cpu.SetRegister(X86Cpu.EAX, (uint)result);
         }
@@ -92,6 +92,11 @@ public sealed partial class ParavirtBackend
 
     private uint ReadLinear32(uint linear)
     {
+        if ((linear & 0xFFF) <= 0xFFC && _pages.Translate(linear, write: false) is uint physical)
+        {
+            return _host.Read32(physical); // within one page: one walk
+        }
+
         uint value = 0;
         for (int i = 3; i >= 0; i--)
         {
@@ -103,6 +108,12 @@ public sealed partial class ParavirtBackend
 
     private void WriteLinear32(uint linear, uint value)
     {
+        if ((linear & 0xFFF) <= 0xFFC && _pages.Translate(linear, write: true) is uint physical)
+        {
+            _host.Write32(physical, value);
+            return;
+        }
+
         for (int i = 0; i < 4; i++)
         {
             if (_pages.Translate(linear + (uint)i, write: true) is uint p)

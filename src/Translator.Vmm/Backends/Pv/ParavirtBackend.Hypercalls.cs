@@ -12,8 +12,6 @@ namespace Translator.Vmm.Backends.Pv;
 public sealed partial class ParavirtBackend
 {
     private const uint MaxGuestDescriptorEntries = PvSelectors.FirstReservedEntry;
-    private bool _fpuTaskSwitched;
-    private uint _failsafeEip;
 
     private static bool IsSelf(uint domain) => domain == MmuUpdateRequest.DomidSelf;
 
@@ -155,21 +153,18 @@ public sealed partial class ParavirtBackend
             return -PvErrno.EINVAL;
         }
 
+        // The failsafe entry is checked but never used: a fault while bouncing ends the domain (docs: departures).
         _callbackCs = (ushort)eventSelector;
         _callbackEip = eventAddress;
-        _failsafeEip = failsafeAddress; // recorded only: a fault while bouncing ends the domain (docs: departures)
         return 0;
     }
 
-    int IHypercalls.FpuTaskswitch(uint set)
-    {
-        _fpuTaskSwitched = set != 0;
-        return 0;
-    }
+    /// <summary>This machine has no FPU (an FPU instruction is #UD), so CR0.TS guards nothing: accepted and without effect.</summary>
+    int IHypercalls.FpuTaskswitch(uint set) => 0;
 
     int IHypercalls.Multicall(GuestPointer calls, uint count)
     {
-        var entry = new MulticallContext(this);
+        MulticallContext entry = _multicallEntry; // one at a time: a multicall inside a multicall is refused
         for (uint i = 0; i < count; i++)
         {
             entry.Base = calls.Address + i * MulticallEntry.Bytes;
@@ -401,7 +396,7 @@ public sealed partial class ParavirtBackend
 
         int result = 0;
         uint applied = 0;
-        for (; applied < count && result == 0; applied++)
+        for (; applied < count; applied++)
         {
             uint at = operations.Address + applied * MmuextOp.Bytes;
             uint command = ReadLinear32(at + MmuextOp.Cmd), arg1 = ReadLinear32(at + MmuextOp.Arg1), arg2 = ReadLinear32(at + MmuextOp.Arg2);
@@ -417,11 +412,10 @@ public sealed partial class ParavirtBackend
                 MmuextOp.SetLdt => arg2 == 0 ? 0 : -PvErrno.EINVAL,
                 _ => -PvErrno.ENOSYS,
             };
-        }
-
-        if (result != 0)
-        {
-            applied--;
+            if (result != 0)
+            {
+                break;
+            }
         }
 
         if (!done.IsNull)
@@ -567,8 +561,9 @@ public sealed partial class ParavirtBackend
 
     int IHypercalls.PhysdevOp(uint command, GuestPointer argument)
     {
-        ushort port = (ushort)ReadLinear32(argument.Address);
-        int size = (int)((ReadLinear32(argument.Address) >> 16) & 0xFF);
+        uint portAndSize = ReadLinear32(argument.Address + PhysdevOpCommand.Port);
+        ushort port = (ushort)portAndSize;
+        int size = (int)((portAndSize >> 16) & 0xFF);
         if (command is not (PhysdevOpCommand.PortRead or PhysdevOpCommand.PortWrite))
         {
             return -PvErrno.ENOSYS;
@@ -579,7 +574,7 @@ public sealed partial class ParavirtBackend
             return -PvErrno.EINVAL;
         }
 
-        if (!IsEmulatedPort(port, size))
+        if (!_platform.Io.IsClaimed(port, size))
         {
             return -PvErrno.EPERM;
         }
@@ -598,12 +593,5 @@ public sealed partial class ParavirtBackend
         }
 
         return 0;
-    }
-
-    /// <summary>The legacy devices a PV domain keeps: the PIC pair, the PIT, COM1 and isa-debug-exit.</summary>
-    private static bool IsEmulatedPort(ushort port, int size)
-    {
-        static bool In(ushort port, int size, ushort first, int count) => port >= first && port + size <= first + count;
-        return In(port, size, 0x20, 2) || In(port, size, 0xA0, 2) || In(port, size, 0x40, 4) || In(port, size, 0x3F8, 8) || In(port, size, 0xF4, 4);
     }
 }

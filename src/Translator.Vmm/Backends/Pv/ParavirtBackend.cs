@@ -24,7 +24,7 @@ namespace Translator.Vmm.Backends.Pv;
 /// </summary>
 public sealed partial class ParavirtBackend : IExecutionBackend, IEventInterceptor, IHypercalls, IHypercallContext
 {
-    private const uint ReserveBase = 0, GdtOffset = 0, TssOffset = 0x1_0000, BounceIdtOffset = 0x1_1000;
+    private const uint GdtOffset = 0, TssOffset = 0x1_0000, BounceIdtOffset = 0x1_1000;
     private const ushort VmmTaskSelector = 0xE040;
     private const int PortCount = 64;
 
@@ -38,6 +38,8 @@ public sealed partial class ParavirtBackend : IExecutionBackend, IEventIntercept
     private readonly uint _guestBytes;
     private readonly PageTypes _pages;
     private readonly PvTimer _timer;
+    private readonly HaltedCpu _halted;
+    private readonly MulticallContext _multicallEntry;
     private readonly TrapEntry[] _traps = new TrapEntry[256];
     private readonly uint[] _portBinding = new uint[PortCount];   // 0 unbound, else BindingVirq + virq, or BindingConsole
     private readonly long[] _hypercalls = new long[HypercallNumber.StubCount];
@@ -66,6 +68,8 @@ public sealed partial class ParavirtBackend : IExecutionBackend, IEventIntercept
         _timer = new PvTimer(this);
         _interpreter.ConnectTimer(_timer);
         _interpreter.ConnectInterrupts(new UpcallLine(this));
+        _halted = new HaltedCpu(() => UpcallDeliverable, _timer, _clock);
+        _multicallEntry = new MulticallContext(this);
         _pages = new PageTypes(_host, _guestBytes >> 12);
     }
 
@@ -83,7 +87,7 @@ public sealed partial class ParavirtBackend : IExecutionBackend, IEventIntercept
     /// <summary>Hypercalls made so far, by number.</summary>
     public long HypercallsOf(int number) => _hypercalls[number];
 
-    private uint Reserve(uint offset) => _guestBytes + ReserveBase + offset;
+    private uint Reserve(uint offset) => _guestBytes + offset;
 
     // ---- the domain builder ----------------------------------------------------------------------------------------
 
@@ -214,7 +218,6 @@ public sealed partial class ParavirtBackend : IExecutionBackend, IEventIntercept
 
     private MachineResult RunLoop()
     {
-        int idleWakeups = 0;
         while (true)
         {
             if (_platform.StopVerdict(_stopped, _cpu, _options.MaxInstructions) is { } verdict)
@@ -224,21 +227,9 @@ public sealed partial class ParavirtBackend : IExecutionBackend, IEventIntercept
 
             if (_blocked)
             {
-                // SCHEDOP_block: virtual time jumps to the next timer; with none left nothing can wake the guest.
-                ulong deadline = _timer.NextDeadline;
-                if (deadline == ulong.MaxValue || ++idleWakeups > HaltedCpu.MaxFruitlessWakeups)
-                {
-                    return MachineResult.Halted($"PV guest blocked with no event source left at EIP 0x{_cpu.Eip:X8}");
-                }
-
-                _clock.AdvanceTo(deadline);
-                _timer.Advance(deadline);
-                if (UpcallDeliverable)
-                {
-                    _blocked = false;
-                    idleWakeups = 0;
-                }
-
+                // SCHEDOP_block idles as HLT does on bare metal (its events enabled): virtual time jumps to the next timer.
+                _blocked = false;
+                _stopped = _halted.WaitForInterrupt(interruptsEnabled: true, _cpu.Eip, "SCHEDOP_block");
                 continue;
             }
 
