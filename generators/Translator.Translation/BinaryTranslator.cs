@@ -39,6 +39,12 @@ public static class BinaryTranslator
         entries.AddRange(guest.Functions);
         entries.AddRange(options.ExtraEntryPoints);
         List<PageCode> pages = new CodeDiscovery(guest, warnings).Discover(entries);
+        if (guest.IsParavirtual)
+        {
+            // Hypercall sites become direct calls into the VMM; a privileged instruction refuses the image.
+            HypercallSites.Mark(guest, pages, new Iced.Intel.IntelFormatter());
+        }
+
         var emitter = new ImageEmitter(guest, options, sha256, className);
         string source = emitter.Emit(pages);
         return new TranslationResult(sha256, options.Namespace, className, source, emitter.Regions, emitter.Instructions, warnings);

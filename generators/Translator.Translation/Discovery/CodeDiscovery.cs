@@ -124,7 +124,7 @@ internal sealed class CodeDiscovery
                         ip = 0;
                         break;
                     case FlowControl.UnconditionalBranch:
-                        if (d.DirectTarget is uint target)
+                        if (d.DirectTarget is uint target && !_image.InHypercallPage(target))
                         {
                             Follow(pending, ip, target);
                         }
@@ -132,7 +132,7 @@ internal sealed class CodeDiscovery
                         ip = 0;
                         break;
                     case FlowControl.Call:
-                        if (d.DirectTarget is uint callee)
+                        if (d.DirectTarget is uint callee && !_image.InHypercallPage(callee))
                         {
                             AddEntry(callee);
                         }
@@ -173,7 +173,7 @@ internal sealed class CodeDiscovery
     /// <summary>The instruction at <paramref name="ip"/>, or null when it is not wholly inside one loaded range and one page.</summary>
     private DecodedInstruction? Decode(uint ip)
     {
-        if (!_image.TryLocate(ip, out LoadedRange range, out int offset))
+        if (_image.InHypercallPage(ip) || !_image.TryLocate(ip, out LoadedRange range, out int offset))
         {
             return null;
         }

@@ -70,4 +70,25 @@ internal sealed class DecodedInstruction
         Instruction.Op0Kind is OpKind.NearBranch32 or OpKind.NearBranch16 ? Instruction.NearBranch32 : null;
 
     public FlowControl Flow => Instruction.FlowControl;
+
+    /// <summary>A hypercall site of a PV image (set by <see cref="HypercallSites"/>); None elsewhere.</summary>
+    public HypercallSite Hypercall { get; set; }
+
+    /// <summary>The hypercall number of a Call or Jump site (the stub it enters); -1 for an int 0x82 site (EAX at run time).</summary>
+    public int HypercallNumber { get; set; } = -1;
+}
+
+/// <summary>How a PV image reaches the VMM at one instruction.</summary>
+internal enum HypercallSite
+{
+    None,
+
+    /// <summary><c>call page + 32 * n</c>: the whole stub (EAX = n, the hypercall, the stub's ret) and on after the call.</summary>
+    Call,
+
+    /// <summary><c>jmp page + 32 * n</c>: the stub entered for good (iret: its push eax too); where the VMM leaves EIP.</summary>
+    Jump,
+
+    /// <summary>A literal <c>int 0x82</c>: the hypercall EAX names, on after the instruction.</summary>
+    Int,
 }

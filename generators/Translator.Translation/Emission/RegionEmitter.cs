@@ -374,6 +374,12 @@ internal sealed partial class RegionEmitter
     private void EmitFallback(Node node)
     {
         DecodedInstruction d = node.D;
+        if (d.Hypercall != HypercallSite.None)
+        {
+            EmitHypercall(node);
+            return;
+        }
+
         EmitHandlerCall(node);
         Retire();
         bool leaves = d.Flow != FlowControl.Next || d.EndsInterpreterBlock;

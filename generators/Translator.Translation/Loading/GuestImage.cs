@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using Translator.Paravirt.Abi;
 
 namespace Translator.Translation.Loading;
 
@@ -37,12 +38,23 @@ internal sealed class GuestImage
     private const uint FlagAoutKludge = 1u << 16;
     private const int HeaderSearchEnd = 8192 - 48;
 
-    private GuestImage(List<LoadedRange> ranges, uint entry, List<uint> functions)
+    private GuestImage(List<LoadedRange> ranges, uint entry, List<uint> functions, bool paravirtual = false, uint hypercallPage = 0)
     {
         Ranges = ranges;
         Entry = entry;
         Functions = functions;
+        IsParavirtual = paravirtual;
+        HypercallPage = hypercallPage;
     }
+
+    /// <summary>A PV image (Translator.Paravirt.Abi.PvImageHeader at offset 0): its kernel runs in ring 1 and calls the VMM.</summary>
+    public bool IsParavirtual { get; }
+
+    /// <summary>The PV image's hypercall page (filled by the VMM at load time, so never code of the file); 0: none.</summary>
+    public uint HypercallPage { get; }
+
+    /// <summary>Whether <paramref name="linear"/> lies in the hypercall page.</summary>
+    public bool InHypercallPage(uint linear) => HypercallPage != 0 && linear - HypercallPage < 4096;
 
     public IReadOnlyList<LoadedRange> Ranges { get; }
 
@@ -77,6 +89,11 @@ internal sealed class GuestImage
         if (image is null || image.Length == 0)
         {
             throw Invalid("the image is empty");
+        }
+
+        if (image.Length >= 4 && U32(image, PvImageHeader.MagicOffset) == PvImageHeader.Magic)
+        {
+            return FromParavirtHeader(image);
         }
 
         int header = FindHeader(image, out uint flags);
@@ -131,6 +148,53 @@ internal sealed class GuestImage
         var bytes = new byte[size];
         Array.Copy(image, textOffset, bytes, 0, size);
         return new GuestImage(new List<LoadedRange> { new LoadedRange(loadAddr, loadAddr, bytes) }, entry, new List<uint>());
+    }
+
+    /// <summary>A PV image: flat, its 48-byte header at offset 0 (the checks mirror the pv backend's loader).</summary>
+    private static GuestImage FromParavirtHeader(byte[] image)
+    {
+        if (image.Length < PvImageHeader.Size)
+        {
+            throw Invalid($"the PV image header is truncated ({image.Length} of {PvImageHeader.Size} bytes)");
+        }
+
+        uint sum = 0;
+        for (int k = 0; k < PvImageHeader.Size; k += 4)
+        {
+            sum = unchecked(sum + U32(image, k));
+        }
+
+        if (sum != 0)
+        {
+            throw Invalid("the PV image header's checksum is wrong (its twelve dwords must sum to 0)");
+        }
+
+        if (U32(image, PvImageHeader.HeaderSizeOffset) != PvImageHeader.Size || U32(image, PvImageHeader.AbiVersionOffset) != PvImageHeader.AbiVersion)
+        {
+            throw Invalid($"the PV image header is not ABI version {PvImageHeader.AbiVersion} with a {PvImageHeader.Size}-byte header");
+        }
+
+        uint load = U32(image, PvImageHeader.LoadAddressOffset), loadEnd = U32(image, PvImageHeader.LoadEndOffset);
+        uint bssEnd = U32(image, PvImageHeader.BssEndOffset), entry = U32(image, PvImageHeader.EntryOffset);
+        uint page = U32(image, PvImageHeader.HypercallPageOffset);
+        if (load < 0x10_0000 || (load & 0xFFF) != 0 || loadEnd < load || (ulong)loadEnd - load > (ulong)image.Length || bssEnd < loadEnd)
+        {
+            throw Invalid($"the PV image's load range 0x{load:X8}..0x{loadEnd:X8} (bss to 0x{bssEnd:X8}) is not a page-aligned range at or above 1 MiB inside the file");
+        }
+
+        if (entry < load || entry >= loadEnd)
+        {
+            throw Invalid($"the PV image's entry 0x{entry:X8} is not in its loaded bytes 0x{load:X8}..0x{loadEnd:X8}");
+        }
+
+        if (page != 0 && ((page & 0xFFF) != 0 || page < load || page >= bssEnd))
+        {
+            throw Invalid($"the PV image's hypercall page 0x{page:X8} is not a page-aligned page of the image");
+        }
+
+        var bytes = new byte[loadEnd - load];
+        Array.Copy(image, 0, bytes, 0, bytes.Length);
+        return new GuestImage(new List<LoadedRange> { new LoadedRange(load, load, bytes) }, entry, new List<uint>(), paravirtual: true, hypercallPage: page);
     }
 
     private static GuestImage FromElf(byte[] image)

@@ -140,3 +140,33 @@ public sealed partial class X86Cpu
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool TcParity(uint value) => Parity(value);
 }
+
+/// <summary>
+/// The VMM side of a hypercall site in translated PV code (a <c>call</c> into the hypercall page, a literal
+/// <c>int 0x82</c>): performs hypercall <c>number</c> on the processor's current state (EAX = the number, arguments in
+/// EBX..EDI, EIP already after the site) without a trap or an exception delivery. It may change any state (EIP/CS for
+/// iret, an upcall delivered on return, a block): translated code leaves when EIP is not where it continues or a stop
+/// is requested. Implemented by the pv backend (ParavirtBackend).
+/// </summary>
+public interface IHypercallGate
+{
+    void Hypercall(X86Cpu cpu, uint number);
+}
+
+public sealed partial class X86Cpu
+{
+    /// <summary>The VMM that performs hypercalls made by translated PV code; null outside pv.</summary>
+    public IHypercallGate? HypercallGate { get; set; }
+
+    /// <summary>
+    /// A direct hypercall from translated code: registers are written through and the flags recorded, EIP is where
+    /// the guest continues. Runs as a fault point, so a fault the VMM raises on the guest is delivered precisely.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public void TcHypercall(uint number)
+    {
+        IHypercallGate gate = HypercallGate
+            ?? throw new InvalidOperationException("translated PV code made a hypercall but no pv backend is attached to the processor");
+        gate.Hypercall(this, number);
+    }
+}
