@@ -14,7 +14,8 @@ internal sealed record RunArguments(
     ulong MaxInstructions,
     int MemoryMiB,
     MemoryVirtualization Paging = MemoryVirtualization.NestedPaging,
-    CostParameters? Cost = null);
+    CostParameters? Cost = null,
+    ParavirtExecution Execution = ParavirtExecution.Interpreter);
 
 /// <summary>
 /// Parses the command line of DESIGN.md by hand: the contract (exit code 2 and one line on stderr for any bad
@@ -26,7 +27,7 @@ internal static class CommandLine
 
     public const string Usage =
         "usage: translator run IMAGE|SAMPLE --backend native|hw|bt|pv|trap [--stats FILE.json] [--max-instructions N] [--memory MIB]"
-        + " [--paging ept|shadow] [--cost NAME=CYCLES]... | translator compare IMAGE|SAMPLE | translator image SAMPLE|PROJECT [--pv] --out FILE"
+        + " [--paging ept|shadow] [--execution interpreter|translated] [--cost NAME=CYCLES]... | translator compare IMAGE|SAMPLE | translator image SAMPLE|PROJECT [--pv] --out FILE"
         + " | translator translate IMAGE|SAMPLE --out DIR [--compile]";
 
     /// <summary>Parses <c>translator image SAMPLE|PROJECT [--pv] --out FILE</c> (<c>--pv</c>: the kernel's PV build).</summary>
@@ -76,6 +77,8 @@ internal static class CommandLine
         int memory = 128;
         MemoryVirtualization paging = MemoryVirtualization.NestedPaging;
         string? pagingOption = null;
+        string? executionOption = null;
+        ParavirtExecution execution = ParavirtExecution.Interpreter;
         CostParameters cost = CostParameters.Default;
         for (int i = 0; i < args.Count; i++)
         {
@@ -106,12 +109,11 @@ internal static class CommandLine
                     break;
                 case "--paging":
                     pagingOption = Value(args, ref i, arg);
-                    paging = pagingOption switch
-                    {
-                        "ept" => MemoryVirtualization.NestedPaging,
-                        "shadow" => MemoryVirtualization.ShadowPaging,
-                        _ => throw new UsageException($"--paging needs ept or shadow, not '{pagingOption}'"),
-                    };
+                    paging = Choose(arg, pagingOption, ("ept", MemoryVirtualization.NestedPaging), ("shadow", MemoryVirtualization.ShadowPaging));
+                    break;
+                case "--execution":
+                    executionOption = Value(args, ref i, arg);
+                    execution = Choose(arg, executionOption, ("interpreter", ParavirtExecution.Interpreter), ("translated", ParavirtExecution.Translated));
                     break;
                 case "--cost":
                     cost = ParseCost(cost, Value(args, ref i, arg));
@@ -148,7 +150,12 @@ internal static class CommandLine
             throw new UsageException($"--paging applies to the hw backend only (not '{backend}')");
         }
 
-        return new RunArguments(image, backend, stats, maxInstructions, memory, paging, cost);
+        if (executionOption is not null && backend != "pv")
+        {
+            throw new UsageException($"--execution applies to the pv backend only (not '{backend}')");
+        }
+
+        return new RunArguments(image, backend, stats, maxInstructions, memory, paging, cost, execution);
     }
 
     /// <summary><c>--cost NAME=CYCLES</c>: overrides one parameter of the cost model (docs/cost-model.md).</summary>
@@ -168,6 +175,20 @@ internal static class CommandLine
         {
             throw new UsageException(e.Message.Split(" (Parameter", 2)[0]);
         }
+    }
+
+    /// <summary>The value an option's word names, or a usage error listing the words it takes.</summary>
+    private static T Choose<T>(string option, string word, params (string Name, T Value)[] choices)
+    {
+        foreach ((string name, T value) in choices)
+        {
+            if (name == word)
+            {
+                return value;
+            }
+        }
+
+        throw new UsageException($"{option} needs {string.Join(" or ", choices.Select(c => c.Name))}, not '{word}'");
     }
 
     private static string Value(IReadOnlyList<string> args, ref int i, string option)

@@ -27,6 +27,7 @@ internal static class RunCommand
             MaxInstructions = args.MaxInstructions,
             Paging = args.Paging,
             Cost = args.Cost ?? CostParameters.Default,
+            Execution = args.Execution,
             Console = console.WriteByte,
         };
 
@@ -46,7 +47,7 @@ internal static class RunCommand
             return ExitCodes.BadInput;
         }
 
-        if (vm.Backend is Translator.Vmm.Backends.Bt.BinaryTranslationBackend { TranslationProblem: { } problem })
+        if (vm.Backend is Translator.Vmm.Backends.Bt.ITranslatingBackend { Translated.Problem: { } problem })
         {
             stderr.WriteLine($"translator: warning: running without translated code: {problem}");
         }

@@ -28,6 +28,11 @@ internal sealed record RunStatistics(VmRunResult Run, MemoryVirtualization Pagin
             ["modeledCycles"] = s.ModeledCycles,
             ["guestMips"] = Math.Round(s.GuestMips, 2),
         };
+        if (s.Execution is not null)
+        {
+            root["execution"] = s.Execution; // pv: the interpreter (the reference) or translated code
+        }
+
         if (s.Backend == "hw")
         {
             root["paging"] = Paging == MemoryVirtualization.ShadowPaging ? "shadow" : "ept";

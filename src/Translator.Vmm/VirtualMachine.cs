@@ -56,20 +56,27 @@ public sealed class VirtualMachine
         };
         backend.Load(image);
         var machine = new VirtualMachine(options, backend, captured);
-        if (backend is BinaryTranslationBackend bt && options.Translation == TranslationSource.Cached)
+        bool translate = backend switch
         {
-            // After Load: an image the loader rejects is reported as such, not as a translation problem.
+            BinaryTranslationBackend => options.Translation == TranslationSource.Cached,
+            ParavirtBackend => options.Execution == ParavirtExecution.Translated,
+            _ => false,
+        };
+        if (translate && backend is ITranslatingBackend translating)
+        {
+            // After Load: an image the loader rejects is reported as such, not as a translation problem. A PV image
+            // holding a privileged instruction is refused here (InvalidImageException, naming it and its address).
             TranslationCache cache = CacheFor(options.TranslationCacheDirectory ?? TranslationCache.DefaultDirectory());
             byte[] bytes = image.ToArray();
             try
             {
-                bt.Attach(cache.Load(bytes));
+                translating.Translated.Attach(cache.Load(bytes));
                 machine._translationKey = (cache, TranslationCache.ImageHash(bytes));
             }
             catch (TranslationHostException e)
             {
-                // A translator fault must not cost the user the run: the guest runs on the interpreter with callouts.
-                bt.TranslationProblem = e.Message;
+                // A translator fault must not cost the user the run: the guest runs on the interpreter.
+                translating.Translated.Problem = e.Message;
             }
         }
 
@@ -89,20 +96,21 @@ public sealed class VirtualMachine
         var events = new SortedDictionary<string, long>(StringComparer.Ordinal);
         Backend.CollectEvents(events);
         var statistics = new VmStatistics(Backend.Name, Backend.GuestInstructions, stopwatch.Elapsed.TotalSeconds,
-            Backend.ModelCycles(_options.Cost), events);
+            Backend.ModelCycles(_options.Cost), events,
+            Backend is ParavirtBackend ? VmOptions.NameOf(_options.Execution) : null);
         return new VmRunResult(result, _captured?.ToArray() ?? [], statistics);
     }
 
     /// <summary>
-    /// bt: code that ran on the interpreter because no region covered it becomes an entry point of the image's next
-    /// translation (a build-time translation cannot change, so nothing is recorded for one).
+    /// bt and translated pv: code that ran on the interpreter because no region covered it becomes an entry point of
+    /// the image's next translation (a build-time translation cannot change, so nothing is recorded for one).
     /// </summary>
     private void RecordFallbacks()
     {
-        if (_translationKey is { } key && Backend is BinaryTranslationBackend { Translation.Origin: not TranslationOrigin.BuildTime } bt
-            && bt.UntranslatedEntries.Count > 0)
+        if (_translationKey is { } key && Backend is ITranslatingBackend { Translated: { Translation.Origin: not TranslationOrigin.BuildTime } translated }
+            && translated.UntranslatedEntries.Count > 0)
         {
-            key.Cache.RecordFallbacks(key.ImageSha256, bt.UntranslatedEntries);
+            key.Cache.RecordFallbacks(key.ImageSha256, translated.UntranslatedEntries);
         }
     }
 }

@@ -44,6 +44,19 @@ public enum TranslationSource
     InterpreterOnly,
 }
 
+/// <summary>How the pv backend runs the guest's instructions (<c>--execution</c>).</summary>
+public enum ParavirtExecution
+{
+    /// <summary>The interpreter; every hypercall is an int 0x82 it executes (the reference).</summary>
+    Interpreter,
+
+    /// <summary>
+    /// The fast path: the image translated by the binary-translation core (build time, disk cache, or now), its
+    /// hypercall sites direct calls into the VMM; code the translation does not cover runs on the interpreter.
+    /// </summary>
+    Translated,
+}
+
 /// <summary>Everything a <see cref="VirtualMachine"/> is built from besides the image.</summary>
 public sealed record VmOptions
 {
@@ -61,7 +74,10 @@ public sealed record VmOptions
     /// <summary>bt: where translated code comes from.</summary>
     public TranslationSource Translation { get; init; } = TranslationSource.Cached;
 
-    /// <summary>bt: the translation cache's directory; null uses <c>TranslationCache.DefaultDirectory()</c>.</summary>
+    /// <summary>pv: the interpreter (the reference) or translated code with direct hypercalls.</summary>
+    public ParavirtExecution Execution { get; init; } = ParavirtExecution.Interpreter;
+
+    /// <summary>bt and translated pv: the translation cache's directory; null uses <c>TranslationCache.DefaultDirectory()</c>.</summary>
     public string? TranslationCacheDirectory { get; init; }
 
     public MemoryVirtualization Paging { get; init; } = MemoryVirtualization.NestedPaging;
@@ -80,6 +96,9 @@ public sealed record VmOptions
         BackendKind.Paravirtual => "pv",
         _ => "native",
     };
+
+    /// <summary>The name the command line uses for a pv execution path (<c>--execution</c>).</summary>
+    public static string NameOf(ParavirtExecution execution) => execution == ParavirtExecution.Translated ? "translated" : "interpreter";
 
     /// <summary>The backend a command-line name selects, or null for an unknown name.</summary>
     public static BackendKind? Parse(string name) => name switch

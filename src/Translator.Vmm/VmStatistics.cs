@@ -3,13 +3,17 @@ using Translator.Machine.Cpu;
 
 namespace Translator.Vmm;
 
-/// <summary>What a run cost: the <c>--stats</c> JSON of DESIGN.md is written from this.</summary>
+/// <summary>
+/// What a run cost: the <c>--stats</c> JSON of DESIGN.md is written from this. <see cref="Execution"/> says which
+/// path ran a pv guest (<c>interpreter</c> or <c>translated</c>); null for the other backends.
+/// </summary>
 public sealed record VmStatistics(
     string Backend,
     ulong GuestInstructions,
     double WallSeconds,
     CycleAccount Cycles,
-    IReadOnlyDictionary<string, long> Events)
+    IReadOnlyDictionary<string, long> Events,
+    string? Execution = null)
 {
     public ulong ModeledCycles => Cycles.Total;
 

@@ -5,6 +5,16 @@ using Translator.Translation.Loading;
 
 namespace Translator.Translation.Discovery;
 
+/// <summary>The stubs of the hypercall page (docs/paravirt-abi.md section 4.4), which hypercall sites stand for.</summary>
+internal static class HypercallStub
+{
+    /// <summary>Stub n (n != 23): <c>mov eax, n</c> (5 bytes), <c>int 0x82</c> at +5, <c>ret</c> at +7.</summary>
+    public const uint IntOffset = 5, RetOffset = 7;
+
+    /// <summary>Stub 23: <c>push eax</c>, <c>mov eax, 23</c>, <c>int 0x82</c> at +6.</summary>
+    public const uint IretIntOffset = 6;
+}
+
 /// <summary>
 /// The PV part of discovery: every way discovered code reaches the VMM (a call or jump into the hypercall page, a
 /// literal <c>int 0x82</c>) is marked as a hypercall site, emitted as a direct call into the VMM; and an instruction
@@ -31,12 +41,19 @@ internal static class HypercallSites
                     d.Hypercall = HypercallSite.Int;
                     d.Form = Form.Fallback;
                 }
-                else if (d.DirectTarget is uint target && image.InHypercallPage(target) && (target - image.HypercallPage) % HypercallNumber.StubBytes == 0
-                    && i.Code is Code.Call_rel32_32 or Code.Jmp_rel32_32 or Code.Jmp_rel8_32)
+                else if (d.DirectTarget is uint target && image.InHypercallPage(target) && (target - image.HypercallPage) % HypercallNumber.StubBytes == 0)
                 {
-                    d.Hypercall = i.Mnemonic == Mnemonic.Call ? HypercallSite.Call : HypercallSite.Jump;
-                    d.HypercallNumber = (int)((target - image.HypercallPage) / HypercallNumber.StubBytes);
-                    d.Form = Form.Fallback; // a VMM call: flags recorded before, registers reloaded after, as a handler
+                    // A call enters a stub and comes back; only iret's stub is entered with a jump (it never returns).
+                    // A jump into another stub (a tail call) is left as it is: an exit to the interpreter.
+                    int n = (int)((target - image.HypercallPage) / HypercallNumber.StubBytes);
+                    bool call = i.Code == Code.Call_rel32_32 && n != HypercallNumber.Iret;
+                    bool iret = i.Code is Code.Jmp_rel32_32 or Code.Jmp_rel8_32 && n == HypercallNumber.Iret;
+                    if (call || iret)
+                    {
+                        d.Hypercall = call ? HypercallSite.Call : HypercallSite.Jump;
+                        d.HypercallNumber = n;
+                        d.Form = Form.Fallback; // a VMM call: flags recorded before, registers reloaded after, as a handler
+                    }
                 }
             }
         }

@@ -72,7 +72,9 @@ internal sealed class MethodPlan
         foreach (Node node in Nodes)
         {
             DecodedInstruction d = node.D;
-            bool leaves = d.IsFallback ? d.Flow != FlowControl.Next || d.EndsInterpreterBlock : d.Flow is not (FlowControl.Next or FlowControl.ConditionalBranch);
+            bool leaves = d.Hypercall is HypercallSite.Call or HypercallSite.Int
+                ? false // a direct hypercall comes back after the site (RegionEmitter.Hypercalls)
+                : d.IsFallback ? d.Flow != FlowControl.Next || d.EndsInterpreterBlock : d.Flow is not (FlowControl.Next or FlowControl.ConditionalBranch);
             if (!leaves)
             {
                 node.Next = byIp.TryGetValue(d.NextIp, out Node? next) ? next : null;

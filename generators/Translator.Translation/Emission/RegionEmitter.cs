@@ -160,8 +160,28 @@ internal sealed partial class RegionEmitter
         if (node.Label)
         {
             // Every way into a label has flushed its count into n.
-            W.Label(LabelOf(node));
             _pending = 0;
+            if (TracksBlockStart)
+            {
+                // A jump or an entry starts an interpreter block here; falling in from above continues the block.
+                Node? above = node.Index > 0 ? _plan.Nodes[node.Index - 1] : null;
+                bool continuesBlock = above is not null && above.Next == node && !above.BudgetCheck;
+                if (continuesBlock)
+                {
+                    W.Line($"goto {LabelOf(node)}_in;");
+                }
+
+                W.Label(LabelOf(node));
+                W.Line("int blockStart = budget - left;");
+                if (continuesBlock)
+                {
+                    W.Label(LabelOf(node) + "_in");
+                }
+            }
+            else
+            {
+                W.Label(LabelOf(node));
+            }
         }
 
         W.Line($"// 0x{d.Ip:X8}  {Format(d)}");
@@ -199,6 +219,10 @@ internal sealed partial class RegionEmitter
             Flush();
             W.Line("if (left <= 0)");
             EmitExitBlock(Hex(node.D.NextIp), node, chainAfter: true);
+            if (TracksBlockStart)
+            {
+                W.Line("int blockStart = budget - left;");
+            }
         }
 
         if (node.Next is null)

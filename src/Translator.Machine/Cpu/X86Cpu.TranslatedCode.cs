@@ -142,31 +142,65 @@ public sealed partial class X86Cpu
 }
 
 /// <summary>
-/// The VMM side of a hypercall site in translated PV code (a <c>call</c> into the hypercall page, a literal
-/// <c>int 0x82</c>): performs hypercall <c>number</c> on the processor's current state (EAX = the number, arguments in
-/// EBX..EDI, EIP already after the site) without a trap or an exception delivery. It may change any state (EIP/CS for
-/// iret, an upcall delivered on return, a block): translated code leaves when EIP is not where it continues or a stop
-/// is requested. Implemented by the pv backend (ParavirtBackend).
+/// The VMM side of a hypercall site in translated PV code (a <c>call</c> into the hypercall page, iret's <c>jmp</c>,
+/// a literal <c>int 0x82</c>): performs hypercall <c>number</c> on the processor's current state (EAX = the number,
+/// arguments in EBX..EDI, EIP where the interpreter path has it when its int 0x82 has run) without a trap or an
+/// exception delivery. It may change any state (EIP/CS for iret, a bounce, a stop request): translated code leaves
+/// when EIP is not where it continues or a stop is requested. Implemented by the pv backend.
 /// </summary>
 public interface IHypercallGate
 {
     void Hypercall(X86Cpu cpu, uint number);
+
+    /// <summary>Whether the guest's hypercall page still holds the VMM's stub <paramref name="number"/> at <paramref name="linear"/>.</summary>
+    bool IsStub(X86Cpu cpu, uint linear, uint number);
 }
 
 public sealed partial class X86Cpu
 {
+    private const int HypercallVector = 0x82;
+
     /// <summary>The VMM that performs hypercalls made by translated PV code; null outside pv.</summary>
     public IHypercallGate? HypercallGate { get; set; }
 
+    /// <summary>Hypercalls translated code made as direct calls (the <c>int 0x82</c> it did not execute).</summary>
+    public long DirectHypercalls { get; private set; }
+
     /// <summary>
-    /// A direct hypercall from translated code: registers are written through and the flags recorded, EIP is where
-    /// the guest continues. Runs as a fault point, so a fault the VMM raises on the guest is delivered precisely.
+    /// A direct hypercall from translated code, with registers written through, flags recorded and EIP after the
+    /// int 0x82 the site stands for. <paramref name="retiredBeforeBlock"/> is what the calling code retired before
+    /// the interpreter block holding that int 0x82 began: the interpreter counts a block when it ends, so during its
+    /// hypercall the retired count and the virtual clock stand at the block's start, and the VMM sees the same here
+    /// (timer deadlines, the shared-info time and the budget depend on it). Not at CPL 1 (user code), the site is
+    /// what int 0x82 is there: a software interrupt the VMM turns into #GP.
     /// </summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    public void TcHypercall(uint number)
+    public void TcHypercall(uint number, int retiredBeforeBlock)
     {
-        IHypercallGate gate = HypercallGate
-            ?? throw new InvalidOperationException("translated PV code made a hypercall but no pv backend is attached to the processor");
-        gate.Hypercall(this, number);
+        ulong shown = (ulong)retiredBeforeBlock;
+        Retired += shown;
+        Clock.Advance(shown * Devices.VirtualClock.NanosecondsPerInstruction);
+        try
+        {
+            if (HypercallGate is not { } gate || Cpl != 1)
+            {
+                SoftwareInterrupt(HypercallVector, Eip);
+                return;
+            }
+
+            Counters.SoftwareInterrupts++; // the stub's int 0x82, counted as the interpreter path counts it
+            DirectHypercalls++;
+            gate.Hypercall(this, number);
+        }
+        finally
+        {
+            // The calling code's count is added when it returns, as the interpreter adds a block's.
+            Retired -= shown;
+            Clock.Rewind(shown * Devices.VirtualClock.NanosecondsPerInstruction);
+        }
     }
+
+    /// <summary>Whether a call or jump to <paramref name="linear"/> enters the VMM's stub <paramref name="number"/> (see <see cref="IHypercallGate.IsStub"/>).</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public bool TcIsHypercallStub(uint linear, uint number) => HypercallGate is { } gate && gate.IsStub(this, linear, number);
 }

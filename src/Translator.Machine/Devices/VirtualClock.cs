@@ -19,4 +19,10 @@ public sealed class VirtualClock
     }
 
     public void Advance(ulong nanoseconds) => Now += nanoseconds;
+
+    /// <summary>
+    /// Takes back an <see cref="Advance"/> that only showed a callee the time of an instruction boundary inside code
+    /// whose instructions are counted when it returns (translated code's direct hypercalls).
+    /// </summary>
+    internal void Rewind(ulong nanoseconds) => Now -= nanoseconds;
 }

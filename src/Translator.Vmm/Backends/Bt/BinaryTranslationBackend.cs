@@ -18,36 +18,35 @@ namespace Translator.Vmm.Backends.Bt;
 /// also the fallback for code a translation does not cover.
 /// </para>
 /// </summary>
-public sealed unsafe class BinaryTranslationBackend : DeprivilegedMonitor
+public sealed unsafe class BinaryTranslationBackend : DeprivilegedMonitor, ITranslatingBackend
 {
     private readonly long[] _callouts = new long[Enum.GetValues<Code>().Length];
 
     public BinaryTranslationBackend(VmOptions options, Action<byte> console)
         : base(options, console)
     {
+        Translated = new AttachedTranslation(Interpreter);
     }
 
     public override string Name => "bt";
 
+    /// <summary>The translated code the interpreter runs (see <see cref="AttachedTranslation"/>).</summary>
+    public AttachedTranslation Translated { get; }
+
     /// <summary>The translation this run uses and what obtaining it cost (null: everything runs on the interpreter).</summary>
-    public LoadedTranslation? Translation { get; private set; }
+    public LoadedTranslation? Translation => Translated.Translation;
 
     /// <summary>
     /// Runs <paramref name="translation"/>'s regions wherever they match the loaded code; the rest stays on the
     /// interpreter (with the same callouts) and is reported by <see cref="UntranslatedEntries"/>.
     /// </summary>
-    public void Attach(LoadedTranslation translation)
-    {
-        ArgumentNullException.ThrowIfNull(translation);
-        Translation = translation;
-        Interpreter.UseTranslation(translation.Image);
-    }
+    public void Attach(LoadedTranslation translation) => Translated.Attach(translation);
 
     /// <summary>Why no translation could be used (its generated code did not compile); null when none was asked for or it worked.</summary>
-    public string? TranslationProblem { get; internal set; }
+    public string? TranslationProblem => Translated.Problem;
 
     /// <summary>Addresses where guest code ran without a translated region (entries for the next translation).</summary>
-    public IReadOnlyCollection<uint> UntranslatedEntries => Interpreter.UntranslatedEntries;
+    public IReadOnlyCollection<uint> UntranslatedEntries => Translated.UntranslatedEntries;
 
     /// <summary>Callouts made for one instruction form so far.</summary>
     public long CalloutsOf(Code code) => _callouts[(int)code];
@@ -78,27 +77,6 @@ public sealed unsafe class BinaryTranslationBackend : DeprivilegedMonitor
     {
         base.CollectEvents(events);
         AddCounts(events, "callout.", _callouts);
-        events["bt.regions"] = Translation?.Regions ?? 0;
-        if (TranslationProblem is not null)
-        {
-            events["bt.translationFailed"] = 1;
-        }
-
-        events["bt.translatedInstructions"] = Translation?.Instructions ?? 0;
-        events["bt.instructionsInRegions"] = Cpu.Counters.TranslatedInstructions;
-        events["bt.interpreterFallbacks"] = Translation is null ? 0 : UntranslatedEntries.Count;
-        if (Translation is { } t)
-        {
-            events["bt.cache." + t.Origin switch
-            {
-                TranslationOrigin.BuildTime => "buildTime",
-                TranslationOrigin.DiskCache => "hit",
-                _ => "miss",
-            }] = 1;
-            events["bt.translateMicroseconds"] = (long)t.TranslateTime.TotalMicroseconds;
-            events["bt.compileMicroseconds"] = (long)t.CompileTime.TotalMicroseconds;
-            events["bt.precompileMicroseconds"] = (long)t.PrecompileTime.TotalMicroseconds;
-            events["bt.precompiled"] = t.Precompiled ? 1 : 0;
-        }
+        Translated.CollectEvents(events, Cpu);
     }
 }

@@ -183,6 +183,7 @@ public sealed partial class ParavirtBackend : IExecutionBackend, IEventIntercept
         c.LdtSelector = 0;
         c.InstallEventInterceptor(this, systemTablesPhysical: true);
         c.Monitor = this;
+        c.HypercallGate = this; // translated hypercall sites call the VMM directly (the fast path)
 
         c.Cr0 = 0x8001_0011; // PG, WP, ET, PE
         c.Cr4 = 0;
@@ -284,6 +285,7 @@ public sealed partial class ParavirtBackend : IExecutionBackend, IEventIntercept
         events["pv.upcalls"] = _upcalls;
         events["event.timer"] = _virqEvents[Virq.Timer];
         events["vmm.interventions"] = Interventions;
+        CollectExecutionEvents(events);
     }
 
     /// <summary>Every entry into the VMM: hypercalls, bounced exceptions and system calls, event upcalls.</summary>
