@@ -30,6 +30,10 @@ internal static class Diagnostics
         "Guest image '{0}' is not translated: translated code uses pointers, so the project must set AllowUnsafeBlocks (GuestImages.targets does)",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
+    public static readonly DiagnosticDescriptor PrivilegedInstruction = new(
+        "TRN0105", "PV image holds a privileged instruction",
+        "Guest image '{0}' is not translated: {1}", Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
     public static readonly DiagnosticDescriptor InternalError = new(
         "TRN0199", "Binary translator internal error",
         "Guest image '{0}' could not be translated because of a translator fault ({1}); please report it", Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
@@ -41,6 +45,7 @@ internal static class Diagnostics
         [InterpreterFallback.Id] = InterpreterFallback,
         [MachineNotReferenced.Id] = MachineNotReferenced,
         [UnsafeNotAllowed.Id] = UnsafeNotAllowed,
+        [PrivilegedInstruction.Id] = PrivilegedInstruction,
         [InternalError.Id] = InternalError,
     };
 

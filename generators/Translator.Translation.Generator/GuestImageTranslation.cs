@@ -15,6 +15,11 @@ internal static class GuestImageTranslation
         {
             result = BinaryTranslator.Translate(image, options);
         }
+        catch (PrivilegedInstructionException e)
+        {
+            // A PV image built against the hypercall interface holds no privileged instruction: name the one it has.
+            return TranslatedSource.Failed(new ImageDiagnostic(Diagnostics.PrivilegedInstruction.Id, imagePath, e.Message));
+        }
         catch (TranslationException e)
         {
             return TranslatedSource.Failed(new ImageDiagnostic(Diagnostics.MalformedImage.Id, imagePath, e.Message));

@@ -3,7 +3,9 @@ using Iced.Intel;
 using Translator.Machine;
 using Translator.Machine.Loader;
 using Xunit;
+using Translator.Tests.Shared;
 using static Iced.Intel.AssemblerRegisters;
+using static Translator.Tests.Shared.PvTestImage;
 
 namespace Translator.Vmm.Tests.Pv;
 
@@ -14,47 +16,56 @@ namespace Translator.Vmm.Tests.Pv;
 /// </summary>
 public sealed class ParavirtBackendTests
 {
-    private const uint Load = 0x0010_0000, Data = Load + 0x800, HypercallPage = Load + 0x1000, BssEnd = Load + 0x2000;
     private const uint Entries = 128u * 1024 * 1024 / 4096;
 
-    [Fact]
-    public void ConsoleIoWritesTheGuestsBytesInOneHypercall()
+    [Theory]
+    [InlineData(ParavirtExecution.Interpreter)]
+    [InlineData(ParavirtExecution.Translated)]
+    public void ConsoleIoWritesTheGuestsBytesInOneHypercall(ParavirtExecution execution)
     {
         (VmRunResult run, _) = RunGuest((a, d) =>
         {
             d.Bytes(0, "hello, pv\n"u8.ToArray());
             Hypercall(a, 18, b: 0, c: 10, d: d.At(0));
             ExitWithResult(a, d);
-        });
+        }, execution);
 
         Assert.Equal("hello, pv\n", System.Text.Encoding.ASCII.GetString(run.Console));
         Assert.Equal(1, run.ExitCode); // console_io returned 0
         Assert.Equal(1, run.Statistics.Events["hypercall.console_io"]);
     }
 
-    [Fact]
-    public void AnUnknownHypercallIsEnosys() => Assert.Equal(Status(38), RunGuest((a, d) =>
+    [Theory]
+    [InlineData(ParavirtExecution.Interpreter)]
+    [InlineData(ParavirtExecution.Translated)]
+    public void AnUnknownHypercallIsEnosys(ParavirtExecution execution) => Assert.Equal(Status(38), RunGuest((a, d) =>
     {
         Hypercall(a, 99);
         ExitWithResult(a, d);
-    }).Run.ExitCode);
+    }, execution).Run.ExitCode);
 
-    [Fact]
-    public void APointerOutsideTheGuestsMemoryIsEfault() => Assert.Equal(Status(14), RunGuest((a, d) =>
+    [Theory]
+    [InlineData(ParavirtExecution.Interpreter)]
+    [InlineData(ParavirtExecution.Translated)]
+    public void APointerOutsideTheGuestsMemoryIsEfault(ParavirtExecution execution) => Assert.Equal(Status(14), RunGuest((a, d) =>
     {
         Hypercall(a, 18, b: 0, c: 16, d: 0xFFFF_0000);
         ExitWithResult(a, d);
-    }).Run.ExitCode);
+    }, execution).Run.ExitCode);
 
-    [Fact]
-    public void MappingAFrameTheGuestDoesNotOwnIsRefused() => Assert.Equal(Status(22), RunGuest((a, d) =>
+    [Theory]
+    [InlineData(ParavirtExecution.Interpreter)]
+    [InlineData(ParavirtExecution.Translated)]
+    public void MappingAFrameTheGuestDoesNotOwnIsRefused(ParavirtExecution execution) => Assert.Equal(Status(22), RunGuest((a, d) =>
     {
         Hypercall(a, 14, b: 0x0040_0000, c: (Entries << 12) | 7, d: 2);
         ExitWithResult(a, d);
-    }).Run.ExitCode);
+    }, execution).Run.ExitCode);
 
-    [Fact]
-    public void AWritableMappingOfItsOwnPageTableIsRefused() => Assert.Equal(Status(22), RunGuest((a, d) =>
+    [Theory]
+    [InlineData(ParavirtExecution.Interpreter)]
+    [InlineData(ParavirtExecution.Translated)]
+    public void AWritableMappingOfItsOwnPageTableIsRefused(ParavirtExecution execution) => Assert.Equal(Status(22), RunGuest((a, d) =>
     {
         a.mov(eax, __dword_ptr[esi + 60]);     // start_info.pt_base: the boot page directory
         a.mov(ebx, eax);                       // its own linear address (identity)
@@ -63,38 +74,46 @@ public sealed class ParavirtBackendTests
         a.mov(edx, 2);
         a.call(HypercallPage + 14 * 32);
         ExitWithResult(a, d);
-    }).Run.ExitCode);
+    }, execution).Run.ExitCode);
 
-    [Fact]
-    public void PinningAFrameThatIsMappedWritableIsRefused() => Assert.Equal(Status(22), RunGuest((a, d) =>
+    [Theory]
+    [InlineData(ParavirtExecution.Interpreter)]
+    [InlineData(ParavirtExecution.Translated)]
+    public void PinningAFrameThatIsMappedWritableIsRefused(ParavirtExecution execution) => Assert.Equal(Status(22), RunGuest((a, d) =>
     {
         d.Word(0, 0);         // MMUEXT_PIN_L1_TABLE
         d.Word(4, 0x200);     // frame 0x200 (2 MiB): mapped writable by the boot tables
         d.Word(8, 0);
         Hypercall(a, 26, b: d.At(0), c: 1, d: 0, si: 0x7FF0);
         ExitWithResult(a, d);
-    }).Run.ExitCode);
+    }, execution).Run.ExitCode);
 
-    [Fact]
-    public void ARingZeroDescriptorIsRefusedBySetGdt() => Assert.Equal(Status(22), RunGuest((a, d) =>
+    [Theory]
+    [InlineData(ParavirtExecution.Interpreter)]
+    [InlineData(ParavirtExecution.Translated)]
+    public void ARingZeroDescriptorIsRefusedBySetGdt(ParavirtExecution execution) => Assert.Equal(Status(22), RunGuest((a, d) =>
     {
         d.Word(8, 0x0000_FFFF);
         d.Word(12, 0x00CF_9B00); // DPL 0 code
         Hypercall(a, 2, b: d.At(0), c: 2);
         ExitWithResult(a, d);
-    }).Run.ExitCode);
+    }, execution).Run.ExitCode);
 
-    [Fact]
-    public void ARingOneDescriptorIsAccepted() => Assert.Equal(Status(0), RunGuest((a, d) =>
+    [Theory]
+    [InlineData(ParavirtExecution.Interpreter)]
+    [InlineData(ParavirtExecution.Translated)]
+    public void ARingOneDescriptorIsAccepted(ParavirtExecution execution) => Assert.Equal(Status(0), RunGuest((a, d) =>
     {
         d.Word(8, 0x0000_FFFF);
         d.Word(12, 0x00CF_BB00); // DPL 1 code
         Hypercall(a, 2, b: d.At(0), c: 2);
         ExitWithResult(a, d);
-    }).Run.ExitCode);
+    }, execution).Run.ExitCode);
 
-    [Fact]
-    public void AHypercallFloodCostsTheGuestOnlyItsBudget()
+    [Theory]
+    [InlineData(ParavirtExecution.Interpreter)]
+    [InlineData(ParavirtExecution.Translated)]
+    public void AHypercallFloodCostsTheGuestOnlyItsBudget(ParavirtExecution execution)
     {
         (VmRunResult run, _) = RunGuest((a, _) =>
         {
@@ -102,14 +121,16 @@ public sealed class ParavirtBackendTests
             a.Label(ref loop);
             Hypercall(a, 17, b: 0);
             a.jmp(loop);
-        }, maxInstructions: 200_000);
+        }, execution, maxInstructions: 200_000);
 
         Assert.Equal(6, run.ExitCode);
         Assert.True(run.Statistics.Events["hypercall.xen_version"] > 10_000);
     }
 
-    [Fact]
-    public void AnUpcallThatNeverReturnsIsContainedByTheBudget()
+    [Theory]
+    [InlineData(ParavirtExecution.Interpreter)]
+    [InlineData(ParavirtExecution.Translated)]
+    public void AnUpcallThatNeverReturnsIsContainedByTheBudget(ParavirtExecution execution)
     {
         (VmRunResult run, _) = RunGuest((a, d) =>
         {
@@ -130,10 +151,60 @@ public sealed class ParavirtBackendTests
             Hypercall(a, 24, b: 6, c: 0, d: d.At(32));
             Hypercall(a, 29, b: 1);                 // block: events on, sleep until the timer
             ExitWithResult(a, d);
-        }, maxInstructions: 500_000);
+        }, execution, maxInstructions: 500_000);
 
         Assert.Equal(6, run.ExitCode);
         Assert.Equal(1, run.Statistics.Events["pv.upcalls"]);
+    }
+
+    [Theory]
+    [InlineData(ParavirtExecution.Interpreter)]
+    [InlineData(ParavirtExecution.Translated)]
+    public void ALiteralInt0x82TakesTheHypercallInEax(ParavirtExecution execution)
+    {
+        (VmRunResult run, _) = RunGuest((a, d) =>
+        {
+            d.Bytes(0, "int 0x82\n"u8.ToArray());
+            a.mov(ebx, 0u);
+            a.mov(ecx, 9u);
+            a.mov(edx, d.At(0));
+            a.mov(eax, 18u);     // console_io, known only at run time to the translated site
+            a.@int(0x82);
+            ExitWithResult(a, d);
+        }, execution);
+
+        Assert.Equal("int 0x82\n", System.Text.Encoding.ASCII.GetString(run.Console));
+        Assert.Equal(1, run.ExitCode);
+    }
+
+    /// <summary>A guest that rewrites a stub of its hypercall page gets what the rewritten stub does, on both paths.</summary>
+    [Theory]
+    [InlineData(ParavirtExecution.Interpreter)]
+    [InlineData(ParavirtExecution.Translated)]
+    public void ARewrittenStubRunsAsRewritten(ParavirtExecution execution) => Assert.Equal(Status(38), RunGuest((a, d) =>
+    {
+        a.mov(__dword_ptr[HypercallPage + 17 * 32 + 1], 99u); // stub 17's mov eax, 17 becomes mov eax, 99
+        Hypercall(a, 17);
+        ExitWithResult(a, d);
+    }, execution).Run.ExitCode);
+
+    [Fact]
+    public void APvImageWithAPrivilegedInstructionIsRefusedOnTheTranslatedPathOnly()
+    {
+        byte[] image = Build((a, d) =>
+        {
+            a.nop();
+            a.cli();             // at load + 49: faults at CPL 1, a PV kernel masks events in shared info instead
+            ExitWithResult(a, d);
+        });
+
+        var refused = Assert.Throws<InvalidImageException>(() => VirtualMachine.Create(image,
+            new VmOptions { Backend = BackendKind.Paravirtual, Execution = ParavirtExecution.Translated, TranslationCacheDirectory = s_cache }));
+        Assert.Contains("privileged instruction at 0x00100031: cli", refused.Message);
+
+        // The interpreter runs it: the CLI raises #GP, and with no trap table the domain crashes.
+        VmRunResult run = VirtualMachine.Create(image, new VmOptions { Backend = BackendKind.Paravirtual }).Run();
+        Assert.Equal(4, run.ExitCode);
     }
 
     [Fact]
@@ -177,85 +248,31 @@ public sealed class ParavirtBackendTests
         Assert.Contains(field, e.Message);
     }
 
-    // ---- the guest builder -----------------------------------------------------------------------------------------
+    // ---- running the guests ----------------------------------------------------------------------------------------
 
     private static int Status(int errno) => (errno << 1) | 1;
 
-    /// <summary>The data area of a test guest (at <see cref="Data"/>, inside the loaded image).</summary>
-    private sealed class DataArea
+    /// <summary>
+    /// Runs a test guest on <paramref name="execution"/>'s path; on the translated path also on the interpreter,
+    /// which must give the same console bytes, exit code and retired count (the fast path's equivalence).
+    /// </summary>
+    private static (VmRunResult Run, VirtualMachine Vm) RunGuest(Action<Assembler, DataArea> code, ParavirtExecution execution, ulong maxInstructions = 5_000_000)
     {
-        public readonly byte[] Bytes_ = new byte[0x7D0];
-
-        public uint At(int offset) => Data + (uint)offset;
-
-        public void Word(int offset, uint value) => BinaryPrimitives.WriteUInt32LittleEndian(Bytes_.AsSpan(offset), value);
-
-        public void Bytes(int offset, byte[] bytes) => bytes.CopyTo(Bytes_, offset);
-    }
-
-    private static void Hypercall(Assembler a, int number, uint b = 0, uint c = 0, uint d = 0, uint si = 0)
-    {
-        a.mov(ebx, b);
-        a.mov(ecx, c);
-        a.mov(edx, d);
-        if (si != 0)
+        byte[] image = Build(code);
+        var options = new VmOptions { Backend = BackendKind.Paravirtual, MaxInstructions = maxInstructions, Execution = execution, TranslationCacheDirectory = s_cache };
+        VirtualMachine vm = VirtualMachine.Create(image, options);
+        VmRunResult run = vm.Run();
+        if (execution == ParavirtExecution.Translated)
         {
-            a.mov(esi, si);
+            VmRunResult reference = VirtualMachine.Create(image, options with { Execution = ParavirtExecution.Interpreter }).Run();
+            Assert.Equal(reference.Console, run.Console);
+            Assert.Equal(reference.ExitCode, run.ExitCode);
+            Assert.Equal(reference.Statistics.GuestInstructions, run.Statistics.GuestInstructions);
+            Assert.True(run.Statistics.Events["bt.instructionsInRegions"] > 0, "nothing ran in translated code");
         }
 
-        a.call(HypercallPage + (uint)number * 32);
+        return (run, vm);
     }
 
-    /// <summary>-EAX to isa-debug-exit through physdev_op's port write (0 for success).</summary>
-    private static void ExitWithResult(Assembler a, DataArea d)
-    {
-        a.neg(eax);
-        a.mov(__dword_ptr[d.At(0x7C4)], eax);
-        a.mov(__dword_ptr[d.At(0x7C0)], 0x0004_00F4u); // port 0xF4, size 4
-        a.mov(ebx, 0x7F01u);
-        a.mov(ecx, d.At(0x7C0));
-        a.call(HypercallPage + 33 * 32);
-        Label hang = a.CreateLabel();
-        a.Label(ref hang);
-        a.jmp(hang);
-    }
-
-    private static byte[] Build(Action<Assembler, DataArea> code)
-    {
-        var a = new Assembler(32);
-        var d = new DataArea();
-        code(a, d);
-        using var stream = new MemoryStream();
-        a.Assemble(new StreamCodeWriter(stream), Load + 48);
-        byte[] bytes = stream.ToArray();
-        Assert.True(bytes.Length < 0x800 - 48, "test guest code too large");
-        byte[] image = new byte[0x1000];
-        bytes.CopyTo(image, 48);
-        d.Bytes_.CopyTo(image, 0x800);
-        uint[] header = [0x3156_5054, 48, 1, 0, Load, Load + 0x1000, BssEnd, Load + 48, HypercallPage, 0, 0, 0];
-        for (int i = 0; i < header.Length; i++)
-        {
-            BinaryPrimitives.WriteUInt32LittleEndian(image.AsSpan(i * 4), header[i]);
-        }
-
-        FixChecksum(image);
-        return image;
-    }
-
-    private static void FixChecksum(byte[] image)
-    {
-        uint sum = 0;
-        for (int i = 0; i < 44; i += 4)
-        {
-            sum += BinaryPrimitives.ReadUInt32LittleEndian(image.AsSpan(i));
-        }
-
-        BinaryPrimitives.WriteUInt32LittleEndian(image.AsSpan(44), 0u - sum);
-    }
-
-    private static (VmRunResult Run, VirtualMachine Vm) RunGuest(Action<Assembler, DataArea> code, ulong maxInstructions = 5_000_000)
-    {
-        VirtualMachine vm = VirtualMachine.Create(Build(code), new VmOptions { Backend = BackendKind.Paravirtual, MaxInstructions = maxInstructions });
-        return (vm.Run(), vm);
-    }
+    private static readonly string s_cache = Path.Combine(Path.GetTempPath(), "translator-pv-tests-" + Environment.ProcessId);
 }
