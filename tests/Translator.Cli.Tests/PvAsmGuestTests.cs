@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Translator.Tests.Shared;
 using Xunit;
 
@@ -21,6 +22,59 @@ public sealed class PvAsmGuestTests
         Assert.True(run.ExitCode == 1, $"exit code {run.ExitCode} (1 = V 0 written to port 0xF4); stderr: {run.Stderr}");
     }
 
+    /// <summary>The fast PV path: the same bytes, exit code and retired count as the interpreter (the reference).</summary>
+    [Fact]
+    public void TheTranslatedPathGivesTheInterpretersOutputExitCodeAndInstructionCount()
+    {
+        string image = PvGuestImage();
+        string interpreterStats = TranslatorProcess.WriteTemp([], ".json"), translatedStats = TranslatorProcess.WriteTemp([], ".json");
+
+        TranslatorProcess.Result interpreted = TranslatorProcess.Run("run", image, "--backend", "pv", "--stats", interpreterStats);
+        TranslatorProcess.Result translated = TranslatorProcess.Run("run", image, "--backend", "pv", "--execution", "translated", "--stats", translatedStats);
+
+        Assert.Equal(interpreted.Stdout, translated.Stdout);
+        Assert.Equal(1, interpreted.ExitCode);
+        Assert.Equal(interpreted.ExitCode, translated.ExitCode);
+        using JsonDocument reference = JsonDocument.Parse(File.ReadAllText(interpreterStats));
+        using JsonDocument fast = JsonDocument.Parse(File.ReadAllText(translatedStats));
+        Assert.Equal("interpreter", reference.RootElement.GetProperty("execution").GetString());
+        Assert.Equal("translated", fast.RootElement.GetProperty("execution").GetString());
+        Assert.Equal(reference.RootElement.GetProperty("guestInstructions").GetUInt64(), fast.RootElement.GetProperty("guestInstructions").GetUInt64());
+        JsonElement events = fast.RootElement.GetProperty("events");
+        Assert.True(events.GetProperty("bt.instructionsInRegions").GetInt64() > 800, "most of the guest runs in translated code");
+        Assert.True(events.GetProperty("pv.directHypercalls").GetInt64() > 40, "hypercall sites are direct calls");
+        Assert.True(events.TryGetProperty("bt.cache.hit", out _) || events.TryGetProperty("bt.cache.miss", out _));
+        Assert.False(reference.RootElement.GetProperty("events").TryGetProperty("bt.regions", out _));
+    }
+
+    [Theory]
+    [InlineData("bt")]
+    [InlineData("native")]
+    public void ExecutionAppliesToPvOnly(string backend)
+    {
+        TranslatorProcess.Result run = TranslatorProcess.Run("run", PvGuestImage(), "--backend", backend, "--execution", "translated");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--execution applies to the pv backend only", run.Stderr);
+    }
+
+    [Fact]
+    public void APvImageWithAPrivilegedInstructionIsRefusedOnTheTranslatedPath()
+    {
+        string image = TranslatorProcess.WriteTemp(PvTestImage.Build((a, d) =>
+        {
+            a.nop();
+            a.hlt();
+            PvTestImage.ExitWithResult(a, d);
+        }));
+
+        TranslatorProcess.Result run = TranslatorProcess.Run("run", image, "--backend", "pv", "--execution", "translated");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Empty(run.Stdout);
+        Assert.Contains("privileged instruction at 0x00100031: hlt", run.Stderr);
+    }
+
     [Theory]
     [InlineData("native")]
     [InlineData("hw")]
@@ -41,6 +95,7 @@ public sealed class PvAsmGuestTests
 
         Assert.Equal(0, run.ExitCode);
         Assert.Matches(@"\npv +1 +identical +[0-9,]+ .* 91: hypercall\.console_io=52 ", run.StdoutText);
+        Assert.Matches(@"\npv \(translated\) +1 +identical +[0-9,]+ .* 91: hypercall\.console_io=52 ", run.StdoutText);
         Assert.Contains("native: not run (a PV image has no bare-metal build)", run.StdoutText);
     }
 

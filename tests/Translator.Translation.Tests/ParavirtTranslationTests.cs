@@ -1,73 +1,99 @@
 using Iced.Intel;
+using Translator.Tests.Shared;
 using Xunit;
 using static Iced.Intel.AssemblerRegisters;
+using static Translator.Tests.Shared.PvTestImage;
 
 namespace Translator.Translation.Tests;
 
 /// <summary>PV images through the translation core: hypercall sites become direct VMM calls; privileged instructions refuse the image.</summary>
 public sealed class ParavirtTranslationTests
 {
-    private const uint Load = 0x10_0000, Page = 0x10_1000;
-
-    /// <summary>A flat PV image: the 48-byte header, then the code at load + 48, the hypercall page (zeros) after it.</summary>
-    private static byte[] PvImage(Action<Assembler> code)
-    {
-        var a = new Assembler(32);
-        code(a);
-        var writer = new CodeWriterImpl();
-        a.Assemble(writer, Load + 48);
-        byte[] body = writer.Bytes.ToArray();
-        var image = new byte[0x2000];
-        uint[] header = [0x3156_5054, 48, 1, 0, Load, Load + 0x2000, Load + 0x2000, Load + 48, Page, 0, 0, 0];
-        header[11] = unchecked(0u - header.Aggregate(0u, (s, v) => unchecked(s + v)));
-        for (int k = 0; k < 12; k++)
-        {
-            BitConverter.GetBytes(header[k]).CopyTo(image, 4 * k);
-        }
-
-        body.CopyTo(image, 48);
-        return image;
-    }
-
-    private sealed class CodeWriterImpl : Iced.Intel.CodeWriter
-    {
-        public List<byte> Bytes { get; } = [];
-
-        public override void WriteByte(byte value) => Bytes.Add(value);
-    }
-
     [Fact]
-    public void A_hypercall_page_call_is_a_direct_call_without_int_0x82()
+    public void HypercallSitesAreDirectCallsWithoutInt0x82()
     {
-        byte[] image = PvImage(a =>
+        byte[] image = Build((a, d) =>
         {
-            a.mov(ebx, 0u);
-            a.call(Page + 32 * 18);
-            a.mov(eax, 29);
-            a.@int(0x82);
-            a.jmp(Page + 32 * 23);
+            Hypercall(a, 18, b: 0, c: 4, d: d.At(0));   // call page + 32*18
+            a.mov(eax, 29u);
+            a.@int(0x82);                                // a literal int 0x82: EAX at run time
+            a.jmp(HypercallPage + 32 * 23);              // HYPERVISOR_iret
         });
 
-        TranslationResult result = BinaryTranslator.Translate(image, new TranslationOptions());
+        string source = BinaryTranslator.Translate(image, new TranslationOptions()).Source;
 
-        Assert.Contains("// hypercall 18 console_io (direct call: no int 0x82, no exception delivery)", result.Source, StringComparison.Ordinal);
-        Assert.Contains("cpu.TcHypercall(0x00000012u);", result.Source, StringComparison.Ordinal);
-        Assert.Contains("cpu.TcHypercall(eax);", result.Source, StringComparison.Ordinal);
-        Assert.Contains("// hypercall 23 iret", result.Source, StringComparison.Ordinal);
-        Assert.DoesNotContain("Fallbacks.Ops", result.Source, StringComparison.Ordinal);
+        Assert.Contains("// hypercall 18 console_io (direct call: no int 0x82, no exception delivery)", source, StringComparison.Ordinal);
+        Assert.Contains("cpu.TcHypercall(0x00000012u, budget - left);", source, StringComparison.Ordinal);
+        Assert.Contains("cpu.TcIsHypercallStub(0x00101240u, 0x00000012u)", source, StringComparison.Ordinal);
+        Assert.Contains("cpu.TcHypercall(eax, blockStart);", source, StringComparison.Ordinal);
+        Assert.Contains("// hypercall 23 iret", source, StringComparison.Ordinal);
+        Assert.Contains("cpu.TcHypercall(0x00000017u, budget - left);", source, StringComparison.Ordinal);
+        Assert.DoesNotContain("Fallbacks.Ops", source, StringComparison.Ordinal); // no site runs the int 0x82 handler
     }
 
+    /// <summary>The literal int 0x82's block starts at the label a jump reaches, or earlier when control falls into it.</summary>
     [Fact]
-    public void A_privileged_instruction_refuses_the_image_naming_it_and_its_address()
+    public void ALiteralInt0x82KnowsWhereItsInterpreterBlockBegan()
     {
-        byte[] image = PvImage(a =>
+        byte[] image = Build((a, d) =>
+        {
+            Label inside = a.CreateLabel();
+            a.mov(ecx, 3u);
+            a.Label(ref inside);                         // a loop head: reached by falling in, and by the jump back
+            a.mov(eax, 17u);
+            a.@int(0x82);
+            a.dec(ecx);
+            a.jnz(inside);
+            ExitWithResult(a, d);
+        });
+
+        string source = BinaryTranslator.Translate(image, new TranslationOptions()).Source;
+
+        Assert.Contains("goto L_00100035_in;", source, StringComparison.Ordinal);
+        Assert.Contains("L_00100035:", source, StringComparison.Ordinal);
+        Assert.Contains("blockStart = budget - left;", source, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("cli")]
+    [InlineData("hlt")]
+    [InlineData("out dx,al")]
+    [InlineData("mov cr3,eax")]
+    [InlineData("invlpg [eax]")]
+    [InlineData("lgdt [eax]")]
+    public void APrivilegedInstructionRefusesTheImageNamingItAndItsAddress(string instruction)
+    {
+        byte[] image = Build((a, d) =>
         {
             a.nop();
-            a.cli();
-            a.jmp(Page + 32 * 23);
+            switch (instruction)
+            {
+                case "cli": a.cli(); break;
+                case "hlt": a.hlt(); break;
+                case "out dx,al": a.@out(dx, al); break;
+                case "mov cr3,eax": a.mov(cr3, eax); break;
+                case "invlpg [eax]": a.invlpg(__[eax]); break;
+                default: a.lgdt(__[eax]); break;
+            }
+
+            ExitWithResult(a, d);
         });
 
         PrivilegedInstructionException e = Assert.Throws<PrivilegedInstructionException>(() => BinaryTranslator.Translate(image, new TranslationOptions()));
-        Assert.Equal("PV image holds a privileged instruction at 0x00100031: cli; a PV kernel uses the hypercall interface instead", e.Message);
+        Assert.Equal(0x0010_0031u, e.Address);
+        Assert.Equal($"PV image holds a privileged instruction at 0x00100031: {instruction}; a PV kernel uses the hypercall interface instead", e.Message);
+    }
+
+    [Fact]
+    public void PushfAndPopfAreNotRefused()
+    {
+        byte[] image = Build((a, d) =>
+        {
+            a.pushfd();
+            a.popfd();               // sensitive but not faulting at CPL 1 (docs/paravirt-abi.md 3.5): the guest's business
+            ExitWithResult(a, d);
+        });
+
+        Assert.NotEmpty(BinaryTranslator.Translate(image, new TranslationOptions()).Source);
     }
 }
