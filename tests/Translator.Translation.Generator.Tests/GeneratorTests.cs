@@ -1,5 +1,6 @@
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using Translator.Tests.Shared;
 using Xunit;
 
 namespace Translator.Translation.Generator.Tests;
@@ -43,6 +44,44 @@ public sealed class GeneratorTests
         Assert.Equal("broken.bin", diagnostic.Location.GetLineSpan().Path);
         Assert.Contains("broken.bin", diagnostic.GetMessage(), StringComparison.Ordinal);
         Assert.Empty(outcome.Sources);
+    }
+
+    [Fact]
+    public void APvImageIsTranslatedWithItsHypercallSitesAsDirectCalls()
+    {
+        byte[] pv = PvTestImage.Build((a, d) =>
+        {
+            PvTestImage.Hypercall(a, 17);
+            PvTestImage.ExitWithResult(a, d);
+        });
+
+        ImagesOutcome outcome = GeneratorHarness.Run(GeneratorHarness.Compilation(), GeneratorHarness.ImageFile("Images/pv.bin", pv));
+
+        GeneratedSourceResult source = Assert.Single(outcome.Sources);
+        Assert.Contains("cpu.TcHypercall(0x00000011u, budget - left);", source.SourceText.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(outcome.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
+        Assert.Empty(outcome.Errors);
+    }
+
+    [Fact]
+    public void APvImageWithAPrivilegedInstructionIsTRN0105NamingItAndItsAddress()
+    {
+        byte[] pv = PvTestImage.Build((a, d) =>
+        {
+            a.nop();
+            a.mov(Iced.Intel.AssemblerRegisters.cr3, Iced.Intel.AssemblerRegisters.eax);
+            PvTestImage.ExitWithResult(a, d);
+        });
+
+        ImagesOutcome outcome = GeneratorHarness.Run(GeneratorHarness.Compilation(), GeneratorHarness.ImageFile("kernel-pv.bin", pv));
+
+        Diagnostic diagnostic = Assert.Single(outcome.Diagnostics);
+        Assert.Equal("TRN0105", diagnostic.Id);
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.Equal("kernel-pv.bin", diagnostic.Location.GetLineSpan().Path);
+        Assert.Contains("privileged instruction at 0x00100031: mov cr3,eax", diagnostic.GetMessage(), StringComparison.Ordinal);
+        Assert.Empty(outcome.Sources);
+        Assert.Empty(outcome.Errors);
     }
 
     [Theory]
