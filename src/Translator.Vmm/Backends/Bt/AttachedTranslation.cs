@@ -17,7 +17,11 @@ public interface ITranslatingBackend
 /// The translated code a backend's interpreter runs, and the counters that show it (<c>bt.*</c>: regions,
 /// instructions in translated code, interpreter fallbacks, where the translation came from and what it cost).
 /// </summary>
-public sealed class AttachedTranslation(Interpreter interpreter)
+/// <param name="translatable">
+/// Which interpreter fallbacks a translation could cover (null: all); pv leaves out its hypercall page, which the VMM
+/// fills at load time, so recording it would only make the next run translate the image again for nothing.
+/// </param>
+public sealed class AttachedTranslation(Interpreter interpreter, Func<uint, bool>? translatable = null)
 {
     /// <summary>The translation this run uses and what obtaining it cost (null: everything runs on the interpreter).</summary>
     public LoadedTranslation? Translation { get; private set; }
@@ -26,7 +30,8 @@ public sealed class AttachedTranslation(Interpreter interpreter)
     public string? Problem { get; internal set; }
 
     /// <summary>Addresses where guest code ran without a translated region (entries for the next translation).</summary>
-    public IReadOnlyCollection<uint> UntranslatedEntries => interpreter.UntranslatedEntries;
+    public IReadOnlyCollection<uint> UntranslatedEntries =>
+        translatable is null ? interpreter.UntranslatedEntries : interpreter.UntranslatedEntries.Where(translatable).ToArray();
 
     /// <summary>Runs <paramref name="translation"/>'s regions wherever they match the loaded code; the rest stays interpreted.</summary>
     public void Attach(LoadedTranslation translation)

@@ -18,7 +18,11 @@ public sealed partial class ParavirtBackend : ITranslatingBackend, IHypercallGat
     private AttachedTranslation? _translated;
 
     /// <summary>The translated code the interpreter runs; nothing is attached on the interpreter path.</summary>
-    public AttachedTranslation Translated => _translated ??= new AttachedTranslation(_interpreter);
+    public AttachedTranslation Translated => _translated ??=
+        new AttachedTranslation(_interpreter, linear => _hypercallPage == 0 || linear - _hypercallPage >= 4096);
+
+    /// <summary>The image's hypercall page (0: none): code there is the VMM's stubs, never translated.</summary>
+    private uint _hypercallPage;
 
     /// <summary>Which path runs the guest: the interpreter (the reference) or translated code.</summary>
     public ParavirtExecution Execution => _options.Execution;

@@ -96,6 +96,7 @@ public sealed partial class ParavirtBackend : IExecutionBackend, IEventIntercept
     {
         ParavirtImage pv = ParavirtImage.Parse(image, _guestBytes);
         image[..(int)(pv.LoadEnd - pv.LoadAddress)].CopyTo(_host.Span(pv.LoadAddress, (int)(pv.LoadEnd - pv.LoadAddress)));
+        _hypercallPage = pv.HypercallPage;
         if (pv.HypercallPage != 0)
         {
             HypercallPage.Build().CopyTo(_host.Span(pv.HypercallPage, 4096));
