@@ -64,6 +64,23 @@ internal static class Diagnostics
         "TRN0014", "Guest method not found when linking",
         "Kernel '{0}' calls '{1}', which is not guest code compiled with this project (is its class marked [GuestCode], and the method declared in the part that carries the attribute?)");
 
+    // The paravirtual build (TRN1xxx).
+    public static readonly DiagnosticDescriptor HypercallShape = Error(
+        "TRN1001", "Hypercall stub has the wrong shape",
+        "'{0}' cannot be called as a hypercall: {1}");
+
+    public static readonly DiagnosticDescriptor HypercallInBareMetal = Error(
+        "TRN1002", "Hypercall in the bare-metal build",
+        "'Hypercall.{0}' is reached by the bare-metal build of kernel '{1}': a hypercall exists only in the paravirtual build; put it under 'if (KernelImage.IsParavirtual)'");
+
+    public static readonly DiagnosticDescriptor NoParavirtualForm = Error(
+        "TRN1003", "Intrinsic has no paravirtual form",
+        "'{0}' has no paravirtual form and is reached by the paravirtual build of kernel '{1}': {2}; give the call a PV path under 'if (KernelImage.IsParavirtual)'");
+
+    public static readonly DiagnosticDescriptor PrivilegedInstructionInPvImage = Error(
+        "TRN1004", "Privileged instruction in the paravirtual image",
+        "The paravirtual image of kernel '{0}' contains the privileged instruction '{1}' at 0x{2} (in {3}): it would fault at CPL 1");
+
     public static readonly DiagnosticDescriptor InternalError = Error(
         "TRN0099", "Kernel compiler internal error",
         "The kernel compiler failed on '{0}': {1}");
@@ -84,6 +101,10 @@ internal static class Diagnostics
         [DuplicateVector.Id] = DuplicateVector,
         [MethodShape.Id] = MethodShape,
         [UnresolvedCall.Id] = UnresolvedCall,
+        [HypercallShape.Id] = HypercallShape,
+        [HypercallInBareMetal.Id] = HypercallInBareMetal,
+        [NoParavirtualForm.Id] = NoParavirtualForm,
+        [PrivilegedInstructionInPvImage.Id] = PrivilegedInstructionInPvImage,
         [InternalError.Id] = InternalError,
     };
 

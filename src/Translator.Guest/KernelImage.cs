@@ -11,4 +11,10 @@ public static class KernelImage
 
     /// <summary>The first page-aligned address after the image (code, data and boot stack): free memory starts here.</summary>
     [Intrinsic] public static uint End() => throw GuestOnlyException.For(nameof(End));
+
+    /// <summary>
+    /// Whether this build is the paravirtual one (<c>ParavirtImage</c>): a constant per build, so an <c>if</c>, <c>?:</c>,
+    /// <c>&amp;&amp;</c> or <c>||</c> on it compiles only the branch the build takes. As .NET code it is false.
+    /// </summary>
+    [Intrinsic] public static bool IsParavirtual => false;
 }

@@ -62,20 +62,61 @@ internal sealed class CodeBuffer
         _relocations.Add(new Relocation(A.Instructions.Count - 1, false, default, label.Id));
     }
 
+    /// <summary>
+    /// <c>call</c> to an address in a data segment (the hypercall page's stubs): a near branch whose target is
+    /// relocated like a data address. The first pass aims it far away, so it is encoded rel32 both times.
+    /// </summary>
+    public void CallData(DataAddress target)
+    {
+        A.call(FarPlaceholder);
+        _relocations.Add(new Relocation(A.Instructions.Count - 1, false, target, 0, Branch: true));
+    }
+
+    /// <summary><c>jmp</c> to an address in a data segment; see <see cref="CallData"/> (its target is always pages away).</summary>
+    public void JumpData(DataAddress target)
+    {
+        A.jmp(FarPlaceholder);
+        _relocations.Add(new Relocation(A.Instructions.Count - 1, false, target, 0, Branch: true));
+    }
+
+    private const uint FarPlaceholder = 0x7F00_0000;
+
+    private Instruction[]? _instructions;
+    private EncodedCode? _first;
+
     /// <summary>Encodes at <paramref name="codeBase"/>; <paramref name="layout"/> places the data once the code size is known.</summary>
     public EncodedCode Encode(uint codeBase, Func<uint, (uint DataBase, uint BssBase)> layout)
     {
-        Instruction[] instructions = PrepareInstructions();
-        EncodedCode first = EncodeOnce(instructions, codeBase);
-        (uint dataBase, uint bssBase) = layout((uint)first.Bytes.Length);
+        uint size = Measure(codeBase);
+        (uint dataBase, uint bssBase) = layout(size);
+        return Place(dataBase, bssBase);
+    }
 
+    /// <summary>The first encoding pass at <paramref name="codeBase"/>: the code's size, which no relocated value changes.</summary>
+    public uint Measure(uint codeBase)
+    {
+        _instructions = PrepareInstructions();
+        _first = EncodeOnce(_instructions, codeBase);
+        return (uint)_first.Bytes.Length;
+    }
+
+    /// <summary>The second pass, once the data segments are placed: every relocation filled in.</summary>
+    public EncodedCode Place(uint dataBase, uint bssBase)
+    {
+        Instruction[] instructions = _instructions ?? throw new InvalidOperationException("Measure first");
+        EncodedCode first = _first!;
+        uint codeBase = first.CodeBase;
         foreach (Relocation relocation in _relocations)
         {
             ref Instruction instruction = ref instructions[relocation.Index];
             uint value = relocation.LabelId != 0
                 ? first.LabelAddress(relocation.LabelId)
                 : (relocation.Address.Segment == Segment.Data ? dataBase : bssBase) + relocation.Address.Offset;
-            if (relocation.Displacement)
+            if (relocation.Branch)
+            {
+                instruction.NearBranch32 = value;
+            }
+            else if (relocation.Displacement)
             {
                 instruction.MemoryDisplacement32 = value;
             }
@@ -125,9 +166,18 @@ internal sealed class CodeBuffer
             result[label.Key].IP = label.Value;
         }
 
+        var dataBranches = new HashSet<int>();
+        foreach (Relocation relocation in _relocations)
+        {
+            if (relocation.Branch)
+            {
+                dataBranches.Add(relocation.Index);
+            }
+        }
+
         for (int i = 0; i < result.Length; i++)
         {
-            if (result[i].Op0Kind == OpKind.NearBranch32)
+            if (result[i].Op0Kind == OpKind.NearBranch32 && !dataBranches.Contains(i))
             {
                 ulong target = result[i].NearBranch32;
                 if (!canonical.TryGetValue(target, out ulong id))
@@ -157,7 +207,7 @@ internal sealed class CodeBuffer
         return new EncodedCode(stream.ToArray(), codeBase, result.NewInstructionOffsets, _labelIndex, 0, 0);
     }
 
-    private readonly record struct Relocation(int Index, bool Displacement, DataAddress Address, ulong LabelId);
+    private readonly record struct Relocation(int Index, bool Displacement, DataAddress Address, ulong LabelId, bool Branch = false);
 }
 
 /// <summary>Encoded code: its bytes and where each instruction and label ended up.</summary>

@@ -69,6 +69,9 @@ internal sealed partial class FunctionCompiler
             case IntrinsicExpr intrinsic:
                 CallIntrinsic(intrinsic);
                 break;
+            case HypercallExpr hypercall:
+                CallHypercall(hypercall);
+                break;
             case ConditionalExpr conditional:
                 Label otherwise = _code.NewLabel();
                 Label end = _code.NewLabel();
@@ -359,6 +362,25 @@ internal sealed partial class FunctionCompiler
         _a.call(_symbols.Function(call.Function));
     }
 
+    private static readonly AssemblerRegister32[] HypercallRegisters = { ebx, ecx, edx, esi, edi };
+
+    /// <summary>Arguments to EBX, ECX, EDX, ESI, EDI, <c>call hypercall_page + 32 * n</c>; the result is EAX.</summary>
+    private void CallHypercall(HypercallExpr hypercall)
+    {
+        for (int i = hypercall.Arguments.Count - 1; i >= 0; i--)
+        {
+            Evaluate(hypercall.Arguments[i]);
+            _a.push(eax);
+        }
+
+        for (int i = 0; i < hypercall.Arguments.Count; i++)
+        {
+            _a.pop(HypercallRegisters[i]);
+        }
+
+        PvLowering.Hypercall(_code, _symbols, hypercall.Number);
+    }
+
     /// <summary>Evaluates an intrinsic's non-constant arguments into EAX, ECX, EDX, EBX and applies its bare-metal lowering.</summary>
     private void CallIntrinsic(IntrinsicExpr intrinsic)
     {
@@ -401,6 +423,6 @@ internal sealed partial class FunctionCompiler
             }
         }
 
-        definition.BareMetal(new IntrinsicContext(_code, constants, _symbols.InterruptTable, _symbols.ImageEnd));
+        IntrinsicTable.Lowering(definition, _symbols.Paravirtual)(new IntrinsicContext(_code, constants, _symbols));
     }
 }

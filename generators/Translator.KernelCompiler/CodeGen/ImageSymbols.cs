@@ -16,8 +16,9 @@ internal sealed class ImageSymbols
     private readonly Dictionary<string, DataAddress> _pointerCells = new();
     private readonly Dictionary<string, DataAddress> _strings = new();
 
-    public ImageSymbols(CodeBuffer code)
+    public ImageSymbols(CodeBuffer code, bool paravirtual = false)
     {
+        Paravirtual = paravirtual;
         BoundsFailure = code.NewLabel();
         UnsignedDivide64 = code.NewLabel();
         SignedDivide64 = code.NewLabel();
@@ -34,9 +35,43 @@ internal sealed class ImageSymbols
 
     public bool UsesDivide64 { get; set; }
 
+    /// <summary>Whether this is the paravirtual build's code (intrinsics take their PV form).</summary>
+    public bool Paravirtual { get; }
+
     public DataAddress InterruptTable { get; set; }
 
     public DataAddress ImageEnd { get; set; }
+
+    /// <summary>The page the VMM fills with hypercall stubs (bss, page-aligned): reserved in both builds, used by the PV one.</summary>
+    public DataAddress HypercallPage { get; set; }
+
+    /// <summary>Takes every data address of <paramref name="layout"/>: both builds share one data layout.</summary>
+    public void CopyDataFrom(ImageSymbols layout)
+    {
+        foreach (var pair in layout._fields)
+        {
+            _fields[pair.Key] = pair.Value;
+        }
+
+        foreach (var pair in layout._fieldAddresses)
+        {
+            _fieldAddresses[pair.Key] = pair.Value;
+        }
+
+        foreach (var pair in layout._pointerCells)
+        {
+            _pointerCells[pair.Key] = pair.Value;
+        }
+
+        foreach (var pair in layout._strings)
+        {
+            _strings[pair.Key] = pair.Value;
+        }
+
+        InterruptTable = layout.InterruptTable;
+        ImageEnd = layout.ImageEnd;
+        HypercallPage = layout.HypercallPage;
+    }
 
     public void AddFunction(string key, Label label) => _functions[key] = label;
 

@@ -29,6 +29,7 @@ internal sealed partial class KernelLinker
     private readonly Dictionary<string, GuestClassModel> _owners = new();
     private readonly Dictionary<string, GuestField> _fields = new();
     private readonly List<DiagnosticInfo> _diagnostics = new();
+    private readonly List<DiagnosticInfo> _specializationDiagnostics = new();
     private readonly CodeBuffer _code = new();
     private readonly SegmentBuilder _data = new(Segment.Data);
     private readonly SegmentBuilder _bss = new(Segment.Bss);
@@ -40,11 +41,12 @@ internal sealed partial class KernelLinker
     {
         _kernel = kernel;
         _symbols = new ImageSymbols(_code);
+        var specializer = new BuildSpecializer(Build.BareMetal, kernel.Name, _specializationDiagnostics);
         foreach (GuestClassModel model in classes)
         {
             foreach (GuestFunction function in model.Functions)
             {
-                _functions[function.Key] = function;
+                _functions[function.Key] = specializer.Specialize(function);
                 _owners[function.Key] = model;
             }
 
@@ -84,6 +86,7 @@ internal sealed partial class KernelLinker
     {
         GuestFunction entry = _kernel.Functions.First(f => f.Kind == FunctionKind.Entry);
         (List<GuestFunction> functions, List<string> fields, List<string> strings) = Reach(entry);
+        ReportReachedSpecializationDiagnostics(functions);
         if (_diagnostics.Count > 0)
         {
             return Empty();
@@ -161,6 +164,24 @@ internal sealed partial class KernelLinker
         WriteInterruptTable(interruptTable, stubs, encoded);
         WritePointerCells(encoded);
         return Finish(encoded, start, functionStarts);
+    }
+
+    /// <summary>What the build cannot have (a hypercall in the bare-metal build), reported for the functions it reaches.</summary>
+    private void ReportReachedSpecializationDiagnostics(List<GuestFunction> functions)
+    {
+        var reached = new HashSet<string>();
+        foreach (GuestFunction function in functions)
+        {
+            var single = new List<DiagnosticInfo>();
+            new BuildSpecializer(Build.BareMetal, _kernel.Name, single).Specialize(_owners[function.Key].Functions.First(f => f.Key == function.Key));
+            foreach (DiagnosticInfo diagnostic in single)
+            {
+                if (reached.Add(diagnostic.ToString()))
+                {
+                    _diagnostics.Add(diagnostic);
+                }
+            }
+        }
     }
 
     /// <summary>Functions reachable from the entry and the interrupt handlers, in a stable order; what they use.</summary>

@@ -69,7 +69,20 @@ internal sealed record IncrementExpr(GuestType Type, bool Increment, bool Postfi
 
 internal sealed record CallExpr(GuestType Type, string Function, EquatableArray<Expr> Arguments) : Expr(Type);
 
-internal sealed record IntrinsicExpr(GuestType Type, IntrinsicId Intrinsic, EquatableArray<Expr> Arguments) : Expr(Type);
+/// <summary>An intrinsic call; <paramref name="Location"/> is the call's, for a build that has no lowering of it.</summary>
+internal sealed record IntrinsicExpr(GuestType Type, IntrinsicId Intrinsic, EquatableArray<Expr> Arguments, LocationInfo? Location = null) : Expr(Type);
+
+/// <summary>
+/// <c>KernelImage.IsParavirtual</c>: false in the bare-metal build, true in the paravirtual one. The linker's
+/// per-build specialization (<c>BuildSpecializer</c>) folds it, and every branch it decides, before anything is reached.
+/// </summary>
+internal sealed record ParavirtualExpr() : Expr(GuestType.Bool);
+
+/// <summary>
+/// A call of a <c>Translator.Guest.Hypercall</c> method (<c>[HypercallStub(number)]</c>): arguments to EBX, ECX, EDX,
+/// ESI, EDI, <c>call hypercall_page + 32 * number</c>, the result from EAX. Only the paravirtual build has it.
+/// </summary>
+internal sealed record HypercallExpr(int Number, string Name, EquatableArray<Expr> Arguments, LocationInfo? Location) : Expr(GuestType.Int32);
 
 internal sealed record ConditionalExpr(GuestType Type, Expr Condition, Expr WhenTrue, Expr WhenFalse) : Expr(Type);
 

@@ -205,8 +205,17 @@ internal sealed partial class BodyLowering
         return new ElementExpr(t, arrayValue, Convert(indexValue, indexValue.Type.IsWide || indexValue.Type.Kind == ValueKind.UInt32 ? GuestType.UInt32 : GuestType.Int32));
     }
 
+    private const string ParavirtualProperty = "Translator.Guest.KernelImage.IsParavirtual";
+    private const string HypercallStubAttribute = "Translator.Guest.HypercallStubAttribute";
+    public const int MaxHypercallArguments = 5;
+
     private Expr LowerProperty(IPropertyReferenceOperation property)
     {
+        if (property.Property.IsStatic && property.Property.ContainingType.ToDisplayString() + "." + property.Property.Name == ParavirtualProperty)
+        {
+            return new ParavirtualExpr();
+        }
+
         bool onString = property.Property.ContainingType.SpecialType == SpecialType.System_String;
         bool onArray = property.Property.ContainingType.SpecialType == SpecialType.System_Array;
         if ((onString || onArray) && property.Property.Name == "Length" && property.Instance is not null)
@@ -406,6 +415,11 @@ internal sealed partial class BodyLowering
             return LowerIntrinsic(invocation, intrinsic, arguments, returnType);
         }
 
+        if (HypercallNumber(method) is int number)
+        {
+            return LowerHypercall(invocation, method, number, arguments);
+        }
+
         if (!method.IsStatic || !GuestClassParser.IsGuestClass(method.ContainingType) || method.IsGenericMethod)
         {
             Report(Diagnostics.NotGuestCode, invocation.Syntax, method.ToDisplayString());
@@ -432,6 +446,50 @@ internal sealed partial class BodyLowering
         }
 
         return new CallExpr(returnType, method.OriginalDefinition.GetDocumentationCommentId() ?? method.Name, lowered.ToEquatableArray());
+    }
+
+    private static int? HypercallNumber(IMethodSymbol method)
+    {
+        foreach (AttributeData attribute in method.GetAttributes())
+        {
+            if (attribute.AttributeClass?.ToDisplayString() == HypercallStubAttribute
+                && attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is int number)
+            {
+                return number;
+            }
+        }
+
+        return null;
+    }
+
+    private Expr LowerHypercall(IInvocationOperation invocation, IMethodSymbol method, int number, IArgumentOperation[] arguments)
+    {
+        if (!method.IsStatic || arguments.Length > MaxHypercallArguments || number < 0 || number >= 128)
+        {
+            Report(Diagnostics.HypercallShape, invocation.Syntax, method.ToDisplayString(),
+                number is < 0 or >= 128 ? "its number is outside 0-127" : $"a hypercall takes at most {MaxHypercallArguments} arguments and is static");
+            return Placeholder;
+        }
+
+        if (_userMode)
+        {
+            Report(Diagnostics.PrivilegedInUserMode, invocation.Syntax, "Hypercall." + method.Name, _method.Name);
+        }
+
+        var lowered = new List<Expr>();
+        foreach (IArgumentOperation argument in arguments)
+        {
+            Expr value = LowerExpression(argument.Value);
+            if (value.Type.IsWide || value.Type.IsPointer || argument.Parameter?.RefKind is not (RefKind.None or null))
+            {
+                Report(Diagnostics.HypercallShape, argument.Syntax, method.ToDisplayString(), "every hypercall argument is a 32-bit integer");
+                continue;
+            }
+
+            lowered.Add(Convert(value, GuestType.UInt32));
+        }
+
+        return new HypercallExpr(number, method.Name, lowered.ToEquatableArray(), LocationInfo.From(invocation.Syntax));
     }
 
     private Expr LowerFunctionAddress(IMethodReferenceOperation reference)
@@ -473,6 +531,6 @@ internal sealed partial class BodyLowering
             lowered.Add(value);
         }
 
-        return new IntrinsicExpr(returnType, intrinsic.Id, lowered.ToEquatableArray());
+        return new IntrinsicExpr(returnType, intrinsic.Id, lowered.ToEquatableArray(), LocationInfo.From(invocation.Syntax));
     }
 }
