@@ -73,9 +73,9 @@ internal static class Diagnostics
         "TRN1002", "Hypercall in the bare-metal build",
         "'Hypercall.{0}' is reached by the bare-metal build of kernel '{1}': a hypercall exists only in the paravirtual build; put it under 'if (KernelImage.IsParavirtual)'");
 
-    public static readonly DiagnosticDescriptor NoParavirtualForm = Error(
-        "TRN1003", "Intrinsic has no paravirtual form",
-        "'{0}' has no paravirtual form and is reached by the paravirtual build of kernel '{1}': {2}; give the call a PV path under 'if (KernelImage.IsParavirtual)'");
+    public static readonly DiagnosticDescriptor NoParavirtualForm = Warning(
+        "TRN1003", "Intrinsic has no paravirtual form: the kernel gets no PV image",
+        "Kernel '{1}' gets no paravirtual image: '{0}' has no paravirtual form and its PV build reaches it ({2}); give the call a PV path under 'if (KernelImage.IsParavirtual)'");
 
     public static readonly DiagnosticDescriptor PrivilegedInstructionInPvImage = Error(
         "TRN1004", "Privileged instruction in the paravirtual image",
@@ -109,6 +109,9 @@ internal static class Diagnostics
     };
 
     public static DiagnosticDescriptor ById(string id) => s_byId[id];
+
+    private static DiagnosticDescriptor Warning(string id, string title, string message)
+        => new(id, title, message, Category, DiagnosticSeverity.Warning, isEnabledByDefault: true);
 
     private static DiagnosticDescriptor Error(string id, string title, string message)
         => new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true);

@@ -20,7 +20,7 @@ public sealed record SampleKernel(
     string Listing,
     byte[] ExpectedOutput)
 {
-    /// <summary>The kernel's PV build (runs only under pv), when the kernel compiler made one.</summary>
+    /// <summary>The kernel's PV build (the same source against the hypercall interface; runs only under pv), when the kernel compiler made one.</summary>
     public byte[]? ParavirtImage { get; init; }
 
     /// <summary>The symbol whose code or data holds <paramref name="address"/>, if any.</summary>
@@ -33,12 +33,12 @@ public static class SampleCatalog
 {
     private static readonly Lazy<IReadOnlyList<SampleKernel>> s_all = new(() =>
     [
-        Create("Hello", "prints a greeting and a sum, then exits", Hello.Image, Hello.EntryAddress, Hello.Symbols, Hello.Listing),
-        Create("Compute", "CPU-bound: sieve, CRC32, quicksort, hashing", Compute.Image, Compute.EntryAddress, Compute.Symbols, Compute.Listing),
-        Create("Multitasking", "timer-preempted ring 3 tasks, system calls, a page directory per task", Multitasking.Image, Multitasking.EntryAddress, Multitasking.Symbols, Multitasking.Listing),
-        Create("Microbench", "Adams & Agesen nanobenchmarks: syscall, in, cr3 write, call/ret, page fault, #DE, PTE update", Microbench.Image, Microbench.EntryAddress, Microbench.Symbols, Microbench.Listing),
-        Create("Holes", "what SGDT, SIDT, SLDT, SMSW, STR, POPF, LAR, LSL, VERR, VERW and CS reveal at ring 0 and ring 3", Holes.Image, Holes.EntryAddress, Holes.Symbols, Holes.Listing),
-        Create("Report", "I/O-bound: a 256-line table through COM1, two port accesses per character on bare metal", Report.Image, Report.EntryAddress, Report.Symbols, Report.Listing),
+        Create("Hello", "prints a greeting and a sum, then exits", Hello.Image, Hello.EntryAddress, Hello.Symbols, Hello.Listing, Hello.ParavirtImage),
+        Create("Compute", "CPU-bound: sieve, CRC32, quicksort, hashing", Compute.Image, Compute.EntryAddress, Compute.Symbols, Compute.Listing, Compute.ParavirtImage),
+        Create("Multitasking", "timer-preempted ring 3 tasks, system calls, a page directory per task", Multitasking.Image, Multitasking.EntryAddress, Multitasking.Symbols, Multitasking.Listing, Multitasking.ParavirtImage),
+        Create("Microbench", "Adams & Agesen nanobenchmarks: syscall, in, cr3 write, call/ret, page fault, #DE, PTE update", Microbench.Image, Microbench.EntryAddress, Microbench.Symbols, Microbench.Listing, Microbench.ParavirtImage),
+        Create("Holes", "what SGDT, SIDT, SLDT, SMSW, STR, POPF, LAR, LSL, VERR, VERW and CS reveal at ring 0 and ring 3", Holes.Image, Holes.EntryAddress, Holes.Symbols, Holes.Listing, Holes.ParavirtImage),
+        Create("Report", "I/O-bound: a 256-line table through COM1, two port accesses per character on bare metal", Report.Image, Report.EntryAddress, Report.Symbols, Report.Listing, Report.ParavirtImage),
     ]);
 
     public static IReadOnlyList<SampleKernel> All => s_all.Value;
@@ -48,8 +48,12 @@ public static class SampleCatalog
     public static SampleKernel? Find(string name)
         => All.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase));
 
-    private static SampleKernel Create(string name, string summary, ReadOnlySpan<byte> image, uint entry, IReadOnlyList<GuestSymbol> symbols, string listing)
-        => new(name, summary, image.ToArray(), entry, symbols, listing, Expected(name));
+    private static SampleKernel Create(string name, string summary, ReadOnlySpan<byte> image, uint entry, IReadOnlyList<GuestSymbol> symbols,
+        string listing, ReadOnlySpan<byte> paravirtImage)
+        => new(name, summary, image.ToArray(), entry, symbols, listing, Expected(name))
+        {
+            ParavirtImage = paravirtImage.IsEmpty ? null : paravirtImage.ToArray(),
+        };
 
     private static byte[] Expected(string name)
     {

@@ -58,10 +58,10 @@ public sealed class AlignedAttribute : Attribute
 }
 
 /// <summary>
-/// Marks an intrinsic: a method the kernel compiler lowers to instructions (see <c>IntrinsicTable</c> in the
+/// Marks an intrinsic: a method (or, for <c>KernelImage.IsParavirtual</c>, a property) the kernel compiler lowers to instructions (see <c>IntrinsicTable</c> in the
 /// generator). Its .NET body only runs when guest code is called as ordinary .NET code.
 /// </summary>
-[AttributeUsage(AttributeTargets.Method, Inherited = false)]
+[AttributeUsage(AttributeTargets.Method | AttributeTargets.Property, Inherited = false)]
 public sealed class IntrinsicAttribute : Attribute
 {
 }

@@ -5,11 +5,15 @@ using Iced.Intel;
 
 namespace Translator.KernelCompiler.CodeGen;
 
-/// <summary>The two places guest data lives: initialised data (in the image file) and zeroed data (bss, after it).</summary>
+/// <summary>
+/// The places guest data lives: initialised data (in the image file), zeroed data (bss, after it), and in the PV
+/// image the hypercall page after the bss (page-aligned, filled by the VMM at load time).
+/// </summary>
 internal enum Segment : byte
 {
     Data,
     Bss,
+    HypercallPage,
 }
 
 /// <summary>An address in a data segment, whose base is only known once the code has been encoded.</summary>
@@ -25,6 +29,7 @@ internal sealed class CodeBuffer
 {
     private const uint DataPlaceholder = 0x4000_0000;
     private const uint BssPlaceholder = 0x6000_0000;
+    private const uint HypercallPagePlaceholder = 0x6F00_0000;
     private const uint CodePlaceholder = 0x7000_0000;
 
     private readonly Dictionary<ulong, int> _boundLabels = new();
@@ -42,8 +47,12 @@ internal sealed class CodeBuffer
     public bool IsBound(Label label) => _boundLabels.ContainsKey(label.Id);
 
     /// <summary>The placeholder to put in an instruction for <paramref name="address"/>; call <see cref="RelocateLast"/> after.</summary>
-    public static uint Placeholder(DataAddress address)
-        => (address.Segment == Segment.Data ? DataPlaceholder : BssPlaceholder) + address.Offset;
+    public static uint Placeholder(DataAddress address) => address.Segment switch
+    {
+        Segment.Data => DataPlaceholder,
+        Segment.Bss => BssPlaceholder,
+        _ => HypercallPagePlaceholder,
+    } + address.Offset;
 
     /// <summary>Records that the last instruction's immediate or displacement holds <paramref name="address"/>'s placeholder.</summary>
     public void RelocateLast(DataAddress address, bool displacement)
@@ -84,14 +93,6 @@ internal sealed class CodeBuffer
     private Instruction[]? _instructions;
     private EncodedCode? _first;
 
-    /// <summary>Encodes at <paramref name="codeBase"/>; <paramref name="layout"/> places the data once the code size is known.</summary>
-    public EncodedCode Encode(uint codeBase, Func<uint, (uint DataBase, uint BssBase)> layout)
-    {
-        uint size = Measure(codeBase);
-        (uint dataBase, uint bssBase) = layout(size);
-        return Place(dataBase, bssBase);
-    }
-
     /// <summary>The first encoding pass at <paramref name="codeBase"/>: the code's size, which no relocated value changes.</summary>
     public uint Measure(uint codeBase)
     {
@@ -101,7 +102,7 @@ internal sealed class CodeBuffer
     }
 
     /// <summary>The second pass, once the data segments are placed: every relocation filled in.</summary>
-    public EncodedCode Place(uint dataBase, uint bssBase)
+    public EncodedCode Place(uint dataBase, uint bssBase, uint hypercallPage)
     {
         Instruction[] instructions = _instructions ?? throw new InvalidOperationException("Measure first");
         EncodedCode first = _first!;
@@ -111,7 +112,12 @@ internal sealed class CodeBuffer
             ref Instruction instruction = ref instructions[relocation.Index];
             uint value = relocation.LabelId != 0
                 ? first.LabelAddress(relocation.LabelId)
-                : (relocation.Address.Segment == Segment.Data ? dataBase : bssBase) + relocation.Address.Offset;
+                : relocation.Address.Segment switch
+                {
+                    Segment.Data => dataBase,
+                    Segment.Bss => bssBase,
+                    _ => hypercallPage,
+                } + relocation.Address.Offset;
             if (relocation.Branch)
             {
                 instruction.NearBranch32 = value;
@@ -132,7 +138,7 @@ internal sealed class CodeBuffer
             throw new InvalidOperationException("code size changed between the two encoding passes");
         }
 
-        return second with { DataBase = dataBase, BssBase = bssBase };
+        return second with { DataBase = dataBase, BssBase = bssBase, HypercallPageBase = hypercallPage };
     }
 
     /// <summary>Gives each labelled instruction one IP (the first label's id) and points branches at it.</summary>
@@ -204,7 +210,7 @@ internal sealed class CodeBuffer
             throw new InvalidOperationException("encoding failed: " + error);
         }
 
-        return new EncodedCode(stream.ToArray(), codeBase, result.NewInstructionOffsets, _labelIndex, 0, 0);
+        return new EncodedCode(stream.ToArray(), codeBase, result.NewInstructionOffsets, _labelIndex, 0, 0, 0);
     }
 
     private readonly record struct Relocation(int Index, bool Displacement, DataAddress Address, ulong LabelId, bool Branch = false);
@@ -217,7 +223,8 @@ internal sealed record EncodedCode(
     uint[] InstructionOffsets,
     IReadOnlyDictionary<ulong, int> LabelIndex,
     uint DataBase,
-    uint BssBase)
+    uint BssBase,
+    uint HypercallPageBase)
 {
     public uint InstructionAddress(int index)
         => index < InstructionOffsets.Length ? CodeBase + InstructionOffsets[index] : CodeBase + (uint)Bytes.Length;

@@ -34,7 +34,7 @@ internal static class ParavirtRoutines
     }
 
     /// <summary>
-    /// Records start_info (ESI), the shared-info page and the boot page directory (the virtual CR3), sets the boot
+    /// Records start_info (ESI) and the shared-info page (the virtual CR3 stays 0, as at a multiboot entry), sets the boot
     /// stack, registers the event callback (set_callbacks), lets <paramref name="initialize"/> prepare data and runs
     /// the entry; returning from it exits with 0. Events stay masked (the VMM starts the kernel so).
     /// </summary>
@@ -46,8 +46,6 @@ internal static class ParavirtRoutines
         MovField(code, symbols, ParavirtRuntime.StartInfo, esi, store: true);
         a.mov(eax, __dword_ptr[esi + PvStartInfo.SharedInfo]);
         MovField(code, symbols, ParavirtRuntime.SharedInfo, eax, store: true);
-        a.mov(eax, __dword_ptr[esi + PvStartInfo.PtBase]);
-        MovField(code, symbols, ParavirtRuntime.Cr3, eax, store: true);
         code.MovAddress(esp, stackTop);
         initialize();
         a.mov(ebx, (uint)PvSelectors.Ring1Code);

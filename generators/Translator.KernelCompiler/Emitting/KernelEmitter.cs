@@ -22,17 +22,29 @@ internal static class KernelEmitter
         }
 
         w.Open((model.Modifiers.Length > 0 ? model.Modifiers + " " : "") + "partial class " + model.ClassName);
-        w.Line("/// <summary>The bare-metal multiboot image (flat, loaded at 0x00100000); empty if the kernel did not compile.</summary>");
-        w.Open("public static global::System.ReadOnlySpan<byte> Image => new byte[]");
-        WriteBytes(w, model.Image);
+        WriteImage(w, model.BareMetal, "",
+            "The bare-metal multiboot image (flat, loaded at 0x00100000); empty if the kernel did not compile.");
+        w.Line();
+        WriteImage(w, model.Paravirtual, "Paravirt",
+            "The paravirtual image (a TPV1 PV image for --backend pv, loaded at 0x00100000): the same source built against the hypercall interface; empty if the kernel has no PV build (a TRN1003 warning says why).");
+        w.Close();
+        return w.ToString();
+    }
+
+    private static void WriteImage(IndentedWriter w, LinkedImage image, string prefix, string summary)
+    {
+        string build = prefix.Length > 0 ? "paravirtual" : "bare-metal";
+        w.Line("/// <summary>" + summary + "</summary>");
+        w.Open("public static global::System.ReadOnlySpan<byte> " + prefix + "Image => new byte[]");
+        WriteBytes(w, image.Bytes);
         w.Close(";");
         w.Line();
-        w.Line("/// <summary>Where the image starts executing.</summary>");
-        w.Line("public const uint EntryAddress = 0x" + model.EntryAddress.ToString("x8", CultureInfo.InvariantCulture) + ";");
+        w.Line("/// <summary>Where the " + build + " image starts executing.</summary>");
+        w.Line("public const uint " + prefix + "EntryAddress = 0x" + image.EntryAddress.ToString("x8", CultureInfo.InvariantCulture) + ";");
         w.Line();
-        w.Line("/// <summary>Every function and data item of the image, by address.</summary>");
-        w.Open("public static global::System.Collections.Generic.IReadOnlyList<global::Translator.Guest.GuestSymbol> Symbols { get; } = new global::Translator.Guest.GuestSymbol[]");
-        foreach (ImageSymbol symbol in model.Symbols)
+        w.Line("/// <summary>Every function and data item of the " + build + " image, by address.</summary>");
+        w.Open("public static global::System.Collections.Generic.IReadOnlyList<global::Translator.Guest.GuestSymbol> " + prefix + "Symbols { get; } = new global::Translator.Guest.GuestSymbol[]");
+        foreach (ImageSymbol symbol in image.Symbols)
         {
             w.Line("new(" + Literal(symbol.Name) + ", 0x" + symbol.Address.ToString("x8", CultureInfo.InvariantCulture) + ", "
                 + symbol.Size.ToString(CultureInfo.InvariantCulture) + ", global::Translator.Guest.GuestSymbolKind."
@@ -41,10 +53,8 @@ internal static class KernelEmitter
 
         w.Close(";");
         w.Line();
-        w.Line("/// <summary>The disassembly of the image's code, under the source lines it came from.</summary>");
-        w.Line("public const string Listing = " + Literal(model.Listing) + ";");
-        w.Close();
-        return w.ToString();
+        w.Line("/// <summary>The disassembly of the " + build + " image's code, under the source lines it came from.</summary>");
+        w.Line("public const string " + prefix + "Listing = " + Literal(image.Listing) + ";");
     }
 
     private static void WriteBytes(IndentedWriter w, EquatableArray<byte> bytes)

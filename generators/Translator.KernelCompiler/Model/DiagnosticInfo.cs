@@ -27,6 +27,8 @@ internal sealed record DiagnosticInfo(string Id, LocationInfo? Location, Equatab
     public static DiagnosticInfo Create(DiagnosticDescriptor descriptor, LocationInfo? location, params string[] arguments)
         => new(descriptor.Id, location, new EquatableArray<string>(arguments));
 
+    public bool IsError => Diagnostics.ById(Id).DefaultSeverity == DiagnosticSeverity.Error;
+
     public Diagnostic ToDiagnostic()
     {
         DiagnosticDescriptor descriptor = Diagnostics.ById(Id);

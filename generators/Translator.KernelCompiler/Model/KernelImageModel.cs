@@ -3,13 +3,21 @@ namespace Translator.KernelCompiler.Model;
 /// <summary>One entry of the symbol map the build emits.</summary>
 internal sealed record ImageSymbol(string Name, uint Address, uint Size, bool IsFunction);
 
-/// <summary>The linker's output for one kernel: the image bytes, its symbol map and listing, and link diagnostics.</summary>
+/// <summary>One build's image: its bytes, entry, symbol map and listing (empty when the build has no image).</summary>
+internal sealed record LinkedImage(EquatableArray<byte> Bytes, uint EntryAddress, EquatableArray<ImageSymbol> Symbols, string Listing)
+{
+    public static readonly LinkedImage None = new(EquatableArray<byte>.Empty, 0, EquatableArray<ImageSymbol>.Empty, "");
+}
+
+/// <summary>The linker's output for one kernel: both builds' images and the link diagnostics.</summary>
 internal sealed record KernelImageModel(
     string Namespace,
     string ClassName,
     string Modifiers,
-    EquatableArray<byte> Image,
-    uint EntryAddress,
-    EquatableArray<ImageSymbol> Symbols,
-    string Listing,
-    EquatableArray<DiagnosticInfo> Diagnostics);
+    LinkedImage BareMetal,
+    LinkedImage Paravirtual,
+    EquatableArray<DiagnosticInfo> Diagnostics)
+{
+    /// <summary>The bare-metal image's bytes (what the translation stage and the emitted <c>Image</c> take).</summary>
+    public EquatableArray<byte> Image => BareMetal.Bytes;
+}

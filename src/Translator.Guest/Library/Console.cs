@@ -12,6 +12,12 @@ internal static class Console
 
     public static void Write(char c)
     {
+        if (KernelImage.IsParavirtual)
+        {
+            Paravirt.Write(c); // one console_io, no polling of the UART through the VMM
+            return;
+        }
+
         while ((Cpu.In8(LineStatus) & TransmitterEmpty) == 0)
         {
         }
@@ -21,6 +27,12 @@ internal static class Console
 
     public static void Write(string text)
     {
+        if (KernelImage.IsParavirtual)
+        {
+            Paravirt.Write(text); // the whole string as one console_io
+            return;
+        }
+
         for (int i = 0; i < text.Length; i++)
         {
             Write(text[i]);

@@ -22,15 +22,33 @@ internal static class Paging
 
     /// <summary>Maps the 4 MiB page holding <paramref name="linear"/> to the one holding <paramref name="physical"/>.</summary>
     public static void MapLarge(uint directory, uint linear, uint physical, uint flags)
-        => Memory.Write32(directory + (linear >> 22) * 4, (physical & 0xFFC00000) | flags | LargePage | Present);
+    {
+        Memory.Write32(directory + (linear >> 22) * 4, (physical & 0xFFC00000) | flags | LargePage | Present);
+        if (KernelImage.IsParavirtual)
+        {
+            Paravirt.DirectoryEntryWritten(directory, linear >> 22);
+        }
+    }
 
     /// <summary>Points the directory entry for <paramref name="linear"/> at a page table.</summary>
     public static void SetTable(uint directory, uint linear, uint table, uint flags)
-        => Memory.Write32(directory + (linear >> 22) * 4, (table & 0xFFFFF000) | flags | Present);
+    {
+        Memory.Write32(directory + (linear >> 22) * 4, (table & 0xFFFFF000) | flags | Present);
+        if (KernelImage.IsParavirtual)
+        {
+            Paravirt.DirectoryEntryWritten(directory, linear >> 22);
+        }
+    }
 
     /// <summary>Maps one 4 KiB page in a page table (the table covering <paramref name="linear"/>).</summary>
     public static void Map(uint table, uint linear, uint physical, uint flags)
-        => Memory.Write32(table + ((linear >> 12) & 0x3FF) * 4, (physical & 0xFFFFF000) | flags | Present);
+    {
+        Memory.Write32(table + ((linear >> 12) & 0x3FF) * 4, (physical & 0xFFFFF000) | flags | Present);
+        if (KernelImage.IsParavirtual)
+        {
+            Paravirt.TableEntryWritten(table, (linear >> 12) & 0x3FF); // one mmu_update, as a Xen guest's set_pte
+        }
+    }
 
     /// <summary>Removes one 4 KiB mapping and flushes it from the TLB.</summary>
     public static void Unmap(uint table, uint linear)

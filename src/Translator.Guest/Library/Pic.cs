@@ -30,6 +30,11 @@ internal static class Pic
 
     public static void Unmask(int irq)
     {
+        if (KernelImage.IsParavirtual && irq == 0)
+        {
+            Paravirt.BindTimer(MasterVectorBase); // the timer is VIRQ_TIMER, an event channel, in a PV domain
+        }
+
         if (irq < 8)
         {
             Cpu.Out8(MasterData, (byte)(Cpu.In8(MasterData) & ~(1 << irq)));
@@ -54,6 +59,11 @@ internal static class Pic
 
     public static void EndOfInterrupt(int irq)
     {
+        if (KernelImage.IsParavirtual)
+        {
+            return; // events are acknowledged in the shared-info page by the event callback, not at the PIC
+        }
+
         if (irq >= 8)
         {
             Cpu.Out8(SlaveCommand, EndOfInterruptCommand);

@@ -9,6 +9,12 @@ internal static class Pit
     /// <summary>Channel 0, rate generator (mode 2), interrupting every <paramref name="divisor"/> input clocks.</summary>
     public static void StartPeriodic(ushort divisor)
     {
+        if (KernelImage.IsParavirtual)
+        {
+            Paravirt.StartPeriodicTimer(divisor, InputHz); // vcpu_op(set_periodic_timer) instead of PIT programming
+            return;
+        }
+
         Cpu.Out8(0x43, 0x34);
         Cpu.Out8(0x40, (byte)divisor);
         Cpu.Out8(0x40, (byte)(divisor >> 8));
