@@ -30,6 +30,14 @@ internal static class ParavirtRuntime
     /// <summary>Ports the event callback scans (PortVector's length).</summary>
     public const int Ports = 64;
 
+    /// <summary>Xen's names of the hypercalls, by number, for the listing (<c>call HYPERVISOR_console_io</c>).</summary>
+    public static readonly (int Number, string Name)[] HypercallNames =
+    {
+        (0, "set_trap_table"), (1, "mmu_update"), (2, "set_gdt"), (3, "stack_switch"), (4, "set_callbacks"), (5, "fpu_taskswitch"),
+        (13, "multicall"), (14, "update_va_mapping"), (15, "set_timer_op"), (17, "xen_version"), (18, "console_io"), (23, "iret"),
+        (24, "vcpu_op"), (26, "mmuext_op"), (29, "sched_op"), (32, "event_channel_op"), (33, "physdev_op"),
+    };
+
     /// <summary>The kernel's data selector as the PV build loads it (RPL 1).</summary>
     public const ushort KernelDataSelector = 0x11;
 }

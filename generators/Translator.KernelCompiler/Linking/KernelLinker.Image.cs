@@ -62,6 +62,10 @@ internal sealed partial class KernelLinker
             if (Paravirtual)
             {
                 dataSymbols.Add(("hypercall page", encoded.HypercallPageBase, 4096u));
+                foreach ((int number, string name) in ParavirtRuntime.HypercallNames)
+                {
+                    names[encoded.HypercallPageBase + (uint)(number * HypercallNumber.StubBytes)] = "HYPERVISOR_" + name;
+                }
             }
 
             foreach ((string name, uint absolute, uint size) in dataSymbols)

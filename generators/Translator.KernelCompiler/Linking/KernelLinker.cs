@@ -118,7 +118,9 @@ internal sealed partial class KernelLinker
 
         foreach (BuildLinker build in builds)
         {
-            build.Compile(stackTop, panicMessage, () => InitializeArrayLengths(build.Code, bssArrays), cancellation);
+            // Each build's start sets the length words of the zeroed arrays it uses, not the other build's.
+            var used = new HashSet<string>(build.Fields);
+            build.Compile(stackTop, panicMessage, () => InitializeArrayLengths(build.Code, bssArrays.Where(a => used.Contains(a.Field.Key))), cancellation);
         }
 
         // Both builds' data at one address: after the longer code.
@@ -250,7 +252,7 @@ internal sealed partial class KernelLinker
         return cell;
     }
 
-    private static void InitializeArrayLengths(CodeBuffer code, List<(GuestField Field, DataAddress Address)> bssArrays)
+    private static void InitializeArrayLengths(CodeBuffer code, IEnumerable<(GuestField Field, DataAddress Address)> bssArrays)
     {
         foreach ((GuestField field, DataAddress address) in bssArrays)
         {
