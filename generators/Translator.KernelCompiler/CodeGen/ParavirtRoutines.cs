@@ -58,10 +58,13 @@ internal static class ParavirtRoutines
         EmitExit(code, symbols);
     }
 
-    /// <summary>The exit code in EAX to the isa-debug-exit port (physdev_op), then shutdown (poweroff) for good.</summary>
+    /// <summary>The console buffer flushed, the exit code in EAX to the isa-debug-exit port (physdev_op), then shutdown (poweroff) for good.</summary>
     public static void EmitExit(CodeBuffer code, ImageSymbols symbols)
     {
         Label again = code.NewLabel();
+        code.A.push(eax);
+        code.A.call(symbols.Function(ParavirtRuntime.FlushConsole));
+        code.A.pop(eax);
         code.A.mov(ecx, eax);
         code.A.mov(eax, 0xF4);
         PvLowering.PortWrite(code, symbols, 4);
@@ -75,6 +78,7 @@ internal static class ParavirtRoutines
     {
         Assembler a = code.A;
         code.Bind(failure);
+        a.call(symbols.Function(ParavirtRuntime.FlushConsole));
         a.mov(ebx, ConsoleIoCommand.Write);
         a.mov(ecx, (uint)(RuntimeRoutines.PanicMessage.Length - 1));
         code.MovAddress(edx, message);

@@ -27,6 +27,9 @@ internal static class ParavirtRuntime
 
     public static readonly string[] Fields = { StartInfo, SharedInfo, Cr0, Cr3, Cr4, GdtBase, GdtLimit, IdtBase, IdtLimit, Ldt, TaskRegister, PortVector };
 
+    /// <summary>Sends the console buffer (Paravirt.Write batches): every exit path of the PV runtime calls it first.</summary>
+    public const string FlushConsole = "M:Translator.Guest.Paravirt.FlushConsole";
+
     /// <summary>Ports the event callback scans (PortVector's length).</summary>
     public const int Ports = 64;
 

@@ -82,6 +82,11 @@ internal sealed partial class KernelLinker
             }
 
             Add(entry.Key);
+            if (Paravirtual)
+            {
+                Add(ParavirtRuntime.FlushConsole); // the PV runtime's exit and panic paths call it
+            }
+
             foreach (GuestFunction handler in Kernel.Functions.Where(f => f.Kind == FunctionKind.InterruptHandler))
             {
                 Add(handler.Key);

@@ -8,6 +8,11 @@ internal static class Machine
 
     public static void Exit(uint code)
     {
+        if (KernelImage.IsParavirtual)
+        {
+            Paravirt.FlushConsole(); // the console is batched in a PV domain
+        }
+
         Cpu.Out32(DebugExitPort, code);
         Stop();
     }
@@ -15,6 +20,11 @@ internal static class Machine
     /// <summary>Halts with interrupts off: nothing can wake the CPU again.</summary>
     public static void Stop()
     {
+        if (KernelImage.IsParavirtual)
+        {
+            Paravirt.FlushConsole();
+        }
+
         Cpu.DisableInterrupts();
         while (true)
         {

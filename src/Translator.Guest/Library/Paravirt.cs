@@ -89,6 +89,7 @@ internal static class Paravirt
     private static readonly uint[] Descriptors = new uint[2 * 64];
     private static readonly uint[] Traps = new uint[2 * 257];
     private static readonly byte[] Text = new byte[256];
+    private static uint s_textLength;
 
     // ---- control registers ------------------------------------------------------------------------------------------
 
@@ -256,28 +257,37 @@ internal static class Paravirt
 
     // ---- devices ----------------------------------------------------------------------------------------------------
 
-    /// <summary>Console output as one console_io per string (at most 256 bytes per call).</summary>
+    /// <summary>
+    /// Console output, batched as a Xen guest's console driver does: bytes collect in a buffer that goes out as one
+    /// console_io at each line end, when full, and before the kernel exits (the runtime's exit paths flush it).
+    /// </summary>
     public static void Write(string text)
     {
-        int done = 0;
-        while (done < text.Length)
+        for (int i = 0; i < text.Length; i++)
         {
-            int count = 0;
-            while (count < 256 && done + count < text.Length)
-            {
-                Text[count] = (byte)text[done + count];
-                count++;
-            }
-
-            Hypercall.ConsoleIo(ConsoleWrite, (uint)count, Memory.AddressOf(Text));
-            done += count;
+            Write(text[i]);
         }
     }
 
     public static void Write(char c)
     {
-        Text[0] = (byte)c;
-        Hypercall.ConsoleIo(ConsoleWrite, 1, Memory.AddressOf(Text));
+        Text[s_textLength] = (byte)c;
+        s_textLength++;
+        if (c == '\n' || s_textLength == (uint)Text.Length)
+        {
+            FlushConsole();
+        }
+    }
+
+    /// <summary>What the console buffer holds, as one console_io.</summary>
+    public static void FlushConsole()
+    {
+        if (s_textLength > 0)
+        {
+            uint count = s_textLength;
+            s_textLength = 0;
+            Hypercall.ConsoleIo(ConsoleWrite, count, Memory.AddressOf(Text));
+        }
     }
 
     /// <summary>The PIT's periodic rate as the virtual timer: vcpu_op(set_periodic_timer), period in ns.</summary>
