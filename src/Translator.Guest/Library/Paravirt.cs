@@ -70,12 +70,13 @@ internal static class Paravirt
     private static uint s_poolEnd;
     private static uint s_bootTablesStart;
     private static uint s_bootTablesEnd;
-    private static uint s_activeDirectory;
+    private static int s_activeSlot = -1;
 
     // Description -> frame the processor walks.
     private static readonly uint[] DirectoryKeys = new uint[MaxDirectories];
     private static readonly uint[] DirectoryFrames = new uint[MaxDirectories];
     private static int s_directories;
+    private static readonly uint[] DirectoryCopies = new uint[MaxDirectories * 1024]; // each description as last built
     private static readonly uint[] TableKeys = new uint[MaxTables];      // a description table's address, or a large page's entry | 1 << 8 marker
     private static readonly uint[] TableFrames = new uint[MaxTables];
     private static readonly bool[] TableIsLarge = new bool[MaxTables];
@@ -117,14 +118,14 @@ internal static class Paravirt
     /// <summary>INVLPG: re-reads the description's entries for <paramref name="linear"/> into the walked tables.</summary>
     public static void InvalidatePage(uint linear)
     {
-        if ((Cr0 & PagingEnabled) == 0 || s_activeDirectory == 0)
+        if ((Cr0 & PagingEnabled) == 0 || s_activeSlot < 0)
         {
             return;
         }
 
         uint index = linear >> 22;
         uint entry = Memory.Read32(Cr3 + index * 4);
-        SyncDirectoryEntry(s_activeDirectory, index, entry);
+        SyncDirectoryEntry(s_activeSlot, index, entry);
         if ((entry & Present) != 0 && (entry & LargePage) == 0)
         {
             uint table = entry & FrameMask;
@@ -158,7 +159,7 @@ internal static class Paravirt
         {
             if (DirectoryKeys[i] == directory)
             {
-                SyncDirectoryEntry(DirectoryFrames[i], index, Memory.Read32(directory + index * 4));
+                SyncDirectoryEntry(i, index, Memory.Read32(directory + index * 4));
             }
         }
     }
@@ -321,21 +322,20 @@ internal static class Paravirt
 
     private static void Activate(uint directory)
     {
-        uint frame = DirectoryFrame(directory);
-        s_activeDirectory = frame;
+        s_activeSlot = DirectorySlot(directory);
         ExtOp[0] = NewBaseptr;
-        ExtOp[1] = frame >> 12;
+        ExtOp[1] = DirectoryFrames[s_activeSlot] >> 12;
         Check(Hypercall.MmuextOp(Memory.AddressOf(ExtOp), 1, 0, DomidSelf));
     }
 
     /// <summary>The walked directory built from the description at <paramref name="directory"/> (built once, then kept in step).</summary>
-    private static uint DirectoryFrame(uint directory)
+    private static int DirectorySlot(uint directory)
     {
         for (int i = 0; i < s_directories; i++)
         {
             if (DirectoryKeys[i] == directory)
             {
-                return DirectoryFrames[i];
+                return i;
             }
         }
 
@@ -345,12 +345,14 @@ internal static class Paravirt
         }
 
         uint frame = NewTableFrame(PinL2Table);
-        DirectoryKeys[s_directories] = directory;
-        DirectoryFrames[s_directories] = frame;
+        int slot = s_directories;
+        DirectoryKeys[slot] = directory;
+        DirectoryFrames[slot] = frame;
         s_directories++;
         for (uint index = 0; index < 1024; index++)
         {
             uint entry = Memory.Read32(directory + index * 4);
+            DirectoryCopies[slot * 1024 + (int)index] = entry;
             if ((entry & Present) != 0)
             {
                 Queue(frame + index * 4, WalkedDirectoryEntry(entry));
@@ -358,12 +360,20 @@ internal static class Paravirt
         }
 
         Flush();
-        return frame;
+        return slot;
     }
 
-    private static void SyncDirectoryEntry(uint frame, uint index, uint entry)
+    /// <summary>A description directory entry that changed since it was built goes to the walked directory (one mmu_update).</summary>
+    private static void SyncDirectoryEntry(int slot, uint index, uint entry)
     {
-        Queue(frame + index * 4, (entry & Present) != 0 ? WalkedDirectoryEntry(entry) : 0);
+        int copy = slot * 1024 + (int)index;
+        if (DirectoryCopies[copy] == entry)
+        {
+            return;
+        }
+
+        DirectoryCopies[copy] = entry;
+        Queue(DirectoryFrames[slot] + index * 4, (entry & Present) != 0 ? WalkedDirectoryEntry(entry) : 0);
         Flush();
     }
 
