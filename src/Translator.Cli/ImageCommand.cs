@@ -18,7 +18,7 @@ internal static class ImageCommand
         if (image is null)
         {
             stderr.WriteLine(paravirtual
-                ? $"translator: {source} has no PV build (an image file holds only the build it is, and the kernel compiler does not build DSL kernels for the PV interface yet)"
+                ? $"translator: {source} has no PV build (an image file holds only the build it is; a DSL kernel's project or sample holds both, unless a TRN1003 warning said why not)"
                 : $"translator: {source} is a PV image: it has no bare-metal build");
             return ExitCodes.BadInput;
         }

@@ -100,13 +100,43 @@ public sealed class PvAsmGuestTests
     }
 
     [Fact]
-    public void ABareMetalSampleUnderPvSaysItHasNoPvBuild()
+    public void ASampleUnderPvRunsItsPvBuildWithTheBareMetalOutput()
     {
-        TranslatorProcess.Result run = TranslatorProcess.Run("run", "Hello", "--backend", "pv");
+        TranslatorProcess.Result run = TranslatorProcess.Run("run", "Hello", "--backend", "pv", "--execution", "translated");
 
-        Assert.Equal(2, run.ExitCode);
-        Assert.Empty(run.Stdout);
-        Assert.Contains("paravirtualization needs a guest built for the interface", run.Stderr);
+        Assert.Equal(1, run.ExitCode);
+        Assert.Equal(File.ReadAllText(Path.Combine(RepositoryRoot.Path, "samples", "Hello", "expected.txt")), run.StdoutText);
+    }
+
+    [Fact]
+    public void ImagePvWritesTheKernelsPvBuildAndABareMetalImageFileUnderPvSaysItHasNoPvBuild()
+    {
+        string directory = Directory.CreateTempSubdirectory("translator-pv-").FullName;
+        try
+        {
+            string pv = Path.Combine(directory, "hello-pv.bin");
+            string bare = Path.Combine(directory, "hello.bin");
+            Assert.Equal(0, TranslatorProcess.Run("image", "Hello", "--pv", "--out", pv).ExitCode);
+            Assert.Equal(0, TranslatorProcess.Run("image", "Hello", "--out", bare).ExitCode);
+            Assert.Equal(0x3156_5054u, BitConverter.ToUInt32(File.ReadAllBytes(pv), 0));
+
+            TranslatorProcess.Result pvRun = TranslatorProcess.Run("run", pv, "--backend", "pv");
+            Assert.Equal(1, pvRun.ExitCode);
+            Assert.StartsWith("Hello", pvRun.StdoutText);
+
+            TranslatorProcess.Result bareRun = TranslatorProcess.Run("run", bare, "--backend", "pv");
+            Assert.Equal(2, bareRun.ExitCode);
+            Assert.Empty(bareRun.Stdout);
+            Assert.Contains("paravirtualization needs a guest built for the interface", bareRun.Stderr);
+
+            TranslatorProcess.Result noBuild = TranslatorProcess.Run("image", bare, "--pv", "--out", Path.Combine(directory, "x.bin"));
+            Assert.Equal(2, noBuild.ExitCode);
+            Assert.Contains("has no PV build", noBuild.Stderr);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 
     private static string PvGuestImage()
