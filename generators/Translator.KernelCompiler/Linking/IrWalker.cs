@@ -108,6 +108,13 @@ internal sealed class IrWalker
                 }
 
                 break;
+            case HypercallExpr hypercall:
+                foreach (Expr argument in hypercall.Arguments)
+                {
+                    Visit(argument);
+                }
+
+                break;
             case IntrinsicExpr intrinsic:
                 foreach (Expr argument in intrinsic.Arguments)
                 {

@@ -9,16 +9,16 @@ public static partial class Hello
     public static global::System.ReadOnlySpan<byte> Image => new byte[]
     {
         0x02, 0xb0, 0xad, 0x1b, 0x00, 0x00, 0x01, 0x00, 0xfe, 0x4f, 0x51, 0xe4, 0x00, 0x00, 0x10, 0x00,
-        0x00, 0x00, 0x10, 0x00, 0x16, 0x06, 0x10, 0x00, 0x70, 0x47, 0x10, 0x00, 0x20, 0x00, 0x10, 0x00,
+        0x00, 0x00, 0x10, 0x00, 0x1a, 0x06, 0x10, 0x00, 0x70, 0x47, 0x10, 0x00, 0x20, 0x00, 0x10, 0x00,
         0xfa, 0xfc, 0xbc, 0x70, 0x47, 0x10, 0x00, 0xe8, 0x0b, 0x00, 0x00, 0x00, 0x31, 0xc0, 0x66, 0xba,
         0xf4, 0x00, 0xef, 0xfa, 0xf4, 0xeb, 0xfc, 0x55, 0x89, 0xe5, 0x83, 0xec, 0x08, 0xb8, 0x24, 0x05,
         0x10, 0x00, 0x50, 0xe8, 0xaa, 0x00, 0x00, 0x00, 0x31, 0xc0, 0x89, 0x45, 0xfc, 0xb8, 0x01, 0x00,
         0x00, 0x00, 0x89, 0x45, 0xf8, 0xeb, 0x1c, 0x8b, 0x45, 0xfc, 0x50, 0x8b, 0x45, 0xf8, 0x8b, 0x4d,
         0xf8, 0x0f, 0xaf, 0xc1, 0x89, 0xc1, 0x58, 0x01, 0xc8, 0x89, 0x45, 0xfc, 0x8b, 0x45, 0xf8, 0x40,
-        0x89, 0x45, 0xf8, 0x8b, 0x45, 0xf8, 0x3d, 0xe8, 0x03, 0x00, 0x00, 0x76, 0xda, 0xb8, 0xa4, 0x05,
+        0x89, 0x45, 0xf8, 0x8b, 0x45, 0xf8, 0x3d, 0xe8, 0x03, 0x00, 0x00, 0x76, 0xda, 0xb8, 0xa8, 0x05,
         0x10, 0x00, 0x50, 0xe8, 0x6a, 0x00, 0x00, 0x00, 0x8b, 0x45, 0xfc, 0x50, 0xe8, 0x1a, 0x01, 0x00,
-        0x00, 0xb8, 0xdc, 0x05, 0x10, 0x00, 0x50, 0xe8, 0x56, 0x00, 0x00, 0x00, 0x8b, 0x45, 0xfc, 0x50,
-        0xe8, 0xb0, 0x00, 0x00, 0x00, 0xb8, 0xec, 0x05, 0x10, 0x00, 0x50, 0xe8, 0x88, 0x00, 0x00, 0x00,
+        0x00, 0xb8, 0xe0, 0x05, 0x10, 0x00, 0x50, 0xe8, 0x56, 0x00, 0x00, 0x00, 0x8b, 0x45, 0xfc, 0x50,
+        0xe8, 0xb0, 0x00, 0x00, 0x00, 0xb8, 0xf0, 0x05, 0x10, 0x00, 0x50, 0xe8, 0x88, 0x00, 0x00, 0x00,
         0x31, 0xc0, 0x50, 0xe8, 0x3a, 0x01, 0x00, 0x00, 0x89, 0xec, 0x5d, 0xc3, 0x55, 0x89, 0xe5, 0xeb,
         0x00, 0xb8, 0xfd, 0x03, 0x00, 0x00, 0x89, 0xc2, 0xec, 0x0f, 0xb6, 0xc0, 0x25, 0x20, 0x00, 0x00,
         0x00, 0x3d, 0x00, 0x00, 0x00, 0x00, 0x74, 0xe9, 0x8b, 0x45, 0x08, 0x0f, 0xb6, 0xc0, 0x50, 0xb8,
@@ -42,7 +42,7 @@ public static partial class Hello
         0x04, 0x00, 0x55, 0x89, 0xe5, 0x8b, 0x45, 0x08, 0x50, 0xb8, 0xf4, 0x00, 0x00, 0x00, 0x50, 0x58,
         0x59, 0x89, 0xc2, 0x89, 0xc8, 0xef, 0xe8, 0x06, 0x00, 0x00, 0x00, 0x89, 0xec, 0x5d, 0xc2, 0x04,
         0x00, 0x55, 0x89, 0xe5, 0xfa, 0xeb, 0x01, 0xf4, 0xeb, 0xfd, 0x89, 0xec, 0x5d, 0xc3, 0xfa, 0xbe,
-        0xf4, 0x05, 0x10, 0x00, 0x0f, 0xb6, 0x0e, 0x85, 0xc9, 0x74, 0x13, 0x66, 0xba, 0xfd, 0x03, 0xec,
+        0xf8, 0x05, 0x10, 0x00, 0x0f, 0xb6, 0x0e, 0x85, 0xc9, 0x74, 0x13, 0x66, 0xba, 0xfd, 0x03, 0xec,
         0xa8, 0x20, 0x74, 0xfb, 0x66, 0xba, 0xf8, 0x03, 0x89, 0xc8, 0xee, 0x46, 0xeb, 0xe6, 0xb8, 0x70,
         0x00, 0x00, 0x00, 0x66, 0xba, 0xf4, 0x00, 0xef, 0xfa, 0xf4, 0xeb, 0xfc, 0x00, 0x00, 0x00, 0x00,
         0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
@@ -95,17 +95,17 @@ public static partial class Hello
         0x67, 0x00, 0x20, 0x00, 0x30, 0x00, 0x0a, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x00, 0x00,
         0x30, 0x00, 0x31, 0x00, 0x32, 0x00, 0x33, 0x00, 0x34, 0x00, 0x35, 0x00, 0x36, 0x00, 0x37, 0x00,
         0x38, 0x00, 0x39, 0x00, 0x61, 0x00, 0x62, 0x00, 0x63, 0x00, 0x64, 0x00, 0x65, 0x00, 0x66, 0x00,
-        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x11, 0x00, 0x00, 0x00,
         0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x11, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
         0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-        0x19, 0x00, 0x00, 0x00, 0x73, 0x00, 0x75, 0x00, 0x6d, 0x00, 0x20, 0x00, 0x6f, 0x00, 0x66, 0x00,
-        0x20, 0x00, 0x73, 0x00, 0x71, 0x00, 0x75, 0x00, 0x61, 0x00, 0x72, 0x00, 0x65, 0x00, 0x73, 0x00,
-        0x20, 0x00, 0x31, 0x00, 0x2e, 0x00, 0x2e, 0x00, 0x31, 0x00, 0x30, 0x00, 0x30, 0x00, 0x30, 0x00,
-        0x20, 0x00, 0x3d, 0x00, 0x20, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x20, 0x00, 0x28, 0x00,
-        0x30, 0x00, 0x78, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x29, 0x00, 0x00, 0x00,
-        0x00, 0x00, 0x00, 0x00, 0x0a, 0x67, 0x75, 0x65, 0x73, 0x74, 0x20, 0x70, 0x61, 0x6e, 0x69, 0x63,
-        0x3a, 0x20, 0x69, 0x6e, 0x64, 0x65, 0x78, 0x20, 0x6f, 0x75, 0x74, 0x20, 0x6f, 0x66, 0x20, 0x72,
-        0x61, 0x6e, 0x67, 0x65, 0x0a, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x19, 0x00, 0x00, 0x00, 0x73, 0x00, 0x75, 0x00, 0x6d, 0x00, 0x20, 0x00,
+        0x6f, 0x00, 0x66, 0x00, 0x20, 0x00, 0x73, 0x00, 0x71, 0x00, 0x75, 0x00, 0x61, 0x00, 0x72, 0x00,
+        0x65, 0x00, 0x73, 0x00, 0x20, 0x00, 0x31, 0x00, 0x2e, 0x00, 0x2e, 0x00, 0x31, 0x00, 0x30, 0x00,
+        0x30, 0x00, 0x30, 0x00, 0x20, 0x00, 0x3d, 0x00, 0x20, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00,
+        0x20, 0x00, 0x28, 0x00, 0x30, 0x00, 0x78, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00,
+        0x29, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0a, 0x67, 0x75, 0x65, 0x73, 0x74, 0x20, 0x70,
+        0x61, 0x6e, 0x69, 0x63, 0x3a, 0x20, 0x69, 0x6e, 0x64, 0x65, 0x78, 0x20, 0x6f, 0x75, 0x74, 0x20,
+        0x6f, 0x66, 0x20, 0x72, 0x61, 0x6e, 0x67, 0x65, 0x0a, 0x00,
     };
 
     /// <summary>Where the bare-metal image starts executing.</summary>
@@ -126,18 +126,19 @@ public static partial class Hello
         new(@"index out of range", 0x0010021e, 46, global::Translator.Guest.GuestSymbolKind.Function),
         new(@"Hello.Greeting", 0x00100524, 36, global::Translator.Guest.GuestSymbolKind.Data),
         new(@"Console.HexDigits", 0x00100550, 32, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"Paravirt.StartInfo", 0x00100574, 4, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"Paravirt.SharedInfo", 0x00100578, 4, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"Paravirt.Cr0", 0x0010057c, 4, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"Paravirt.Cr3", 0x00100580, 4, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"Paravirt.Cr4", 0x00100584, 4, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"Paravirt.GdtBase", 0x00100588, 4, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"Paravirt.GdtLimit", 0x0010058c, 4, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"Paravirt.IdtBase", 0x00100590, 4, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"Paravirt.IdtLimit", 0x00100594, 4, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"Paravirt.Ldt", 0x00100598, 4, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"Paravirt.TaskRegister", 0x0010059c, 4, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"interrupt handlers", 0x001005f4, 0, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Paravirt.s_textLength", 0x00100574, 4, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Paravirt.StartInfo", 0x00100578, 4, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Paravirt.SharedInfo", 0x0010057c, 4, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Paravirt.Cr0", 0x00100580, 4, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Paravirt.Cr3", 0x00100584, 4, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Paravirt.Cr4", 0x00100588, 4, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Paravirt.GdtBase", 0x0010058c, 4, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Paravirt.GdtLimit", 0x00100590, 4, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Paravirt.IdtBase", 0x00100594, 4, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Paravirt.IdtLimit", 0x00100598, 4, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Paravirt.Ldt", 0x0010059c, 4, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Paravirt.TaskRegister", 0x001005a0, 4, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"interrupt handlers", 0x001005f8, 0, global::Translator.Guest.GuestSymbolKind.Data),
         new(@"Paravirt.Text", 0x00100624, 256, global::Translator.Guest.GuestSymbolKind.Data),
         new(@"Paravirt.PortVector", 0x00100728, 64, global::Translator.Guest.GuestSymbolKind.Data),
         new(@"boot stack", 0x00100770, 16384, global::Translator.Guest.GuestSymbolKind.Data),
@@ -145,24 +146,25 @@ public static partial class Hello
 
     /// <summary>The disassembly of the bare-metal image's code, under the source lines it came from.</summary>
     public const string Listing = @"; kernel Translator.Samples.Hello
-; multiboot image: load 0x00100000-0x00100616, bss to 0x00104770, entry 0x00100020
-; code 0x00100020 (556 bytes), data 0x00100520 (246 bytes), bss 0x00100620 (16720 bytes)
+; multiboot image: load 0x00100000-0x0010061a, bss to 0x00104770, entry 0x00100020
+; code 0x00100020 (556 bytes), data 0x00100520 (250 bytes), bss 0x00100620 (16720 bytes)
 ;
 ; data
 ;   00100524      36  Hello.Greeting
 ;   00100550      32  Console.HexDigits
-;   00100574       4  Paravirt.StartInfo
-;   00100578       4  Paravirt.SharedInfo
-;   0010057c       4  Paravirt.Cr0
-;   00100580       4  Paravirt.Cr3
-;   00100584       4  Paravirt.Cr4
-;   00100588       4  Paravirt.GdtBase
-;   0010058c       4  Paravirt.GdtLimit
-;   00100590       4  Paravirt.IdtBase
-;   00100594       4  Paravirt.IdtLimit
-;   00100598       4  Paravirt.Ldt
-;   0010059c       4  Paravirt.TaskRegister
-;   001005f4       0  interrupt handlers
+;   00100574       4  Paravirt.s_textLength
+;   00100578       4  Paravirt.StartInfo
+;   0010057c       4  Paravirt.SharedInfo
+;   00100580       4  Paravirt.Cr0
+;   00100584       4  Paravirt.Cr3
+;   00100588       4  Paravirt.Cr4
+;   0010058c       4  Paravirt.GdtBase
+;   00100590       4  Paravirt.GdtLimit
+;   00100594       4  Paravirt.IdtBase
+;   00100598       4  Paravirt.IdtLimit
+;   0010059c       4  Paravirt.Ldt
+;   001005a0       4  Paravirt.TaskRegister
+;   001005f8       0  interrupt handlers
 ;   00100624     256  Paravirt.Text
 ;   00100728      64  Paravirt.PortVector
 ;   00100770   16384  boot stack
@@ -211,7 +213,7 @@ Hello.Main:
   00100076  3de8030000          cmp     eax, 0x3e8
   0010007b  76da                jbe     short 0x00100057
     ; 21: Console.Write(""sum of squares 1..1000 = "");
-  0010007d  b8a4051000          mov     eax, 0x1005a4
+  0010007d  b8a8051000          mov     eax, 0x1005a8
   00100082  50                  push    eax
   00100083  e86a000000          call    Console.Write(string)
     ; 22: Console.WriteDecimal(sum);
@@ -219,7 +221,7 @@ Hello.Main:
   0010008b  50                  push    eax
   0010008c  e81a010000          call    Console.WriteDecimal(uint)
     ; 23: Console.Write("" (0x"");
-  00100091  b8dc051000          mov     eax, 0x1005dc
+  00100091  b8e0051000          mov     eax, 0x1005e0
   00100096  50                  push    eax
   00100097  e856000000          call    Console.Write(string)
     ; 24: Console.WriteHex(sum);
@@ -227,7 +229,7 @@ Hello.Main:
   0010009f  50                  push    eax
   001000a0  e8b0000000          call    Console.WriteHex(uint)
     ; 25: Console.WriteLine("")"");
-  001000a5  b8ec051000          mov     eax, 0x1005ec
+  001000a5  b8f0051000          mov     eax, 0x1005f0
   001000aa  50                  push    eax
   001000ab  e888000000          call    Console.WriteLine(string)
     ; 26: Machine.Exit(0);
@@ -378,7 +380,8 @@ Console.WriteDecimal(uint):
 Machine.Exit:
   001001f2  55                  push    ebp
   001001f3  89e5                mov     ebp, esp
-    ; 11: Cpu.Out32(DebugExitPort, code);
+    ; 11: if (KernelImage.IsParavirtual)
+    ; 16: Cpu.Out32(DebugExitPort, code);
   001001f5  8b4508              mov     eax, [ebp+8]
   001001f8  50                  push    eax
   001001f9  b8f4000000          mov     eax, 0xf4
@@ -388,7 +391,7 @@ Machine.Exit:
   00100201  89c2                mov     edx, eax
   00100203  89c8                mov     eax, ecx
   00100205  ef                  out     dx, eax
-    ; 12: Stop();
+    ; 17: Stop();
   00100206  e806000000          call    Machine.Stop
   0010020b  89ec                mov     esp, ebp
   0010020d  5d                  pop     ebp
@@ -396,11 +399,12 @@ Machine.Exit:
 Machine.Stop:
   00100211  55                  push    ebp
   00100212  89e5                mov     ebp, esp
-    ; 18: Cpu.DisableInterrupts();
+    ; 23: if (KernelImage.IsParavirtual)
+    ; 28: Cpu.DisableInterrupts();
   00100214  fa                  cli
-    ; 19: while (true)
+    ; 29: while (true)
   00100215  eb01                jmp     short 0x00100218
-    ; 21: Cpu.Halt();
+    ; 31: Cpu.Halt();
   00100217  f4                  hlt
   00100218  ebfd                jmp     short 0x00100217
   0010021a  89ec                mov     esp, ebp
@@ -408,7 +412,7 @@ Machine.Stop:
   0010021d  c3                  ret
 index out of range:
   0010021e  fa                  cli
-  0010021f  bef4051000          mov     esi, interrupt handlers
+  0010021f  bef8051000          mov     esi, interrupt handlers
   00100224  0fb60e              movzx   ecx, byte [esi]
   00100227  85c9                test    ecx, ecx
   00100229  7413                je      short 0x0010023e
@@ -433,103 +437,103 @@ index out of range:
     public static global::System.ReadOnlySpan<byte> ParavirtImage => new byte[]
     {
         0x54, 0x50, 0x56, 0x31, 0x30, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-        0x00, 0x00, 0x10, 0x00, 0x16, 0x06, 0x10, 0x00, 0x00, 0x60, 0x10, 0x00, 0x30, 0x00, 0x10, 0x00,
-        0x00, 0x50, 0x10, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x35, 0xf9, 0x58, 0xce,
-        0xfc, 0x89, 0x35, 0x74, 0x05, 0x10, 0x00, 0x8b, 0x46, 0x24, 0xa3, 0x78, 0x05, 0x10, 0x00, 0xbc,
+        0x00, 0x00, 0x10, 0x00, 0x1a, 0x06, 0x10, 0x00, 0x00, 0x60, 0x10, 0x00, 0x30, 0x00, 0x10, 0x00,
+        0x00, 0x50, 0x10, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x31, 0xf9, 0x58, 0xce,
+        0xfc, 0x89, 0x35, 0x78, 0x05, 0x10, 0x00, 0x8b, 0x46, 0x24, 0xa3, 0x7c, 0x05, 0x10, 0x00, 0xbc,
         0x70, 0x47, 0x10, 0x00, 0xc7, 0x05, 0x20, 0x06, 0x10, 0x00, 0x00, 0x01, 0x00, 0x00, 0xc7, 0x05,
-        0x24, 0x07, 0x10, 0x00, 0x40, 0x00, 0x00, 0x00, 0xbb, 0x19, 0xe0, 0x00, 0x00, 0xb9, 0x32, 0x04,
-        0x10, 0x00, 0xba, 0x19, 0xe0, 0x00, 0x00, 0x31, 0xf6, 0xe8, 0x12, 0x50, 0x00, 0x00, 0xe8, 0x3d,
-        0x00, 0x00, 0x00, 0x31, 0xc0, 0x89, 0xc1, 0xb8, 0xf4, 0x00, 0x00, 0x00, 0x83, 0xec, 0x08, 0x0f,
+        0x24, 0x07, 0x10, 0x00, 0x40, 0x00, 0x00, 0x00, 0xbb, 0x19, 0xe0, 0x00, 0x00, 0xb9, 0x2b, 0x04,
+        0x10, 0x00, 0xba, 0x19, 0xe0, 0x00, 0x00, 0x31, 0xf6, 0xe8, 0x12, 0x50, 0x00, 0x00, 0xe8, 0x44,
+        0x00, 0x00, 0x00, 0x31, 0xc0, 0x50, 0xe8, 0x76, 0x03, 0x00, 0x00, 0x58, 0x89, 0xc1, 0xb8, 0xf4,
+        0x00, 0x00, 0x00, 0x83, 0xec, 0x08, 0x0f, 0xb7, 0xc0, 0x0d, 0x00, 0x00, 0x04, 0x00, 0x89, 0x04,
+        0x24, 0x89, 0x4c, 0x24, 0x04, 0xbb, 0x01, 0x7f, 0x00, 0x00, 0x89, 0xe1, 0xe8, 0x7f, 0x53, 0x00,
+        0x00, 0x83, 0xc4, 0x08, 0x6a, 0x00, 0xbb, 0x02, 0x00, 0x00, 0x00, 0x89, 0xe1, 0xe8, 0xee, 0x52,
+        0x00, 0x00, 0x83, 0xc4, 0x04, 0xeb, 0xed, 0x55, 0x89, 0xe5, 0x83, 0xec, 0x08, 0xb8, 0x24, 0x05,
+        0x10, 0x00, 0x50, 0xe8, 0xf7, 0x00, 0x00, 0x00, 0x31, 0xc0, 0x89, 0x45, 0xfc, 0xb8, 0x01, 0x00,
+        0x00, 0x00, 0x89, 0x45, 0xf8, 0xeb, 0x1c, 0x8b, 0x45, 0xfc, 0x50, 0x8b, 0x45, 0xf8, 0x8b, 0x4d,
+        0xf8, 0x0f, 0xaf, 0xc1, 0x89, 0xc1, 0x58, 0x01, 0xc8, 0x89, 0x45, 0xfc, 0x8b, 0x45, 0xf8, 0x40,
+        0x89, 0x45, 0xf8, 0x8b, 0x45, 0xf8, 0x3d, 0xe8, 0x03, 0x00, 0x00, 0x76, 0xda, 0xb8, 0xa8, 0x05,
+        0x10, 0x00, 0x50, 0xe8, 0xb7, 0x00, 0x00, 0x00, 0x8b, 0x45, 0xfc, 0x50, 0xe8, 0x72, 0x01, 0x00,
+        0x00, 0xb8, 0xe0, 0x05, 0x10, 0x00, 0x50, 0xe8, 0xa3, 0x00, 0x00, 0x00, 0x8b, 0x45, 0xfc, 0x50,
+        0xe8, 0x08, 0x01, 0x00, 0x00, 0xb8, 0xf0, 0x05, 0x10, 0x00, 0x50, 0xe8, 0xe0, 0x00, 0x00, 0x00,
+        0x31, 0xc0, 0x50, 0xe8, 0x92, 0x01, 0x00, 0x00, 0x89, 0xec, 0x5d, 0xc3, 0x55, 0x89, 0xe5, 0x8b,
+        0x45, 0x08, 0x50, 0xe8, 0x4d, 0x02, 0x00, 0x00, 0xeb, 0x6f, 0xeb, 0x00, 0xb8, 0xfd, 0x03, 0x00,
+        0x00, 0x83, 0xec, 0x08, 0x0f, 0xb7, 0xc0, 0x0d, 0x00, 0x00, 0x01, 0x00, 0x89, 0x04, 0x24, 0xc7,
+        0x44, 0x24, 0x04, 0x00, 0x00, 0x00, 0x00, 0xbb, 0x00, 0x7f, 0x00, 0x00, 0x89, 0xe1, 0xe8, 0xad,
+        0x52, 0x00, 0x00, 0x8b, 0x44, 0x24, 0x04, 0x0f, 0xb6, 0xc0, 0x83, 0xc4, 0x08, 0x25, 0x20, 0x00,
+        0x00, 0x00, 0x3d, 0x00, 0x00, 0x00, 0x00, 0x74, 0xc3, 0x8b, 0x45, 0x08, 0x0f, 0xb6, 0xc0, 0x50,
+        0xb8, 0xf8, 0x03, 0x00, 0x00, 0x50, 0x58, 0x59, 0x83, 0xec, 0x08, 0x0f, 0xb7, 0xc0, 0x0d, 0x00,
+        0x00, 0x01, 0x00, 0x89, 0x04, 0x24, 0x89, 0x4c, 0x24, 0x04, 0xbb, 0x01, 0x7f, 0x00, 0x00, 0x89,
+        0xe1, 0xe8, 0x6a, 0x52, 0x00, 0x00, 0x83, 0xc4, 0x08, 0x89, 0xec, 0x5d, 0xc2, 0x04, 0x00, 0x55,
+        0x89, 0xe5, 0x83, 0xec, 0x04, 0x8b, 0x45, 0x08, 0x50, 0xe8, 0x81, 0x01, 0x00, 0x00, 0xeb, 0x3a,
+        0x31, 0xc0, 0x89, 0x45, 0xfc, 0xeb, 0x22, 0x8b, 0x45, 0x08, 0x89, 0xc3, 0x8b, 0x4d, 0xfc, 0x3b,
+        0x4b, 0xfc, 0x0f, 0x83, 0xd8, 0x02, 0x00, 0x00, 0x0f, 0xb7, 0x04, 0x4b, 0x50, 0xe8, 0x4a, 0xff,
+        0xff, 0xff, 0x8b, 0x45, 0xfc, 0x40, 0x89, 0x45, 0xfc, 0x8b, 0x45, 0xfc, 0x50, 0x8b, 0x45, 0x08,
+        0x8b, 0x40, 0xfc, 0x89, 0xc1, 0x58, 0x39, 0xc8, 0x7c, 0xcd, 0x89, 0xec, 0x5d, 0xc2, 0x04, 0x00,
+        0x55, 0x89, 0xe5, 0x8b, 0x45, 0x08, 0x50, 0xe8, 0xa3, 0xff, 0xff, 0xff, 0xb8, 0x0a, 0x00, 0x00,
+        0x00, 0x50, 0xe8, 0x15, 0xff, 0xff, 0xff, 0x89, 0xec, 0x5d, 0xc2, 0x04, 0x00, 0x55, 0x89, 0xe5,
+        0x83, 0xec, 0x04, 0xb8, 0x1c, 0x00, 0x00, 0x00, 0x89, 0x45, 0xfc, 0xeb, 0x36, 0xb8, 0x50, 0x05,
+        0x10, 0x00, 0x50, 0x8b, 0x45, 0x08, 0x8b, 0x4d, 0xfc, 0xd3, 0xe8, 0x25, 0x0f, 0x00, 0x00, 0x00,
+        0x89, 0xc1, 0x5b, 0x3b, 0x4b, 0xfc, 0x0f, 0x83, 0x64, 0x02, 0x00, 0x00, 0x0f, 0xb7, 0x04, 0x4b,
+        0x50, 0xe8, 0xd6, 0xfe, 0xff, 0xff, 0x8b, 0x45, 0xfc, 0xb9, 0x04, 0x00, 0x00, 0x00, 0x29, 0xc8,
+        0x89, 0x45, 0xfc, 0x8b, 0x45, 0xfc, 0x3d, 0x00, 0x00, 0x00, 0x00, 0x7d, 0xc0, 0x89, 0xec, 0x5d,
+        0xc2, 0x04, 0x00, 0x55, 0x89, 0xe5, 0x8b, 0x45, 0x08, 0x3d, 0x0a, 0x00, 0x00, 0x00, 0x72, 0x12,
+        0x8b, 0x45, 0x08, 0xb9, 0x0a, 0x00, 0x00, 0x00, 0x31, 0xd2, 0xf7, 0xf1, 0x50, 0xe8, 0xe1, 0xff,
+        0xff, 0xff, 0xb8, 0x30, 0x00, 0x00, 0x00, 0x50, 0x8b, 0x45, 0x08, 0xb9, 0x0a, 0x00, 0x00, 0x00,
+        0x31, 0xd2, 0xf7, 0xf1, 0x89, 0xd0, 0x89, 0xc1, 0x58, 0x01, 0xc8, 0x0f, 0xb7, 0xc0, 0x50, 0xe8,
+        0x78, 0xfe, 0xff, 0xff, 0x89, 0xec, 0x5d, 0xc2, 0x04, 0x00, 0x55, 0x89, 0xe5, 0xe8, 0x1f, 0x01,
+        0x00, 0x00, 0x8b, 0x45, 0x08, 0x50, 0xb8, 0xf4, 0x00, 0x00, 0x00, 0x50, 0x58, 0x59, 0x83, 0xec,
+        0x08, 0x0f, 0xb7, 0xc0, 0x0d, 0x00, 0x00, 0x04, 0x00, 0x89, 0x04, 0x24, 0x89, 0x4c, 0x24, 0x04,
+        0xbb, 0x01, 0x7f, 0x00, 0x00, 0x89, 0xe1, 0xe8, 0x24, 0x51, 0x00, 0x00, 0x83, 0xc4, 0x08, 0xe8,
+        0x06, 0x00, 0x00, 0x00, 0x89, 0xec, 0x5d, 0xc2, 0x04, 0x00, 0x55, 0x89, 0xe5, 0xe8, 0xdf, 0x00,
+        0x00, 0x00, 0x8b, 0x15, 0x7c, 0x05, 0x10, 0x00, 0xc6, 0x42, 0x01, 0x01, 0xeb, 0x2b, 0x8b, 0x15,
+        0x7c, 0x05, 0x10, 0x00, 0x80, 0x7a, 0x01, 0x00, 0x74, 0x13, 0x6a, 0x00, 0xbb, 0x02, 0x00, 0x00,
+        0x00, 0x89, 0xe1, 0xe8, 0x68, 0x50, 0x00, 0x00, 0x83, 0xc4, 0x04, 0xeb, 0x0c, 0xbb, 0x01, 0x00,
+        0x00, 0x00, 0x31, 0xc9, 0xe8, 0x57, 0x50, 0x00, 0x00, 0xeb, 0xd3, 0x89, 0xec, 0x5d, 0xc3, 0x55,
+        0x89, 0xe5, 0x83, 0xec, 0x04, 0x31, 0xc0, 0x89, 0x45, 0xfc, 0xeb, 0x22, 0x8b, 0x45, 0x08, 0x89,
+        0xc3, 0x8b, 0x4d, 0xfc, 0x3b, 0x4b, 0xfc, 0x0f, 0x83, 0x53, 0x01, 0x00, 0x00, 0x0f, 0xb7, 0x04,
+        0x4b, 0x50, 0xe8, 0x1e, 0x00, 0x00, 0x00, 0x8b, 0x45, 0xfc, 0x40, 0x89, 0x45, 0xfc, 0x8b, 0x45,
+        0xfc, 0x50, 0x8b, 0x45, 0x08, 0x8b, 0x40, 0xfc, 0x89, 0xc1, 0x58, 0x39, 0xc8, 0x7c, 0xcd, 0x89,
+        0xec, 0x5d, 0xc2, 0x04, 0x00, 0x55, 0x89, 0xe5, 0xb8, 0x24, 0x06, 0x10, 0x00, 0x50, 0xa1, 0x74,
+        0x05, 0x10, 0x00, 0x89, 0xc1, 0x5b, 0x3b, 0x4b, 0xfc, 0x0f, 0x83, 0x11, 0x01, 0x00, 0x00, 0x8d,
+        0x1c, 0x0b, 0x53, 0x8b, 0x45, 0x08, 0x0f, 0xb6, 0xc0, 0x5b, 0x88, 0x03, 0xa1, 0x74, 0x05, 0x10,
+        0x00, 0x40, 0xa3, 0x74, 0x05, 0x10, 0x00, 0x8b, 0x45, 0x08, 0x3d, 0x0a, 0x00, 0x00, 0x00, 0x74,
+        0x15, 0xa1, 0x74, 0x05, 0x10, 0x00, 0x50, 0xb8, 0x24, 0x06, 0x10, 0x00, 0x8b, 0x40, 0xfc, 0x89,
+        0xc1, 0x58, 0x39, 0xc8, 0x75, 0x05, 0xe8, 0x06, 0x00, 0x00, 0x00, 0x89, 0xec, 0x5d, 0xc2, 0x04,
+        0x00, 0x55, 0x89, 0xe5, 0x83, 0xec, 0x04, 0xa1, 0x74, 0x05, 0x10, 0x00, 0x3d, 0x00, 0x00, 0x00,
+        0x00, 0x76, 0x24, 0xa1, 0x74, 0x05, 0x10, 0x00, 0x89, 0x45, 0xfc, 0x31, 0xc0, 0xa3, 0x74, 0x05,
+        0x10, 0x00, 0xb8, 0x24, 0x06, 0x10, 0x00, 0x50, 0x8b, 0x45, 0xfc, 0x50, 0x31, 0xc0, 0x50, 0x5b,
+        0x59, 0x5a, 0xe8, 0x19, 0x4e, 0x00, 0x00, 0x89, 0xec, 0x5d, 0xc3, 0x6a, 0x00, 0x6a, 0x00, 0x60,
+        0x1e, 0x06, 0x0f, 0xa0, 0x0f, 0xa8, 0x66, 0xb8, 0x11, 0x00, 0x66, 0x8e, 0xd8, 0x66, 0x8e, 0xc0,
+        0xfc, 0x89, 0xe5, 0x6a, 0x00, 0x8b, 0x1d, 0x7c, 0x05, 0x10, 0x00, 0xc6, 0x03, 0x00, 0x31, 0xc0,
+        0x87, 0x43, 0x04, 0x25, 0x03, 0x00, 0x00, 0x00, 0x89, 0x45, 0xfc, 0x8b, 0x45, 0xfc, 0x0f, 0xbc,
+        0xc8, 0x74, 0x41, 0x8b, 0x1d, 0x7c, 0x05, 0x10, 0x00, 0x8b, 0x4d, 0xfc, 0x0f, 0xbc, 0xc9, 0x8b,
+        0x94, 0x8b, 0x80, 0x08, 0x00, 0x00, 0xf7, 0xd2, 0x23, 0x94, 0x8b, 0x00, 0x08, 0x00, 0x00, 0x0f,
+        0xbc, 0xd2, 0x74, 0x1a, 0xf0, 0x0f, 0xb3, 0x94, 0x8b, 0x00, 0x08, 0x00, 0x00, 0xc1, 0xe1, 0x05,
+        0x01, 0xd1, 0x0f, 0xb6, 0x81, 0x28, 0x07, 0x10, 0x00, 0x89, 0x45, 0x30, 0xeb, 0xc5, 0x0f, 0xb3,
+        0x4d, 0xfc, 0xeb, 0xb7, 0x8b, 0x1d, 0x7c, 0x05, 0x10, 0x00, 0x80, 0x3b, 0x00, 0x75, 0x96, 0x89,
+        0xec, 0x0f, 0xa9, 0x0f, 0xa1, 0x07, 0x1f, 0x61, 0x83, 0xc4, 0x08, 0xe9, 0x20, 0x4e, 0x00, 0x00,
+        0xe8, 0x2c, 0xff, 0xff, 0xff, 0xbb, 0x00, 0x00, 0x00, 0x00, 0xb9, 0x21, 0x00, 0x00, 0x00, 0xba,
+        0xf8, 0x05, 0x10, 0x00, 0xe8, 0x67, 0x4d, 0x00, 0x00, 0xb8, 0x70, 0x00, 0x00, 0x00, 0x50, 0xe8,
+        0x0d, 0xff, 0xff, 0xff, 0x58, 0x89, 0xc1, 0xb8, 0xf4, 0x00, 0x00, 0x00, 0x83, 0xec, 0x08, 0x0f,
         0xb7, 0xc0, 0x0d, 0x00, 0x00, 0x04, 0x00, 0x89, 0x04, 0x24, 0x89, 0x4c, 0x24, 0x04, 0xbb, 0x01,
-        0x7f, 0x00, 0x00, 0x89, 0xe1, 0xe8, 0x86, 0x53, 0x00, 0x00, 0x83, 0xc4, 0x08, 0x6a, 0x00, 0xbb,
-        0x02, 0x00, 0x00, 0x00, 0x89, 0xe1, 0xe8, 0xf5, 0x52, 0x00, 0x00, 0x83, 0xc4, 0x04, 0xeb, 0xed,
-        0x55, 0x89, 0xe5, 0x83, 0xec, 0x08, 0xb8, 0x24, 0x05, 0x10, 0x00, 0x50, 0xe8, 0xf7, 0x00, 0x00,
-        0x00, 0x31, 0xc0, 0x89, 0x45, 0xfc, 0xb8, 0x01, 0x00, 0x00, 0x00, 0x89, 0x45, 0xf8, 0xeb, 0x1c,
-        0x8b, 0x45, 0xfc, 0x50, 0x8b, 0x45, 0xf8, 0x8b, 0x4d, 0xf8, 0x0f, 0xaf, 0xc1, 0x89, 0xc1, 0x58,
-        0x01, 0xc8, 0x89, 0x45, 0xfc, 0x8b, 0x45, 0xf8, 0x40, 0x89, 0x45, 0xf8, 0x8b, 0x45, 0xf8, 0x3d,
-        0xe8, 0x03, 0x00, 0x00, 0x76, 0xda, 0xb8, 0xa4, 0x05, 0x10, 0x00, 0x50, 0xe8, 0xb7, 0x00, 0x00,
-        0x00, 0x8b, 0x45, 0xfc, 0x50, 0xe8, 0x72, 0x01, 0x00, 0x00, 0xb8, 0xdc, 0x05, 0x10, 0x00, 0x50,
-        0xe8, 0xa3, 0x00, 0x00, 0x00, 0x8b, 0x45, 0xfc, 0x50, 0xe8, 0x08, 0x01, 0x00, 0x00, 0xb8, 0xec,
-        0x05, 0x10, 0x00, 0x50, 0xe8, 0xe0, 0x00, 0x00, 0x00, 0x31, 0xc0, 0x50, 0xe8, 0x92, 0x01, 0x00,
-        0x00, 0x89, 0xec, 0x5d, 0xc3, 0x55, 0x89, 0xe5, 0x8b, 0x45, 0x08, 0x50, 0xe8, 0xaf, 0x02, 0x00,
-        0x00, 0xeb, 0x6f, 0xeb, 0x00, 0xb8, 0xfd, 0x03, 0x00, 0x00, 0x83, 0xec, 0x08, 0x0f, 0xb7, 0xc0,
-        0x0d, 0x00, 0x00, 0x01, 0x00, 0x89, 0x04, 0x24, 0xc7, 0x44, 0x24, 0x04, 0x00, 0x00, 0x00, 0x00,
-        0xbb, 0x00, 0x7f, 0x00, 0x00, 0x89, 0xe1, 0xe8, 0xb4, 0x52, 0x00, 0x00, 0x8b, 0x44, 0x24, 0x04,
-        0x0f, 0xb6, 0xc0, 0x83, 0xc4, 0x08, 0x25, 0x20, 0x00, 0x00, 0x00, 0x3d, 0x00, 0x00, 0x00, 0x00,
-        0x74, 0xc3, 0x8b, 0x45, 0x08, 0x0f, 0xb6, 0xc0, 0x50, 0xb8, 0xf8, 0x03, 0x00, 0x00, 0x50, 0x58,
-        0x59, 0x83, 0xec, 0x08, 0x0f, 0xb7, 0xc0, 0x0d, 0x00, 0x00, 0x01, 0x00, 0x89, 0x04, 0x24, 0x89,
-        0x4c, 0x24, 0x04, 0xbb, 0x01, 0x7f, 0x00, 0x00, 0x89, 0xe1, 0xe8, 0x71, 0x52, 0x00, 0x00, 0x83,
-        0xc4, 0x08, 0x89, 0xec, 0x5d, 0xc2, 0x04, 0x00, 0x55, 0x89, 0xe5, 0x83, 0xec, 0x04, 0x8b, 0x45,
-        0x08, 0x50, 0xe8, 0x77, 0x01, 0x00, 0x00, 0xeb, 0x3a, 0x31, 0xc0, 0x89, 0x45, 0xfc, 0xeb, 0x22,
-        0x8b, 0x45, 0x08, 0x89, 0xc3, 0x8b, 0x4d, 0xfc, 0x3b, 0x4b, 0xfc, 0x0f, 0x83, 0xe6, 0x02, 0x00,
-        0x00, 0x0f, 0xb7, 0x04, 0x4b, 0x50, 0xe8, 0x4a, 0xff, 0xff, 0xff, 0x8b, 0x45, 0xfc, 0x40, 0x89,
-        0x45, 0xfc, 0x8b, 0x45, 0xfc, 0x50, 0x8b, 0x45, 0x08, 0x8b, 0x40, 0xfc, 0x89, 0xc1, 0x58, 0x39,
-        0xc8, 0x7c, 0xcd, 0x89, 0xec, 0x5d, 0xc2, 0x04, 0x00, 0x55, 0x89, 0xe5, 0x8b, 0x45, 0x08, 0x50,
-        0xe8, 0xa3, 0xff, 0xff, 0xff, 0xb8, 0x0a, 0x00, 0x00, 0x00, 0x50, 0xe8, 0x15, 0xff, 0xff, 0xff,
-        0x89, 0xec, 0x5d, 0xc2, 0x04, 0x00, 0x55, 0x89, 0xe5, 0x83, 0xec, 0x04, 0xb8, 0x1c, 0x00, 0x00,
-        0x00, 0x89, 0x45, 0xfc, 0xeb, 0x36, 0xb8, 0x50, 0x05, 0x10, 0x00, 0x50, 0x8b, 0x45, 0x08, 0x8b,
-        0x4d, 0xfc, 0xd3, 0xe8, 0x25, 0x0f, 0x00, 0x00, 0x00, 0x89, 0xc1, 0x5b, 0x3b, 0x4b, 0xfc, 0x0f,
-        0x83, 0x72, 0x02, 0x00, 0x00, 0x0f, 0xb7, 0x04, 0x4b, 0x50, 0xe8, 0xd6, 0xfe, 0xff, 0xff, 0x8b,
-        0x45, 0xfc, 0xb9, 0x04, 0x00, 0x00, 0x00, 0x29, 0xc8, 0x89, 0x45, 0xfc, 0x8b, 0x45, 0xfc, 0x3d,
-        0x00, 0x00, 0x00, 0x00, 0x7d, 0xc0, 0x89, 0xec, 0x5d, 0xc2, 0x04, 0x00, 0x55, 0x89, 0xe5, 0x8b,
-        0x45, 0x08, 0x3d, 0x0a, 0x00, 0x00, 0x00, 0x72, 0x12, 0x8b, 0x45, 0x08, 0xb9, 0x0a, 0x00, 0x00,
-        0x00, 0x31, 0xd2, 0xf7, 0xf1, 0x50, 0xe8, 0xe1, 0xff, 0xff, 0xff, 0xb8, 0x30, 0x00, 0x00, 0x00,
-        0x50, 0x8b, 0x45, 0x08, 0xb9, 0x0a, 0x00, 0x00, 0x00, 0x31, 0xd2, 0xf7, 0xf1, 0x89, 0xd0, 0x89,
-        0xc1, 0x58, 0x01, 0xc8, 0x0f, 0xb7, 0xc0, 0x50, 0xe8, 0x78, 0xfe, 0xff, 0xff, 0x89, 0xec, 0x5d,
-        0xc2, 0x04, 0x00, 0x55, 0x89, 0xe5, 0x8b, 0x45, 0x08, 0x50, 0xb8, 0xf4, 0x00, 0x00, 0x00, 0x50,
-        0x58, 0x59, 0x83, 0xec, 0x08, 0x0f, 0xb7, 0xc0, 0x0d, 0x00, 0x00, 0x04, 0x00, 0x89, 0x04, 0x24,
-        0x89, 0x4c, 0x24, 0x04, 0xbb, 0x01, 0x7f, 0x00, 0x00, 0x89, 0xe1, 0xe8, 0x30, 0x51, 0x00, 0x00,
-        0x83, 0xc4, 0x08, 0xe8, 0x06, 0x00, 0x00, 0x00, 0x89, 0xec, 0x5d, 0xc2, 0x04, 0x00, 0x55, 0x89,
-        0xe5, 0x8b, 0x15, 0x78, 0x05, 0x10, 0x00, 0xc6, 0x42, 0x01, 0x01, 0xeb, 0x2b, 0x8b, 0x15, 0x78,
-        0x05, 0x10, 0x00, 0x80, 0x7a, 0x01, 0x00, 0x74, 0x13, 0x6a, 0x00, 0xbb, 0x02, 0x00, 0x00, 0x00,
-        0x89, 0xe1, 0xe8, 0x79, 0x50, 0x00, 0x00, 0x83, 0xc4, 0x04, 0xeb, 0x0c, 0xbb, 0x01, 0x00, 0x00,
-        0x00, 0x31, 0xc9, 0xe8, 0x68, 0x50, 0x00, 0x00, 0xeb, 0xd3, 0x89, 0xec, 0x5d, 0xc3, 0x55, 0x89,
-        0xe5, 0x83, 0xec, 0x08, 0x31, 0xc0, 0x89, 0x45, 0xfc, 0xe9, 0x87, 0x00, 0x00, 0x00, 0x31, 0xc0,
-        0x89, 0x45, 0xf8, 0xeb, 0x40, 0xb8, 0x24, 0x06, 0x10, 0x00, 0x89, 0xc3, 0x8b, 0x4d, 0xf8, 0x3b,
-        0x4b, 0xfc, 0x0f, 0x83, 0x5f, 0x01, 0x00, 0x00, 0x8d, 0x1c, 0x0b, 0x53, 0x8b, 0x45, 0x08, 0x50,
-        0x8b, 0x45, 0xfc, 0x8b, 0x4d, 0xf8, 0x01, 0xc8, 0x89, 0xc1, 0x5b, 0x3b, 0x4b, 0xfc, 0x0f, 0x83,
-        0x43, 0x01, 0x00, 0x00, 0x0f, 0xb7, 0x04, 0x4b, 0x0f, 0xb6, 0xc0, 0x5b, 0x88, 0x03, 0x8b, 0x45,
-        0xf8, 0x40, 0x89, 0x45, 0xf8, 0x8b, 0x45, 0xf8, 0x3d, 0x00, 0x01, 0x00, 0x00, 0x7d, 0x16, 0x8b,
-        0x45, 0xfc, 0x8b, 0x4d, 0xf8, 0x01, 0xc8, 0x50, 0x8b, 0x45, 0x08, 0x8b, 0x40, 0xfc, 0x89, 0xc1,
-        0x58, 0x39, 0xc8, 0x7c, 0xa0, 0xb8, 0x24, 0x06, 0x10, 0x00, 0x50, 0x8b, 0x45, 0xf8, 0x50, 0x31,
-        0xc0, 0x50, 0x5b, 0x59, 0x5a, 0xe8, 0x76, 0x4e, 0x00, 0x00, 0x8b, 0x45, 0xfc, 0x8b, 0x4d, 0xf8,
-        0x01, 0xc8, 0x89, 0x45, 0xfc, 0x8b, 0x45, 0xfc, 0x50, 0x8b, 0x45, 0x08, 0x8b, 0x40, 0xfc, 0x89,
-        0xc1, 0x58, 0x39, 0xc8, 0x0f, 0x8c, 0x64, 0xff, 0xff, 0xff, 0x89, 0xec, 0x5d, 0xc2, 0x04, 0x00,
-        0x55, 0x89, 0xe5, 0xb8, 0x24, 0x06, 0x10, 0x00, 0x89, 0xc3, 0xb9, 0x00, 0x00, 0x00, 0x00, 0x3b,
-        0x4b, 0xfc, 0x0f, 0x83, 0xbf, 0x00, 0x00, 0x00, 0x8d, 0x1c, 0x0b, 0x53, 0x8b, 0x45, 0x08, 0x0f,
-        0xb6, 0xc0, 0x5b, 0x88, 0x03, 0xb8, 0x24, 0x06, 0x10, 0x00, 0x50, 0xb8, 0x01, 0x00, 0x00, 0x00,
-        0x50, 0x31, 0xc0, 0x50, 0x5b, 0x59, 0x5a, 0xe8, 0x14, 0x4e, 0x00, 0x00, 0x89, 0xec, 0x5d, 0xc2,
-        0x04, 0x00, 0x6a, 0x00, 0x6a, 0x00, 0x60, 0x1e, 0x06, 0x0f, 0xa0, 0x0f, 0xa8, 0x66, 0xb8, 0x11,
-        0x00, 0x66, 0x8e, 0xd8, 0x66, 0x8e, 0xc0, 0xfc, 0x89, 0xe5, 0x6a, 0x00, 0x8b, 0x1d, 0x78, 0x05,
-        0x10, 0x00, 0xc6, 0x03, 0x00, 0x31, 0xc0, 0x87, 0x43, 0x04, 0x25, 0x03, 0x00, 0x00, 0x00, 0x89,
-        0x45, 0xfc, 0x8b, 0x45, 0xfc, 0x0f, 0xbc, 0xc8, 0x74, 0x41, 0x8b, 0x1d, 0x78, 0x05, 0x10, 0x00,
-        0x8b, 0x4d, 0xfc, 0x0f, 0xbc, 0xc9, 0x8b, 0x94, 0x8b, 0x80, 0x08, 0x00, 0x00, 0xf7, 0xd2, 0x23,
-        0x94, 0x8b, 0x00, 0x08, 0x00, 0x00, 0x0f, 0xbc, 0xd2, 0x74, 0x1a, 0xf0, 0x0f, 0xb3, 0x94, 0x8b,
-        0x00, 0x08, 0x00, 0x00, 0xc1, 0xe1, 0x05, 0x01, 0xd1, 0x0f, 0xb6, 0x81, 0x28, 0x07, 0x10, 0x00,
-        0x89, 0x45, 0x30, 0xeb, 0xc5, 0x0f, 0xb3, 0x4d, 0xfc, 0xeb, 0xb7, 0x8b, 0x1d, 0x78, 0x05, 0x10,
-        0x00, 0x80, 0x3b, 0x00, 0x75, 0x96, 0x89, 0xec, 0x0f, 0xa9, 0x0f, 0xa1, 0x07, 0x1f, 0x61, 0x83,
-        0xc4, 0x08, 0xe9, 0x19, 0x4e, 0x00, 0x00, 0xbb, 0x00, 0x00, 0x00, 0x00, 0xb9, 0x21, 0x00, 0x00,
-        0x00, 0xba, 0xf4, 0x05, 0x10, 0x00, 0xe8, 0x65, 0x4d, 0x00, 0x00, 0xb8, 0x70, 0x00, 0x00, 0x00,
-        0x89, 0xc1, 0xb8, 0xf4, 0x00, 0x00, 0x00, 0x83, 0xec, 0x08, 0x0f, 0xb7, 0xc0, 0x0d, 0x00, 0x00,
-        0x04, 0x00, 0x89, 0x04, 0x24, 0x89, 0x4c, 0x24, 0x04, 0xbb, 0x01, 0x7f, 0x00, 0x00, 0x89, 0xe1,
-        0xe8, 0x1b, 0x4f, 0x00, 0x00, 0x83, 0xc4, 0x08, 0x6a, 0x00, 0xbb, 0x02, 0x00, 0x00, 0x00, 0x89,
-        0xe1, 0xe8, 0x8a, 0x4e, 0x00, 0x00, 0x83, 0xc4, 0x04, 0xeb, 0xed, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x7f, 0x00, 0x00, 0x89, 0xe1, 0xe8, 0x16, 0x4f, 0x00, 0x00, 0x83, 0xc4, 0x08, 0x6a, 0x00, 0xbb,
+        0x02, 0x00, 0x00, 0x00, 0x89, 0xe1, 0xe8, 0x85, 0x4e, 0x00, 0x00, 0x83, 0xc4, 0x04, 0xeb, 0xed,
         0x12, 0x00, 0x00, 0x00, 0x48, 0x00, 0x65, 0x00, 0x6c, 0x00, 0x6c, 0x00, 0x6f, 0x00, 0x20, 0x00,
         0x66, 0x00, 0x72, 0x00, 0x6f, 0x00, 0x6d, 0x00, 0x20, 0x00, 0x72, 0x00, 0x69, 0x00, 0x6e, 0x00,
         0x67, 0x00, 0x20, 0x00, 0x30, 0x00, 0x0a, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x00, 0x00,
         0x30, 0x00, 0x31, 0x00, 0x32, 0x00, 0x33, 0x00, 0x34, 0x00, 0x35, 0x00, 0x36, 0x00, 0x37, 0x00,
         0x38, 0x00, 0x39, 0x00, 0x61, 0x00, 0x62, 0x00, 0x63, 0x00, 0x64, 0x00, 0x65, 0x00, 0x66, 0x00,
-        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x11, 0x00, 0x00, 0x00,
         0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x11, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
         0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-        0x19, 0x00, 0x00, 0x00, 0x73, 0x00, 0x75, 0x00, 0x6d, 0x00, 0x20, 0x00, 0x6f, 0x00, 0x66, 0x00,
-        0x20, 0x00, 0x73, 0x00, 0x71, 0x00, 0x75, 0x00, 0x61, 0x00, 0x72, 0x00, 0x65, 0x00, 0x73, 0x00,
-        0x20, 0x00, 0x31, 0x00, 0x2e, 0x00, 0x2e, 0x00, 0x31, 0x00, 0x30, 0x00, 0x30, 0x00, 0x30, 0x00,
-        0x20, 0x00, 0x3d, 0x00, 0x20, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x20, 0x00, 0x28, 0x00,
-        0x30, 0x00, 0x78, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x29, 0x00, 0x00, 0x00,
-        0x00, 0x00, 0x00, 0x00, 0x0a, 0x67, 0x75, 0x65, 0x73, 0x74, 0x20, 0x70, 0x61, 0x6e, 0x69, 0x63,
-        0x3a, 0x20, 0x69, 0x6e, 0x64, 0x65, 0x78, 0x20, 0x6f, 0x75, 0x74, 0x20, 0x6f, 0x66, 0x20, 0x72,
-        0x61, 0x6e, 0x67, 0x65, 0x0a, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x19, 0x00, 0x00, 0x00, 0x73, 0x00, 0x75, 0x00, 0x6d, 0x00, 0x20, 0x00,
+        0x6f, 0x00, 0x66, 0x00, 0x20, 0x00, 0x73, 0x00, 0x71, 0x00, 0x75, 0x00, 0x61, 0x00, 0x72, 0x00,
+        0x65, 0x00, 0x73, 0x00, 0x20, 0x00, 0x31, 0x00, 0x2e, 0x00, 0x2e, 0x00, 0x31, 0x00, 0x30, 0x00,
+        0x30, 0x00, 0x30, 0x00, 0x20, 0x00, 0x3d, 0x00, 0x20, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00,
+        0x20, 0x00, 0x28, 0x00, 0x30, 0x00, 0x78, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00,
+        0x29, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0a, 0x67, 0x75, 0x65, 0x73, 0x74, 0x20, 0x70,
+        0x61, 0x6e, 0x69, 0x63, 0x3a, 0x20, 0x69, 0x6e, 0x64, 0x65, 0x78, 0x20, 0x6f, 0x75, 0x74, 0x20,
+        0x6f, 0x66, 0x20, 0x72, 0x61, 0x6e, 0x67, 0x65, 0x0a, 0x00,
     };
 
     /// <summary>Where the paravirtual image starts executing.</summary>
@@ -538,33 +542,35 @@ index out of range:
     /// <summary>Every function and data item of the paravirtual image, by address.</summary>
     public static global::System.Collections.Generic.IReadOnlyList<global::Translator.Guest.GuestSymbol> ParavirtSymbols { get; } = new global::Translator.Guest.GuestSymbol[]
     {
-        new(@"start", 0x00100030, 128, global::Translator.Guest.GuestSymbolKind.Function),
-        new(@"Hello.Main", 0x001000b0, 133, global::Translator.Guest.GuestSymbolKind.Function),
-        new(@"Console.Write(char)", 0x00100135, 131, global::Translator.Guest.GuestSymbolKind.Function),
-        new(@"Console.Write(string)", 0x001001b8, 81, global::Translator.Guest.GuestSymbolKind.Function),
-        new(@"Console.WriteLine(string)", 0x00100209, 29, global::Translator.Guest.GuestSymbolKind.Function),
-        new(@"Console.WriteHex(uint)", 0x00100226, 86, global::Translator.Guest.GuestSymbolKind.Function),
-        new(@"Console.WriteDecimal(uint)", 0x0010027c, 71, global::Translator.Guest.GuestSymbolKind.Function),
-        new(@"Machine.Exit", 0x001002c3, 59, global::Translator.Guest.GuestSymbolKind.Function),
-        new(@"Machine.Stop", 0x001002fe, 64, global::Translator.Guest.GuestSymbolKind.Function),
-        new(@"Paravirt.Write(string)", 0x0010033e, 178, global::Translator.Guest.GuestSymbolKind.Function),
-        new(@"Paravirt.Write(char)", 0x001003f0, 66, global::Translator.Guest.GuestSymbolKind.Function),
-        new(@"event callback", 0x00100432, 149, global::Translator.Guest.GuestSymbolKind.Function),
-        new(@"index out of range", 0x001004c7, 84, global::Translator.Guest.GuestSymbolKind.Function),
+        new(@"start", 0x00100030, 135, global::Translator.Guest.GuestSymbolKind.Function),
+        new(@"Hello.Main", 0x001000b7, 133, global::Translator.Guest.GuestSymbolKind.Function),
+        new(@"Console.Write(char)", 0x0010013c, 131, global::Translator.Guest.GuestSymbolKind.Function),
+        new(@"Console.Write(string)", 0x001001bf, 81, global::Translator.Guest.GuestSymbolKind.Function),
+        new(@"Console.WriteLine(string)", 0x00100210, 29, global::Translator.Guest.GuestSymbolKind.Function),
+        new(@"Console.WriteHex(uint)", 0x0010022d, 86, global::Translator.Guest.GuestSymbolKind.Function),
+        new(@"Console.WriteDecimal(uint)", 0x00100283, 71, global::Translator.Guest.GuestSymbolKind.Function),
+        new(@"Machine.Exit", 0x001002ca, 64, global::Translator.Guest.GuestSymbolKind.Function),
+        new(@"Machine.Stop", 0x0010030a, 69, global::Translator.Guest.GuestSymbolKind.Function),
+        new(@"Paravirt.Write(string)", 0x0010034f, 70, global::Translator.Guest.GuestSymbolKind.Function),
+        new(@"Paravirt.Write(char)", 0x00100395, 92, global::Translator.Guest.GuestSymbolKind.Function),
+        new(@"Paravirt.FlushConsole", 0x001003f1, 58, global::Translator.Guest.GuestSymbolKind.Function),
+        new(@"event callback", 0x0010042b, 149, global::Translator.Guest.GuestSymbolKind.Function),
+        new(@"index out of range", 0x001004c0, 96, global::Translator.Guest.GuestSymbolKind.Function),
         new(@"Hello.Greeting", 0x00100524, 36, global::Translator.Guest.GuestSymbolKind.Data),
         new(@"Console.HexDigits", 0x00100550, 32, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"Paravirt.StartInfo", 0x00100574, 4, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"Paravirt.SharedInfo", 0x00100578, 4, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"Paravirt.Cr0", 0x0010057c, 4, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"Paravirt.Cr3", 0x00100580, 4, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"Paravirt.Cr4", 0x00100584, 4, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"Paravirt.GdtBase", 0x00100588, 4, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"Paravirt.GdtLimit", 0x0010058c, 4, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"Paravirt.IdtBase", 0x00100590, 4, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"Paravirt.IdtLimit", 0x00100594, 4, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"Paravirt.Ldt", 0x00100598, 4, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"Paravirt.TaskRegister", 0x0010059c, 4, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"interrupt handlers", 0x001005f4, 0, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Paravirt.s_textLength", 0x00100574, 4, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Paravirt.StartInfo", 0x00100578, 4, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Paravirt.SharedInfo", 0x0010057c, 4, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Paravirt.Cr0", 0x00100580, 4, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Paravirt.Cr3", 0x00100584, 4, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Paravirt.Cr4", 0x00100588, 4, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Paravirt.GdtBase", 0x0010058c, 4, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Paravirt.GdtLimit", 0x00100590, 4, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Paravirt.IdtBase", 0x00100594, 4, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Paravirt.IdtLimit", 0x00100598, 4, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Paravirt.Ldt", 0x0010059c, 4, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Paravirt.TaskRegister", 0x001005a0, 4, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"interrupt handlers", 0x001005f8, 0, global::Translator.Guest.GuestSymbolKind.Data),
         new(@"Paravirt.Text", 0x00100624, 256, global::Translator.Guest.GuestSymbolKind.Data),
         new(@"Paravirt.PortVector", 0x00100728, 64, global::Translator.Guest.GuestSymbolKind.Data),
         new(@"boot stack", 0x00100770, 16384, global::Translator.Guest.GuestSymbolKind.Data),
@@ -573,24 +579,25 @@ index out of range:
 
     /// <summary>The disassembly of the paravirtual image's code, under the source lines it came from.</summary>
     public const string ParavirtListing = @"; kernel Translator.Samples.Hello, paravirtual build
-; PV image (TPV1 header): load 0x00100000-0x00100616, bss to 0x00106000, entry 0x00100030
-; code 0x00100030 (1259 bytes), data 0x00100520 (246 bytes), bss 0x00100620 (16720 bytes)
+; PV image (TPV1 header): load 0x00100000-0x0010061a, bss to 0x00106000, entry 0x00100030
+; code 0x00100030 (1264 bytes), data 0x00100520 (250 bytes), bss 0x00100620 (16720 bytes)
 ;
 ; data
 ;   00100524      36  Hello.Greeting
 ;   00100550      32  Console.HexDigits
-;   00100574       4  Paravirt.StartInfo
-;   00100578       4  Paravirt.SharedInfo
-;   0010057c       4  Paravirt.Cr0
-;   00100580       4  Paravirt.Cr3
-;   00100584       4  Paravirt.Cr4
-;   00100588       4  Paravirt.GdtBase
-;   0010058c       4  Paravirt.GdtLimit
-;   00100590       4  Paravirt.IdtBase
-;   00100594       4  Paravirt.IdtLimit
-;   00100598       4  Paravirt.Ldt
-;   0010059c       4  Paravirt.TaskRegister
-;   001005f4       0  interrupt handlers
+;   00100574       4  Paravirt.s_textLength
+;   00100578       4  Paravirt.StartInfo
+;   0010057c       4  Paravirt.SharedInfo
+;   00100580       4  Paravirt.Cr0
+;   00100584       4  Paravirt.Cr3
+;   00100588       4  Paravirt.Cr4
+;   0010058c       4  Paravirt.GdtBase
+;   00100590       4  Paravirt.GdtLimit
+;   00100594       4  Paravirt.IdtBase
+;   00100598       4  Paravirt.IdtLimit
+;   0010059c       4  Paravirt.Ldt
+;   001005a0       4  Paravirt.TaskRegister
+;   001005f8       0  interrupt handlers
 ;   00100624     256  Paravirt.Text
 ;   00100728      64  Paravirt.PortVector
 ;   00100770   16384  boot stack
@@ -598,488 +605,491 @@ index out of range:
 
 start:
   00100030  fc                  cld
-  00100031  893574051000        mov     [Paravirt.StartInfo], esi
+  00100031  893578051000        mov     [Paravirt.StartInfo], esi
   00100037  8b4624              mov     eax, [esi+0x24]
-  0010003a  a378051000          mov     [Paravirt.SharedInfo], eax
+  0010003a  a37c051000          mov     [Paravirt.SharedInfo], eax
   0010003f  bc70471000          mov     esp, 0x104770
   00100044  c7052006100000010000mov     dword [0x100620], 0x100
   0010004e  c7052407100040000000mov     dword [0x100724], 0x40
   00100058  bb19e00000          mov     ebx, 0xe019
-  0010005d  b932041000          mov     ecx, event callback
+  0010005d  b92b041000          mov     ecx, event callback
   00100062  ba19e00000          mov     edx, 0xe019
   00100067  31f6                xor     esi, esi
   00100069  e812500000          call    HYPERVISOR_set_callbacks
-  0010006e  e83d000000          call    Hello.Main
+  0010006e  e844000000          call    Hello.Main
   00100073  31c0                xor     eax, eax
-  00100075  89c1                mov     ecx, eax
-  00100077  b8f4000000          mov     eax, 0xf4
-  0010007c  83ec08              sub     esp, 8
-  0010007f  0fb7c0              movzx   eax, ax
-  00100082  0d00000400          or      eax, 0x40000
-  00100087  890424              mov     [esp], eax
-  0010008a  894c2404            mov     [esp+4], ecx
-  0010008e  bb017f0000          mov     ebx, 0x7f01
-  00100093  89e1                mov     ecx, esp
-  00100095  e886530000          call    HYPERVISOR_physdev_op
-  0010009a  83c408              add     esp, 8
-  0010009d  6a00                push    0
-  0010009f  bb02000000          mov     ebx, 2
-  001000a4  89e1                mov     ecx, esp
-  001000a6  e8f5520000          call    HYPERVISOR_sched_op
-  001000ab  83c404              add     esp, 4
-  001000ae  ebed                jmp     short 0x0010009d
+  00100075  50                  push    eax
+  00100076  e876030000          call    Paravirt.FlushConsole
+  0010007b  58                  pop     eax
+  0010007c  89c1                mov     ecx, eax
+  0010007e  b8f4000000          mov     eax, 0xf4
+  00100083  83ec08              sub     esp, 8
+  00100086  0fb7c0              movzx   eax, ax
+  00100089  0d00000400          or      eax, 0x40000
+  0010008e  890424              mov     [esp], eax
+  00100091  894c2404            mov     [esp+4], ecx
+  00100095  bb017f0000          mov     ebx, 0x7f01
+  0010009a  89e1                mov     ecx, esp
+  0010009c  e87f530000          call    HYPERVISOR_physdev_op
+  001000a1  83c408              add     esp, 8
+  001000a4  6a00                push    0
+  001000a6  bb02000000          mov     ebx, 2
+  001000ab  89e1                mov     ecx, esp
+  001000ad  e8ee520000          call    HYPERVISOR_sched_op
+  001000b2  83c404              add     esp, 4
+  001000b5  ebed                jmp     short 0x001000a4
 Hello.Main:
-  001000b0  55                  push    ebp
-  001000b1  89e5                mov     ebp, esp
-  001000b3  83ec08              sub     esp, 8
+  001000b7  55                  push    ebp
+  001000b8  89e5                mov     ebp, esp
+  001000ba  83ec08              sub     esp, 8
     ; 14: Console.Write(Greeting);
-  001000b6  b824051000          mov     eax, Hello.Greeting
-  001000bb  50                  push    eax
-  001000bc  e8f7000000          call    Console.Write(string)
+  001000bd  b824051000          mov     eax, Hello.Greeting
+  001000c2  50                  push    eax
+  001000c3  e8f7000000          call    Console.Write(string)
     ; 15: uint sum = 0;
-  001000c1  31c0                xor     eax, eax
-  001000c3  8945fc              mov     [ebp-4], eax
+  001000c8  31c0                xor     eax, eax
+  001000ca  8945fc              mov     [ebp-4], eax
     ; 16: for (uint i = 1; i <= 1000; i++)
-  001000c6  b801000000          mov     eax, 1
-  001000cb  8945f8              mov     [ebp-8], eax
-  001000ce  eb1c                jmp     short 0x001000ec
+  001000cd  b801000000          mov     eax, 1
+  001000d2  8945f8              mov     [ebp-8], eax
+  001000d5  eb1c                jmp     short 0x001000f3
     ; 18: sum += i * i;
-  001000d0  8b45fc              mov     eax, [ebp-4]
-  001000d3  50                  push    eax
-  001000d4  8b45f8              mov     eax, [ebp-8]
-  001000d7  8b4df8              mov     ecx, [ebp-8]
-  001000da  0fafc1              imul    eax, ecx
-  001000dd  89c1                mov     ecx, eax
-  001000df  58                  pop     eax
-  001000e0  01c8                add     eax, ecx
-  001000e2  8945fc              mov     [ebp-4], eax
+  001000d7  8b45fc              mov     eax, [ebp-4]
+  001000da  50                  push    eax
+  001000db  8b45f8              mov     eax, [ebp-8]
+  001000de  8b4df8              mov     ecx, [ebp-8]
+  001000e1  0fafc1              imul    eax, ecx
+  001000e4  89c1                mov     ecx, eax
+  001000e6  58                  pop     eax
+  001000e7  01c8                add     eax, ecx
+  001000e9  8945fc              mov     [ebp-4], eax
     ; 16: i++
-  001000e5  8b45f8              mov     eax, [ebp-8]
-  001000e8  40                  inc     eax
-  001000e9  8945f8              mov     [ebp-8], eax
   001000ec  8b45f8              mov     eax, [ebp-8]
-  001000ef  3de8030000          cmp     eax, 0x3e8
-  001000f4  76da                jbe     short 0x001000d0
+  001000ef  40                  inc     eax
+  001000f0  8945f8              mov     [ebp-8], eax
+  001000f3  8b45f8              mov     eax, [ebp-8]
+  001000f6  3de8030000          cmp     eax, 0x3e8
+  001000fb  76da                jbe     short 0x001000d7
     ; 21: Console.Write(""sum of squares 1..1000 = "");
-  001000f6  b8a4051000          mov     eax, 0x1005a4
-  001000fb  50                  push    eax
-  001000fc  e8b7000000          call    Console.Write(string)
+  001000fd  b8a8051000          mov     eax, 0x1005a8
+  00100102  50                  push    eax
+  00100103  e8b7000000          call    Console.Write(string)
     ; 22: Console.WriteDecimal(sum);
-  00100101  8b45fc              mov     eax, [ebp-4]
-  00100104  50                  push    eax
-  00100105  e872010000          call    Console.WriteDecimal(uint)
+  00100108  8b45fc              mov     eax, [ebp-4]
+  0010010b  50                  push    eax
+  0010010c  e872010000          call    Console.WriteDecimal(uint)
     ; 23: Console.Write("" (0x"");
-  0010010a  b8dc051000          mov     eax, 0x1005dc
-  0010010f  50                  push    eax
-  00100110  e8a3000000          call    Console.Write(string)
+  00100111  b8e0051000          mov     eax, 0x1005e0
+  00100116  50                  push    eax
+  00100117  e8a3000000          call    Console.Write(string)
     ; 24: Console.WriteHex(sum);
-  00100115  8b45fc              mov     eax, [ebp-4]
-  00100118  50                  push    eax
-  00100119  e808010000          call    Console.WriteHex(uint)
+  0010011c  8b45fc              mov     eax, [ebp-4]
+  0010011f  50                  push    eax
+  00100120  e808010000          call    Console.WriteHex(uint)
     ; 25: Console.WriteLine("")"");
-  0010011e  b8ec051000          mov     eax, 0x1005ec
-  00100123  50                  push    eax
-  00100124  e8e0000000          call    Console.WriteLine(string)
+  00100125  b8f0051000          mov     eax, 0x1005f0
+  0010012a  50                  push    eax
+  0010012b  e8e0000000          call    Console.WriteLine(string)
     ; 26: Machine.Exit(0);
-  00100129  31c0                xor     eax, eax
-  0010012b  50                  push    eax
-  0010012c  e892010000          call    Machine.Exit
-  00100131  89ec                mov     esp, ebp
-  00100133  5d                  pop     ebp
-  00100134  c3                  ret
+  00100130  31c0                xor     eax, eax
+  00100132  50                  push    eax
+  00100133  e892010000          call    Machine.Exit
+  00100138  89ec                mov     esp, ebp
+  0010013a  5d                  pop     ebp
+  0010013b  c3                  ret
 Console.Write(char):
-  00100135  55                  push    ebp
-  00100136  89e5                mov     ebp, esp
+  0010013c  55                  push    ebp
+  0010013d  89e5                mov     ebp, esp
     ; 15: if (KernelImage.IsParavirtual)
     ; 17: Paravirt.Write(c);
-  00100138  8b4508              mov     eax, [ebp+8]
-  0010013b  50                  push    eax
-  0010013c  e8af020000          call    Paravirt.Write(char)
+  0010013f  8b4508              mov     eax, [ebp+8]
+  00100142  50                  push    eax
+  00100143  e84d020000          call    Paravirt.Write(char)
     ; 18: return;
-  00100141  eb6f                jmp     short 0x001001b2
+  00100148  eb6f                jmp     short 0x001001b9
     ; 21: while ((Cpu.In8(LineStatus) & TransmitterEmpty) == 0)
-  00100143  eb00                jmp     short 0x00100145
-  00100145  b8fd030000          mov     eax, 0x3fd
-  0010014a  83ec08              sub     esp, 8
-  0010014d  0fb7c0              movzx   eax, ax
-  00100150  0d00000100          or      eax, 0x10000
-  00100155  890424              mov     [esp], eax
-  00100158  c744240400000000    mov     dword [esp+4], 0
-  00100160  bb007f0000          mov     ebx, 0x7f00
-  00100165  89e1                mov     ecx, esp
-  00100167  e8b4520000          call    HYPERVISOR_physdev_op
-  0010016c  8b442404            mov     eax, [esp+4]
-  00100170  0fb6c0              movzx   eax, al
-  00100173  83c408              add     esp, 8
-  00100176  2520000000          and     eax, 0x20
-  0010017b  3d00000000          cmp     eax, 0
-  00100180  74c3                je      short 0x00100145
+  0010014a  eb00                jmp     short 0x0010014c
+  0010014c  b8fd030000          mov     eax, 0x3fd
+  00100151  83ec08              sub     esp, 8
+  00100154  0fb7c0              movzx   eax, ax
+  00100157  0d00000100          or      eax, 0x10000
+  0010015c  890424              mov     [esp], eax
+  0010015f  c744240400000000    mov     dword [esp+4], 0
+  00100167  bb007f0000          mov     ebx, 0x7f00
+  0010016c  89e1                mov     ecx, esp
+  0010016e  e8ad520000          call    HYPERVISOR_physdev_op
+  00100173  8b442404            mov     eax, [esp+4]
+  00100177  0fb6c0              movzx   eax, al
+  0010017a  83c408              add     esp, 8
+  0010017d  2520000000          and     eax, 0x20
+  00100182  3d00000000          cmp     eax, 0
+  00100187  74c3                je      short 0x0010014c
     ; 25: Cpu.Out8(Data, (byte)c);
-  00100182  8b4508              mov     eax, [ebp+8]
-  00100185  0fb6c0              movzx   eax, al
-  00100188  50                  push    eax
-  00100189  b8f8030000          mov     eax, 0x3f8
-  0010018e  50                  push    eax
-  0010018f  58                  pop     eax
-  00100190  59                  pop     ecx
-  00100191  83ec08              sub     esp, 8
-  00100194  0fb7c0              movzx   eax, ax
-  00100197  0d00000100          or      eax, 0x10000
-  0010019c  890424              mov     [esp], eax
-  0010019f  894c2404            mov     [esp+4], ecx
-  001001a3  bb017f0000          mov     ebx, 0x7f01
-  001001a8  89e1                mov     ecx, esp
-  001001aa  e871520000          call    HYPERVISOR_physdev_op
-  001001af  83c408              add     esp, 8
-  001001b2  89ec                mov     esp, ebp
-  001001b4  5d                  pop     ebp
-  001001b5  c20400              ret     4
+  00100189  8b4508              mov     eax, [ebp+8]
+  0010018c  0fb6c0              movzx   eax, al
+  0010018f  50                  push    eax
+  00100190  b8f8030000          mov     eax, 0x3f8
+  00100195  50                  push    eax
+  00100196  58                  pop     eax
+  00100197  59                  pop     ecx
+  00100198  83ec08              sub     esp, 8
+  0010019b  0fb7c0              movzx   eax, ax
+  0010019e  0d00000100          or      eax, 0x10000
+  001001a3  890424              mov     [esp], eax
+  001001a6  894c2404            mov     [esp+4], ecx
+  001001aa  bb017f0000          mov     ebx, 0x7f01
+  001001af  89e1                mov     ecx, esp
+  001001b1  e86a520000          call    HYPERVISOR_physdev_op
+  001001b6  83c408              add     esp, 8
+  001001b9  89ec                mov     esp, ebp
+  001001bb  5d                  pop     ebp
+  001001bc  c20400              ret     4
 Console.Write(string):
-  001001b8  55                  push    ebp
-  001001b9  89e5                mov     ebp, esp
-  001001bb  83ec04              sub     esp, 4
+  001001bf  55                  push    ebp
+  001001c0  89e5                mov     ebp, esp
+  001001c2  83ec04              sub     esp, 4
     ; 30: if (KernelImage.IsParavirtual)
     ; 32: Paravirt.Write(text);
-  001001be  8b4508              mov     eax, [ebp+8]
-  001001c1  50                  push    eax
-  001001c2  e877010000          call    Paravirt.Write(string)
+  001001c5  8b4508              mov     eax, [ebp+8]
+  001001c8  50                  push    eax
+  001001c9  e881010000          call    Paravirt.Write(string)
     ; 33: return;
-  001001c7  eb3a                jmp     short 0x00100203
+  001001ce  eb3a                jmp     short 0x0010020a
     ; 36: for (int i = 0; i < text.Length; i++)
-  001001c9  31c0                xor     eax, eax
-  001001cb  8945fc              mov     [ebp-4], eax
-  001001ce  eb22                jmp     short 0x001001f2
+  001001d0  31c0                xor     eax, eax
+  001001d2  8945fc              mov     [ebp-4], eax
+  001001d5  eb22                jmp     short 0x001001f9
     ; 38: Write(text[i]);
-  001001d0  8b4508              mov     eax, [ebp+8]
-  001001d3  89c3                mov     ebx, eax
-  001001d5  8b4dfc              mov     ecx, [ebp-4]
-  001001d8  3b4bfc              cmp     ecx, [ebx-4]
-  001001db  0f83e6020000        jae     near index out of range
-  001001e1  0fb7044b            movzx   eax, word [ebx+ecx*2]
-  001001e5  50                  push    eax
-  001001e6  e84affffff          call    Console.Write(char)
+  001001d7  8b4508              mov     eax, [ebp+8]
+  001001da  89c3                mov     ebx, eax
+  001001dc  8b4dfc              mov     ecx, [ebp-4]
+  001001df  3b4bfc              cmp     ecx, [ebx-4]
+  001001e2  0f83d8020000        jae     near index out of range
+  001001e8  0fb7044b            movzx   eax, word [ebx+ecx*2]
+  001001ec  50                  push    eax
+  001001ed  e84affffff          call    Console.Write(char)
     ; 36: i++
-  001001eb  8b45fc              mov     eax, [ebp-4]
-  001001ee  40                  inc     eax
-  001001ef  8945fc              mov     [ebp-4], eax
   001001f2  8b45fc              mov     eax, [ebp-4]
-  001001f5  50                  push    eax
-  001001f6  8b4508              mov     eax, [ebp+8]
-  001001f9  8b40fc              mov     eax, [eax-4]
-  001001fc  89c1                mov     ecx, eax
-  001001fe  58                  pop     eax
-  001001ff  39c8                cmp     eax, ecx
-  00100201  7ccd                jl      short 0x001001d0
-  00100203  89ec                mov     esp, ebp
-  00100205  5d                  pop     ebp
-  00100206  c20400              ret     4
+  001001f5  40                  inc     eax
+  001001f6  8945fc              mov     [ebp-4], eax
+  001001f9  8b45fc              mov     eax, [ebp-4]
+  001001fc  50                  push    eax
+  001001fd  8b4508              mov     eax, [ebp+8]
+  00100200  8b40fc              mov     eax, [eax-4]
+  00100203  89c1                mov     ecx, eax
+  00100205  58                  pop     eax
+  00100206  39c8                cmp     eax, ecx
+  00100208  7ccd                jl      short 0x001001d7
+  0010020a  89ec                mov     esp, ebp
+  0010020c  5d                  pop     ebp
+  0010020d  c20400              ret     4
 Console.WriteLine(string):
-  00100209  55                  push    ebp
-  0010020a  89e5                mov     ebp, esp
+  00100210  55                  push    ebp
+  00100211  89e5                mov     ebp, esp
     ; 44: Write(text);
-  0010020c  8b4508              mov     eax, [ebp+8]
-  0010020f  50                  push    eax
-  00100210  e8a3ffffff          call    Console.Write(string)
+  00100213  8b4508              mov     eax, [ebp+8]
+  00100216  50                  push    eax
+  00100217  e8a3ffffff          call    Console.Write(string)
     ; 45: Write('\n');
-  00100215  b80a000000          mov     eax, 0xa
-  0010021a  50                  push    eax
-  0010021b  e815ffffff          call    Console.Write(char)
-  00100220  89ec                mov     esp, ebp
-  00100222  5d                  pop     ebp
-  00100223  c20400              ret     4
+  0010021c  b80a000000          mov     eax, 0xa
+  00100221  50                  push    eax
+  00100222  e815ffffff          call    Console.Write(char)
+  00100227  89ec                mov     esp, ebp
+  00100229  5d                  pop     ebp
+  0010022a  c20400              ret     4
 Console.WriteHex(uint):
-  00100226  55                  push    ebp
-  00100227  89e5                mov     ebp, esp
-  00100229  83ec04              sub     esp, 4
+  0010022d  55                  push    ebp
+  0010022e  89e5                mov     ebp, esp
+  00100230  83ec04              sub     esp, 4
     ; 53: for (int shift = 28; shift >= 0; shift -= 4)
-  0010022c  b81c000000          mov     eax, 0x1c
-  00100231  8945fc              mov     [ebp-4], eax
-  00100234  eb36                jmp     short 0x0010026c
+  00100233  b81c000000          mov     eax, 0x1c
+  00100238  8945fc              mov     [ebp-4], eax
+  0010023b  eb36                jmp     short 0x00100273
     ; 55: Write(HexDigits[(int)((value >> shift) & 0xF)]);
-  00100236  b850051000          mov     eax, Console.HexDigits
-  0010023b  50                  push    eax
-  0010023c  8b4508              mov     eax, [ebp+8]
-  0010023f  8b4dfc              mov     ecx, [ebp-4]
-  00100242  d3e8                shr     eax, cl
-  00100244  250f000000          and     eax, 0xf
-  00100249  89c1                mov     ecx, eax
-  0010024b  5b                  pop     ebx
-  0010024c  3b4bfc              cmp     ecx, [ebx-4]
-  0010024f  0f8372020000        jae     near index out of range
-  00100255  0fb7044b            movzx   eax, word [ebx+ecx*2]
-  00100259  50                  push    eax
-  0010025a  e8d6feffff          call    Console.Write(char)
+  0010023d  b850051000          mov     eax, Console.HexDigits
+  00100242  50                  push    eax
+  00100243  8b4508              mov     eax, [ebp+8]
+  00100246  8b4dfc              mov     ecx, [ebp-4]
+  00100249  d3e8                shr     eax, cl
+  0010024b  250f000000          and     eax, 0xf
+  00100250  89c1                mov     ecx, eax
+  00100252  5b                  pop     ebx
+  00100253  3b4bfc              cmp     ecx, [ebx-4]
+  00100256  0f8364020000        jae     near index out of range
+  0010025c  0fb7044b            movzx   eax, word [ebx+ecx*2]
+  00100260  50                  push    eax
+  00100261  e8d6feffff          call    Console.Write(char)
     ; 53: shift -= 4
-  0010025f  8b45fc              mov     eax, [ebp-4]
-  00100262  b904000000          mov     ecx, 4
-  00100267  29c8                sub     eax, ecx
-  00100269  8945fc              mov     [ebp-4], eax
-  0010026c  8b45fc              mov     eax, [ebp-4]
-  0010026f  3d00000000          cmp     eax, 0
-  00100274  7dc0                jge     short 0x00100236
-  00100276  89ec                mov     esp, ebp
-  00100278  5d                  pop     ebp
-  00100279  c20400              ret     4
+  00100266  8b45fc              mov     eax, [ebp-4]
+  00100269  b904000000          mov     ecx, 4
+  0010026e  29c8                sub     eax, ecx
+  00100270  8945fc              mov     [ebp-4], eax
+  00100273  8b45fc              mov     eax, [ebp-4]
+  00100276  3d00000000          cmp     eax, 0
+  0010027b  7dc0                jge     short 0x0010023d
+  0010027d  89ec                mov     esp, ebp
+  0010027f  5d                  pop     ebp
+  00100280  c20400              ret     4
 Console.WriteDecimal(uint):
-  0010027c  55                  push    ebp
-  0010027d  89e5                mov     ebp, esp
+  00100283  55                  push    ebp
+  00100284  89e5                mov     ebp, esp
     ; 68: if (value >= 10)
-  0010027f  8b4508              mov     eax, [ebp+8]
-  00100282  3d0a000000          cmp     eax, 0xa
-  00100287  7212                jb      short 0x0010029b
+  00100286  8b4508              mov     eax, [ebp+8]
+  00100289  3d0a000000          cmp     eax, 0xa
+  0010028e  7212                jb      short 0x001002a2
     ; 70: WriteDecimal(value / 10);
-  00100289  8b4508              mov     eax, [ebp+8]
-  0010028c  b90a000000          mov     ecx, 0xa
-  00100291  31d2                xor     edx, edx
-  00100293  f7f1                div     ecx
-  00100295  50                  push    eax
-  00100296  e8e1ffffff          call    Console.WriteDecimal(uint)
+  00100290  8b4508              mov     eax, [ebp+8]
+  00100293  b90a000000          mov     ecx, 0xa
+  00100298  31d2                xor     edx, edx
+  0010029a  f7f1                div     ecx
+  0010029c  50                  push    eax
+  0010029d  e8e1ffffff          call    Console.WriteDecimal(uint)
     ; 73: Write((char)('0' + value % 10));
-  0010029b  b830000000          mov     eax, 0x30
-  001002a0  50                  push    eax
-  001002a1  8b4508              mov     eax, [ebp+8]
-  001002a4  b90a000000          mov     ecx, 0xa
-  001002a9  31d2                xor     edx, edx
-  001002ab  f7f1                div     ecx
-  001002ad  89d0                mov     eax, edx
-  001002af  89c1                mov     ecx, eax
-  001002b1  58                  pop     eax
-  001002b2  01c8                add     eax, ecx
-  001002b4  0fb7c0              movzx   eax, ax
-  001002b7  50                  push    eax
-  001002b8  e878feffff          call    Console.Write(char)
-  001002bd  89ec                mov     esp, ebp
-  001002bf  5d                  pop     ebp
-  001002c0  c20400              ret     4
+  001002a2  b830000000          mov     eax, 0x30
+  001002a7  50                  push    eax
+  001002a8  8b4508              mov     eax, [ebp+8]
+  001002ab  b90a000000          mov     ecx, 0xa
+  001002b0  31d2                xor     edx, edx
+  001002b2  f7f1                div     ecx
+  001002b4  89d0                mov     eax, edx
+  001002b6  89c1                mov     ecx, eax
+  001002b8  58                  pop     eax
+  001002b9  01c8                add     eax, ecx
+  001002bb  0fb7c0              movzx   eax, ax
+  001002be  50                  push    eax
+  001002bf  e878feffff          call    Console.Write(char)
+  001002c4  89ec                mov     esp, ebp
+  001002c6  5d                  pop     ebp
+  001002c7  c20400              ret     4
 Machine.Exit:
-  001002c3  55                  push    ebp
-  001002c4  89e5                mov     ebp, esp
-    ; 11: Cpu.Out32(DebugExitPort, code);
-  001002c6  8b4508              mov     eax, [ebp+8]
-  001002c9  50                  push    eax
-  001002ca  b8f4000000          mov     eax, 0xf4
-  001002cf  50                  push    eax
-  001002d0  58                  pop     eax
-  001002d1  59                  pop     ecx
-  001002d2  83ec08              sub     esp, 8
-  001002d5  0fb7c0              movzx   eax, ax
-  001002d8  0d00000400          or      eax, 0x40000
-  001002dd  890424              mov     [esp], eax
-  001002e0  894c2404            mov     [esp+4], ecx
-  001002e4  bb017f0000          mov     ebx, 0x7f01
-  001002e9  89e1                mov     ecx, esp
-  001002eb  e830510000          call    HYPERVISOR_physdev_op
-  001002f0  83c408              add     esp, 8
-    ; 12: Stop();
-  001002f3  e806000000          call    Machine.Stop
-  001002f8  89ec                mov     esp, ebp
-  001002fa  5d                  pop     ebp
-  001002fb  c20400              ret     4
+  001002ca  55                  push    ebp
+  001002cb  89e5                mov     ebp, esp
+    ; 11: if (KernelImage.IsParavirtual)
+    ; 13: Paravirt.FlushConsole();
+  001002cd  e81f010000          call    Paravirt.FlushConsole
+    ; 16: Cpu.Out32(DebugExitPort, code);
+  001002d2  8b4508              mov     eax, [ebp+8]
+  001002d5  50                  push    eax
+  001002d6  b8f4000000          mov     eax, 0xf4
+  001002db  50                  push    eax
+  001002dc  58                  pop     eax
+  001002dd  59                  pop     ecx
+  001002de  83ec08              sub     esp, 8
+  001002e1  0fb7c0              movzx   eax, ax
+  001002e4  0d00000400          or      eax, 0x40000
+  001002e9  890424              mov     [esp], eax
+  001002ec  894c2404            mov     [esp+4], ecx
+  001002f0  bb017f0000          mov     ebx, 0x7f01
+  001002f5  89e1                mov     ecx, esp
+  001002f7  e824510000          call    HYPERVISOR_physdev_op
+  001002fc  83c408              add     esp, 8
+    ; 17: Stop();
+  001002ff  e806000000          call    Machine.Stop
+  00100304  89ec                mov     esp, ebp
+  00100306  5d                  pop     ebp
+  00100307  c20400              ret     4
 Machine.Stop:
-  001002fe  55                  push    ebp
-  001002ff  89e5                mov     ebp, esp
-    ; 18: Cpu.DisableInterrupts();
-  00100301  8b1578051000        mov     edx, [Paravirt.SharedInfo]
-  00100307  c6420101            mov     byte [edx+1], 1
-    ; 19: while (true)
-  0010030b  eb2b                jmp     short 0x00100338
-    ; 21: Cpu.Halt();
-  0010030d  8b1578051000        mov     edx, [Paravirt.SharedInfo]
-  00100313  807a0100            cmp     byte [edx+1], 0
-  00100317  7413                je      short 0x0010032c
-  00100319  6a00                push    0
-  0010031b  bb02000000          mov     ebx, 2
-  00100320  89e1                mov     ecx, esp
-  00100322  e879500000          call    HYPERVISOR_sched_op
-  00100327  83c404              add     esp, 4
-  0010032a  eb0c                jmp     short 0x00100338
-  0010032c  bb01000000          mov     ebx, 1
-  00100331  31c9                xor     ecx, ecx
+  0010030a  55                  push    ebp
+  0010030b  89e5                mov     ebp, esp
+    ; 23: if (KernelImage.IsParavirtual)
+    ; 25: Paravirt.FlushConsole();
+  0010030d  e8df000000          call    Paravirt.FlushConsole
+    ; 28: Cpu.DisableInterrupts();
+  00100312  8b157c051000        mov     edx, [Paravirt.SharedInfo]
+  00100318  c6420101            mov     byte [edx+1], 1
+    ; 29: while (true)
+  0010031c  eb2b                jmp     short 0x00100349
+    ; 31: Cpu.Halt();
+  0010031e  8b157c051000        mov     edx, [Paravirt.SharedInfo]
+  00100324  807a0100            cmp     byte [edx+1], 0
+  00100328  7413                je      short 0x0010033d
+  0010032a  6a00                push    0
+  0010032c  bb02000000          mov     ebx, 2
+  00100331  89e1                mov     ecx, esp
   00100333  e868500000          call    HYPERVISOR_sched_op
-  00100338  ebd3                jmp     short 0x0010030d
-  0010033a  89ec                mov     esp, ebp
-  0010033c  5d                  pop     ebp
-  0010033d  c3                  ret
+  00100338  83c404              add     esp, 4
+  0010033b  eb0c                jmp     short 0x00100349
+  0010033d  bb01000000          mov     ebx, 1
+  00100342  31c9                xor     ecx, ecx
+  00100344  e857500000          call    HYPERVISOR_sched_op
+  00100349  ebd3                jmp     short 0x0010031e
+  0010034b  89ec                mov     esp, ebp
+  0010034d  5d                  pop     ebp
+  0010034e  c3                  ret
 Paravirt.Write(string):
-  0010033e  55                  push    ebp
-  0010033f  89e5                mov     ebp, esp
-  00100341  83ec08              sub     esp, 8
-    ; 262: int done = 0;
-  00100344  31c0                xor     eax, eax
-  00100346  8945fc              mov     [ebp-4], eax
-    ; 263: while (done < text.Length)
-  00100349  e987000000          jmp     0x001003d5
-    ; 265: int count = 0;
-  0010034e  31c0                xor     eax, eax
-  00100350  8945f8              mov     [ebp-8], eax
-    ; 266: while (count < 256 && done + count < text.Length)
-  00100353  eb40                jmp     short 0x00100395
-    ; 268: Text[count] = (byte)text[done + count];
-  00100355  b824061000          mov     eax, Paravirt.Text
-  0010035a  89c3                mov     ebx, eax
-  0010035c  8b4df8              mov     ecx, [ebp-8]
-  0010035f  3b4bfc              cmp     ecx, [ebx-4]
-  00100362  0f835f010000        jae     near index out of range
-  00100368  8d1c0b              lea     ebx, [ebx+ecx]
-  0010036b  53                  push    ebx
-  0010036c  8b4508              mov     eax, [ebp+8]
-  0010036f  50                  push    eax
-  00100370  8b45fc              mov     eax, [ebp-4]
-  00100373  8b4df8              mov     ecx, [ebp-8]
-  00100376  01c8                add     eax, ecx
-  00100378  89c1                mov     ecx, eax
-  0010037a  5b                  pop     ebx
-  0010037b  3b4bfc              cmp     ecx, [ebx-4]
-  0010037e  0f8343010000        jae     near index out of range
-  00100384  0fb7044b            movzx   eax, word [ebx+ecx*2]
-  00100388  0fb6c0              movzx   eax, al
-  0010038b  5b                  pop     ebx
-  0010038c  8803                mov     [ebx], al
-    ; 269: count++;
-  0010038e  8b45f8              mov     eax, [ebp-8]
-  00100391  40                  inc     eax
-  00100392  8945f8              mov     [ebp-8], eax
-  00100395  8b45f8              mov     eax, [ebp-8]
-  00100398  3d00010000          cmp     eax, 0x100
-  0010039d  7d16                jge     short 0x001003b5
-  0010039f  8b45fc              mov     eax, [ebp-4]
-  001003a2  8b4df8              mov     ecx, [ebp-8]
-  001003a5  01c8                add     eax, ecx
-  001003a7  50                  push    eax
-  001003a8  8b4508              mov     eax, [ebp+8]
-  001003ab  8b40fc              mov     eax, [eax-4]
-  001003ae  89c1                mov     ecx, eax
-  001003b0  58                  pop     eax
-  001003b1  39c8                cmp     eax, ecx
-  001003b3  7ca0                jl      short 0x00100355
-    ; 272: Hypercall.ConsoleIo(ConsoleWrite, (uint)count, Memory.AddressOf(Text));
-  001003b5  b824061000          mov     eax, Paravirt.Text
-  001003ba  50                  push    eax
-  001003bb  8b45f8              mov     eax, [ebp-8]
-  001003be  50                  push    eax
-  001003bf  31c0                xor     eax, eax
-  001003c1  50                  push    eax
-  001003c2  5b                  pop     ebx
-  001003c3  59                  pop     ecx
-  001003c4  5a                  pop     edx
-  001003c5  e8764e0000          call    HYPERVISOR_console_io
-    ; 273: done += count;
-  001003ca  8b45fc              mov     eax, [ebp-4]
-  001003cd  8b4df8              mov     ecx, [ebp-8]
-  001003d0  01c8                add     eax, ecx
-  001003d2  8945fc              mov     [ebp-4], eax
-  001003d5  8b45fc              mov     eax, [ebp-4]
-  001003d8  50                  push    eax
-  001003d9  8b4508              mov     eax, [ebp+8]
+  0010034f  55                  push    ebp
+  00100350  89e5                mov     ebp, esp
+  00100352  83ec04              sub     esp, 4
+    ; 267: for (int i = 0; i < text.Length; i++)
+  00100355  31c0                xor     eax, eax
+  00100357  8945fc              mov     [ebp-4], eax
+  0010035a  eb22                jmp     short 0x0010037e
+    ; 269: Write(text[i]);
+  0010035c  8b4508              mov     eax, [ebp+8]
+  0010035f  89c3                mov     ebx, eax
+  00100361  8b4dfc              mov     ecx, [ebp-4]
+  00100364  3b4bfc              cmp     ecx, [ebx-4]
+  00100367  0f8353010000        jae     near index out of range
+  0010036d  0fb7044b            movzx   eax, word [ebx+ecx*2]
+  00100371  50                  push    eax
+  00100372  e81e000000          call    Paravirt.Write(char)
+    ; 267: i++
+  00100377  8b45fc              mov     eax, [ebp-4]
+  0010037a  40                  inc     eax
+  0010037b  8945fc              mov     [ebp-4], eax
+  0010037e  8b45fc              mov     eax, [ebp-4]
+  00100381  50                  push    eax
+  00100382  8b4508              mov     eax, [ebp+8]
+  00100385  8b40fc              mov     eax, [eax-4]
+  00100388  89c1                mov     ecx, eax
+  0010038a  58                  pop     eax
+  0010038b  39c8                cmp     eax, ecx
+  0010038d  7ccd                jl      short 0x0010035c
+  0010038f  89ec                mov     esp, ebp
+  00100391  5d                  pop     ebp
+  00100392  c20400              ret     4
+Paravirt.Write(char):
+  00100395  55                  push    ebp
+  00100396  89e5                mov     ebp, esp
+    ; 275: Text[s_textLength] = (byte)c;
+  00100398  b824061000          mov     eax, Paravirt.Text
+  0010039d  50                  push    eax
+  0010039e  a174051000          mov     eax, [Paravirt.s_textLength]
+  001003a3  89c1                mov     ecx, eax
+  001003a5  5b                  pop     ebx
+  001003a6  3b4bfc              cmp     ecx, [ebx-4]
+  001003a9  0f8311010000        jae     near index out of range
+  001003af  8d1c0b              lea     ebx, [ebx+ecx]
+  001003b2  53                  push    ebx
+  001003b3  8b4508              mov     eax, [ebp+8]
+  001003b6  0fb6c0              movzx   eax, al
+  001003b9  5b                  pop     ebx
+  001003ba  8803                mov     [ebx], al
+    ; 276: s_textLength++;
+  001003bc  a174051000          mov     eax, [Paravirt.s_textLength]
+  001003c1  40                  inc     eax
+  001003c2  a374051000          mov     [Paravirt.s_textLength], eax
+    ; 277: if (c == '\n' || s_textLength == (uint)Text.Length)
+  001003c7  8b4508              mov     eax, [ebp+8]
+  001003ca  3d0a000000          cmp     eax, 0xa
+  001003cf  7415                je      short 0x001003e6
+  001003d1  a174051000          mov     eax, [Paravirt.s_textLength]
+  001003d6  50                  push    eax
+  001003d7  b824061000          mov     eax, Paravirt.Text
   001003dc  8b40fc              mov     eax, [eax-4]
   001003df  89c1                mov     ecx, eax
   001003e1  58                  pop     eax
   001003e2  39c8                cmp     eax, ecx
-  001003e4  0f8c64ffffff        jl      near 0x0010034e
-  001003ea  89ec                mov     esp, ebp
-  001003ec  5d                  pop     ebp
-  001003ed  c20400              ret     4
-Paravirt.Write(char):
-  001003f0  55                  push    ebp
-  001003f1  89e5                mov     ebp, esp
-    ; 279: Text[0] = (byte)c;
-  001003f3  b824061000          mov     eax, Paravirt.Text
-  001003f8  89c3                mov     ebx, eax
-  001003fa  b900000000          mov     ecx, 0
-  001003ff  3b4bfc              cmp     ecx, [ebx-4]
-  00100402  0f83bf000000        jae     near index out of range
-  00100408  8d1c0b              lea     ebx, [ebx+ecx]
-  0010040b  53                  push    ebx
-  0010040c  8b4508              mov     eax, [ebp+8]
-  0010040f  0fb6c0              movzx   eax, al
-  00100412  5b                  pop     ebx
-  00100413  8803                mov     [ebx], al
-    ; 280: Hypercall.ConsoleIo(ConsoleWrite, 1, Memory.AddressOf(Text));
-  00100415  b824061000          mov     eax, Paravirt.Text
-  0010041a  50                  push    eax
-  0010041b  b801000000          mov     eax, 1
-  00100420  50                  push    eax
-  00100421  31c0                xor     eax, eax
-  00100423  50                  push    eax
-  00100424  5b                  pop     ebx
-  00100425  59                  pop     ecx
-  00100426  5a                  pop     edx
-  00100427  e8144e0000          call    HYPERVISOR_console_io
-  0010042c  89ec                mov     esp, ebp
-  0010042e  5d                  pop     ebp
-  0010042f  c20400              ret     4
+  001003e4  7505                jne     short 0x001003eb
+    ; 279: FlushConsole();
+  001003e6  e806000000          call    Paravirt.FlushConsole
+  001003eb  89ec                mov     esp, ebp
+  001003ed  5d                  pop     ebp
+  001003ee  c20400              ret     4
+Paravirt.FlushConsole:
+  001003f1  55                  push    ebp
+  001003f2  89e5                mov     ebp, esp
+  001003f4  83ec04              sub     esp, 4
+    ; 286: if (s_textLength > 0)
+  001003f7  a174051000          mov     eax, [Paravirt.s_textLength]
+  001003fc  3d00000000          cmp     eax, 0
+  00100401  7624                jbe     short 0x00100427
+    ; 288: uint count = s_textLength;
+  00100403  a174051000          mov     eax, [Paravirt.s_textLength]
+  00100408  8945fc              mov     [ebp-4], eax
+    ; 289: s_textLength = 0;
+  0010040b  31c0                xor     eax, eax
+  0010040d  a374051000          mov     [Paravirt.s_textLength], eax
+    ; 290: Hypercall.ConsoleIo(ConsoleWrite, count, Memory.AddressOf(Text));
+  00100412  b824061000          mov     eax, Paravirt.Text
+  00100417  50                  push    eax
+  00100418  8b45fc              mov     eax, [ebp-4]
+  0010041b  50                  push    eax
+  0010041c  31c0                xor     eax, eax
+  0010041e  50                  push    eax
+  0010041f  5b                  pop     ebx
+  00100420  59                  pop     ecx
+  00100421  5a                  pop     edx
+  00100422  e8194e0000          call    HYPERVISOR_console_io
+  00100427  89ec                mov     esp, ebp
+  00100429  5d                  pop     ebp
+  0010042a  c3                  ret
 event callback:
-  00100432  6a00                push    0
-  00100434  6a00                push    0
-  00100436  60                  pusha
-  00100437  1e                  push    ds
-  00100438  06                  push    es
-  00100439  0fa0                push    fs
-  0010043b  0fa8                push    gs
-  0010043d  66b81100            mov     ax, 0x11
-  00100441  668ed8              mov     ds, ax
-  00100444  668ec0              mov     es, ax
-  00100447  fc                  cld
-  00100448  89e5                mov     ebp, esp
-  0010044a  6a00                push    0
-  0010044c  8b1d78051000        mov     ebx, [Paravirt.SharedInfo]
-  00100452  c60300              mov     byte [ebx], 0
-  00100455  31c0                xor     eax, eax
-  00100457  874304              xchg    eax, [ebx+4]
-  0010045a  2503000000          and     eax, 3
-  0010045f  8945fc              mov     [ebp-4], eax
-  00100462  8b45fc              mov     eax, [ebp-4]
-  00100465  0fbcc8              bsf     ecx, eax
-  00100468  7441                je      short 0x001004ab
-  0010046a  8b1d78051000        mov     ebx, [Paravirt.SharedInfo]
-  00100470  8b4dfc              mov     ecx, [ebp-4]
-  00100473  0fbcc9              bsf     ecx, ecx
-  00100476  8b948b80080000      mov     edx, [ebx+ecx*4+0x880]
-  0010047d  f7d2                not     edx
-  0010047f  23948b00080000      and     edx, [ebx+ecx*4+0x800]
-  00100486  0fbcd2              bsf     edx, edx
-  00100489  741a                je      short 0x001004a5
-  0010048b  f00fb3948b00080000  lock btr [ebx+ecx*4+0x800], edx
-  00100494  c1e105              shl     ecx, 5
-  00100497  01d1                add     ecx, edx
-  00100499  0fb68128071000      movzx   eax, byte [ecx+Paravirt.PortVector]
-  001004a0  894530              mov     [ebp+0x30], eax
-  001004a3  ebc5                jmp     short 0x0010046a
-  001004a5  0fb34dfc            btr     [ebp-4], ecx
-  001004a9  ebb7                jmp     short 0x00100462
-  001004ab  8b1d78051000        mov     ebx, [Paravirt.SharedInfo]
-  001004b1  803b00              cmp     byte [ebx], 0
-  001004b4  7596                jne     short 0x0010044c
-  001004b6  89ec                mov     esp, ebp
-  001004b8  0fa9                pop     gs
-  001004ba  0fa1                pop     fs
-  001004bc  07                  pop     es
-  001004bd  1f                  pop     ds
-  001004be  61                  popa
-  001004bf  83c408              add     esp, 8
-  001004c2  e9194e0000          jmp     HYPERVISOR_iret
+  0010042b  6a00                push    0
+  0010042d  6a00                push    0
+  0010042f  60                  pusha
+  00100430  1e                  push    ds
+  00100431  06                  push    es
+  00100432  0fa0                push    fs
+  00100434  0fa8                push    gs
+  00100436  66b81100            mov     ax, 0x11
+  0010043a  668ed8              mov     ds, ax
+  0010043d  668ec0              mov     es, ax
+  00100440  fc                  cld
+  00100441  89e5                mov     ebp, esp
+  00100443  6a00                push    0
+  00100445  8b1d7c051000        mov     ebx, [Paravirt.SharedInfo]
+  0010044b  c60300              mov     byte [ebx], 0
+  0010044e  31c0                xor     eax, eax
+  00100450  874304              xchg    eax, [ebx+4]
+  00100453  2503000000          and     eax, 3
+  00100458  8945fc              mov     [ebp-4], eax
+  0010045b  8b45fc              mov     eax, [ebp-4]
+  0010045e  0fbcc8              bsf     ecx, eax
+  00100461  7441                je      short 0x001004a4
+  00100463  8b1d7c051000        mov     ebx, [Paravirt.SharedInfo]
+  00100469  8b4dfc              mov     ecx, [ebp-4]
+  0010046c  0fbcc9              bsf     ecx, ecx
+  0010046f  8b948b80080000      mov     edx, [ebx+ecx*4+0x880]
+  00100476  f7d2                not     edx
+  00100478  23948b00080000      and     edx, [ebx+ecx*4+0x800]
+  0010047f  0fbcd2              bsf     edx, edx
+  00100482  741a                je      short 0x0010049e
+  00100484  f00fb3948b00080000  lock btr [ebx+ecx*4+0x800], edx
+  0010048d  c1e105              shl     ecx, 5
+  00100490  01d1                add     ecx, edx
+  00100492  0fb68128071000      movzx   eax, byte [ecx+Paravirt.PortVector]
+  00100499  894530              mov     [ebp+0x30], eax
+  0010049c  ebc5                jmp     short 0x00100463
+  0010049e  0fb34dfc            btr     [ebp-4], ecx
+  001004a2  ebb7                jmp     short 0x0010045b
+  001004a4  8b1d7c051000        mov     ebx, [Paravirt.SharedInfo]
+  001004aa  803b00              cmp     byte [ebx], 0
+  001004ad  7596                jne     short 0x00100445
+  001004af  89ec                mov     esp, ebp
+  001004b1  0fa9                pop     gs
+  001004b3  0fa1                pop     fs
+  001004b5  07                  pop     es
+  001004b6  1f                  pop     ds
+  001004b7  61                  popa
+  001004b8  83c408              add     esp, 8
+  001004bb  e9204e0000          jmp     HYPERVISOR_iret
 index out of range:
-  001004c7  bb00000000          mov     ebx, 0
-  001004cc  b921000000          mov     ecx, 0x21
-  001004d1  baf4051000          mov     edx, interrupt handlers
-  001004d6  e8654d0000          call    HYPERVISOR_console_io
-  001004db  b870000000          mov     eax, 0x70
-  001004e0  89c1                mov     ecx, eax
-  001004e2  b8f4000000          mov     eax, 0xf4
-  001004e7  83ec08              sub     esp, 8
-  001004ea  0fb7c0              movzx   eax, ax
-  001004ed  0d00000400          or      eax, 0x40000
-  001004f2  890424              mov     [esp], eax
-  001004f5  894c2404            mov     [esp+4], ecx
-  001004f9  bb017f0000          mov     ebx, 0x7f01
-  001004fe  89e1                mov     ecx, esp
-  00100500  e81b4f0000          call    HYPERVISOR_physdev_op
-  00100505  83c408              add     esp, 8
-  00100508  6a00                push    0
-  0010050a  bb02000000          mov     ebx, 2
-  0010050f  89e1                mov     ecx, esp
-  00100511  e88a4e0000          call    HYPERVISOR_sched_op
-  00100516  83c404              add     esp, 4
-  00100519  ebed                jmp     short 0x00100508
+  001004c0  e82cffffff          call    Paravirt.FlushConsole
+  001004c5  bb00000000          mov     ebx, 0
+  001004ca  b921000000          mov     ecx, 0x21
+  001004cf  baf8051000          mov     edx, interrupt handlers
+  001004d4  e8674d0000          call    HYPERVISOR_console_io
+  001004d9  b870000000          mov     eax, 0x70
+  001004de  50                  push    eax
+  001004df  e80dffffff          call    Paravirt.FlushConsole
+  001004e4  58                  pop     eax
+  001004e5  89c1                mov     ecx, eax
+  001004e7  b8f4000000          mov     eax, 0xf4
+  001004ec  83ec08              sub     esp, 8
+  001004ef  0fb7c0              movzx   eax, ax
+  001004f2  0d00000400          or      eax, 0x40000
+  001004f7  890424              mov     [esp], eax
+  001004fa  894c2404            mov     [esp+4], ecx
+  001004fe  bb017f0000          mov     ebx, 0x7f01
+  00100503  89e1                mov     ecx, esp
+  00100505  e8164f0000          call    HYPERVISOR_physdev_op
+  0010050a  83c408              add     esp, 8
+  0010050d  6a00                push    0
+  0010050f  bb02000000          mov     ebx, 2
+  00100514  89e1                mov     ecx, esp
+  00100516  e8854e0000          call    HYPERVISOR_sched_op
+  0010051b  83c404              add     esp, 4
+  0010051e  ebed                jmp     short 0x0010050d
 ";
 }
