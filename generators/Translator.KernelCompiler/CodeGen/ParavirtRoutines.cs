@@ -89,49 +89,7 @@ internal static class ParavirtRoutines
 
     /// <summary>As the bare-metal stub, but the kernel's data selector has RPL 1 and the return is HYPERVISOR_iret.</summary>
     public static void EmitInterruptStub(CodeBuffer code, ImageSymbols symbols, Label stub, byte vector, Label handler, bool passFrame)
-    {
-        Assembler a = code.A;
-        code.Bind(stub);
-        if (!RuntimeRoutines.HasErrorCode(vector))
-        {
-            a.push(0);
-        }
-
-        a.push((int)vector);
-        PushSegmentsAndLoadKernel(a);
-        if (passFrame)
-        {
-            a.push(esp);
-        }
-
-        a.call(handler);
-        PopAndReturn(code, symbols);
-    }
-
-    private static void PushSegmentsAndLoadKernel(Assembler a)
-    {
-        a.pushad();
-        a.push(ds);
-        a.push(es);
-        a.push(fs);
-        a.push(gs);
-        a.mov(ax, ParavirtRuntime.KernelDataSelector);
-        a.mov(ds, ax);
-        a.mov(es, ax);
-        a.cld();
-    }
-
-    private static void PopAndReturn(CodeBuffer code, ImageSymbols symbols)
-    {
-        Assembler a = code.A;
-        a.pop(gs);
-        a.pop(fs);
-        a.pop(es);
-        a.pop(ds);
-        a.popad();
-        a.add(esp, 8);
-        PvLowering.Iret(code, symbols);
-    }
+        => RuntimeRoutines.EmitInterruptStub(code, stub, vector, handler, passFrame, ParavirtRuntime.KernelDataSelector, c => PvLowering.Iret(c, symbols));
 
     /// <summary>
     /// The event callback (set_callbacks' event address): builds the InterruptFrame an interrupt stub builds (error
@@ -152,7 +110,7 @@ internal static class ParavirtRoutines
         code.Bind(callback);
         a.push(0);
         a.push(0);
-        PushSegmentsAndLoadKernel(a);
+        RuntimeRoutines.PushSegmentsAndLoadKernel(a, ParavirtRuntime.KernelDataSelector);
         a.mov(ebp, esp);                     // EBP: the frame; [EBP-4]: pending_sel still to scan
         a.push(0);
 
@@ -211,6 +169,6 @@ internal static class ParavirtRoutines
         a.cmp(__byte_ptr[ebx + PvSharedInfo.UpcallPending], 0);
         a.jne(again);
         a.mov(esp, ebp);
-        PopAndReturn(code, symbols);
+        RuntimeRoutines.PopSegmentsAndReturn(code, c => PvLowering.Iret(c, symbols));
     }
 }

@@ -87,6 +87,11 @@ internal static class RuntimeRoutines
     /// pointer to the frame if it takes one, and returns through whatever the frame then says.
     /// </summary>
     public static void EmitInterruptStub(CodeBuffer code, Label stub, byte vector, Label handler, bool passFrame)
+        => EmitInterruptStub(code, stub, vector, handler, passFrame, KernelDataSelector, c => c.A.iretd());
+
+    /// <summary>The stub with the build's kernel data selector and interrupt return (the PV build's: RPL 1, HYPERVISOR_iret).</summary>
+    public static void EmitInterruptStub(CodeBuffer code, Label stub, byte vector, Label handler, bool passFrame,
+        ushort dataSelector, System.Action<CodeBuffer> interruptReturn)
     {
         Assembler a = code.A;
         code.Bind(stub);
@@ -96,28 +101,41 @@ internal static class RuntimeRoutines
         }
 
         a.push((int)vector);
-        a.pushad();
-        a.push(ds);
-        a.push(es);
-        a.push(fs);
-        a.push(gs);
-        a.mov(ax, KernelDataSelector);
-        a.mov(ds, ax);
-        a.mov(es, ax);
-        a.cld();
+        PushSegmentsAndLoadKernel(a, dataSelector);
         if (passFrame)
         {
             a.push(esp);
         }
 
         a.call(handler);
+        PopSegmentsAndReturn(code, interruptReturn);
+    }
+
+    /// <summary>The frame's general registers and data segments pushed, the kernel's data selector loaded, DF clear.</summary>
+    public static void PushSegmentsAndLoadKernel(Assembler a, ushort dataSelector)
+    {
+        a.pushad();
+        a.push(ds);
+        a.push(es);
+        a.push(fs);
+        a.push(gs);
+        a.mov(ax, dataSelector);
+        a.mov(ds, ax);
+        a.mov(es, ax);
+        a.cld();
+    }
+
+    /// <summary>The frame popped (vector and error code dropped), then the interrupt return.</summary>
+    public static void PopSegmentsAndReturn(CodeBuffer code, System.Action<CodeBuffer> interruptReturn)
+    {
+        Assembler a = code.A;
         a.pop(gs);
         a.pop(fs);
         a.pop(es);
         a.pop(ds);
         a.popad();
         a.add(esp, 8);
-        a.iretd();
+        interruptReturn(code);
     }
 
     /// <summary>

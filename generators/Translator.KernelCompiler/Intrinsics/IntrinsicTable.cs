@@ -252,7 +252,7 @@ internal static class IntrinsicTable
     }
 
     /// <summary>A far return reloads CS (EAX) at the next instruction, then every data segment takes ECX.</summary>
-    private static void ReloadSegments(IntrinsicContext c)
+    internal static void ReloadSegments(IntrinsicContext c)
     {
         Assembler a = c.A;
         Label reloaded = c.Code.NewLabel();
@@ -271,6 +271,13 @@ internal static class IntrinsicTable
     /// <summary>EAX entry, ECX stack top, EDX code selector, EBX data selector: an IRET frame to ring 3 with IF set.</summary>
     private static void EnterUserMode(IntrinsicContext c)
     {
+        PushUserModeFrame(c);
+        c.A.iretd();
+    }
+
+    /// <summary>EnterUserMode's data segments loaded and its IRET frame pushed (the PV build returns through HYPERVISOR_iret).</summary>
+    internal static void PushUserModeFrame(IntrinsicContext c)
+    {
         Assembler a = c.A;
         a.mov(ds, bx);
         a.mov(es, bx);
@@ -282,6 +289,5 @@ internal static class IntrinsicTable
         a.or(__dword_ptr[esp], 0x200);
         a.push(edx);
         a.push(eax);
-        a.iretd();
     }
 }

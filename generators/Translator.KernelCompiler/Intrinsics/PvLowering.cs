@@ -169,33 +169,13 @@ internal static class PvLowering
         a.jne(dataDone);
         a.or(ecx, 1);
         c.Code.Bind(dataDone);
-        Label reloaded = c.Code.NewLabel();
-        a.push(eax);
-        c.Code.MovCodeAddress(edx, reloaded);
-        a.push(edx);
-        a.retf();
-        c.Code.Bind(reloaded);
-        a.mov(ds, cx);
-        a.mov(es, cx);
-        a.mov(fs, cx);
-        a.mov(gs, cx);
-        a.mov(ss, cx);
+        IntrinsicTable.ReloadSegments(c);
     }
 
     /// <summary>The IRET frame of EnterUserMode (IF set), returned through by HYPERVISOR_iret.</summary>
     public static void EnterUserMode(IntrinsicContext c)
     {
-        Assembler a = c.A;
-        a.mov(ds, bx);
-        a.mov(es, bx);
-        a.mov(fs, bx);
-        a.mov(gs, bx);
-        a.push(ebx);
-        a.push(ecx);
-        a.pushfd();
-        a.or(__dword_ptr[esp], 0x200);
-        a.push(edx);
-        a.push(eax);
+        IntrinsicTable.PushUserModeFrame(c);
         Iret(c.Code, c.Symbols);
     }
 

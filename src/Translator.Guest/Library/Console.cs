@@ -14,25 +14,20 @@ internal static class Console
     {
         if (KernelImage.IsParavirtual)
         {
-            Paravirt.Write(c); // one console_io, no polling of the UART through the VMM
-            return;
+            Paravirt.Write(c); // batched into console_io, no polling of the UART through the VMM
         }
-
-        while ((Cpu.In8(LineStatus) & TransmitterEmpty) == 0)
+        else
         {
-        }
+            while ((Cpu.In8(LineStatus) & TransmitterEmpty) == 0)
+            {
+            }
 
-        Cpu.Out8(Data, (byte)c);
+            Cpu.Out8(Data, (byte)c);
+        }
     }
 
     public static void Write(string text)
     {
-        if (KernelImage.IsParavirtual)
-        {
-            Paravirt.Write(text); // the whole string as one console_io
-            return;
-        }
-
         for (int i = 0; i < text.Length; i++)
         {
             Write(text[i]);

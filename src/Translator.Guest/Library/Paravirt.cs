@@ -172,9 +172,9 @@ internal static class Paravirt
         GdtBase = table;
         GdtLimit = limit;
         uint entries = ((uint)limit + 1) / 8;
-        if (entries > 64)
+        if (entries > (uint)Descriptors.Length / 2)
         {
-            entries = 64;
+            entries = (uint)Descriptors.Length / 2;
         }
 
         for (uint i = 0; i < entries; i++)
@@ -204,9 +204,9 @@ internal static class Paravirt
         IdtBase = table;
         IdtLimit = limit;
         uint gates = ((uint)limit + 1) / 8;
-        if (gates > 256)
+        if (gates > (uint)Traps.Length / 2 - 1)
         {
-            gates = 256;
+            gates = (uint)Traps.Length / 2 - 1; // one entry left for the terminator
         }
 
         uint count = 0;
@@ -262,14 +262,6 @@ internal static class Paravirt
     /// Console output, batched as a Xen guest's console driver does: bytes collect in a buffer that goes out as one
     /// console_io at each line end, when full, and before the kernel exits (the runtime's exit paths flush it).
     /// </summary>
-    public static void Write(string text)
-    {
-        for (int i = 0; i < text.Length; i++)
-        {
-            Write(text[i]);
-        }
-    }
-
     public static void Write(char c)
     {
         Text[s_textLength] = (byte)c;
@@ -546,28 +538,18 @@ internal static class Paravirt
     {
         if (result < 0)
         {
-            Write("\nguest panic: hypercall refused (-");
-            WriteNumber((uint)-result);
-            Write(")\n");
+            Console.Write("\nguest panic: hypercall refused (-");
+            Console.WriteDecimal((uint)-result);
+            Console.Write(")\n");
             Machine.Exit(0x71);
         }
     }
 
     private static void Fail(string message)
     {
-        Write("\nguest panic: ");
-        Write(message);
-        Write("\n");
+        Console.Write("\nguest panic: ");
+        Console.Write(message);
+        Console.Write("\n");
         Machine.Exit(0x71);
-    }
-
-    private static void WriteNumber(uint value)
-    {
-        if (value >= 10)
-        {
-            WriteNumber(value / 10);
-        }
-
-        Write((char)('0' + value % 10));
     }
 }

@@ -59,16 +59,15 @@ internal static class Pic
 
     public static void EndOfInterrupt(int irq)
     {
-        if (KernelImage.IsParavirtual)
+        // In a PV domain events are acknowledged in the shared-info page by the event callback, not at the PIC.
+        if (!KernelImage.IsParavirtual)
         {
-            return; // events are acknowledged in the shared-info page by the event callback, not at the PIC
-        }
+            if (irq >= 8)
+            {
+                Cpu.Out8(SlaveCommand, EndOfInterruptCommand);
+            }
 
-        if (irq >= 8)
-        {
-            Cpu.Out8(SlaveCommand, EndOfInterruptCommand);
+            Cpu.Out8(MasterCommand, EndOfInterruptCommand);
         }
-
-        Cpu.Out8(MasterCommand, EndOfInterruptCommand);
     }
 }

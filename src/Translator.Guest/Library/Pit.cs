@@ -12,11 +12,12 @@ internal static class Pit
         if (KernelImage.IsParavirtual)
         {
             Paravirt.StartPeriodicTimer(divisor, InputHz); // vcpu_op(set_periodic_timer) instead of PIT programming
-            return;
         }
-
-        Cpu.Out8(0x43, 0x34);
-        Cpu.Out8(0x40, (byte)divisor);
-        Cpu.Out8(0x40, (byte)(divisor >> 8));
+        else
+        {
+            Cpu.Out8(0x43, 0x34);
+            Cpu.Out8(0x40, (byte)divisor);
+            Cpu.Out8(0x40, (byte)(divisor >> 8));
+        }
     }
 }

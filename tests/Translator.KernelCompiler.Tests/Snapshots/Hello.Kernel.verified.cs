@@ -9,16 +9,16 @@ public static partial class Hello
     public static global::System.ReadOnlySpan<byte> Image => new byte[]
     {
         0x02, 0xb0, 0xad, 0x1b, 0x00, 0x00, 0x01, 0x00, 0xfe, 0x4f, 0x51, 0xe4, 0x00, 0x00, 0x10, 0x00,
-        0x00, 0x00, 0x10, 0x00, 0x1a, 0x06, 0x10, 0x00, 0x70, 0x47, 0x10, 0x00, 0x20, 0x00, 0x10, 0x00,
-        0xfa, 0xfc, 0xbc, 0x70, 0x47, 0x10, 0x00, 0xe8, 0x0b, 0x00, 0x00, 0x00, 0x31, 0xc0, 0x66, 0xba,
-        0xf4, 0x00, 0xef, 0xfa, 0xf4, 0xeb, 0xfc, 0x55, 0x89, 0xe5, 0x83, 0xec, 0x08, 0xb8, 0x24, 0x05,
+        0x00, 0x00, 0x10, 0x00, 0x5a, 0x05, 0x10, 0x00, 0xb0, 0x46, 0x10, 0x00, 0x20, 0x00, 0x10, 0x00,
+        0xfa, 0xfc, 0xbc, 0xb0, 0x46, 0x10, 0x00, 0xe8, 0x0b, 0x00, 0x00, 0x00, 0x31, 0xc0, 0x66, 0xba,
+        0xf4, 0x00, 0xef, 0xfa, 0xf4, 0xeb, 0xfc, 0x55, 0x89, 0xe5, 0x83, 0xec, 0x08, 0xb8, 0x64, 0x04,
         0x10, 0x00, 0x50, 0xe8, 0xaa, 0x00, 0x00, 0x00, 0x31, 0xc0, 0x89, 0x45, 0xfc, 0xb8, 0x01, 0x00,
         0x00, 0x00, 0x89, 0x45, 0xf8, 0xeb, 0x1c, 0x8b, 0x45, 0xfc, 0x50, 0x8b, 0x45, 0xf8, 0x8b, 0x4d,
         0xf8, 0x0f, 0xaf, 0xc1, 0x89, 0xc1, 0x58, 0x01, 0xc8, 0x89, 0x45, 0xfc, 0x8b, 0x45, 0xf8, 0x40,
-        0x89, 0x45, 0xf8, 0x8b, 0x45, 0xf8, 0x3d, 0xe8, 0x03, 0x00, 0x00, 0x76, 0xda, 0xb8, 0xa8, 0x05,
+        0x89, 0x45, 0xf8, 0x8b, 0x45, 0xf8, 0x3d, 0xe8, 0x03, 0x00, 0x00, 0x76, 0xda, 0xb8, 0xe8, 0x04,
         0x10, 0x00, 0x50, 0xe8, 0x6a, 0x00, 0x00, 0x00, 0x8b, 0x45, 0xfc, 0x50, 0xe8, 0x1a, 0x01, 0x00,
-        0x00, 0xb8, 0xe0, 0x05, 0x10, 0x00, 0x50, 0xe8, 0x56, 0x00, 0x00, 0x00, 0x8b, 0x45, 0xfc, 0x50,
-        0xe8, 0xb0, 0x00, 0x00, 0x00, 0xb8, 0xf0, 0x05, 0x10, 0x00, 0x50, 0xe8, 0x88, 0x00, 0x00, 0x00,
+        0x00, 0xb8, 0x20, 0x05, 0x10, 0x00, 0x50, 0xe8, 0x56, 0x00, 0x00, 0x00, 0x8b, 0x45, 0xfc, 0x50,
+        0xe8, 0xb0, 0x00, 0x00, 0x00, 0xb8, 0x30, 0x05, 0x10, 0x00, 0x50, 0xe8, 0x88, 0x00, 0x00, 0x00,
         0x31, 0xc0, 0x50, 0xe8, 0x3a, 0x01, 0x00, 0x00, 0x89, 0xec, 0x5d, 0xc3, 0x55, 0x89, 0xe5, 0xeb,
         0x00, 0xb8, 0xfd, 0x03, 0x00, 0x00, 0x89, 0xc2, 0xec, 0x0f, 0xb6, 0xc0, 0x25, 0x20, 0x00, 0x00,
         0x00, 0x3d, 0x00, 0x00, 0x00, 0x00, 0x74, 0xe9, 0x8b, 0x45, 0x08, 0x0f, 0xb6, 0xc0, 0x50, 0xb8,
@@ -30,7 +30,7 @@ public static partial class Hello
         0x7c, 0xcd, 0x89, 0xec, 0x5d, 0xc2, 0x04, 0x00, 0x55, 0x89, 0xe5, 0x8b, 0x45, 0x08, 0x50, 0xe8,
         0xae, 0xff, 0xff, 0xff, 0xb8, 0x0a, 0x00, 0x00, 0x00, 0x50, 0xe8, 0x6d, 0xff, 0xff, 0xff, 0x89,
         0xec, 0x5d, 0xc2, 0x04, 0x00, 0x55, 0x89, 0xe5, 0x83, 0xec, 0x04, 0xb8, 0x1c, 0x00, 0x00, 0x00,
-        0x89, 0x45, 0xfc, 0xeb, 0x36, 0xb8, 0x50, 0x05, 0x10, 0x00, 0x50, 0x8b, 0x45, 0x08, 0x8b, 0x4d,
+        0x89, 0x45, 0xfc, 0xeb, 0x36, 0xb8, 0x90, 0x04, 0x10, 0x00, 0x50, 0x8b, 0x45, 0x08, 0x8b, 0x4d,
         0xfc, 0xd3, 0xe8, 0x25, 0x0f, 0x00, 0x00, 0x00, 0x89, 0xc1, 0x5b, 0x3b, 0x4b, 0xfc, 0x0f, 0x83,
         0x9a, 0x00, 0x00, 0x00, 0x0f, 0xb7, 0x04, 0x4b, 0x50, 0xe8, 0x2e, 0xff, 0xff, 0xff, 0x8b, 0x45,
         0xfc, 0xb9, 0x04, 0x00, 0x00, 0x00, 0x29, 0xc8, 0x89, 0x45, 0xfc, 0x8b, 0x45, 0xfc, 0x3d, 0x00,
@@ -42,21 +42,9 @@ public static partial class Hello
         0x04, 0x00, 0x55, 0x89, 0xe5, 0x8b, 0x45, 0x08, 0x50, 0xb8, 0xf4, 0x00, 0x00, 0x00, 0x50, 0x58,
         0x59, 0x89, 0xc2, 0x89, 0xc8, 0xef, 0xe8, 0x06, 0x00, 0x00, 0x00, 0x89, 0xec, 0x5d, 0xc2, 0x04,
         0x00, 0x55, 0x89, 0xe5, 0xfa, 0xeb, 0x01, 0xf4, 0xeb, 0xfd, 0x89, 0xec, 0x5d, 0xc3, 0xfa, 0xbe,
-        0xf8, 0x05, 0x10, 0x00, 0x0f, 0xb6, 0x0e, 0x85, 0xc9, 0x74, 0x13, 0x66, 0xba, 0xfd, 0x03, 0xec,
+        0x38, 0x05, 0x10, 0x00, 0x0f, 0xb6, 0x0e, 0x85, 0xc9, 0x74, 0x13, 0x66, 0xba, 0xfd, 0x03, 0xec,
         0xa8, 0x20, 0x74, 0xfb, 0x66, 0xba, 0xf8, 0x03, 0x89, 0xc8, 0xee, 0x46, 0xeb, 0xe6, 0xb8, 0x70,
         0x00, 0x00, 0x00, 0x66, 0xba, 0xf4, 0x00, 0xef, 0xfa, 0xf4, 0xeb, 0xfc, 0x00, 0x00, 0x00, 0x00,
-        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
         0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
         0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
         0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
@@ -124,55 +112,55 @@ public static partial class Hello
         new(@"Machine.Exit", 0x001001f2, 31, global::Translator.Guest.GuestSymbolKind.Function),
         new(@"Machine.Stop", 0x00100211, 13, global::Translator.Guest.GuestSymbolKind.Function),
         new(@"index out of range", 0x0010021e, 46, global::Translator.Guest.GuestSymbolKind.Function),
-        new(@"Hello.Greeting", 0x00100524, 36, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"Console.HexDigits", 0x00100550, 32, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"Paravirt.s_textLength", 0x00100574, 4, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"Paravirt.StartInfo", 0x00100578, 4, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"Paravirt.SharedInfo", 0x0010057c, 4, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"Paravirt.Cr0", 0x00100580, 4, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"Paravirt.Cr3", 0x00100584, 4, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"Paravirt.Cr4", 0x00100588, 4, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"Paravirt.GdtBase", 0x0010058c, 4, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"Paravirt.GdtLimit", 0x00100590, 4, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"Paravirt.IdtBase", 0x00100594, 4, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"Paravirt.IdtLimit", 0x00100598, 4, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"Paravirt.Ldt", 0x0010059c, 4, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"Paravirt.TaskRegister", 0x001005a0, 4, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"interrupt handlers", 0x001005f8, 0, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"Paravirt.Text", 0x00100624, 256, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"Paravirt.PortVector", 0x00100728, 64, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"boot stack", 0x00100770, 16384, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Hello.Greeting", 0x00100464, 36, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Console.HexDigits", 0x00100490, 32, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Paravirt.s_textLength", 0x001004b4, 4, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Paravirt.StartInfo", 0x001004b8, 4, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Paravirt.SharedInfo", 0x001004bc, 4, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Paravirt.Cr0", 0x001004c0, 4, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Paravirt.Cr3", 0x001004c4, 4, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Paravirt.Cr4", 0x001004c8, 4, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Paravirt.GdtBase", 0x001004cc, 4, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Paravirt.GdtLimit", 0x001004d0, 4, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Paravirt.IdtBase", 0x001004d4, 4, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Paravirt.IdtLimit", 0x001004d8, 4, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Paravirt.Ldt", 0x001004dc, 4, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Paravirt.TaskRegister", 0x001004e0, 4, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"interrupt handlers", 0x00100538, 0, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Paravirt.Text", 0x00100564, 256, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Paravirt.PortVector", 0x00100668, 64, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"boot stack", 0x001006b0, 16384, global::Translator.Guest.GuestSymbolKind.Data),
     };
 
     /// <summary>The disassembly of the bare-metal image's code, under the source lines it came from.</summary>
     public const string Listing = @"; kernel Translator.Samples.Hello
-; multiboot image: load 0x00100000-0x0010061a, bss to 0x00104770, entry 0x00100020
-; code 0x00100020 (556 bytes), data 0x00100520 (250 bytes), bss 0x00100620 (16720 bytes)
+; multiboot image: load 0x00100000-0x0010055a, bss to 0x001046b0, entry 0x00100020
+; code 0x00100020 (556 bytes), data 0x00100460 (250 bytes), bss 0x00100560 (16720 bytes)
 ;
 ; data
-;   00100524      36  Hello.Greeting
-;   00100550      32  Console.HexDigits
-;   00100574       4  Paravirt.s_textLength
-;   00100578       4  Paravirt.StartInfo
-;   0010057c       4  Paravirt.SharedInfo
-;   00100580       4  Paravirt.Cr0
-;   00100584       4  Paravirt.Cr3
-;   00100588       4  Paravirt.Cr4
-;   0010058c       4  Paravirt.GdtBase
-;   00100590       4  Paravirt.GdtLimit
-;   00100594       4  Paravirt.IdtBase
-;   00100598       4  Paravirt.IdtLimit
-;   0010059c       4  Paravirt.Ldt
-;   001005a0       4  Paravirt.TaskRegister
-;   001005f8       0  interrupt handlers
-;   00100624     256  Paravirt.Text
-;   00100728      64  Paravirt.PortVector
-;   00100770   16384  boot stack
+;   00100464      36  Hello.Greeting
+;   00100490      32  Console.HexDigits
+;   001004b4       4  Paravirt.s_textLength
+;   001004b8       4  Paravirt.StartInfo
+;   001004bc       4  Paravirt.SharedInfo
+;   001004c0       4  Paravirt.Cr0
+;   001004c4       4  Paravirt.Cr3
+;   001004c8       4  Paravirt.Cr4
+;   001004cc       4  Paravirt.GdtBase
+;   001004d0       4  Paravirt.GdtLimit
+;   001004d4       4  Paravirt.IdtBase
+;   001004d8       4  Paravirt.IdtLimit
+;   001004dc       4  Paravirt.Ldt
+;   001004e0       4  Paravirt.TaskRegister
+;   00100538       0  interrupt handlers
+;   00100564     256  Paravirt.Text
+;   00100668      64  Paravirt.PortVector
+;   001006b0   16384  boot stack
 
 start:
   00100020  fa                  cli
   00100021  fc                  cld
-  00100022  bc70471000          mov     esp, 0x104770
+  00100022  bcb0461000          mov     esp, 0x1046b0
   00100027  e80b000000          call    Hello.Main
   0010002c  31c0                xor     eax, eax
   0010002e  66baf400            mov     dx, 0xf4
@@ -185,7 +173,7 @@ Hello.Main:
   00100038  89e5                mov     ebp, esp
   0010003a  83ec08              sub     esp, 8
     ; 14: Console.Write(Greeting);
-  0010003d  b824051000          mov     eax, Hello.Greeting
+  0010003d  b864041000          mov     eax, Hello.Greeting
   00100042  50                  push    eax
   00100043  e8aa000000          call    Console.Write(string)
     ; 15: uint sum = 0;
@@ -213,7 +201,7 @@ Hello.Main:
   00100076  3de8030000          cmp     eax, 0x3e8
   0010007b  76da                jbe     short 0x00100057
     ; 21: Console.Write(""sum of squares 1..1000 = "");
-  0010007d  b8a8051000          mov     eax, 0x1005a8
+  0010007d  b8e8041000          mov     eax, 0x1004e8
   00100082  50                  push    eax
   00100083  e86a000000          call    Console.Write(string)
     ; 22: Console.WriteDecimal(sum);
@@ -221,7 +209,7 @@ Hello.Main:
   0010008b  50                  push    eax
   0010008c  e81a010000          call    Console.WriteDecimal(uint)
     ; 23: Console.Write("" (0x"");
-  00100091  b8e0051000          mov     eax, 0x1005e0
+  00100091  b820051000          mov     eax, 0x100520
   00100096  50                  push    eax
   00100097  e856000000          call    Console.Write(string)
     ; 24: Console.WriteHex(sum);
@@ -229,7 +217,7 @@ Hello.Main:
   0010009f  50                  push    eax
   001000a0  e8b0000000          call    Console.WriteHex(uint)
     ; 25: Console.WriteLine("")"");
-  001000a5  b8f0051000          mov     eax, 0x1005f0
+  001000a5  b830051000          mov     eax, 0x100530
   001000aa  50                  push    eax
   001000ab  e888000000          call    Console.WriteLine(string)
     ; 26: Machine.Exit(0);
@@ -270,12 +258,11 @@ Console.Write(string):
   001000f2  55                  push    ebp
   001000f3  89e5                mov     ebp, esp
   001000f5  83ec04              sub     esp, 4
-    ; 30: if (KernelImage.IsParavirtual)
-    ; 36: for (int i = 0; i < text.Length; i++)
+    ; 31: for (int i = 0; i < text.Length; i++)
   001000f8  31c0                xor     eax, eax
   001000fa  8945fc              mov     [ebp-4], eax
   001000fd  eb22                jmp     short 0x00100121
-    ; 38: Write(text[i]);
+    ; 33: Write(text[i]);
   001000ff  8b4508              mov     eax, [ebp+8]
   00100102  89c3                mov     ebx, eax
   00100104  8b4dfc              mov     ecx, [ebp-4]
@@ -284,7 +271,7 @@ Console.Write(string):
   00100110  0fb7044b            movzx   eax, word [ebx+ecx*2]
   00100114  50                  push    eax
   00100115  e8a2ffffff          call    Console.Write(char)
-    ; 36: i++
+    ; 31: i++
   0010011a  8b45fc              mov     eax, [ebp-4]
   0010011d  40                  inc     eax
   0010011e  8945fc              mov     [ebp-4], eax
@@ -302,11 +289,11 @@ Console.Write(string):
 Console.WriteLine(string):
   00100138  55                  push    ebp
   00100139  89e5                mov     ebp, esp
-    ; 44: Write(text);
+    ; 39: Write(text);
   0010013b  8b4508              mov     eax, [ebp+8]
   0010013e  50                  push    eax
   0010013f  e8aeffffff          call    Console.Write(string)
-    ; 45: Write('\n');
+    ; 40: Write('\n');
   00100144  b80a000000          mov     eax, 0xa
   00100149  50                  push    eax
   0010014a  e86dffffff          call    Console.Write(char)
@@ -317,12 +304,12 @@ Console.WriteHex(uint):
   00100155  55                  push    ebp
   00100156  89e5                mov     ebp, esp
   00100158  83ec04              sub     esp, 4
-    ; 53: for (int shift = 28; shift >= 0; shift -= 4)
+    ; 48: for (int shift = 28; shift >= 0; shift -= 4)
   0010015b  b81c000000          mov     eax, 0x1c
   00100160  8945fc              mov     [ebp-4], eax
   00100163  eb36                jmp     short 0x0010019b
-    ; 55: Write(HexDigits[(int)((value >> shift) & 0xF)]);
-  00100165  b850051000          mov     eax, Console.HexDigits
+    ; 50: Write(HexDigits[(int)((value >> shift) & 0xF)]);
+  00100165  b890041000          mov     eax, Console.HexDigits
   0010016a  50                  push    eax
   0010016b  8b4508              mov     eax, [ebp+8]
   0010016e  8b4dfc              mov     ecx, [ebp-4]
@@ -335,7 +322,7 @@ Console.WriteHex(uint):
   00100184  0fb7044b            movzx   eax, word [ebx+ecx*2]
   00100188  50                  push    eax
   00100189  e82effffff          call    Console.Write(char)
-    ; 53: shift -= 4
+    ; 48: shift -= 4
   0010018e  8b45fc              mov     eax, [ebp-4]
   00100191  b904000000          mov     ecx, 4
   00100196  29c8                sub     eax, ecx
@@ -349,18 +336,18 @@ Console.WriteHex(uint):
 Console.WriteDecimal(uint):
   001001ab  55                  push    ebp
   001001ac  89e5                mov     ebp, esp
-    ; 68: if (value >= 10)
+    ; 63: if (value >= 10)
   001001ae  8b4508              mov     eax, [ebp+8]
   001001b1  3d0a000000          cmp     eax, 0xa
   001001b6  7212                jb      short 0x001001ca
-    ; 70: WriteDecimal(value / 10);
+    ; 65: WriteDecimal(value / 10);
   001001b8  8b4508              mov     eax, [ebp+8]
   001001bb  b90a000000          mov     ecx, 0xa
   001001c0  31d2                xor     edx, edx
   001001c2  f7f1                div     ecx
   001001c4  50                  push    eax
   001001c5  e8e1ffffff          call    Console.WriteDecimal(uint)
-    ; 73: Write((char)('0' + value % 10));
+    ; 68: Write((char)('0' + value % 10));
   001001ca  b830000000          mov     eax, 0x30
   001001cf  50                  push    eax
   001001d0  8b4508              mov     eax, [ebp+8]
@@ -412,7 +399,7 @@ Machine.Stop:
   0010021d  c3                  ret
 index out of range:
   0010021e  fa                  cli
-  0010021f  bef8051000          mov     esi, interrupt handlers
+  0010021f  be38051000          mov     esi, interrupt handlers
   00100224  0fb60e              movzx   ecx, byte [esi]
   00100227  85c9                test    ecx, ecx
   00100229  7413                je      short 0x0010023e
@@ -437,87 +424,75 @@ index out of range:
     public static global::System.ReadOnlySpan<byte> ParavirtImage => new byte[]
     {
         0x54, 0x50, 0x56, 0x31, 0x30, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-        0x00, 0x00, 0x10, 0x00, 0x1a, 0x06, 0x10, 0x00, 0x00, 0x60, 0x10, 0x00, 0x30, 0x00, 0x10, 0x00,
-        0x00, 0x50, 0x10, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x31, 0xf9, 0x58, 0xce,
-        0xfc, 0x89, 0x35, 0x78, 0x05, 0x10, 0x00, 0x8b, 0x46, 0x24, 0xa3, 0x7c, 0x05, 0x10, 0x00, 0xbc,
-        0x70, 0x47, 0x10, 0x00, 0xc7, 0x05, 0x20, 0x06, 0x10, 0x00, 0x00, 0x01, 0x00, 0x00, 0xc7, 0x05,
-        0x24, 0x07, 0x10, 0x00, 0x40, 0x00, 0x00, 0x00, 0xbb, 0x19, 0xe0, 0x00, 0x00, 0xb9, 0x2b, 0x04,
+        0x00, 0x00, 0x10, 0x00, 0x5a, 0x05, 0x10, 0x00, 0x00, 0x60, 0x10, 0x00, 0x30, 0x00, 0x10, 0x00,
+        0x00, 0x50, 0x10, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xf1, 0xf9, 0x58, 0xce,
+        0xfc, 0x89, 0x35, 0xb8, 0x04, 0x10, 0x00, 0x8b, 0x46, 0x24, 0xa3, 0xbc, 0x04, 0x10, 0x00, 0xbc,
+        0xb0, 0x46, 0x10, 0x00, 0xc7, 0x05, 0x60, 0x05, 0x10, 0x00, 0x00, 0x01, 0x00, 0x00, 0xc7, 0x05,
+        0x64, 0x06, 0x10, 0x00, 0x40, 0x00, 0x00, 0x00, 0xbb, 0x19, 0xe0, 0x00, 0x00, 0xb9, 0x69, 0x03,
         0x10, 0x00, 0xba, 0x19, 0xe0, 0x00, 0x00, 0x31, 0xf6, 0xe8, 0x12, 0x50, 0x00, 0x00, 0xe8, 0x44,
-        0x00, 0x00, 0x00, 0x31, 0xc0, 0x50, 0xe8, 0x76, 0x03, 0x00, 0x00, 0x58, 0x89, 0xc1, 0xb8, 0xf4,
+        0x00, 0x00, 0x00, 0x31, 0xc0, 0x50, 0xe8, 0xb4, 0x02, 0x00, 0x00, 0x58, 0x89, 0xc1, 0xb8, 0xf4,
         0x00, 0x00, 0x00, 0x83, 0xec, 0x08, 0x0f, 0xb7, 0xc0, 0x0d, 0x00, 0x00, 0x04, 0x00, 0x89, 0x04,
         0x24, 0x89, 0x4c, 0x24, 0x04, 0xbb, 0x01, 0x7f, 0x00, 0x00, 0x89, 0xe1, 0xe8, 0x7f, 0x53, 0x00,
         0x00, 0x83, 0xc4, 0x08, 0x6a, 0x00, 0xbb, 0x02, 0x00, 0x00, 0x00, 0x89, 0xe1, 0xe8, 0xee, 0x52,
-        0x00, 0x00, 0x83, 0xc4, 0x04, 0xeb, 0xed, 0x55, 0x89, 0xe5, 0x83, 0xec, 0x08, 0xb8, 0x24, 0x05,
-        0x10, 0x00, 0x50, 0xe8, 0xf7, 0x00, 0x00, 0x00, 0x31, 0xc0, 0x89, 0x45, 0xfc, 0xb8, 0x01, 0x00,
+        0x00, 0x00, 0x83, 0xc4, 0x04, 0xeb, 0xed, 0x55, 0x89, 0xe5, 0x83, 0xec, 0x08, 0xb8, 0x64, 0x04,
+        0x10, 0x00, 0x50, 0xe8, 0x86, 0x00, 0x00, 0x00, 0x31, 0xc0, 0x89, 0x45, 0xfc, 0xb8, 0x01, 0x00,
         0x00, 0x00, 0x89, 0x45, 0xf8, 0xeb, 0x1c, 0x8b, 0x45, 0xfc, 0x50, 0x8b, 0x45, 0xf8, 0x8b, 0x4d,
         0xf8, 0x0f, 0xaf, 0xc1, 0x89, 0xc1, 0x58, 0x01, 0xc8, 0x89, 0x45, 0xfc, 0x8b, 0x45, 0xf8, 0x40,
-        0x89, 0x45, 0xf8, 0x8b, 0x45, 0xf8, 0x3d, 0xe8, 0x03, 0x00, 0x00, 0x76, 0xda, 0xb8, 0xa8, 0x05,
-        0x10, 0x00, 0x50, 0xe8, 0xb7, 0x00, 0x00, 0x00, 0x8b, 0x45, 0xfc, 0x50, 0xe8, 0x72, 0x01, 0x00,
-        0x00, 0xb8, 0xe0, 0x05, 0x10, 0x00, 0x50, 0xe8, 0xa3, 0x00, 0x00, 0x00, 0x8b, 0x45, 0xfc, 0x50,
-        0xe8, 0x08, 0x01, 0x00, 0x00, 0xb8, 0xf0, 0x05, 0x10, 0x00, 0x50, 0xe8, 0xe0, 0x00, 0x00, 0x00,
-        0x31, 0xc0, 0x50, 0xe8, 0x92, 0x01, 0x00, 0x00, 0x89, 0xec, 0x5d, 0xc3, 0x55, 0x89, 0xe5, 0x8b,
-        0x45, 0x08, 0x50, 0xe8, 0x4d, 0x02, 0x00, 0x00, 0xeb, 0x6f, 0xeb, 0x00, 0xb8, 0xfd, 0x03, 0x00,
-        0x00, 0x83, 0xec, 0x08, 0x0f, 0xb7, 0xc0, 0x0d, 0x00, 0x00, 0x01, 0x00, 0x89, 0x04, 0x24, 0xc7,
-        0x44, 0x24, 0x04, 0x00, 0x00, 0x00, 0x00, 0xbb, 0x00, 0x7f, 0x00, 0x00, 0x89, 0xe1, 0xe8, 0xad,
-        0x52, 0x00, 0x00, 0x8b, 0x44, 0x24, 0x04, 0x0f, 0xb6, 0xc0, 0x83, 0xc4, 0x08, 0x25, 0x20, 0x00,
-        0x00, 0x00, 0x3d, 0x00, 0x00, 0x00, 0x00, 0x74, 0xc3, 0x8b, 0x45, 0x08, 0x0f, 0xb6, 0xc0, 0x50,
-        0xb8, 0xf8, 0x03, 0x00, 0x00, 0x50, 0x58, 0x59, 0x83, 0xec, 0x08, 0x0f, 0xb7, 0xc0, 0x0d, 0x00,
-        0x00, 0x01, 0x00, 0x89, 0x04, 0x24, 0x89, 0x4c, 0x24, 0x04, 0xbb, 0x01, 0x7f, 0x00, 0x00, 0x89,
-        0xe1, 0xe8, 0x6a, 0x52, 0x00, 0x00, 0x83, 0xc4, 0x08, 0x89, 0xec, 0x5d, 0xc2, 0x04, 0x00, 0x55,
-        0x89, 0xe5, 0x83, 0xec, 0x04, 0x8b, 0x45, 0x08, 0x50, 0xe8, 0x81, 0x01, 0x00, 0x00, 0xeb, 0x3a,
-        0x31, 0xc0, 0x89, 0x45, 0xfc, 0xeb, 0x22, 0x8b, 0x45, 0x08, 0x89, 0xc3, 0x8b, 0x4d, 0xfc, 0x3b,
-        0x4b, 0xfc, 0x0f, 0x83, 0xd8, 0x02, 0x00, 0x00, 0x0f, 0xb7, 0x04, 0x4b, 0x50, 0xe8, 0x4a, 0xff,
-        0xff, 0xff, 0x8b, 0x45, 0xfc, 0x40, 0x89, 0x45, 0xfc, 0x8b, 0x45, 0xfc, 0x50, 0x8b, 0x45, 0x08,
-        0x8b, 0x40, 0xfc, 0x89, 0xc1, 0x58, 0x39, 0xc8, 0x7c, 0xcd, 0x89, 0xec, 0x5d, 0xc2, 0x04, 0x00,
-        0x55, 0x89, 0xe5, 0x8b, 0x45, 0x08, 0x50, 0xe8, 0xa3, 0xff, 0xff, 0xff, 0xb8, 0x0a, 0x00, 0x00,
-        0x00, 0x50, 0xe8, 0x15, 0xff, 0xff, 0xff, 0x89, 0xec, 0x5d, 0xc2, 0x04, 0x00, 0x55, 0x89, 0xe5,
-        0x83, 0xec, 0x04, 0xb8, 0x1c, 0x00, 0x00, 0x00, 0x89, 0x45, 0xfc, 0xeb, 0x36, 0xb8, 0x50, 0x05,
-        0x10, 0x00, 0x50, 0x8b, 0x45, 0x08, 0x8b, 0x4d, 0xfc, 0xd3, 0xe8, 0x25, 0x0f, 0x00, 0x00, 0x00,
-        0x89, 0xc1, 0x5b, 0x3b, 0x4b, 0xfc, 0x0f, 0x83, 0x64, 0x02, 0x00, 0x00, 0x0f, 0xb7, 0x04, 0x4b,
-        0x50, 0xe8, 0xd6, 0xfe, 0xff, 0xff, 0x8b, 0x45, 0xfc, 0xb9, 0x04, 0x00, 0x00, 0x00, 0x29, 0xc8,
-        0x89, 0x45, 0xfc, 0x8b, 0x45, 0xfc, 0x3d, 0x00, 0x00, 0x00, 0x00, 0x7d, 0xc0, 0x89, 0xec, 0x5d,
-        0xc2, 0x04, 0x00, 0x55, 0x89, 0xe5, 0x8b, 0x45, 0x08, 0x3d, 0x0a, 0x00, 0x00, 0x00, 0x72, 0x12,
-        0x8b, 0x45, 0x08, 0xb9, 0x0a, 0x00, 0x00, 0x00, 0x31, 0xd2, 0xf7, 0xf1, 0x50, 0xe8, 0xe1, 0xff,
-        0xff, 0xff, 0xb8, 0x30, 0x00, 0x00, 0x00, 0x50, 0x8b, 0x45, 0x08, 0xb9, 0x0a, 0x00, 0x00, 0x00,
-        0x31, 0xd2, 0xf7, 0xf1, 0x89, 0xd0, 0x89, 0xc1, 0x58, 0x01, 0xc8, 0x0f, 0xb7, 0xc0, 0x50, 0xe8,
-        0x78, 0xfe, 0xff, 0xff, 0x89, 0xec, 0x5d, 0xc2, 0x04, 0x00, 0x55, 0x89, 0xe5, 0xe8, 0x1f, 0x01,
-        0x00, 0x00, 0x8b, 0x45, 0x08, 0x50, 0xb8, 0xf4, 0x00, 0x00, 0x00, 0x50, 0x58, 0x59, 0x83, 0xec,
-        0x08, 0x0f, 0xb7, 0xc0, 0x0d, 0x00, 0x00, 0x04, 0x00, 0x89, 0x04, 0x24, 0x89, 0x4c, 0x24, 0x04,
-        0xbb, 0x01, 0x7f, 0x00, 0x00, 0x89, 0xe1, 0xe8, 0x24, 0x51, 0x00, 0x00, 0x83, 0xc4, 0x08, 0xe8,
-        0x06, 0x00, 0x00, 0x00, 0x89, 0xec, 0x5d, 0xc2, 0x04, 0x00, 0x55, 0x89, 0xe5, 0xe8, 0xdf, 0x00,
-        0x00, 0x00, 0x8b, 0x15, 0x7c, 0x05, 0x10, 0x00, 0xc6, 0x42, 0x01, 0x01, 0xeb, 0x2b, 0x8b, 0x15,
-        0x7c, 0x05, 0x10, 0x00, 0x80, 0x7a, 0x01, 0x00, 0x74, 0x13, 0x6a, 0x00, 0xbb, 0x02, 0x00, 0x00,
-        0x00, 0x89, 0xe1, 0xe8, 0x68, 0x50, 0x00, 0x00, 0x83, 0xc4, 0x04, 0xeb, 0x0c, 0xbb, 0x01, 0x00,
-        0x00, 0x00, 0x31, 0xc9, 0xe8, 0x57, 0x50, 0x00, 0x00, 0xeb, 0xd3, 0x89, 0xec, 0x5d, 0xc3, 0x55,
-        0x89, 0xe5, 0x83, 0xec, 0x04, 0x31, 0xc0, 0x89, 0x45, 0xfc, 0xeb, 0x22, 0x8b, 0x45, 0x08, 0x89,
-        0xc3, 0x8b, 0x4d, 0xfc, 0x3b, 0x4b, 0xfc, 0x0f, 0x83, 0x53, 0x01, 0x00, 0x00, 0x0f, 0xb7, 0x04,
-        0x4b, 0x50, 0xe8, 0x1e, 0x00, 0x00, 0x00, 0x8b, 0x45, 0xfc, 0x40, 0x89, 0x45, 0xfc, 0x8b, 0x45,
-        0xfc, 0x50, 0x8b, 0x45, 0x08, 0x8b, 0x40, 0xfc, 0x89, 0xc1, 0x58, 0x39, 0xc8, 0x7c, 0xcd, 0x89,
-        0xec, 0x5d, 0xc2, 0x04, 0x00, 0x55, 0x89, 0xe5, 0xb8, 0x24, 0x06, 0x10, 0x00, 0x50, 0xa1, 0x74,
-        0x05, 0x10, 0x00, 0x89, 0xc1, 0x5b, 0x3b, 0x4b, 0xfc, 0x0f, 0x83, 0x11, 0x01, 0x00, 0x00, 0x8d,
-        0x1c, 0x0b, 0x53, 0x8b, 0x45, 0x08, 0x0f, 0xb6, 0xc0, 0x5b, 0x88, 0x03, 0xa1, 0x74, 0x05, 0x10,
-        0x00, 0x40, 0xa3, 0x74, 0x05, 0x10, 0x00, 0x8b, 0x45, 0x08, 0x3d, 0x0a, 0x00, 0x00, 0x00, 0x74,
-        0x15, 0xa1, 0x74, 0x05, 0x10, 0x00, 0x50, 0xb8, 0x24, 0x06, 0x10, 0x00, 0x8b, 0x40, 0xfc, 0x89,
-        0xc1, 0x58, 0x39, 0xc8, 0x75, 0x05, 0xe8, 0x06, 0x00, 0x00, 0x00, 0x89, 0xec, 0x5d, 0xc2, 0x04,
-        0x00, 0x55, 0x89, 0xe5, 0x83, 0xec, 0x04, 0xa1, 0x74, 0x05, 0x10, 0x00, 0x3d, 0x00, 0x00, 0x00,
-        0x00, 0x76, 0x24, 0xa1, 0x74, 0x05, 0x10, 0x00, 0x89, 0x45, 0xfc, 0x31, 0xc0, 0xa3, 0x74, 0x05,
-        0x10, 0x00, 0xb8, 0x24, 0x06, 0x10, 0x00, 0x50, 0x8b, 0x45, 0xfc, 0x50, 0x31, 0xc0, 0x50, 0x5b,
-        0x59, 0x5a, 0xe8, 0x19, 0x4e, 0x00, 0x00, 0x89, 0xec, 0x5d, 0xc3, 0x6a, 0x00, 0x6a, 0x00, 0x60,
-        0x1e, 0x06, 0x0f, 0xa0, 0x0f, 0xa8, 0x66, 0xb8, 0x11, 0x00, 0x66, 0x8e, 0xd8, 0x66, 0x8e, 0xc0,
-        0xfc, 0x89, 0xe5, 0x6a, 0x00, 0x8b, 0x1d, 0x7c, 0x05, 0x10, 0x00, 0xc6, 0x03, 0x00, 0x31, 0xc0,
-        0x87, 0x43, 0x04, 0x25, 0x03, 0x00, 0x00, 0x00, 0x89, 0x45, 0xfc, 0x8b, 0x45, 0xfc, 0x0f, 0xbc,
-        0xc8, 0x74, 0x41, 0x8b, 0x1d, 0x7c, 0x05, 0x10, 0x00, 0x8b, 0x4d, 0xfc, 0x0f, 0xbc, 0xc9, 0x8b,
-        0x94, 0x8b, 0x80, 0x08, 0x00, 0x00, 0xf7, 0xd2, 0x23, 0x94, 0x8b, 0x00, 0x08, 0x00, 0x00, 0x0f,
-        0xbc, 0xd2, 0x74, 0x1a, 0xf0, 0x0f, 0xb3, 0x94, 0x8b, 0x00, 0x08, 0x00, 0x00, 0xc1, 0xe1, 0x05,
-        0x01, 0xd1, 0x0f, 0xb6, 0x81, 0x28, 0x07, 0x10, 0x00, 0x89, 0x45, 0x30, 0xeb, 0xc5, 0x0f, 0xb3,
-        0x4d, 0xfc, 0xeb, 0xb7, 0x8b, 0x1d, 0x7c, 0x05, 0x10, 0x00, 0x80, 0x3b, 0x00, 0x75, 0x96, 0x89,
-        0xec, 0x0f, 0xa9, 0x0f, 0xa1, 0x07, 0x1f, 0x61, 0x83, 0xc4, 0x08, 0xe9, 0x20, 0x4e, 0x00, 0x00,
-        0xe8, 0x2c, 0xff, 0xff, 0xff, 0xbb, 0x00, 0x00, 0x00, 0x00, 0xb9, 0x21, 0x00, 0x00, 0x00, 0xba,
-        0xf8, 0x05, 0x10, 0x00, 0xe8, 0x67, 0x4d, 0x00, 0x00, 0xb8, 0x70, 0x00, 0x00, 0x00, 0x50, 0xe8,
-        0x0d, 0xff, 0xff, 0xff, 0x58, 0x89, 0xc1, 0xb8, 0xf4, 0x00, 0x00, 0x00, 0x83, 0xec, 0x08, 0x0f,
-        0xb7, 0xc0, 0x0d, 0x00, 0x00, 0x04, 0x00, 0x89, 0x04, 0x24, 0x89, 0x4c, 0x24, 0x04, 0xbb, 0x01,
-        0x7f, 0x00, 0x00, 0x89, 0xe1, 0xe8, 0x16, 0x4f, 0x00, 0x00, 0x83, 0xc4, 0x08, 0x6a, 0x00, 0xbb,
-        0x02, 0x00, 0x00, 0x00, 0x89, 0xe1, 0xe8, 0x85, 0x4e, 0x00, 0x00, 0x83, 0xc4, 0x04, 0xeb, 0xed,
+        0x89, 0x45, 0xf8, 0x8b, 0x45, 0xf8, 0x3d, 0xe8, 0x03, 0x00, 0x00, 0x76, 0xda, 0xb8, 0xe8, 0x04,
+        0x10, 0x00, 0x50, 0xe8, 0x46, 0x00, 0x00, 0x00, 0x8b, 0x45, 0xfc, 0x50, 0xe8, 0xf6, 0x00, 0x00,
+        0x00, 0xb8, 0x20, 0x05, 0x10, 0x00, 0x50, 0xe8, 0x32, 0x00, 0x00, 0x00, 0x8b, 0x45, 0xfc, 0x50,
+        0xe8, 0x8c, 0x00, 0x00, 0x00, 0xb8, 0x30, 0x05, 0x10, 0x00, 0x50, 0xe8, 0x64, 0x00, 0x00, 0x00,
+        0x31, 0xc0, 0x50, 0xe8, 0x16, 0x01, 0x00, 0x00, 0x89, 0xec, 0x5d, 0xc3, 0x55, 0x89, 0xe5, 0x8b,
+        0x45, 0x08, 0x50, 0xe8, 0x8b, 0x01, 0x00, 0x00, 0x89, 0xec, 0x5d, 0xc2, 0x04, 0x00, 0x55, 0x89,
+        0xe5, 0x83, 0xec, 0x04, 0x31, 0xc0, 0x89, 0x45, 0xfc, 0xeb, 0x22, 0x8b, 0x45, 0x08, 0x89, 0xc3,
+        0x8b, 0x4d, 0xfc, 0x3b, 0x4b, 0xfc, 0x0f, 0x83, 0x92, 0x02, 0x00, 0x00, 0x0f, 0xb7, 0x04, 0x4b,
+        0x50, 0xe8, 0xc6, 0xff, 0xff, 0xff, 0x8b, 0x45, 0xfc, 0x40, 0x89, 0x45, 0xfc, 0x8b, 0x45, 0xfc,
+        0x50, 0x8b, 0x45, 0x08, 0x8b, 0x40, 0xfc, 0x89, 0xc1, 0x58, 0x39, 0xc8, 0x7c, 0xcd, 0x89, 0xec,
+        0x5d, 0xc2, 0x04, 0x00, 0x55, 0x89, 0xe5, 0x8b, 0x45, 0x08, 0x50, 0xe8, 0xae, 0xff, 0xff, 0xff,
+        0xb8, 0x0a, 0x00, 0x00, 0x00, 0x50, 0xe8, 0x91, 0xff, 0xff, 0xff, 0x89, 0xec, 0x5d, 0xc2, 0x04,
+        0x00, 0x55, 0x89, 0xe5, 0x83, 0xec, 0x04, 0xb8, 0x1c, 0x00, 0x00, 0x00, 0x89, 0x45, 0xfc, 0xeb,
+        0x36, 0xb8, 0x90, 0x04, 0x10, 0x00, 0x50, 0x8b, 0x45, 0x08, 0x8b, 0x4d, 0xfc, 0xd3, 0xe8, 0x25,
+        0x0f, 0x00, 0x00, 0x00, 0x89, 0xc1, 0x5b, 0x3b, 0x4b, 0xfc, 0x0f, 0x83, 0x1e, 0x02, 0x00, 0x00,
+        0x0f, 0xb7, 0x04, 0x4b, 0x50, 0xe8, 0x52, 0xff, 0xff, 0xff, 0x8b, 0x45, 0xfc, 0xb9, 0x04, 0x00,
+        0x00, 0x00, 0x29, 0xc8, 0x89, 0x45, 0xfc, 0x8b, 0x45, 0xfc, 0x3d, 0x00, 0x00, 0x00, 0x00, 0x7d,
+        0xc0, 0x89, 0xec, 0x5d, 0xc2, 0x04, 0x00, 0x55, 0x89, 0xe5, 0x8b, 0x45, 0x08, 0x3d, 0x0a, 0x00,
+        0x00, 0x00, 0x72, 0x12, 0x8b, 0x45, 0x08, 0xb9, 0x0a, 0x00, 0x00, 0x00, 0x31, 0xd2, 0xf7, 0xf1,
+        0x50, 0xe8, 0xe1, 0xff, 0xff, 0xff, 0xb8, 0x30, 0x00, 0x00, 0x00, 0x50, 0x8b, 0x45, 0x08, 0xb9,
+        0x0a, 0x00, 0x00, 0x00, 0x31, 0xd2, 0xf7, 0xf1, 0x89, 0xd0, 0x89, 0xc1, 0x58, 0x01, 0xc8, 0x0f,
+        0xb7, 0xc0, 0x50, 0xe8, 0xf4, 0xfe, 0xff, 0xff, 0x89, 0xec, 0x5d, 0xc2, 0x04, 0x00, 0x55, 0x89,
+        0xe5, 0xe8, 0xd9, 0x00, 0x00, 0x00, 0x8b, 0x45, 0x08, 0x50, 0xb8, 0xf4, 0x00, 0x00, 0x00, 0x50,
+        0x58, 0x59, 0x83, 0xec, 0x08, 0x0f, 0xb7, 0xc0, 0x0d, 0x00, 0x00, 0x04, 0x00, 0x89, 0x04, 0x24,
+        0x89, 0x4c, 0x24, 0x04, 0xbb, 0x01, 0x7f, 0x00, 0x00, 0x89, 0xe1, 0xe8, 0xa0, 0x51, 0x00, 0x00,
+        0x83, 0xc4, 0x08, 0xe8, 0x06, 0x00, 0x00, 0x00, 0x89, 0xec, 0x5d, 0xc2, 0x04, 0x00, 0x55, 0x89,
+        0xe5, 0xe8, 0x99, 0x00, 0x00, 0x00, 0x8b, 0x15, 0xbc, 0x04, 0x10, 0x00, 0xc6, 0x42, 0x01, 0x01,
+        0xeb, 0x2b, 0x8b, 0x15, 0xbc, 0x04, 0x10, 0x00, 0x80, 0x7a, 0x01, 0x00, 0x74, 0x13, 0x6a, 0x00,
+        0xbb, 0x02, 0x00, 0x00, 0x00, 0x89, 0xe1, 0xe8, 0xe4, 0x50, 0x00, 0x00, 0x83, 0xc4, 0x04, 0xeb,
+        0x0c, 0xbb, 0x01, 0x00, 0x00, 0x00, 0x31, 0xc9, 0xe8, 0xd3, 0x50, 0x00, 0x00, 0xeb, 0xd3, 0x89,
+        0xec, 0x5d, 0xc3, 0x55, 0x89, 0xe5, 0xb8, 0x64, 0x05, 0x10, 0x00, 0x50, 0xa1, 0xb4, 0x04, 0x10,
+        0x00, 0x89, 0xc1, 0x5b, 0x3b, 0x4b, 0xfc, 0x0f, 0x83, 0x11, 0x01, 0x00, 0x00, 0x8d, 0x1c, 0x0b,
+        0x53, 0x8b, 0x45, 0x08, 0x0f, 0xb6, 0xc0, 0x5b, 0x88, 0x03, 0xa1, 0xb4, 0x04, 0x10, 0x00, 0x40,
+        0xa3, 0xb4, 0x04, 0x10, 0x00, 0x8b, 0x45, 0x08, 0x3d, 0x0a, 0x00, 0x00, 0x00, 0x74, 0x15, 0xa1,
+        0xb4, 0x04, 0x10, 0x00, 0x50, 0xb8, 0x64, 0x05, 0x10, 0x00, 0x8b, 0x40, 0xfc, 0x89, 0xc1, 0x58,
+        0x39, 0xc8, 0x75, 0x05, 0xe8, 0x06, 0x00, 0x00, 0x00, 0x89, 0xec, 0x5d, 0xc2, 0x04, 0x00, 0x55,
+        0x89, 0xe5, 0x83, 0xec, 0x04, 0xa1, 0xb4, 0x04, 0x10, 0x00, 0x3d, 0x00, 0x00, 0x00, 0x00, 0x76,
+        0x24, 0xa1, 0xb4, 0x04, 0x10, 0x00, 0x89, 0x45, 0xfc, 0x31, 0xc0, 0xa3, 0xb4, 0x04, 0x10, 0x00,
+        0xb8, 0x64, 0x05, 0x10, 0x00, 0x50, 0x8b, 0x45, 0xfc, 0x50, 0x31, 0xc0, 0x50, 0x5b, 0x59, 0x5a,
+        0xe8, 0xdb, 0x4e, 0x00, 0x00, 0x89, 0xec, 0x5d, 0xc3, 0x6a, 0x00, 0x6a, 0x00, 0x60, 0x1e, 0x06,
+        0x0f, 0xa0, 0x0f, 0xa8, 0x66, 0xb8, 0x11, 0x00, 0x66, 0x8e, 0xd8, 0x66, 0x8e, 0xc0, 0xfc, 0x89,
+        0xe5, 0x6a, 0x00, 0x8b, 0x1d, 0xbc, 0x04, 0x10, 0x00, 0xc6, 0x03, 0x00, 0x31, 0xc0, 0x87, 0x43,
+        0x04, 0x25, 0x03, 0x00, 0x00, 0x00, 0x89, 0x45, 0xfc, 0x8b, 0x45, 0xfc, 0x0f, 0xbc, 0xc8, 0x74,
+        0x41, 0x8b, 0x1d, 0xbc, 0x04, 0x10, 0x00, 0x8b, 0x4d, 0xfc, 0x0f, 0xbc, 0xc9, 0x8b, 0x94, 0x8b,
+        0x80, 0x08, 0x00, 0x00, 0xf7, 0xd2, 0x23, 0x94, 0x8b, 0x00, 0x08, 0x00, 0x00, 0x0f, 0xbc, 0xd2,
+        0x74, 0x1a, 0xf0, 0x0f, 0xb3, 0x94, 0x8b, 0x00, 0x08, 0x00, 0x00, 0xc1, 0xe1, 0x05, 0x01, 0xd1,
+        0x0f, 0xb6, 0x81, 0x68, 0x06, 0x10, 0x00, 0x89, 0x45, 0x30, 0xeb, 0xc5, 0x0f, 0xb3, 0x4d, 0xfc,
+        0xeb, 0xb7, 0x8b, 0x1d, 0xbc, 0x04, 0x10, 0x00, 0x80, 0x3b, 0x00, 0x75, 0x96, 0x89, 0xec, 0x0f,
+        0xa9, 0x0f, 0xa1, 0x07, 0x1f, 0x61, 0x83, 0xc4, 0x08, 0xe9, 0xe2, 0x4e, 0x00, 0x00, 0xe8, 0x2c,
+        0xff, 0xff, 0xff, 0xbb, 0x00, 0x00, 0x00, 0x00, 0xb9, 0x21, 0x00, 0x00, 0x00, 0xba, 0x38, 0x05,
+        0x10, 0x00, 0xe8, 0x29, 0x4e, 0x00, 0x00, 0xb8, 0x70, 0x00, 0x00, 0x00, 0x50, 0xe8, 0x0d, 0xff,
+        0xff, 0xff, 0x58, 0x89, 0xc1, 0xb8, 0xf4, 0x00, 0x00, 0x00, 0x83, 0xec, 0x08, 0x0f, 0xb7, 0xc0,
+        0x0d, 0x00, 0x00, 0x04, 0x00, 0x89, 0x04, 0x24, 0x89, 0x4c, 0x24, 0x04, 0xbb, 0x01, 0x7f, 0x00,
+        0x00, 0x89, 0xe1, 0xe8, 0xd8, 0x4f, 0x00, 0x00, 0x83, 0xc4, 0x08, 0x6a, 0x00, 0xbb, 0x02, 0x00,
+        0x00, 0x00, 0x89, 0xe1, 0xe8, 0x47, 0x4f, 0x00, 0x00, 0x83, 0xc4, 0x04, 0xeb, 0xed, 0x00, 0x00,
         0x12, 0x00, 0x00, 0x00, 0x48, 0x00, 0x65, 0x00, 0x6c, 0x00, 0x6c, 0x00, 0x6f, 0x00, 0x20, 0x00,
         0x66, 0x00, 0x72, 0x00, 0x6f, 0x00, 0x6d, 0x00, 0x20, 0x00, 0x72, 0x00, 0x69, 0x00, 0x6e, 0x00,
         0x67, 0x00, 0x20, 0x00, 0x30, 0x00, 0x0a, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x00, 0x00,
@@ -544,82 +519,81 @@ index out of range:
     {
         new(@"start", 0x00100030, 135, global::Translator.Guest.GuestSymbolKind.Function),
         new(@"Hello.Main", 0x001000b7, 133, global::Translator.Guest.GuestSymbolKind.Function),
-        new(@"Console.Write(char)", 0x0010013c, 131, global::Translator.Guest.GuestSymbolKind.Function),
-        new(@"Console.Write(string)", 0x001001bf, 81, global::Translator.Guest.GuestSymbolKind.Function),
-        new(@"Console.WriteLine(string)", 0x00100210, 29, global::Translator.Guest.GuestSymbolKind.Function),
-        new(@"Console.WriteHex(uint)", 0x0010022d, 86, global::Translator.Guest.GuestSymbolKind.Function),
-        new(@"Console.WriteDecimal(uint)", 0x00100283, 71, global::Translator.Guest.GuestSymbolKind.Function),
-        new(@"Machine.Exit", 0x001002ca, 64, global::Translator.Guest.GuestSymbolKind.Function),
-        new(@"Machine.Stop", 0x0010030a, 69, global::Translator.Guest.GuestSymbolKind.Function),
-        new(@"Paravirt.Write(string)", 0x0010034f, 70, global::Translator.Guest.GuestSymbolKind.Function),
-        new(@"Paravirt.Write(char)", 0x00100395, 92, global::Translator.Guest.GuestSymbolKind.Function),
-        new(@"Paravirt.FlushConsole", 0x001003f1, 58, global::Translator.Guest.GuestSymbolKind.Function),
-        new(@"event callback", 0x0010042b, 149, global::Translator.Guest.GuestSymbolKind.Function),
-        new(@"index out of range", 0x001004c0, 96, global::Translator.Guest.GuestSymbolKind.Function),
-        new(@"Hello.Greeting", 0x00100524, 36, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"Console.HexDigits", 0x00100550, 32, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"Paravirt.s_textLength", 0x00100574, 4, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"Paravirt.StartInfo", 0x00100578, 4, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"Paravirt.SharedInfo", 0x0010057c, 4, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"Paravirt.Cr0", 0x00100580, 4, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"Paravirt.Cr3", 0x00100584, 4, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"Paravirt.Cr4", 0x00100588, 4, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"Paravirt.GdtBase", 0x0010058c, 4, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"Paravirt.GdtLimit", 0x00100590, 4, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"Paravirt.IdtBase", 0x00100594, 4, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"Paravirt.IdtLimit", 0x00100598, 4, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"Paravirt.Ldt", 0x0010059c, 4, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"Paravirt.TaskRegister", 0x001005a0, 4, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"interrupt handlers", 0x001005f8, 0, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"Paravirt.Text", 0x00100624, 256, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"Paravirt.PortVector", 0x00100728, 64, global::Translator.Guest.GuestSymbolKind.Data),
-        new(@"boot stack", 0x00100770, 16384, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Console.Write(char)", 0x0010013c, 18, global::Translator.Guest.GuestSymbolKind.Function),
+        new(@"Console.Write(string)", 0x0010014e, 70, global::Translator.Guest.GuestSymbolKind.Function),
+        new(@"Console.WriteLine(string)", 0x00100194, 29, global::Translator.Guest.GuestSymbolKind.Function),
+        new(@"Console.WriteHex(uint)", 0x001001b1, 86, global::Translator.Guest.GuestSymbolKind.Function),
+        new(@"Console.WriteDecimal(uint)", 0x00100207, 71, global::Translator.Guest.GuestSymbolKind.Function),
+        new(@"Machine.Exit", 0x0010024e, 64, global::Translator.Guest.GuestSymbolKind.Function),
+        new(@"Machine.Stop", 0x0010028e, 69, global::Translator.Guest.GuestSymbolKind.Function),
+        new(@"Paravirt.Write", 0x001002d3, 92, global::Translator.Guest.GuestSymbolKind.Function),
+        new(@"Paravirt.FlushConsole", 0x0010032f, 58, global::Translator.Guest.GuestSymbolKind.Function),
+        new(@"event callback", 0x00100369, 149, global::Translator.Guest.GuestSymbolKind.Function),
+        new(@"index out of range", 0x001003fe, 96, global::Translator.Guest.GuestSymbolKind.Function),
+        new(@"Hello.Greeting", 0x00100464, 36, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Console.HexDigits", 0x00100490, 32, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Paravirt.s_textLength", 0x001004b4, 4, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Paravirt.StartInfo", 0x001004b8, 4, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Paravirt.SharedInfo", 0x001004bc, 4, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Paravirt.Cr0", 0x001004c0, 4, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Paravirt.Cr3", 0x001004c4, 4, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Paravirt.Cr4", 0x001004c8, 4, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Paravirt.GdtBase", 0x001004cc, 4, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Paravirt.GdtLimit", 0x001004d0, 4, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Paravirt.IdtBase", 0x001004d4, 4, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Paravirt.IdtLimit", 0x001004d8, 4, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Paravirt.Ldt", 0x001004dc, 4, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Paravirt.TaskRegister", 0x001004e0, 4, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"interrupt handlers", 0x00100538, 0, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Paravirt.Text", 0x00100564, 256, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"Paravirt.PortVector", 0x00100668, 64, global::Translator.Guest.GuestSymbolKind.Data),
+        new(@"boot stack", 0x001006b0, 16384, global::Translator.Guest.GuestSymbolKind.Data),
         new(@"hypercall page", 0x00105000, 4096, global::Translator.Guest.GuestSymbolKind.Data),
     };
 
     /// <summary>The disassembly of the paravirtual image's code, under the source lines it came from.</summary>
     public const string ParavirtListing = @"; kernel Translator.Samples.Hello, paravirtual build
-; PV image (TPV1 header): load 0x00100000-0x0010061a, bss to 0x00106000, entry 0x00100030
-; code 0x00100030 (1264 bytes), data 0x00100520 (250 bytes), bss 0x00100620 (16720 bytes)
+; PV image (TPV1 header): load 0x00100000-0x0010055a, bss to 0x00106000, entry 0x00100030
+; code 0x00100030 (1070 bytes), data 0x00100460 (250 bytes), bss 0x00100560 (16720 bytes)
 ;
 ; data
-;   00100524      36  Hello.Greeting
-;   00100550      32  Console.HexDigits
-;   00100574       4  Paravirt.s_textLength
-;   00100578       4  Paravirt.StartInfo
-;   0010057c       4  Paravirt.SharedInfo
-;   00100580       4  Paravirt.Cr0
-;   00100584       4  Paravirt.Cr3
-;   00100588       4  Paravirt.Cr4
-;   0010058c       4  Paravirt.GdtBase
-;   00100590       4  Paravirt.GdtLimit
-;   00100594       4  Paravirt.IdtBase
-;   00100598       4  Paravirt.IdtLimit
-;   0010059c       4  Paravirt.Ldt
-;   001005a0       4  Paravirt.TaskRegister
-;   001005f8       0  interrupt handlers
-;   00100624     256  Paravirt.Text
-;   00100728      64  Paravirt.PortVector
-;   00100770   16384  boot stack
+;   00100464      36  Hello.Greeting
+;   00100490      32  Console.HexDigits
+;   001004b4       4  Paravirt.s_textLength
+;   001004b8       4  Paravirt.StartInfo
+;   001004bc       4  Paravirt.SharedInfo
+;   001004c0       4  Paravirt.Cr0
+;   001004c4       4  Paravirt.Cr3
+;   001004c8       4  Paravirt.Cr4
+;   001004cc       4  Paravirt.GdtBase
+;   001004d0       4  Paravirt.GdtLimit
+;   001004d4       4  Paravirt.IdtBase
+;   001004d8       4  Paravirt.IdtLimit
+;   001004dc       4  Paravirt.Ldt
+;   001004e0       4  Paravirt.TaskRegister
+;   00100538       0  interrupt handlers
+;   00100564     256  Paravirt.Text
+;   00100668      64  Paravirt.PortVector
+;   001006b0   16384  boot stack
 ;   00105000    4096  hypercall page
 
 start:
   00100030  fc                  cld
-  00100031  893578051000        mov     [Paravirt.StartInfo], esi
+  00100031  8935b8041000        mov     [Paravirt.StartInfo], esi
   00100037  8b4624              mov     eax, [esi+0x24]
-  0010003a  a37c051000          mov     [Paravirt.SharedInfo], eax
-  0010003f  bc70471000          mov     esp, 0x104770
-  00100044  c7052006100000010000mov     dword [0x100620], 0x100
-  0010004e  c7052407100040000000mov     dword [0x100724], 0x40
+  0010003a  a3bc041000          mov     [Paravirt.SharedInfo], eax
+  0010003f  bcb0461000          mov     esp, 0x1046b0
+  00100044  c7056005100000010000mov     dword [0x100560], 0x100
+  0010004e  c7056406100040000000mov     dword [0x100664], 0x40
   00100058  bb19e00000          mov     ebx, 0xe019
-  0010005d  b92b041000          mov     ecx, event callback
+  0010005d  b969031000          mov     ecx, event callback
   00100062  ba19e00000          mov     edx, 0xe019
   00100067  31f6                xor     esi, esi
   00100069  e812500000          call    HYPERVISOR_set_callbacks
   0010006e  e844000000          call    Hello.Main
   00100073  31c0                xor     eax, eax
   00100075  50                  push    eax
-  00100076  e876030000          call    Paravirt.FlushConsole
+  00100076  e8b4020000          call    Paravirt.FlushConsole
   0010007b  58                  pop     eax
   0010007c  89c1                mov     ecx, eax
   0010007e  b8f4000000          mov     eax, 0xf4
@@ -643,9 +617,9 @@ Hello.Main:
   001000b8  89e5                mov     ebp, esp
   001000ba  83ec08              sub     esp, 8
     ; 14: Console.Write(Greeting);
-  001000bd  b824051000          mov     eax, Hello.Greeting
+  001000bd  b864041000          mov     eax, Hello.Greeting
   001000c2  50                  push    eax
-  001000c3  e8f7000000          call    Console.Write(string)
+  001000c3  e886000000          call    Console.Write(string)
     ; 15: uint sum = 0;
   001000c8  31c0                xor     eax, eax
   001000ca  8945fc              mov     [ebp-4], eax
@@ -671,29 +645,29 @@ Hello.Main:
   001000f6  3de8030000          cmp     eax, 0x3e8
   001000fb  76da                jbe     short 0x001000d7
     ; 21: Console.Write(""sum of squares 1..1000 = "");
-  001000fd  b8a8051000          mov     eax, 0x1005a8
+  001000fd  b8e8041000          mov     eax, 0x1004e8
   00100102  50                  push    eax
-  00100103  e8b7000000          call    Console.Write(string)
+  00100103  e846000000          call    Console.Write(string)
     ; 22: Console.WriteDecimal(sum);
   00100108  8b45fc              mov     eax, [ebp-4]
   0010010b  50                  push    eax
-  0010010c  e872010000          call    Console.WriteDecimal(uint)
+  0010010c  e8f6000000          call    Console.WriteDecimal(uint)
     ; 23: Console.Write("" (0x"");
-  00100111  b8e0051000          mov     eax, 0x1005e0
+  00100111  b820051000          mov     eax, 0x100520
   00100116  50                  push    eax
-  00100117  e8a3000000          call    Console.Write(string)
+  00100117  e832000000          call    Console.Write(string)
     ; 24: Console.WriteHex(sum);
   0010011c  8b45fc              mov     eax, [ebp-4]
   0010011f  50                  push    eax
-  00100120  e808010000          call    Console.WriteHex(uint)
+  00100120  e88c000000          call    Console.WriteHex(uint)
     ; 25: Console.WriteLine("")"");
-  00100125  b8f0051000          mov     eax, 0x1005f0
+  00100125  b830051000          mov     eax, 0x100530
   0010012a  50                  push    eax
-  0010012b  e8e0000000          call    Console.WriteLine(string)
+  0010012b  e864000000          call    Console.WriteLine(string)
     ; 26: Machine.Exit(0);
   00100130  31c0                xor     eax, eax
   00100132  50                  push    eax
-  00100133  e892010000          call    Machine.Exit
+  00100133  e816010000          call    Machine.Exit
   00100138  89ec                mov     esp, ebp
   0010013a  5d                  pop     ebp
   0010013b  c3                  ret
@@ -704,392 +678,317 @@ Console.Write(char):
     ; 17: Paravirt.Write(c);
   0010013f  8b4508              mov     eax, [ebp+8]
   00100142  50                  push    eax
-  00100143  e84d020000          call    Paravirt.Write(char)
-    ; 18: return;
-  00100148  eb6f                jmp     short 0x001001b9
-    ; 21: while ((Cpu.In8(LineStatus) & TransmitterEmpty) == 0)
-  0010014a  eb00                jmp     short 0x0010014c
-  0010014c  b8fd030000          mov     eax, 0x3fd
-  00100151  83ec08              sub     esp, 8
-  00100154  0fb7c0              movzx   eax, ax
-  00100157  0d00000100          or      eax, 0x10000
-  0010015c  890424              mov     [esp], eax
-  0010015f  c744240400000000    mov     dword [esp+4], 0
-  00100167  bb007f0000          mov     ebx, 0x7f00
-  0010016c  89e1                mov     ecx, esp
-  0010016e  e8ad520000          call    HYPERVISOR_physdev_op
-  00100173  8b442404            mov     eax, [esp+4]
-  00100177  0fb6c0              movzx   eax, al
-  0010017a  83c408              add     esp, 8
-  0010017d  2520000000          and     eax, 0x20
-  00100182  3d00000000          cmp     eax, 0
-  00100187  74c3                je      short 0x0010014c
-    ; 25: Cpu.Out8(Data, (byte)c);
-  00100189  8b4508              mov     eax, [ebp+8]
-  0010018c  0fb6c0              movzx   eax, al
-  0010018f  50                  push    eax
-  00100190  b8f8030000          mov     eax, 0x3f8
-  00100195  50                  push    eax
-  00100196  58                  pop     eax
-  00100197  59                  pop     ecx
-  00100198  83ec08              sub     esp, 8
-  0010019b  0fb7c0              movzx   eax, ax
-  0010019e  0d00000100          or      eax, 0x10000
-  001001a3  890424              mov     [esp], eax
-  001001a6  894c2404            mov     [esp+4], ecx
-  001001aa  bb017f0000          mov     ebx, 0x7f01
-  001001af  89e1                mov     ecx, esp
-  001001b1  e86a520000          call    HYPERVISOR_physdev_op
-  001001b6  83c408              add     esp, 8
-  001001b9  89ec                mov     esp, ebp
-  001001bb  5d                  pop     ebp
-  001001bc  c20400              ret     4
+  00100143  e88b010000          call    Paravirt.Write
+  00100148  89ec                mov     esp, ebp
+  0010014a  5d                  pop     ebp
+  0010014b  c20400              ret     4
 Console.Write(string):
-  001001bf  55                  push    ebp
-  001001c0  89e5                mov     ebp, esp
-  001001c2  83ec04              sub     esp, 4
-    ; 30: if (KernelImage.IsParavirtual)
-    ; 32: Paravirt.Write(text);
-  001001c5  8b4508              mov     eax, [ebp+8]
-  001001c8  50                  push    eax
-  001001c9  e881010000          call    Paravirt.Write(string)
-    ; 33: return;
-  001001ce  eb3a                jmp     short 0x0010020a
-    ; 36: for (int i = 0; i < text.Length; i++)
-  001001d0  31c0                xor     eax, eax
-  001001d2  8945fc              mov     [ebp-4], eax
-  001001d5  eb22                jmp     short 0x001001f9
-    ; 38: Write(text[i]);
-  001001d7  8b4508              mov     eax, [ebp+8]
-  001001da  89c3                mov     ebx, eax
-  001001dc  8b4dfc              mov     ecx, [ebp-4]
-  001001df  3b4bfc              cmp     ecx, [ebx-4]
-  001001e2  0f83d8020000        jae     near index out of range
-  001001e8  0fb7044b            movzx   eax, word [ebx+ecx*2]
-  001001ec  50                  push    eax
-  001001ed  e84affffff          call    Console.Write(char)
-    ; 36: i++
-  001001f2  8b45fc              mov     eax, [ebp-4]
-  001001f5  40                  inc     eax
-  001001f6  8945fc              mov     [ebp-4], eax
-  001001f9  8b45fc              mov     eax, [ebp-4]
-  001001fc  50                  push    eax
-  001001fd  8b4508              mov     eax, [ebp+8]
-  00100200  8b40fc              mov     eax, [eax-4]
-  00100203  89c1                mov     ecx, eax
-  00100205  58                  pop     eax
-  00100206  39c8                cmp     eax, ecx
-  00100208  7ccd                jl      short 0x001001d7
-  0010020a  89ec                mov     esp, ebp
-  0010020c  5d                  pop     ebp
-  0010020d  c20400              ret     4
+  0010014e  55                  push    ebp
+  0010014f  89e5                mov     ebp, esp
+  00100151  83ec04              sub     esp, 4
+    ; 31: for (int i = 0; i < text.Length; i++)
+  00100154  31c0                xor     eax, eax
+  00100156  8945fc              mov     [ebp-4], eax
+  00100159  eb22                jmp     short 0x0010017d
+    ; 33: Write(text[i]);
+  0010015b  8b4508              mov     eax, [ebp+8]
+  0010015e  89c3                mov     ebx, eax
+  00100160  8b4dfc              mov     ecx, [ebp-4]
+  00100163  3b4bfc              cmp     ecx, [ebx-4]
+  00100166  0f8392020000        jae     near index out of range
+  0010016c  0fb7044b            movzx   eax, word [ebx+ecx*2]
+  00100170  50                  push    eax
+  00100171  e8c6ffffff          call    Console.Write(char)
+    ; 31: i++
+  00100176  8b45fc              mov     eax, [ebp-4]
+  00100179  40                  inc     eax
+  0010017a  8945fc              mov     [ebp-4], eax
+  0010017d  8b45fc              mov     eax, [ebp-4]
+  00100180  50                  push    eax
+  00100181  8b4508              mov     eax, [ebp+8]
+  00100184  8b40fc              mov     eax, [eax-4]
+  00100187  89c1                mov     ecx, eax
+  00100189  58                  pop     eax
+  0010018a  39c8                cmp     eax, ecx
+  0010018c  7ccd                jl      short 0x0010015b
+  0010018e  89ec                mov     esp, ebp
+  00100190  5d                  pop     ebp
+  00100191  c20400              ret     4
 Console.WriteLine(string):
-  00100210  55                  push    ebp
-  00100211  89e5                mov     ebp, esp
-    ; 44: Write(text);
-  00100213  8b4508              mov     eax, [ebp+8]
-  00100216  50                  push    eax
-  00100217  e8a3ffffff          call    Console.Write(string)
-    ; 45: Write('\n');
-  0010021c  b80a000000          mov     eax, 0xa
-  00100221  50                  push    eax
-  00100222  e815ffffff          call    Console.Write(char)
-  00100227  89ec                mov     esp, ebp
-  00100229  5d                  pop     ebp
-  0010022a  c20400              ret     4
+  00100194  55                  push    ebp
+  00100195  89e5                mov     ebp, esp
+    ; 39: Write(text);
+  00100197  8b4508              mov     eax, [ebp+8]
+  0010019a  50                  push    eax
+  0010019b  e8aeffffff          call    Console.Write(string)
+    ; 40: Write('\n');
+  001001a0  b80a000000          mov     eax, 0xa
+  001001a5  50                  push    eax
+  001001a6  e891ffffff          call    Console.Write(char)
+  001001ab  89ec                mov     esp, ebp
+  001001ad  5d                  pop     ebp
+  001001ae  c20400              ret     4
 Console.WriteHex(uint):
-  0010022d  55                  push    ebp
-  0010022e  89e5                mov     ebp, esp
-  00100230  83ec04              sub     esp, 4
-    ; 53: for (int shift = 28; shift >= 0; shift -= 4)
-  00100233  b81c000000          mov     eax, 0x1c
-  00100238  8945fc              mov     [ebp-4], eax
-  0010023b  eb36                jmp     short 0x00100273
-    ; 55: Write(HexDigits[(int)((value >> shift) & 0xF)]);
-  0010023d  b850051000          mov     eax, Console.HexDigits
-  00100242  50                  push    eax
-  00100243  8b4508              mov     eax, [ebp+8]
-  00100246  8b4dfc              mov     ecx, [ebp-4]
-  00100249  d3e8                shr     eax, cl
-  0010024b  250f000000          and     eax, 0xf
-  00100250  89c1                mov     ecx, eax
-  00100252  5b                  pop     ebx
-  00100253  3b4bfc              cmp     ecx, [ebx-4]
-  00100256  0f8364020000        jae     near index out of range
-  0010025c  0fb7044b            movzx   eax, word [ebx+ecx*2]
-  00100260  50                  push    eax
-  00100261  e8d6feffff          call    Console.Write(char)
-    ; 53: shift -= 4
-  00100266  8b45fc              mov     eax, [ebp-4]
-  00100269  b904000000          mov     ecx, 4
-  0010026e  29c8                sub     eax, ecx
-  00100270  8945fc              mov     [ebp-4], eax
-  00100273  8b45fc              mov     eax, [ebp-4]
-  00100276  3d00000000          cmp     eax, 0
-  0010027b  7dc0                jge     short 0x0010023d
-  0010027d  89ec                mov     esp, ebp
-  0010027f  5d                  pop     ebp
-  00100280  c20400              ret     4
+  001001b1  55                  push    ebp
+  001001b2  89e5                mov     ebp, esp
+  001001b4  83ec04              sub     esp, 4
+    ; 48: for (int shift = 28; shift >= 0; shift -= 4)
+  001001b7  b81c000000          mov     eax, 0x1c
+  001001bc  8945fc              mov     [ebp-4], eax
+  001001bf  eb36                jmp     short 0x001001f7
+    ; 50: Write(HexDigits[(int)((value >> shift) & 0xF)]);
+  001001c1  b890041000          mov     eax, Console.HexDigits
+  001001c6  50                  push    eax
+  001001c7  8b4508              mov     eax, [ebp+8]
+  001001ca  8b4dfc              mov     ecx, [ebp-4]
+  001001cd  d3e8                shr     eax, cl
+  001001cf  250f000000          and     eax, 0xf
+  001001d4  89c1                mov     ecx, eax
+  001001d6  5b                  pop     ebx
+  001001d7  3b4bfc              cmp     ecx, [ebx-4]
+  001001da  0f831e020000        jae     near index out of range
+  001001e0  0fb7044b            movzx   eax, word [ebx+ecx*2]
+  001001e4  50                  push    eax
+  001001e5  e852ffffff          call    Console.Write(char)
+    ; 48: shift -= 4
+  001001ea  8b45fc              mov     eax, [ebp-4]
+  001001ed  b904000000          mov     ecx, 4
+  001001f2  29c8                sub     eax, ecx
+  001001f4  8945fc              mov     [ebp-4], eax
+  001001f7  8b45fc              mov     eax, [ebp-4]
+  001001fa  3d00000000          cmp     eax, 0
+  001001ff  7dc0                jge     short 0x001001c1
+  00100201  89ec                mov     esp, ebp
+  00100203  5d                  pop     ebp
+  00100204  c20400              ret     4
 Console.WriteDecimal(uint):
-  00100283  55                  push    ebp
-  00100284  89e5                mov     ebp, esp
-    ; 68: if (value >= 10)
-  00100286  8b4508              mov     eax, [ebp+8]
-  00100289  3d0a000000          cmp     eax, 0xa
-  0010028e  7212                jb      short 0x001002a2
-    ; 70: WriteDecimal(value / 10);
-  00100290  8b4508              mov     eax, [ebp+8]
-  00100293  b90a000000          mov     ecx, 0xa
-  00100298  31d2                xor     edx, edx
-  0010029a  f7f1                div     ecx
-  0010029c  50                  push    eax
-  0010029d  e8e1ffffff          call    Console.WriteDecimal(uint)
-    ; 73: Write((char)('0' + value % 10));
-  001002a2  b830000000          mov     eax, 0x30
-  001002a7  50                  push    eax
-  001002a8  8b4508              mov     eax, [ebp+8]
-  001002ab  b90a000000          mov     ecx, 0xa
-  001002b0  31d2                xor     edx, edx
-  001002b2  f7f1                div     ecx
-  001002b4  89d0                mov     eax, edx
-  001002b6  89c1                mov     ecx, eax
-  001002b8  58                  pop     eax
-  001002b9  01c8                add     eax, ecx
-  001002bb  0fb7c0              movzx   eax, ax
-  001002be  50                  push    eax
-  001002bf  e878feffff          call    Console.Write(char)
-  001002c4  89ec                mov     esp, ebp
-  001002c6  5d                  pop     ebp
-  001002c7  c20400              ret     4
+  00100207  55                  push    ebp
+  00100208  89e5                mov     ebp, esp
+    ; 63: if (value >= 10)
+  0010020a  8b4508              mov     eax, [ebp+8]
+  0010020d  3d0a000000          cmp     eax, 0xa
+  00100212  7212                jb      short 0x00100226
+    ; 65: WriteDecimal(value / 10);
+  00100214  8b4508              mov     eax, [ebp+8]
+  00100217  b90a000000          mov     ecx, 0xa
+  0010021c  31d2                xor     edx, edx
+  0010021e  f7f1                div     ecx
+  00100220  50                  push    eax
+  00100221  e8e1ffffff          call    Console.WriteDecimal(uint)
+    ; 68: Write((char)('0' + value % 10));
+  00100226  b830000000          mov     eax, 0x30
+  0010022b  50                  push    eax
+  0010022c  8b4508              mov     eax, [ebp+8]
+  0010022f  b90a000000          mov     ecx, 0xa
+  00100234  31d2                xor     edx, edx
+  00100236  f7f1                div     ecx
+  00100238  89d0                mov     eax, edx
+  0010023a  89c1                mov     ecx, eax
+  0010023c  58                  pop     eax
+  0010023d  01c8                add     eax, ecx
+  0010023f  0fb7c0              movzx   eax, ax
+  00100242  50                  push    eax
+  00100243  e8f4feffff          call    Console.Write(char)
+  00100248  89ec                mov     esp, ebp
+  0010024a  5d                  pop     ebp
+  0010024b  c20400              ret     4
 Machine.Exit:
-  001002ca  55                  push    ebp
-  001002cb  89e5                mov     ebp, esp
+  0010024e  55                  push    ebp
+  0010024f  89e5                mov     ebp, esp
     ; 11: if (KernelImage.IsParavirtual)
     ; 13: Paravirt.FlushConsole();
-  001002cd  e81f010000          call    Paravirt.FlushConsole
+  00100251  e8d9000000          call    Paravirt.FlushConsole
     ; 16: Cpu.Out32(DebugExitPort, code);
-  001002d2  8b4508              mov     eax, [ebp+8]
-  001002d5  50                  push    eax
-  001002d6  b8f4000000          mov     eax, 0xf4
-  001002db  50                  push    eax
-  001002dc  58                  pop     eax
-  001002dd  59                  pop     ecx
-  001002de  83ec08              sub     esp, 8
-  001002e1  0fb7c0              movzx   eax, ax
-  001002e4  0d00000400          or      eax, 0x40000
-  001002e9  890424              mov     [esp], eax
-  001002ec  894c2404            mov     [esp+4], ecx
-  001002f0  bb017f0000          mov     ebx, 0x7f01
-  001002f5  89e1                mov     ecx, esp
-  001002f7  e824510000          call    HYPERVISOR_physdev_op
-  001002fc  83c408              add     esp, 8
+  00100256  8b4508              mov     eax, [ebp+8]
+  00100259  50                  push    eax
+  0010025a  b8f4000000          mov     eax, 0xf4
+  0010025f  50                  push    eax
+  00100260  58                  pop     eax
+  00100261  59                  pop     ecx
+  00100262  83ec08              sub     esp, 8
+  00100265  0fb7c0              movzx   eax, ax
+  00100268  0d00000400          or      eax, 0x40000
+  0010026d  890424              mov     [esp], eax
+  00100270  894c2404            mov     [esp+4], ecx
+  00100274  bb017f0000          mov     ebx, 0x7f01
+  00100279  89e1                mov     ecx, esp
+  0010027b  e8a0510000          call    HYPERVISOR_physdev_op
+  00100280  83c408              add     esp, 8
     ; 17: Stop();
-  001002ff  e806000000          call    Machine.Stop
-  00100304  89ec                mov     esp, ebp
-  00100306  5d                  pop     ebp
-  00100307  c20400              ret     4
+  00100283  e806000000          call    Machine.Stop
+  00100288  89ec                mov     esp, ebp
+  0010028a  5d                  pop     ebp
+  0010028b  c20400              ret     4
 Machine.Stop:
-  0010030a  55                  push    ebp
-  0010030b  89e5                mov     ebp, esp
+  0010028e  55                  push    ebp
+  0010028f  89e5                mov     ebp, esp
     ; 23: if (KernelImage.IsParavirtual)
     ; 25: Paravirt.FlushConsole();
-  0010030d  e8df000000          call    Paravirt.FlushConsole
+  00100291  e899000000          call    Paravirt.FlushConsole
     ; 28: Cpu.DisableInterrupts();
-  00100312  8b157c051000        mov     edx, [Paravirt.SharedInfo]
-  00100318  c6420101            mov     byte [edx+1], 1
+  00100296  8b15bc041000        mov     edx, [Paravirt.SharedInfo]
+  0010029c  c6420101            mov     byte [edx+1], 1
     ; 29: while (true)
-  0010031c  eb2b                jmp     short 0x00100349
+  001002a0  eb2b                jmp     short 0x001002cd
     ; 31: Cpu.Halt();
-  0010031e  8b157c051000        mov     edx, [Paravirt.SharedInfo]
-  00100324  807a0100            cmp     byte [edx+1], 0
-  00100328  7413                je      short 0x0010033d
-  0010032a  6a00                push    0
-  0010032c  bb02000000          mov     ebx, 2
-  00100331  89e1                mov     ecx, esp
-  00100333  e868500000          call    HYPERVISOR_sched_op
-  00100338  83c404              add     esp, 4
-  0010033b  eb0c                jmp     short 0x00100349
-  0010033d  bb01000000          mov     ebx, 1
-  00100342  31c9                xor     ecx, ecx
-  00100344  e857500000          call    HYPERVISOR_sched_op
-  00100349  ebd3                jmp     short 0x0010031e
-  0010034b  89ec                mov     esp, ebp
-  0010034d  5d                  pop     ebp
-  0010034e  c3                  ret
-Paravirt.Write(string):
-  0010034f  55                  push    ebp
-  00100350  89e5                mov     ebp, esp
-  00100352  83ec04              sub     esp, 4
-    ; 267: for (int i = 0; i < text.Length; i++)
-  00100355  31c0                xor     eax, eax
-  00100357  8945fc              mov     [ebp-4], eax
-  0010035a  eb22                jmp     short 0x0010037e
-    ; 269: Write(text[i]);
-  0010035c  8b4508              mov     eax, [ebp+8]
-  0010035f  89c3                mov     ebx, eax
-  00100361  8b4dfc              mov     ecx, [ebp-4]
-  00100364  3b4bfc              cmp     ecx, [ebx-4]
-  00100367  0f8353010000        jae     near index out of range
-  0010036d  0fb7044b            movzx   eax, word [ebx+ecx*2]
-  00100371  50                  push    eax
-  00100372  e81e000000          call    Paravirt.Write(char)
-    ; 267: i++
-  00100377  8b45fc              mov     eax, [ebp-4]
-  0010037a  40                  inc     eax
-  0010037b  8945fc              mov     [ebp-4], eax
-  0010037e  8b45fc              mov     eax, [ebp-4]
-  00100381  50                  push    eax
-  00100382  8b4508              mov     eax, [ebp+8]
-  00100385  8b40fc              mov     eax, [eax-4]
-  00100388  89c1                mov     ecx, eax
-  0010038a  58                  pop     eax
-  0010038b  39c8                cmp     eax, ecx
-  0010038d  7ccd                jl      short 0x0010035c
-  0010038f  89ec                mov     esp, ebp
-  00100391  5d                  pop     ebp
-  00100392  c20400              ret     4
-Paravirt.Write(char):
-  00100395  55                  push    ebp
-  00100396  89e5                mov     ebp, esp
-    ; 275: Text[s_textLength] = (byte)c;
-  00100398  b824061000          mov     eax, Paravirt.Text
-  0010039d  50                  push    eax
-  0010039e  a174051000          mov     eax, [Paravirt.s_textLength]
-  001003a3  89c1                mov     ecx, eax
-  001003a5  5b                  pop     ebx
-  001003a6  3b4bfc              cmp     ecx, [ebx-4]
-  001003a9  0f8311010000        jae     near index out of range
-  001003af  8d1c0b              lea     ebx, [ebx+ecx]
-  001003b2  53                  push    ebx
-  001003b3  8b4508              mov     eax, [ebp+8]
-  001003b6  0fb6c0              movzx   eax, al
-  001003b9  5b                  pop     ebx
-  001003ba  8803                mov     [ebx], al
-    ; 276: s_textLength++;
-  001003bc  a174051000          mov     eax, [Paravirt.s_textLength]
-  001003c1  40                  inc     eax
-  001003c2  a374051000          mov     [Paravirt.s_textLength], eax
-    ; 277: if (c == '\n' || s_textLength == (uint)Text.Length)
-  001003c7  8b4508              mov     eax, [ebp+8]
-  001003ca  3d0a000000          cmp     eax, 0xa
-  001003cf  7415                je      short 0x001003e6
-  001003d1  a174051000          mov     eax, [Paravirt.s_textLength]
-  001003d6  50                  push    eax
-  001003d7  b824061000          mov     eax, Paravirt.Text
-  001003dc  8b40fc              mov     eax, [eax-4]
-  001003df  89c1                mov     ecx, eax
-  001003e1  58                  pop     eax
-  001003e2  39c8                cmp     eax, ecx
-  001003e4  7505                jne     short 0x001003eb
-    ; 279: FlushConsole();
-  001003e6  e806000000          call    Paravirt.FlushConsole
-  001003eb  89ec                mov     esp, ebp
-  001003ed  5d                  pop     ebp
-  001003ee  c20400              ret     4
+  001002a2  8b15bc041000        mov     edx, [Paravirt.SharedInfo]
+  001002a8  807a0100            cmp     byte [edx+1], 0
+  001002ac  7413                je      short 0x001002c1
+  001002ae  6a00                push    0
+  001002b0  bb02000000          mov     ebx, 2
+  001002b5  89e1                mov     ecx, esp
+  001002b7  e8e4500000          call    HYPERVISOR_sched_op
+  001002bc  83c404              add     esp, 4
+  001002bf  eb0c                jmp     short 0x001002cd
+  001002c1  bb01000000          mov     ebx, 1
+  001002c6  31c9                xor     ecx, ecx
+  001002c8  e8d3500000          call    HYPERVISOR_sched_op
+  001002cd  ebd3                jmp     short 0x001002a2
+  001002cf  89ec                mov     esp, ebp
+  001002d1  5d                  pop     ebp
+  001002d2  c3                  ret
+Paravirt.Write:
+  001002d3  55                  push    ebp
+  001002d4  89e5                mov     ebp, esp
+    ; 267: Text[s_textLength] = (byte)c;
+  001002d6  b864051000          mov     eax, Paravirt.Text
+  001002db  50                  push    eax
+  001002dc  a1b4041000          mov     eax, [Paravirt.s_textLength]
+  001002e1  89c1                mov     ecx, eax
+  001002e3  5b                  pop     ebx
+  001002e4  3b4bfc              cmp     ecx, [ebx-4]
+  001002e7  0f8311010000        jae     near index out of range
+  001002ed  8d1c0b              lea     ebx, [ebx+ecx]
+  001002f0  53                  push    ebx
+  001002f1  8b4508              mov     eax, [ebp+8]
+  001002f4  0fb6c0              movzx   eax, al
+  001002f7  5b                  pop     ebx
+  001002f8  8803                mov     [ebx], al
+    ; 268: s_textLength++;
+  001002fa  a1b4041000          mov     eax, [Paravirt.s_textLength]
+  001002ff  40                  inc     eax
+  00100300  a3b4041000          mov     [Paravirt.s_textLength], eax
+    ; 269: if (c == '\n' || s_textLength == (uint)Text.Length)
+  00100305  8b4508              mov     eax, [ebp+8]
+  00100308  3d0a000000          cmp     eax, 0xa
+  0010030d  7415                je      short 0x00100324
+  0010030f  a1b4041000          mov     eax, [Paravirt.s_textLength]
+  00100314  50                  push    eax
+  00100315  b864051000          mov     eax, Paravirt.Text
+  0010031a  8b40fc              mov     eax, [eax-4]
+  0010031d  89c1                mov     ecx, eax
+  0010031f  58                  pop     eax
+  00100320  39c8                cmp     eax, ecx
+  00100322  7505                jne     short 0x00100329
+    ; 271: FlushConsole();
+  00100324  e806000000          call    Paravirt.FlushConsole
+  00100329  89ec                mov     esp, ebp
+  0010032b  5d                  pop     ebp
+  0010032c  c20400              ret     4
 Paravirt.FlushConsole:
-  001003f1  55                  push    ebp
-  001003f2  89e5                mov     ebp, esp
-  001003f4  83ec04              sub     esp, 4
-    ; 286: if (s_textLength > 0)
-  001003f7  a174051000          mov     eax, [Paravirt.s_textLength]
-  001003fc  3d00000000          cmp     eax, 0
-  00100401  7624                jbe     short 0x00100427
-    ; 288: uint count = s_textLength;
-  00100403  a174051000          mov     eax, [Paravirt.s_textLength]
-  00100408  8945fc              mov     [ebp-4], eax
-    ; 289: s_textLength = 0;
-  0010040b  31c0                xor     eax, eax
-  0010040d  a374051000          mov     [Paravirt.s_textLength], eax
-    ; 290: Hypercall.ConsoleIo(ConsoleWrite, count, Memory.AddressOf(Text));
-  00100412  b824061000          mov     eax, Paravirt.Text
-  00100417  50                  push    eax
-  00100418  8b45fc              mov     eax, [ebp-4]
-  0010041b  50                  push    eax
-  0010041c  31c0                xor     eax, eax
-  0010041e  50                  push    eax
-  0010041f  5b                  pop     ebx
-  00100420  59                  pop     ecx
-  00100421  5a                  pop     edx
-  00100422  e8194e0000          call    HYPERVISOR_console_io
-  00100427  89ec                mov     esp, ebp
-  00100429  5d                  pop     ebp
-  0010042a  c3                  ret
+  0010032f  55                  push    ebp
+  00100330  89e5                mov     ebp, esp
+  00100332  83ec04              sub     esp, 4
+    ; 278: if (s_textLength > 0)
+  00100335  a1b4041000          mov     eax, [Paravirt.s_textLength]
+  0010033a  3d00000000          cmp     eax, 0
+  0010033f  7624                jbe     short 0x00100365
+    ; 280: uint count = s_textLength;
+  00100341  a1b4041000          mov     eax, [Paravirt.s_textLength]
+  00100346  8945fc              mov     [ebp-4], eax
+    ; 281: s_textLength = 0;
+  00100349  31c0                xor     eax, eax
+  0010034b  a3b4041000          mov     [Paravirt.s_textLength], eax
+    ; 282: Hypercall.ConsoleIo(ConsoleWrite, count, Memory.AddressOf(Text));
+  00100350  b864051000          mov     eax, Paravirt.Text
+  00100355  50                  push    eax
+  00100356  8b45fc              mov     eax, [ebp-4]
+  00100359  50                  push    eax
+  0010035a  31c0                xor     eax, eax
+  0010035c  50                  push    eax
+  0010035d  5b                  pop     ebx
+  0010035e  59                  pop     ecx
+  0010035f  5a                  pop     edx
+  00100360  e8db4e0000          call    HYPERVISOR_console_io
+  00100365  89ec                mov     esp, ebp
+  00100367  5d                  pop     ebp
+  00100368  c3                  ret
 event callback:
-  0010042b  6a00                push    0
-  0010042d  6a00                push    0
-  0010042f  60                  pusha
-  00100430  1e                  push    ds
-  00100431  06                  push    es
-  00100432  0fa0                push    fs
-  00100434  0fa8                push    gs
-  00100436  66b81100            mov     ax, 0x11
-  0010043a  668ed8              mov     ds, ax
-  0010043d  668ec0              mov     es, ax
-  00100440  fc                  cld
-  00100441  89e5                mov     ebp, esp
-  00100443  6a00                push    0
-  00100445  8b1d7c051000        mov     ebx, [Paravirt.SharedInfo]
-  0010044b  c60300              mov     byte [ebx], 0
-  0010044e  31c0                xor     eax, eax
-  00100450  874304              xchg    eax, [ebx+4]
-  00100453  2503000000          and     eax, 3
-  00100458  8945fc              mov     [ebp-4], eax
-  0010045b  8b45fc              mov     eax, [ebp-4]
-  0010045e  0fbcc8              bsf     ecx, eax
-  00100461  7441                je      short 0x001004a4
-  00100463  8b1d7c051000        mov     ebx, [Paravirt.SharedInfo]
-  00100469  8b4dfc              mov     ecx, [ebp-4]
-  0010046c  0fbcc9              bsf     ecx, ecx
-  0010046f  8b948b80080000      mov     edx, [ebx+ecx*4+0x880]
-  00100476  f7d2                not     edx
-  00100478  23948b00080000      and     edx, [ebx+ecx*4+0x800]
-  0010047f  0fbcd2              bsf     edx, edx
-  00100482  741a                je      short 0x0010049e
-  00100484  f00fb3948b00080000  lock btr [ebx+ecx*4+0x800], edx
-  0010048d  c1e105              shl     ecx, 5
-  00100490  01d1                add     ecx, edx
-  00100492  0fb68128071000      movzx   eax, byte [ecx+Paravirt.PortVector]
-  00100499  894530              mov     [ebp+0x30], eax
-  0010049c  ebc5                jmp     short 0x00100463
-  0010049e  0fb34dfc            btr     [ebp-4], ecx
-  001004a2  ebb7                jmp     short 0x0010045b
-  001004a4  8b1d7c051000        mov     ebx, [Paravirt.SharedInfo]
-  001004aa  803b00              cmp     byte [ebx], 0
-  001004ad  7596                jne     short 0x00100445
-  001004af  89ec                mov     esp, ebp
-  001004b1  0fa9                pop     gs
-  001004b3  0fa1                pop     fs
-  001004b5  07                  pop     es
-  001004b6  1f                  pop     ds
-  001004b7  61                  popa
-  001004b8  83c408              add     esp, 8
-  001004bb  e9204e0000          jmp     HYPERVISOR_iret
+  00100369  6a00                push    0
+  0010036b  6a00                push    0
+  0010036d  60                  pusha
+  0010036e  1e                  push    ds
+  0010036f  06                  push    es
+  00100370  0fa0                push    fs
+  00100372  0fa8                push    gs
+  00100374  66b81100            mov     ax, 0x11
+  00100378  668ed8              mov     ds, ax
+  0010037b  668ec0              mov     es, ax
+  0010037e  fc                  cld
+  0010037f  89e5                mov     ebp, esp
+  00100381  6a00                push    0
+  00100383  8b1dbc041000        mov     ebx, [Paravirt.SharedInfo]
+  00100389  c60300              mov     byte [ebx], 0
+  0010038c  31c0                xor     eax, eax
+  0010038e  874304              xchg    eax, [ebx+4]
+  00100391  2503000000          and     eax, 3
+  00100396  8945fc              mov     [ebp-4], eax
+  00100399  8b45fc              mov     eax, [ebp-4]
+  0010039c  0fbcc8              bsf     ecx, eax
+  0010039f  7441                je      short 0x001003e2
+  001003a1  8b1dbc041000        mov     ebx, [Paravirt.SharedInfo]
+  001003a7  8b4dfc              mov     ecx, [ebp-4]
+  001003aa  0fbcc9              bsf     ecx, ecx
+  001003ad  8b948b80080000      mov     edx, [ebx+ecx*4+0x880]
+  001003b4  f7d2                not     edx
+  001003b6  23948b00080000      and     edx, [ebx+ecx*4+0x800]
+  001003bd  0fbcd2              bsf     edx, edx
+  001003c0  741a                je      short 0x001003dc
+  001003c2  f00fb3948b00080000  lock btr [ebx+ecx*4+0x800], edx
+  001003cb  c1e105              shl     ecx, 5
+  001003ce  01d1                add     ecx, edx
+  001003d0  0fb68168061000      movzx   eax, byte [ecx+Paravirt.PortVector]
+  001003d7  894530              mov     [ebp+0x30], eax
+  001003da  ebc5                jmp     short 0x001003a1
+  001003dc  0fb34dfc            btr     [ebp-4], ecx
+  001003e0  ebb7                jmp     short 0x00100399
+  001003e2  8b1dbc041000        mov     ebx, [Paravirt.SharedInfo]
+  001003e8  803b00              cmp     byte [ebx], 0
+  001003eb  7596                jne     short 0x00100383
+  001003ed  89ec                mov     esp, ebp
+  001003ef  0fa9                pop     gs
+  001003f1  0fa1                pop     fs
+  001003f3  07                  pop     es
+  001003f4  1f                  pop     ds
+  001003f5  61                  popa
+  001003f6  83c408              add     esp, 8
+  001003f9  e9e24e0000          jmp     HYPERVISOR_iret
 index out of range:
-  001004c0  e82cffffff          call    Paravirt.FlushConsole
-  001004c5  bb00000000          mov     ebx, 0
-  001004ca  b921000000          mov     ecx, 0x21
-  001004cf  baf8051000          mov     edx, interrupt handlers
-  001004d4  e8674d0000          call    HYPERVISOR_console_io
-  001004d9  b870000000          mov     eax, 0x70
-  001004de  50                  push    eax
-  001004df  e80dffffff          call    Paravirt.FlushConsole
-  001004e4  58                  pop     eax
-  001004e5  89c1                mov     ecx, eax
-  001004e7  b8f4000000          mov     eax, 0xf4
-  001004ec  83ec08              sub     esp, 8
-  001004ef  0fb7c0              movzx   eax, ax
-  001004f2  0d00000400          or      eax, 0x40000
-  001004f7  890424              mov     [esp], eax
-  001004fa  894c2404            mov     [esp+4], ecx
-  001004fe  bb017f0000          mov     ebx, 0x7f01
-  00100503  89e1                mov     ecx, esp
-  00100505  e8164f0000          call    HYPERVISOR_physdev_op
-  0010050a  83c408              add     esp, 8
-  0010050d  6a00                push    0
-  0010050f  bb02000000          mov     ebx, 2
-  00100514  89e1                mov     ecx, esp
-  00100516  e8854e0000          call    HYPERVISOR_sched_op
-  0010051b  83c404              add     esp, 4
-  0010051e  ebed                jmp     short 0x0010050d
+  001003fe  e82cffffff          call    Paravirt.FlushConsole
+  00100403  bb00000000          mov     ebx, 0
+  00100408  b921000000          mov     ecx, 0x21
+  0010040d  ba38051000          mov     edx, interrupt handlers
+  00100412  e8294e0000          call    HYPERVISOR_console_io
+  00100417  b870000000          mov     eax, 0x70
+  0010041c  50                  push    eax
+  0010041d  e80dffffff          call    Paravirt.FlushConsole
+  00100422  58                  pop     eax
+  00100423  89c1                mov     ecx, eax
+  00100425  b8f4000000          mov     eax, 0xf4
+  0010042a  83ec08              sub     esp, 8
+  0010042d  0fb7c0              movzx   eax, ax
+  00100430  0d00000400          or      eax, 0x40000
+  00100435  890424              mov     [esp], eax
+  00100438  894c2404            mov     [esp+4], ecx
+  0010043c  bb017f0000          mov     ebx, 0x7f01
+  00100441  89e1                mov     ecx, esp
+  00100443  e8d84f0000          call    HYPERVISOR_physdev_op
+  00100448  83c408              add     esp, 8
+  0010044b  6a00                push    0
+  0010044d  bb02000000          mov     ebx, 2
+  00100452  89e1                mov     ecx, esp
+  00100454  e8474f0000          call    HYPERVISOR_sched_op
+  00100459  83c404              add     esp, 4
+  0010045c  ebed                jmp     short 0x0010044b
 ";
 }
