@@ -5,9 +5,15 @@
  * flags only: flags the Intel SDM documents as undefined for an instruction (or for a given
  * count/operand combination) are masked out, so two correct CPUs must print the same text.
  *
- * One source, two builds (the test bodies are shared; only the output shim differs):
- *   host : gcc -m32 -O2 oracle.c -o oracle-host        libc printf to stdout, runs on the host CPU
- *   guest: freestanding multiboot image oracle.elf     rt.c printf over COM1, exits via port 0xF4
+ * One source, three builds (the test bodies are shared; only the output shim and the stub frame differ):
+ *   host  : gcc -m32 -O2 oracle.c -o oracle-host       libc printf to stdout, runs on the host CPU
+ *   guest : freestanding multiboot image oracle.elf    rt.c printf over COM1, exits via port 0xF4
+ *   host64: gcc -m64 -no-pie oracle.c -o oracle-host64 for hosts whose kernel runs no 32-bit programs
+ *           (no IA32 emulation, or a PVM guest). The instructions under test run in 64-bit mode with
+ *           their 8/16/32-bit operand sizes and 32-bit addressing (addr32), which the SDM defines to
+ *           give the same results and flags; what has no 64-bit form (PUSHA, 16-bit addressing, BCD,
+ *           32-bit stack frames) is left out, and each left-out section prints "# not in 64-bit mode: "
+ *           and its title in place of its cases.
  * `diff <(oracle-host) <(qemu-system-i386 -kernel oracle.elf -serial stdio ...)` must be empty.
  *
  * Output: one line per case, "name inputs... > outputs...", all numbers in lowercase hex
@@ -46,6 +52,42 @@
 struct R { uint32_t eax, ecx, edx, ebx, esp, ebp, esi, edi, fl; };
 typedef void stub_fn(struct R *);
 
+#if defined(__x86_64__)
+/* 64-bit frame: R * stays in R12 (no instruction under test names it), flags go through R11. */
+#define STUB_PRE                                                                                 \
+    "pushq %rbx\n\t"                                                                             \
+    "pushq %rbp\n\t"                                                                             \
+    "pushq %r12\n\t"                                                                             \
+    "movq %rdi,%r12\n\t"                                                                         \
+    "movl 32(%r12),%r11d\n\t"                                                                    \
+    "pushq %r11\n\t"                                                                             \
+    "popfq\n\t"                                                                                  \
+    "movl %esp,16(%r12)\n\t"                                                                     \
+    "movl 0(%r12),%eax\n\t"                                                                      \
+    "movl 4(%r12),%ecx\n\t"                                                                      \
+    "movl 8(%r12),%edx\n\t"                                                                      \
+    "movl 12(%r12),%ebx\n\t"                                                                     \
+    "movl 20(%r12),%ebp\n\t"                                                                     \
+    "movl 24(%r12),%esi\n\t"                                                                     \
+    "movl 28(%r12),%edi\n\t"
+#define STUB_POST                                                                                \
+    "\n\tpushfq\n\t"                                                                             \
+    "cld\n\t"                                                                                    \
+    "popq %r11\n\t"                                                                              \
+    "movl %r11d,32(%r12)\n\t"                                                                    \
+    "movl %eax,0(%r12)\n\t"                                                                      \
+    "movl %ecx,4(%r12)\n\t"                                                                      \
+    "movl %edx,8(%r12)\n\t"                                                                      \
+    "movl %ebx,12(%r12)\n\t"                                                                     \
+    "movl %ebp,20(%r12)\n\t"                                                                     \
+    "movl %esi,24(%r12)\n\t"                                                                     \
+    "movl %edi,28(%r12)\n\t"                                                                     \
+    "popq %r12\n\t"                                                                              \
+    "popq %rbp\n\t"                                                                              \
+    "popq %rbx\n\t"                                                                              \
+    "ret\n\t"
+#define HAS_IA32_FORMS 0
+#else
 #define STUB_PRE                                                                                 \
     "pushal\n\t"                                                                                 \
     "movl 36(%esp),%eax\n\t"                                                                     \
@@ -74,6 +116,9 @@ typedef void stub_fn(struct R *);
     "movl %edi,28(%eax)\n\t"                                                                     \
     "popal\n\t"                                                                                  \
     "ret\n\t"
+
+#define HAS_IA32_FORMS 1
+#endif
 
 #define STUB(nm, insn)                                                                           \
     void nm(struct R *);                                                                         \
@@ -161,6 +206,10 @@ static void emit(const char *nm, int bits, const uint32_t *v, int nin, int nout)
     } while (0)
 
 static void section(const char *s) { P("# %s\n", s); }
+#if !HAS_IA32_FORMS
+/* A section the 64-bit build cannot run: its title, so a comparison knows what it left out. */
+static void not_in_64bit_mode(const char *s) { P("# not in 64-bit mode: %s\n", s); }
+#endif
 
 static uint32_t fnv(const void *p, uint32_t n)
 {
@@ -1251,6 +1300,11 @@ static void test_strings(void)
 /* =========================================================================================
  * Stack frames: ENTER/LEAVE (nesting levels), PUSHA/POPA (32 and 16 bit), PUSH/POP oddities
  * ========================================================================================= */
+#define SEC_ENTER "ENTER/LEAVE: enter size level > esp ebp after enter, esp ebp after leave (@ = offset into the private stack) | frame words"
+#define SEC_PUSHA "PUSHA/PUSHAW: name > pushed image from the lowest address (@ = offset into the private stack)"
+#define SEC_POPA "POPA/POPAW: name > eax ecx edx ebx esp-image ebp esi edi (esp slot of the image is skipped)"
+#define SEC_PUSHPOP "PUSH/POP special forms: name > ecx edx flags(unchanged unless stated)"
+#if HAS_IA32_FORMS
 /* blk: [0] new esp, [1] new ebp, [2] esp after enter, [3] ebp after enter, [4] esp after
  * leave, [5] ebp after leave, [6] saved host esp */
 #define ENTER_STUB(nm, sz, lv)                                                                   \
@@ -1333,7 +1387,7 @@ static void print_word(uint32_t w)
 
 static void test_stack(void)
 {
-    section("ENTER/LEAVE: enter size level > esp ebp after enter, esp ebp after leave (@ = offset into the private stack) | frame words");
+    section(SEC_ENTER);
     static const struct { void (*f)(uint32_t *); uint32_t size, level; } en[] = {
         { ox_enter_0_0, 0, 0 }, { ox_enter_12_0, 12, 0 }, { ox_enter_0_1, 0, 1 }, { ox_enter_12_1, 12, 1 },
         { ox_enter_8_2, 8, 2 }, { ox_enter_4_3, 4, 3 }, { ox_enter_16_5, 16, 5 }, { ox_enter_0_33, 0, 33 },
@@ -1352,7 +1406,7 @@ static void test_stack(void)
         P("\n");
     }
 
-    section("PUSHA/PUSHAW: name > pushed image from the lowest address (@ = offset into the private stack)");
+    section(SEC_PUSHA);
     for (int w = 0; w < 2; w++) {
         for (int i = 0; i < 512; i++) pstack[i] = 0xE0000000u + (uint32_t)i;
         uint32_t blk[10] = { 0x11111111u, 0x22222222u, 0x33333333u, 0x44444444u, 0, 0x66666666u, 0x77777777u, 0x88888888u,
@@ -1369,7 +1423,7 @@ static void test_stack(void)
         }
         P("\n");
     }
-    section("POPA/POPAW: name > eax ecx edx ebx esp-image ebp esi edi (esp slot of the image is skipped)");
+    section(SEC_POPA);
     for (int w = 0; w < 2; w++) {
         uint32_t blk[10] = { 0xA1A1A1A1u, 0xC1C1C1C1u, 0xD1D1D1D1u, 0xB1B1B1B1u, 0, 0xE1E1E1E1u, 0x51515151u, 0xD2D2D2D2u, 0, 0 };
         uint32_t *img = &pstack[200];
@@ -1391,7 +1445,7 @@ static void test_stack(void)
         for (int i = 0; i < 8; i++) P(" %x", blk[i]);
         P("\n");
     }
-    section("PUSH/POP special forms: name > ecx edx flags(unchanged unless stated)");
+    section(SEC_PUSHPOP);
     for (unsigned t = 0; t < sizeof stack_tab / sizeof stack_tab[0]; t++) {
         struct R r; rinit(&r);
         mem[8] = 0x0BADF00Du; mem[9] = 0; r.esi = MEMPTR;
@@ -1399,11 +1453,21 @@ static void test_stack(void)
         EMIT(stack_tab[t].nm, 0, 0, r.ecx, r.edx, r.fl & ARITH);
     }
 }
+#else
+static void test_stack(void)
+{
+    not_in_64bit_mode(SEC_ENTER);
+    not_in_64bit_mode(SEC_PUSHA);
+    not_in_64bit_mode(SEC_POPA);
+    not_in_64bit_mode(SEC_PUSHPOP);
+}
+#endif
 
 /* =========================================================================================
- * LEA addressing forms (32-bit and 16-bit addressing, 32- and 16-bit operand size)
+ * LEA addressing forms (32-bit and 16-bit addressing, 32- and 16-bit operand size; 16-bit
+ * addressing does not exist in 64-bit mode)
  * ========================================================================================= */
-#define LEA_LIST(X)                                                                              \
+#define LEA32_LIST(X)                                                                            \
     X(0, "lea (%eax),%edi")                                                                      \
     X(1, "lea (%ecx),%edi")                                                                      \
     X(2, "lea (%edx),%edi")                                                                      \
@@ -1435,7 +1499,8 @@ static void test_stack(void)
     X(28, "lea 0x400(%esp,%eax),%edi\n\tsubl %esp,%edi")                                         \
     X(29, "lea -8(%esp,%ebp,1),%edi\n\tsubl %esp,%edi")                                          \
     X(30, "leaw 0x1234(%ebx,%esi,4),%di")                                                        \
-    X(31, "leaw -1(%eax),%di")                                                                   \
+    X(31, "leaw -1(%eax),%di")
+#define LEA16_LIST(X)                                                                            \
     X(32, "lea (%bx,%si),%edi")                                                                  \
     X(33, "lea (%bx,%di),%edi")                                                                  \
     X(34, "lea (%bp,%si),%edi")                                                                  \
@@ -1451,26 +1516,48 @@ static void test_stack(void)
     X(44, "lea 0x1234(%bp),%edi")                                                                \
     X(45, "lea 0x7f(%bx,%di),%edi")
 #define GEN_LEA(k, insn) STUB(ox_lea##k, insn)
-LEA_LIST(GEN_LEA)
 #define LEA_ENT(k, insn) ox_lea##k,
-static stub_fn *const lea_tab[] = { LEA_LIST(LEA_ENT) };
+LEA32_LIST(GEN_LEA)
+static stub_fn *const lea32_tab[] = { LEA32_LIST(LEA_ENT) };
+#define SEC_LEA16 "LEA forms, 16-bit addressing (registers as above): leaN > edi flags"
+#if HAS_IA32_FORMS
+LEA16_LIST(GEN_LEA)
+static stub_fn *const lea16_tab[] = { LEA16_LIST(LEA_ENT) };
+#endif
 
-static void test_lea(void)
+/* Runs lea forms first..first+n-1; k numbers them across both tables. */
+static void lea_cases(stub_fn *const *tab, unsigned first, unsigned n)
 {
-    section("LEA forms (eax=10000 ecx=300 edx=4000 ebx=50f010 ebp=6000700 esi=f0000021 edi=80000008; esp forms print edi-esp): leaN > edi flags");
-    for (unsigned k = 0; k < sizeof lea_tab / sizeof lea_tab[0]; k++) {
+    for (unsigned k = first; k < first + n; k++) {
         struct R r;
         r.eax = 0x00010000u; r.ecx = 0x00000300u; r.edx = 0x00004000u; r.ebx = 0x0050F010u;
         r.ebp = 0x06000700u; r.esi = 0xF0000021u; r.edi = 0x80000008u;
-        call(lea_tab[k], &r, (k & 1) ? ARITH : 0);
+        call(tab[k - first], &r, (k & 1) ? ARITH : 0);
         P("lea%u", k);
         EMIT("", 0, 0, r.edi, r.fl & ((k == 4 || k == 18 || k == 23 || k == 28 || k == 29) ? 0 : ARITH));
     }
 }
 
+static void test_lea(void)
+{
+    const unsigned n32 = sizeof lea32_tab / sizeof lea32_tab[0];
+    section("LEA forms, 32-bit addressing (eax=10000 ecx=300 edx=4000 ebx=50f010 ebp=6000700 esi=f0000021 edi=80000008; esp forms print edi-esp): leaN > edi flags");
+    lea_cases(lea32_tab, 0, n32);
+#if HAS_IA32_FORMS
+    section(SEC_LEA16);
+    lea_cases(lea16_tab, n32, sizeof lea16_tab / sizeof lea16_tab[0]);
+#else
+    not_in_64bit_mode(SEC_LEA16);
+#endif
+}
+
 /* =========================================================================================
  * BCD adjust: DAA DAS AAA AAS AAM AAD
  * ========================================================================================= */
+#define SEC_DAA "DAA/DAS: op eax flags_in(CF AF) > eax flags(CF AF SF ZF PF; OF undefined)"
+#define SEC_AAA "AAA/AAS: op eax flags_in(AF) > eax flags(AF CF; OF SF ZF PF undefined)"
+#define SEC_AAM "AAM/AAD imm8 (base 10, 16, 7): op<base> eax > eax flags(SF ZF PF; OF AF CF undefined)"
+#if HAS_IA32_FORMS
 STUB(ox_daa, "daa")
 STUB(ox_das, "das")
 STUB(ox_aaa, "aaa")
@@ -1484,7 +1571,7 @@ STUB(ox_aad7, "aad $7")
 
 static void test_bcd(void)
 {
-    section("DAA/DAS: op eax flags_in(CF AF) > eax flags(CF AF SF ZF PF; OF undefined)");
+    section(SEC_DAA);
     for (int o = 0; o < 2; o++)
         for (int al = 0; al < 256; al++)
             for (int f = 0; f < 4; f++) {
@@ -1495,7 +1582,7 @@ static void test_bcd(void)
                 call(o ? ox_das : ox_daa, &r, fin);
                 EMIT(o ? "das" : "daa", 0, 2, a0 & 0xFF, fin, r.eax, r.fl & (CF | AF | SZP));
             }
-    section("AAA/AAS: op eax flags_in(AF) > eax flags(AF CF; OF SF ZF PF undefined)");
+    section(SEC_AAA);
     for (int o = 0; o < 2; o++)
         for (int al = 0; al < 256; al++)
             for (int f = 0; f < 2; f++) {
@@ -1506,7 +1593,7 @@ static void test_bcd(void)
                 call(o ? ox_aas : ox_aaa, &r, fin);
                 EMIT(o ? "aas" : "aaa", 0, 2, a0 & 0xFFFF, fin, r.eax, r.fl & (CF | AF));
             }
-    section("AAM/AAD imm8 (base 10, 16, 7): op<base> eax > eax flags(SF ZF PF; OF AF CF undefined)");
+    section(SEC_AAM);
     stub_fn *am[3] = { ox_aam10, ox_aam16, ox_aam7 }, *ad[3] = { ox_aad10, ox_aad16, ox_aad7 };
     static const int base[3] = { 10, 16, 7 };
     for (int b = 0; b < 3; b++)
@@ -1530,6 +1617,14 @@ static void test_bcd(void)
                 EMIT("", 0, 1, a0 & 0xFFFF, r.eax, r.fl & SZP);
             }
 }
+#else
+static void test_bcd(void)
+{
+    not_in_64bit_mode(SEC_DAA);
+    not_in_64bit_mode(SEC_AAA);
+    not_in_64bit_mode(SEC_AAM);
+}
+#endif
 
 /* ========================================================================================= */
 int main(void)
