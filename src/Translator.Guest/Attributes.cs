@@ -37,6 +37,13 @@ public sealed class InterruptHandlerAttribute : Attribute
 
     /// <summary>Whether ring 3 may raise the vector with <c>int n</c> (gate DPL 3): a system call gate.</summary>
     public bool UserCallable { get; set; }
+
+    /// <summary>
+    /// Whether the gate is a trap gate: the handler runs with interrupts enabled (under pv, events unmasked), as
+    /// Linux's <c>int 0x80</c> does. The default is an interrupt gate, which disables them on entry. Under pv a
+    /// user-callable trap gate at vector 0x80 becomes Xen's direct system-call gate, which never enters the VMM.
+    /// </summary>
+    public bool TrapGate { get; set; }
 }
 
 /// <summary>

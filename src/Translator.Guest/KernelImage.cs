@@ -4,8 +4,8 @@ namespace Translator.Guest;
 public static class KernelImage
 {
     /// <summary>
-    /// The image's interrupt handlers as triples (vector, entry stub address, 1 if ring 3 may raise it else 0), in
-    /// vector order: what <c>Idt.Install</c> turns into gates.
+    /// The image's interrupt handlers as triples (vector, entry stub address, gate flags: bit 0 if ring 3 may raise it,
+    /// bit 1 for a trap gate), in vector order: what <c>Idt.Install</c> turns into gates.
     /// </summary>
     [Intrinsic] public static uint[] InterruptHandlers() => throw GuestOnlyException.For(nameof(InterruptHandlers));
 

@@ -94,8 +94,8 @@ public sealed class PvAsmGuestTests
         TranslatorProcess.Result run = TranslatorProcess.Run("compare", PvGuestImage());
 
         Assert.Equal(0, run.ExitCode);
-        Assert.Matches(@"\npv +1 +identical +[0-9,]+ .* 91: hypercall\.console_io=52 ", run.StdoutText);
-        Assert.Matches(@"\npv \(translated\) +1 +identical +[0-9,]+ .* 91: hypercall\.console_io=52 ", run.StdoutText);
+        Assert.Matches(@"\npv +1 +identical +[0-9,]+ .* 87: hypercall\.console_io=52 ", run.StdoutText);
+        Assert.Matches(@"\npv \(translated\) +1 +identical +[0-9,]+ .* 87: hypercall\.console_io=52 ", run.StdoutText);
         Assert.Contains("native: not run (a PV image has no bare-metal build)", run.StdoutText);
     }
 

@@ -22,7 +22,11 @@ internal sealed class ImageSymbols
         BoundsFailure = code.NewLabel();
         UnsignedDivide64 = code.NewLabel();
         SignedDivide64 = code.NewLabel();
+        InterruptReturn = code.NewLabel();
     }
+
+    /// <summary>The PV build's return from an interrupt, exception or event frame (ParavirtRoutines.EmitInterruptReturn).</summary>
+    public Label InterruptReturn { get; }
 
     /// <summary>Where an out-of-range index jumps: prints a message and exits with <see cref="RuntimeRoutines.PanicExitValue"/>.</summary>
     public Label BoundsFailure { get; }

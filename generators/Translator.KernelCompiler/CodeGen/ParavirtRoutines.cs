@@ -11,8 +11,8 @@ namespace Translator.KernelCompiler.CodeGen;
 
 /// <summary>
 /// The runtime code of the PV image (the counterpart of <see cref="RuntimeRoutines"/>): the PV start routine, the
-/// interrupt stubs that return through HYPERVISOR_iret, the event callback (upcall entry), and the panic and exit
-/// paths through hypercalls. None of it holds a privileged instruction.
+/// interrupt stubs, the event callback (upcall entry), the interrupt return they share, and the panic and exit paths
+/// through hypercalls. None of it holds a privileged instruction (IRET at CPL 1 is not one: it only cannot change IF).
 /// </summary>
 internal static class ParavirtRoutines
 {
@@ -87,16 +87,47 @@ internal static class ParavirtRoutines
         EmitExit(code, symbols);
     }
 
-    /// <summary>As the bare-metal stub, but the kernel's data selector has RPL 1 and the return is HYPERVISOR_iret.</summary>
+    /// <summary>As the bare-metal stub, but the kernel's data selector has RPL 1 and the return is the PV interrupt return.</summary>
     public static void EmitInterruptStub(CodeBuffer code, ImageSymbols symbols, Label stub, byte vector, Label handler, bool passFrame)
         => RuntimeRoutines.EmitInterruptStub(code, stub, vector, handler, passFrame, ParavirtRuntime.KernelDataSelector, c => PvLowering.Iret(c, symbols));
+
+    /// <summary>
+    /// The return from every frame (interrupt stubs, the event callback, the entry to user mode), as Linux's xen_iret:
+    /// IRET at CPL 1 returns to ring 1 or 3 like any IRET but cannot change IF, so the frame's IF is first turned into
+    /// the event mask by a byte store. When that unmasks events and one is already pending, HYPERVISOR_iret returns
+    /// instead, and the VMM delivers the upcall right after it (docs/paravirt-abi.md 8.6). No hypercall otherwise.
+    /// An upcall taken between the unmask and the IRET nests below the frame and comes back here, so it is harmless.
+    /// </summary>
+    public static void EmitInterruptReturn(CodeBuffer code, ImageSymbols symbols)
+    {
+        Assembler a = code.A;
+        Label masked = code.NewLabel();
+        Label pending = code.NewLabel();
+        code.Bind(symbols.InterruptReturn);
+        a.push(eax);
+        PvLowering.SharedInfoTo(code, symbols, eax);
+        a.test(__byte_ptr[esp + 4 + 9], 0x02); // the frame's EFLAGS.IF (bit 9), above the saved EAX
+        a.je(masked);
+        a.mov(__byte_ptr[eax + PvSharedInfo.UpcallMask], 0);
+        a.cmp(__byte_ptr[eax + PvSharedInfo.UpcallPending], 0);
+        a.jne(pending);
+        a.pop(eax);
+        a.iretd();
+        code.Bind(masked);
+        a.mov(__byte_ptr[eax + PvSharedInfo.UpcallMask], 1);
+        a.pop(eax);
+        a.iretd();
+        code.Bind(pending);
+        a.pop(eax);
+        PvLowering.HypercallIret(code, symbols);
+    }
 
     /// <summary>
     /// The event callback (set_callbacks' event address): builds the InterruptFrame an interrupt stub builds (error
     /// code 0), clears upcall_pending, takes pending_sel (xchg), and for each pending, unmasked port clears its pending
     /// bit and calls the IRQ handler bound to the port's vector (Paravirt.PortVector) with the frame, its Vector field
-    /// set; loops while upcall_pending; returns through HYPERVISOR_iret, so a handler that rewrote the frame switches
-    /// tasks as on bare metal.
+    /// set; loops while upcall_pending; returns through the PV interrupt return, so a handler that rewrote the frame
+    /// switches tasks as on bare metal.
     /// </summary>
     public static void EmitEventCallback(CodeBuffer code, ImageSymbols symbols, Label callback, IReadOnlyList<(byte Vector, Label Handler, bool PassFrame)> irqHandlers)
     {

@@ -172,15 +172,18 @@ internal static class PvLowering
         IntrinsicTable.ReloadSegments(c);
     }
 
-    /// <summary>The IRET frame of EnterUserMode (IF set), returned through by HYPERVISOR_iret.</summary>
+    /// <summary>The IRET frame of EnterUserMode (IF set), returned through as every frame is (<see cref="Iret"/>).</summary>
     public static void EnterUserMode(IntrinsicContext c)
     {
         IntrinsicTable.PushUserModeFrame(c);
         Iret(c.Code, c.Symbols);
     }
 
+    /// <summary>Returns through the frame at ESP: a jump to the build's interrupt return (real IRET, or HYPERVISOR_iret when an event is due).</summary>
+    public static void Iret(CodeBuffer code, ImageSymbols symbols) => code.A.jmp(symbols.InterruptReturn);
+
     /// <summary><c>jmp hypercall_page + 32 * 23</c>: HYPERVISOR_iret with the frame at ESP (its stub pushes EAX).</summary>
-    public static void Iret(CodeBuffer code, ImageSymbols symbols)
+    public static void HypercallIret(CodeBuffer code, ImageSymbols symbols)
         => code.JumpData(symbols.HypercallPage with { Offset = symbols.HypercallPage.Offset + (uint)(HypercallNumber.StubBytes * HypercallNumber.Iret) });
 
     /// <summary>PUSHFD, with IF replaced by !upcall_mask when the kernel (CPL 1) reads it.</summary>

@@ -209,6 +209,8 @@ internal sealed partial class KernelLinker
                 var irqHandlers = Handlers.Where(h => h.Vector >= 0x20)
                     .Select(h => (h.Vector, Symbols.Function(h.Key), h.ParameterCount == 1)).ToList();
                 ParavirtRoutines.EmitEventCallback(Code, Symbols, callback, irqHandlers);
+                Mark("interrupt return");
+                ParavirtRoutines.EmitInterruptReturn(Code, Symbols);
             }
 
             Mark("index out of range");

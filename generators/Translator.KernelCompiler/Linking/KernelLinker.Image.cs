@@ -96,7 +96,7 @@ internal sealed partial class KernelLinker
             return new LinkedImage(new EquatableArray<byte>(image), entry, symbols.OrderBy(s => s.Address).ToEquatableArray(), listing);
         }
 
-        /// <summary>The table KernelImage.InterruptHandlers returns: (vector, stub, user-callable) triples of this build.</summary>
+        /// <summary>The table KernelImage.InterruptHandlers returns: (vector, stub, gate flags: bit 0 user-callable, bit 1 trap gate) triples of this build.</summary>
         private void WriteInterruptTable(byte[] data, DataAddress table, EncodedCode encoded)
         {
             WriteWord(data, (int)table.Offset - 4, (uint)_stubs.Count * 3);
@@ -105,7 +105,7 @@ internal sealed partial class KernelLinker
                 int entry = (int)table.Offset + i * 12;
                 WriteWord(data, entry, _stubs[i].Handler.Vector);
                 WriteWord(data, entry + 4, encoded.LabelAddress(_stubs[i].Stub));
-                WriteWord(data, entry + 8, _stubs[i].Handler.UserCallable ? 1u : 0u);
+                WriteWord(data, entry + 8, (_stubs[i].Handler.UserCallable ? 1u : 0u) | (_stubs[i].Handler.TrapGate ? 2u : 0u));
             }
         }
 
@@ -170,7 +170,7 @@ internal sealed partial class KernelLinker
             Mnemonic.Cli or Mnemonic.Sti or Mnemonic.Hlt or Mnemonic.In or Mnemonic.Out or Mnemonic.Insb or Mnemonic.Insw or Mnemonic.Insd
                 or Mnemonic.Outsb or Mnemonic.Outsw or Mnemonic.Outsd or Mnemonic.Lgdt or Mnemonic.Lidt or Mnemonic.Ltr or Mnemonic.Lldt
                 or Mnemonic.Lmsw or Mnemonic.Clts or Mnemonic.Invlpg or Mnemonic.Invd or Mnemonic.Wbinvd or Mnemonic.Rdmsr
-                or Mnemonic.Wrmsr or Mnemonic.Iret or Mnemonic.Iretd => true,
+                or Mnemonic.Wrmsr => true, // not IRET: at CPL 1 it returns like any IRET, only IF stays (the event mask is a byte)
             Mnemonic.Mov => instruction.Op0Kind == OpKind.Register && IsControlOrDebug(instruction.Op0Register)
                 || instruction.Op1Kind == OpKind.Register && IsControlOrDebug(instruction.Op1Register),
             _ => false,

@@ -14,6 +14,7 @@ internal sealed record GuestFunction(
     FunctionKind Kind,
     byte Vector,
     bool UserCallable,
+    bool TrapGate,
     bool UserMode,
     GuestType ReturnType,
     int ParameterCount,

@@ -139,6 +139,7 @@ internal static class GuestClassParser
         FunctionKind kind = FunctionKind.Normal;
         byte vector = 0;
         bool userCallable = false;
+        bool trapGate = false;
         bool isVoid = method.ReturnsVoid;
         if (Attribute(method, EntryAttribute) is not null)
         {
@@ -154,6 +155,7 @@ internal static class GuestClassParser
             kind = FunctionKind.InterruptHandler;
             vector = handler.ConstructorArguments.FirstOrDefault().Value is byte v ? v : (byte)0;
             userCallable = handler.NamedArguments.Any(a => a.Key == "UserCallable" && a.Value.Value is true);
+            trapGate = handler.NamedArguments.Any(a => a.Key == "TrapGate" && a.Value.Value is true);
             bool frameOnly = method.Parameters.Length == 0
                 || (method.Parameters.Length == 1 && method.Parameters[0].RefKind == RefKind.Ref
                     && method.Parameters[0].Type.ToDisplayString() == GuestTypes.InterruptFrameName);
@@ -185,6 +187,7 @@ internal static class GuestClassParser
             kind,
             vector,
             userCallable,
+            trapGate,
             userMode,
             ret,
             method.Parameters.Length,

@@ -1,11 +1,12 @@
 namespace Translator.Guest;
 
-/// <summary>The IDT: one 32-bit interrupt gate per <c>[InterruptHandler]</c> of the image, nothing else present.</summary>
+/// <summary>The IDT: one 32-bit interrupt (or trap) gate per <c>[InterruptHandler]</c> of the image, nothing else present.</summary>
 [GuestCode]
 internal static class Idt
 {
     private const uint InterruptGate = 0x8E00;
-    private const uint UserCallableGate = 0xEE00;
+    private const uint Dpl3 = 0x6000;
+    private const uint TrapType = 0x0100; // type 0xF instead of 0xE: IF stays as it was
 
     [Aligned(8)]
     private static readonly uint[] Table = new uint[512];
@@ -17,7 +18,8 @@ internal static class Idt
         {
             uint vector = handlers[i];
             uint stub = handlers[i + 1];
-            uint gate = handlers[i + 2] != 0 ? UserCallableGate : InterruptGate;
+            uint flags = handlers[i + 2];
+            uint gate = InterruptGate | ((flags & 1) != 0 ? Dpl3 : 0) | ((flags & 2) != 0 ? TrapType : 0);
             Table[vector * 2] = ((uint)Gdt.KernelCode << 16) | (stub & 0xFFFF);
             Table[vector * 2 + 1] = (stub & 0xFFFF0000) | gate;
         }

@@ -46,6 +46,15 @@ public sealed partial class X86Cpu
     /// </summary>
     internal bool RestartWithoutRetiring;
 
+    /// <summary>
+    /// INT n vectors the processor delivers through its IDT past the interceptor: the VMM wrote a real gate for them
+    /// (Xen's direct <c>int 0x80</c> trap gate into a paravirtual kernel), so a system call never enters the VMM.
+    /// </summary>
+    private readonly bool[] _directSoftwareVectors = new bool[256];
+
+    /// <summary>Lets INT <paramref name="vector"/> reach the IDT gate the VMM installed (or, with false, the VMM again).</summary>
+    public void SetDirectSoftwareInterrupt(byte vector, bool direct) => _directSoftwareVectors[vector] = direct;
+
     /// <summary>Installs a deprivileging VMM: from now on every event goes to <paramref name="interceptor"/>.</summary>
     public void InstallEventInterceptor(IEventInterceptor interceptor, bool systemTablesPhysical)
     {

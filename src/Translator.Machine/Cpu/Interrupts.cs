@@ -113,8 +113,13 @@ public sealed partial class X86Cpu
         Counters.SoftwareInterrupts++;
         if (Interceptor is { } vmm)
         {
-            vmm.Intercept(this, new InterceptedEvent(InterceptedEventKind.Software, vector, false, 0, returnEip));
-            return;
+            if (!_directSoftwareVectors[vector])
+            {
+                vmm.Intercept(this, new InterceptedEvent(InterceptedEventKind.Software, vector, false, 0, returnEip));
+                return;
+            }
+
+            Counters.DirectSoftwareInterrupts++;
         }
 
         Deliver(vector, InterruptSource.Software, false, 0, returnEip);

@@ -309,6 +309,9 @@ public sealed class CpuCounters
     public readonly long[] Exceptions = new long[32];
     public readonly long[] Irqs = new long[16];
     public long SoftwareInterrupts;
+
+    /// <summary>INT n delivered through a gate the deprivileging VMM installed, without entering the VMM.</summary>
+    public long DirectSoftwareInterrupts;
     public long BlocksDecoded;
     public long CodeInvalidations;
 

@@ -156,6 +156,9 @@ internal static class TrapInfo
     public const int MaxEntries = 256;
     public const byte FlagDplMask = 3;
     public const byte FlagMaskEvents = 4;
+
+    /// <summary>The system-call vector that gets a direct gate when its entry has DPL 3 and does not mask events (8.4).</summary>
+    public const byte SystemCallVector = 0x80;
 }
 
 /// <summary>mmu_update's request (16 bytes): the page-table entry's guest-physical address with the command in bits 0-1, the new value.</summary>

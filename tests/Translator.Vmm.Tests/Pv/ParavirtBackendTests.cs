@@ -14,7 +14,7 @@ namespace Translator.Vmm.Tests.Pv;
 /// guests Xen's hypercall validation exists for. Each guest reports the result of the hypercall under test as its
 /// exit status (isa-debug-exit through physdev_op: exit code (V &lt;&lt; 1) | 1 with V = -result).
 /// </summary>
-public sealed class ParavirtBackendTests
+public sealed partial class ParavirtBackendTests
 {
     private const uint Entries = 128u * 1024 * 1024 / 4096;
 

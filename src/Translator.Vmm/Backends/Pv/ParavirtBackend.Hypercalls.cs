@@ -51,7 +51,26 @@ public sealed partial class ParavirtBackend
             }
         }
 
+        InstallSystemCallGate();
         return 0;
+    }
+
+    /// <summary>
+    /// Xen's direct system-call gate: when the guest's int 0x80 entry has DPL 3 and does not ask for events masked, a
+    /// real trap gate (DPL 3, to the guest's ring-1 handler) goes into the VMM's IDT and the processor delivers the
+    /// system call itself, through SS1:ESP1, without entering the VMM. The frame is the one a bounce would build: the
+    /// real IF is 1 and user mode runs with events enabled, so its IF already says what the guest's mask was.
+    /// Any other entry keeps the bounce.
+    /// </summary>
+    private void InstallSystemCallGate()
+    {
+        TrapEntry entry = _traps[TrapInfo.SystemCallVector];
+        bool direct = entry.Present && (entry.Flags & TrapInfo.FlagDplMask) == 3 && (entry.Flags & TrapInfo.FlagMaskEvents) == 0;
+        uint gate = Reserve(BounceIdtOffset) + TrapInfo.SystemCallVector * 8u;
+        _host.Write32(gate, direct ? ((uint)entry.Cs << 16) | (entry.Address & 0xFFFF) : 0);
+        _host.Write32(gate + 4, direct ? (entry.Address & 0xFFFF_0000) | 0x8000 | (3u << 13) | 0x0F00 : 0);
+        _cpu.IdtLimit = (ushort)(direct ? TrapInfo.SystemCallVector * 8 + 7 : 7);
+        _cpu.SetDirectSoftwareInterrupt(TrapInfo.SystemCallVector, direct);
     }
 
     int IHypercalls.MmuUpdate(GuestPointer requests, uint count, GuestPointer done, uint domain)

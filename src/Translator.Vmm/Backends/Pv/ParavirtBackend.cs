@@ -283,6 +283,7 @@ public sealed partial class ParavirtBackend : IExecutionBackend, IEventIntercept
         events["pv.mmuUpdateEntries"] = _mmuUpdateEntries;
         events["pv.mmuextOperations"] = _mmuextOperations;
         events["pv.bounces"] = _bounces;
+        events["pv.directSystemCalls"] = _cpu.Counters.DirectSoftwareInterrupts;
         events["pv.upcalls"] = _upcalls;
         events["event.timer"] = _virqEvents[Virq.Timer];
         events["vmm.interventions"] = Interventions;
