@@ -84,7 +84,7 @@ internal static class CompareCommand
         VmRunResult reference0 = runs[0].Run;
         var rows = new List<string[]>
         {
-            new[] { "backend", "exit", "output", "guest instr.", "wall s", "MIPS", "modeled cycles", "VMM interventions" },
+            new[] { "backend", "exit", "output", "guest instr.", "total s", "translation", "MIPS", "modeled cycles", "VMM interventions" },
         };
         foreach ((Configuration configuration, VmRunResult run) in runs)
         {
@@ -96,6 +96,7 @@ internal static class CompareCommand
                 Equivalent(run, reference0) ? "identical" : "DIFFERS",
                 s.GuestInstructions.ToString("N0", CultureInfo.InvariantCulture),
                 s.WallSeconds.ToString("F2", CultureInfo.InvariantCulture),
+                TranslationShare(s.Times),
                 s.GuestMips.ToString("F1", CultureInfo.InvariantCulture),
                 s.ModeledCycles.ToString("N0", CultureInfo.InvariantCulture),
                 Interventions(s),
@@ -109,7 +110,7 @@ internal static class CompareCommand
         {
             for (int c = 0; c < row.Length; c++)
             {
-                bool numeric = c is >= 3 and <= 6;
+                bool numeric = c is >= 3 and <= 7;
                 bool last = c == row.Length - 1;
                 text.Append(numeric ? row[c].PadLeft(widths[c]) : last ? row[c] : row[c].PadRight(widths[c]));
                 text.Append(last ? "\n" : "  ");
@@ -123,6 +124,14 @@ internal static class CompareCommand
 
         return text.ToString();
     }
+
+    /// <summary>The share of the row's total time spent obtaining translated code ("-" for a backend that translates nothing).</summary>
+    private static string TranslationShare(RunTimes times) =>
+        times.TranslationSeconds <= 0 || times.WallSeconds <= 0
+            ? "-"
+            : times.TranslationSeconds / times.WallSeconds < 0.005
+                ? "<1%"
+                : (times.TranslationSeconds / times.WallSeconds).ToString("P0", CultureInfo.InvariantCulture).Replace(" ", "", StringComparison.Ordinal);
 
     /// <summary>Popek and Goldberg's equivalence as far as a run shows it: the same console bytes and exit code.</summary>
     private static bool Equivalent(VmRunResult run, VmRunResult bareMetal) =>

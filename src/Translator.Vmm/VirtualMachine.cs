@@ -20,13 +20,15 @@ public sealed class VirtualMachine
 
     private readonly VmOptions _options;
     private readonly MemoryStream? _captured;
+    private readonly Stopwatch _sinceCreate; // started when Create began: the machine's whole wall-clock time
     private (TranslationCache Cache, string ImageSha256)? _translationKey;
 
-    private VirtualMachine(VmOptions options, IExecutionBackend backend, MemoryStream? captured)
+    private VirtualMachine(VmOptions options, IExecutionBackend backend, MemoryStream? captured, Stopwatch sinceCreate)
     {
         _options = options;
         Backend = backend;
         _captured = captured;
+        _sinceCreate = sinceCreate;
     }
 
     public IExecutionBackend Backend { get; }
@@ -38,6 +40,7 @@ public sealed class VirtualMachine
     public static VirtualMachine Create(ReadOnlySpan<byte> image, VmOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        var created = Stopwatch.StartNew();
         if (options.Backend != BackendKind.Paravirtual && ParavirtImage.IsParavirtual(image))
         {
             // One image, one kind of guest: the PV build talks to the hypercall interface, not to the PC.
@@ -55,7 +58,7 @@ public sealed class VirtualMachine
             _ => new NativeBackend(options, console),
         };
         backend.Load(image);
-        var machine = new VirtualMachine(options, backend, captured);
+        var machine = new VirtualMachine(options, backend, captured, created);
         bool translate = backend switch
         {
             BinaryTranslationBackend => options.Translation == TranslationSource.Cached,
@@ -92,10 +95,17 @@ public sealed class VirtualMachine
         var stopwatch = Stopwatch.StartNew();
         Translator.Machine.MachineResult result = Backend.Run();
         stopwatch.Stop();
-        RecordFallbacks();
         var events = new SortedDictionary<string, long>(StringComparer.Ordinal);
         Backend.CollectEvents(events);
-        var statistics = new VmStatistics(Backend.Name, Backend.GuestInstructions, stopwatch.Elapsed.TotalSeconds,
+        RecordFallbacks(events);
+        LoadedTranslation? translation = (Backend as ITranslatingBackend)?.Translated.Translation;
+        var times = new RunTimes(
+            WallSeconds: _sinceCreate.Elapsed.TotalSeconds,
+            TranslateSeconds: translation?.TranslateTime.TotalSeconds ?? 0,
+            CompileSeconds: (translation?.CompileTime + translation?.PrecompileTime)?.TotalSeconds ?? 0,
+            CacheLoadSeconds: translation?.LoadTime.TotalSeconds ?? 0,
+            GuestSeconds: stopwatch.Elapsed.TotalSeconds);
+        var statistics = new VmStatistics(Backend.Name, Backend.GuestInstructions, times,
             Backend.ModelCycles(_options.Cost), events,
             Backend is ParavirtBackend ? VmOptions.NameOf(_options.Execution) : null);
         return new VmRunResult(result, _captured?.ToArray() ?? [], statistics);
@@ -103,14 +113,20 @@ public sealed class VirtualMachine
 
     /// <summary>
     /// bt and translated pv: code that ran on the interpreter because no region covered it becomes an entry point of
-    /// the image's next translation (a build-time translation cannot change, so nothing is recorded for one).
+    /// the image's next translation (a build-time translation cannot change, so nothing is recorded for one). Only a
+    /// run that interpreted at least <see cref="TranslationCache.RetranslateShare"/> of its instructions makes the next
+    /// run translate again; otherwise the next run uses the cached translation, so a new image is translated once.
     /// </summary>
-    private void RecordFallbacks()
+    private void RecordFallbacks(IReadOnlyDictionary<string, long> events)
     {
         if (_translationKey is { } key && Backend is ITranslatingBackend { Translated: { Translation.Origin: not TranslationOrigin.BuildTime } translated }
             && translated.UntranslatedEntries.Count > 0)
         {
-            key.Cache.RecordFallbacks(key.ImageSha256, translated.UntranslatedEntries);
+            ulong all = Backend.GuestInstructions;
+            ulong inRegions = (ulong)events.GetValueOrDefault("bt.instructionsInRegions");
+            ulong interpreted = all - Math.Min(all, inRegions);
+            bool deferred = all == 0 || interpreted < all * TranslationCache.RetranslateShare;
+            key.Cache.RecordFallbacks(key.ImageSha256, translated.UntranslatedEntries, deferred);
         }
     }
 }

@@ -100,6 +100,31 @@ public sealed class RunContractTests
         Assert.Equal(JsonValueKind.Object, root.GetProperty("events").ValueKind);
     }
 
+    /// <summary>
+    /// wallSeconds is the whole process, as timed from outside, and its parts add up to it: the Microbench sample
+    /// under bt (its translation is built in), timed by this test around the process.
+    /// </summary>
+    [Fact]
+    public void WallSecondsIsTheWholeProcessAndItsPartsAddUpToIt()
+    {
+        string stats = Path.Combine(Path.GetTempPath(), $"translator-stats-{Guid.NewGuid():N}.json");
+        var outside = System.Diagnostics.Stopwatch.StartNew();
+        TranslatorProcess.Result result = TranslatorProcess.Run("run", "Microbench", "--backend", "bt", "--stats", stats);
+        double measured = outside.Elapsed.TotalSeconds;
+
+        Assert.Equal(1, result.ExitCode);
+        using JsonDocument json = JsonDocument.Parse(File.ReadAllText(stats));
+        JsonElement root = json.RootElement;
+        double wall = root.GetProperty("wallSeconds").GetDouble();
+        string[] parts = ["startupSeconds", "setupSeconds", "translateSeconds", "compileSeconds", "cacheLoadSeconds", "guestSeconds"];
+        double sum = parts.Sum(p => root.GetProperty(p).GetDouble());
+        Assert.InRange(sum, wall - 0.001, wall + 0.001);
+        Assert.InRange(wall, 0.8 * measured - 0.05, measured + 0.02); // what is left outside: exec, exit, writing the file
+        Assert.True(root.GetProperty("guestSeconds").GetDouble() > 0);
+        double mips = root.GetProperty("guestInstructions").GetDouble() / root.GetProperty("guestSeconds").GetDouble() / 1e6;
+        Assert.InRange(root.GetProperty("guestMips").GetDouble(), mips * 0.99 - 0.01, mips * 1.01 + 0.01);
+    }
+
     [Fact]
     public void PageFaultsAndIrqsAreCountedAsEvents()
     {

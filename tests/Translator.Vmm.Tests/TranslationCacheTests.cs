@@ -186,7 +186,11 @@ public sealed class TranslationCacheTests : IDisposable
         var cache = new TranslationCache(_directory);
         byte[] image = Image(2);
 
-        Assert.Same(cache.Load(image), cache.Load(image));
+        LoadedTranslation first = cache.Load(image), second = cache.Load(image);
+
+        Assert.Same(first.Image, second.Image);
+        Assert.Equal(TranslationOrigin.Reused, second.Origin);
+        Assert.Equal(TimeSpan.Zero, second.TranslateTime + second.CompileTime + second.PrecompileTime);
     }
 
     [Theory]
@@ -284,6 +288,81 @@ public sealed class TranslationCacheTests : IDisposable
         Assert.Equal(TranslationOrigin.DiskCache, cached.Origin);
         Assert.Equal([fallback], cached.EntryPoints);
         Assert.Equal([fallback], new TranslationCache(_directory).RecordedEntryPoints(sha));
+    }
+
+    [Fact]
+    public void DeferredFallbacksKeepTheCachedTranslationAndJoinTheNextOne()
+    {
+        byte[] image = Image(13);
+        string sha = TranslationCache.ImageHash(image);
+        new TranslationCache(_directory).Load(image);
+        uint deferred = MultibootImage.EntryAddress + 5, required = MultibootImage.EntryAddress + 7;
+
+        Assert.Null(new TranslationCache(_directory).RecordFallbacks(sha, [deferred], deferred: true));
+        LoadedTranslation stillCached = new TranslationCache(_directory).Load(image);
+        Assert.Null(new TranslationCache(_directory).RecordFallbacks(sha, [required]));
+        LoadedTranslation retranslated = new TranslationCache(_directory).Load(image);
+
+        Assert.Equal(TranslationOrigin.DiskCache, stillCached.Origin);
+        Assert.Empty(stillCached.EntryPoints);
+        Assert.Equal(TranslationOrigin.Translated, retranslated.Origin);
+        Assert.Equal([deferred, required], retranslated.EntryPoints);
+    }
+
+    /// <summary>
+    /// A guest whose code after an indirect jump (which discovery cannot follow) runs <paramref name="hiddenLoops"/>
+    /// times around a loop, after <paramref name="visibleLoops"/> around one discovery finds. Run under bt three
+    /// times on one cache: the second run uses the first's translation when the interpreter ran under 1% of the
+    /// instructions (a new image is translated once), and translates again with the fallback when it ran more. In
+    /// one process a translation already loaded is reused (<c>bt.cache.reused</c>); across processes it is a disk hit.
+    /// </summary>
+    [Theory]
+    [InlineData(200_000u, 10u, false)]
+    [InlineData(10u, 200_000u, true)]
+    public void ASecondRunRetranslatesOnlyWhenTheInterpreterMattered(uint visibleLoops, uint hiddenLoops, bool retranslates)
+    {
+        byte[] image = GuestWithHiddenCode(visibleLoops, hiddenLoops);
+        var options = new VmOptions { Backend = BackendKind.BinaryTranslation, TranslationCacheDirectory = _directory };
+        VmRunResult[] runs = [.. Enumerable.Range(0, 3).Select(_ => VirtualMachine.Create(image, options).Run())];
+
+        Assert.All(runs, r => Assert.Equal(1, r.ExitCode));
+        Assert.Equal(1, runs[0].Statistics.Events["bt.cache.miss"]);
+        Assert.True(runs[0].Statistics.Events["bt.interpreterFallbacks"] > 0, "the hidden code ran on the interpreter");
+        Assert.Equal(1, runs[1].Statistics.Events.GetValueOrDefault(retranslates ? "bt.cache.miss" : "bt.cache.reused"));
+        Assert.Equal(retranslates ? 0 : runs[0].Statistics.Events["bt.interpreterFallbacks"], runs[1].Statistics.Events["bt.interpreterFallbacks"]);
+        Assert.Equal(1, runs[2].Statistics.Events.GetValueOrDefault("bt.cache.reused"));
+        Assert.Equal(0, runs[2].Statistics.Times.TranslateSeconds + runs[2].Statistics.Times.CompileSeconds);
+        Assert.Equal(retranslates, runs[1].Statistics.Times.CompileSeconds > 0);
+        Assert.Equal(TranslationOrigin.DiskCache, new TranslationCache(_directory).Load(image).Origin); // another process: from disk
+    }
+
+    private static byte[] GuestWithHiddenCode(uint visibleLoops, uint hiddenLoops)
+    {
+        (byte[] code, uint hidden) Assemble(uint target)
+        {
+            var a = new Assembler(32);
+            Label visible = a.CreateLabel(), hiddenStart = a.CreateLabel(), hiddenLoop = a.CreateLabel();
+            a.mov(ecx, visibleLoops);
+            a.Label(ref visible);
+            a.dec(ecx);
+            a.jnz(visible);
+            a.mov(eax, target);
+            a.jmp(eax);
+            a.db(0xFF, 0xFF, 0xFF, 0xFF); // not code: a linear sweep stops here
+            a.Label(ref hiddenStart);
+            a.mov(ecx, hiddenLoops);
+            a.Label(ref hiddenLoop);
+            a.dec(ecx);
+            a.jnz(hiddenLoop);
+            MultibootImage.EmitExit(a, 0);
+            a.hlt();
+            using var stream = new MemoryStream();
+            AssemblerResult result = a.Assemble(new StreamCodeWriter(stream), MultibootImage.EntryAddress, BlockEncoderOptions.ReturnNewInstructionOffsets);
+            return (stream.ToArray(), (uint)result.GetLabelRIP(hiddenStart));
+        }
+
+        uint address = Assemble(0).hidden; // mov eax, imm32 has one size: the second pass lays out the same
+        return MultibootImage.Wrap(Assemble(address).code);
     }
 
     [Fact]

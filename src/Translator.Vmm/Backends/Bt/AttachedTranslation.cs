@@ -60,6 +60,7 @@ public sealed class AttachedTranslation(Interpreter interpreter, Func<uint, bool
             {
                 TranslationOrigin.BuildTime => "buildTime",
                 TranslationOrigin.DiskCache => "hit",
+                TranslationOrigin.Reused => "reused",
                 _ => "miss",
             }] = 1;
             events["bt.translateMicroseconds"] = (long)t.TranslateTime.TotalMicroseconds;

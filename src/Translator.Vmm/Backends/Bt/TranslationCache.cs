@@ -19,6 +19,9 @@ public enum TranslationOrigin
 
     /// <summary>Translated and compiled in this process (and then stored in the cache).</summary>
     Translated,
+
+    /// <summary>Obtained earlier by this process for another machine (compare's rows, tests): nothing was paid again.</summary>
+    Reused,
 }
 
 /// <summary>A translation ready to run, and what obtaining it cost.</summary>
@@ -50,7 +53,8 @@ public sealed record LoadedTranslation(
 /// on-disk cache (keyed by the image's SHA-256 and the translator's version), and otherwise translates with the core,
 /// compiles with Roslyn in memory, precompiles that to native code with crossgen2 where the tool is shipped
 /// (<see cref="ReadyToRunCompiler"/>), stores both and loads the result. Interpreter fallbacks
-/// reported after a run (<see cref="RecordFallbacks"/>) make the next translation of that image include them.
+/// reported after a run (<see cref="RecordFallbacks"/>) make the next translation of that image include them: at once
+/// (the next run translates again) when they matter, else deferred to whenever the image is translated next.
 /// </summary>
 public sealed class TranslationCache
 {
@@ -122,8 +126,15 @@ public sealed class TranslationCache
     /// <summary>Lower-case hex SHA-256 of an image: the key of translations.</summary>
     public static string ImageHash(ReadOnlySpan<byte> image) => TranslationStore.Hex(SHA256.HashData(image));
 
-    /// <summary>The extra entry points a translation of the image gets: the fallbacks recorded by earlier runs, in order.</summary>
-    public IReadOnlyList<uint> RecordedEntryPoints(string imageSha256) => _store.ReadFallbacks(imageSha256).Order().ToArray();
+    /// <summary>
+    /// The extra entry points a translation of the image gets: the fallbacks recorded by earlier runs, deferred ones
+    /// included, in order.
+    /// </summary>
+    public IReadOnlyList<uint> RecordedEntryPoints(string imageSha256) =>
+        _store.ReadFallbacks(imageSha256).Union(_store.ReadFallbacks(imageSha256, deferred: true)).Order().ToArray();
+
+    /// <summary>The recorded fallbacks a cached translation must include to be used (the deferred ones need not).</summary>
+    private IReadOnlySet<uint> RequiredEntryPoints(string imageSha256) => _store.ReadFallbacks(imageSha256);
 
     /// <summary>
     /// The translation of <paramref name="image"/>. Throws <see cref="InvalidImageException"/> for an image the
@@ -141,28 +152,45 @@ public sealed class TranslationCache
                 builtIn.Regions.Count, builtIn.Regions.Sum(r => r.GuestInstructions), [], []);
         }
 
-        IReadOnlyList<uint> entryPoints = RecordedEntryPoints(sha);
-        string key = sha + ":" + string.Join(',', entryPoints);
-        return _loaded.GetOrAdd(key, _ => LoadOrTranslate(image, sha, entryPoints));
+        IReadOnlySet<uint> required = RequiredEntryPoints(sha);
+        string key = sha + ":" + string.Join(',', required.Order());
+        if (_loaded.TryGetValue(key, out LoadedTranslation? earlier))
+        {
+            // The statistics of this machine must not claim the translation, compile or load another one paid for.
+            return earlier with { Origin = TranslationOrigin.Reused, TranslateTime = TimeSpan.Zero, CompileTime = TimeSpan.Zero, PrecompileTime = TimeSpan.Zero, LoadTime = started.Elapsed };
+        }
+
+        return _loaded.GetOrAdd(key, _ => LoadOrTranslate(image, sha, required));
     }
 
     /// <summary>
     /// Records code addresses a run reached only through the interpreter (indirect targets the translator did not
-    /// find), so the next translation of the image includes them. The bt backend calls this at the end of a run.
-    /// Returns null, or why they could not be recorded (never fatal).
+    /// find), so the next translation of the image includes them: the next run translates again, unless
+    /// <paramref name="deferred"/>, when the cached translation stays in use and they wait for the next translation
+    /// made for another reason (or <c>translator translate</c>). <see cref="VirtualMachine"/> defers them when the
+    /// run spent little of its time on the interpreter (<see cref="RetranslateShare"/>). Returns null, or why they
+    /// could not be recorded (never fatal).
     /// </summary>
-    public string? RecordFallbacks(string imageSha256, IEnumerable<uint> entryAddresses)
+    public string? RecordFallbacks(string imageSha256, IEnumerable<uint> entryAddresses, bool deferred = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(imageSha256);
         ArgumentNullException.ThrowIfNull(entryAddresses);
-        return _store.TryAddFallbacks(imageSha256, entryAddresses);
+        return _store.TryAddFallbacks(imageSha256, entryAddresses, deferred);
     }
 
-    private LoadedTranslation LoadOrTranslate(byte[] image, string sha, IReadOnlyList<uint> entryPoints)
+    /// <summary>
+    /// The share of a run's guest instructions that must have run on the interpreter for its fallbacks to be worth a
+    /// new translation at the next run (translating and compiling a small image takes seconds; a run that interpreted
+    /// 1% of its instructions loses less than that to the interpreter).
+    /// </summary>
+    public const double RetranslateShare = 0.01;
+
+    private LoadedTranslation LoadOrTranslate(byte[] image, string sha, IReadOnlySet<uint> required)
     {
         var warnings = new List<string>();
         var clock = Stopwatch.StartNew();
-        if (_store.TryRead(sha) is { } stored && entryPoints.All(stored.EntryPoints.Contains))
+        IReadOnlyList<uint> entryPoints = RecordedEntryPoints(sha);
+        if (_store.TryRead(sha) is { } stored && required.All(stored.EntryPoints.Contains))
         {
             try
             {

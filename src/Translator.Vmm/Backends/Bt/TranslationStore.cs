@@ -36,6 +36,7 @@ internal sealed class TranslationStore(string root, string translatorVersion)
     private const string SourceFile = "translation.cs";
     private const string ManifestFile = "translation.manifest";
     private const string FallbacksFile = "fallbacks.txt";
+    private const string DeferredFallbacksFile = "fallbacks-deferred.txt";
 
     public string Root { get; } = root;
 
@@ -195,11 +196,11 @@ internal sealed class TranslationStore(string root, string translatorVersion)
     }
 
     /// <summary>The code addresses earlier runs of the image reached only through the interpreter.</summary>
-    public IReadOnlySet<uint> ReadFallbacks(string imageSha256)
+    public IReadOnlySet<uint> ReadFallbacks(string imageSha256, bool deferred = false)
     {
         try
         {
-            string path = Path.Combine(Root, imageSha256, FallbacksFile);
+            string path = Path.Combine(Root, imageSha256, deferred ? DeferredFallbacksFile : FallbacksFile);
             if (File.Exists(path) && TryParseAddresses(File.ReadAllLines(path).Where(l => l.Length > 0), out List<uint> addresses))
             {
                 return addresses.ToHashSet();
@@ -213,10 +214,14 @@ internal sealed class TranslationStore(string root, string translatorVersion)
         return new HashSet<uint>();
     }
 
-    /// <summary>Adds fallback addresses to the image's record; returns null, or why they could not be recorded.</summary>
-    public string? TryAddFallbacks(string imageSha256, IEnumerable<uint> addresses)
+    /// <summary>
+    /// Adds fallback addresses to the image's record (the one that makes the next run translate again, or, when
+    /// <paramref name="deferred"/>, the one only the next translation made for another reason includes); returns
+    /// null, or why they could not be recorded.
+    /// </summary>
+    public string? TryAddFallbacks(string imageSha256, IEnumerable<uint> addresses, bool deferred = false)
     {
-        var all = new SortedSet<uint>(ReadFallbacks(imageSha256));
+        var all = new SortedSet<uint>(ReadFallbacks(imageSha256, deferred));
         int before = all.Count;
         all.UnionWith(addresses);
         if (all.Count == before)
@@ -229,7 +234,7 @@ internal sealed class TranslationStore(string root, string translatorVersion)
         {
             Directory.CreateDirectory(directory);
             string text = string.Concat(all.Select(a => FormatAddress(a) + "\n"));
-            WriteAtomically(Path.Combine(directory, FallbacksFile), Encoding.ASCII.GetBytes(text));
+            WriteAtomically(Path.Combine(directory, deferred ? DeferredFallbacksFile : FallbacksFile), Encoding.ASCII.GetBytes(text));
             return null;
         }
         catch (Exception e) when (IsFileSystemFailure(e))
