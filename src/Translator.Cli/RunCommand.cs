@@ -58,6 +58,10 @@ internal static class RunCommand
         if (result.Message is not null && result.Reason != MachineStopReason.DebugExit)
         {
             stderr.WriteLine($"translator: {result.Reason.ToString().ToLowerInvariant()}: {result.Message}");
+            foreach (string line in run.CrashReport?.Split('\n') ?? [])
+            {
+                stderr.WriteLine($"translator:   {line}");
+            }
         }
 
         if (args.StatsPath is not null)

@@ -22,6 +22,7 @@ public sealed class VirtualMachine
     private readonly MemoryStream? _captured;
     private readonly Stopwatch _sinceCreate; // started when Create began: the machine's whole wall-clock time
     private (TranslationCache Cache, string ImageSha256)? _translationKey;
+    private byte[] _image = [];
 
     private VirtualMachine(VmOptions options, IExecutionBackend backend, MemoryStream? captured, Stopwatch sinceCreate)
     {
@@ -58,7 +59,7 @@ public sealed class VirtualMachine
             _ => new NativeBackend(options, console),
         };
         backend.Load(image);
-        var machine = new VirtualMachine(options, backend, captured, created);
+        var machine = new VirtualMachine(options, backend, captured, created) { _image = image.ToArray() };
         bool translate = backend switch
         {
             BinaryTranslationBackend => options.Translation == TranslationSource.Cached,
@@ -108,7 +109,8 @@ public sealed class VirtualMachine
         var statistics = new VmStatistics(Backend.Name, Backend.GuestInstructions, times,
             Backend.ModelCycles(_options.Cost), events,
             Backend is ParavirtBackend ? VmOptions.NameOf(_options.Execution) : null);
-        return new VmRunResult(result, _captured?.ToArray() ?? [], statistics);
+        string? crash = result.Reason == Translator.Machine.MachineStopReason.Crashed ? GuestCrashReport.Describe(Backend.Cpu, GuestImageMap.Read(_image)) : null;
+        return new VmRunResult(result, _captured?.ToArray() ?? [], statistics, crash);
     }
 
     /// <summary>

@@ -99,8 +99,11 @@ public sealed record VmStatistics(
     }
 }
 
-/// <summary>The outcome of <see cref="VirtualMachine.Run"/>.</summary>
-public sealed record VmRunResult(MachineResult Result, byte[] Console, VmStatistics Statistics)
+/// <summary>
+/// The outcome of <see cref="VirtualMachine.Run"/>. <see cref="CrashReport"/>, for a crashed guest, says where (the
+/// function and C# line when the image has a map or ELF symbols) and gives the registers.
+/// </summary>
+public sealed record VmRunResult(MachineResult Result, byte[] Console, VmStatistics Statistics, string? CrashReport = null)
 {
     /// <summary>The process exit code of DESIGN.md.</summary>
     public int ExitCode => Result.ExitCode;

@@ -20,7 +20,7 @@ public sealed class KernelTranslationTests
     public void TheKernelImageIsTranslatedBesideTheKernel()
     {
         GeneratorOutcome outcome = GeneratorHarness.Run(GeneratorHarness.CompilationWith([Machine], HelloSource));
-        byte[] image = ImageBytes(outcome.GeneratedSource("Hello.Kernel.g.cs"));
+        byte[] image = GeneratedImage.Bytes(outcome.GeneratedSource("Hello.Kernel.g.cs"));
 
         TranslationResult expected = BinaryTranslator.Translate(image,
             new TranslationOptions { Namespace = "Translator.Samples", ClassName = "HelloTranslation", RegisterOnLoad = true });
@@ -62,16 +62,5 @@ public sealed class KernelTranslationTests
     {
         Assert.Empty(outcome.Diagnostics);
         Assert.DoesNotContain(outcome.Result.Results.Single().GeneratedSources, s => s.HintName.EndsWith(".Translation.g.cs", StringComparison.Ordinal));
-    }
-
-    /// <summary>The bytes of the generated <c>Image</c> array initializer.</summary>
-    private static byte[] ImageBytes(string generated)
-    {
-        int from = generated.IndexOf("Image => new byte[]", StringComparison.Ordinal);
-        int open = generated.IndexOf('{', from), close = generated.IndexOf('}', open);
-        return generated[(open + 1)..close]
-            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(b => Convert.ToByte(b, 16))
-            .ToArray();
     }
 }

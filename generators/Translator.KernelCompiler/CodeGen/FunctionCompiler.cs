@@ -91,7 +91,7 @@ internal sealed partial class FunctionCompiler
 
                 break;
             case SourceLineStmt line:
-                _listing.Mark(_code, $"    ; {line.Line}: {line.Text}");
+                _listing.MarkLine(_code, line.File, line.Line, $"    ; {line.Line}: {line.Text}");
                 break;
             case ExprStmt { Expression: IncrementExpr { Postfix: true } increment }:
                 // The old value is not used: i++ as a statement is ++i.

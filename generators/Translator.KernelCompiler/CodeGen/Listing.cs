@@ -12,9 +12,26 @@ namespace Translator.KernelCompiler.CodeGen;
 internal sealed class Listing
 {
     private readonly List<(int Instruction, string Text)> _marks = new();
+    private readonly List<(int Instruction, string File, int Line)> _lines = new();
 
     /// <summary>Puts <paramref name="text"/> above the next instruction emitted.</summary>
     public void Mark(CodeBuffer code, string text) => _marks.Add((code.InstructionCount, text));
+
+    /// <summary>As <see cref="Mark"/>, for a source line: the next instruction is the first of <paramref name="file"/>:<paramref name="line"/>.</summary>
+    public void MarkLine(CodeBuffer code, string file, int line, string text)
+    {
+        Mark(code, text);
+        _lines.Add((code.InstructionCount, file, line));
+    }
+
+    /// <summary>The first address of each source line's code, in code order: the image map's line table.</summary>
+    public IEnumerable<(uint Address, string File, int Line)> LineTable(EncodedCode code)
+    {
+        foreach ((int instruction, string file, int line) in _lines)
+        {
+            yield return (code.InstructionAddress(instruction), file, line);
+        }
+    }
 
     public string Write(EncodedCode code, IReadOnlyDictionary<uint, string> names, string header)
     {

@@ -93,7 +93,8 @@ internal sealed partial class KernelLinker
 
             header.Append('\n');
             string listing = _listing.Write(encoded, names, header.ToString());
-            return new LinkedImage(new EquatableArray<byte>(image), entry, symbols.OrderBy(s => s.Address).ToEquatableArray(), listing);
+            byte[] withMap = ImageMap.Append(image, symbols, _listing.LineTable(encoded));
+            return new LinkedImage(new EquatableArray<byte>(withMap), entry, symbols.OrderBy(s => s.Address).ToEquatableArray(), listing);
         }
 
         /// <summary>The table KernelImage.InterruptHandlers returns: (vector, stub, gate flags: bit 0 user-callable, bit 1 trap gate) triples of this build.</summary>

@@ -113,4 +113,5 @@ internal sealed record SwitchSection(EquatableArray<ulong> Labels, bool IsDefaul
 internal sealed record SwitchStmt(int Id, Expr Value, EquatableArray<SwitchSection> Sections) : Stmt;
 
 /// <summary>Marks where a source statement starts, for the listing.</summary>
-internal sealed record SourceLineStmt(int Line, string Text) : Stmt;
+/// <summary>Where the statements that follow come from: a line of a source file (the listing shows it, the image's map records it).</summary>
+internal sealed record SourceLineStmt(int Line, string Text, string File) : Stmt;

@@ -167,7 +167,9 @@ internal sealed partial class BodyLowering
             text = text.Substring(0, 69) + "...";
         }
 
-        return new SourceLineStmt(syntax.GetLocation().GetLineSpan().StartLinePosition.Line + 1, text);
+        // The file's name only: the map inside the image must not depend on where the sources were built.
+        string file = System.IO.Path.GetFileName(syntax.SyntaxTree.FilePath);
+        return new SourceLineStmt(syntax.GetLocation().GetLineSpan().StartLinePosition.Line + 1, text, file);
     }
 
     private Stmt LowerDeclarations(IVariableDeclarationGroupOperation group)

@@ -55,6 +55,9 @@ public sealed partial class X86Cpu
     /// <summary>Lets INT <paramref name="vector"/> reach the IDT gate the VMM installed (or, with false, the VMM again).</summary>
     public void SetDirectSoftwareInterrupt(byte vector, bool direct) => _directSoftwareVectors[vector] = direct;
 
+    /// <summary>The exceptions of the event being delivered (a triple fault's story).</summary>
+    public FaultChain FaultChain { get; } = new();
+
     /// <summary>Installs a deprivileging VMM: from now on every event goes to <paramref name="interceptor"/>.</summary>
     public void InstallEventInterceptor(IEventInterceptor interceptor, bool systemTablesPhysical)
     {

@@ -13,8 +13,11 @@ internal enum InterruptSource
     Software,
 }
 
-/// <summary>The guest faulted while delivering a double fault: a real PC would reset.</summary>
-public sealed class TripleFaultException(string message) : Exception(message);
+/// <summary>The guest faulted while delivering a double fault: a real PC would reset. <see cref="Chain"/> says how it came about.</summary>
+public sealed class TripleFaultException(string message, IReadOnlyList<FaultLink> chain) : Exception(message)
+{
+    public IReadOnlyList<FaultLink> Chain { get; } = chain;
+}
 
 /// <summary>Interrupt and exception delivery through the IDT, and IRET.</summary>
 public sealed partial class X86Cpu
@@ -24,6 +27,7 @@ public sealed partial class X86Cpu
     /// <summary>Delivers a fault raised by an instruction; EIP already points at the faulting instruction.</summary>
     internal void DeliverException(ExceptionVector vector, bool hasErrorCode, uint errorCode)
     {
+        FaultChain.Begin(vector, hasErrorCode, errorCode, Eip);
         if (Vmx is not null && ExitInsteadOfDelivery(vector, hasErrorCode, errorCode))
         {
             return;
@@ -57,13 +61,15 @@ public sealed partial class X86Cpu
             uint secondError = second.ErrorCode;
             if (vector == ExceptionVector.DoubleFault)
             {
-                throw new TripleFaultException($"triple fault: {second.Message} while delivering #DF (EIP 0x{Eip:X8})");
+                throw FaultChain.TripleFault(secondVector, secondHasError, secondError, Eip);
             }
 
             Counters.Exceptions[(int)secondVector]++;
+            FaultChain.Add(secondVector, secondHasError, secondError, Eip);
             if (IsDoubleFault(vector, secondVector))
             {
                 Counters.Exceptions[(int)ExceptionVector.DoubleFault]++;
+                FaultChain.Add(ExceptionVector.DoubleFault, true, 0, Eip);
                 DeliverEscalating(ExceptionVector.DoubleFault, true, 0, InterruptSource.Exception);
             }
             else

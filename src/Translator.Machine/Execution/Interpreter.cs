@@ -225,7 +225,24 @@ public sealed unsafe class Interpreter
                 cpu.Eip = ops[0].Ip;
             }
 
+            DeliverCountingTheFaulting(cpu, fault);
+        }
+    }
+
+    /// <summary>
+    /// Delivers an instruction's fault. The faulting instruction counts as retired too, so a guest that faults forever
+    /// still spends its budget (unless the fault became a VM exit, or a deprivileging VMM consumed it as a hidden
+    /// fault: the instruction restarts, or the VMM counts it when it reflects the fault), and it counts when the
+    /// delivery ends the run in a triple fault, so every backend reports the same count for a crashing guest.
+    /// </summary>
+    private static void DeliverCountingTheFaulting(X86Cpu cpu, GuestFault fault)
+    {
+        try
+        {
             cpu.DeliverException(fault.Vector, fault.HasErrorCode, fault.ErrorCode);
+        }
+        finally
+        {
             if (!cpu.VmExitPending && !cpu.TakeRestart())
             {
                 cpu.Retired++;
@@ -304,18 +321,9 @@ public sealed unsafe class Interpreter
                 cpu.Eip = executing.Ops[index].Ip;
             }
 
-            cpu.DeliverException(fault.Vector, fault.HasErrorCode, fault.ErrorCode);
-
-            // The faulting instruction counts as retired too, so a guest that faults forever still spends its budget
-            // (unless the fault became a VM exit, or a deprivileging VMM consumed it as a hidden fault: the instruction
-            // restarts, or the VMM counts it when it reflects the fault).
-            if (!cpu.VmExitPending && !cpu.TakeRestart())
-            {
-                retired++;
-            }
-
             cpu.Retired += retired;
             clock.Advance(retired * VirtualClock.NanosecondsPerInstruction);
+            DeliverCountingTheFaulting(cpu, fault);
         }
     }
 }

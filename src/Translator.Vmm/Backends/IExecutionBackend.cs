@@ -19,6 +19,9 @@ public interface IExecutionBackend
 
     ulong GuestInstructions { get; }
 
+    /// <summary>The processor that runs the guest (its registers are the guest's, except what the backend virtualizes).</summary>
+    Translator.Machine.Cpu.X86Cpu Cpu { get; }
+
     /// <summary>Adds this run's event counters (<c>fault.*</c>, <c>irq.*</c>, <c>exit.*</c>...) to <paramref name="events"/>.</summary>
     void CollectEvents(IDictionary<string, long> events);
 

@@ -18,6 +18,8 @@ public sealed class NativeBackend(VmOptions options, Action<byte> console) : IEx
 
     public ulong GuestInstructions => _machine.Cpu.Retired;
 
+    public Translator.Machine.Cpu.X86Cpu Cpu => _machine.Cpu;
+
     public void Load(ReadOnlySpan<byte> image) => _machine.Load(image);
 
     public MachineResult Run() => _machine.Run();

@@ -243,13 +243,15 @@ public abstract partial class DeprivilegedMonitor : IEventInterceptor
 
                 if (e.Vector == (int)ExceptionVector.DoubleFault)
                 {
-                    throw new TripleFaultException($"triple fault: #{GuestFault.Mnemonic(vector)} while delivering #DF (EIP 0x{c.Eip:X8})");
+                    throw c.FaultChain.TripleFault(vector, hasErrorCode, errorCode, c.Eip);
                 }
 
                 counted = false;
+                c.FaultChain.Add(vector, hasErrorCode, errorCode, c.Eip);
                 if (X86Cpu.IsDoubleFaultPair((ExceptionVector)e.Vector, vector))
                 {
                     c.Counters.Exceptions[(int)vector]++;
+                    c.FaultChain.Add(ExceptionVector.DoubleFault, true, 0, c.Eip);
                     e = new InterceptedEvent(InterceptedEventKind.Exception, (int)ExceptionVector.DoubleFault, true, 0, c.Eip);
                 }
                 else

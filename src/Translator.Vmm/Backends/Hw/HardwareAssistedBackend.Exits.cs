@@ -97,8 +97,12 @@ public sealed partial class HardwareAssistedBackend
     }
 
     /// <summary>An exiting instruction faults instead of completing (its retirement was counted at the exit).</summary>
-    private void FaultInstruction(ExceptionVector vector, uint errorCode = 0) =>
-        Inject(vector, hasErrorCode: vector is ExceptionVector.GeneralProtection or ExceptionVector.PageFault, errorCode);
+    private void FaultInstruction(ExceptionVector vector, uint errorCode = 0)
+    {
+        bool hasErrorCode = vector is ExceptionVector.GeneralProtection or ExceptionVector.PageFault;
+        _cpu.FaultChain.Begin(vector, hasErrorCode, errorCode, _cpu.Eip); // the instruction's own fault: a new event
+        Inject(vector, hasErrorCode, errorCode);
+    }
 
     /// <summary>
     /// The exit interrupted the delivery of an event through the guest IDT (IDT-vectoring information): deliver it
@@ -161,12 +165,14 @@ public sealed partial class HardwareAssistedBackend
             var first = (ExceptionVector)vectored.Vector;
             if (first == ExceptionVector.DoubleFault)
             {
-                throw new TripleFaultException($"triple fault: #{GuestFault.Mnemonic(vector)} while delivering #DF (EIP 0x{_cpu.Eip:X8})");
+                throw _cpu.FaultChain.TripleFault(vector, info.DeliversErrorCode, errorCode, _cpu.Eip);
             }
 
+            _cpu.FaultChain.Add(vector, info.DeliversErrorCode, errorCode, _cpu.Eip);
             if (IsDoubleFault(first, vector))
             {
                 _cpu.Counters.Exceptions[(int)vector]++; // the second fault happened, as bare metal counts it
+                _cpu.FaultChain.Add(ExceptionVector.DoubleFault, true, 0, _cpu.Eip);
                 vector = ExceptionVector.DoubleFault;
                 errorCode = 0;
                 info = InterruptionInfo.Create(8, InterruptionType.HardwareException, deliverErrorCode: true);
