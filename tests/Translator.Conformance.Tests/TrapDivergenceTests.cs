@@ -36,6 +36,7 @@ public sealed class TrapDivergenceTests
         { "io_heavy.bin", MovFromCsHole },
         { "pagetable_heavy.bin", MovFromCsHole },
         { "elf_hello.elf", MovFromCsHole },
+        { "addr16_counters.bin", MovFromCsHole },
     };
 
     [Fact]

@@ -73,8 +73,7 @@ internal static unsafe class InstFlow
 
     public static void Loop(X86Cpu c, ref DecodedOp op)
     {
-        uint count = --c.Reg(X86Cpu.ECX);
-        if (count != 0)
+        if (CountDown(c, ref op) != 0)
         {
             c.Eip = op.Immediate;
         }
@@ -82,8 +81,7 @@ internal static unsafe class InstFlow
 
     public static void Loope(X86Cpu c, ref DecodedOp op)
     {
-        uint count = --c.Reg(X86Cpu.ECX);
-        if (count != 0 && c.ZF)
+        if (CountDown(c, ref op) != 0 && c.ZF)
         {
             c.Eip = op.Immediate;
         }
@@ -91,11 +89,28 @@ internal static unsafe class InstFlow
 
     public static void Loopne(X86Cpu c, ref DecodedOp op)
     {
-        uint count = --c.Reg(X86Cpu.ECX);
-        if (count != 0 && !c.ZF)
+        if (CountDown(c, ref op) != 0 && !c.ZF)
         {
             c.Eip = op.Immediate;
         }
+    }
+
+    /// <summary>
+    /// The LOOP family's count: the address size picks the counter (SDM: CX with a 16-bit address size, 0x67 in
+    /// 32-bit code, ECX otherwise), and only that part of ECX is decremented.
+    /// </summary>
+    private static uint CountDown(X86Cpu c, ref DecodedOp op)
+    {
+        if (op.Instruction.Code is Code.Loop_rel8_16_CX or Code.Loop_rel8_32_CX or Code.Loope_rel8_16_CX or Code.Loope_rel8_32_CX
+            or Code.Loopne_rel8_16_CX or Code.Loopne_rel8_32_CX)
+        {
+            ref uint ecx = ref c.Reg(X86Cpu.ECX);
+            ushort cx = (ushort)(ecx - 1);
+            ecx = (ecx & 0xFFFF_0000) | cx;
+            return cx;
+        }
+
+        return --c.Reg(X86Cpu.ECX);
     }
 
     public static void Jecxz(X86Cpu c, ref DecodedOp op)
