@@ -77,7 +77,7 @@ public sealed record MachineResult(MachineStopReason Reason, uint DebugExitValue
 }
 
 /// <summary>
-/// The emulated PC of DESIGN.md: an IA-32 CPU, RAM, COM1, the 8259 pair, the 8254 and isa-debug-exit, the same
+/// The emulated PC of DESIGN.md: an IA-32 CPU with its local APIC, RAM, COM1, the 8259 pair, the 8254 and isa-debug-exit, the same
 /// machine <c>qemu-system-i386 -kernel</c> boots. Time is virtual (one nanosecond per retired instruction).
 /// </summary>
 public sealed class PcMachine
@@ -102,11 +102,15 @@ public sealed class PcMachine
         Io.Register(0x40, 4, Pit);
         Io.Register(0x3F8, 8, Uart);
         Io.Register(0xF4, 4, DebugExit);
-        Cpu = new X86Cpu(Memory, Io, Clock);
+        Memory.Mmio = Mmio;
+        Apic = new LocalApic(Pic, Clock, Mmio);
+        Cpu = new X86Cpu(Memory, Io, Clock) { Apic = Apic };
+        Mmio.Written = () => Cpu.StopBlock = true; // a device write may make an interrupt deliverable: look before the next instruction
         _interpreter = new Interpreter(Cpu) { CompileThreshold = options.CompileThreshold };
-        _interpreter.ConnectInterrupts(new PicInterruptSource(Pic));
-        _interpreter.ConnectTimer(Pit);
-        _halted = new HaltedCpu(Pic, Pit, Clock);
+        _interpreter.ConnectInterrupts(new ApicInterruptSource(Apic));
+        var timers = new PlatformTimers(Pit, Apic);
+        _interpreter.ConnectTimer(timers);
+        _halted = new HaltedCpu(() => Apic.InterruptRequested, timers, Clock);
     }
 
     public PhysicalMemory Memory { get; }
@@ -123,6 +127,12 @@ public sealed class PcMachine
 
     public DebugExitDevice DebugExit { get; }
 
+    /// <summary>The physical addresses devices decode past RAM.</summary>
+    public MmioBus Mmio { get; } = new();
+
+    /// <summary>The processor's local APIC (and its INTR arbiter, with the 8259 on LINT0).</summary>
+    public LocalApic Apic { get; }
+
     public X86Cpu Cpu { get; }
 
     /// <summary>Loads a multiboot image and sets the entry state QEMU's loader gives (EAX magic, EBX info, EIP entry).</summary>
@@ -132,6 +142,7 @@ public sealed class PcMachine
         Cpu.Reset();
         InstallBootGdt(Cpu, Memory);
         ProgramPlatformLikeFirmware(Pic, Pit);
+        Apic.InitializeLikeFirmware();
         Cpu.SetRegister(X86Cpu.EAX, MultibootLoader.BootMagic);
         Cpu.SetRegister(X86Cpu.EBX, boot.InfoAddress);
         Cpu.Eip = boot.Entry;
@@ -218,10 +229,11 @@ public sealed class PcMachine
         }
     }
 
-    private sealed class PicInterruptSource(Pic8259Pair pic) : IInterruptSource
+    /// <summary>The CPU's INTR input: the local APIC arbitrates between its own vectors and the 8259 on LINT0.</summary>
+    public sealed class ApicInterruptSource(LocalApic apic) : IInterruptSource
     {
-        public bool InterruptRequested => pic.InterruptRequested;
+        public bool InterruptRequested => apic.InterruptRequested;
 
-        public byte Acknowledge(out int irq) => pic.Acknowledge(out irq);
+        public byte Acknowledge(out int irq) => apic.Acknowledge(out irq);
     }
 }

@@ -72,6 +72,12 @@ public sealed partial class X86Cpu
     /// <summary>Model-specific registers this CPU implements beyond the TSC.</summary>
     internal uint SysenterCs, SysenterEsp, SysenterEip;
 
+    /// <summary>
+    /// The local APIC whose IA32_APIC_BASE MSR (0x1B) RDMSR/WRMSR reach: the machine's own on bare metal, the VMM's
+    /// device where the VMM executes the MSR access for the guest; null: the MSR does not exist (#GP).
+    /// </summary>
+    public LocalApic? Apic { get; set; }
+
     /// <summary>Added to virtual time to form the TSC (WRMSR to IA32_TIME_STAMP_COUNTER sets it).</summary>
     internal ulong TscOffset;
 

@@ -8,8 +8,9 @@ namespace Translator.Vmm.Devices;
 
 /// <summary>
 /// The devices a VMM gives its guest: the same PC platform as bare metal (16550 on COM1, the 8259 pair, the 8254,
-/// isa-debug-exit at 0xF4), but these instances belong to the VMM. The guest reaches them only through VM exits
-/// the VMM emulates against this I/O bus; the host machine's own bus is never exposed.
+/// isa-debug-exit at 0xF4, the local APIC at 0xFEE00000), but these instances belong to the VMM. The guest reaches
+/// them only through VM exits (or traps) the VMM emulates against this I/O bus and MMIO bus; the host machine's
+/// own buses are never exposed.
 /// </summary>
 public sealed class VirtualPlatform
 {
@@ -24,9 +25,20 @@ public sealed class VirtualPlatform
         Io.Register(0x40, 4, Pit);
         Io.Register(0x3F8, 8, Uart);
         Io.Register(0xF4, 4, DebugExit);
+        Apic = new LocalApic(Pic, clock, Mmio);
+        Timers = new PlatformTimers(Pit, Apic);
     }
 
     public IoBus Io { get; } = new();
+
+    /// <summary>The guest-physical addresses the VMM's devices decode (the APIC page): accesses exit and are emulated.</summary>
+    public MmioBus Mmio { get; } = new();
+
+    /// <summary>The guest's local APIC, which also arbitrates the guest's INTR between its vectors and the 8259.</summary>
+    public LocalApic Apic { get; }
+
+    /// <summary>The 8254 and the APIC timer: the earliest deadline is the one the VMM arms its host timer for.</summary>
+    public PlatformTimers Timers { get; }
 
     public Pic8259Pair Pic { get; }
 
@@ -82,5 +94,6 @@ public sealed class VirtualPlatform
     {
         PcMachine.InstallBootGdt(cpu, guestMemory);
         PcMachine.ProgramPlatformLikeFirmware(Pic, Pit);
+        Apic.InitializeLikeFirmware();
     }
 }
