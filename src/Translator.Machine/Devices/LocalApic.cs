@@ -388,6 +388,9 @@ public sealed partial class LocalApic : IMmioDevice, ITimedDevice
         Accept(vector, (value & IcrLevelTrigger) != 0);
     }
 
+    /// <summary>Whether an interrupt message for <paramref name="destination"/> (physical APIC ID, or a logical MDA) reaches this APIC.</summary>
+    public bool IsAddressedBy(uint destination, bool logical) => AddressesThisApic(destination & 0xFF, logical);
+
     private bool AddressesThisApic(uint destination, bool logical)
     {
         if (!logical)

@@ -55,7 +55,7 @@ public abstract partial class DeprivilegedMonitor : IExecutionBackend
         _hostMemory = GuestMemory.AllocateHost(options, VmmReserveMiB, "bt/trap");
         _options = options;
         var clock = new VirtualClock();
-        _platform = new VirtualPlatform(clock, console);
+        _platform = new VirtualPlatform(clock, console, options.MemoryMiB, options.Devices);
 
         // The processor's port bus is the VMM's device model: with IOPL 0 and no I/O bitmap no guest instruction
         // reaches it directly, only the VMM's emulation at the guest's virtual privilege does.

@@ -50,7 +50,7 @@ public sealed partial class HardwareAssistedBackend : IExecutionBackend
         _cpu = new X86Cpu(_hostMemory, _hostIo, clock);
         _interpreter = new Interpreter(_cpu) { CompileThreshold = options.CompileThreshold };
         _interpreter.ConnectTimer(new HostTimer(this));
-        _platform = new VirtualPlatform(clock, console);
+        _platform = new VirtualPlatform(clock, console, options.MemoryMiB, options.Devices);
         _halted = new HaltedCpu(() => _platform.Apic.InterruptRequested, _platform.Timers, clock);
         uint guestBytes = (uint)options.MemoryMiB << 20;
         _guest = new GuestMemory(_hostMemory, _cpu.Mmu, guestBytes, _platform.Mmio);
