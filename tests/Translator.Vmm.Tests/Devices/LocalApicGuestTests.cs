@@ -15,7 +15,8 @@ public sealed class LocalApicGuestTests
 {
     public static TheoryData<string> Configurations => new() { "native", "hw-ept", "hw-shadow", "bt", "bt-translated", "trap" };
 
-    internal static VmRunResult Run(byte[] image, string configuration, ulong maxInstructions = 50_000_000)
+    internal static VmRunResult Run(byte[] image, string configuration, ulong maxInstructions = 50_000_000,
+        Translator.Machine.Devices.PcDeviceOptions? devices = null)
     {
         VmOptions options = configuration switch
         {
@@ -31,12 +32,12 @@ public sealed class LocalApicGuestTests
             "trap" => new VmOptions { Backend = BackendKind.TrapAndEmulate },
             _ => throw new ArgumentOutOfRangeException(nameof(configuration)),
         };
-        return VirtualMachine.Create(image, options with { MemoryMiB = 16, MaxInstructions = maxInstructions }).Run();
+        return VirtualMachine.Create(image, options with { MemoryMiB = 16, MaxInstructions = maxInstructions, Devices = devices ?? new() }).Run();
     }
 
-    private static void AssertPrints(string expected, byte[] image, string configuration)
+    internal static void AssertPrints(string expected, byte[] image, string configuration, Translator.Machine.Devices.PcDeviceOptions? devices = null)
     {
-        VmRunResult run = Run(image, configuration);
+        VmRunResult run = Run(image, configuration, devices: devices);
         Assert.True(run.ExitCode == 1, $"{configuration}: exit {run.ExitCode} ({run.Result.Message}), console '{System.Text.Encoding.ASCII.GetString(run.Console)}'");
         Assert.Equal(expected, System.Text.Encoding.ASCII.GetString(run.Console));
     }
