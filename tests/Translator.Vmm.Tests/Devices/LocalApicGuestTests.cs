@@ -310,3 +310,40 @@ public sealed class LocalApicGuestTests
         AssertPrints("OK", image, configuration);
     }
 }
+
+/// <summary>Under a VMM every APIC access is the VMM's: it exits (hw) or traps (bt, trap) and is emulated, never mapped.</summary>
+public sealed class ApicAccessInterventionTests
+{
+    private const int Reads = 50;
+
+    private static byte[] ReadTheIdRepeatedly() => Build((a, putc) =>
+    {
+        Label next = a.CreateLabel();
+        a.mov(ecx, Reads);
+        a.Label(ref next);
+        a.mov(eax, Reg(Id));
+        a.dec(ecx);
+        a.jnz(next);
+        a.mov(ecx, 0x1B);
+        a.rdmsr();
+        PrintHex(a, putc);
+    });
+
+    [Theory]
+    [InlineData("hw-ept", "exit.EPT_VIOLATION")]
+    [InlineData("hw-shadow", "exit.EXCEPTION_NMI")]
+    [InlineData("bt", null)]
+    [InlineData("trap", null)]
+    public void EveryAccessReachesTheVmmAndTheMsrIsItsToo(string configuration, string? exitCounter)
+    {
+        VmRunResult run = LocalApicGuestTests.Run(ReadTheIdRepeatedly(), configuration);
+        Assert.Equal("FEE00900", System.Text.Encoding.ASCII.GetString(run.Console));
+        IReadOnlyDictionary<string, long> events = run.Statistics.Events;
+        Assert.Equal(Reads, events.GetValueOrDefault("vmm.deviceAccesses"));
+        if (exitCounter is not null)
+        {
+            Assert.True(events.GetValueOrDefault(exitCounter) >= Reads, $"{exitCounter}: {events.GetValueOrDefault(exitCounter)}");
+            Assert.Equal(1, events.GetValueOrDefault("exit.RDMSR"));
+        }
+    }
+}
