@@ -15,7 +15,8 @@ internal sealed record RunArguments(
     int MemoryMiB,
     MemoryVirtualization Paging = MemoryVirtualization.NestedPaging,
     CostParameters? Cost = null,
-    ParavirtExecution Execution = ParavirtExecution.Interpreter);
+    ParavirtExecution Execution = ParavirtExecution.Interpreter,
+    Translator.Machine.Devices.PcDeviceOptions? Devices = null);
 
 /// <summary>
 /// Parses the command line of DESIGN.md by hand: the contract (exit code 2 and one line on stderr for any bad
@@ -27,7 +28,7 @@ internal static class CommandLine
 
     public const string Usage =
         "usage: translator run IMAGE|SAMPLE --backend native|hw|bt|pv|trap [--stats FILE.json] [--max-instructions N] [--memory MIB]"
-        + " [--paging ept|shadow] [--execution interpreter|translated] [--cost NAME=CYCLES]... | translator compare IMAGE|SAMPLE | translator image SAMPLE|PROJECT [--pv] --out FILE"
+        + " [--paging ept|shadow] [--execution interpreter|translated] [--cost NAME=CYCLES]... [--device isa-debugcon|pc-testdev]... | translator compare IMAGE|SAMPLE | translator image SAMPLE|PROJECT [--pv] --out FILE"
         + " | translator translate IMAGE|SAMPLE --out DIR [--compile]";
 
     /// <summary>Parses <c>translator image SAMPLE|PROJECT [--pv] --out FILE</c> (<c>--pv</c>: the kernel's PV build).</summary>
@@ -80,6 +81,7 @@ internal static class CommandLine
         string? executionOption = null;
         ParavirtExecution execution = ParavirtExecution.Interpreter;
         CostParameters cost = CostParameters.Default;
+        var devices = new Translator.Machine.Devices.PcDeviceOptions();
         for (int i = 0; i < args.Count; i++)
         {
             string arg = args[i];
@@ -118,6 +120,11 @@ internal static class CommandLine
                 case "--cost":
                     cost = ParseCost(cost, Value(args, ref i, arg));
                     break;
+                case "--device":
+                    string device = Value(args, ref i, arg);
+                    devices = devices.With(device)
+                        ?? throw new UsageException($"unknown device '{device}' (available: {string.Join(", ", Translator.Machine.Devices.PcDeviceOptions.Names)})");
+                    break;
                 default:
                     if (arg.StartsWith('-'))
                     {
@@ -155,7 +162,7 @@ internal static class CommandLine
             throw new UsageException($"--execution applies to the pv backend only (not '{backend}')");
         }
 
-        return new RunArguments(image, backend, stats, maxInstructions, memory, paging, cost, execution);
+        return new RunArguments(image, backend, stats, maxInstructions, memory, paging, cost, execution, devices);
     }
 
     /// <summary><c>--cost NAME=CYCLES</c>: overrides one parameter of the cost model (docs/cost-model.md).</summary>

@@ -29,6 +29,9 @@ internal static class RunCommand
             Cost = args.Cost ?? CostParameters.Default,
             Execution = args.Execution,
             Console = console.WriteByte,
+
+            // The debug console is the VMM's output, not COM1: stdout stays exactly the guest's serial bytes.
+            Devices = (args.Devices ?? new()) with { DebugOutput = b => stderr.Write((char)b) },
         };
 
         VirtualMachine vm;

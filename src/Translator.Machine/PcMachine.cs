@@ -17,6 +17,9 @@ public sealed record MachineOptions
 
     /// <summary>Block executions before the interpreter compiles a block (0: never; 1: always, before its first run).</summary>
     public int CompileThreshold { get; init; } = Execution.BlockCompiler.DefaultHotThreshold;
+
+    /// <summary>Optional devices (QEMU's -device isa-debugcon, pc-testdev).</summary>
+    public PcDeviceOptions Devices { get; init; } = new();
 }
 
 /// <summary>Why a run ended; <see cref="MachineResult.ExitCode"/> maps it to the command-line contract.</summary>
@@ -77,7 +80,7 @@ public sealed record MachineResult(MachineStopReason Reason, uint DebugExitValue
 }
 
 /// <summary>
-/// The emulated PC of DESIGN.md: an IA-32 CPU, RAM, COM1, the 8259 pair, the 8254 and isa-debug-exit, the same
+/// The emulated PC of DESIGN.md: an IA-32 CPU with its local APIC, RAM, COM1, the 8259 pair, the 8254 and isa-debug-exit, the same
 /// machine <c>qemu-system-i386 -kernel</c> boots. Time is virtual (one nanosecond per retired instruction).
 /// </summary>
 public sealed class PcMachine
@@ -92,36 +95,35 @@ public sealed class PcMachine
         _options = options;
         Memory = new PhysicalMemory(options.MemoryMiB);
         Clock = new VirtualClock();
-        Io = new IoBus();
-        Pic = new Pic8259Pair();
-        Pit = new Pit8254(Clock, Pic);
-        Uart = new Uart16550(Pic, 4, console);
-        DebugExit = new DebugExitDevice(RequestDebugExit);
-        Io.Register(0x20, 2, Pic);
-        Io.Register(0xA0, 2, Pic);
-        Io.Register(0x40, 4, Pit);
-        Io.Register(0x3F8, 8, Uart);
-        Io.Register(0xF4, 4, DebugExit);
-        Cpu = new X86Cpu(Memory, Io, Clock);
+        Board = new PcBoard(Clock, (ulong)options.MemoryMiB << 20, console, RequestDebugExit, options.Devices);
+        Memory.Mmio = Board.Mmio;
+        Cpu = new X86Cpu(Memory, Io, Clock) { Apic = Apic };
+        Board.Mmio.Written = () => Cpu.StopBlock = true; // a device write may make an interrupt deliverable: look before the next instruction
         _interpreter = new Interpreter(Cpu) { CompileThreshold = options.CompileThreshold };
-        _interpreter.ConnectInterrupts(new PicInterruptSource(Pic));
-        _interpreter.ConnectTimer(Pit);
-        _halted = new HaltedCpu(Pic, Pit, Clock);
+        _interpreter.ConnectInterrupts(new ApicInterruptSource(Apic));
+        _interpreter.ConnectTimer(Board.Timers);
+        _halted = new HaltedCpu(() => Apic.InterruptRequested, Board.Timers, Clock);
     }
 
     public PhysicalMemory Memory { get; }
 
     public VirtualClock Clock { get; }
 
-    public IoBus Io { get; }
+    /// <summary>The devices (see <see cref="PcBoard"/>).</summary>
+    public PcBoard Board { get; }
 
-    public Pic8259Pair Pic { get; }
+    public IoBus Io => Board.Io;
 
-    public Pit8254 Pit { get; }
+    public Pic8259Pair Pic => Board.Pic;
 
-    public Uart16550 Uart { get; }
+    public Pit8254 Pit => Board.Pit;
 
-    public DebugExitDevice DebugExit { get; }
+    public Uart16550 Uart => Board.Uart;
+
+    public DebugExitDevice DebugExit => Board.DebugExit;
+
+    /// <summary>The processor's local APIC (and its INTR arbiter, with the 8259 on LINT0).</summary>
+    public LocalApic Apic => Board.Apic;
 
     public X86Cpu Cpu { get; }
 
@@ -131,7 +133,7 @@ public sealed class PcMachine
         MultibootBootState boot = MultibootLoader.Load(image, Memory);
         Cpu.Reset();
         InstallBootGdt(Cpu, Memory);
-        ProgramPlatformLikeFirmware(Pic, Pit);
+        Board.InitializeLikeFirmware();
         Cpu.SetRegister(X86Cpu.EAX, MultibootLoader.BootMagic);
         Cpu.SetRegister(X86Cpu.EBX, boot.InfoAddress);
         Cpu.Eip = boot.Entry;
@@ -156,30 +158,6 @@ public sealed class PcMachine
         cpu.GdtLimit = 3 * 8 - 1;
         cpu.IdtBase = 0;
         cpu.IdtLimit = 0x3FF;
-    }
-
-    /// <summary>
-    /// Under QEMU a multiboot kernel starts after SeaBIOS has initialised the interrupt controllers and the timer;
-    /// the same happens here so that a guest sees identical device state: PICs based at 0x08/0x70 with every line
-    /// masked but the cascade, PIT channel 0 in mode 2 with the full 65536 count.
-    /// </summary>
-    public static void ProgramPlatformLikeFirmware(Pic8259Pair pic, Pit8254 pit)
-    {
-        byte[] master = [0x11, 0x08, 0x04, 0x01];
-        byte[] slave = [0x11, 0x70, 0x02, 0x01];
-        pic.Write(0x20, 1, master[0]);
-        pic.Write(0x21, 1, master[1]);
-        pic.Write(0x21, 1, master[2]);
-        pic.Write(0x21, 1, master[3]);
-        pic.Write(0xA0, 1, slave[0]);
-        pic.Write(0xA1, 1, slave[1]);
-        pic.Write(0xA1, 1, slave[2]);
-        pic.Write(0xA1, 1, slave[3]);
-        pic.Write(0x21, 1, 0xFB);
-        pic.Write(0xA1, 1, 0xFF);
-        pit.Write(0x43, 1, 0x34);
-        pit.Write(0x40, 1, 0x00);
-        pit.Write(0x40, 1, 0x00);
     }
 
     private void RequestDebugExit(uint value)
@@ -218,10 +196,11 @@ public sealed class PcMachine
         }
     }
 
-    private sealed class PicInterruptSource(Pic8259Pair pic) : IInterruptSource
+    /// <summary>The CPU's INTR input: the local APIC arbitrates between its own vectors and the 8259 on LINT0.</summary>
+    public sealed class ApicInterruptSource(LocalApic apic) : IInterruptSource
     {
-        public bool InterruptRequested => pic.InterruptRequested;
+        public bool InterruptRequested => apic.InterruptRequested;
 
-        public byte Acknowledge(out int irq) => pic.Acknowledge(out irq);
+        public byte Acknowledge(out int irq) => apic.Acknowledge(out irq);
     }
 }

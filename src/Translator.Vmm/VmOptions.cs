@@ -82,6 +82,9 @@ public sealed record VmOptions
 
     public MemoryVirtualization Paging { get; init; } = MemoryVirtualization.NestedPaging;
 
+    /// <summary>Optional devices (<c>--device isa-debugcon</c>, <c>--device pc-testdev</c>), on every backend alike.</summary>
+    public Translator.Machine.Devices.PcDeviceOptions Devices { get; init; } = new();
+
     public CostParameters Cost { get; init; } = CostParameters.Default;
 
     /// <summary>Receives the guest's COM1 bytes as they are written; when null they are collected into the result.</summary>

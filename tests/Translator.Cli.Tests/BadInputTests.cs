@@ -24,6 +24,10 @@ public sealed class BadInputTests
         AssertRejected(TranslatorProcess.Run("run", TranslatorProcess.WriteTemp(ValidImage()), "--frobnicate"), "unknown option");
 
     [Fact]
+    public void UnknownDevice() =>
+        AssertRejected(TranslatorProcess.Run("run", TranslatorProcess.WriteTemp(ValidImage()), "--device", "sound-blaster"), "unknown device");
+
+    [Fact]
     public void UnknownCommand() => AssertRejected(TranslatorProcess.Run("fly"), "unknown command");
 
     [Fact]

@@ -60,6 +60,7 @@ public sealed partial class X86Cpu
 
             Selectors[(int)segment] = selector;
             SegmentAttributes[(int)segment] = 0;
+            SegmentBases[(int)segment] = 0;
             return;
         }
 
@@ -94,10 +95,16 @@ public sealed partial class X86Cpu
             }
         }
 
-        RequireFlat(d, selector, segment.ToString());
+        bool based = segment is SegmentRegister.FS or SegmentRegister.GS && d.Limit == 0xFFFF_FFFF && !d.ExpandDown;
+        if (!based)
+        {
+            RequireFlat(d, selector, segment.ToString());
+        }
+
         MarkAccessed(selector, d);
         Selectors[(int)segment] = selector;
         SegmentAttributes[(int)segment] = d.Attributes;
+        SegmentBases[(int)segment] = based ? d.Base : 0;
     }
 
     /// <summary>Checks a code segment for a far JMP/CALL at the same privilege and returns its descriptor.</summary>
@@ -225,6 +232,7 @@ public sealed partial class X86Cpu
             {
                 Selectors[(int)s] = 0;
                 SegmentAttributes[(int)s] = 0;
+                SegmentBases[(int)s] = 0;
             }
         }
     }

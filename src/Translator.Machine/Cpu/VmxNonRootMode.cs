@@ -26,6 +26,9 @@ public sealed partial class X86Cpu
 
     internal bool VmExitPending => Vmx is { ExitPending: true };
 
+    /// <summary>The VMM asked to exit as soon as the guest can take an interrupt (interrupt-window exiting).</summary>
+    internal bool InterruptWindowRequested => Vmx is { } vmcs && (vmcs.Primary & ProcessorControls.InterruptWindowExiting) != 0;
+
     /// <summary>Enters VMX non-root mode with <paramref name="vmcs"/> (the guest state is this CPU's current state).</summary>
     public void AttachVmcs(Vmcs vmcs)
     {

@@ -35,6 +35,12 @@ public sealed partial class X86Cpu
 
     internal readonly ushort[] Selectors = new ushort[6];
 
+    /// <summary>
+    /// Segment bases, hardware's hidden part: 0 for every segment but FS and GS, which may have a base (with a 4 GiB
+    /// limit) for per-CPU and thread-local data, as 32-bit kernels and their C runtimes use them.
+    /// </summary>
+    internal readonly uint[] SegmentBases = new uint[6];
+
     /// <summary>Descriptor attribute bytes (access byte | flags nibble &lt;&lt; 8) cached at segment load, as hardware's hidden part.</summary>
     internal readonly ushort[] SegmentAttributes = new ushort[6];
 
@@ -71,6 +77,12 @@ public sealed partial class X86Cpu
 
     /// <summary>Model-specific registers this CPU implements beyond the TSC.</summary>
     internal uint SysenterCs, SysenterEsp, SysenterEip;
+
+    /// <summary>
+    /// The local APIC whose IA32_APIC_BASE MSR (0x1B) RDMSR/WRMSR reach: the machine's own on bare metal, the VMM's
+    /// device where the VMM executes the MSR access for the guest; null: the MSR does not exist (#GP).
+    /// </summary>
+    public LocalApic? Apic { get; set; }
 
     /// <summary>Added to virtual time to form the TSC (WRMSR to IA32_TIME_STAMP_COUNTER sets it).</summary>
     internal ulong TscOffset;
@@ -138,6 +150,7 @@ public sealed partial class X86Cpu
         {
             Selectors[s] = s == (int)SegmentRegister.CS ? (ushort)0x08 : (ushort)0x10;
             SegmentAttributes[s] = s == (int)SegmentRegister.CS ? flatCode : flatData;
+            SegmentBases[s] = 0;
         }
 
         GdtBase = 0;

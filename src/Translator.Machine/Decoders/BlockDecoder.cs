@@ -184,7 +184,7 @@ internal sealed unsafe class BlockDecoder
         if (overrides is not null && overrides.For(instruction.Code) is var replaced && replaced != null)
         {
             op.Execute = replaced;
-            return op; // a callout is never register-only: it may fault, exit or end the block
+            return SegmentOverride.Wrap(ref op); // a callout is never register-only: it may fault, exit or end the block
         }
 
         op.RegisterOnly = IsRegisterOnly(in instruction, ref op);
@@ -193,7 +193,7 @@ internal sealed unsafe class BlockDecoder
             op.Execute = fast;
         }
 
-        return op;
+        return SegmentOverride.Wrap(ref op);
     }
 
     /// <summary>Integer instructions that touch only general registers and flags: they cannot fault or stop a block.</summary>

@@ -58,6 +58,10 @@ internal unsafe struct DecodedOp
     public uint Immediate;
     public uint Immediate2;
 
+    /// <summary>An FS/GS-relative operand: the segment whose base <see cref="SegmentOverride"/> adds, and the handler it wraps.</summary>
+    public byte Segment;
+    public delegate*<X86Cpu, ref DecodedOp, void> Unsegmented;
+
     /// <summary>The Iced form, for the few handlers that need more and for diagnostics.</summary>
     public Instruction Instruction;
 }

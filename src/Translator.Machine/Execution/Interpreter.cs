@@ -161,8 +161,15 @@ public sealed unsafe class Interpreter
             ulong slice = Math.Min(retireLimit - cpu.Retired, deadline - Math.Min(deadline, clock.Now));
             if (cpu.InterruptShadow)
             {
-                // STI / MOV SS: one more instruction runs before an interrupt may be taken.
+                // STI / MOV SS: one more instruction runs before an interrupt may be taken. When one is waiting, that
+                // is exactly one instruction (a block would run on past it: "sti; nop; cli" must take it after the nop).
                 cpu.InterruptShadow = false;
+                if (cpu.IF && (_interrupts is { InterruptRequested: true } || cpu.InterruptWindowRequested))
+                {
+                    Step(cpu, trap: (cpu.FlagBits & (uint)EFlags.TF) != 0);
+                    continue;
+                }
+
                 slice = 1;
             }
             else if (cpu.IF && _interrupts is { InterruptRequested: true } source)
@@ -183,7 +190,7 @@ public sealed unsafe class Interpreter
 
             if ((cpu.FlagBits & (uint)EFlags.TF) != 0)
             {
-                StepWithTrap(cpu);
+                Step(cpu, trap: true);
                 continue;
             }
 
@@ -194,10 +201,10 @@ public sealed unsafe class Interpreter
     }
 
     /// <summary>
-    /// EFLAGS.TF: runs exactly one instruction, then raises the single-step #DB trap (DR6.BS) with EIP at the
-    /// next instruction. An instruction that faults reports its fault instead.
+    /// Runs exactly one instruction; with <paramref name="trap"/> (EFLAGS.TF) then raises the single-step #DB trap
+    /// (DR6.BS) with EIP at the next instruction. An instruction that faults reports its fault instead.
     /// </summary>
-    private void StepWithTrap(X86Cpu cpu)
+    private void Step(X86Cpu cpu, bool trap)
     {
         DecodedOp[]? ops = null;
         cpu.StopBlock = false;
@@ -210,9 +217,9 @@ public sealed unsafe class Interpreter
             op.Execute(cpu, ref op);
             cpu.Retired++;
             cpu.Clock.Advance(VirtualClock.NanosecondsPerInstruction);
-            if (cpu.VmExitPending)
+            if (cpu.VmExitPending || !trap)
             {
-                return; // the VMM completes the instruction, and raises the single-step trap after it
+                return; // under VMX the VMM completes the instruction, and raises the single-step trap after it
             }
 
             cpu.DebugRegisters[6] |= 0x4000;

@@ -9,8 +9,9 @@ internal static unsafe partial class InstSystem
 {
     private const uint MsrTsc = 0x10, MsrSysenterCs = 0x174, MsrSysenterEsp = 0x175, MsrSysenterEip = 0x176;
 
-    // The features this CPU really has: an i686 integer core with PSE, TSC, MSR, CX8, CMOV. No FPU/MMX/SSE, no SYSENTER.
-    private const uint FeatureEdx = (1u << 3) | (1u << 4) | (1u << 5) | (1u << 8) | (1u << 15);
+    // The features this CPU really has: an i686 integer core with PSE, TSC, MSR, CX8, APIC, CMOV. No FPU/MMX/SSE, no
+    // SYSENTER. EBX[31:24] is the initial APIC ID (0: the one processor).
+    private const uint FeatureEdx = (1u << 3) | (1u << 4) | (1u << 5) | (1u << 8) | (1u << 9) | (1u << 15);
 
     private static readonly uint[] s_vendor = VendorWords("GenuineIntel");
 
@@ -74,6 +75,7 @@ internal static unsafe partial class InstSystem
             MsrSysenterCs => c.SysenterCs,
             MsrSysenterEsp => c.SysenterEsp,
             MsrSysenterEip => c.SysenterEip,
+            Devices.LocalApic.BaseMsrIndex when c.Apic is { } apic => apic.BaseMsr,
             _ => throw c.GeneralProtection(),
         };
         c.Reg(X86Cpu.EAX) = (uint)value;
@@ -103,6 +105,14 @@ internal static unsafe partial class InstSystem
                 break;
             case MsrSysenterEip:
                 c.SysenterEip = low;
+                break;
+            case Devices.LocalApic.BaseMsrIndex when c.Apic is { } apic:
+                if (!apic.TryWriteBaseMsr(value))
+                {
+                    throw c.GeneralProtection();
+                }
+
+                c.StopBlock = true; // the APIC may now accept or refuse interrupts: look again before the next instruction
                 break;
             default:
                 throw c.GeneralProtection();

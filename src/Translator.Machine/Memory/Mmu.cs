@@ -52,6 +52,22 @@ public sealed unsafe partial class Mmu
     /// </summary>
     internal VmxExtendedPageTable? Ept;
 
+    /// <summary>
+    /// While a VMM emulates one guest instruction that touched a device page, that linear page translates to the
+    /// device's physical page without a walk (the VMM already checked the guest's own translation and rights).
+    /// Invalid otherwise. Looked at only on a TLB miss, and device pages never enter the TLB.
+    /// </summary>
+    private uint _deviceWindowLinear = Invalid, _deviceWindowPhysical;
+
+    /// <summary>Opens the device window (see <see cref="_deviceWindowLinear"/>) for the page of <paramref name="linear"/>.</summary>
+    public void OpenDeviceWindow(uint linear, uint physical)
+    {
+        _deviceWindowLinear = linear & 0xFFFF_F000;
+        _deviceWindowPhysical = physical & 0xFFFF_F000;
+    }
+
+    public void CloseDeviceWindow() => _deviceWindowLinear = Invalid;
+
     /// <summary>Called with the physical address and size of every guest write into a page that holds decoded code.</summary>
     internal Action<uint, int>? CodePageWritten;
 
@@ -349,6 +365,11 @@ public sealed unsafe partial class Mmu
         if (write ? e->WriteTag == (page << 12) : e->ReadTag == (page << 12))
         {
             return (write ? e->WritePage : e->ReadPage) | (la & 0xFFF);
+        }
+
+        if ((la & 0xFFFF_F000) == _deviceWindowLinear)
+        {
+            return _deviceWindowPhysical | (la & 0xFFF);
         }
 
         uint pageBase;

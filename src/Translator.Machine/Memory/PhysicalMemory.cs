@@ -5,8 +5,9 @@ using System.Runtime.InteropServices;
 namespace Translator.Machine.Memory;
 
 /// <summary>
-/// Guest-physical RAM: one contiguous block from address 0. Addresses past the end are unbacked: reads return
-/// all ones (an undriven bus) and writes are dropped, as on a PC with no device decoding that range.
+/// Guest-physical RAM: one contiguous block from address 0. Addresses past the end are unbacked: a device window
+/// of <see cref="Mmio"/> answers them, otherwise reads return all ones (an undriven bus) and writes are dropped, as on
+/// a PC with no device decoding that range. RAM accesses never consult the device windows.
 /// </summary>
 public sealed class PhysicalMemory
 {
@@ -26,6 +27,9 @@ public sealed class PhysicalMemory
 
     public uint Size => (uint)_ram.Length;
 
+    /// <summary>The device windows decoded past RAM (null: none). Only the unbacked paths look at it.</summary>
+    public Devices.MmioBus? Mmio { get; set; }
+
     /// <summary>The backing array; the MMU and interpreter index it directly on their fast paths.</summary>
     internal byte[] Ram => _ram;
 
@@ -41,20 +45,23 @@ public sealed class PhysicalMemory
         return _ram.AsSpan((int)address, length);
     }
 
-    public byte Read8(uint address) => address < (uint)_ram.Length ? _ram[address] : (byte)0xFF;
+    public byte Read8(uint address) => address < (uint)_ram.Length ? _ram[address] : (byte)ReadUnbacked(address, 1);
 
     public ushort Read16(uint address) =>
-        IsBacked(address, 2) ? Unsafe.ReadUnaligned<ushort>(ref _ram[address]) : (ushort)(Read8(address) | (Read8(address + 1) << 8));
+        IsBacked(address, 2) ? Unsafe.ReadUnaligned<ushort>(ref _ram[address]) : (ushort)ReadUnbacked(address, 2);
 
     public uint Read32(uint address) =>
-        IsBacked(address, 4) ? Unsafe.ReadUnaligned<uint>(ref _ram[address]) : (uint)(Read16(address) | (Read16(address + 2) << 16));
+        IsBacked(address, 4) ? Unsafe.ReadUnaligned<uint>(ref _ram[address]) : ReadUnbacked(address, 4);
 
     public void Write8(uint address, byte value)
     {
         if (address < (uint)_ram.Length)
         {
             _ram[address] = value;
+            return;
         }
+
+        WriteUnbacked(address, 1, value);
     }
 
     public void Write16(uint address, ushort value)
@@ -65,8 +72,7 @@ public sealed class PhysicalMemory
             return;
         }
 
-        Write8(address, (byte)value);
-        Write8(address + 1, (byte)(value >> 8));
+        WriteUnbacked(address, 2, value);
     }
 
     public void Write32(uint address, uint value)
@@ -77,7 +83,41 @@ public sealed class PhysicalMemory
             return;
         }
 
-        Write16(address, (ushort)value);
-        Write16(address + 2, (ushort)(value >> 16));
+        WriteUnbacked(address, 4, value);
+    }
+
+    /// <summary>A device window answers the whole access, or it is split into bytes (RAM, a device, or all ones each).</summary>
+    private uint ReadUnbacked(uint address, int size)
+    {
+        if (Mmio is { } bus && bus.TryRead(address, size, out uint value))
+        {
+            return value;
+        }
+
+        if (size == 1)
+        {
+            return 0xFF;
+        }
+
+        value = 0;
+        for (int b = 0; b < size; b++)
+        {
+            value |= (uint)Read8(address + (uint)b) << (8 * b);
+        }
+
+        return value;
+    }
+
+    private void WriteUnbacked(uint address, int size, uint value)
+    {
+        if ((Mmio is { } bus && bus.TryWrite(address, size, value)) || size == 1)
+        {
+            return;
+        }
+
+        for (int b = 0; b < size; b++)
+        {
+            Write8(address + (uint)b, (byte)(value >> (8 * b)));
+        }
     }
 }

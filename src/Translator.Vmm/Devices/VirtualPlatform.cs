@@ -8,33 +8,34 @@ namespace Translator.Vmm.Devices;
 
 /// <summary>
 /// The devices a VMM gives its guest: the same PC platform as bare metal (16550 on COM1, the 8259 pair, the 8254,
-/// isa-debug-exit at 0xF4), but these instances belong to the VMM. The guest reaches them only through VM exits
-/// the VMM emulates against this I/O bus; the host machine's own bus is never exposed.
+/// isa-debug-exit at 0xF4, fw_cfg, the local and I/O APICs; <see cref="PcBoard"/>), but these instances belong to the VMM. The guest reaches
+/// them only through VM exits (or traps) the VMM emulates against this I/O bus and MMIO bus; the host machine's
+/// own buses are never exposed.
 /// </summary>
 public sealed class VirtualPlatform
 {
-    public VirtualPlatform(VirtualClock clock, Action<byte> console)
+    public VirtualPlatform(VirtualClock clock, Action<byte> console, int guestMiB = 128, PcDeviceOptions? devices = null)
     {
-        Pic = new Pic8259Pair();
-        Pit = new Pit8254(clock, Pic);
-        Uart = new Uart16550(Pic, 4, console);
-        DebugExit = new DebugExitDevice(value => DebugExitValue ??= value);
-        Io.Register(0x20, 2, Pic);
-        Io.Register(0xA0, 2, Pic);
-        Io.Register(0x40, 4, Pit);
-        Io.Register(0x3F8, 8, Uart);
-        Io.Register(0xF4, 4, DebugExit);
+        Board = new PcBoard(clock, (ulong)guestMiB << 20, console, value => DebugExitValue ??= value, devices);
     }
 
-    public IoBus Io { get; } = new();
+    /// <summary>The guest's devices (see <see cref="PcBoard"/>).</summary>
+    public PcBoard Board { get; }
 
-    public Pic8259Pair Pic { get; }
+    public IoBus Io => Board.Io;
 
-    public Pit8254 Pit { get; }
+    /// <summary>The guest-physical addresses the VMM's devices decode (the APIC pages): accesses exit and are emulated.</summary>
+    public MmioBus Mmio => Board.Mmio;
 
-    public Uart16550 Uart { get; }
+    public Pic8259Pair Pic => Board.Pic;
 
-    public DebugExitDevice DebugExit { get; }
+    public Pit8254 Pit => Board.Pit;
+
+    /// <summary>The guest's local APIC, which also arbitrates the guest's INTR between its vectors and the 8259.</summary>
+    public LocalApic Apic => Board.Apic;
+
+    /// <summary>The 8254 and the APIC timer: the earliest deadline is the one the VMM arms its host timer for.</summary>
+    public PlatformTimers Timers => Board.Timers;
 
     /// <summary>The value the guest wrote to isa-debug-exit, once it has.</summary>
     public uint? DebugExitValue { get; private set; }
@@ -81,6 +82,6 @@ public sealed class VirtualPlatform
     public void InitializeLikeFirmware(X86Cpu cpu, PhysicalMemory guestMemory)
     {
         PcMachine.InstallBootGdt(cpu, guestMemory);
-        PcMachine.ProgramPlatformLikeFirmware(Pic, Pit);
+        Board.InitializeLikeFirmware();
     }
 }

@@ -2,6 +2,7 @@ using Iced.Intel;
 using Translator.Machine.Cpu;
 using Translator.Machine.Decoders;
 using Translator.Vmm.Backends.Hw;
+using Translator.Vmm.Devices;
 
 namespace Translator.Vmm.Backends.Deprivileged;
 
@@ -17,9 +18,8 @@ public abstract partial class DeprivilegedMonitor : IEventInterceptor
 
     /// <summary>Instructions the VMM emulated after they trapped, by Iced code.</summary>
     private readonly long[] _trapped = new long[Enum.GetValues<Code>().Length];
-    private readonly FetchedBytes _fetch = new();
-    private readonly Decoder _decoder;
     private long _reflections;
+    private bool _emulatingDevice;
     private long _reflectedSystemCalls;
     private ulong _progressMark = ulong.MaxValue;
     private int _hiddenWithoutProgress;
@@ -51,10 +51,17 @@ public abstract partial class DeprivilegedMonitor : IEventInterceptor
     private void HandlePageFault(in InterceptedEvent e)
     {
         uint linear = _cpu.Cr2;
-        if (_shadow.ResolveFault(linear, e.ErrorCode, out uint guestErrorCode))
+        if (_shadow.ResolveFault(linear, e.ErrorCode, out uint guestErrorCode, out uint? device))
         {
             CountHiddenFault();
             _cpu.RestartWithoutRetiring = true;
+            return;
+        }
+
+        // One device page per emulated instruction: a second one (an instruction spanning two device windows) is
+        // not emulated again but faults, which bounds the VMM's work for a hostile guest.
+        if (device is uint guestPhysical && !_emulatingDevice && TryEmulateDeviceAccess(linear, guestPhysical))
+        {
             return;
         }
 
@@ -77,7 +84,15 @@ public abstract partial class DeprivilegedMonitor : IEventInterceptor
     /// Trap-and-emulate: the instruction at EIP raised #GP at the real CPL; the VMM executes it again at the guest's
     /// virtual privilege against the virtual state. If it faults there too, that fault is the guest's.
     /// </summary>
-    private bool TryEmulateTrapped()
+    private bool TryEmulateTrapped() => TryEmulate(device: null);
+
+    /// <summary>
+    /// The instruction at EIP touched one of the VMM's device pages (its shadow entry is never present): the VMM
+    /// executes it once against the device (see <see cref="DeviceAccessEmulator"/>).
+    /// </summary>
+    private bool TryEmulateDeviceAccess(uint linear, uint guestPhysical) => TryEmulate((linear, guestPhysical));
+
+    private bool TryEmulate((uint Linear, uint GuestPhysical)? device)
     {
         X86Cpu c = _cpu;
         uint eip = c.Eip;
@@ -86,13 +101,22 @@ public abstract partial class DeprivilegedMonitor : IEventInterceptor
             return false;
         }
 
-        DecodedOp op = BlockDecoder.Resolve(in instruction, overrides: null);
         bool singleStepping = (c.FlagBits & (uint)EFlags.TF) != 0;
         try
         {
-            c.Eip = op.NextIp;
-            ExecuteVirtually(ref op);
-            _trapped[(int)instruction.Code]++;
+            if (device is { } d)
+            {
+                _emulatingDevice = true;
+                _devices.Execute(in instruction, d.Linear, d.GuestPhysical);
+            }
+            else
+            {
+                DecodedOp op = BlockDecoder.Resolve(in instruction, overrides: null);
+                c.Eip = op.NextIp;
+                ExecuteVirtually(ref op);
+                _trapped[(int)instruction.Code]++;
+            }
+
             if (singleStepping)
             {
                 // The single-step trap the instruction would have raised after completing (DR6.BS).
@@ -113,48 +137,17 @@ public abstract partial class DeprivilegedMonitor : IEventInterceptor
                 Reflect(second);
             }
         }
+        finally
+        {
+            _emulatingDevice = false;
+        }
 
         return true;
     }
 
     /// <summary>Reads the instruction at <paramref name="eip"/> through the guest's own paging (as the processor fetched it).</summary>
-    private bool TryDecodeGuestInstruction(uint eip, out Instruction instruction)
-    {
-        GuestPaging paging = _shadow.Paging;
-        bool user = _cpu.Cpl == 3;
-        _fetch.Reset();
-        while (_fetch.Length < FetchedBytes.Capacity)
-        {
-            GuestTranslation t = GuestPageWalker.Walk(_guest, paging, eip + (uint)_fetch.Length, write: false, user, update: false);
-            if (t.Faulted)
-            {
-                break;
-            }
-
-            _fetch.Append((byte)_guest.Read(t.GuestPhysical, 1));
-        }
-
-        _decoder.IP = eip;
-        _decoder.Decode(out instruction);
-        return !instruction.IsInvalid && _decoder.LastError == DecoderError.None;
-    }
-
-    /// <summary>The bytes of one trapped instruction, read again for the VMM's decoder (reused: trapping allocates nothing).</summary>
-    private sealed class FetchedBytes : CodeReader
-    {
-        public const int Capacity = 15;
-
-        private readonly byte[] _bytes = new byte[Capacity];
-        private int _position;
-
-        public int Length { get; private set; }
-
-        public void Reset() => Length = _position = 0;
-
-        public void Append(byte value) => _bytes[Length++] = value;
-
-        public override int ReadByte() => _position < Length ? _bytes[_position++] : -1;
-    }
+    private bool TryDecodeGuestInstruction(uint eip, out Instruction instruction) =>
+        _fetcher.TryDecode(_shadow.Paging, eip, _cpu.Cpl == 3, out instruction);
 
     /// <summary>Delivers <paramref name="e"/> through the guest's virtual IDT, in the virtual view.</summary>
     private void Reflect(InterceptedEvent e)

@@ -44,6 +44,8 @@ public abstract partial class DeprivilegedMonitor : IExecutionBackend
     private readonly HaltedCpu _halted;
     private readonly GuestMemory _guest;
     private readonly ShadowPageTables _shadow;
+    private readonly GuestInstructionFetcher _fetcher;
+    private readonly DeviceAccessEmulator _devices;
     private readonly CompressedGdt _gdt;
     private readonly uint _idtBase;
     private MachineResult? _stopped;
@@ -53,21 +55,27 @@ public abstract partial class DeprivilegedMonitor : IExecutionBackend
         _hostMemory = GuestMemory.AllocateHost(options, VmmReserveMiB, "bt/trap");
         _options = options;
         var clock = new VirtualClock();
-        _platform = new VirtualPlatform(clock, console);
+        _platform = new VirtualPlatform(clock, console, options.MemoryMiB, options.Devices);
 
         // The processor's port bus is the VMM's device model: with IOPL 0 and no I/O bitmap no guest instruction
         // reaches it directly, only the VMM's emulation at the guest's virtual privilege does.
         _cpu = new X86Cpu(_hostMemory, _platform.Io, clock);
         _interpreter = new Interpreter(_cpu) { CompileThreshold = options.CompileThreshold };
-        _interpreter.ConnectTimer(_platform.Pit);
+        _interpreter.ConnectTimer(_platform.Timers);
         _interpreter.ConnectInterrupts(new GuestInterruptLine(this));
-        _halted = new HaltedCpu(_platform.Pic, _platform.Pit, clock);
+        _halted = new HaltedCpu(() => _platform.Apic.InterruptRequested, _platform.Timers, clock);
         uint guestBytes = (uint)options.MemoryMiB << 20;
-        _guest = new GuestMemory(_hostMemory, _cpu.Mmu, guestBytes);
+        _guest = new GuestMemory(_hostMemory, _cpu.Mmu, guestBytes, _platform.Mmio);
+        _fetcher = new GuestInstructionFetcher(_guest);
+        _devices = new DeviceAccessEmulator(_cpu);
+
+        // The processor's MMIO decoding and APIC MSR are the VMM's device model too: no shadow entry maps a device
+        // page, so only the VMM's emulation of a faulting access (through its device window) reaches them.
+        _hostMemory.Mmio = _platform.Mmio;
+        _cpu.Apic = _platform.Apic;
         _shadow = new ShadowPageTables(_cpu, vmcs: null, _guest, _hostMemory, guestBytes, ShadowPoolFrames, ShadowContexts);
         uint tables = guestBytes + (ShadowPoolFrames << 12);
         _gdt = new CompressedGdt(_hostMemory, tables);
-        _decoder = Iced.Intel.Decoder.Create(32, _fetch);
         _idtBase = tables + CompressedGdt.Bytes;
     }
 
@@ -160,9 +168,9 @@ public abstract partial class DeprivilegedMonitor : IExecutionBackend
     /// <summary>The processor's INTR line as the VMM drives it: a device interrupt is offered only when the guest's IF allows.</summary>
     private sealed class GuestInterruptLine(DeprivilegedMonitor vmm) : IInterruptSource
     {
-        public bool InterruptRequested => vmm._platform.Pic.InterruptRequested && vmm.GuestInterruptsEnabled;
+        public bool InterruptRequested => vmm._platform.Apic.InterruptRequested && vmm.GuestInterruptsEnabled;
 
-        public byte Acknowledge(out int irq) => vmm._platform.Pic.Acknowledge(out irq);
+        public byte Acknowledge(out int irq) => vmm._platform.Apic.Acknowledge(out irq);
     }
 
     // ---- statistics -----------------------------------------------------------------------------------------------
@@ -180,6 +188,7 @@ public abstract partial class DeprivilegedMonitor : IExecutionBackend
         events["shadow.traceHits"] = _shadow.TraceHits;
         events["vmm.interventions"] = Interventions;
         events["shadow.contextReuses"] = _shadow.ContextReuses;
+        _devices.CollectEvents(events);
     }
 
     /// <summary>Adds the non-zero per-instruction counters of <paramref name="byCode"/> under <paramref name="prefix"/>.</summary>

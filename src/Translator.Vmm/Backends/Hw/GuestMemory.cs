@@ -1,3 +1,4 @@
+using Translator.Machine.Devices;
 using Translator.Machine.Memory;
 
 namespace Translator.Vmm.Backends.Hw;
@@ -6,9 +7,10 @@ namespace Translator.Vmm.Backends.Hw;
 /// The guest's physical memory as the VMM sees it: one memory slot, guest-physical [0, size) backed by host-physical
 /// [0, size) (like a KVM memslot over the VMM process's RAM mapping). Guest-physical addresses past the slot are
 /// backed by nothing: reads see all ones and writes vanish, as on a PC with no device there. Host memory past the
-/// slot holds the VMM's own structures (shadow page tables) and is never reachable from the guest.
+/// slot holds the VMM's own structures (shadow page tables) and is never reachable from the guest. Guest-physical
+/// pages <paramref name="devices"/> decodes (the APIC) are never mapped: every access to them is the VMM's to emulate.
 /// </summary>
-internal sealed class GuestMemory(PhysicalMemory host, Mmu mmu, uint size)
+internal sealed class GuestMemory(PhysicalMemory host, Mmu mmu, uint size, MmioBus? devices = null)
 {
     /// <summary>A host-physical frame no RAM backs: mappings of unbacked guest frames point here.</summary>
     public const uint UnbackedHostFrame = 0xFFFF_F000;
@@ -32,6 +34,9 @@ internal sealed class GuestMemory(PhysicalMemory host, Mmu mmu, uint size)
     }
 
     public bool IsBacked(uint guestPhysical) => guestPhysical < size;
+
+    /// <summary>Whether <paramref name="guestPhysical"/> lies in a page one of the VMM's devices decodes (and no RAM backs).</summary>
+    public bool IsDevice(uint guestPhysical) => !IsBacked(guestPhysical) && devices is not null && devices.ClaimsPage(guestPhysical);
 
     /// <summary>The host frame holding guest frame <paramref name="guestPhysical"/> (the memory slot's translation).</summary>
     public uint HostFrameOf(uint guestPhysical) => IsBacked(guestPhysical) ? guestPhysical & 0xFFFF_F000 : UnbackedHostFrame;

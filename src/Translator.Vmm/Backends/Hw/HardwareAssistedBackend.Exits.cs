@@ -1,4 +1,5 @@
 using Translator.Machine.Cpu;
+using Translator.Machine.Devices;
 
 namespace Translator.Vmm.Backends.Hw;
 
@@ -23,8 +24,8 @@ public sealed partial class HardwareAssistedBackend
                 HandleException();
                 return; // re-injection of an interrupted event is part of the exception's handling
             case VmExitReason.ExternalInterrupt:
-                // The host timer fired: bring the virtual PIT up to date; its IRQ 0 is injected at the next entry.
-                _platform.Pit.Advance(_cpu.Clock.Now);
+                // The host timer fired: bring the virtual timers up to date; their interrupt is injected at the next entry.
+                _platform.Timers.Advance(_cpu.Clock.Now);
                 break;
             case VmExitReason.InterruptWindow:
                 break; // PrepareEntry injects now that the guest can take the interrupt
@@ -69,7 +70,15 @@ public sealed partial class HardwareAssistedBackend
                 HandleMsr(reason == VmExitReason.Wrmsr);
                 break;
             case VmExitReason.EptViolation:
-                _nested!.Resolve(_vmcs.GuestPhysicalAddress);
+                if (_guest.IsDevice(_vmcs.GuestPhysicalAddress))
+                {
+                    EmulateDeviceAccess(_vmcs.GuestLinearAddress, _vmcs.GuestPhysicalAddress);
+                }
+                else
+                {
+                    _nested!.Resolve(_vmcs.GuestPhysicalAddress);
+                }
+
                 break;
         }
 
@@ -146,9 +155,15 @@ public sealed partial class HardwareAssistedBackend
         {
             if (_shadow is not null)
             {
-                if (_shadow.ResolveFault(_vmcs.ExitQualification, errorCode, out uint guestErrorCode))
+                if (_shadow.ResolveFault(_vmcs.ExitQualification, errorCode, out uint guestErrorCode, out uint? device))
                 {
                     ReinjectInterruptedEvent(countAsRetired);
+                    return;
+                }
+
+                if (device is uint guestPhysical && !_vmcs.IdtVectoringInfo.Valid)
+                {
+                    EmulateDeviceAccess(_vmcs.ExitQualification, guestPhysical);
                     return;
                 }
 
@@ -290,6 +305,12 @@ public sealed partial class HardwareAssistedBackend
     private void HandleMsr(bool write)
     {
         uint msr = _cpu.GetRegister(X86Cpu.ECX);
+        if (msr == LocalApic.BaseMsrIndex)
+        {
+            HandleApicBaseMsr(write);
+            return;
+        }
+
         if (msr != MsrTsc)
         {
             FaultInstruction(ExceptionVector.GeneralProtection); // an MSR this processor does not have
@@ -313,5 +334,59 @@ public sealed partial class HardwareAssistedBackend
     {
         _cpu.SetRegister(X86Cpu.EAX, (uint)value);
         _cpu.SetRegister(X86Cpu.EDX, (uint)(value >> 32));
+    }
+
+    /// <summary>IA32_APIC_BASE belongs to the VMM's virtual APIC: reads see it, writes move or disable it (or #GP).</summary>
+    private void HandleApicBaseMsr(bool write)
+    {
+        if (!write)
+        {
+            SetEdxEax(_platform.Apic.BaseMsr);
+        }
+        else if (!_platform.Apic.TryWriteBaseMsr(((ulong)_cpu.GetRegister(X86Cpu.EDX) << 32) | _cpu.GetRegister(X86Cpu.EAX)))
+        {
+            FaultInstruction(ExceptionVector.GeneralProtection);
+            return;
+        }
+
+        CompleteInstruction();
+    }
+
+    /// <summary>
+    /// An access to the virtual APIC's page exited (EPT violation, or under shadow paging a #PF on the page no
+    /// shadow entry maps): the VMM emulates the instruction against its device and the guest resumes after it. A
+    /// fault of the instruction's other operands is delivered to the guest as that instruction's fault, except an
+    /// EPT violation on another page, which the VMM resolves before the instruction restarts.
+    /// </summary>
+    private void EmulateDeviceAccess(uint linear, uint guestPhysical)
+    {
+        GuestPaging paging = _shadow?.Paging ?? _nested!.Paging(_cpu);
+        if (!_fetcher.TryDecode(paging, _cpu.Eip, _cpu.Cpl == 3, out Iced.Intel.Instruction instruction))
+        {
+            _stopped = Translator.Machine.MachineResult.Crashed($"VMM: the instruction at EIP 0x{_cpu.Eip:X8} that accessed device address 0x{guestPhysical:X8} cannot be decoded");
+            return;
+        }
+
+        try
+        {
+            _devices.Execute(in instruction, linear, guestPhysical);
+            _cpu.RetireForGuest();
+            if (_cpu.GuestSingleStepping)
+            {
+                _cpu.SetDebugStatus(0x4000);
+                Inject(ExceptionVector.Debug, hasErrorCode: false, 0);
+            }
+        }
+        catch (GuestFault fault)
+        {
+            if (_vmcs.ExitReason == VmExitReason.EptViolation && _nested is not null && !_guest.IsDevice(_vmcs.GuestPhysicalAddress))
+            {
+                _nested.Resolve(_vmcs.GuestPhysicalAddress);
+                return;
+            }
+
+            _cpu.RetireForGuest();
+            FaultInstruction(fault.Vector, fault.ErrorCode);
+        }
     }
 }

@@ -36,6 +36,8 @@ public sealed partial class HardwareAssistedBackend : IExecutionBackend
     private readonly GuestMemory _guest;
     private readonly ShadowPageTables? _shadow;
     private readonly NestedPaging? _nested;
+    private readonly GuestInstructionFetcher _fetcher;
+    private readonly DeviceAccessEmulator _devices;
     private readonly long[] _exitCounts = new long[64];
     private long _ioEmulated;
     private MachineResult? _stopped;
@@ -48,10 +50,16 @@ public sealed partial class HardwareAssistedBackend : IExecutionBackend
         _cpu = new X86Cpu(_hostMemory, _hostIo, clock);
         _interpreter = new Interpreter(_cpu) { CompileThreshold = options.CompileThreshold };
         _interpreter.ConnectTimer(new HostTimer(this));
-        _platform = new VirtualPlatform(clock, console);
-        _halted = new HaltedCpu(_platform.Pic, _platform.Pit, clock);
+        _platform = new VirtualPlatform(clock, console, options.MemoryMiB, options.Devices);
+        _halted = new HaltedCpu(() => _platform.Apic.InterruptRequested, _platform.Timers, clock);
         uint guestBytes = (uint)options.MemoryMiB << 20;
-        _guest = new GuestMemory(_hostMemory, _cpu.Mmu, guestBytes);
+        _guest = new GuestMemory(_hostMemory, _cpu.Mmu, guestBytes, _platform.Mmio);
+        _fetcher = new GuestInstructionFetcher(_guest);
+        _devices = new DeviceAccessEmulator(_cpu);
+
+        // The host memory's MMIO decoding is the VMM's device model; neither EPT nor a shadow entry ever maps a
+        // device page, so only the VMM's emulation of an exiting access (its device window) reaches it.
+        _hostMemory.Mmio = _platform.Mmio;
         if (options.Paging == MemoryVirtualization.ShadowPaging)
         {
             _shadow = new ShadowPageTables(_cpu, _vmcs, _guest, _hostMemory, guestBytes, (VmmReserveMiB << 20) / 4096);
@@ -89,7 +97,7 @@ public sealed partial class HardwareAssistedBackend : IExecutionBackend
     /// <summary>
     /// The execution controls, as KVM sets them: external interrupts and HLT exit, the TSC is offset instead of
     /// trapped, every port exits except the POST port 0x80 (whose writes are I/O delays: passed to the host bus,
-    /// where nothing answers), only the TSC MSR is intercepted. The memory mode adds its own controls.
+    /// where nothing answers), only the TSC and APIC-base MSRs are intercepted. The memory mode adds its own controls.
     /// </summary>
     private void ConfigureVmcs()
     {
@@ -100,6 +108,7 @@ public sealed partial class HardwareAssistedBackend : IExecutionBackend
         Array.Fill(_vmcs.IoBitmapB, (byte)0xFF);
         _vmcs.InterceptPort(0x80, exit: false);
         _vmcs.InterceptMsr(0x10, read: true, write: true);
+        _vmcs.InterceptMsr(LocalApic.BaseMsrIndex, read: true, write: true);
         _vmcs.TscOffset = 0;
         if (_shadow is not null)
         {
@@ -169,21 +178,23 @@ public sealed partial class HardwareAssistedBackend : IExecutionBackend
     /// <summary>
     /// Before VM entry: a pending device interrupt is injected when the guest can take it (IF = 1, no STI/MOV SS
     /// blocking, no other event being injected); otherwise interrupt-window exiting asks the CPU to exit as soon
-    /// as it can. The PIC is acknowledged only when the vector is really injected, as the INTA cycle would be.
+    /// as it can. The virtual APIC (and through LINT0 the PIC) is acknowledged only when the vector is really
+    /// injected, as the INTA cycle would be.
     /// </summary>
     private void PrepareEntry()
     {
-        bool requested = _platform.Pic.InterruptRequested;
+        LocalApic apic = _platform.Apic;
+        bool requested = apic.InterruptRequested;
         if (requested && !_vmcs.EntryInterruptionInfo.Valid && _cpu.GuestInterruptsEnabled && !_cpu.GuestInterruptShadow)
         {
-            byte vector = _platform.Pic.Acknowledge(out int irq);
+            byte vector = apic.Acknowledge(out int irq);
             if (irq >= 0)
             {
                 _cpu.Counters.Irqs[irq]++;
             }
 
             _vmcs.EntryInterruptionInfo = InterruptionInfo.Create(vector, InterruptionType.ExternalInterrupt, deliverErrorCode: false);
-            requested = _platform.Pic.InterruptRequested;
+            requested = apic.InterruptRequested;
         }
 
         if (requested)
@@ -202,10 +213,10 @@ public sealed partial class HardwareAssistedBackend : IExecutionBackend
     /// </summary>
     private void WaitForInterrupt() => _stopped = _halted.WaitForInterrupt(_cpu.GuestInterruptsEnabled, _cpu.Eip);
 
-    /// <summary>The host's timer: armed at the virtual PIT's next deadline; when it fires the guest takes an external-interrupt exit.</summary>
+    /// <summary>The host's timer: armed at the virtual PIT's or APIC timer's next deadline; when it fires the guest takes an external-interrupt exit.</summary>
     private sealed class HostTimer(HardwareAssistedBackend vmm) : ITimedDevice
     {
-        public ulong NextDeadline => vmm._platform.Pit.NextDeadline;
+        public ulong NextDeadline => vmm._platform.Timers.NextDeadline;
 
         public void Advance(ulong now) => vmm._cpu.PostHostInterrupt();
     }
@@ -235,6 +246,8 @@ public sealed partial class HardwareAssistedBackend : IExecutionBackend
         {
             events["ept.pagesMapped"] = _nested.Table.MappedPages;
         }
+
+        _devices.CollectEvents(events);
     }
 
     public CycleAccount ModelCycles(CostParameters cost)

@@ -105,13 +105,31 @@ internal sealed partial class ShadowPageTables
     /// A #PF exit at <paramref name="linear"/>: true when it was hidden and is now fixed (the instruction restarts);
     /// false when the guest's own tables forbid the access, with the error code the guest must see.
     /// </summary>
-    public bool ResolveFault(uint linear, uint errorCode, out uint guestErrorCode)
+    public bool ResolveFault(uint linear, uint errorCode, out uint guestErrorCode) =>
+        ResolveFault(linear, errorCode, out guestErrorCode, out _);
+
+    /// <summary>
+    /// As <see cref="ResolveFault(uint, uint, out uint)"/>; when the guest's tables allow the access but it lands on
+    /// a device page, no shadow entry is made (every access must reach the VMM) and <paramref name="device"/> is its
+    /// guest-physical address: the VMM emulates the instruction. <paramref name="guestErrorCode"/> is then the
+    /// error code a true fault would have (a not-present fault), for callers that cannot emulate.
+    /// </summary>
+    public bool ResolveFault(uint linear, uint errorCode, out uint guestErrorCode, out uint? device)
     {
         bool write = (errorCode & 2) != 0, user = (errorCode & 4) != 0;
         GuestTranslation probe = GuestPageWalker.Walk(_guest, Paging, linear, write, user, update: false);
+        device = null;
         if (probe.Faulted)
         {
             guestErrorCode = probe.FaultErrorCode;
+            return false;
+        }
+
+        if (_guest.IsDevice(probe.GuestPhysical))
+        {
+            GuestPageWalker.Walk(_guest, Paging, linear, write, user, update: true); // A/D bits, as the access would
+            device = probe.GuestPhysical;
+            guestErrorCode = errorCode & 6;
             return false;
         }
 

@@ -62,7 +62,7 @@ public sealed partial class ParavirtBackend : IExecutionBackend, IEventIntercept
         _host = GuestMemory.AllocateHost(options, 1, "pv");
         _guestBytes = (uint)options.MemoryMiB << 20;
         _clock = new VirtualClock();
-        _platform = new VirtualPlatform(_clock, console);
+        _platform = new VirtualPlatform(_clock, console, options.MemoryMiB, options.Devices);
         _cpu = new X86Cpu(_host, _platform.Io, _clock);
         _interpreter = new Interpreter(_cpu) { CompileThreshold = options.CompileThreshold };
         _timer = new PvTimer(this);

@@ -1,0 +1,155 @@
+using System.Text;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Translator.Vmm.Tests.Conformance;
+
+/// <summary>Runs only where the shared kvm-unit-tests images are present; elsewhere it is reported as skipped, with where it looked.</summary>
+public sealed class KvmUnitTestsFactAttribute : FactAttribute
+{
+    public KvmUnitTestsFactAttribute()
+    {
+        if (KvmUnitTests.Folder is null)
+        {
+            Skip = $"kvm-unit-tests images not found (looked for {KvmUnitTests.RelativeFolder} beside the repository): not run";
+        }
+    }
+}
+
+/// <summary>
+/// KVM's unit tests as conformance data (docs/devices.md): every i386 image of the shared folder runs under native,
+/// hw (EPT and shadow), bt and trap, and its PASS/FAIL/SKIP lines and exit code are compared with what QEMU TCG
+/// printed. The table goes to the test output and to artifacts/kvm-unit-tests.md (scripts/kvm-unit-tests.sh shows
+/// it). Each cell must have the outcome recorded in <see cref="Expected"/>: a test that starts to match QEMU, or
+/// stops matching, fails here until the record says so. bt runs without translated code (its VMM, callouts and
+/// shadow paging; translating each image at run time would dominate the test's time).
+/// </summary>
+public sealed class KvmUnitTests(ITestOutputHelper output)
+{
+    public const string RelativeFolder = "../shared/conformance/kvm-unit-tests";
+
+    /// <summary>The folder, found from the repository root (the directory holding Translator.sln); null when absent.</summary>
+    public static string? Folder { get; } = Find();
+
+    private static readonly string[] Configurations = ["native", "hw-ept", "hw-shadow", "bt", "trap"];
+
+    private const string Match = "match", DifferentChecks = "different checks";
+
+    /// <summary>
+    /// The recorded outcome of each image on every configuration: <see cref="Match"/> (the same PASS/FAIL/SKIP lines
+    /// and exit code as QEMU TCG), or a substring of why not (docs/devices.md explains each).
+    /// </summary>
+    private static readonly Dictionary<string, string> Expected = new()
+    {
+        ["cmpxchg8b"] = Match,
+        ["sieve"] = "instruction budget",          // runs on, right, past the test's budget (see docs/devices.md)
+        ["setjmp"] = Match,
+        ["emulator"] = DifferentChecks,            // CR4.OSFXSR without FXSR in CPUID faults (#GP): item 7
+        ["eventinj"] = "task gate",                // NMI IPIs not delivered (two FAIL: NMI), then #PF through a task gate: items 1 and 4
+        ["msr"] = DifferentChecks,                 // IA32_MISC_ENABLE (0x1A0) is not an MSR of this CPU (#GP): item 7
+        ["tsc"] = Match,
+        ["tsc_adjust"] = Match,
+        ["taskswitch"] = "task gate",              // hardware task switching: item 4
+        ["taskswitch2"] = "task switches",         // hardware task switching: item 4
+        ["umip"] = Match,
+        ["smap"] = Match,
+        ["init"] = Match,
+        ["s3"] = DifferentChecks,                  // needs ACPI tables (RSDP, FACS): item 7
+        ["dummy"] = Match,
+    };
+
+    /// <summary>Where one configuration differs from the image's record: trap-and-emulate's Popek-Goldberg holes.</summary>
+    private static readonly Dictionary<(string, string), string> ExpectedOn = new()
+    {
+        [("umip", "trap")] = DifferentChecks,      // SGDT/SIDT/SMSW/STR at CPL 1 see the VMM's values (no UMIP to trap them)
+    };
+
+    private static string? Find()
+    {
+        string folder = Path.GetFullPath(Path.Combine(FindRoot(), RelativeFolder));
+        return Directory.Exists(Path.Combine(folder, "images")) ? folder : null;
+    }
+
+    private sealed record Outcome(string[] Checks, int ExitCode, string? Message)
+    {
+        public int Count(string kind) => Checks.Count(c => c.StartsWith(kind, StringComparison.Ordinal));
+
+        public string Summary => $"P{Count("PASS:")} F{Count("FAIL:")} S{Count("SKIP:")} exit {ExitCode}";
+    }
+
+    private static string[] ChecksOf(string text) =>
+        text.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.StartsWith("PASS:", StringComparison.Ordinal)
+            || l.StartsWith("FAIL:", StringComparison.Ordinal) || l.StartsWith("SKIP:", StringComparison.Ordinal)).ToArray();
+
+    private static Outcome RunImage(byte[] image, string configuration)
+    {
+        VmRunResult run = Devices.LocalApicGuestTests.Run(image, configuration, maxInstructions: 1_000_000_000,
+            devices: new Translator.Machine.Devices.PcDeviceOptions { TestDevice = true }, memoryMiB: 128);
+        return new Outcome(ChecksOf(Encoding.ASCII.GetString(run.Console)), run.ExitCode, run.Result.Message);
+    }
+
+    /// <summary>The machine's message up to its details ("non-flat segment: GS <- selector ..." gives "non-flat segment: GS").</summary>
+    private static string Reason(string? message)
+    {
+        if (message is null)
+        {
+            return "different checks";
+        }
+
+        int cut = message.IndexOf(" <-", StringComparison.Ordinal);
+        return cut > 0 ? message[..cut] : message;
+    }
+
+    [KvmUnitTestsFact]
+    public void EveryImageHasItsRecordedOutcomeOnEveryBackend()
+    {
+        string folder = Folder!;
+        Dictionary<string, int> qemuExit = File.ReadAllLines(Path.Combine(folder, "qemu-tcg", "exit-codes.txt"))
+            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Where(p => p.Length == 2)
+            .ToDictionary(p => p[0], p => int.Parse(p[1], System.Globalization.CultureInfo.InvariantCulture));
+        var table = new StringBuilder();
+        table.AppendLine($"| test | QEMU TCG | {string.Join(" | ", Configurations)} |");
+        table.AppendLine($"|---|---|{string.Concat(Configurations.Select(_ => "---|"))}");
+        var wrong = new List<string>();
+        foreach (string name in Expected.Keys)
+        {
+            var qemu = new Outcome(ChecksOf(File.ReadAllText(Path.Combine(folder, "qemu-tcg", name + ".txt"))), qemuExit[name], null);
+            byte[] image = File.ReadAllBytes(Path.Combine(folder, "images", name + ".flat"));
+            var cells = new List<string>();
+            foreach (string configuration in Configurations)
+            {
+                Outcome ours = RunImage(image, configuration);
+                bool match = ours.ExitCode == qemu.ExitCode && ours.Checks.SequenceEqual(qemu.Checks);
+                string cell = match ? $"= {ours.Summary}" : $"≠ {ours.Summary}: {Reason(ours.Message)}";
+                cells.Add(cell);
+                string expected = ExpectedOn.GetValueOrDefault((name, configuration), Expected[name]);
+                bool asRecorded = expected == Match ? match : !match && cell.Contains(expected, StringComparison.Ordinal);
+                if (!asRecorded)
+                {
+                    wrong.Add($"{name} on {configuration}: expected {expected}, got {cell}");
+                }
+            }
+
+            table.AppendLine($"| {name} | {qemu.Summary} | {string.Join(" | ", cells)} |");
+        }
+
+        output.WriteLine(table.ToString());
+        string artifacts = Path.Combine(FindRoot(), "artifacts");
+        Directory.CreateDirectory(artifacts);
+        File.WriteAllText(Path.Combine(artifacts, "kvm-unit-tests.md"), table.ToString());
+        Assert.True(wrong.Count == 0, string.Join(Environment.NewLine, wrong));
+    }
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Translator.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new DirectoryNotFoundException("the repository root (Translator.sln) is not above the test's directory");
+    }
+}
