@@ -151,37 +151,36 @@ internal static class GuestProjectBuild
     }
 
     /// <summary>
-    /// The project and every project it references, directly or not: as restore recorded them, plus references restore
-    /// leaves out (an analyzer such as the kernel compiler, ReferenceOutputAssembly="false"), read from the project
-    /// files and the Directory.Build files above them.
+    /// The project, every project it references directly or not, and every MSBuild file they import: as restore
+    /// recorded the projects, plus what restore leaves out (an analyzer such as the kernel compiler,
+    /// ReferenceOutputAssembly="false"), read from the project files, the Directory.Build files above them and their
+    /// imports. Entries ending in "proj" are projects (their whole folder counts), the others single files.
     /// </summary>
     private static string[] ProjectClosure(string projectPath)
     {
-        var projects = new SortedSet<string>(StringComparer.Ordinal);
-        var pending = new Queue<string>([projectPath]);
-        foreach (string restored in RestoredProjects(projectPath))
+        var closure = new SortedSet<string>(StringComparer.Ordinal);
+        var pending = new Queue<string>(RestoredProjects(projectPath).Prepend(projectPath));
+        while (pending.TryDequeue(out string? file))
         {
-            pending.Enqueue(restored);
-        }
-
-        while (pending.TryDequeue(out string? project))
-        {
-            if (!projects.Add(project))
+            if (!closure.Add(file))
             {
                 continue;
             }
 
-            foreach (string file in BuildFilesAbove(Path.GetDirectoryName(project)!).Prepend(project))
+            IEnumerable<string> read = IsProject(file) ? BuildFilesAbove(Path.GetDirectoryName(file)!).Prepend(file) : [file];
+            foreach (string msbuildFile in read)
             {
-                foreach (string referenced in ReferencedProjects(file))
+                foreach (string referenced in ReferencedFiles(msbuildFile))
                 {
                     pending.Enqueue(referenced);
                 }
             }
         }
 
-        return [.. projects];
+        return [.. closure];
     }
+
+    private static bool IsProject(string path) => path.EndsWith("proj", StringComparison.OrdinalIgnoreCase);
 
     private static IEnumerable<string> RestoredProjects(string projectPath)
     {
@@ -202,8 +201,8 @@ internal static class GuestProjectBuild
         return [];
     }
 
-    /// <summary>The ProjectReference items of one MSBuild file whose paths are literal or relative to the file itself.</summary>
-    private static IEnumerable<string> ReferencedProjects(string file)
+    /// <summary>The ProjectReference items and Import elements of one MSBuild file whose paths are literal or relative to the file itself.</summary>
+    private static IEnumerable<string> ReferencedFiles(string file)
     {
         string text;
         try
@@ -216,7 +215,8 @@ internal static class GuestProjectBuild
         }
 
         string directory = Path.GetDirectoryName(file)!;
-        foreach (System.Text.RegularExpressions.Match match in s_projectReference.Matches(text))
+        text = s_comment.Replace(text, ""); // a commented-out reference or an example path is not an input
+        foreach (System.Text.RegularExpressions.Match match in s_reference.Matches(text))
         {
             string path = match.Groups[1].Value
                 .Replace("$(MSBuildThisFileDirectory)", directory + "/", StringComparison.Ordinal)
@@ -228,8 +228,11 @@ internal static class GuestProjectBuild
         }
     }
 
-    private static readonly System.Text.RegularExpressions.Regex s_projectReference =
-        new("<ProjectReference\\s+Include=\"([^\"]+)\"", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+    private static readonly System.Text.RegularExpressions.Regex s_comment =
+        new("<!--.*?-->", System.Text.RegularExpressions.RegexOptions.Singleline | System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    private static readonly System.Text.RegularExpressions.Regex s_reference =
+        new("<(?:ProjectReference\\s+Include|Import\\s+Project)=\"([^\"]+)\"", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
     /// <summary>The MSBuild and NuGet files that may sit in any folder above a project (present or not).</summary>
     private static IEnumerable<string> BuildFilesAbove(string directory)
@@ -250,6 +253,12 @@ internal static class GuestProjectBuild
         foreach (string project in projects)
         {
             string? directory = Path.GetDirectoryName(project);
+            if (!IsProject(project))
+            {
+                files.Add(project); // an imported MSBuild file
+                continue;
+            }
+
             if (directory is null || !Directory.Exists(directory))
             {
                 files.Add(project); // gone: hashed as missing, so the fingerprint changes
