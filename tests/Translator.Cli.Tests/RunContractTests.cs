@@ -130,4 +130,20 @@ public sealed class RunContractTests
         using JsonDocument json = JsonDocument.Parse(File.ReadAllText(stats));
         Assert.Equal(1, json.RootElement.GetProperty("events").GetProperty("fault.UD").GetInt64());
     }
+
+    [Fact]
+    public void AStatsFileThatCannotBeWrittenIsTheToolsFailure()
+    {
+        string image = TranslatorProcess.WriteTemp(MultibootImage.Build(a =>
+        {
+            MultibootImage.EmitPrint(a, "hi\n");
+            MultibootImage.EmitExit(a, 5);
+        }));
+
+        TranslatorProcess.Result result = TranslatorProcess.Run("run", image, "--stats", "/nonexistent/folder/stats.json");
+
+        Assert.Equal("hi\n", result.StdoutText); // the guest ran; its bytes are out
+        Assert.Equal(2, result.ExitCode); // an even code: the tool failed, not the guest (which asked for 11)
+        Assert.Contains("cannot write statistics to '/nonexistent/folder/stats.json'", result.Stderr, StringComparison.Ordinal);
+    }
 }
