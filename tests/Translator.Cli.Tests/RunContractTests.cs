@@ -9,14 +9,17 @@ namespace Translator.Cli.Tests;
 /// <summary>The command-line contract of DESIGN.md: stdout is the guest's COM1, exit codes, --stats.</summary>
 public sealed class RunContractTests
 {
+    /// <summary>A guest that prints "hi\n" and writes 5 to isa-debug-exit.</summary>
+    private static string HiThenExit5() => TranslatorProcess.WriteTemp(MultibootImage.Build(a =>
+    {
+        MultibootImage.EmitPrint(a, "hi\n");
+        MultibootImage.EmitExit(a, 5);
+    }));
+
     [Fact]
     public void StdoutIsExactlyTheGuestConsoleAndExitCodeFollowsQemuRule()
     {
-        string image = TranslatorProcess.WriteTemp(MultibootImage.Build(a =>
-        {
-            MultibootImage.EmitPrint(a, "hi\n");
-            MultibootImage.EmitExit(a, 5);
-        }));
+        string image = HiThenExit5();
 
         TranslatorProcess.Result result = TranslatorProcess.Run("run", image, "--backend", "native");
 
@@ -134,11 +137,7 @@ public sealed class RunContractTests
     [Fact]
     public void AStatsFileThatCannotBeWrittenIsTheToolsFailure()
     {
-        string image = TranslatorProcess.WriteTemp(MultibootImage.Build(a =>
-        {
-            MultibootImage.EmitPrint(a, "hi\n");
-            MultibootImage.EmitExit(a, 5);
-        }));
+        string image = HiThenExit5();
 
         TranslatorProcess.Result result = TranslatorProcess.Run("run", image, "--stats", "/nonexistent/folder/stats.json");
 
