@@ -42,6 +42,16 @@ internal static class GuestProjectBuild
         }
 
         // The fingerprint was taken before the build: a file edited while MSBuild runs makes the next call build again.
+        // The old stamp goes first: output a failed or interrupted build left behind must never pass for current.
+        try
+        {
+            File.Delete(stamp);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A folder that refuses this refuses the build below too, which then fails and says why.
+        }
+
         (int exitCode, string log)? build;
         try
         {
