@@ -2,9 +2,18 @@
 # Builds the translator as it ships and prints the path of its executable: published for this machine (linux-x64)
 # with ReadyToRun code, as .NET ships its own libraries, so starting it costs no JIT of its own code. The demo, the
 # benchmark scripts and the README use this build; the tests use the plain `dotnet build` output.
+# Stdout is the path alone (callers capture it); what the publish is doing goes to stderr: MSBuild's live progress
+# when stderr is a terminal, a line before and after otherwise (it takes about a minute on a 2-core machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=artifacts/translator
-dotnet publish src/Translator.Cli -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
-    -o "$out" -nologo -v q >/dev/null
+start=$SECONDS
+echo "build-translator: publishing src/Translator.Cli (Release, linux-x64, ReadyToRun) to $out ..." >&2
+publish=(dotnet publish src/Translator.Cli -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$out" -nologo)
+if [ -t 2 ]; then
+    "${publish[@]}" -tl:on -v q >&2
+else
+    "${publish[@]}" -v q >&2   # quiet: only warnings and errors
+fi
+echo "build-translator: published in $((SECONDS - start)) s" >&2
 echo "$PWD/$out/translator"

@@ -1,5 +1,7 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using Translator.Machine;
 using Translator.Machine.Loader;
 using Translator.Vmm;
 
@@ -17,6 +19,9 @@ internal static class CompareCommand
     private sealed record Configuration(string Name, BackendKind Backend, MemoryVirtualization Paging,
         ParavirtExecution Execution = ParavirtExecution.Interpreter);
 
+    /// <summary>How many kinds of intervention a row names before it sums up the rest.</summary>
+    private const int ShownKinds = 4;
+
     private static readonly Configuration[] s_configurations =
     [
         new("native", BackendKind.Native, MemoryVirtualization.NestedPaging),
@@ -28,9 +33,36 @@ internal static class CompareCommand
         new("trap", BackendKind.TrapAndEmulate, MemoryVirtualization.ShadowPaging),
     ];
 
-    public static int Execute(string reference, ulong maxInstructions, TextWriter stdout, TextWriter stderr)
+    public static readonly string[] Examples =
+    [
+        "translator compare Microbench",
+        "translator compare tests/guests/build/bench.elf --progress",
+        "translator compare samples/Holes --max-instructions 10000000",
+        "translator compare MyKernels --kernel Second",
+    ];
+
+    public static Command Create()
     {
-        GuestImages? builds = GuestImageSource.LoadBuilds(reference, stderr);
+        Argument<string> source = CommonOptions.Source("IMAGE|SAMPLE|PROJECT",
+            "A multiboot image, a sample kernel's name, or a guest project (.csproj or its folder)");
+        Option<ulong> maxInstructions = CommonOptions.MaxInstructions();
+        Option<int> memory = CommonOptions.Memory();
+        Option<string?> kernel = CommonOptions.Kernel();
+        Option<bool> progress = CommonOptions.ShowProgress();
+        var command = new Command("compare",
+            "Run a guest on every backend that applies and print one table: exit code, output (identical, DIFFERS, crashed, budget), "
+            + "instructions, time, MIPS, modeled cycles, VMM interventions. Exit code 0 when every backend agreed, 1 otherwise")
+        {
+            source, maxInstructions, memory, kernel, progress,
+        };
+        command.SetAction(parsed => Execute(parsed.GetRequiredValue(source), parsed.GetValue(kernel), CommonOptions.Budget(parsed.GetValue(maxInstructions)),
+            parsed.GetValue(memory), Console.Out, Console.Error, Progress.For(parsed.GetValue(progress), Console.Error)));
+        return command;
+    }
+
+    public static int Execute(string reference, string? kernel, ulong maxInstructions, int memoryMiB, TextWriter stdout, TextWriter stderr, Progress progress)
+    {
+        GuestImages? builds = GuestImageSource.LoadBuilds(reference, kernel, progress, stderr);
         if (builds is null)
         {
             return ExitCodes.BadInput;
@@ -38,8 +70,9 @@ internal static class CompareCommand
 
         var runs = new List<(Configuration Configuration, VmRunResult Run)>();
         var missing = new List<string>();
-        foreach (Configuration configuration in s_configurations)
+        for (int index = 0; index < s_configurations.Length; index++)
         {
+            Configuration configuration = s_configurations[index];
             bool paravirtual = configuration.Backend == BackendKind.Paravirtual;
             byte[]? image = paravirtual ? builds.Paravirt : builds.BareMetal;
             if (image is null)
@@ -57,11 +90,19 @@ internal static class CompareCommand
 
             var options = new VmOptions
             {
-                Backend = configuration.Backend, Paging = configuration.Paging, Execution = configuration.Execution, MaxInstructions = maxInstructions,
+                Backend = configuration.Backend, Paging = configuration.Paging, Execution = configuration.Execution,
+                MaxInstructions = maxInstructions, MemoryMiB = memoryMiB,
             };
             try
             {
-                runs.Add((configuration, VirtualMachine.Create(image, options).Run()));
+                // One step per backend, translation included: a 50-second compare says where it is.
+                VirtualMachine? vm = null;
+                VmRunResult run = progress.Step($"compare {reference}: {configuration.Name} ({index + 1}/{s_configurations.Length})", () =>
+                {
+                    vm = VirtualMachine.Create(image, options);
+                    return vm.Run();
+                }, elapsed => vm is null ? (RunCommand.Translates(options) ? "translating" : null) : Progress.Retired(vm.Backend.GuestInstructions, elapsed));
+                runs.Add((configuration, run));
             }
             catch (InvalidImageException e) when (configuration.Execution == ParavirtExecution.Translated)
             {
@@ -71,6 +112,11 @@ internal static class CompareCommand
             catch (InvalidImageException e)
             {
                 stderr.WriteLine($"translator: {reference}: {e.Message}");
+                return ExitCodes.BadInput;
+            }
+            catch (ArgumentException e)
+            {
+                stderr.WriteLine($"translator: {reference} cannot run on {configuration.Name}: {e.Message}");
                 return ExitCodes.BadInput;
             }
         }
@@ -93,7 +139,7 @@ internal static class CompareCommand
             [
                 configuration.Name,
                 run.ExitCode.ToString(CultureInfo.InvariantCulture),
-                Equivalent(run, reference0) ? "identical" : "DIFFERS",
+                Outcome(run, reference0),
                 s.GuestInstructions.ToString("N0", CultureInfo.InvariantCulture),
                 s.WallSeconds.ToString("F2", CultureInfo.InvariantCulture),
                 TranslationShare(s.Times),
@@ -122,6 +168,15 @@ internal static class CompareCommand
             text.AppendLine(line);
         }
 
+        // What stopped a run that did not end as bare metal did, in the machine's words.
+        foreach ((Configuration configuration, VmRunResult run) in runs)
+        {
+            if (!Equivalent(run, reference0) && run.Result.Reason is MachineStopReason.Crashed or MachineStopReason.BudgetExhausted)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"{configuration.Name}: {Outcome(run, reference0)}: {run.Result.Message}");
+            }
+        }
+
         return text.ToString();
     }
 
@@ -133,12 +188,25 @@ internal static class CompareCommand
                 ? "<1%"
                 : (times.TranslationSeconds / times.WallSeconds).ToString("P0", CultureInfo.InvariantCulture).Replace(" ", "", StringComparison.Ordinal);
 
+    /// <summary>
+    /// The output column: "identical" when the run printed what bare metal printed and exited alike; otherwise why
+    /// not: "crashed" (triple fault or something the machine does not model), "budget" (--max-instructions ran out),
+    /// or "DIFFERS" (other bytes or another exit code).
+    /// </summary>
+    internal static string Outcome(VmRunResult run, VmRunResult bareMetal) =>
+        Equivalent(run, bareMetal) ? "identical" : run.Result.Reason switch
+        {
+            MachineStopReason.Crashed => "crashed",
+            MachineStopReason.BudgetExhausted => "budget",
+            _ => "DIFFERS",
+        };
+
     /// <summary>Popek and Goldberg's equivalence as far as a run shows it: the same console bytes and exit code.</summary>
     private static bool Equivalent(VmRunResult run, VmRunResult bareMetal) =>
         run.ExitCode == bareMetal.ExitCode && run.Console.AsSpan().SequenceEqual(bareMetal.Console);
 
     /// <summary>VM exits, callouts, trapped instructions, hypercalls, bounces and upcalls by kind, most frequent first: "none" on bare metal.</summary>
-    private static string Interventions(VmStatistics s)
+    internal static string Interventions(VmStatistics s)
     {
         string[] prefixes = ["exit.", "callout.", "trap.", "hypercall."];
         // pv's bounces and upcalls are entries into the VMM as well (its other pv.* counters are totals or sub-counts).
@@ -147,9 +215,13 @@ internal static class CompareCommand
             .Where(e => (prefixes.Any(p => e.Key.StartsWith(p, StringComparison.Ordinal)) || exact.Contains(e.Key)) && e.Value > 0)
             .OrderByDescending(e => e.Value)
             .ToList();
-        List<string> kinds = all.Take(4).Select(e => $"{e.Key}={e.Value.ToString(CultureInfo.InvariantCulture)}").ToList();
+        List<string> kinds = all.Take(ShownKinds).Select(e => $"{e.Key}={e.Value.ToString(CultureInfo.InvariantCulture)}").ToList();
         long total = all.Sum(e => e.Value);
-        string more = all.Count > kinds.Count ? " ..." : "";
+        // The total counts every kind; the cut says how many kinds and interventions it leaves out.
+        int hidden = all.Count - kinds.Count;
+        string more = hidden > 0
+            ? $" ... (+{hidden} more {(hidden == 1 ? "kind" : "kinds")}: {all.Skip(ShownKinds).Sum(e => e.Value).ToString(CultureInfo.InvariantCulture)})"
+            : "";
         return kinds.Count == 0 ? "none" : $"{total.ToString(CultureInfo.InvariantCulture)}: {string.Join(' ', kinds)}{more}";
     }
 }

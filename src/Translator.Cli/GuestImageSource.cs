@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Reflection;
 using System.Runtime.Loader;
 using Translator.Samples;
@@ -26,16 +25,27 @@ internal sealed record GuestImages(byte[]? BareMetal, byte[]? Paravirt)
 /// </summary>
 internal static class GuestImageSource
 {
-    /// <summary>The image bytes, or null after writing a one-line reason to <paramref name="stderr"/>.</summary>
-    public static byte[]? Load(string reference, TextWriter stderr) => LoadBuilds(reference, stderr)?.For(paravirtual: false);
+    /// <summary>The image bytes, or null after writing the reason to <paramref name="stderr"/>.</summary>
+    public static byte[]? Load(string reference, string? kernel, Progress progress, TextWriter stderr) =>
+        LoadBuilds(reference, kernel, progress, stderr)?.For(paravirtual: false);
 
-    /// <summary>Every build of the guest the tool can find, or null after writing a one-line reason to <paramref name="stderr"/>.</summary>
-    public static GuestImages? LoadBuilds(string reference, TextWriter stderr)
+    /// <summary>
+    /// Every build of the guest the tool can find, or null after writing the reason to <paramref name="stderr"/>.
+    /// <paramref name="kernel"/> names one <c>[GuestKernel]</c> class of a project that holds several.
+    /// </summary>
+    public static GuestImages? LoadBuilds(string reference, string? kernel, Progress progress, TextWriter stderr)
     {
         string? project = ProjectFile(reference);
         if (project is not null)
         {
-            return BuildProject(project, stderr);
+            string? assembly = GuestProjectBuild.Build(project, progress, stderr);
+            return assembly is null ? null : LoadKernel(project, assembly, kernel, stderr);
+        }
+
+        if (kernel is not null && (File.Exists(reference) || SampleCatalog.Find(reference) is not null))
+        {
+            stderr.WriteLine($"translator: --kernel chooses among the kernels of a guest project; '{reference}' is an image file or a sample, one kernel already");
+            return null;
         }
 
         if (File.Exists(reference))
@@ -56,7 +66,8 @@ internal static class GuestImageSource
             return new GuestImages(sample.Image, sample.ParavirtImage);
         }
 
-        stderr.WriteLine($"translator: cannot read image '{reference}': no such file, sample ({string.Join(", ", SampleCatalog.Names)}) or guest project");
+        string why = Directory.Exists(reference) ? $"a folder holding {Directory.GetFiles(reference, "*.csproj").Length} project files, not one" : "no such file";
+        stderr.WriteLine($"translator: cannot read image '{reference}': {why}, sample ({string.Join(", ", SampleCatalog.Names)}) or guest project");
         return null;
     }
 
@@ -98,45 +109,47 @@ internal static class GuestImageSource
         return (byte[])method.Invoke(null, null)!;
     }
 
-    /// <summary>Builds a guest project and returns the images of its (single) kernel class.</summary>
-    private static GuestImages? BuildProject(string project, TextWriter stderr)
+    /// <summary>The images of the project's one kernel class, or of the one <paramref name="kernel"/> names.</summary>
+    private static GuestImages? LoadKernel(string project, string assemblyPath, string? kernel, TextWriter stderr)
     {
-        string output = Path.Combine(Path.GetTempPath(), $"translator-kernel-{Guid.NewGuid():N}");
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string arg in new[] { "build", project, "-c", "Release", "-nologo", "-v", "q", "-o", output })
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        using (Process build = Process.Start(info)!)
-        {
-            string log = build.StandardOutput.ReadToEnd() + build.StandardError.ReadToEnd();
-            build.WaitForExit();
-            if (build.ExitCode != 0)
-            {
-                string firstError = log.Split('\n').FirstOrDefault(l => l.Contains("error", StringComparison.Ordinal))?.Trim() ?? $"exit code {build.ExitCode}";
-                stderr.WriteLine($"translator: building {project} failed: {firstError}");
-                return null;
-            }
-        }
-
-        string assemblyPath = Path.Combine(output, Path.GetFileNameWithoutExtension(project) + ".dll");
         var context = new AssemblyLoadContext("guest-project", isCollectible: true);
         try
         {
             Assembly assembly = context.LoadFromAssemblyPath(assemblyPath);
+            const BindingFlags members = BindingFlags.Public | BindingFlags.Static;
             List<Type> kernels = assembly.GetTypes()
-                .Where(t => t.GetCustomAttributes().Any(a => a.GetType().Name == "GuestKernelAttribute")
-                    && t.GetProperty("Image", BindingFlags.Public | BindingFlags.Static) is not null)
+                .Where(t => t.GetCustomAttributes().Any(a => a.GetType().Name == "GuestKernelAttribute") && t.GetProperty("Image", members) is not null)
+                .OrderBy(t => t.Name, StringComparer.Ordinal)
                 .ToList();
-            if (kernels.Count != 1)
+            string names = string.Join(", ", kernels.Select(t => t.Name));
+            Type? chosen;
+            if (kernel is not null)
             {
-                stderr.WriteLine($"translator: {project} holds {kernels.Count} guest kernels; exactly one is needed");
+                chosen = kernels.FirstOrDefault(t => t.Name.Equals(kernel, StringComparison.OrdinalIgnoreCase) || t.FullName == kernel);
+                if (chosen is null)
+                {
+                    stderr.WriteLine($"translator: {project} has no guest kernel '{kernel}' ({(kernels.Count == 0 ? "it has none" : "its kernels: " + names)})");
+                    return null;
+                }
+            }
+            else if (kernels.Count == 1)
+            {
+                chosen = kernels[0];
+            }
+            else
+            {
+                stderr.WriteLine(kernels.Count == 0
+                    ? $"translator: {project} holds no guest kernel (no [GuestKernel] class with a generated image)"
+                    : $"translator: {project} holds {kernels.Count} guest kernels: {names}; choose one with --kernel NAME");
                 return null;
             }
 
-            const BindingFlags members = BindingFlags.Public | BindingFlags.Static;
-            return new GuestImages(CopyImage(kernels[0].GetProperty("Image", members)), CopyImage(kernels[0].GetProperty("ParavirtImage", members)));
+            return new GuestImages(CopyImage(chosen.GetProperty("Image", members)), CopyImage(chosen.GetProperty("ParavirtImage", members)));
+        }
+        catch (Exception e) when (e is BadImageFormatException or FileLoadException or FileNotFoundException or ReflectionTypeLoadException)
+        {
+            stderr.WriteLine($"translator: cannot load the build of {project}: {e.Message}");
+            return null;
         }
         finally
         {

@@ -1,3 +1,5 @@
+using System.CommandLine;
+
 namespace Translator.Cli;
 
 /// <summary>
@@ -6,9 +8,26 @@ namespace Translator.Cli;
 /// </summary>
 internal static class ImageCommand
 {
-    public static int Execute(string source, string output, bool paravirtual, TextWriter stderr)
+    public static readonly string[] Examples =
+    [
+        "translator image Compute --out compute.bin",
+        "translator image Compute --pv --out compute-pv.bin",
+        "translator image samples/Hello/Hello.csproj --out hello.bin",
+        "translator image MyKernels --kernel Second --out second.bin",
+    ];
+
+    public static Command Create()
     {
-        GuestImages? builds = GuestImageSource.LoadBuilds(source, stderr);
+        Argument<string> source = CommonOptions.Source("SAMPLE|PROJECT",
+            "A sample kernel's name or a guest project (.csproj or its folder); a project is built only when it changed");
+        var paravirtual = new Option<bool>("--pv") { Description = "Write the kernel's PV build (runs only under --backend pv)" };
+        return CommonOptions.SourceToOutput("image", "Write a kernel's bare-metal multiboot image (bootable on QEMU) or its PV build",
+            source, ("FILE", "Where to write the image"), paravirtual, Execute);
+    }
+
+    public static int Execute(string source, string output, bool paravirtual, string? kernel, TextWriter stderr, Progress progress)
+    {
+        GuestImages? builds = GuestImageSource.LoadBuilds(source, kernel, progress, stderr);
         if (builds is null)
         {
             return ExitCodes.BadInput;

@@ -1,15 +1,163 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
 using Translator.Machine;
 using Translator.Machine.Loader;
 using Translator.Vmm;
 
 namespace Translator.Cli;
 
+/// <summary>The parsed arguments of <c>translator run</c>.</summary>
+internal sealed record RunArguments(
+    string Image,
+    string Backend,
+    string? StatsPath,
+    ulong MaxInstructions,
+    int MemoryMiB,
+    MemoryVirtualization Paging = MemoryVirtualization.NestedPaging,
+    CostParameters? Cost = null,
+    ParavirtExecution Execution = ParavirtExecution.Interpreter,
+    string? Kernel = null,
+    Translator.Machine.Devices.PcDeviceOptions? Devices = null);
+
 /// <summary><c>translator run</c>: boots an image on a backend, streams COM1 to stdout, exits with the guest's code.</summary>
 internal static class RunCommand
 {
-    public static int Execute(RunArguments args, Stream stdout, TextWriter stderr)
+    public static readonly string[] Backends = ["native", "hw", "bt", "pv", "trap"];
+
+    public static readonly string[] Examples =
+    [
+        "translator run Hello",
+        "translator run tests/guests/build/sieve.elf --backend hw --paging shadow --stats sieve.json",
+        "translator run Microbench --backend pv --execution translated",
+        "translator run samples/Compute --backend bt --max-instructions 5000000 --progress",
+        "translator run MyKernels/MyKernels.csproj --kernel Second --backend hw",
+    ];
+
+    public static Command Create()
     {
-        GuestImages? builds = GuestImageSource.LoadBuilds(args.Image, stderr);
+        Argument<string> image = CommonOptions.Source("IMAGE|SAMPLE|PROJECT",
+            "A multiboot image (ELF32 or flat), a sample kernel's name, or a guest project (.csproj or its folder)");
+        var backend = new Option<string>("--backend")
+        {
+            HelpName = string.Join('|', Backends),
+            Description = "The technique that runs the guest",
+            DefaultValueFactory = _ => "native",
+        };
+        backend.CompletionSources.Add(Backends);
+        backend.Validators.Add(result =>
+        {
+            // Tokens, not the value: a validator also runs for a half-typed line (completion), where the value may be missing.
+            if (result.Tokens is [.., { Value: var name }] && !Backends.Contains(name))
+            {
+                result.AddError($"unknown backend '{name}' (available: {string.Join(", ", Backends)})");
+            }
+        });
+        var stats = new Option<string?>("--stats") { HelpName = "FILE.json", Description = "Write the run's statistics as JSON" };
+        Option<ulong> maxInstructions = CommonOptions.MaxInstructions();
+        Option<int> memory = CommonOptions.Memory();
+        Option<MemoryVirtualization> paging = CommonOptions.Choice("--paging", "hw only: nested paging (EPT, the default) or shadow page tables",
+            ("ept", MemoryVirtualization.NestedPaging), ("shadow", MemoryVirtualization.ShadowPaging));
+        Option<ParavirtExecution> execution = CommonOptions.Choice("--execution",
+            "pv only: run the PV image on the interpreter (the default) or as translated code",
+            ("interpreter", ParavirtExecution.Interpreter), ("translated", ParavirtExecution.Translated));
+        var cost = new Option<CostParameters?>("--cost")
+        {
+            HelpName = "NAME=CYCLES",
+            Description = "Override one price of the cost model (docs/cost-model.md); repeatable",
+            Arity = ArgumentArity.OneOrMore,
+            AllowMultipleArgumentsPerToken = false,
+            CustomParser = ParseCost,
+        };
+        var devices = new Option<Translator.Machine.Devices.PcDeviceOptions?>("--device")
+        {
+            HelpName = string.Join('|', Translator.Machine.Devices.PcDeviceOptions.Names),
+            Description = "Add a device QEMU adds with -device (isa-debugcon: port 0xE9 to stderr; pc-testdev); repeatable",
+            Arity = ArgumentArity.OneOrMore,
+            AllowMultipleArgumentsPerToken = false,
+            CustomParser = ParseDevices,
+        };
+        devices.CompletionSources.Add(Translator.Machine.Devices.PcDeviceOptions.Names.ToArray());
+        Option<string?> kernel = CommonOptions.Kernel();
+        Option<bool> progress = CommonOptions.ShowProgress();
+
+        var command = new Command("run", "Boot a guest on one backend: stdout is exactly its COM1 bytes, the exit code its own (odd) or the tool's (even)")
+        {
+            image, backend, stats, maxInstructions, memory, paging, execution, cost, devices, kernel, progress,
+        };
+        command.Validators.Add(result =>
+        {
+            string chosen = result.GetResult(backend) is { Tokens: [.., { Value: var word }] } ? word : "native";
+            if (result.GetResult(paging) is { Implicit: false } && chosen != "hw")
+            {
+                result.AddError($"--paging applies to the hw backend only (not '{chosen}')");
+            }
+
+            if (result.GetResult(execution) is { Implicit: false } && chosen != "pv")
+            {
+                result.AddError($"--execution applies to the pv backend only (not '{chosen}')");
+            }
+        });
+        command.SetAction(parsed =>
+        {
+            var args = new RunArguments(parsed.GetRequiredValue(image), parsed.GetValue(backend) ?? "native", parsed.GetValue(stats),
+                CommonOptions.Budget(parsed.GetValue(maxInstructions)), parsed.GetValue(memory), parsed.GetValue(paging), parsed.GetValue(cost),
+                parsed.GetValue(execution), parsed.GetValue(kernel), parsed.GetValue(devices));
+            using Stream stdout = Console.OpenStandardOutput();
+            return Execute(args, stdout, Console.Error, Progress.For(parsed.GetValue(progress), Console.Error));
+        });
+        return command;
+    }
+
+    /// <summary><c>--device NAME</c>, once per device.</summary>
+    private static Translator.Machine.Devices.PcDeviceOptions? ParseDevices(ArgumentResult result)
+    {
+        var devices = new Translator.Machine.Devices.PcDeviceOptions();
+        foreach (Token token in result.Tokens)
+        {
+            if (devices.With(token.Value) is not { } more)
+            {
+                result.AddError($"unknown device '{token.Value}' (available: {string.Join(", ", Translator.Machine.Devices.PcDeviceOptions.Names)})");
+                return devices;
+            }
+
+            devices = more;
+        }
+
+        return devices;
+    }
+
+    /// <summary><c>--cost NAME=CYCLES</c>, once per price: each overrides one parameter of the cost model.</summary>
+    private static CostParameters? ParseCost(ArgumentResult result)
+    {
+        CostParameters cost = CostParameters.Default;
+        foreach (Token token in result.Tokens)
+        {
+            string assignment = token.Value;
+            int equals = assignment.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0 || !ulong.TryParse(assignment.AsSpan(equals + 1), NumberStyles.None, CultureInfo.InvariantCulture, out ulong cycles))
+            {
+                result.AddError($"--cost needs NAME=CYCLES, not '{assignment}'");
+                return cost;
+            }
+
+            try
+            {
+                cost = cost.With(assignment[..equals], cycles);
+            }
+            catch (ArgumentException e)
+            {
+                result.AddError(e.Message.Split(" (Parameter", 2)[0]);
+                return cost;
+            }
+        }
+
+        return cost;
+    }
+
+    public static int Execute(RunArguments args, Stream stdout, TextWriter stderr, Progress progress)
+    {
+        GuestImages? builds = GuestImageSource.LoadBuilds(args.Image, args.Kernel, progress, stderr);
         if (builds is null)
         {
             return ExitCodes.BadInput;
@@ -37,7 +185,9 @@ internal static class RunCommand
         VirtualMachine vm;
         try
         {
-            vm = VirtualMachine.Create(image, options);
+            vm = Translates(options)
+                ? progress.Step($"translating and compiling {args.Image} for {args.Backend}", () => VirtualMachine.Create(image, options))
+                : VirtualMachine.Create(image, options);
         }
         catch (InvalidImageException e)
         {
@@ -55,7 +205,7 @@ internal static class RunCommand
             stderr.WriteLine($"translator: warning: running without translated code: {problem}");
         }
 
-        VmRunResult run = vm.Run();
+        VmRunResult run = progress.Step($"running {args.Image} on {args.Backend}", vm.Run, elapsed => Progress.Retired(vm.Backend.GuestInstructions, elapsed));
         console.Flush();
         MachineResult result = run.Result;
         if (result.Message is not null && result.Reason != MachineStopReason.DebugExit)
@@ -77,11 +227,17 @@ internal static class RunCommand
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
             {
                 stderr.WriteLine($"translator: cannot write statistics to '{args.StatsPath}': {e.Message}");
+                return ExitCodes.BadInput; // the tool failed at its own job: an even code, not the guest's
             }
         }
 
         return result.ExitCode;
     }
+
+    /// <summary>Whether creating the machine translates the image (and compiles it on a cache miss): bt, and pv's translated execution.</summary>
+    public static bool Translates(VmOptions options) =>
+        options.Backend == BackendKind.BinaryTranslation
+        || (options.Backend == BackendKind.Paravirtual && options.Execution == ParavirtExecution.Translated);
 }
 
 /// <summary>The even exit codes that belong to the tool (odd ones are the guest's isa-debug-exit codes).</summary>

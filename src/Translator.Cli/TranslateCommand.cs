@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Translator.Translation;
@@ -13,9 +14,27 @@ namespace Translator.Cli;
 /// </summary>
 internal static class TranslateCommand
 {
-    public static int Execute(string source, string directory, bool compile, TextWriter stderr)
+    public static readonly string[] Examples =
+    [
+        "translator translate tests/guests/build/sieve.elf --out sieve-bt",
+        "translator translate Compute --out compute-bt --compile",
+    ];
+
+    public static Command Create()
     {
-        byte[]? image = GuestImageSource.Load(source, stderr);
+        Argument<string> source = CommonOptions.Source("IMAGE|SAMPLE|PROJECT",
+            "A multiboot image, a sample kernel's name, or a guest project (.csproj or its folder)");
+        var compile = new Option<bool>("--compile")
+        {
+            Description = "Also compile the C# and precompile it to native code, as a first bt run of the image does",
+        };
+        return CommonOptions.SourceToOutput("translate", "Write the C# that binary translation makes of an image, with a summary on stderr",
+            source, ("DIR", "The folder the C# is written to"), compile, Execute);
+    }
+
+    public static int Execute(string source, string directory, bool compile, string? kernel, TextWriter stderr, Progress progress)
+    {
+        byte[]? image = GuestImageSource.Load(source, kernel, progress, stderr);
         if (image is null)
         {
             return ExitCodes.BadInput;
@@ -27,7 +46,7 @@ internal static class TranslateCommand
         TranslationResult result;
         try
         {
-            result = BinaryTranslator.Translate(image, TranslationCache.RunTimeTranslationOptions(recorded, precompiler));
+            result = progress.Step($"translating {source}", () => BinaryTranslator.Translate(image, TranslationCache.RunTimeTranslationOptions(recorded, precompiler)));
         }
         catch (TranslationException e)
         {
@@ -54,10 +73,12 @@ internal static class TranslateCommand
             clock.Restart();
             try
             {
-                byte[] assembly = TranslationCompiler.Compile(result.Source, result.ClassName);
+                byte[] assembly = progress.Step($"compiling the translation of {source}", () => TranslationCompiler.Compile(result.Source, result.ClassName));
                 compiled = $"; compiled to {assembly.Length} bytes in {Milliseconds(clock.Elapsed)} ms";
                 clock.Restart();
-                byte[]? native = ReadyToRunCompiler.TryCompile(precompiler, assembly, result.ClassName, out string? problem);
+                string? problem = null;
+                byte[]? native = progress.Step($"precompiling the translation of {source}",
+                    () => ReadyToRunCompiler.TryCompile(precompiler, assembly, result.ClassName, out problem));
                 compiled += native is not null
                     ? $", precompiled to {native.Length} bytes of ReadyToRun image in {Milliseconds(clock.Elapsed)} ms"
                     : problem is not null ? $", not precompiled: {problem}" : ", not precompiled (no crossgen2 beside the tool)";

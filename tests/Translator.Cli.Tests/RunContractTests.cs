@@ -9,14 +9,17 @@ namespace Translator.Cli.Tests;
 /// <summary>The command-line contract of DESIGN.md: stdout is the guest's COM1, exit codes, --stats.</summary>
 public sealed class RunContractTests
 {
+    /// <summary>A guest that prints "hi\n" and writes 5 to isa-debug-exit.</summary>
+    private static string HiThenExit5() => TranslatorProcess.WriteTemp(MultibootImage.Build(a =>
+    {
+        MultibootImage.EmitPrint(a, "hi\n");
+        MultibootImage.EmitExit(a, 5);
+    }));
+
     [Fact]
     public void StdoutIsExactlyTheGuestConsoleAndExitCodeFollowsQemuRule()
     {
-        string image = TranslatorProcess.WriteTemp(MultibootImage.Build(a =>
-        {
-            MultibootImage.EmitPrint(a, "hi\n");
-            MultibootImage.EmitExit(a, 5);
-        }));
+        string image = HiThenExit5();
 
         TranslatorProcess.Result result = TranslatorProcess.Run("run", image, "--backend", "native");
 
@@ -154,5 +157,17 @@ public sealed class RunContractTests
         Assert.True(result.ExitCode == 1, $"exit {result.ExitCode}: {result.Stderr}");
         using JsonDocument json = JsonDocument.Parse(File.ReadAllText(stats));
         Assert.Equal(1, json.RootElement.GetProperty("events").GetProperty("fault.UD").GetInt64());
+    }
+
+    [Fact]
+    public void AStatsFileThatCannotBeWrittenIsTheToolsFailure()
+    {
+        string image = HiThenExit5();
+
+        TranslatorProcess.Result result = TranslatorProcess.Run("run", image, "--stats", "/nonexistent/folder/stats.json");
+
+        Assert.Equal("hi\n", result.StdoutText); // the guest ran; its bytes are out
+        Assert.Equal(2, result.ExitCode); // an even code: the tool failed, not the guest (which asked for 11)
+        Assert.Contains("cannot write statistics to '/nonexistent/folder/stats.json'", result.Stderr, StringComparison.Ordinal);
     }
 }
