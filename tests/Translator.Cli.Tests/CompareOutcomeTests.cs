@@ -9,7 +9,7 @@ public sealed class CompareOutcomeTests
 {
     private static VmRunResult Run(MachineResult result, string console, params (string Name, long Count)[] events) =>
         new(result, System.Text.Encoding.ASCII.GetBytes(console),
-            new VmStatistics("hw", 100, 0.1, new CycleAccount(100, 0, 0, 0, 0, null), events.ToDictionary(e => e.Name, e => e.Count)));
+            new VmStatistics("hw", 100, new RunTimes(0.1, 0, 0, 0, 0.1), new CycleAccount(100, 0, 0, 0, 0, null), events.ToDictionary(e => e.Name, e => e.Count)));
 
     private static readonly VmRunResult s_bareMetal = Run(MachineResult.DebugExit(0), "ok\n");
 
