@@ -247,4 +247,7 @@ internal static class ExitCodes
     public const int BadInput = 2;
     public const int Crashed = 4;
     public const int BudgetExhausted = 6;
+
+    /// <summary>A fault of the tool itself (a bug, not the guest's doing or bad input): sysexits' EX_SOFTWARE, even as the tool's codes are.</summary>
+    public const int InternalError = 70;
 }

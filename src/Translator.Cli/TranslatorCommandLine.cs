@@ -61,7 +61,17 @@ internal static class TranslatorCommandLine
             return ExitCodes.BadInput;
         }
 
-        return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        try
+        {
+            return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Every failure of the tool itself ends with a message and one defined even code, never .NET's crash code.
+            stderr.WriteLine($"translator: internal error (please report it): {e.GetType().Name}: {e.Message}");
+            stderr.WriteLine(e.StackTrace);
+            return ExitCodes.InternalError;
+        }
     }
 
     /// <summary>The first thing wrong with a command line, in one sentence that names it.</summary>

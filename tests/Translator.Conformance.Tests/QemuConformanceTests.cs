@@ -17,7 +17,7 @@ public sealed class QemuConformanceTests
         "sieve.elf", "crc32.elf", "sort.elf", "muldiv64.elf",
         // nasm system tests
         "gdt_tss_idt.bin", "ring3.bin", "exceptions.bin", "gp_ring3.bin", "paging.bin", "pit_irq.bin", "uart_irq.bin",
-        "flags_misc.bin", "syscall_heavy.bin", "io_heavy.bin", "pagetable_heavy.bin", "elf_hello.elf", "addr16_counters.bin",
+        "flags_misc.bin", "syscall_heavy.bin", "io_heavy.bin", "pagetable_heavy.bin", "elf_hello.elf", "addr16_counters.bin", "unassigned.bin",
     };
 
     [Theory]

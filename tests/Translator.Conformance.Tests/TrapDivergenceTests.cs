@@ -37,6 +37,7 @@ public sealed class TrapDivergenceTests
         { "pagetable_heavy.bin", MovFromCsHole },
         { "elf_hello.elf", MovFromCsHole },
         { "addr16_counters.bin", MovFromCsHole },
+        { "unassigned.bin", MovFromCsHole },
     };
 
     [Fact]

@@ -12,7 +12,7 @@ public interface IMmioDevice
 /// <summary>
 /// The physical addresses that devices decode instead of RAM (the local APIC at 0xFEE00000, the I/O APIC at
 /// 0xFEC00000). Consulted only for addresses no RAM backs, so RAM accesses never look here; an address no
-/// window claims keeps the undriven-bus behaviour (reads all ones, writes dropped).
+/// window claims is unassigned memory (reads zeros, writes dropped, as on QEMU's PC).
 /// </summary>
 public sealed class MmioBus
 {

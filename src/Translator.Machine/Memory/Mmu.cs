@@ -390,7 +390,7 @@ public sealed unsafe partial class Mmu
             pageBase = ept.Translate(pageBase | (la & 0xFFF), la, write, finalTranslation: true) & 0xFFFF_F000;
         }
 
-        // Only RAM is mapped in the TLB: unbacked addresses always take the slow path (reads all ones, writes dropped).
+        // Only RAM is mapped in the TLB: unbacked addresses always take the slow path (reads zeros, writes dropped).
         if (pageBase < _ramSize)
         {
             if (!write)

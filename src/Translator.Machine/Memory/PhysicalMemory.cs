@@ -6,8 +6,9 @@ namespace Translator.Machine.Memory;
 
 /// <summary>
 /// Guest-physical RAM: one contiguous block from address 0. Addresses past the end are unbacked: a device window
-/// of <see cref="Mmio"/> answers them, otherwise reads return all ones (an undriven bus) and writes are dropped, as on
-/// a PC with no device decoding that range. RAM accesses never consult the device windows.
+/// of <see cref="Mmio"/> answers them, otherwise reads return zeros and writes are dropped, as QEMU's PC treats
+/// unassigned memory (so a guest whose stack or pointers run past RAM sees what it sees on QEMU; a real board's
+/// undriven bus would read all ones). RAM accesses never consult the device windows.
 /// </summary>
 public sealed class PhysicalMemory
 {
@@ -44,6 +45,9 @@ public sealed class PhysicalMemory
 
         return _ram.AsSpan((int)address, length);
     }
+
+    /// <summary>What a read of memory no RAM or device decodes returns (QEMU's unassigned memory).</summary>
+    public const byte Unassigned = 0;
 
     public byte Read8(uint address) => address < (uint)_ram.Length ? _ram[address] : (byte)ReadUnbacked(address, 1);
 
@@ -86,7 +90,7 @@ public sealed class PhysicalMemory
         WriteUnbacked(address, 4, value);
     }
 
-    /// <summary>A device window answers the whole access, or it is split into bytes (RAM, a device, or all ones each).</summary>
+    /// <summary>A device window answers the whole access, or it is split into bytes (RAM, a device, or zero each).</summary>
     private uint ReadUnbacked(uint address, int size)
     {
         if (Mmio is { } bus && bus.TryRead(address, size, out uint value))
@@ -96,7 +100,7 @@ public sealed class PhysicalMemory
 
         if (size == 1)
         {
-            return 0xFF;
+            return Unassigned;
         }
 
         value = 0;

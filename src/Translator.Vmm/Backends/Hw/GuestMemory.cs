@@ -6,7 +6,7 @@ namespace Translator.Vmm.Backends.Hw;
 /// <summary>
 /// The guest's physical memory as the VMM sees it: one memory slot, guest-physical [0, size) backed by host-physical
 /// [0, size) (like a KVM memslot over the VMM process's RAM mapping). Guest-physical addresses past the slot are
-/// backed by nothing: reads see all ones and writes vanish, as on a PC with no device there. Host memory past the
+/// backed by nothing: reads see zeros and writes vanish, as QEMU's PC treats unassigned memory. Host memory past the
 /// slot holds the VMM's own structures (shadow page tables) and is never reachable from the guest. Guest-physical
 /// pages <paramref name="devices"/> decodes (the APIC) are never mapped: every access to them is the VMM's to emulate.
 /// </summary>
@@ -49,7 +49,7 @@ internal sealed class GuestMemory(PhysicalMemory host, Mmu mmu, uint size, MmioB
         for (int b = 0; b < bytes; b++)
         {
             uint a = guestPhysical + (uint)b;
-            value |= (uint)(IsBacked(a) ? host.Read8(a) : 0xFF) << (8 * b);
+            value |= (uint)(IsBacked(a) ? host.Read8(a) : PhysicalMemory.Unassigned) << (8 * b);
         }
 
         return value;

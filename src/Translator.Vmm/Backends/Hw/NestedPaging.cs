@@ -6,7 +6,7 @@ namespace Translator.Vmm.Backends.Hw;
 /// Nested paging (EPT): the guest owns CR0/CR3/CR4, walks its own page tables and takes its own page faults; the
 /// VMM only maps guest-physical pages to host frames. The map starts empty and fills lazily: the first touch of a
 /// guest frame is an EPT violation, which installs the memory slot's translation (or, for a guest-physical address
-/// no RAM backs, a frame backed by nothing, so the guest gets what a bare PC gives: all ones, dropped writes).
+/// no RAM backs, a frame backed by nothing, so the guest gets what QEMU's PC gives: zeros, dropped writes).
 /// </summary>
 internal sealed class NestedPaging(Vmcs vmcs, GuestMemory guest)
 {
