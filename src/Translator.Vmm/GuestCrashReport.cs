@@ -18,8 +18,7 @@ internal static class GuestCrashReport
 
     public static string Describe(X86Cpu cpu, GuestImageMap map)
     {
-        IReadOnlyList<FaultLink> chain = cpu.FaultChain.Links;
-        uint at = chain.Count > 0 && chain[0].Eip == cpu.Eip ? chain[0].Eip : cpu.Eip;
+        uint at = cpu.Eip; // after a triple fault, still the instruction that began the chain (delivery never committed)
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"at 0x{at:X8}");
         if (map.Describe(at) is { } where)

@@ -59,7 +59,8 @@ public sealed class VirtualMachine
             _ => new NativeBackend(options, console),
         };
         backend.Load(image);
-        var machine = new VirtualMachine(options, backend, captured, created) { _image = image.ToArray() };
+        byte[] bytes = image.ToArray(); // one copy: the translation's key and, after a crash, its image map
+        var machine = new VirtualMachine(options, backend, captured, created) { _image = bytes };
         bool translate = backend switch
         {
             BinaryTranslationBackend => options.Translation == TranslationSource.Cached,
@@ -71,7 +72,6 @@ public sealed class VirtualMachine
             // After Load: an image the loader rejects is reported as such, not as a translation problem. A PV image
             // holding a privileged instruction is refused here (InvalidImageException, naming it and its address).
             TranslationCache cache = CacheFor(options.TranslationCacheDirectory ?? TranslationCache.DefaultDirectory());
-            byte[] bytes = image.ToArray();
             try
             {
                 translating.Translated.Attach(cache.Load(bytes));

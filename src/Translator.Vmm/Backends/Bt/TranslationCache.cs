@@ -189,7 +189,7 @@ public sealed class TranslationCache
     {
         var warnings = new List<string>();
         var clock = Stopwatch.StartNew();
-        IReadOnlyList<uint> entryPoints = RecordedEntryPoints(sha);
+        IReadOnlyList<uint> entryPoints = required.Union(_store.ReadFallbacks(sha, deferred: true)).Order().ToArray(); // RecordedEntryPoints, required read once
         if (_store.TryRead(sha) is { } stored && required.All(stored.EntryPoints.Contains))
         {
             try

@@ -210,6 +210,13 @@ public sealed partial class ParavirtBackend
         Deliver(e, entry.Cs, entry.Address, (entry.Flags & TrapInfo.FlagMaskEvents) != 0);
     }
 
+    /// <summary>A present 32-bit trap gate with DPL 3 (so INT n from any ring passes its check) to <paramref name="cs"/>:<paramref name="address"/>.</summary>
+    private void WriteTrapGate(uint gate, ushort cs, uint address)
+    {
+        _host.Write32(gate, ((uint)cs << 16) | (address & 0xFFFF));
+        _host.Write32(gate + 4, (address & 0xFFFF_0000) | 0x8000 | (3u << 13) | 0x0F00);
+    }
+
     /// <summary>
     /// The processor's own delivery through a one-gate table naming the guest's handler (a trap gate: the real IF stays
     /// 1), so the stack switch to SS1:ESP1, the frame and the privilege change are the architecture's. The frame's IF
@@ -217,9 +224,7 @@ public sealed partial class ParavirtBackend
     /// </summary>
     private void Deliver(InterceptedEvent e, ushort cs, uint address, bool maskEvents)
     {
-        uint gate = Reserve(BounceIdtOffset);
-        _host.Write32(gate, ((uint)cs << 16) | (address & 0xFFFF));
-        _host.Write32(gate + 4, (address & 0xFFFF_0000) | 0x8000 | (3u << 13) | 0x0F00);
+        WriteTrapGate(Reserve(BounceIdtOffset), cs, address);
         bool wasMasked = _host.Read8(_sharedInfo + SharedInfo.UpcallMask) != 0;
         try
         {

@@ -67,8 +67,15 @@ public sealed partial class ParavirtBackend
         TrapEntry entry = _traps[TrapInfo.SystemCallVector];
         bool direct = entry.Present && (entry.Flags & TrapInfo.FlagDplMask) == 3 && (entry.Flags & TrapInfo.FlagMaskEvents) == 0;
         uint gate = Reserve(BounceIdtOffset) + TrapInfo.SystemCallVector * 8u;
-        _host.Write32(gate, direct ? ((uint)entry.Cs << 16) | (entry.Address & 0xFFFF) : 0);
-        _host.Write32(gate + 4, direct ? (entry.Address & 0xFFFF_0000) | 0x8000 | (3u << 13) | 0x0F00 : 0);
+        if (direct)
+        {
+            WriteTrapGate(gate, entry.Cs, entry.Address);
+        }
+        else
+        {
+            _host.Write32(gate, 0); // not present
+            _host.Write32(gate + 4, 0);
+        }
         _cpu.IdtLimit = (ushort)(direct ? TrapInfo.SystemCallVector * 8 + 7 : 7);
         _cpu.SetDirectSoftwareInterrupt(TrapInfo.SystemCallVector, direct);
     }
