@@ -172,21 +172,29 @@ public sealed class PcMachine
     /// <summary>Block addresses that ran without a translated region.</summary>
     public IReadOnlyCollection<uint> UntranslatedEntries => _interpreter.UntranslatedEntries;
 
-    public MachineResult Run() => MachineResult.CatchingCrashes(RunLoop, () => Cpu.Eip);
+    public MachineResult Run() => Run(_options.MaxInstructions);
 
-    private MachineResult RunLoop()
+    /// <summary>
+    /// Runs until the guest stops or has retired <paramref name="untilRetired"/> instructions in all (then the result
+    /// is <see cref="MachineStopReason.BudgetExhausted"/> and a later call resumes exactly where this one stopped: a
+    /// scheduler's time slice). Past the options' own budget it never runs.
+    /// </summary>
+    public MachineResult Run(ulong untilRetired) =>
+        MachineResult.CatchingCrashes(() => RunLoop(Math.Min(untilRetired, _options.MaxInstructions)), () => Cpu.Eip);
+
+    private MachineResult RunLoop(ulong untilRetired)
     {
         while (true)
         {
-            ExecutionStop stop = _interpreter.Run(_options.MaxInstructions);
+            ExecutionStop stop = _interpreter.Run(untilRetired);
             if (_debugExitValue is uint value)
             {
                 return MachineResult.DebugExit(value);
             }
 
-            if (Cpu.Retired >= _options.MaxInstructions)
+            if (Cpu.Retired >= untilRetired)
             {
-                return MachineResult.BudgetExhausted(_options.MaxInstructions, Cpu.Eip);
+                return MachineResult.BudgetExhausted(untilRetired, Cpu.Eip);
             }
 
             if (stop == ExecutionStop.Halted && _halted.WaitForInterrupt(Cpu.IF, Cpu.Eip) is { } haltedForGood)

@@ -15,7 +15,15 @@ public interface IExecutionBackend
     /// <summary>Loads the multiboot image; throws <see cref="Translator.Machine.Loader.InvalidImageException"/> for a bad one.</summary>
     void Load(ReadOnlySpan<byte> image);
 
+    /// <summary>Runs until the guest stops or the options' instruction budget is spent.</summary>
     MachineResult Run();
+
+    /// <summary>
+    /// Runs until the guest stops or has retired <paramref name="untilRetired"/> instructions in all (then the result
+    /// is <see cref="MachineStopReason.BudgetExhausted"/> and a later call resumes exactly where this one stopped: a
+    /// scheduler's time slice). Past the options' own budget it never runs.
+    /// </summary>
+    MachineResult Run(ulong untilRetired);
 
     ulong GuestInstructions { get; }
 

@@ -24,6 +24,8 @@ public sealed class NativeBackend(VmOptions options, Action<byte> console) : IEx
 
     public MachineResult Run() => _machine.Run();
 
+    public MachineResult Run(ulong untilRetired) => _machine.Run(untilRetired);
+
     public void CollectEvents(IDictionary<string, long> events) =>
         VmStatistics.AddCpuCounters(events, _machine.Cpu, _machine.Io.Accesses);
 

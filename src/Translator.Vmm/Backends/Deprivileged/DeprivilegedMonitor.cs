@@ -133,18 +133,21 @@ public abstract partial class DeprivilegedMonitor : IExecutionBackend
         CompressPrivilege(c);
     }
 
-    public MachineResult Run() => MachineResult.CatchingCrashes(RunLoop, () => _cpu.Eip);
+    public MachineResult Run() => Run(_options.MaxInstructions);
 
-    private MachineResult RunLoop()
+    public MachineResult Run(ulong untilRetired) =>
+        MachineResult.CatchingCrashes(() => RunLoop(Math.Min(untilRetired, _options.MaxInstructions)), () => _cpu.Eip);
+
+    private MachineResult RunLoop(ulong untilRetired)
     {
         while (true)
         {
-            if (_platform.StopVerdict(_stopped, _cpu, _options.MaxInstructions) is { } verdict)
+            if (_platform.StopVerdict(_stopped, _cpu, untilRetired) is { } verdict)
             {
                 return verdict;
             }
 
-            if (_interpreter.Run(_options.MaxInstructions) == ExecutionStop.Halted)
+            if (_interpreter.Run(untilRetired) == ExecutionStop.Halted)
             {
                 // The guest's HLT (emulated at its virtual CPL 0): idle as bare metal would, on its virtual IF.
                 _stopped = _halted.WaitForInterrupt(GuestInterruptsEnabled, _cpu.Eip);

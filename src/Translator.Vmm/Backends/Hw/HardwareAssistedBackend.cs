@@ -122,14 +122,17 @@ public sealed partial class HardwareAssistedBackend : IExecutionBackend
         }
     }
 
-    public MachineResult Run() => MachineResult.CatchingCrashes(RunCountingTripleFaults, () => _cpu.Eip);
+    public MachineResult Run() => Run(_options.MaxInstructions);
+
+    public MachineResult Run(ulong untilRetired) =>
+        MachineResult.CatchingCrashes(() => RunCountingTripleFaults(Math.Min(untilRetired, _options.MaxInstructions)), () => _cpu.Eip);
 
     /// <summary>A triple fault in VMX non-root mode is a VM exit (reason 2) before it is the end of the run.</summary>
-    private MachineResult RunCountingTripleFaults()
+    private MachineResult RunCountingTripleFaults(ulong untilRetired)
     {
         try
         {
-            return RunLoop();
+            return RunLoop(untilRetired);
         }
         catch (TripleFaultException)
         {
@@ -138,19 +141,19 @@ public sealed partial class HardwareAssistedBackend : IExecutionBackend
         }
     }
 
-    private MachineResult RunLoop()
+    private MachineResult RunLoop(ulong untilRetired)
     {
         ulong progressMark = ulong.MaxValue;
         int exitsWithoutProgress = 0;
         while (true)
         {
-            if (_platform.StopVerdict(_stopped, _cpu, _options.MaxInstructions) is { } verdict)
+            if (_platform.StopVerdict(_stopped, _cpu, untilRetired) is { } verdict)
             {
                 return verdict;
             }
 
             PrepareEntry();
-            ExecutionStop stop = _cpu.RunGuest(_interpreter, _options.MaxInstructions);
+            ExecutionStop stop = _cpu.RunGuest(_interpreter, untilRetired);
             if (stop == ExecutionStop.Halted)
             {
                 // HLT without HLT exiting: the processor waits in the guest's activity state until an event.

@@ -216,13 +216,16 @@ public sealed partial class ParavirtBackend : IExecutionBackend, IEventIntercept
 
     // ---- running ---------------------------------------------------------------------------------------------------
 
-    public MachineResult Run() => MachineResult.CatchingCrashes(RunLoop, () => _cpu.Eip);
+    public MachineResult Run() => Run(_options.MaxInstructions);
 
-    private MachineResult RunLoop()
+    public MachineResult Run(ulong untilRetired) =>
+        MachineResult.CatchingCrashes(() => RunLoop(Math.Min(untilRetired, _options.MaxInstructions)), () => _cpu.Eip);
+
+    private MachineResult RunLoop(ulong untilRetired)
     {
         while (true)
         {
-            if (_platform.StopVerdict(_stopped, _cpu, _options.MaxInstructions) is { } verdict)
+            if (_platform.StopVerdict(_stopped, _cpu, untilRetired) is { } verdict)
             {
                 return verdict;
             }
@@ -235,7 +238,7 @@ public sealed partial class ParavirtBackend : IExecutionBackend, IEventIntercept
                 continue;
             }
 
-            if (_interpreter.Run(_options.MaxInstructions) == ExecutionStop.Halted)
+            if (_interpreter.Run(untilRetired) == ExecutionStop.Halted)
             {
                 // HLT is privileged at CPL 1 and faults; a halted processor here means the VMM's own state is wrong.
                 return MachineResult.Crashed($"PV guest halted the processor at EIP 0x{_cpu.Eip:X8}");
