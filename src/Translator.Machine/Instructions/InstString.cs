@@ -114,9 +114,19 @@ internal static unsafe class InstString
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Step(ref uint register, uint delta, uint mask) => register = (register & ~mask) | ((register + delta) & mask);
 
-    /// <summary>How many elements this execution does: the count register, capped at <see cref="MaxChunk"/>.</summary>
+    /// <summary>
+    /// How many elements this execution does: up to the next multiple of <see cref="MaxChunk"/> in the count register
+    /// (a whole chunk when it is on one). Chunk ends depend on the count alone, not on where an execution last
+    /// stopped, so a restart after a fault the guest never sees (an EPT violation, a shadow page fill) ends its chunk
+    /// where bare metal does, and a long copy retires the same number of executions under every backend.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static uint ChunkOf(X86Cpu c, uint mask) => Math.Min(c.Reg(X86Cpu.ECX) & mask, MaxChunk);
+    private static uint ChunkOf(X86Cpu c, uint mask)
+    {
+        uint count = c.Reg(X86Cpu.ECX) & mask;
+        uint partial = count & (MaxChunk - 1);
+        return partial != 0 ? partial : Math.Min(count, MaxChunk);
+    }
 
     /// <summary>After a chunk: if elements remain, run this instruction again (after pending interrupts).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
