@@ -8,8 +8,8 @@ namespace Translator.Packages.Tests;
 
 /// <summary>
 /// A guest project outside the repository, as a user gets it: the packages packed to a folder feed, the template
-/// installed from it, a project made with <c>dotnet new translator-kernel</c> in a temporary directory, and the tool
-/// running it (building it on the way) under bt, where its build-time translation must be the one used.
+/// installed from it, a project made with <c>dotnet new translator-kernel</c> in a temporary directory, and the tool,
+/// installed from the same feed with <c>dotnet tool install</c>, running it (building it on the way) under bt, where its build-time translation must be the one used.
 /// </summary>
 public sealed class TemplatePackageTests(ITestOutputHelper log) : IDisposable
 {
@@ -35,7 +35,7 @@ public sealed class TemplatePackageTests(ITestOutputHelper log) : IDisposable
         Directory.CreateDirectory(work);
         string repository = RepositoryRoot.Path;
         Assert.False(work.StartsWith(repository, StringComparison.Ordinal), "the project must live outside the repository");
-        foreach (string project in new[] { "src/Translator.Guest/Translator.Guest.csproj", "src/Translator.Machine/Translator.Machine.csproj", "templates/Translator.Templates/Translator.Templates.csproj" })
+        foreach (string project in new[] { "src/Translator.Guest/Translator.Guest.csproj", "src/Translator.Machine/Translator.Machine.csproj", "templates/Translator.Templates/Translator.Templates.csproj", "src/Translator.Cli/Translator.Cli.csproj" })
         {
             Dotnet(repository, "pack", Path.Combine(repository, project), "-c", "Release", "-o", feed, "-nologo", "-v", "q");
         }
@@ -63,8 +63,12 @@ public sealed class TemplatePackageTests(ITestOutputHelper log) : IDisposable
             """);
 
         string stats = Path.Combine(root, "stats.json");
-        string translator = Path.Combine(AppContext.BaseDirectory, "translator.dll");
-        ProcessResult run = Run(work, "dotnet", [translator, "run", "Orbit", "--backend", "bt", "--stats", stats]);
+        // The tool as a user installs it: from the feed, as a .NET tool (into a folder of the test's own, not ~/.dotnet).
+        string tools = Path.Combine(root, "tools");
+        Dotnet(work, "tool", "install", "--tool-path", tools, "translator");
+        string translator = Path.Combine(tools, "translator");
+        Assert.Contains("0.1.0", Run(work, translator, ["--version"]).StandardOutputText, StringComparison.Ordinal);
+        ProcessResult run = Run(work, translator, ["run", "Orbit", "--backend", "bt", "--stats", stats]);
         log.WriteLine(run.StandardError);
         Assert.Equal("Hello from Orbit\n1 + 2 + ... + 100 = 5050\n", run.StandardOutputText);
         Assert.Equal(1, run.ExitCode); // the kernel wrote 0 to the debug-exit port
