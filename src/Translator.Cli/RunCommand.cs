@@ -210,7 +210,7 @@ internal static class RunCommand
         MachineResult result = run.Result;
         if (result.Message is not null && result.Reason != MachineStopReason.DebugExit)
         {
-            stderr.WriteLine($"translator: {result.Reason.ToString().ToLowerInvariant()}: {result.Message}");
+            stderr.WriteLine($"translator: {StopWords(result.Reason)}: {result.Message}");
             foreach (string line in run.CrashReport?.Split('\n') ?? [])
             {
                 stderr.WriteLine($"translator:   {line}");
@@ -233,6 +233,13 @@ internal static class RunCommand
 
         return result.ExitCode;
     }
+
+    /// <summary>How the tool names a stop on stderr, in the words of the exit-code contract.</summary>
+    private static string StopWords(MachineStopReason reason) => reason switch
+    {
+        MachineStopReason.BudgetExhausted => "budget exhausted",
+        _ => reason.ToString().ToLowerInvariant(),
+    };
 
     /// <summary>Whether creating the machine translates the image (and compiles it on a cache miss): bt, and pv's translated execution.</summary>
     public static bool Translates(VmOptions options) =>
