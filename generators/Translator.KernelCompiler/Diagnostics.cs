@@ -22,11 +22,11 @@ internal static class Diagnostics
 
     public static readonly DiagnosticDescriptor UnsupportedExpression = Error(
         "TRN0004", "Expression not supported in guest code",
-        "{0} is not supported in guest code: guest code has integer arithmetic, locals, static fields and arrays, calls to guest methods and intrinsics, and no objects, allocation, delegates, exceptions or floating point");
+        "{0} is not supported in guest code: {1}");
 
     public static readonly DiagnosticDescriptor UnsupportedStatement = Error(
         "TRN0005", "Statement not supported in guest code",
-        "{0} is not supported in guest code: use if/else, switch, while, do, for, foreach over an array, break, continue and return");
+        "{0} is not supported in guest code: {1}");
 
     public static readonly DiagnosticDescriptor NotGuestCode = Error(
         "TRN0006", "Call to a method that is not guest code",

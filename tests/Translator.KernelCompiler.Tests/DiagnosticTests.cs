@@ -67,7 +67,7 @@ public sealed class DiagnosticTests
         Assert.Empty(outcome.Diagnostics);
     }
 
-    private static (string Source, TextSpan Span) Unmark(string marked)
+    internal static (string Source, TextSpan Span) Unmark(string marked)
     {
         int start = marked.IndexOf("[|", StringComparison.Ordinal);
         int end = marked.IndexOf("|]", StringComparison.Ordinal);

@@ -56,33 +56,13 @@ internal sealed partial class BodyLowering
 
     private Expr Unsupported(IOperation operation)
     {
-        Report(Diagnostics.UnsupportedExpression, operation.Syntax, Describe(operation));
+        ReportFeature(Diagnostics.UnsupportedExpression, operation.Syntax, CSharpFeatures.Of(operation));
         return Placeholder;
     }
 
-    private static string Describe(IOperation operation)
-    {
-        string text = operation.Syntax.ToString();
-        int newline = text.IndexOf('\n');
-        text = (newline >= 0 ? text.Substring(0, newline) : text).Trim();
-        if (text.Length > 40)
-        {
-            text = text.Substring(0, 37) + "...";
-        }
-
-        string kind = operation.Kind switch
-        {
-            OperationKind.ObjectCreation or OperationKind.AnonymousObjectCreation or OperationKind.TypeParameterObjectCreation => "Object creation",
-            OperationKind.ArrayCreation => "Allocating an array outside a static field initializer",
-            OperationKind.AnonymousFunction or OperationKind.DelegateCreation or OperationKind.MethodReference => "A delegate or lambda",
-            OperationKind.InterpolatedString => "String interpolation",
-            OperationKind.Throw => "Throwing an exception",
-            OperationKind.Await => "Await",
-            OperationKind.Invalid => "Code that does not compile",
-            _ => operation.Kind.ToString(),
-        };
-        return $"{kind} ('{text}')";
-    }
+    /// <summary>Refuses a C# feature in the user's words: what it is, their text, and what to write instead.</summary>
+    private void ReportFeature(DiagnosticDescriptor descriptor, SyntaxNode syntax, CSharpFeature feature)
+        => Report(descriptor, syntax, feature.Quoting(syntax), feature.Instead);
 
     private Expr LowerConstant(IOperation operation)
     {
@@ -198,7 +178,7 @@ internal sealed partial class BodyLowering
         Expr indexValue = LowerExpression(index);
         if (!arrayValue.Type.IsPointer || arrayValue.Type.Kind == ValueKind.Frame)
         {
-            Report(Diagnostics.UnsupportedExpression, syntax, "Indexing something other than an array or a string");
+            ReportFeature(Diagnostics.UnsupportedExpression, syntax, new CSharpFeature("indexing something other than an array or a string", "index arrays and strings, or read memory with Memory.Read8/16/32"));
             return Placeholder;
         }
 
@@ -287,7 +267,10 @@ internal sealed partial class BodyLowering
 
     private Expr LowerBinary(IBinaryOperation binary)
     {
-        if (binary.OperatorMethod is not null || binary.IsLifted || MapOperator(binary.OperatorKind) is not BinaryOp op)
+        // Refused before the operands are lowered: "a" + n is one string concatenation, not an 'object' operand.
+        if (binary.OperatorMethod is not null || binary.IsLifted || MapOperator(binary.OperatorKind) is not BinaryOp op
+            || binary.Type?.SpecialType == SpecialType.System_String
+            || binary.LeftOperand.Type is { IsReferenceType: true } || binary.RightOperand.Type is { IsReferenceType: true })
         {
             return Unsupported(binary);
         }
@@ -438,7 +421,7 @@ internal sealed partial class BodyLowering
 
             if (argument.ArgumentKind == ArgumentKind.ParamArray || argument.Parameter?.RefKind is not (RefKind.None or null))
             {
-                Report(Diagnostics.UnsupportedExpression, argument.Syntax, "A ref, out or params argument");
+                ReportFeature(Diagnostics.UnsupportedExpression, argument.Syntax, new CSharpFeature("a ref, out or params argument", "pass values and return the result"));
                 continue;
             }
 

@@ -136,7 +136,7 @@ internal sealed partial class BodyLowering
             case IEmptyOperation:
                 return new BlockStmt(EquatableArray<Stmt>.Empty);
             default:
-                Report(Diagnostics.UnsupportedStatement, operation.Syntax, Describe(operation));
+                ReportFeature(Diagnostics.UnsupportedStatement, operation.Syntax, CSharpFeatures.Of(operation));
                 return new BlockStmt(EquatableArray<Stmt>.Empty);
         }
     }
@@ -256,7 +256,8 @@ internal sealed partial class BodyLowering
         if (collectionType is not { Kind: ValueKind.Array or ValueKind.String } sequence
             || loop.LoopControlVariable is not IVariableDeclaratorOperation declarator)
         {
-            Report(Diagnostics.UnsupportedStatement, loop.Syntax, "foreach over something other than an array or a string");
+            ReportFeature(Diagnostics.UnsupportedStatement, loop.Syntax,
+                new CSharpFeature("'foreach' over something other than an array or a string", "loop with for over an index"));
             return new BlockStmt(EquatableArray<Stmt>.Empty);
         }
 
@@ -296,16 +297,21 @@ internal sealed partial class BodyLowering
             return new ContinueStmt(continueId);
         }
 
-        Report(Diagnostics.UnsupportedStatement, branch.Syntax, "'goto'");
+        ReportFeature(Diagnostics.UnsupportedStatement, branch.Syntax, new CSharpFeature("'goto'", "use a loop with break and continue"));
         return new BlockStmt(EquatableArray<Stmt>.Empty);
     }
 
     private Stmt LowerSwitch(ISwitchOperation switchOperation)
     {
         Expr value = LowerExpression(switchOperation.Value);
+        bool onString = switchOperation.Value.Type?.SpecialType == SpecialType.System_String;
         if (value.Type.IsPointer || value.Type.Kind == ValueKind.Void)
         {
-            Report(Diagnostics.UnsupportedStatement, switchOperation.Value.Syntax, "A switch on a " + value.Type + " value");
+            // One error for the switch: its string labels are not separate causes.
+            ReportFeature(Diagnostics.UnsupportedStatement, switchOperation.Value.Syntax, onString
+                ? new CSharpFeature("a switch on a string", "switch on an integer or an enum, or compare the string's length and characters (s.Length, s[i])")
+                : new CSharpFeature("a switch on an array", "switch on an integer or an enum"));
+            return new BlockStmt(EquatableArray<Stmt>.Empty);
         }
 
         int id = NewJumpTarget(switchOperation.ExitLabel, null);
@@ -331,7 +337,7 @@ internal sealed partial class BodyLowering
                         isDefault = true;
                         break;
                     default:
-                        Report(Diagnostics.UnsupportedStatement, clause.Syntax, "A case label that is not a constant");
+                        ReportCaseClause(clause);
                         break;
                 }
             }
@@ -340,5 +346,20 @@ internal sealed partial class BodyLowering
         }
 
         return new SwitchStmt(id, value, sections.ToEquatableArray());
+    }
+
+    private void ReportCaseClause(ICaseClauseOperation clause)
+    {
+        CSharpFeature feature = clause switch
+        {
+            IPatternCaseClauseOperation { Guard: not null } => new CSharpFeature("a 'when' clause", "test the condition with if inside the case"),
+            IPatternCaseClauseOperation { Pattern: IConstantPatternOperation } or ISingleValueCaseClauseOperation
+                => new CSharpFeature("a case label that is not an integer constant", "label cases with integer, char or enum constants"),
+            IPatternCaseClauseOperation pattern => CSharpFeatures.OfPattern(pattern.Pattern),
+            IRangeCaseClauseOperation => new CSharpFeature("a range case label", "list the values, or test the range with if"),
+            _ => new CSharpFeature("this case label", "label cases with integer, char or enum constants"),
+        };
+        SyntaxNode syntax = clause is IPatternCaseClauseOperation { Guard: { } when } ? when.Syntax.Parent ?? clause.Syntax : clause.Syntax;
+        ReportFeature(Diagnostics.UnsupportedStatement, syntax, feature);
     }
 }

@@ -82,8 +82,12 @@ internal static class GuestClassParser
 
                     break;
                 default:
-                    diagnostics.Add(DiagnosticInfo.Create(Diagnostics.MethodShape, LocationInfo.From(member), member.Kind().ToString(),
-                        "guest classes hold static methods, static fields and constants only"));
+                    if (CSharpFeatures.OfMember(member) is CSharpFeature feature)
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(Diagnostics.MethodShape, LocationInfo.From(member), CSharpFeatures.MemberName(member),
+                            feature.Name + " is not supported: " + feature.Instead));
+                    }
+
                     break;
             }
         }

@@ -1,0 +1,72 @@
+using System.Text.RegularExpressions;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Text;
+using Xunit;
+
+namespace Translator.KernelCompiler.Tests;
+
+/// <summary>
+/// Refusals in the user's words: each names the C# feature as a C# programmer calls it, quotes the user's text,
+/// says what to write instead, lands on the offending span, and is the only error of its cause (no Roslyn kind such as
+/// <c>SwitchExpression</c>, no follow-on error such as <c>object</c> for a string concatenation's operand).
+/// </summary>
+public sealed class FeatureDiagnosticTests
+{
+    private static string Kernel(string members) =>
+        "using Translator.Guest;\n[GuestKernel]\npublic static partial class K\n{\n    [Entry] static void Start() { }\n"
+        + "    static void Take(string s) { }\n    static readonly int[] Table = new int[4];\n" + members + "\n}\n";
+
+    public static TheoryData<string, string, string> Cases => new()
+    {
+        { "TRN0004", "static int F(int x) => [|x switch { 1 => 2, _ => 3 }|];", "A switch expression ('x switch { 1 => 2, _ => 3 }') is not supported in guest code: use a switch statement" },
+        { "TRN0004", "static bool F(int x) => [|x is > 1 and < 5|];", "An 'is' pattern ('x is > 1 and < 5') is not supported in guest code: compare with ==" },
+        { "TRN0004", "static void F(uint sum) { Take([|\"a\" + sum|]); }", "String concatenation ('\"a\" + sum') is not supported in guest code: write the parts one by one" },
+        { "TRN0004", "static void F(int x) { Take([|$\"n={x}\"|]); }", "String interpolation ('$\"n={x}\"') is not supported in guest code: write the parts one by one" },
+        { "TRN0004", "static bool F() => [|Table == null|];", "Comparing or combining arrays or strings ('Table == null')" },
+        { "TRN0004", "static int F() => Table[[|^1|]];", "An index from the end ('^1') is not supported in guest code: index from the start" },
+        { "TRN0004", "static char F(string s) => [|s[^1]|];", "An index from the end or a range ('s[^1]') is not supported in guest code: index from the start" },
+        { "TRN0005", "static void F() { [|throw new System.Exception();|] }", "Throwing an exception ('throw new System.Exception();') is not supported in guest code: guest code has no exceptions" },
+        { "TRN0005", "static void F(string s) { switch ([|s|]) { case \"probe\": break; case \"run\": break; } }", "A switch on a string ('s') is not supported in guest code: switch on an integer or an enum" },
+        { "TRN0005", "static void F(int x) { switch (x) { case 1 [|when x > 0|]: break; } }", "A 'when' clause ('when x > 0') is not supported in guest code" },
+        { "TRN0005", "static void F(int x) { switch (x) { [|case > 5:|] break; } }", "A relational pattern ('case > 5:') is not supported in guest code: compare with ==" },
+        { "TRN0005", "static int F() { [|int G() => 1;|] return 0; }", "A local function ('int G() => 1;') is not supported in guest code: make it a static method of the class" },
+        { "TRN0005", "static void F() { [|lock (Table) { }|] }", "'lock' ('lock (Table) { }') is not supported in guest code: guest code runs on one processor" },
+        { "TRN0013", "[|struct Task { public int Eip; }|]", "'struct Task' cannot be guest code: a struct declared inside a guest class is not supported" },
+        { "TRN0013", "[|static int Count => 1;|]", "'Count' cannot be guest code: a property is not supported: use a static field" },
+        { "TRN0013", "[|static K() { }|]", "'K()' cannot be guest code: a static constructor is not supported" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void NamesTheFeatureOnItsSpanOnce(string id, string markedMembers, string message)
+    {
+        (string source, TextSpan span) = DiagnosticTests.Unmark(Kernel(markedMembers));
+        GeneratorOutcome outcome = GeneratorHarness.Run(source);
+
+        Assert.Null(outcome.Result.Results.Single().Exception);
+        Diagnostic diagnostic = Assert.Single(outcome.Translator);
+        Assert.Equal(id, diagnostic.Id);
+        Assert.Equal(span, diagnostic.Location.SourceSpan);
+        string text = diagnostic.GetMessage();
+        Assert.StartsWith(message, text);
+        foreach (string kind in RoslynKinds.Where(k => Regex.IsMatch(text, @"\b" + k + @"\b")))
+        {
+            Assert.Fail($"'{text}' names Roslyn's {kind}");
+        }
+    }
+
+    [Fact]
+    public void AnEnumDeclaredInsideAGuestClassIsData()
+    {
+        GeneratorOutcome outcome = GeneratorHarness.Run(Kernel("enum Mode : byte { Idle, Busy } static int F(Mode m) => m == Mode.Busy ? 1 : 0;"));
+        Assert.Empty(outcome.Diagnostics);
+    }
+
+    /// <summary>Roslyn's compound kind names (SwitchExpression, IsPattern, StructDeclaration, ...), which no message may show.</summary>
+    private static readonly string[] RoslynKinds = Enum.GetNames<Microsoft.CodeAnalysis.OperationKind>()
+        .Concat(Enum.GetNames<SyntaxKind>())
+        .Where(name => name.Count(char.IsUpper) > 1 && !name.EndsWith("Token", StringComparison.Ordinal) && !name.EndsWith("Keyword", StringComparison.Ordinal))
+        .Distinct()
+        .ToArray();
+}
