@@ -18,7 +18,8 @@ internal sealed record RunArguments(
     CostParameters? Cost = null,
     ParavirtExecution Execution = ParavirtExecution.Interpreter,
     string? Kernel = null,
-    Translator.Machine.Devices.PcDeviceOptions? Devices = null);
+    Translator.Machine.Devices.PcDeviceOptions? Devices = null,
+    string? Append = null);
 
 /// <summary><c>translator run</c>: boots an image on a backend, streams COM1 to stdout, exits with the guest's code.</summary>
 internal static class RunCommand
@@ -79,11 +80,16 @@ internal static class RunCommand
         };
         devices.CompletionSources.Add(Translator.Machine.Devices.PcDeviceOptions.Names.ToArray());
         Option<string?> kernel = CommonOptions.Kernel();
+        var append = new Option<string?>("--append")
+        {
+            HelpName = "TEXT",
+            Description = "The kernel command line, as QEMU's -append: the multiboot cmdline is the image's name, a space, then TEXT (pv: the start info's cmd_line is TEXT)",
+        };
         Option<bool> progress = CommonOptions.ShowProgress();
 
         var command = new Command("run", "Boot a guest on one backend: stdout is exactly its COM1 bytes, the exit code its own (odd) or the tool's (even)")
         {
-            image, backend, stats, maxInstructions, memory, paging, execution, cost, devices, kernel, progress,
+            image, backend, stats, maxInstructions, memory, paging, execution, cost, devices, kernel, append, progress,
         };
         command.Validators.Add(result =>
         {
@@ -102,7 +108,7 @@ internal static class RunCommand
         {
             var args = new RunArguments(parsed.GetRequiredValue(image), parsed.GetValue(backend) ?? "native", parsed.GetValue(stats),
                 CommonOptions.Budget(parsed.GetValue(maxInstructions)), parsed.GetValue(memory), parsed.GetValue(paging), parsed.GetValue(cost),
-                parsed.GetValue(execution), parsed.GetValue(kernel), parsed.GetValue(devices));
+                parsed.GetValue(execution), parsed.GetValue(kernel), parsed.GetValue(devices), parsed.GetValue(append));
             using Stream stdout = Console.OpenStandardOutput();
             return Execute(args, stdout, Console.Error, Progress.For(parsed.GetValue(progress), Console.Error));
         });
@@ -180,6 +186,7 @@ internal static class RunCommand
 
             // The debug console is the VMM's output, not COM1: stdout stays exactly the guest's serial bytes.
             Devices = (args.Devices ?? new()) with { DebugOutput = b => stderr.Write((char)b) },
+            KernelCommandLine = KernelCommandLine(args, backend),
         };
 
         VirtualMachine vm;
@@ -240,6 +247,13 @@ internal static class RunCommand
         MachineStopReason.BudgetExhausted => "budget exhausted",
         _ => reason.ToString().ToLowerInvariant(),
     };
+
+    /// <summary>
+    /// QEMU's multiboot loader always gives a command line: the kernel's file name as typed, a space, then -append's
+    /// text (kvm-unit-tests takes the first word as argv[0]). Xen's start info carries the text alone.
+    /// </summary>
+    private static string? KernelCommandLine(RunArguments args, BackendKind backend) =>
+        backend == BackendKind.Paravirtual ? args.Append : $"{args.Image} {args.Append}";
 
     /// <summary>Whether creating the machine translates the image (and compiles it on a cache miss): bt, and pv's translated execution.</summary>
     public static bool Translates(VmOptions options) =>

@@ -20,6 +20,9 @@ public sealed record MachineOptions
 
     /// <summary>Optional devices (QEMU's -device isa-debugcon, pc-testdev).</summary>
     public PcDeviceOptions Devices { get; init; } = new();
+
+    /// <summary>The multiboot command line (QEMU's <c>-append</c>, after the kernel's name); null gives none.</summary>
+    public string? KernelCommandLine { get; init; }
 }
 
 /// <summary>Why a run ended; <see cref="MachineResult.ExitCode"/> maps it to the command-line contract.</summary>
@@ -130,7 +133,7 @@ public sealed class PcMachine
     /// <summary>Loads a multiboot image and sets the entry state QEMU's loader gives (EAX magic, EBX info, EIP entry).</summary>
     public void Load(ReadOnlySpan<byte> image)
     {
-        MultibootBootState boot = MultibootLoader.Load(image, Memory);
+        MultibootBootState boot = MultibootLoader.Load(image, Memory, _options.KernelCommandLine);
         Cpu.Reset();
         InstallBootGdt(Cpu, Memory);
         Board.InitializeLikeFirmware();

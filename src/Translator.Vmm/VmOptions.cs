@@ -85,6 +85,12 @@ public sealed record VmOptions
     /// <summary>Optional devices (<c>--device isa-debugcon</c>, <c>--device pc-testdev</c>), on every backend alike.</summary>
     public Translator.Machine.Devices.PcDeviceOptions Devices { get; init; } = new();
 
+    /// <summary>
+    /// The kernel command line (<c>--append</c>): the multiboot cmdline QEMU's <c>-append</c> gives, or the PV start
+    /// info's <c>cmd_line</c>; null gives none.
+    /// </summary>
+    public string? KernelCommandLine { get; init; }
+
     public CostParameters Cost { get; init; } = CostParameters.Default;
 
     /// <summary>Receives the guest's COM1 bytes as they are written; when null they are collected into the result.</summary>

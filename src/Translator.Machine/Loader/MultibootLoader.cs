@@ -38,22 +38,35 @@ public static class MultibootLoader
     private const uint SupportedRequiredFlags = 0x7;
 
     private const uint InfoFlagMemory = 1u << 0;
+    private const uint InfoFlagCommandLine = 1u << 2;
     private const uint InfoFlagMemoryMap = 1u << 6;
     private const uint InfoFlagBootLoaderName = 1u << 9;
     private const int InfoSize = 88;
     private const uint BootLoaderNameAddress = InfoAddress + InfoSize;
 
+    /// <summary>Where the kernel command line goes (after the boot loader's name, still below 640 KiB).</summary>
+    public const uint CommandLineAddress = BootLoaderNameAddress + 16;
+
+    /// <summary>The longest command line accepted, in UTF-8 bytes without the NUL (Linux's i386 limit is 2048).</summary>
+    public const int MaxCommandLineBytes = 4095;
+
     // The conventional PC map below 1 MiB: 639 KiB of base memory, then the EBDA, the VGA/ROM hole and the BIOS.
     private const uint BaseMemoryEnd = 0x9FC00;
     private const uint BiosAreaStart = 0xF0000;
 
-    public static MultibootBootState Load(ReadOnlySpan<byte> image, PhysicalMemory memory)
+    /// <summary>
+    /// Loads <paramref name="image"/>. A <paramref name="commandLine"/> goes to the guest as the multiboot cmdline
+    /// (info flag bit 2), as QEMU's <c>-append</c> does; QEMU's is the kernel's file name, a space, then the text.
+    /// </summary>
+    public static MultibootBootState Load(ReadOnlySpan<byte> image, PhysicalMemory memory, string? commandLine = null)
     {
         ArgumentNullException.ThrowIfNull(memory);
         if (image.IsEmpty)
         {
             throw Invalid("the image is empty");
         }
+
+        byte[]? commandLineBytes = commandLine is null ? null : EncodeCommandLine(commandLine);
 
         // QEMU boots anything with the Linux boot-protocol signature as Linux, even if it also has a multiboot header.
         if (image.Length >= 0x206 && U32(image, 0x202) == 0x53726448)
@@ -93,8 +106,24 @@ public static class MultibootLoader
             Place(segment, image, memory);
         }
 
-        WriteBootInformation(memory);
+        WriteBootInformation(memory, commandLineBytes);
         return new MultibootBootState(entry, InfoAddress);
+    }
+
+    private static byte[] EncodeCommandLine(string commandLine)
+    {
+        if (commandLine.Contains('\0', StringComparison.Ordinal))
+        {
+            throw Invalid("the kernel command line contains a NUL character, which would end it early");
+        }
+
+        byte[] bytes = System.Text.Encoding.UTF8.GetBytes(commandLine);
+        if (bytes.Length > MaxCommandLineBytes)
+        {
+            throw Invalid($"the kernel command line is {bytes.Length} bytes; at most {MaxCommandLineBytes} are accepted");
+        }
+
+        return bytes;
     }
 
     private static int FindHeader(ReadOnlySpan<byte> image, out uint flags)
@@ -224,7 +253,7 @@ public static class MultibootLoader
         }
     }
 
-    private static void WriteBootInformation(PhysicalMemory memory)
+    private static void WriteBootInformation(PhysicalMemory memory, byte[]? commandLine)
     {
         memory.Span(MemoryMapAddress, (int)(BootLoaderNameAddress + 16 - MemoryMapAddress)).Clear();
 
@@ -245,6 +274,14 @@ public static class MultibootLoader
         for (int k = 0; k < BootLoaderName.Length; k++)
         {
             memory.Write8(BootLoaderNameAddress + (uint)k, (byte)BootLoaderName[k]);
+        }
+
+        if (commandLine is not null)
+        {
+            commandLine.CopyTo(memory.Span(CommandLineAddress, commandLine.Length));
+            memory.Write8(CommandLineAddress + (uint)commandLine.Length, 0);
+            memory.Write32(InfoAddress + 0, memory.Read32(InfoAddress) | InfoFlagCommandLine);
+            memory.Write32(InfoAddress + 16, CommandLineAddress);                   // cmdline
         }
     }
 

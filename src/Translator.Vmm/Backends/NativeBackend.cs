@@ -9,7 +9,7 @@ namespace Translator.Vmm.Backends;
 public sealed class NativeBackend(VmOptions options, Action<byte> console) : IExecutionBackend
 {
     private readonly PcMachine _machine = new(
-        new MachineOptions { MemoryMiB = options.MemoryMiB, MaxInstructions = options.MaxInstructions, CompileThreshold = options.CompileThreshold, Devices = options.Devices },
+        new MachineOptions { MemoryMiB = options.MemoryMiB, MaxInstructions = options.MaxInstructions, CompileThreshold = options.CompileThreshold, Devices = options.Devices, KernelCommandLine = options.KernelCommandLine },
         console);
 
     public string Name => "native";

@@ -45,11 +45,11 @@ public sealed class VirtualPlatform
     /// guest's size (so it is accepted or rejected as on bare metal and the boot information reports the guest's RAM,
     /// not the host's), then into <paramref name="host"/>, with the processor in the loader's hand-over state.
     /// </summary>
-    public void Boot(ReadOnlySpan<byte> image, int guestMiB, X86Cpu cpu, PhysicalMemory host)
+    public void Boot(ReadOnlySpan<byte> image, int guestMiB, X86Cpu cpu, PhysicalMemory host, string? commandLine = null)
     {
         var guestSized = new PhysicalMemory(guestMiB);
-        MultibootBootState boot = MultibootLoader.Load(image, guestSized);
-        MultibootLoader.Load(image, host);
+        MultibootBootState boot = MultibootLoader.Load(image, guestSized, commandLine);
+        MultibootLoader.Load(image, host, commandLine);
         guestSized.Span(0, (int)MultibootLoader.LowestLoadAddress).CopyTo(host.Span(0, (int)MultibootLoader.LowestLoadAddress));
 
         cpu.Reset();

@@ -102,6 +102,41 @@ public class MultibootLoaderTests
     }
 
     [Fact]
+    public void ACommandLineIsTheCmdlineFieldWithFlagBit2()
+    {
+        MultibootLoader.Load(SimpleElf().Image, _memory, "vmexit.flat cpuid é");
+
+        Assert.Equal(0x245u, _memory.Read32(0x9500));                     // flags: mem, cmdline, mmap, loader name
+        Assert.Equal(MultibootLoader.CommandLineAddress, _memory.Read32(0x9500 + 16));
+        byte[] expected = [.. "vmexit.flat cpuid "u8, 0xC3, 0xA9, 0];   // UTF-8, NUL-terminated
+        Assert.Equal(expected, Ram(MultibootLoader.CommandLineAddress, expected.Length));
+        Assert.Equal("Translator\0"u8.ToArray(), Ram(0x9558, 11));      // the loader's name is untouched
+    }
+
+    [Theory]
+    [InlineData("a\0b", "NUL")]
+    [InlineData(null, "at most 4095")]
+    public void ACommandLineThatCannotBePassedIsRefusedBeforeAnythingIsWritten(string? text, string reason)
+    {
+        text ??= new string('x', MultibootLoader.MaxCommandLineBytes + 1);
+        var e = Assert.Throws<InvalidImageException>(() => MultibootLoader.Load(SimpleElf().Image, _memory, text));
+
+        Assert.Contains(reason, e.Message, StringComparison.Ordinal);
+        Assert.Equal(0xCC, _memory.Read8(0x100000));
+        Assert.Equal(0xCCCCCCCCu, _memory.Read32(0x9500));
+    }
+
+    [Fact]
+    public void TheLongestCommandLineFits()
+    {
+        string text = new('x', MultibootLoader.MaxCommandLineBytes);
+        MultibootLoader.Load(SimpleElf().Image, _memory, text);
+
+        Assert.Equal((byte)'x', _memory.Read8(MultibootLoader.CommandLineAddress + (uint)text.Length - 1));
+        Assert.Equal(0, _memory.Read8(MultibootLoader.CommandLineAddress + (uint)text.Length));
+    }
+
+    [Fact]
     public void FlatImageLoadsTheWholeFileAndItsBss()
     {
         byte[] image = Flat(0x300, 0, 0x100000, 0x100000, 0, 0x101000, 0x100020);

@@ -16,7 +16,7 @@ public sealed class LocalApicGuestTests
     public static TheoryData<string> Configurations => new() { "native", "hw-ept", "hw-shadow", "bt", "bt-translated", "trap" };
 
     internal static VmRunResult Run(byte[] image, string configuration, ulong maxInstructions = 50_000_000,
-        Translator.Machine.Devices.PcDeviceOptions? devices = null, int memoryMiB = 16)
+        Translator.Machine.Devices.PcDeviceOptions? devices = null, int memoryMiB = 16, string? commandLine = null)
     {
         VmOptions options = configuration switch
         {
@@ -32,7 +32,7 @@ public sealed class LocalApicGuestTests
             "trap" => new VmOptions { Backend = BackendKind.TrapAndEmulate },
             _ => throw new ArgumentOutOfRangeException(nameof(configuration)),
         };
-        return VirtualMachine.Create(image, options with { MemoryMiB = memoryMiB, MaxInstructions = maxInstructions, Devices = devices ?? new() }).Run();
+        return VirtualMachine.Create(image, options with { MemoryMiB = memoryMiB, MaxInstructions = maxInstructions, Devices = devices ?? new(), KernelCommandLine = commandLine }).Run();
     }
 
     internal static void AssertPrints(string expected, byte[] image, string configuration, Translator.Machine.Devices.PcDeviceOptions? devices = null)

@@ -35,6 +35,22 @@ public sealed partial class ParavirtBackendTests
         Assert.Equal(1, run.Statistics.Events["hypercall.console_io"]);
     }
 
+    [Fact]
+    public void TheCommandLineIsTheStartInfosCmdLine()
+    {
+        (VmRunResult run, _) = RunGuest((a, d) =>
+        {
+            a.lea(edx, __dword_ptr[esi + 80]);  // start_info.cmd_line (ESI = start_info at entry)
+            a.mov(ebx, 0);
+            a.mov(ecx, 13);                     // the 12 bytes of UTF-8 and the NUL after them
+            a.call(HypercallPage + 18u * 32);
+            ExitWithResult(a, d);
+        }, ParavirtExecution.Interpreter, commandLine: "quiet x=1 é");
+
+        Assert.Equal([.. "quiet x=1 "u8, 0xC3, 0xA9, 0], run.Console);
+        Assert.Equal(1, run.ExitCode);
+    }
+
     [Theory]
     [InlineData(ParavirtExecution.Interpreter)]
     [InlineData(ParavirtExecution.Translated)]
@@ -256,10 +272,10 @@ public sealed partial class ParavirtBackendTests
     /// Runs a test guest on <paramref name="execution"/>'s path; on the translated path also on the interpreter,
     /// which must give the same console bytes, exit code and retired count (the fast path's equivalence).
     /// </summary>
-    private static (VmRunResult Run, VirtualMachine Vm) RunGuest(Action<Assembler, DataArea> code, ParavirtExecution execution, ulong maxInstructions = 5_000_000)
+    private static (VmRunResult Run, VirtualMachine Vm) RunGuest(Action<Assembler, DataArea> code, ParavirtExecution execution, ulong maxInstructions = 5_000_000, string? commandLine = null)
     {
         byte[] image = Build(code);
-        var options = new VmOptions { Backend = BackendKind.Paravirtual, MaxInstructions = maxInstructions, Execution = execution, TranslationCacheDirectory = s_cache };
+        var options = new VmOptions { Backend = BackendKind.Paravirtual, MaxInstructions = maxInstructions, Execution = execution, TranslationCacheDirectory = s_cache, KernelCommandLine = commandLine };
         VirtualMachine vm = VirtualMachine.Create(image, options);
         VmRunResult run = vm.Run();
         if (execution == ParavirtExecution.Translated)

@@ -99,7 +99,7 @@ public abstract partial class DeprivilegedMonitor : IExecutionBackend
     /// </summary>
     public void Load(ReadOnlySpan<byte> image)
     {
-        _platform.Boot(image, _options.MemoryMiB, _cpu, _hostMemory);
+        _platform.Boot(image, _options.MemoryMiB, _cpu, _hostMemory, _options.KernelCommandLine);
         Deprivilege();
         OnLoaded();
     }

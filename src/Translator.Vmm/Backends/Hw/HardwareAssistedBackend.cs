@@ -90,7 +90,7 @@ public sealed partial class HardwareAssistedBackend : IExecutionBackend
     /// </summary>
     public void Load(ReadOnlySpan<byte> image)
     {
-        _platform.Boot(image, _options.MemoryMiB, _cpu, _hostMemory);
+        _platform.Boot(image, _options.MemoryMiB, _cpu, _hostMemory, _options.KernelCommandLine);
         ConfigureVmcs();
     }
 

@@ -160,6 +160,16 @@ public sealed partial class ParavirtBackend : IExecutionBackend, IEventIntercept
         _host.Write32(_startInfo + StartInfo.PtBase, directory);
         _host.Write32(_startInfo + StartInfo.NrPtFrames, tableFrames);
         _host.Write32(_startInfo + StartInfo.FirstFreePfn, firstFree);
+        if (_options.KernelCommandLine is { } commandLine)
+        {
+            byte[] text = System.Text.Encoding.UTF8.GetBytes(commandLine);
+            if (text.Length >= StartInfo.CmdLineBytes || commandLine.Contains('\0', StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"the PV start info holds a command line of at most {StartInfo.CmdLineBytes - 1} bytes without NUL characters");
+            }
+
+            text.CopyTo(_host.Span(_startInfo + StartInfo.CmdLine, text.Length)); // the rest of start info is zero: NUL-terminated
+        }
     }
 
     /// <summary>The entry state of docs/paravirt-abi.md: CPL 1 on the VMM's flat ring-1 segments, paging on, events masked.</summary>
