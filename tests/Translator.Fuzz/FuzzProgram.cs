@@ -96,7 +96,7 @@ public sealed class FuzzProgram
         new(Seed, Options, Registers, Flags, Data, Units.Where(u => ids.Contains(u.Id)).ToList());
 
     /// <summary>The body as one flat list, each instruction's IP a label (unit position, index) for Iced's block encoder.</summary>
-    internal List<Instruction> FlatBody(uint dumpAddress)
+    public List<Instruction> FlatBody(uint dumpAddress)
     {
         var body = new List<Instruction>();
         for (int p = 0; p < Units.Count; p++)

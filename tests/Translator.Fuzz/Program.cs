@@ -10,6 +10,7 @@ for (int i = 0; i + 1 < args.Length; i += 2)
     {
         case "--programs": programs = long.Parse(args[i + 1]); break;
         case "--seed": first = ulong.Parse(args[i + 1]); break;
+        case "--minimize": return Minimize(ulong.Parse(args[i + 1]));
         default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
     }
 }
@@ -24,7 +25,7 @@ for (long n = 0; n < programs; n++)
     if (!verdict.Agrees)
     {
         divergent++;
-        Console.WriteLine($"seed {seed}: {verdict.Summary()}");
+        Console.WriteLine($"seed {seed} ({verdict.Program.Options.Describe()}): {verdict.Summary()}");
         foreach (var (backend, outcome) in verdict.Outcomes)
         {
             Console.WriteLine($"  {backend}: {outcome.ToString().Replace("\n", " | ")}");
@@ -39,3 +40,27 @@ for (long n = 0; n < programs; n++)
 
 Console.WriteLine($"seeds {first}..{first + (ulong)programs - 1}: {programs} programs, {faulted} ended by an exception, {divergent} divergent, {clock.Elapsed.TotalSeconds:F0} s");
 return divergent == 0 ? 0 : 1;
+
+static int Minimize(ulong seed)
+{
+    FuzzProgram small = Minimizer.Minimize(ProgramGenerator.Generate(seed));
+    Verdict verdict = DifferentialRunner.Run(small);
+    Console.WriteLine($"seed {seed} ({small.Options.Describe()}): {verdict.Summary()}; units kept: {string.Join(",", small.Units.Select(u => u.Id))}");
+    var formatter = new Iced.Intel.NasmFormatter();
+    foreach (FuzzUnit unit in small.Units)
+    {
+        foreach (Iced.Intel.Instruction instruction in unit.Instructions)
+        {
+            var output = new Iced.Intel.StringOutput();
+            formatter.Format(instruction, output);
+            Console.WriteLine($"  [{unit.Id}] {output.ToStringAndReset()}");
+        }
+    }
+
+    foreach (var (backend, outcome) in verdict.Outcomes)
+    {
+        Console.WriteLine($"  {backend}: {outcome.ToString().Replace("\n", " | ")}");
+    }
+
+    return 0;
+}
