@@ -1,0 +1,109 @@
+using System.Text;
+using Translator.Vmm;
+
+namespace Translator.Fuzz;
+
+/// <summary>One way of running a program: a backend and its variant.</summary>
+public sealed record FuzzBackend(string Name, VmOptions Options)
+{
+    private const ulong Budget = 200_000;
+
+    private static VmOptions Base(BackendKind backend) => new() { Backend = backend, MemoryMiB = 4, MaxInstructions = Budget };
+
+    /// <summary>native in both tiers, hw with EPT and with shadow paging, bt (deprivileged, callouts) and trap.</summary>
+    public static readonly FuzzBackend[] All =
+    [
+        new("native-interpreter", Base(BackendKind.Native) with { CompileThreshold = 0 }),
+        new("native-compiled", Base(BackendKind.Native) with { CompileThreshold = 1 }),
+        new("hw-ept", Base(BackendKind.HardwareAssisted) with { Paging = MemoryVirtualization.NestedPaging }),
+        new("hw-shadow", Base(BackendKind.HardwareAssisted) with { Paging = MemoryVirtualization.ShadowPaging }),
+        new("bt", Base(BackendKind.BinaryTranslation) with { Translation = TranslationSource.InterpreterOnly }),
+        new("trap", Base(BackendKind.TrapAndEmulate) with { Translation = TranslationSource.InterpreterOnly }),
+    ];
+}
+
+/// <summary>What a run printed, reduced to what two correct machines must agree on (undefined flags masked).</summary>
+public sealed record Outcome(int ExitCode, string Text)
+{
+    public static Outcome Of(int exitCode, string console, FlagAnalysis.Result flags, uint[] addresses)
+    {
+        var lines = console.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        RflagsMaskAt(lines, flags, addresses, out uint mask);
+        var text = new StringBuilder();
+        foreach (string line in lines)
+        {
+            if (line.StartsWith('R'))
+            {
+                string[] fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (fields.Length == 10 && uint.TryParse(fields[9], System.Globalization.NumberStyles.HexNumber, null, out uint eflags))
+                {
+                    fields[9] = (eflags & mask).ToString("x8");
+                }
+
+                text.Append(string.Join(' ', fields)).Append('\n');
+            }
+            else
+            {
+                text.Append(line).Append('\n');
+            }
+        }
+
+        return new Outcome(exitCode, text.ToString());
+    }
+
+    /// <summary>Defined arithmetic flags and DF where the body stopped: at the faulting instruction, or at its end.</summary>
+    private static void RflagsMaskAt(string[] lines, FlagAnalysis.Result flags, uint[] addresses, out uint mask)
+    {
+        mask = FlagAnalysis.EflagsMask(flags.AtEnd) | 0x400;
+        string? fault = lines.FirstOrDefault(l => l.StartsWith('F'));
+        if (fault is null)
+        {
+            return;
+        }
+
+        string[] fields = fault.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (fields.Length >= 4 && uint.TryParse(fields[3], System.Globalization.NumberStyles.HexNumber, null, out uint eip))
+        {
+            int index = Array.IndexOf(addresses, eip);
+            mask = index >= 0 && index < flags.Before.Length ? FlagAnalysis.EflagsMask(flags.Before[index]) | 0x400 : 0x400;
+        }
+    }
+
+    public override string ToString() => $"exit {ExitCode}\n{Text}";
+}
+
+/// <summary>A program's outcomes on every backend and whether they agree.</summary>
+public sealed record Verdict(FuzzProgram Program, IReadOnlyList<(string Backend, Outcome Outcome)> Outcomes)
+{
+    public bool Agrees => Outcomes.All(o => o.Outcome == Outcomes[0].Outcome);
+
+    /// <summary>One line: which backends differ from native-interpreter, and on what.</summary>
+    public string Summary()
+    {
+        var reference = Outcomes[0];
+        var differing = Outcomes.Where(o => o.Outcome != reference.Outcome).Select(o => o.Backend).ToList();
+        return differing.Count == 0 ? "agree" : $"{string.Join(",", differing)} differ from {reference.Backend}";
+    }
+}
+
+public static class DifferentialRunner
+{
+    public static Verdict Run(FuzzProgram program, IEnumerable<FuzzBackend>? backends = null)
+    {
+        byte[] image = HarnessImage.Build(program, out uint[] addresses);
+        FlagAnalysis.Result flags = FlagAnalysis.Analyse(program.FlatBody(HarnessImage.DumpAddress), HarnessImage.DumpAddress);
+        var outcomes = new List<(string, Outcome)>();
+        foreach (FuzzBackend backend in backends ?? FuzzBackend.All)
+        {
+            if (backend.Options.Backend == BackendKind.TrapAndEmulate && program.TrapVisible)
+            {
+                continue;
+            }
+
+            VmRunResult result = VirtualMachine.Create(image, backend.Options).Run();
+            outcomes.Add((backend.Name, Outcome.Of(result.ExitCode, Encoding.Latin1.GetString(result.Console), flags, addresses)));
+        }
+
+        return new Verdict(program, outcomes);
+    }
+}

@@ -1,0 +1,98 @@
+using Translator.Fuzz;
+using Xunit;
+
+namespace Translator.Vmm.Tests;
+
+/// <summary>
+/// The differential fuzzer's smoke run (docs/fuzzing.md): generated IA-32 programs run on native (interpreter and
+/// compiled tiers), hw (EPT and shadow), bt and trap and must print the same registers, defined flags and memory
+/// hashes. The cases in tests/regressions/ are divergences the fuzzer found, rerun from their seed and kept units.
+/// </summary>
+public sealed class DifferentialFuzzTests
+{
+    /// <summary>Seeds of the smoke run; a seed reproduces its program exactly (scripts/fuzz.sh --seed S --programs 1).</summary>
+    public static TheoryData<int> SmokeBatches()
+    {
+        var data = new TheoryData<int>();
+        for (int batch = 0; batch < 10; batch++)
+        {
+            data.Add(batch);
+        }
+
+        return data;
+    }
+
+    /// <summary>Backends compared in the smoke run: all but hw-shadow on paging programs, whose divergence is the
+    /// open regression case below (hw-shadow still runs every non-paging program).</summary>
+    [Theory]
+    [MemberData(nameof(SmokeBatches))]
+    public void GeneratedProgramsAgreeOnEveryBackend(int batch)
+    {
+        const int perBatch = 30;
+        var failures = new List<string>();
+        for (int n = 0; n < perBatch; n++)
+        {
+            ulong seed = 100_000 + (ulong)(batch * perBatch + n);
+            FuzzProgram program = ProgramGenerator.Generate(seed);
+            IEnumerable<FuzzBackend> backends = program.Options.Paging ? FuzzBackend.All.Where(b => b.Name != "hw-shadow") : FuzzBackend.All;
+            Verdict verdict = DifferentialRunner.Run(program, backends);
+            if (!verdict.Agrees)
+            {
+                failures.Add($"seed {seed}: {verdict.Summary()}");
+            }
+        }
+
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
+    [Fact]
+    public void ASeedReproducesItsProgramExactly()
+    {
+        byte[] first = HarnessImage.Build(ProgramGenerator.Generate(77), out _);
+        byte[] second = HarnessImage.Build(ProgramGenerator.Generate(77), out _);
+        Assert.Equal(first, second);
+        Assert.NotEqual(first, HarnessImage.Build(ProgramGenerator.Generate(78), out _));
+    }
+
+    [Fact]
+    public void GeneratedProgramsNeverReadAnUndefinedFlag()
+    {
+        for (ulong seed = 1; seed <= 300; seed++)
+        {
+            FuzzProgram program = ProgramGenerator.Generate(seed);
+            var analysis = FlagAnalysis.Analyse(program.FlatBody(HarnessImage.DumpAddress), HarnessImage.DumpAddress);
+            Assert.True(analysis.FirstInvalidRead < 0, $"seed {seed}");
+        }
+    }
+
+    /// <summary>The 16-bit-address-size LOOP family (0x67: count CX, keep ECX's upper half) agrees on every backend.</summary>
+    [Fact]
+    public void SixteenBitLoopCountersAgreeOnEveryBackend()
+    {
+        int loops = 0;
+        for (ulong seed = 1; loops < 20 && seed < 5000; seed++)
+        {
+            FuzzProgram program = ProgramGenerator.Generate(seed);
+            FuzzUnit? loop = program.Units.FirstOrDefault(u => u.Instructions.Any(i => i.Code is Iced.Intel.Code.Loop_rel8_32_CX or Iced.Intel.Code.Loope_rel8_32_CX or Iced.Intel.Code.Loopne_rel8_32_CX));
+            if (loop is null || program.Options.Paging)
+            {
+                continue;
+            }
+
+            loops++;
+            Verdict verdict = DifferentialRunner.Run(program.Keeping([loop.Id]));
+            Assert.True(verdict.Agrees, $"seed {seed}: {verdict.Summary()}");
+        }
+
+        Assert.Equal(20, loops);
+    }
+
+    [Theory(Skip = "open: hw-shadow pushes a reflected exception's frame twice (tests/regressions/hw-shadow-fault-frame-*.txt)")]
+    [InlineData(4UL, 8)]
+    [InlineData(16UL, 28)]
+    public void RegressionCase(ulong seed, int unit)
+    {
+        Verdict verdict = DifferentialRunner.Run(ProgramGenerator.Generate(seed).Keeping([unit]));
+        Assert.True(verdict.Agrees, verdict.Summary());
+    }
+}
