@@ -68,6 +68,14 @@ public sealed class VirtualMachine
             throw new SnapshotException($"a snapshot of a bare-metal image (taken under {snapshot.Backend}) cannot resume under pv, which runs only PV builds");
         }
 
+        if ((snapshot.Backend == "trap") != (options.Backend == BackendKind.TrapAndEmulate))
+        {
+            // trap breaks equivalence on purpose (the Popek-Goldberg holes): a guest crossing into or out of it would
+            // not finish as its uninterrupted run does, so the state stays with trap.
+            throw new SnapshotException(
+                $"a snapshot taken under {snapshot.Backend} cannot resume under {VmOptions.NameOf(options.Backend)}: trap shows the guest what bare metal does not (docs/bt-backend.md), so its snapshots resume under trap only and trap resumes only its own");
+        }
+
         options = options with
         {
             MemoryMiB = snapshot.MemoryMiB,
