@@ -19,7 +19,9 @@ internal sealed record RunArguments(
     ParavirtExecution Execution = ParavirtExecution.Interpreter,
     string? Kernel = null,
     Translator.Machine.Devices.PcDeviceOptions? Devices = null,
-    string? Append = null);
+    string? Append = null,
+    ulong? SnapshotAt = null,
+    string? SnapshotPath = null);
 
 /// <summary><c>translator run</c>: boots an image on a backend, streams COM1 to stdout, exits with the guest's code.</summary>
 internal static class RunCommand
@@ -86,10 +88,12 @@ internal static class RunCommand
             Description = "The kernel command line, as QEMU's -append: the multiboot cmdline is the image's name, a space, then TEXT (pv: the start info's cmd_line is TEXT)",
         };
         Option<bool> progress = CommonOptions.ShowProgress();
+        var snapshotAt = new Option<ulong?>("--snapshot-at") { HelpName = "N", Description = "Stop at the first block boundary at or past N retired instructions and save the VM to --snapshot (exit code 8)" };
+        var snapshot = new Option<string?>("--snapshot") { HelpName = "FILE", Description = "Where --snapshot-at saves the VM (resume it with translator resume FILE)" };
 
         var command = new Command("run", "Boot a guest on one backend: stdout is exactly its COM1 bytes, the exit code its own (odd) or the tool's (even)")
         {
-            image, backend, stats, maxInstructions, memory, paging, execution, cost, devices, kernel, append, progress,
+            image, backend, stats, maxInstructions, memory, paging, execution, cost, devices, kernel, append, progress, snapshotAt, snapshot,
         };
         command.Validators.Add(result =>
         {
@@ -103,12 +107,22 @@ internal static class RunCommand
             {
                 result.AddError($"--execution applies to the pv backend only (not '{chosen}')");
             }
+
+            if ((result.GetResult(snapshotAt) is null) != (result.GetResult(snapshot) is null))
+            {
+                result.AddError("--snapshot-at N and --snapshot FILE go together");
+            }
+            else if (result.GetResult(snapshotAt) is not null && chosen == "pv")
+            {
+                result.AddError("pv guests cannot be snapshotted (docs/snapshots.md)");
+            }
         });
         command.SetAction(parsed =>
         {
             var args = new RunArguments(parsed.GetRequiredValue(image), parsed.GetValue(backend) ?? "native", parsed.GetValue(stats),
                 CommonOptions.Budget(parsed.GetValue(maxInstructions)), parsed.GetValue(memory), parsed.GetValue(paging), parsed.GetValue(cost),
-                parsed.GetValue(execution), parsed.GetValue(kernel), parsed.GetValue(devices), parsed.GetValue(append));
+                parsed.GetValue(execution), parsed.GetValue(kernel), parsed.GetValue(devices), parsed.GetValue(append),
+                parsed.GetValue(snapshotAt), parsed.GetValue(snapshot));
             using Stream stdout = Console.OpenStandardOutput();
             return Execute(args, stdout, Console.Error, Progress.For(parsed.GetValue(progress), Console.Error));
         });
@@ -212,10 +226,50 @@ internal static class RunCommand
             stderr.WriteLine($"translator: warning: running without translated code: {problem}");
         }
 
+        if (args.SnapshotAt is ulong at)
+        {
+            return RunToSnapshot(vm, at, args, console, stderr);
+        }
+
         VmRunResult run = progress.Step($"running {args.Image} on {args.Backend}", vm.Run, elapsed => Progress.Retired(vm.Backend.GuestInstructions, elapsed));
         console.Flush();
+        return Finish(run, args.StatsPath, args.Paging, stderr);
+    }
+
+    /// <summary>
+    /// <c>--snapshot-at N --snapshot FILE</c>: runs to the first block boundary at or past N and saves the VM (exit 8).
+    /// A guest that ends first ends as it would without the options (its own code, a message that nothing was saved).
+    /// </summary>
+    private static int RunToSnapshot(VirtualMachine vm, ulong at, RunArguments args, BufferedStream console, TextWriter stderr)
+    {
+        VmRunResult run = vm.Run(at);
+        console.Flush();
+        if (run.Result.Reason != MachineStopReason.BudgetExhausted || vm.Backend.GuestInstructions < at)
+        {
+            stderr.WriteLine($"translator: the guest stopped after {vm.Backend.GuestInstructions} instructions, before {at}: no snapshot written");
+            return Finish(run, args.StatsPath, args.Paging, stderr);
+        }
+
+        try
+        {
+            File.WriteAllBytes(args.SnapshotPath!, vm.TakeSnapshot().ToBytes());
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException or SnapshotException)
+        {
+            stderr.WriteLine($"translator: cannot write the snapshot to '{args.SnapshotPath}': {e.Message}");
+            return ExitCodes.BadInput;
+        }
+
+        stderr.WriteLine($"translator: snapshot of {args.Image} under {args.Backend} at {vm.Backend.GuestInstructions} retired instructions written to {args.SnapshotPath}");
+        int code = Finish(run, args.StatsPath, args.Paging, stderr, quiet: true);
+        return code == ExitCodes.BadInput ? code : ExitCodes.SnapshotTaken;
+    }
+
+    /// <summary>Reports how the run ended, writes <c>--stats</c>, and gives the process's exit code.</summary>
+    public static int Finish(VmRunResult run, string? statsPath, MemoryVirtualization paging, TextWriter stderr, bool quiet = false)
+    {
         MachineResult result = run.Result;
-        if (result.Message is not null && result.Reason != MachineStopReason.DebugExit)
+        if (!quiet && result.Message is not null && result.Reason != MachineStopReason.DebugExit)
         {
             stderr.WriteLine($"translator: {StopWords(result.Reason)}: {result.Message}");
             foreach (string line in run.CrashReport?.Split('\n') ?? [])
@@ -224,16 +278,16 @@ internal static class RunCommand
             }
         }
 
-        if (args.StatsPath is not null)
+        if (statsPath is not null)
         {
-            RunStatistics stats = RunStatistics.From(run, args.Paging);
+            RunStatistics stats = RunStatistics.From(run, paging);
             try
             {
-                File.WriteAllText(args.StatsPath, stats.ToJson());
+                File.WriteAllText(statsPath, stats.ToJson());
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
             {
-                stderr.WriteLine($"translator: cannot write statistics to '{args.StatsPath}': {e.Message}");
+                stderr.WriteLine($"translator: cannot write statistics to '{statsPath}': {e.Message}");
                 return ExitCodes.BadInput; // the tool failed at its own job: an even code, not the guest's
             }
         }
@@ -268,6 +322,9 @@ internal static class ExitCodes
     public const int BadInput = 2;
     public const int Crashed = 4;
     public const int BudgetExhausted = 6;
+
+    /// <summary><c>run --snapshot-at</c> stopped the guest and saved it (docs/snapshots.md).</summary>
+    public const int SnapshotTaken = 8;
 
     /// <summary>A fault of the tool itself (a bug, not the guest's doing or bad input): sysexits' EX_SOFTWARE, even as the tool's codes are.</summary>
     public const int InternalError = 70;

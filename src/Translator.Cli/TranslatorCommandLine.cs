@@ -18,9 +18,10 @@ internal static class TranslatorCommandLine
             "Runs and measures the three classic techniques of x86 virtualization on one VMM: hardware-assisted (hw), "
             + "binary translation (bt), paravirtualization (pv), trap-and-emulate (trap), and bare metal (native).\n"
             + "Exit codes: odd = the guest's (isa-debug-exit value V gives (V << 1) | 1); 0 the guest halted, 2 bad input, "
-            + "4 the guest crashed, 6 the instruction budget ran out.")
+            + "4 the guest crashed, 6 the instruction budget ran out, 8 run --snapshot-at saved the VM.")
         {
             RunCommand.Create(),
+            ResumeCommand.Create(),
             CompareCommand.Create(),
             ImageCommand.Create(),
             TranslateCommand.Create(),
@@ -36,6 +37,7 @@ internal static class TranslatorCommandLine
         {
             ["translator"] = ["translator run Hello", "translator compare Microbench", "translator run --help"],
             ["run"] = RunCommand.Examples,
+            ["resume"] = ResumeCommand.Examples,
             ["compare"] = CompareCommand.Examples,
             ["image"] = ImageCommand.Examples,
             ["translate"] = TranslateCommand.Examples,

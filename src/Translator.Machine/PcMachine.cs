@@ -142,6 +142,19 @@ public sealed class PcMachine
         Cpu.Eip = boot.Entry;
     }
 
+    /// <summary>The whole machine at the boundary where the last <see cref="Run(ulong)"/> stopped.</summary>
+    public Snapshots.MachineState CaptureState() =>
+        Snapshots.MachineState.Capture(Snapshots.CpuState.Capture(Cpu), Memory, Memory.Size, Board, Clock, _halted);
+
+    /// <summary>Instead of <see cref="Load"/>: the machine continues from <paramref name="state"/> (its TLB and decoded code start empty).</summary>
+    public void RestoreState(Snapshots.MachineState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        Cpu.Reset();
+        state.RestoreInto(Memory, Memory.Size, Board, Clock, _halted);
+        state.Cpu.ApplyTo(Cpu);
+    }
+
     /// <summary>Where the boot GDT lives: the BIOS area, which the multiboot memory map reports as reserved.</summary>
     public const uint BootGdtAddress = 0x000F_0000;
 

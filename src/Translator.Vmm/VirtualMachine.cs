@@ -48,6 +48,59 @@ public sealed class VirtualMachine
             throw new InvalidImageException("this is a PV image (built for the paravirtual interface, no multiboot header): it runs only with --backend pv");
         }
 
+        byte[] bytes = image.ToArray();
+        return Build(options, created, bytes, backend => backend.Load(bytes));
+    }
+
+    /// <summary>
+    /// Builds the backend <paramref name="options"/> name and continues <paramref name="snapshot"/>'s guest on it (its
+    /// image, RAM size and devices are the snapshot's). Throws <see cref="SnapshotException"/> when the technique
+    /// cannot take the state (pv; a CPL ring compression cannot represent) and <see cref="ArgumentException"/> for
+    /// options the backend cannot honour.
+    /// </summary>
+    public static VirtualMachine Resume(VmSnapshot snapshot, VmOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        ArgumentNullException.ThrowIfNull(options);
+        var created = Stopwatch.StartNew();
+        if (options.Backend == BackendKind.Paravirtual)
+        {
+            throw new SnapshotException($"a snapshot of a bare-metal image (taken under {snapshot.Backend}) cannot resume under pv, which runs only PV builds");
+        }
+
+        if ((snapshot.Backend == "trap") != (options.Backend == BackendKind.TrapAndEmulate))
+        {
+            // trap breaks equivalence on purpose (the Popek-Goldberg holes): a guest crossing into or out of it would
+            // not finish as its uninterrupted run does, so the state stays with trap.
+            throw new SnapshotException(
+                $"a snapshot taken under {snapshot.Backend} cannot resume under {VmOptions.NameOf(options.Backend)}: trap shows the guest what bare metal does not (docs/bt-backend.md), so its snapshots resume under trap only and trap resumes only its own");
+        }
+
+        options = options with
+        {
+            MemoryMiB = snapshot.MemoryMiB,
+            Devices = options.Devices with { DebugConsole = snapshot.DebugConsole, TestDevice = snapshot.TestDevice },
+        };
+        return Build(options, created, snapshot.Image, backend =>
+        {
+            if (backend is not ISnapshotBackend restorable)
+            {
+                throw new SnapshotException($"the {backend.Name} backend cannot restore a snapshot");
+            }
+
+            try
+            {
+                restorable.Restore(snapshot.Machine);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new SnapshotException($"the snapshot does not fit this machine: {e.Message}", e);
+            }
+        });
+    }
+
+    private static VirtualMachine Build(VmOptions options, Stopwatch created, byte[] bytes, Action<IExecutionBackend> start)
+    {
         MemoryStream? captured = options.Console is null ? new MemoryStream() : null;
         Action<byte> console = options.Console ?? captured!.WriteByte;
         IExecutionBackend backend = options.Backend switch
@@ -58,9 +111,8 @@ public sealed class VirtualMachine
             BackendKind.Paravirtual => new ParavirtBackend(options, console),
             _ => new NativeBackend(options, console),
         };
-        backend.Load(image);
-        byte[] bytes = image.ToArray(); // one copy: the translation's key and, after a crash, its image map
-        var machine = new VirtualMachine(options, backend, captured, created) { _image = bytes };
+        start(backend);
+        var machine = new VirtualMachine(options, backend, captured, created) { _image = bytes }; // one copy: the translation's key and, after a crash, its image map
         bool translate = backend switch
         {
             BinaryTranslationBackend => options.Translation == TranslationSource.Cached,
@@ -87,14 +139,45 @@ public sealed class VirtualMachine
         return machine;
     }
 
+    /// <summary>
+    /// The guest's whole state where the last <see cref="Run(ulong)"/> stopped, with its image and configuration.
+    /// Throws <see cref="SnapshotException"/> under pv, whose guest is not saved (docs/snapshots.md).
+    /// </summary>
+    public VmSnapshot TakeSnapshot()
+    {
+        if (Backend is not ISnapshotBackend snapshotting)
+        {
+            throw new SnapshotException($"{Backend.Name} guests cannot be snapshotted (docs/snapshots.md)");
+        }
+
+        return new VmSnapshot
+        {
+            Backend = Backend.Name,
+            Paging = Backend is HardwareAssistedBackend ? (_options.Paging == MemoryVirtualization.ShadowPaging ? "shadow" : "ept") : "",
+            Image = _image,
+            MemoryMiB = _options.MemoryMiB,
+            DebugConsole = _options.Devices.DebugConsole,
+            TestDevice = _options.Devices.TestDevice,
+            Machine = snapshotting.Capture(),
+        };
+    }
+
     /// <summary>The process-wide translation cache of <paramref name="directory"/>.</summary>
     public static TranslationCache CacheFor(string directory) =>
         s_caches.GetOrAdd(Path.GetFullPath(directory), d => new TranslationCache(d));
 
-    public VmRunResult Run()
+    public VmRunResult Run() => Finish(Backend.Run);
+
+    /// <summary>
+    /// Runs until the guest stops or has retired <paramref name="untilRetired"/> instructions in all (a budget-exhausted
+    /// result; <see cref="TakeSnapshot"/> can then save it, or a later call continue it).
+    /// </summary>
+    public VmRunResult Run(ulong untilRetired) => Finish(() => Backend.Run(untilRetired));
+
+    private VmRunResult Finish(Func<Translator.Machine.MachineResult> run)
     {
         var stopwatch = Stopwatch.StartNew();
-        Translator.Machine.MachineResult result = Backend.Run();
+        Translator.Machine.MachineResult result = run();
         stopwatch.Stop();
         var events = new SortedDictionary<string, long>(StringComparer.Ordinal);
         Backend.CollectEvents(events);

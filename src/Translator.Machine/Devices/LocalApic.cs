@@ -109,6 +109,9 @@ public sealed partial class LocalApic : IMmioDevice, ITimedDevice
 
     public ulong BaseMsr => _baseMsr;
 
+    /// <summary>Puts the register window where IA32_APIC_BASE says (after a snapshot restored the MSR).</summary>
+    internal void MoveWindowToBase() => _bus?.Move(this, (uint)(_baseMsr & BaseAddressMask));
+
     public bool GloballyEnabled => (_baseMsr & BaseEnable) != 0;
 
     private bool SoftwareEnabled => GloballyEnabled && (_svr & SvrEnable) != 0;

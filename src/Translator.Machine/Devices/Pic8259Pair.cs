@@ -28,6 +28,9 @@ public sealed class Pic8259Pair : IIoDevice, IInterruptLines
     /// </summary>
     public bool InterruptRequested { get; private set; }
 
+    /// <summary>The in-service registers, master in the low byte: non-zero while the guest handles an IRQ it has not yet ended with EOI.</summary>
+    public ushort InService => (ushort)(_master.Isr | (_slave.Isr << 8));
+
     /// <summary>Raised, synchronously and from inside the device call that caused it, when <see cref="InterruptRequested"/> changes.</summary>
     public event Action? InterruptRequestChanged;
 

@@ -20,6 +20,13 @@ public sealed class HaltedCpu(Func<bool> interruptRequested, ITimedDevice timer,
 
     private int _fruitlessWakeups;
 
+    /// <summary>Timer events waited through without an interrupt so far (part of a snapshot).</summary>
+    internal int FruitlessWakeups
+    {
+        get => _fruitlessWakeups;
+        set => _fruitlessWakeups = value;
+    }
+
     /// <summary>
     /// Idles until an interrupt is requested (returns null: resume the guest) or returns the halted-for-good
     /// result. <paramref name="interruptsEnabled"/> is the guest's IF; <paramref name="idle"/> names what idles in the verdict.

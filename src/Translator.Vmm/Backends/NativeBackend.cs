@@ -6,7 +6,7 @@ namespace Translator.Vmm.Backends;
 /// Bare metal: the guest runs on the emulated PC with no VMM at all (<see cref="PcMachine"/> is the hardware).
 /// It is the reference every other backend must match byte for byte.
 /// </summary>
-public sealed class NativeBackend(VmOptions options, Action<byte> console) : IExecutionBackend
+public sealed class NativeBackend(VmOptions options, Action<byte> console) : IExecutionBackend, ISnapshotBackend
 {
     private readonly PcMachine _machine = new(
         new MachineOptions { MemoryMiB = options.MemoryMiB, MaxInstructions = options.MaxInstructions, CompileThreshold = options.CompileThreshold, Devices = options.Devices, KernelCommandLine = options.KernelCommandLine },
@@ -23,6 +23,10 @@ public sealed class NativeBackend(VmOptions options, Action<byte> console) : IEx
     public void Load(ReadOnlySpan<byte> image) => _machine.Load(image);
 
     public MachineResult Run() => _machine.Run();
+
+    public Translator.Machine.Snapshots.MachineState Capture() => _machine.CaptureState();
+
+    public void Restore(Translator.Machine.Snapshots.MachineState state) => _machine.RestoreState(state);
 
     public MachineResult Run(ulong untilRetired) => _machine.Run(untilRetired);
 
