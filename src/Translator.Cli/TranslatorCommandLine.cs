@@ -24,6 +24,7 @@ internal static class TranslatorCommandLine
             CompareCommand.Create(),
             ImageCommand.Create(),
             TranslateCommand.Create(),
+            HostCommand.Create(),
         };
         root.SetAction(parsed =>
         {
@@ -39,6 +40,7 @@ internal static class TranslatorCommandLine
             ["compare"] = CompareCommand.Examples,
             ["image"] = ImageCommand.Examples,
             ["translate"] = TranslateCommand.Examples,
+            ["host"] = HostCommand.Examples,
         };
         HelpOption help = root.Options.OfType<HelpOption>().Single();
         help.Action = new HelpWithExamples(help.Action!, examples);
