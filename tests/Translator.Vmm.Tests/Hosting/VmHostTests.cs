@@ -104,8 +104,8 @@ public sealed class VmHostTests
     public void AHostileVmHurtsOnlyItself(string kind, BackendKind backend)
     {
         byte[] hostile = kind == "hypercall-flood" ? HostGuests.PvHypercallFlood : HostGuests.Hostile(kind);
-        byte[] worker = HostGuests.Worker(150_000);
-        var vms = new List<HostedVmSpec> { new("hostile", hostile, Options(backend, max: 5_000_000)) };
+        byte[] worker = HostGuests.Worker(40_000);
+        var vms = new List<HostedVmSpec> { new("hostile", hostile, Options(backend, max: 400_000)) };
         foreach (BackendKind neighbour in s_bareMetal.Take(3))
         {
             vms.Add(new HostedVmSpec($"well-behaved-{VmOptions.NameOf(neighbour)}", worker, Options(neighbour)));
