@@ -25,6 +25,7 @@ internal static class TranslatorCommandLine
             CompareCommand.Create(),
             ImageCommand.Create(),
             TranslateCommand.Create(),
+            HostCommand.Create(),
         };
         root.SetAction(parsed =>
         {
@@ -41,6 +42,7 @@ internal static class TranslatorCommandLine
             ["compare"] = CompareCommand.Examples,
             ["image"] = ImageCommand.Examples,
             ["translate"] = TranslateCommand.Examples,
+            ["host"] = HostCommand.Examples,
         };
         HelpOption help = root.Options.OfType<HelpOption>().Single();
         help.Action = new HelpWithExamples(help.Action!, examples);

@@ -23,6 +23,7 @@ public sealed class VirtualMachine
     private readonly Stopwatch _sinceCreate; // started when Create began: the machine's whole wall-clock time
     private (TranslationCache Cache, string ImageSha256)? _translationKey;
     private byte[] _image = [];
+    private TimeSpan _guestTime;
 
     private VirtualMachine(VmOptions options, IExecutionBackend backend, MemoryStream? captured, Stopwatch sinceCreate)
     {
@@ -166,19 +167,30 @@ public sealed class VirtualMachine
     public static TranslationCache CacheFor(string directory) =>
         s_caches.GetOrAdd(Path.GetFullPath(directory), d => new TranslationCache(d));
 
-    public VmRunResult Run() => Finish(Backend.Run);
+    public VmRunResult Run() => Finish(RunSlice(ulong.MaxValue));
 
     /// <summary>
     /// Runs until the guest stops or has retired <paramref name="untilRetired"/> instructions in all (a budget-exhausted
     /// result; <see cref="TakeSnapshot"/> can then save it, or a later call continue it).
     /// </summary>
-    public VmRunResult Run(ulong untilRetired) => Finish(() => Backend.Run(untilRetired));
+    public VmRunResult Run(ulong untilRetired) => Finish(RunSlice(untilRetired));
 
-    private VmRunResult Finish(Func<Translator.Machine.MachineResult> run)
+    /// <summary>
+    /// Runs one time slice: until the guest stops or has retired <paramref name="untilRetired"/> instructions in all
+    /// (<see cref="IExecutionBackend.Run(ulong)"/>); the time it takes counts as the guest's. <see cref="Finish"/> then
+    /// gives the whole run's result.
+    /// </summary>
+    public Translator.Machine.MachineResult RunSlice(ulong untilRetired)
     {
-        var stopwatch = Stopwatch.StartNew();
-        Translator.Machine.MachineResult result = run();
-        stopwatch.Stop();
+        long started = Stopwatch.GetTimestamp();
+        Translator.Machine.MachineResult result = untilRetired == ulong.MaxValue ? Backend.Run() : Backend.Run(untilRetired);
+        _guestTime += Stopwatch.GetElapsedTime(started);
+        return result;
+    }
+
+    /// <summary>The run's result after its last slice ended with <paramref name="result"/>: console, statistics, crash report.</summary>
+    public VmRunResult Finish(Translator.Machine.MachineResult result)
+    {
         var events = new SortedDictionary<string, long>(StringComparer.Ordinal);
         Backend.CollectEvents(events);
         RecordFallbacks(events);
@@ -188,7 +200,7 @@ public sealed class VirtualMachine
             TranslateSeconds: translation?.TranslateTime.TotalSeconds ?? 0,
             CompileSeconds: (translation?.CompileTime + translation?.PrecompileTime)?.TotalSeconds ?? 0,
             CacheLoadSeconds: translation?.LoadTime.TotalSeconds ?? 0,
-            GuestSeconds: stopwatch.Elapsed.TotalSeconds);
+            GuestSeconds: _guestTime.TotalSeconds);
         var statistics = new VmStatistics(Backend.Name, Backend.GuestInstructions, times,
             Backend.ModelCycles(_options.Cost), events,
             Backend is ParavirtBackend ? VmOptions.NameOf(_options.Execution) : null);
