@@ -89,7 +89,7 @@ internal static class RunCommand
         };
         Option<bool> progress = CommonOptions.ShowProgress();
         var snapshotAt = new Option<ulong?>("--snapshot-at") { HelpName = "N", Description = "Stop at the first block boundary at or past N retired instructions and save the VM to --snapshot (exit code 8)" };
-        var snapshot = new Option<string?>("--snapshot") { HelpName = "FILE", Description = "Where --snapshot-at saves the VM (resume it with translator resume FILE)" };
+        var snapshot = new Option<string?>("--snapshot") { HelpName = "FILE", Description = "Where the VM is saved, at --snapshot-at N or, without it, when the process receives SIGUSR1 (exit code 8; resume it with translator resume FILE)" };
 
         var command = new Command("run", "Boot a guest on one backend: stdout is exactly its COM1 bytes, the exit code its own (odd) or the tool's (even)")
         {
@@ -108,11 +108,11 @@ internal static class RunCommand
                 result.AddError($"--execution applies to the pv backend only (not '{chosen}')");
             }
 
-            if ((result.GetResult(snapshotAt) is null) != (result.GetResult(snapshot) is null))
+            if (result.GetResult(snapshotAt) is not null && result.GetResult(snapshot) is null)
             {
-                result.AddError("--snapshot-at N and --snapshot FILE go together");
+                result.AddError("--snapshot-at N needs --snapshot FILE, where the VM is saved");
             }
-            else if (result.GetResult(snapshotAt) is not null && chosen == "pv")
+            else if (result.GetResult(snapshot) is not null && chosen == "pv")
             {
                 result.AddError("pv guests cannot be snapshotted (docs/snapshots.md)");
             }
@@ -228,41 +228,17 @@ internal static class RunCommand
 
         if (args.SnapshotAt is ulong at)
         {
-            return RunToSnapshot(vm, at, args, console, stderr);
+            return SnapshotRun.AtCount(vm, at, args, console, stderr);
+        }
+
+        if (args.SnapshotPath is not null)
+        {
+            return SnapshotRun.OnSignal(vm, args, console, stderr, progress);
         }
 
         VmRunResult run = progress.Step($"running {args.Image} on {args.Backend}", vm.Run, elapsed => Progress.Retired(vm.Backend.GuestInstructions, elapsed));
         console.Flush();
         return Finish(run, args.StatsPath, args.Paging, stderr);
-    }
-
-    /// <summary>
-    /// <c>--snapshot-at N --snapshot FILE</c>: runs to the first block boundary at or past N and saves the VM (exit 8).
-    /// A guest that ends first ends as it would without the options (its own code, a message that nothing was saved).
-    /// </summary>
-    private static int RunToSnapshot(VirtualMachine vm, ulong at, RunArguments args, BufferedStream console, TextWriter stderr)
-    {
-        VmRunResult run = vm.Run(at);
-        console.Flush();
-        if (run.Result.Reason != MachineStopReason.BudgetExhausted || vm.Backend.GuestInstructions < at)
-        {
-            stderr.WriteLine($"translator: the guest stopped after {vm.Backend.GuestInstructions} instructions, before {at}: no snapshot written");
-            return Finish(run, args.StatsPath, args.Paging, stderr);
-        }
-
-        try
-        {
-            File.WriteAllBytes(args.SnapshotPath!, vm.TakeSnapshot().ToBytes());
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException or SnapshotException)
-        {
-            stderr.WriteLine($"translator: cannot write the snapshot to '{args.SnapshotPath}': {e.Message}");
-            return ExitCodes.BadInput;
-        }
-
-        stderr.WriteLine($"translator: snapshot of {args.Image} under {args.Backend} at {vm.Backend.GuestInstructions} retired instructions written to {args.SnapshotPath}");
-        int code = Finish(run, args.StatsPath, args.Paging, stderr, quiet: true);
-        return code == ExitCodes.BadInput ? code : ExitCodes.SnapshotTaken;
     }
 
     /// <summary>Reports how the run ended, writes <c>--stats</c>, and gives the process's exit code.</summary>

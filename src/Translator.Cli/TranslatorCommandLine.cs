@@ -18,7 +18,7 @@ internal static class TranslatorCommandLine
             "Runs and measures the three classic techniques of x86 virtualization on one VMM: hardware-assisted (hw), "
             + "binary translation (bt), paravirtualization (pv), trap-and-emulate (trap), and bare metal (native).\n"
             + "Exit codes: odd = the guest's (isa-debug-exit value V gives (V << 1) | 1); 0 the guest halted, 2 bad input, "
-            + "4 the guest crashed, 6 the instruction budget ran out, 8 run --snapshot-at saved the VM.")
+            + "4 the guest crashed, 6 the instruction budget ran out, 8 run --snapshot saved the VM.")
         {
             RunCommand.Create(),
             ResumeCommand.Create(),

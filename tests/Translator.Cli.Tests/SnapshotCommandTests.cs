@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using Iced.Intel;
 using Translator.Tests.Shared;
 using Xunit;
 
@@ -74,11 +76,58 @@ public sealed class SnapshotCommandTests
     {
         TranslatorProcess.Result alone = TranslatorProcess.Run("run", Image, "--snapshot-at", "100");
         Assert.Equal(2, alone.ExitCode);
-        Assert.Contains("go together", alone.Stderr, StringComparison.Ordinal);
+        Assert.Contains("--snapshot-at N needs --snapshot FILE", alone.Stderr, StringComparison.Ordinal);
         TranslatorProcess.Result pv = TranslatorProcess.Run("run", "Hello", "--backend", "pv", "--snapshot-at", "100", "--snapshot", TempPath(".snap"));
         Assert.Equal(2, pv.ExitCode);
         Assert.Contains("pv guests cannot be snapshotted", pv.Stderr, StringComparison.Ordinal);
         Assert.Equal(2, TranslatorProcess.Run("resume", TempPath(".snap"), "--backend", "pv").ExitCode);
+    }
+
+    [Fact]
+    public void SigusrOneSavesTheRunningVmAndTheRestRunsElsewhere()
+    {
+        // Counts down 150 million (a second or more of guest time), then prints "D" and exits with 0.
+        string image = TranslatorProcess.WriteTemp(MultibootImage.Build(a =>
+        {
+            Label loop = a.CreateLabel();
+            a.mov(AssemblerRegisters.ecx, 150_000_000);
+            a.Label(ref loop);
+            a.dec(AssemblerRegisters.ecx);
+            a.jnz(loop);
+            MultibootImage.EmitPrint(a, "D\n");
+            MultibootImage.EmitExit(a, 0);
+        }));
+        string snapshot = TempPath(".snap");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (string argument in new[] { Path.Combine(AppContext.BaseDirectory, "translator.dll"), "run", image, "--snapshot", snapshot, "--progress" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using Process process = Process.Start(start)!;
+        Task<string> readOut = process.StandardOutput.ReadToEndAsync();
+        // The first progress line comes once the handler is in place: only then is the signal the tool's to catch.
+        string? first = process.StandardError.ReadLine();
+        Assert.NotNull(first);
+        Assert.Contains($"kill -USR1 {process.Id} saves it", first, StringComparison.Ordinal);
+        using (Process kill = Process.Start("kill", ["-USR1", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            kill.WaitForExit();
+            Assert.Equal(0, kill.ExitCode);
+        }
+
+        string rest = process.StandardError.ReadToEnd();
+        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(2)), "the tool did not stop after SIGUSR1");
+        string stdout = readOut.Result;
+
+        Assert.True(process.ExitCode == 8, rest);
+        Assert.Equal("", stdout); // stopped before the countdown ended
+        Assert.Contains($"written to {snapshot}", rest, StringComparison.Ordinal);
+        TranslatorProcess.Result resumed = TranslatorProcess.Run("resume", snapshot, "--backend", "hw");
+        Assert.True(resumed.ExitCode == 1, resumed.Stderr);
+        Assert.Equal("D\n", resumed.StdoutText);
+        File.Delete(image);
+        File.Delete(snapshot);
     }
 
     private static void AssertRefused(string path, string why, params string[] more)
