@@ -6,14 +6,30 @@ using Xunit;
 namespace Translator.Cli.Tests;
 
 /// <summary><c>translator compare --json --html</c>: the report's numbers are the run's, whole, and each Microbench phase holds its benchmark.</summary>
-public sealed partial class CompareReportTests
+public sealed partial class CompareReportTests(CompareReportTests.MicrobenchReport microbench) : IClassFixture<CompareReportTests.MicrobenchReport>
 {
+    /// <summary>One <c>translator compare Microbench --json --html</c> run (about 10 s), shared by the class's tests.</summary>
+    public sealed class MicrobenchReport
+    {
+        public MicrobenchReport()
+        {
+            string folder = Directory.CreateTempSubdirectory("compare-report").FullName;
+            Json = Path.Combine(folder, "r.json");
+            Html = Path.Combine(folder, "r.html");
+            Result = TranslatorProcess.Run("compare", "Microbench", "--json", Json, "--html", Html);
+        }
+
+        internal TranslatorProcess.Result Result { get; }
+
+        public string Json { get; }
+
+        public string Html { get; }
+    }
+
     [Fact]
     public void ReportCarriesTheRunsNumbersAndSplitsMicrobenchByBenchmark()
     {
-        string folder = Directory.CreateTempSubdirectory("compare-report").FullName;
-        string json = Path.Combine(folder, "r.json"), html = Path.Combine(folder, "r.html");
-        TranslatorProcess.Result result = TranslatorProcess.Run("compare", "Microbench", "--json", json, "--html", html);
+        (TranslatorProcess.Result result, string json, string html) = (microbench.Result, microbench.Json, microbench.Html);
 
         Assert.True(result.ExitCode == 0, result.Stderr);
         using JsonDocument report = JsonDocument.Parse(File.ReadAllText(json));
