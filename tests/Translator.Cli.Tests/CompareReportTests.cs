@@ -77,11 +77,26 @@ public sealed partial class CompareReportTests(CompareReportTests.MicrobenchRepo
         Assert.Equal(1000, Phase(byName["pv"], "pte update").GetProperty("hypercall.update_va_mapping").GetInt64());
         Assert.Equal(1000, Phase(byName["pv"], "divide error").GetProperty("pv.bounces").GetInt64());
         Assert.Empty(Phase(byName["native"], "page fault").EnumerateObject());
+        // Under hw and trap the status read before each line exits or traps; that read is printing, in no phase.
+        Assert.Equal(1000, Phase(byName["hw (shadow)"], "port in").GetProperty("exit.IO_INSTRUCTION").GetInt64());
+        Assert.Equal(1000, Phase(byName["hw (EPT)"], "port in").GetProperty("exit.IO_INSTRUCTION").GetInt64());
+        Assert.Equal(1000, Phase(byName["trap"], "port in").GetProperty("trap.in").GetInt64());
+        Assert.Equal(2000, Phase(byName["trap"], "cr3 write").GetProperty("trap.mov_cr").GetInt64());
+        Assert.Empty(Phase(byName["hw (EPT)"], "call/ret").EnumerateObject());
+        Assert.Empty(Phase(byName["trap"], "call/ret").EnumerateObject());
+        // So native, hw, bt and trap cut the same guest at the same instructions.
+        foreach (string name in new[] { "hw (EPT)", "hw (shadow)", "bt", "trap" })
+        {
+            Assert.Equal(Instructions(byName["native"]), Instructions(byName[name]));
+        }
         Assert.DoesNotContain("http", page.Replace("http://www.w3.org/2000/svg", "", StringComparison.Ordinal), StringComparison.Ordinal);
     }
 
     private static JsonElement Phase(JsonElement backend, string name) =>
         backend.GetProperty("phases").EnumerateArray().Single(p => p.GetProperty("name").GetString() == name).GetProperty("interventions");
+
+    private static ulong[] Instructions(JsonElement backend) =>
+        backend.GetProperty("phases").EnumerateArray().Select(p => p.GetProperty("guestInstructions").GetUInt64()).ToArray();
 
     [GeneratedRegex("data-value=\"([0-9.E+-]+)\"")]
     private static partial Regex DataValue();

@@ -36,7 +36,8 @@ internal sealed record PhasedRun(
 /// where printing its line starts and the next begins after the block that prints its newline, so a phase holds no
 /// console output and all of it belongs to the work before its line. Printing starts before the line's first byte:
 /// a driver reads the UART's status first, so the blocks with port accesses right before that byte's block are
-/// printing too (the work before them ends with a block that touched no port).
+/// printing too (the work before them ends with a block that touched no port). Under hw and trap the status read's
+/// exit or trap ends its block early, and the rest of that block is one more block before the byte's: printing too.
 /// </summary>
 internal static class OutputPhases
 {
@@ -63,7 +64,12 @@ internal static class OutputPhases
             {
                 // This block printed the line's first byte: the phase ended before it and the port accesses leading to it.
                 int last = history.Count - 1;
-                while (last > 0 && history[last].PortAccesses > history[last - 1].PortAccesses)
+                if (last > 1 && !TouchedPort(history, last) && TouchedPort(history, last - 1) && Intervened(history, last - 1))
+                {
+                    last--; // the status read's exit or trap ended its block early: this was the rest of that block
+                }
+
+                while (last > 0 && TouchedPort(history, last))
                 {
                     last--;
                 }
@@ -129,6 +135,11 @@ internal static class OutputPhases
 
         return kinds;
     }
+
+    private static bool TouchedPort(List<Counters> history, int block) => history[block].PortAccesses > history[block - 1].PortAccesses;
+
+    private static bool Intervened(List<Counters> history, int block) =>
+        history[block].Interventions.Values.Sum() > history[block - 1].Interventions.Values.Sum();
 
     private static Counters Read(IExecutionBackend backend, CostParameters cost)
     {
