@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs what building and checking guest images needs, only when it is missing:
-# qemu-system-i386 (the reference machine), nasm (system-test guests), gcc -m32 (C guests and the host-CPU oracle).
+# qemu-system-i386 (the reference machine), nasm (system-test guests), gcc -m32 (C guests and the host-CPU oracle),
+# chromium (the compare report's headless-browser test).
 set -euo pipefail
 
 missing=()
 command -v qemu-system-i386 >/dev/null 2>&1 || missing+=(qemu-system-x86)
 command -v nasm >/dev/null 2>&1 || missing+=(nasm)
 command -v make >/dev/null 2>&1 || missing+=(make)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 if ! printf 'int main(void){return 0;}\n' | gcc -m32 -x c - -o /dev/null >/dev/null 2>&1; then
     missing+=(gcc-multilib)
 fi

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using Translator.Cli.Report;
 using Translator.Machine;
 using Translator.Machine.Loader;
 using Translator.Vmm;
@@ -39,6 +40,7 @@ internal static class CompareCommand
         "translator compare tests/guests/build/bench.elf --progress",
         "translator compare samples/Holes --max-instructions 10000000",
         "translator compare MyKernels --kernel Second",
+        "translator compare Microbench --html report.html --json report.json",
     ];
 
     public static Command Create()
@@ -49,18 +51,36 @@ internal static class CompareCommand
         Option<int> memory = CommonOptions.Memory();
         Option<string?> kernel = CommonOptions.Kernel();
         Option<bool> progress = CommonOptions.ShowProgress();
+        var html = new Option<string?>("--html")
+        {
+            HelpName = "FILE.html",
+            Description = "Also write the comparison as one self-contained HTML page with charts (docs/report.md); runs each backend a second time, a block at a time, to split its cycles by output line",
+        };
+        var json = new Option<string?>("--json")
+        {
+            HelpName = "FILE.json",
+            Description = "Also write the comparison's data as JSON (schema in docs/report.md); like --html, splits each run by output line",
+        };
         var command = new Command("compare",
             "Run a guest on every backend that applies and print one table: exit code, output (identical, DIFFERS, crashed, budget), "
             + "instructions, time, MIPS, modeled cycles, VMM interventions. Exit code 0 when every backend agreed, 1 otherwise")
         {
-            source, maxInstructions, memory, kernel, progress,
+            source, maxInstructions, memory, kernel, progress, html, json,
         };
         command.SetAction(parsed => Execute(parsed.GetRequiredValue(source), parsed.GetValue(kernel), CommonOptions.Budget(parsed.GetValue(maxInstructions)),
-            parsed.GetValue(memory), Console.Out, Console.Error, Progress.For(parsed.GetValue(progress), Console.Error)));
+            parsed.GetValue(memory), Console.Out, Console.Error, Progress.For(parsed.GetValue(progress), Console.Error),
+            new ReportFiles(parsed.GetValue(html), parsed.GetValue(json))));
         return command;
     }
 
-    public static int Execute(string reference, string? kernel, ulong maxInstructions, int memoryMiB, TextWriter stdout, TextWriter stderr, Progress progress)
+    /// <summary>Where the report goes besides the table (<c>--html</c>, <c>--json</c>); both null for the table alone.</summary>
+    public sealed record ReportFiles(string? Html, string? Json)
+    {
+        public bool Any => Html is not null || Json is not null;
+    }
+
+    public static int Execute(string reference, string? kernel, ulong maxInstructions, int memoryMiB, TextWriter stdout, TextWriter stderr, Progress progress,
+        ReportFiles? files = null)
     {
         GuestImages? builds = GuestImageSource.LoadBuilds(reference, kernel, progress, stderr);
         if (builds is null)
@@ -69,6 +89,7 @@ internal static class CompareCommand
         }
 
         var runs = new List<(Configuration Configuration, VmRunResult Run)>();
+        var phased = new List<PhasedRun?>();
         var missing = new List<string>();
         for (int index = 0; index < s_configurations.Length; index++)
         {
@@ -103,6 +124,11 @@ internal static class CompareCommand
                     return vm.Run();
                 }, elapsed => vm is null ? (RunCommand.Translates(options) ? "translating" : null) : Progress.Retired(vm.Backend.GuestInstructions, elapsed));
                 runs.Add((configuration, run));
+                if (files?.Any == true)
+                {
+                    // The same run again, a block at a time: deterministic, so it must end as the timed one did.
+                    phased.Add(progress.Step($"compare {reference}: {configuration.Name}, by output line", () => OutputPhases.Record(image, options), _ => null));
+                }
             }
             catch (InvalidImageException e) when (configuration.Execution == ParavirtExecution.Translated)
             {
@@ -122,6 +148,11 @@ internal static class CompareCommand
         }
 
         stdout.Write(Table(reference, runs, missing));
+        if (files?.Any == true && !WriteReport(reference, runs, phased, missing, files, stderr))
+        {
+            return ExitCodes.BadInput;
+        }
+
         return runs.All(r => Equivalent(r.Run, runs[0].Run)) ? 0 : 1;
     }
 
@@ -180,6 +211,49 @@ internal static class CompareCommand
         return text.ToString();
     }
 
+    private static bool WriteReport(string reference, List<(Configuration Configuration, VmRunResult Run)> runs, List<PhasedRun?> phased,
+        List<string> missing, ReportFiles files, TextWriter stderr)
+    {
+        VmRunResult reference0 = runs[0].Run;
+        var backends = runs.Select((r, i) =>
+        {
+            PhasedRun? phases = phased[i];
+            string? problem = phases is null ? "not split by output line" : PhasesProblem(r.Run, phases);
+            return new BackendReport(r.Configuration.Name, r.Run, Outcome(r.Run, reference0), problem is null ? phases : null, problem);
+        }).ToList();
+        var report = new ComparisonReport(reference, reference0.Console.Length, backends, missing);
+        string? path = null;
+        try
+        {
+            if ((path = files.Json) is not null)
+            {
+                using FileStream stream = File.Create(path);
+                report.WriteJson(stream);
+            }
+
+            if ((path = files.Html) is not null)
+            {
+                File.WriteAllText(path, HtmlReport.Write(report));
+            }
+
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            stderr.WriteLine($"translator: cannot write the report to '{path}': {e.Message}");
+            return false;
+        }
+    }
+
+    /// <summary>Why the block-by-block run cannot stand for the timed one, if it ended otherwise (null when it repeated it).</summary>
+    private static string? PhasesProblem(VmRunResult timed, PhasedRun phases) =>
+        !timed.Console.AsSpan().SequenceEqual(phases.Console) ? "the run split by output line printed other bytes than the timed run"
+        : timed.Statistics.GuestInstructions != phases.GuestInstructions
+            ? $"the run split by output line retired {phases.GuestInstructions:N0} instructions, the timed run {timed.Statistics.GuestInstructions:N0}"
+        : timed.Statistics.ModeledCycles != phases.ModeledCycles
+            ? $"the run split by output line modeled {phases.ModeledCycles:N0} cycles, the timed run {timed.Statistics.ModeledCycles:N0}"
+        : null;
+
     /// <summary>The share of the row's total time spent obtaining translated code ("-" for a backend that translates nothing).</summary>
     private static string TranslationShare(RunTimes times) =>
         times.TranslationSeconds <= 0 || times.WallSeconds <= 0
@@ -208,11 +282,7 @@ internal static class CompareCommand
     /// <summary>VM exits, callouts, trapped instructions, hypercalls, bounces and upcalls by kind, most frequent first: "none" on bare metal.</summary>
     internal static string Interventions(VmStatistics s)
     {
-        string[] prefixes = ["exit.", "callout.", "trap.", "hypercall."];
-        // pv's bounces and upcalls are entries into the VMM as well (its other pv.* counters are totals or sub-counts).
-        string[] exact = ["pv.bounces", "pv.upcalls"];
-        List<KeyValuePair<string, long>> all = s.Events
-            .Where(e => (prefixes.Any(p => e.Key.StartsWith(p, StringComparison.Ordinal)) || exact.Contains(e.Key)) && e.Value > 0)
+        List<KeyValuePair<string, long>> all = OutputPhases.InterventionKinds(s.Events)
             .OrderByDescending(e => e.Value)
             .ToList();
         List<string> kinds = all.Take(ShownKinds).Select(e => $"{e.Key}={e.Value.ToString(CultureInfo.InvariantCulture)}").ToList();
