@@ -223,6 +223,8 @@ public sealed partial class X86Cpu
             uint top = esp - frameSize;
             bool user = newCpl == 3;
             Mmu.ProbeWrite(top, (int)frameSize, user);
+            code = MarkAccessed(codeSelector, code);
+            stack = MarkAccessed(ss, stack);
             uint p = esp;
             Mmu.Write32As(p -= 4, Selectors[(int)SegmentRegister.SS], user);
             Mmu.Write32As(p -= 4, Reg(ESP), user);
@@ -242,6 +244,7 @@ public sealed partial class X86Cpu
             uint esp = Reg(ESP);
             bool user = Cpl == 3;
             Mmu.ProbeWrite(esp - frameSize, (int)frameSize, user);
+            code = MarkAccessed(codeSelector, code); // before ESP moves: a fault here must find the event undelivered
             uint p = esp;
             Mmu.Write32As(p -= 4, flags, user);
             Mmu.Write32As(p -= 4, oldCs, user);
@@ -298,16 +301,17 @@ public sealed partial class X86Cpu
         {
             uint newEsp = ReadSlot(3 * step);
             ushort newSs = (ushort)ReadSlot(4 * step);
-            Descriptor stack = CheckReturnStackSegment(newSs, newCpl);
+            Descriptor stack = MarkAccessed(newSs, CheckReturnStackSegment(newSs, newCpl));
+            code = MarkAccessed(newCs, code);
             ApplyReturnFlags(newFlags, oldCpl, operand16);
             CommitPrivilegeChange(newCs, code, newSs, stack, newEsp);
             NullInaccessibleDataSegments();
         }
         else
         {
+            SetCodeSegmentSamePrivilege(newCs, code); // first: its accessed-bit write may fault
             ApplyReturnFlags(newFlags, oldCpl, operand16);
             Reg(ESP) = sp + (3 * step);
-            SetCodeSegmentSamePrivilege(newCs, code);
         }
 
         Eip = newEip;

@@ -20,16 +20,21 @@ public sealed partial class X86Cpu
         return new Descriptor(low, high);
     }
 
-    /// <summary>Sets the descriptor's accessed bit, as a segment load on hardware does.</summary>
-    private void MarkAccessed(ushort selector, Descriptor descriptor)
+    /// <summary>
+    /// Sets the descriptor's accessed bit, as a segment load on hardware does, and returns the descriptor as it now
+    /// reads. The write can fault (a read-only descriptor-table page; under shadow paging a page not yet dirty), so a
+    /// transfer that also pushes or moves ESP calls this first: a fault must leave the transfer undone, restartable.
+    /// </summary>
+    internal Descriptor MarkAccessed(ushort selector, Descriptor descriptor)
     {
         if (!descriptor.IsCodeOrData || (descriptor.High & 0x100) != 0)
         {
-            return;
+            return descriptor;
         }
 
         uint tableBase = (selector & 4) != 0 ? LdtBase : GdtBase;
         WriteSystem32(tableBase + ((uint)selector & 0xFFF8) + 4, descriptor.High | 0x100);
+        return new Descriptor(descriptor.Low, descriptor.High | 0x100);
     }
 
     private static void RequireFlat(Descriptor descriptor, ushort selector, string register)

@@ -159,15 +159,15 @@ internal static unsafe class InstFlow
         bool wide = op.Instruction.Code is Code.Call_ptr1632 or Code.Call_m1632;
         uint sp = c.Reg(X86Cpu.ESP);
         ushort oldCs = c.Selectors[(int)SegmentRegister.CS];
+        c.Mmu.ProbeWrite(sp - (wide ? 8u : 4u), wide ? 8 : 4, c.Cpl == 3);
+        code = c.MarkAccessed(selector, code); // before the pushes move ESP: a fault must leave the CALL restartable
         if (wide)
         {
-            c.Mmu.ProbeWrite(sp - 8, 8, c.Cpl == 3);
             c.Push32(oldCs);
             c.Push32(op.NextIp);
         }
         else
         {
-            c.Mmu.ProbeWrite(sp - 4, 4, c.Cpl == 3);
             c.Push16(oldCs);
             c.Push16((ushort)op.NextIp);
         }
