@@ -84,7 +84,7 @@ public sealed class SnapshotCommandTests
     }
 
     [Fact]
-    public void SigusrOneSavesTheRunningVmAndTheRestRunsElsewhere()
+    public async Task SigusrOneSavesTheRunningVmAndTheRestRunsElsewhere()
     {
         // Counts down 150 million (a second or more of guest time), then prints "D" and exits with 0.
         string image = TranslatorProcess.WriteTemp(MultibootImage.Build(a =>
@@ -118,7 +118,7 @@ public sealed class SnapshotCommandTests
 
         string rest = process.StandardError.ReadToEnd();
         Assert.True(process.WaitForExit(TimeSpan.FromMinutes(2)), "the tool did not stop after SIGUSR1");
-        string stdout = readOut.Result;
+        string stdout = await readOut;
 
         Assert.True(process.ExitCode == 8, rest);
         Assert.Equal("", stdout); // stopped before the countdown ended

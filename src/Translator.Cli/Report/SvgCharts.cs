@@ -112,7 +112,8 @@ internal static class SvgCharts
             for (int p = 0; p < parts.Count; p++)
             {
                 Bar bar = value(r, p);
-                double length = bar.Value / max * barArea;
+                // A part that took any time at all stays visible (a 1 px sliver), as the linear bars do.
+                double length = Math.Max(bar.Value / max * barArea, bar.Value > 0 ? 1 : 0);
                 svg.Append(Invariant($"<rect x=\"{x:F1}\" y=\"{y + 2}\" width=\"{length:F2}\" height=\"{RowHeight - 6}\" fill=\"{colours[p % colours.Length]}\" data-value=\"{bar.Value.ToString("R", CultureInfo.InvariantCulture)}\"><title>{Escape($"{rows[r]}, {parts[p]}: {bar.Text}")}</title></rect>"));
                 x += length;
             }
