@@ -42,6 +42,10 @@ internal static class SnapshotRun
     /// </summary>
     public static int OnSignal(VirtualMachine vm, RunArguments args, Stream console, TextWriter stderr, Progress progress)
     {
+        // A slice's end, not the guest's: the budget stop came short of the run's own --max-instructions.
+        bool SliceEnded(MachineResult result) =>
+            result.Reason == MachineStopReason.BudgetExhausted && vm.Backend.GuestInstructions < args.MaxInstructions;
+
         int requested = 0;
         using PosixSignalRegistration? registration = Register(() => Volatile.Write(ref requested, 1));
         if (registration is null)
@@ -56,8 +60,7 @@ internal static class SnapshotRun
             {
                 ulong until = vm.Backend.GuestInstructions + SignalSlice;
                 MachineResult result = vm.RunSlice(Math.Min(until, args.MaxInstructions));
-                bool sliceEnded = result.Reason == MachineStopReason.BudgetExhausted && vm.Backend.GuestInstructions < args.MaxInstructions;
-                if (!sliceEnded || Volatile.Read(ref requested) != 0)
+                if (!SliceEnded(result) || Volatile.Read(ref requested) != 0)
                 {
                     return result;
                 }
@@ -65,8 +68,7 @@ internal static class SnapshotRun
         }, elapsed => Progress.Retired(vm.Backend.GuestInstructions, elapsed));
         VmRunResult run = vm.Finish(last);
         console.Flush();
-        bool stoppedForTheSignal = last.Reason == MachineStopReason.BudgetExhausted && vm.Backend.GuestInstructions < args.MaxInstructions;
-        return stoppedForTheSignal ? Save(vm, run, args, stderr) : RunCommand.Finish(run, args.StatsPath, args.Paging, stderr);
+        return SliceEnded(last) ? Save(vm, run, args, stderr) : RunCommand.Finish(run, args.StatsPath, args.Paging, stderr);
     }
 
     private static PosixSignalRegistration? Register(Action onSignal)

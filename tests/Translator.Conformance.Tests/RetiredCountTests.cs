@@ -33,48 +33,26 @@ public sealed class RetiredCountTests
     public void LongRepStosRetiresOneExecutionPer4KiBOfCount()
     {
         // 0x2001 bytes = one chunk of 1 element, then two whole 4 KiB chunks: 3 executions of the REP instruction.
-        byte[] image = MultibootImage.Build(a =>
-        {
-            a.mov(AssemblerRegisters.edi, 0x20000);
-            a.mov(AssemblerRegisters.ecx, 0x2001);
-            a.xor(AssemblerRegisters.eax, AssemblerRegisters.eax);
-            a.rep.stosb();
-            MultibootImage.EmitExit(a, 0);
-        });
+        byte[] image = RepStosb(0x2001);
         ulong reference = Run(image, "native");
         Assert.All(Configurations, c => Assert.Equal(reference, Run(image, c)));
-
-        byte[] shorter = MultibootImage.Build(a =>
-        {
-            a.mov(AssemblerRegisters.edi, 0x20000);
-            a.mov(AssemblerRegisters.ecx, 0x1);
-            a.xor(AssemblerRegisters.eax, AssemblerRegisters.eax);
-            a.rep.stosb();
-            MultibootImage.EmitExit(a, 0);
-        });
-        Assert.Equal(2UL, reference - Run(shorter, "native")); // the same program with one execution of REP
+        Assert.Equal(2UL, reference - Run(RepStosb(1), "native")); // the same program with one execution of REP
     }
 
-    private static ulong Run(byte[] image, string configuration) => Execute(VirtualMachine.Create(image, Options(configuration)));
-
-    private static ulong Execute(VirtualMachine vm)
+    /// <summary>mov edi, 0x20000; mov ecx, count; xor eax, eax; rep stosb; then isa-debug-exit.</summary>
+    private static byte[] RepStosb(uint count) => MultibootImage.Build(a =>
     {
+        a.mov(AssemblerRegisters.edi, 0x20000);
+        a.mov(AssemblerRegisters.ecx, count);
+        a.xor(AssemblerRegisters.eax, AssemblerRegisters.eax);
+        a.rep.stosb();
+        MultibootImage.EmitExit(a, 0);
+    });
+
+    private static ulong Run(byte[] image, string configuration)
+    {
+        VirtualMachine vm = VirtualMachine.Create(image, BackendConfigurations.Options(configuration, _ => { }));
         vm.Backend.Run();
         return vm.Backend.GuestInstructions;
     }
-
-    private static VmOptions Options(string configuration) => new()
-    {
-        Backend = configuration switch
-        {
-            "hw-ept" or "hw-shadow" => BackendKind.HardwareAssisted,
-            "bt" => BackendKind.BinaryTranslation,
-            _ => BackendKind.Native,
-        },
-        Paging = configuration == "hw-ept" ? MemoryVirtualization.NestedPaging : MemoryVirtualization.ShadowPaging,
-        Translation = TranslationSource.InterpreterOnly,
-        CompileThreshold = configuration == "native-interpreter" ? 0 : new VmOptions().CompileThreshold,
-        MaxInstructions = 50_000_000,
-        Console = _ => { },
-    };
 }

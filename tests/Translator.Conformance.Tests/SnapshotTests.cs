@@ -151,20 +151,8 @@ public sealed class SnapshotTests
         return new Outcome(console(), result, vm.Backend.GuestInstructions, cpu.ToArray(), ram, state.Devices);
     }
 
-    private static VmOptions Options(string configuration, List<byte> console) => new()
-    {
-        Backend = configuration switch
-        {
-            "hw-ept" or "hw-shadow" => BackendKind.HardwareAssisted,
-            "bt" => BackendKind.BinaryTranslation,
-            "trap" => BackendKind.TrapAndEmulate,
-            _ => BackendKind.Native,
-        },
-        Paging = configuration == "hw-ept" ? MemoryVirtualization.NestedPaging : MemoryVirtualization.ShadowPaging,
-        Translation = TranslationSource.InterpreterOnly,
-        MaxInstructions = Budget,
-        Console = console.Add,
-    };
+    private static VmOptions Options(string configuration, List<byte> console) =>
+        BackendConfigurations.Options(configuration, console.Add, Budget);
 
     private sealed record Outcome(byte[] Console, MachineResult Result, ulong Retired, byte[] Cpu, byte[] Ram, byte[] Devices);
 }

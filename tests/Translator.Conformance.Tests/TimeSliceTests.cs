@@ -46,21 +46,7 @@ public sealed class TimeSliceTests
     private static (byte[] Console, MachineResult Result, ulong Retired) Run(byte[] image, string configuration, ulong slice)
     {
         var console = new List<byte>();
-        var options = new VmOptions
-        {
-            Backend = configuration switch
-            {
-                "hw-ept" or "hw-shadow" => BackendKind.HardwareAssisted,
-                "bt" => BackendKind.BinaryTranslation,
-                "trap" => BackendKind.TrapAndEmulate,
-                _ => BackendKind.Native,
-            },
-            Paging = configuration == "hw-ept" ? MemoryVirtualization.NestedPaging : MemoryVirtualization.ShadowPaging,
-            Translation = TranslationSource.InterpreterOnly,
-            CompileThreshold = configuration == "native-interpreter" ? 0 : new VmOptions().CompileThreshold,
-            MaxInstructions = 50_000_000,
-            Console = console.Add,
-        };
+        VmOptions options = BackendConfigurations.Options(configuration, console.Add);
         VirtualMachine vm = VirtualMachine.Create(image, options);
         MachineResult result;
         if (slice == 0)
