@@ -78,6 +78,9 @@ public sealed partial class X86Cpu
     /// <summary>Model-specific registers this CPU implements beyond the TSC.</summary>
     internal uint SysenterCs, SysenterEsp, SysenterEip;
 
+    /// <summary>IA32_MISC_ENABLE (<see cref="MiscEnableRegister"/>).</summary>
+    internal ulong MiscEnable = MiscEnableRegister.AtReset;
+
     /// <summary>
     /// The local APIC whose IA32_APIC_BASE MSR (0x1B) RDMSR/WRMSR reach: the machine's own on bare metal, the VMM's
     /// device where the VMM executes the MSR access for the guest; null: the MSR does not exist (#GP).
@@ -161,6 +164,7 @@ public sealed partial class X86Cpu
         TaskRegister = 0;
         TssBase = 0;
         TssLimit = 0xFFFF;
+        MiscEnable = MiscEnableRegister.AtReset;
         Halted = false;
         SyncMmu();
     }

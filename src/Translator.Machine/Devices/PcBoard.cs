@@ -26,7 +26,7 @@ public sealed record PcDeviceOptions
 
 /// <summary>
 /// The devices of the PC that <c>qemu-system-i386 -kernel</c> boots, wired as QEMU's board wires them: the 8259 pair,
-/// the 8254 (IRQ 0), COM1 (IRQ 4), isa-debug-exit at 0xF4, fw_cfg at 0x510, the local APIC at 0xFEE00000 (the
+/// the 8254 (IRQ 0), COM1 (IRQ 4), isa-debug-exit at 0xF4, fw_cfg at 0x510, the ACPI PM blocks and timer at 0x600, the local APIC at 0xFEE00000 (the
 /// processor's INTR arbiter, with the 8259 on LINT0) and the I/O APIC at 0xFEC00000 (ISA IRQ n on pin n, IRQ 0 on
 /// pin 2), plus the optional debug console and test device. Bare metal owns one; each VMM owns one for its guest.
 /// </summary>
@@ -44,12 +44,14 @@ public sealed class PcBoard
         DebugExit = new DebugExitDevice(debugExit);
         FwCfg = new FwCfg(ramBytes);
         Timers = new PlatformTimers(Pit, Apic);
+        PowerManagement = new AcpiPowerManagement(clock);
         Io.Register(0x20, 2, Pic);
         Io.Register(0xA0, 2, Pic);
         Io.Register(0x40, 4, Pit);
         Io.Register(0x3F8, 8, Uart);
         Io.Register(0xF4, 4, DebugExit);
         Io.Register(FwCfg.SelectorPort, 2, FwCfg);
+        Io.Register(AcpiPowerManagement.EventBlock, AcpiPowerManagement.PortCount, PowerManagement);
         if (devices.DebugConsole)
         {
             DebugConsole = new DebugConsole(devices.DebugOutput ?? (_ => { }));
@@ -83,6 +85,9 @@ public sealed class PcBoard
     public IoApic IoApic { get; }
 
     public FwCfg FwCfg { get; }
+
+    /// <summary>The ACPI PM1 blocks and PM timer at 0x600-0x60B (the firmware's FADT points at them).</summary>
+    public AcpiPowerManagement PowerManagement { get; }
 
     public DebugConsole? DebugConsole { get; }
 

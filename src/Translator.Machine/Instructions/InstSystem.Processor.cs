@@ -75,6 +75,7 @@ internal static unsafe partial class InstSystem
             MsrSysenterCs => c.SysenterCs,
             MsrSysenterEsp => c.SysenterEsp,
             MsrSysenterEip => c.SysenterEip,
+            MiscEnableRegister.Index => c.MiscEnable,
             Devices.LocalApic.BaseMsrIndex when c.Apic is { } apic => apic.BaseMsr,
             _ => throw c.GeneralProtection(),
         };
@@ -105,6 +106,9 @@ internal static unsafe partial class InstSystem
                 break;
             case MsrSysenterEip:
                 c.SysenterEip = low;
+                break;
+            case MiscEnableRegister.Index:
+                c.MiscEnable = MiscEnableRegister.Written(value, c.MiscEnable) ?? throw c.GeneralProtection();
                 break;
             case Devices.LocalApic.BaseMsrIndex when c.Apic is { } apic:
                 if (!apic.TryWriteBaseMsr(value))

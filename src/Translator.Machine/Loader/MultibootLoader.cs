@@ -107,6 +107,7 @@ public static class MultibootLoader
         }
 
         WriteBootInformation(memory, commandLineBytes);
+        AcpiTables.Write(memory); // the firmware's tables, which SeaBIOS has left by the time QEMU starts a kernel
         return new MultibootBootState(entry, InfoAddress);
     }
 

@@ -63,6 +63,8 @@ public sealed class CpuState
 
     public uint SysenterEip { get; set; }
 
+    public ulong MiscEnable { get; set; }
+
     /// <summary>Added to virtual time to form the TSC the guest reads.</summary>
     public ulong TscOffset { get; set; }
 
@@ -105,6 +107,7 @@ public sealed class CpuState
             SysenterCs = cpu.SysenterCs,
             SysenterEsp = cpu.SysenterEsp,
             SysenterEip = cpu.SysenterEip,
+            MiscEnable = cpu.MiscEnable,
             TscOffset = cpu.TscOffset,
             Halted = cpu.Halted,
             InterruptShadow = cpu.InterruptShadow,
@@ -158,6 +161,7 @@ public sealed class CpuState
         cpu.SysenterCs = SysenterCs;
         cpu.SysenterEsp = SysenterEsp;
         cpu.SysenterEip = SysenterEip;
+        cpu.MiscEnable = MiscEnable;
         cpu.TscOffset = TscOffset;
         cpu.Halted = Halted;
         cpu.InterruptShadow = InterruptShadow;
@@ -196,6 +200,7 @@ public sealed class CpuState
         writer.Write(SysenterCs);
         writer.Write(SysenterEsp);
         writer.Write(SysenterEip);
+        writer.Write(MiscEnable);
         writer.Write(TscOffset);
         writer.Write(Halted);
         writer.Write(InterruptShadow);
@@ -239,6 +244,7 @@ public sealed class CpuState
         s.SysenterCs = reader.ReadUInt32();
         s.SysenterEsp = reader.ReadUInt32();
         s.SysenterEip = reader.ReadUInt32();
+        s.MiscEnable = reader.ReadUInt64();
         s.TscOffset = reader.ReadUInt64();
         s.Halted = reader.ReadBoolean();
         s.InterruptShadow = reader.ReadBoolean();

@@ -95,6 +95,7 @@ public sealed class MachineState
     [
         ("pic", board.Pic), ("pit", board.Pit), ("uart", board.Uart), ("lapic", board.Apic), ("ioapic", board.IoApic),
         ("fwcfg", board.FwCfg), ("debug-exit", board.DebugExit), ("isa-debugcon", board.DebugConsole), ("pc-testdev", board.TestDevice),
+        ("acpi-pm", board.PowerManagement),
     ];
 
     private static byte[] SaveDevices(PcBoard board)
