@@ -12,7 +12,7 @@ namespace Translator.Vmm;
 /// </summary>
 public sealed class VmSnapshot
 {
-    public const ushort FormatVersion = 1;
+    public const ushort FormatVersion = 2; // 2: IA32_MISC_ENABLE in the CPU state, the ACPI PM device among the devices
 
     private const int HashBytes = 32;
 
