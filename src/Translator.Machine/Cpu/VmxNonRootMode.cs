@@ -347,6 +347,7 @@ public sealed partial class X86Cpu
             case InterruptionType.PrivilegedSoftwareException:
                 try
                 {
+                    SoftwareInterruptLength = vmcs.EntryInstructionLength;
                     Deliver(@event.Vector, InterruptSource.Software, false, 0, Eip + vmcs.EntryInstructionLength);
                 }
                 catch (GuestFault fault) when (ExitDuringDelivery(@event, 0, fault))
@@ -433,5 +434,5 @@ public sealed partial class X86Cpu
     }
 
     /// <summary>What CPUID returns on this processor (the VMM's CPUID exit handler reports the same model).</summary>
-    public static (uint Eax, uint Ebx, uint Ecx, uint Edx) CpuidLeaf(uint leaf) => Instructions.InstSystem.CpuidValues(leaf);
+    public static (uint Eax, uint Ebx, uint Ecx, uint Edx) CpuidLeaf(uint leaf, uint subleaf = 0) => Instructions.InstSystem.CpuidValues(leaf, subleaf);
 }
