@@ -21,7 +21,7 @@ public sealed partial class X86Cpu
     private const uint TssBusy = 0x200, Tss32Minimum = 0x67;
     private const int TypeTss32Available = 9, TypeTss32Busy = 0xB, TypeTaskGate = 5, TypeLdt = 2;
 
-    /// <summary>Loads the new task's CR3; the VMMs that own paging (shadow page tables) replace it.</summary>
+    /// <summary>Loads the new task's CR3 (when the guest's paging is on); VMMs whose shadow page tables own paging set it.</summary>
     public Action<uint>? TaskSwitchCr3Loader { get; set; }
 
     /// <summary>Whether <paramref name="d"/> is a TSS descriptor (available or busy, 16- or 32-bit).</summary>
@@ -128,7 +128,7 @@ public sealed partial class X86Cpu
     /// A VMM's emulation of a task switch that VM-exited (KVM's <c>kvm_task_switch</c>). Returns the fault the guest
     /// takes instead, for the VMM to inject; after the commit point EIP is already the new task's.
     /// </summary>
-    public (ExceptionVector Vector, uint ErrorCode)? EmulateTaskSwitch(ushort selector, TaskSwitchSource source, uint returnEip, bool external, bool hasErrorCode, uint errorCode)
+    public (ExceptionVector Vector, bool HasErrorCode, uint ErrorCode)? EmulateTaskSwitch(ushort selector, TaskSwitchSource source, uint returnEip, bool external, bool hasErrorCode, uint errorCode)
     {
         bool committed = false;
         try
@@ -138,7 +138,7 @@ public sealed partial class X86Cpu
         }
         catch (GuestFault fault)
         {
-            return (fault.Vector, fault.ErrorCode);
+            return (fault.Vector, fault.HasErrorCode, fault.ErrorCode);
         }
     }
 
@@ -211,6 +211,8 @@ public sealed partial class X86Cpu
             image[i] = ReadSystem32(newBase + ((uint)i * 4));
         }
 
+        TouchTaskMemory(image, oldSelector: TaskRegister, newBase, descriptorAddress, source, hasErrorCode);
+
         // Save the old task's dynamic state (its TSS must be writable), then the busy bits and the link.
         uint oldBase = TssBase;
         ushort oldSelector = TaskRegister;
@@ -271,21 +273,91 @@ public sealed partial class X86Cpu
         Halted = false;
     }
 
+    /// <summary>
+    /// A VMM's hook for the memory the switch is about to touch: given the fault a touch raised, it returns true when
+    /// the fault was the VMM's own (a hidden shadow fault, an EPT violation) and is now resolved. A switch cannot be
+    /// restarted halfway, so every page it will use is made present first; a fault that is the guest's is left to
+    /// recur where the SDM raises it.
+    /// </summary>
+    public Func<GuestFault, bool>? TaskSwitchFaultResolver { get; set; }
+
+    private const int MaxTaskTouches = 64;
+
+    private void TouchTaskMemory(ReadOnlySpan<uint> image, ushort oldSelector, uint newBase, uint descriptorAddress, TaskSwitchSource source, bool pushesErrorCode)
+    {
+        if (TaskSwitchFaultResolver is not { } resolve || SystemTablesPhysical)
+        {
+            return;
+        }
+
+        uint esp = image[0x38 / 4];
+        ushort ldt = (ushort)image[0x60 / 4];
+        for (int attempt = 0; attempt < MaxTaskTouches; attempt++)
+        {
+            try
+            {
+                Mmu.ProbeWrite(TssBase + 0x20, 0x40, user: false);
+                Mmu.ProbeWrite(GdtBase + ((uint)oldSelector & 0xFFF8) + 4, 4, user: false);
+                Mmu.ProbeWrite(descriptorAddress + 4, 4, user: false);
+                if (source is TaskSwitchSource.Call or TaskSwitchSource.IdtTaskGate)
+                {
+                    Mmu.ProbeWrite(newBase, 4, user: false);
+                }
+
+                uint ldtBase = 0, ldtLimit = 0;
+                if ((ldt & 0xFFFC) != 0 && (ldt & 4) == 0 && ((uint)ldt & 0xFFF8) + 7 <= GdtLimit)
+                {
+                    var d = new Descriptor(ReadSystem32(GdtBase + ((uint)ldt & 0xFFF8)), ReadSystem32(GdtBase + ((uint)ldt & 0xFFF8) + 4));
+                    (ldtBase, ldtLimit) = (d.Base, d.Limit);
+                }
+
+                for (int s = 0; s < 6; s++)
+                {
+                    ushort selector = (ushort)image[(0x48 / 4) + s];
+                    bool local = (selector & 4) != 0;
+                    uint index = (uint)selector & 0xFFF8;
+                    if ((selector & 0xFFFC) == 0 || index + 7 > (local ? ldtLimit : GdtLimit))
+                    {
+                        continue;
+                    }
+
+                    uint high = (local ? ldtBase : GdtBase) + index + 4;
+                    var descriptor = new Descriptor(ReadSystem32(high - 4), ReadSystem32(high));
+                    if (descriptor.IsCodeOrData && (descriptor.High & 0x100) == 0)
+                    {
+                        Mmu.ProbeWrite(high, 4, user: false);
+                    }
+                }
+
+                if (pushesErrorCode)
+                {
+                    Mmu.ProbeWrite(esp - 4, 4, user: (image[0x4C / 4] & 3) == 3);
+                }
+
+                return;
+            }
+            catch (GuestFault fault)
+            {
+                if (!resolve(fault))
+                {
+                    return; // the guest's fault: it recurs at its place in the switch
+                }
+            }
+        }
+    }
+
     /// <summary>Loads the new task's registers, then checks and loads LDTR, CS, SS and the data segments (SDM table 7-1).</summary>
     private void LoadTaskState(ReadOnlySpan<uint> image, uint newFlags, uint ext)
     {
         uint cr3 = image[0x1C / 4];
-        if ((Cr0 & 0x8000_0000) != 0 && cr3 != Cr3)
+        if (TaskSwitchCr3Loader is { } load)
         {
-            if (TaskSwitchCr3Loader is { } load)
-            {
-                load(cr3);
-            }
-            else
-            {
-                Cr3 = cr3;
-                SyncMmu();
-            }
+            load(cr3); // the VMM knows whether the guest's paging is on
+        }
+        else if ((Cr0 & 0x8000_0000) != 0 && cr3 != Cr3)
+        {
+            Cr3 = cr3;
+            SyncMmu();
         }
 
         Eip = image[0x20 / 4];

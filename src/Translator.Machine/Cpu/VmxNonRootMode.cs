@@ -264,6 +264,11 @@ public sealed partial class X86Cpu
 
     // ---- exits caused by exceptions -------------------------------------------------------------------------
 
+    /// <summary>The linear address of the last page fault: CR2, or the exit's when the #PF is the VMM's to see.</summary>
+    public uint PageFaultAddress => Vmx is { } vmcs && vmcs.InterceptsException((int)ExceptionVector.PageFault, Fault.ErrorCode)
+        ? vmcs.PageFaultLinearAddress
+        : Cr2;
+
     /// <summary>Where the MMU reports a page fault's linear address: CR2, unless the #PF exits (then CR2 is untouched, SDM 27.1).</summary>
     private void RecordPageFaultAddress(uint linear)
     {

@@ -23,6 +23,9 @@ public sealed partial class HardwareAssistedBackend
             case VmExitReason.ExceptionOrNmi:
                 HandleException();
                 return; // re-injection of an interrupted event is part of the exception's handling
+            case VmExitReason.TaskSwitch:
+                HandleTaskSwitch();
+                return; // the switch consumed the vectored event, if any
             case VmExitReason.ExternalInterrupt:
                 // The host timer fired: bring the virtual timers up to date; their interrupt is injected at the next entry.
                 _platform.Timers.Advance(_cpu.Clock.Now);
