@@ -211,6 +211,12 @@ public sealed partial class X86Cpu
             image[i] = ReadSystem32(newBase + ((uint)i * 4));
         }
 
+        if ((image[0x24 / 4] & (uint)EFlags.VM) != 0)
+        {
+            // Refused before anything changes, so every backend stops at the same instruction.
+            throw new UnsupportedGuestOperationException($"task switch to a virtual-8086 task (selector 0x{selector:X4}): virtual-8086 mode is not supported");
+        }
+
         TouchTaskMemory(image, oldSelector: TaskRegister, newBase, descriptorAddress, source, hasErrorCode);
 
         // Save the old task's dynamic state (its TSS must be writable), then the busy bits and the link.
@@ -259,10 +265,6 @@ public sealed partial class X86Cpu
         TssBase = newBase;
         TssLimit = tss.Limit;
         Cr0 |= 8; // CR0.TS: the FPU state is the old task's
-        if ((newFlags & (uint)EFlags.VM) != 0)
-        {
-            throw new UnsupportedGuestOperationException($"task switch to a virtual-8086 task (selector 0x{selector:X4}): virtual-8086 mode is not supported");
-        }
 
         LoadTaskState(image, newFlags, ext);
         if (hasErrorCode)

@@ -61,7 +61,7 @@ public sealed class KvmUnitTests(ITestOutputHelper output)
     /// <summary>Where one configuration differs from the image's record: trap-and-emulate's Popek-Goldberg holes.</summary>
     private static readonly Dictionary<(string, string), string> ExpectedOn = new()
     {
-        [("umip", "trap")] = "P19 F2",             // CS shows RPL 1 (a Popek-Goldberg hole UMIP does not close): MOV from CR0 "at CPL 3" is emulated
+        [("umip", "trap")] = "P21 F2",             // CS shows RPL 1 (a Popek-Goldberg hole UMIP does not close): MOV from CR0 "at CPL 3" is emulated
     };
 
     private static string? Find()
