@@ -35,6 +35,29 @@ public sealed class TaskSwitchTests
         Assert.Equal(Expected, console);
     }
 
+    /// <summary>Under hw every switch is a TASK_SWITCH exit (reason 9) whose qualification names the TSS and the source.</summary>
+    [Fact]
+    public void UnderHwEverySwitchExitsWithItsSourceAndTheGateEvent()
+    {
+        var console = new List<byte>();
+        var vm = VirtualMachine.Create(File.ReadAllBytes(GuestImages.Instance.PathOf("task_switch.bin")), BackendConfigurations.Options("hw-ept", console.Add));
+        var exits = new List<Translator.Machine.Cpu.VmExitInformation>();
+        ((Translator.Vmm.Backends.Hw.HardwareAssistedBackend)vm.Backend).ExitObserved += e =>
+        {
+            if (e.Reason == Translator.Machine.Cpu.VmExitReason.TaskSwitch)
+            {
+                exits.Add(e);
+            }
+        };
+        Assert.Equal(1, vm.Run().ExitCode);
+        Assert.Equal(Expected, Encoding.ASCII.GetString(console.ToArray()));
+        var sources = exits.Select(e => (Translator.Machine.Cpu.TaskSwitchSource)(e.Qualification >> 30)).ToHashSet();
+        Assert.Equal(4, sources.Count); // CALL, IRET, JMP and IDT task gates
+        Assert.Contains(exits, e => (e.Qualification & 0xFFFF) == 0x68 && (e.Qualification >> 30) == 0 && e.InstructionLength == 7); // CALL through the gate: task 2's TSS
+        Assert.Contains(exits, e => (e.Qualification & 0xFFFF) == 0x80 && (e.Qualification >> 30) == 3 && e.IdtVectoring.Vector == 10 && e.IdtVectoring.DeliversErrorCode);
+        Assert.Contains(exits, e => (e.Qualification & 0xFFFF) == 0x88 && (e.Qualification >> 30) == 3 && e.IdtVectoring.Vector == 8);
+    }
+
     [Fact]
     public void QemuAgreesUntilTheFaultAfterTheCommitPoint()
     {
