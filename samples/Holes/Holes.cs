@@ -7,12 +7,15 @@ using Machine = Translator.Guest.Machine; // the DSL's, not the namespace Transl
 /// SMSW, STR, LAR, LSL, VERR, VERW, the RPL of CS) or that silently behave differently when deprivileged (POPF
 /// dropping an IF change). The kernel runs every probe at ring 0, then again at ring 3: a trap-and-emulate VMM
 /// never gets control for any of them, so whatever ring a deprivileged guest kernel really runs in shows through.
+/// Then the kernel sets CR4.UMIP, the hardware fix for five of them: SGDT, SIDT, SLDT, SMSW and STR now fault
+/// above ring 0, so a VMM that runs the kernel at ring 1 gets control and shows it its own tables again.
 /// </summary>
 [GuestKernel]
 public static partial class Holes
 {
     private const uint CallReport = 1;
     private const uint CallDone = 2;
+    private const uint Cr4Umip = 1u << 11;
 
     [Aligned(16)]
     private static readonly uint[] UserStack = new uint[1024];
@@ -26,6 +29,18 @@ public static partial class Holes
         Pic.Remap();
         Console.WriteLine("ring 0:");
         Probe(ring3: false);
+        Console.WriteLine("ring 0, CR4.UMIP set (the hardware fix: these fault above ring 0):");
+        uint cr4 = Cpu.ReadCr4();
+        Cpu.WriteCr4(cr4 | Cr4Umip);
+        Print(1, Cpu.StoreGdtBase());
+        Print(2, Cpu.StoreGdtLimit());
+        Print(3, Cpu.StoreIdtBase());
+        Print(4, Cpu.StoreIdtLimit());
+        Print(5, Cpu.StoreLdt());
+        Print(6, Cpu.StoreMachineStatusWord());
+        Print(7, Cpu.StoreTaskRegister());
+
+        Cpu.WriteCr4(cr4);
         Console.WriteLine("ring 3:");
         UserMode.Enter(Memory.AddressOf(UserProbes), Memory.AddressOf(UserStack) + 4096);
     }

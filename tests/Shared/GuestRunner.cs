@@ -30,13 +30,13 @@ public static class GuestRunner
         return new GuestRun("native", console.ToArray(), result.ExitCode, result.Message);
     }
 
-    public static GuestRun Qemu(byte[] image, TimeSpan? timeout = null)
+    public static GuestRun Qemu(byte[] image, TimeSpan? timeout = null, string? cpuModel = null)
     {
         string path = Path.Combine(Path.GetTempPath(), $"guest-{Environment.ProcessId}-{Guid.NewGuid():N}.bin");
         File.WriteAllBytes(path, image);
         try
         {
-            ProcessResult qemu = ProcessRunner.RunQemu(path, timeout ?? TimeSpan.FromSeconds(60));
+            ProcessResult qemu = ProcessRunner.RunQemu(path, timeout ?? TimeSpan.FromSeconds(60), cpuModel);
             return qemu.TimedOut
                 ? new GuestRun("qemu", qemu.StandardOutput, -1, "QEMU timed out")
                 : new GuestRun("qemu", qemu.StandardOutput, qemu.ExitCode, qemu.StandardError);

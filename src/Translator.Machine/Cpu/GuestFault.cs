@@ -64,7 +64,7 @@ public sealed class GuestFault : Exception
 }
 
 /// <summary>
-/// The guest did something this machine deliberately does not model (a non-flat segment, a task gate, virtual-8086
+/// The guest did something this machine deliberately does not model (a non-flat segment, a 16-bit TSS, virtual-8086
 /// mode...). The machine stops with "guest crashed" and this message, instead of silently diverging from hardware.
 /// </summary>
 public sealed class UnsupportedGuestOperationException(string message) : Exception(message);

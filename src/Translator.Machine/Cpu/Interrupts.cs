@@ -114,8 +114,9 @@ public sealed partial class X86Cpu
     }
 
     /// <summary>INT n / INT3 / INTO: a trap whose return address is the next instruction.</summary>
-    internal void SoftwareInterrupt(int vector, uint returnEip)
+    internal void SoftwareInterrupt(int vector, uint returnEip, uint instructionLength)
     {
+        SoftwareInterruptLength = instructionLength;
         Counters.SoftwareInterrupts++;
         if (Interceptor is { } vmm)
         {
@@ -153,8 +154,19 @@ public sealed partial class X86Cpu
             case GateTypeInterrupt32:
             case GateTypeTrap32:
                 break;
-            case 0x5:
-                throw new UnsupportedGuestOperationException($"interrupt {vector:X2} goes through a task gate: hardware task switching is not supported");
+            case TypeTaskGate:
+                if (source == InterruptSource.Software && gate.Dpl < Cpl)
+                {
+                    throw GeneralProtection(idtError);
+                }
+
+                if (!gate.Present)
+                {
+                    throw Exception(ExceptionVector.SegmentNotPresent, idtError);
+                }
+
+                DeliverThroughTaskGate(vector, gate.GateSelector, source, hasErrorCode, errorCode, returnEip);
+                return;
             case 0x6:
             case 0x7:
                 throw new UnsupportedGuestOperationException($"interrupt {vector:X2} goes through a 16-bit gate: only 32-bit interrupt and trap gates are supported");
@@ -272,11 +284,6 @@ public sealed partial class X86Cpu
     /// <summary>IRET (32-bit, or 16-bit with an operand-size prefix) in protected mode, same or outer privilege.</summary>
     internal void InterruptReturn(bool operand16)
     {
-        if ((FlagBits & (uint)EFlags.NT) != 0)
-        {
-            throw new UnsupportedGuestOperationException("IRET with EFLAGS.NT set (task return) is not supported");
-        }
-
         uint sp = Reg(ESP);
         uint step = operand16 ? 2u : 4u;
         uint ReadSlot(uint offset) => operand16 ? Mmu.Read16(sp + offset) : Mmu.Read32(sp + offset);

@@ -7,6 +7,7 @@ public enum VmExitReason
     ExternalInterrupt = 1,
     TripleFault = 2,
     InterruptWindow = 7,
+    TaskSwitch = 9,
     Cpuid = 10,
     Hlt = 12,
     Invlpg = 14,

@@ -264,6 +264,11 @@ public sealed partial class X86Cpu
 
     // ---- exits caused by exceptions -------------------------------------------------------------------------
 
+    /// <summary>The linear address of the last page fault: CR2, or the exit's when the #PF is the VMM's to see.</summary>
+    public uint PageFaultAddress => Vmx is { } vmcs && vmcs.InterceptsException((int)ExceptionVector.PageFault, Fault.ErrorCode)
+        ? vmcs.PageFaultLinearAddress
+        : Cr2;
+
     /// <summary>Where the MMU reports a page fault's linear address: CR2, unless the #PF exits (then CR2 is untouched, SDM 27.1).</summary>
     private void RecordPageFaultAddress(uint linear)
     {
@@ -347,6 +352,7 @@ public sealed partial class X86Cpu
             case InterruptionType.PrivilegedSoftwareException:
                 try
                 {
+                    SoftwareInterruptLength = vmcs.EntryInstructionLength;
                     Deliver(@event.Vector, InterruptSource.Software, false, 0, Eip + vmcs.EntryInstructionLength);
                 }
                 catch (GuestFault fault) when (ExitDuringDelivery(@event, 0, fault))
@@ -433,5 +439,5 @@ public sealed partial class X86Cpu
     }
 
     /// <summary>What CPUID returns on this processor (the VMM's CPUID exit handler reports the same model).</summary>
-    public static (uint Eax, uint Ebx, uint Ecx, uint Edx) CpuidLeaf(uint leaf) => Instructions.InstSystem.CpuidValues(leaf);
+    public static (uint Eax, uint Ebx, uint Ecx, uint Edx) CpuidLeaf(uint leaf, uint subleaf = 0) => Instructions.InstSystem.CpuidValues(leaf, subleaf);
 }

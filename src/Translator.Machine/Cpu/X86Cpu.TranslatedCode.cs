@@ -184,7 +184,7 @@ public sealed partial class X86Cpu
         {
             if (HypercallGate is not { } gate || Cpl != 1)
             {
-                SoftwareInterrupt(HypercallVector, Eip);
+                SoftwareInterrupt(HypercallVector, Eip, 2);
                 return;
             }
 

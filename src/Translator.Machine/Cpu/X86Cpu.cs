@@ -258,6 +258,18 @@ public sealed partial class X86Cpu
         TranslationChanged?.Invoke();
     }
 
+    /// <summary>CR4.UMIP (bit 11): SGDT, SIDT, SLDT, SMSW and STR are ring-0 instructions.</summary>
+    public const uint Cr4Umip = 1u << 11;
+
+    /// <summary>User-mode instruction prevention: #GP(0) at CPL &gt; 0 while CR4.UMIP is set (SDM Vol. 3 2.5).</summary>
+    internal void RequireUmipPrivilege()
+    {
+        if ((Cr4 & Cr4Umip) != 0 && Cpl > 0)
+        {
+            throw GeneralProtection();
+        }
+    }
+
     // ---- faults ------------------------------------------------------------------------------------------------
 
     internal GuestFault Exception(ExceptionVector vector) => Fault.Set(vector, hasErrorCode: false, 0);

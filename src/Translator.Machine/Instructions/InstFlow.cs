@@ -147,6 +147,11 @@ internal static unsafe class InstFlow
     public static void JmpFar(X86Cpu c, ref DecodedOp op)
     {
         (uint offset, ushort selector) = FarPointer(c, ref op);
+        if (c.FarTransferToTask(selector, ref op, TaskSwitchSource.Jmp))
+        {
+            return;
+        }
+
         Descriptor code = c.CheckFarTransferTarget(selector);
         c.SetCodeSegmentSamePrivilege(selector, code);
         c.Eip = offset;
@@ -155,6 +160,11 @@ internal static unsafe class InstFlow
     public static void CallFar(X86Cpu c, ref DecodedOp op)
     {
         (uint offset, ushort selector) = FarPointer(c, ref op);
+        if (c.FarTransferToTask(selector, ref op, TaskSwitchSource.Call))
+        {
+            return;
+        }
+
         Descriptor code = c.CheckFarTransferTarget(selector);
         bool wide = op.Instruction.Code is Code.Call_ptr1632 or Code.Call_m1632;
         uint sp = c.Reg(X86Cpu.ESP);

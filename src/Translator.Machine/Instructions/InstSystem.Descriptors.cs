@@ -45,6 +45,7 @@ internal static unsafe partial class InstSystem
 
     private static void StorePseudoDescriptor(X86Cpu c, ref DecodedOp op, ushort limit, uint tableBase)
     {
+        c.RequireUmipPrivilege();
         uint address = EffectiveAddress(c, ref op);
         c.Mmu.ProbeWrite(address, 6, c.Cpl == 3);
         c.Mmu.Write16(address, limit);
@@ -127,6 +128,7 @@ internal static unsafe partial class InstSystem
 
     private static void StoreSelector(X86Cpu c, ref DecodedOp op, ushort selector)
     {
+        c.RequireUmipPrivilege();
         if (op.K0 == OperandKind.Gpr)
         {
             WriteGpr(c, op.R0, op.Bits, selector); // a 32-bit register destination is zero-extended

@@ -21,10 +21,14 @@ internal static unsafe partial class InstSystem
         return [BitConverter.ToUInt32(bytes, 0), BitConverter.ToUInt32(bytes, 4), BitConverter.ToUInt32(bytes, 8)];
     }
 
-    internal static (uint, uint, uint, uint) CpuidValues(uint leaf) => leaf switch
+    // Leaf 7 subleaf 0, ECX: bit 2 UMIP.
+    private const uint StructuredFeatureEcx = 1u << 2;
+
+    internal static (uint, uint, uint, uint) CpuidValues(uint leaf, uint subleaf = 0) => leaf switch
     {
-        0 => (1u, s_vendor[0], s_vendor[2], s_vendor[1]),
+        0 => (7u, s_vendor[0], s_vendor[2], s_vendor[1]),
         1 => (0x0000_0633u, 0u, 0u, FeatureEdx), // family 6, model 3, stepping 3 (a Pentium II class core)
+        7 when subleaf == 0 => (0u, 0u, StructuredFeatureEcx, 0u),
         _ => (0u, 0u, 0u, 0u),
     };
 
@@ -36,7 +40,7 @@ internal static unsafe partial class InstSystem
             return;
         }
 
-        (uint a, uint b, uint cx, uint d) = CpuidValues(c.Reg(X86Cpu.EAX));
+        (uint a, uint b, uint cx, uint d) = CpuidValues(c.Reg(X86Cpu.EAX), c.Reg(X86Cpu.ECX));
         c.Reg(X86Cpu.EAX) = a;
         c.Reg(X86Cpu.EBX) = b;
         c.Reg(X86Cpu.ECX) = cx;

@@ -149,22 +149,28 @@ internal static unsafe partial class InstSystem
 
     public static void Cmc(X86Cpu c, ref DecodedOp op) => c.SetCarry(!c.CF);
 
-    public static void Int(X86Cpu c, ref DecodedOp op) => c.SoftwareInterrupt((int)(op.Immediate & 0xFF), op.NextIp);
+    public static void Int(X86Cpu c, ref DecodedOp op) => c.SoftwareInterrupt((int)(op.Immediate & 0xFF), op.NextIp, op.NextIp - op.Ip);
 
-    public static void Int3(X86Cpu c, ref DecodedOp op) => c.SoftwareInterrupt((int)ExceptionVector.Breakpoint, op.NextIp);
+    public static void Int3(X86Cpu c, ref DecodedOp op) => c.SoftwareInterrupt((int)ExceptionVector.Breakpoint, op.NextIp, op.NextIp - op.Ip);
 
-    public static void Int1(X86Cpu c, ref DecodedOp op) => c.SoftwareInterrupt((int)ExceptionVector.Debug, op.NextIp);
+    public static void Int1(X86Cpu c, ref DecodedOp op) => c.SoftwareInterrupt((int)ExceptionVector.Debug, op.NextIp, op.NextIp - op.Ip);
 
     public static void Into(X86Cpu c, ref DecodedOp op)
     {
         if (c.OF)
         {
-            c.SoftwareInterrupt((int)ExceptionVector.Overflow, op.NextIp);
+            c.SoftwareInterrupt((int)ExceptionVector.Overflow, op.NextIp, op.NextIp - op.Ip);
         }
     }
 
     public static void Iret(X86Cpu c, ref DecodedOp op)
     {
+        if ((c.FlagBits & (uint)EFlags.NT) != 0)
+        {
+            c.TaskReturn(ref op);
+            return;
+        }
+
         c.InterruptReturn(operand16: op.Instruction.Code == Code.Iretw);
         c.StopBlock = true; // IF may have been restored with an interrupt pending
     }
@@ -209,8 +215,8 @@ internal static unsafe partial class InstSystem
     private const uint Cr0Pe = 1, Cr0Mp = 2, Cr0Em = 4, Cr0Ts = 8, Cr0Et = 0x10, Cr0Ne = 0x20, Cr0Wp = 0x1_0000,
         Cr0Am = 0x4_0000, Cr0Nw = 0x2000_0000, Cr0Cd = 0x4000_0000, Cr0Pg = 0x8000_0000;
 
-    /// <summary>CR4 bits this CPU accepts: VME PVI TSD DE PSE MCE PGE PCE (no PAE).</summary>
-    private const uint Cr4Supported = 0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x40 | 0x80 | 0x100;
+    /// <summary>CR4 bits this CPU accepts: VME PVI TSD DE PSE MCE PGE PCE (no PAE), UMIP.</summary>
+    private const uint Cr4Supported = 0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x40 | 0x80 | 0x100 | X86Cpu.Cr4Umip;
 
     public static void MoveToControlOrDebug(X86Cpu c, ref DecodedOp op)
     {
@@ -323,6 +329,7 @@ internal static unsafe partial class InstSystem
 
     public static void Smsw(X86Cpu c, ref DecodedOp op)
     {
+        c.RequireUmipPrivilege();
         // SMSW r32 stores all of CR0 on P6 and later (the upper bits are "undefined" by the SDM; QEMU does this).
         uint cr0 = c.GuestVisibleCr0(c.Cr0);
         if (op.K0 == OperandKind.Gpr)

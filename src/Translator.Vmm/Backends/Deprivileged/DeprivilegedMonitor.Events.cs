@@ -34,7 +34,10 @@ public abstract partial class DeprivilegedMonitor : IEventInterceptor
                 return;
             }
 
-            if (e.Vector == (int)ExceptionVector.GeneralProtection && TryEmulateTrapped())
+            // Raised in the view (a task switch's new task faulting after the commit point): the guest's own fault.
+            // At the real CPL, #GP is a privileged instruction and #TS an IRET with NT, whose task is virtual.
+            bool trapped = e.Vector is (int)ExceptionVector.GeneralProtection or (int)ExceptionVector.InvalidTss;
+            if (!_inView && trapped && TryEmulateTrapped())
             {
                 return;
             }

@@ -128,6 +128,7 @@ public abstract partial class DeprivilegedMonitor : IExecutionBackend
         c.TssLimit = 0;
         c.FlagBits = (c.FlagBits & ~(uint)EFlags.IOPL) | (uint)EFlags.IF;
         c.InstallEventInterceptor(this, systemTablesPhysical: true);
+        InstallTaskSwitchHooks();
         c.Monitor = this;
         RebuildGdt();
         CompressPrivilege(c);

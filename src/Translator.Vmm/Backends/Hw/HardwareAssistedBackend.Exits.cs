@@ -23,6 +23,9 @@ public sealed partial class HardwareAssistedBackend
             case VmExitReason.ExceptionOrNmi:
                 HandleException();
                 return; // re-injection of an interrupted event is part of the exception's handling
+            case VmExitReason.TaskSwitch:
+                HandleTaskSwitch();
+                return; // the switch consumed the vectored event, if any
             case VmExitReason.ExternalInterrupt:
                 // The host timer fired: bring the virtual timers up to date; their interrupt is injected at the next entry.
                 _platform.Timers.Advance(_cpu.Clock.Now);
@@ -30,7 +33,7 @@ public sealed partial class HardwareAssistedBackend
             case VmExitReason.InterruptWindow:
                 break; // PrepareEntry injects now that the guest can take the interrupt
             case VmExitReason.Cpuid:
-                (uint a, uint b, uint c, uint d) = X86Cpu.CpuidLeaf(_cpu.GetRegister(X86Cpu.EAX));
+                (uint a, uint b, uint c, uint d) = X86Cpu.CpuidLeaf(_cpu.GetRegister(X86Cpu.EAX), _cpu.GetRegister(X86Cpu.ECX));
                 _cpu.SetRegister(X86Cpu.EAX, a);
                 _cpu.SetRegister(X86Cpu.EBX, b);
                 _cpu.SetRegister(X86Cpu.ECX, c);

@@ -68,6 +68,8 @@ public sealed partial class HardwareAssistedBackend : IExecutionBackend
         {
             _nested = new NestedPaging(_vmcs, _guest);
         }
+
+        InstallTaskSwitchHooks();
     }
 
     public string Name => "hw";
@@ -293,6 +295,7 @@ public sealed partial class HardwareAssistedBackend : IExecutionBackend
         VmExitReason.ExternalInterrupt => "EXTERNAL_INTERRUPT",
         VmExitReason.TripleFault => "TRIPLE_FAULT",
         VmExitReason.InterruptWindow => "INTERRUPT_WINDOW",
+        VmExitReason.TaskSwitch => "TASK_SWITCH",
         VmExitReason.Cpuid => "CPUID",
         VmExitReason.Hlt => "HLT",
         VmExitReason.Invlpg => "INVLPG",
