@@ -141,15 +141,7 @@ public sealed class StructKernelTests
     {
         string generated = Compile().GeneratedSource("StructTests.Structs.Kernel.g.cs");
         byte[] image = ImageBytes(generated, "Image");
-        VmOptions[] backends =
-        [
-            new() { Backend = BackendKind.Native },
-            new() { Backend = BackendKind.HardwareAssisted, Paging = MemoryVirtualization.NestedPaging },
-            new() { Backend = BackendKind.HardwareAssisted, Paging = MemoryVirtualization.ShadowPaging },
-            new() { Backend = BackendKind.BinaryTranslation, Translation = TranslationSource.InterpreterOnly },
-            new() { Backend = BackendKind.TrapAndEmulate },
-        ];
-        foreach (VmOptions options in backends)
+        foreach (VmOptions options in CrashReportTests.BareMetalBackends)
         {
             VmRunResult run = VirtualMachine.Create(image, options).Run();
             Assert.True(Expected == System.Text.Encoding.ASCII.GetString(run.Console), $"{options.Backend} {options.Paging}: {System.Text.Encoding.ASCII.GetString(run.Console)} ({run.Result.Message})");
