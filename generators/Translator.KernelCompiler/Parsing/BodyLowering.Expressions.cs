@@ -497,23 +497,6 @@ internal sealed partial class BodyLowering
         return new CallExpr(returnType, key, lowered.ToEquatableArray());
     }
 
-    /// <summary>A return's value: a ref return's address, a struct copied into the caller's buffer, or the value.</summary>
-    private Expr LowerReturnValue(IOperation value)
-    {
-        if (_method.ReturnsByRef || _method.ReturnsByRefReadonly)
-        {
-            return AddressOf(LowerExpression(value), AnyPointer);
-        }
-
-        GuestType type = GuestTypes.From(_method.ReturnType) ?? GuestType.Int32;
-        if (_returnBuffer >= 0)
-        {
-            return new AssignExpr(type, new MemoryExpr(type, new LocalExpr(AnyPointer, _returnBuffer), 0), LowerExpression(value));
-        }
-
-        return Convert(LowerExpression(value), type);
-    }
-
     private static int? HypercallNumber(IMethodSymbol method)
     {
         foreach (AttributeData attribute in method.GetAttributes())

@@ -29,6 +29,23 @@ internal sealed partial class BodyLowering
     /// <summary>Whether a method returns a struct by value (through a hidden return buffer).</summary>
     private static bool ReturnsStruct(IMethodSymbol method) => !method.ReturnsByRef && !method.ReturnsByRefReadonly && StructLayouts.IsUserStruct(method.ReturnType);
 
+    /// <summary>A return's value: a ref return's address, a struct copied into the caller's buffer, or the value.</summary>
+    private Expr LowerReturnValue(IOperation value)
+    {
+        if (_method.ReturnsByRef || _method.ReturnsByRefReadonly)
+        {
+            return AddressOf(LowerExpression(value), AnyPointer);
+        }
+
+        GuestType type = GuestTypes.From(_method.ReturnType) ?? GuestType.Int32;
+        if (_returnBuffer >= 0)
+        {
+            return new AssignExpr(type, new MemoryExpr(type, new LocalExpr(AnyPointer, _returnBuffer), 0), LowerExpression(value));
+        }
+
+        return Convert(LowerExpression(value), type);
+    }
+
     /// <summary>A local or parameter: a <c>ref</c> one holds an address, so reading it reads memory there.</summary>
     private Expr Variable(ISymbol symbol, ITypeSymbol type, bool isRef)
     {
