@@ -56,6 +56,10 @@ internal static class Diagnostics
         "TRN0012", "Two handlers for one interrupt vector",
         "Vector 0x{0} already has the handler '{1}'");
 
+    public static readonly DiagnosticDescriptor StructLayout = Error(
+        "TRN0020", "Struct cannot be laid out in guest memory",
+        "Struct '{0}' cannot be guest data: {1}");
+
     public static readonly DiagnosticDescriptor MethodShape = Error(
         "TRN0013", "Method shape not supported in guest code",
         "'{0}' cannot be guest code: {1}");
@@ -100,6 +104,7 @@ internal static class Diagnostics
         [HandlerShape.Id] = HandlerShape,
         [DuplicateVector.Id] = DuplicateVector,
         [MethodShape.Id] = MethodShape,
+        [StructLayout.Id] = StructLayout,
         [UnresolvedCall.Id] = UnresolvedCall,
         [HypercallShape.Id] = HypercallShape,
         [HypercallInBareMetal.Id] = HypercallInBareMetal,

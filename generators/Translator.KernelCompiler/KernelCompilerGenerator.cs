@@ -41,7 +41,7 @@ public sealed class KernelCompilerGenerator : IIncrementalGenerator
         IncrementalValuesProvider<GuestClassModel> code = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 GuestClassParser.CodeAttribute,
-                static (node, _) => node is ClassDeclarationSyntax,
+                static (node, _) => node is ClassDeclarationSyntax or StructDeclarationSyntax,
                 static (syntax, cancellation) => GuestClassParser.Parse(syntax, isKernel: false, cancellation))
             .WithTrackingName(GuestCodeClassesStep);
 

@@ -12,8 +12,11 @@ public sealed class GuestKernelAttribute : Attribute
 {
 }
 
-/// <summary>Marks a static class whose methods compile to guest code that kernels may call (a library).</summary>
-[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+/// <summary>
+/// Marks a static class whose methods compile to guest code that kernels may call (a library), or a struct whose
+/// methods do (instance methods get <c>this</c> by reference).
+/// </summary>
+[AttributeUsage(AttributeTargets.Class | AttributeTargets.Struct, Inherited = false)]
 public sealed class GuestCodeAttribute : Attribute
 {
 }

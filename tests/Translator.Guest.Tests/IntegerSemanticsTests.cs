@@ -30,19 +30,25 @@ public sealed class IntegerSemanticsTests(ITestOutputHelper output)
     public void GuestAgreesWithDotNet(int seed, string backend)
     {
         ulong[] inputs = Operands(seed);
-        byte[] image = PatchInputs(IntegerSemantics.Image.ToArray(), inputs);
+        byte[] image = PatchInputs(IntegerSemantics.Image.ToArray(), inputs, IntegerSemantics.Symbols, "IntegerSemantics.Inputs");
 
         GuestRun run = backend == "qemu" ? GuestRunner.Qemu(image) : GuestRunner.Native(image);
         output.WriteLine($"ran on {run.Backend}: exit {run.ExitCode}, {run.Console.Length} console bytes; {run.Message}");
 
+        AssertAgrees(run, inputs, IntegerSemantics.Cases, IntegerSemantics.Operations, IntegerSemantics.Evaluate);
+    }
+
+    /// <summary>Each line the guest printed is <paramref name="evaluate"/>'s .NET result for its case and operation.</summary>
+    internal static void AssertAgrees(GuestRun run, ulong[] inputs, int cases, int operations, Func<int, ulong, ulong, ulong> evaluate)
+    {
         string[] lines = run.Text.Split('\n');
         int line = 0;
-        for (int i = 0; i < IntegerSemantics.Cases; i++)
+        for (int i = 0; i < cases; i++)
         {
             ulong a = inputs[i * 2], b = inputs[i * 2 + 1];
-            for (int op = 0; op < IntegerSemantics.Operations; op++, line++)
+            for (int op = 0; op < operations; op++, line++)
             {
-                string expected = IntegerSemantics.Evaluate(op, a, b).ToString("x16");
+                string expected = evaluate(op, a, b).ToString("x16");
                 string actual = line < lines.Length ? lines[line] : "(missing)";
                 Assert.True(expected == actual,
                     $"operation {op} on a=0x{a:x16} b=0x{b:x16}: .NET gives {expected}, the guest ({run.Backend}) {actual}; {run.Message}");
@@ -52,7 +58,7 @@ public sealed class IntegerSemanticsTests(ITestOutputHelper output)
         Assert.Equal(1, run.ExitCode);
     }
 
-    private static ulong[] Operands(int seed)
+    internal static ulong[] Operands(int seed)
     {
         var random = new Random(seed);
         var operands = new ulong[IntegerSemantics.Cases * 2];
@@ -71,9 +77,9 @@ public sealed class IntegerSemanticsTests(ITestOutputHelper output)
     }
 
     /// <summary>Writes the operands into the image's <c>Inputs</c> array (an [InImage] field, so it is in the file).</summary>
-    private static byte[] PatchInputs(byte[] image, ulong[] inputs)
+    internal static byte[] PatchInputs(byte[] image, ulong[] inputs, System.Collections.Generic.IEnumerable<GuestSymbol> symbols, string name)
     {
-        GuestSymbol symbol = IntegerSemantics.Symbols.Single(s => s.Name == "IntegerSemantics.Inputs");
+        GuestSymbol symbol = symbols.Single(s => s.Name == name);
         Assert.Equal((uint)(inputs.Length * 8), symbol.Size);
         int offset = (int)(symbol.Address - 0x0010_0000);
         for (int i = 0; i < inputs.Length; i++)

@@ -40,6 +40,16 @@ public sealed class CrashReportTests
         }
         """;
 
+    /// <summary>Every backend a bare-metal image runs under, native first (the reference).</summary>
+    internal static readonly VmOptions[] BareMetalBackends =
+    [
+        new() { Backend = BackendKind.Native },
+        new() { Backend = BackendKind.HardwareAssisted, Paging = MemoryVirtualization.NestedPaging },
+        new() { Backend = BackendKind.HardwareAssisted, Paging = MemoryVirtualization.ShadowPaging },
+        new() { Backend = BackendKind.BinaryTranslation, Translation = TranslationSource.InterpreterOnly },
+        new() { Backend = BackendKind.TrapAndEmulate },
+    ];
+
     public static TheoryData<string, string, string> Faults => new()
     {
         { "s_sink = 1000 / s_zero;", "#DE at EIP", "divide error" },
@@ -57,14 +67,7 @@ public sealed class CrashReportTests
         byte[] image = GeneratedImage.Bytes(outcome.GeneratedSource("CrashTests.Crash.Kernel.g.cs"));
         int line = source.Split('\n').ToList().FindIndex(l => l.Contains(fault, StringComparison.Ordinal)) + 1;
 
-        VmOptions[] backends =
-        [
-            new() { Backend = BackendKind.Native },
-            new() { Backend = BackendKind.HardwareAssisted, Paging = MemoryVirtualization.NestedPaging },
-            new() { Backend = BackendKind.HardwareAssisted, Paging = MemoryVirtualization.ShadowPaging },
-            new() { Backend = BackendKind.BinaryTranslation, Translation = TranslationSource.InterpreterOnly },
-            new() { Backend = BackendKind.TrapAndEmulate },
-        ];
+        VmOptions[] backends = BareMetalBackends;
         VmRunResult[] runs = [.. backends.Select(o => VirtualMachine.Create(image, o).Run())];
 
         VmRunResult native = runs[0];

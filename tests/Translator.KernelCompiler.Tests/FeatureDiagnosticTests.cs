@@ -32,9 +32,13 @@ public sealed class FeatureDiagnosticTests
         { "TRN0005", "static void F(int x) { switch (x) { [|case > 5:|] break; } }", "A relational pattern ('case > 5:') is not supported in guest code: compare with ==" },
         { "TRN0005", "static int F() { [|int G() => 1;|] return 0; }", "A local function ('int G() => 1;') is not supported in guest code: make it a static method of the class" },
         { "TRN0005", "static void F() { [|lock (Table) { }|] }", "'lock' ('lock (Table) { }') is not supported in guest code: guest code runs on one processor" },
-        { "TRN0013", "[|struct Task { public int Eip; }|]", "'struct Task' cannot be guest code: a struct declared inside a guest class is not supported" },
         { "TRN0013", "[|static int Count => 1;|]", "'Count' cannot be guest code: a property is not supported: use a static field" },
         { "TRN0013", "[|static K() { }|]", "'K()' cannot be guest code: a static constructor is not supported" },
+        { "TRN0004", "struct P { public int X; public P(int x) { X = x; } } static int F() => [|new P(1)|].X;", "A struct constructor ('new P(1)') is not supported in guest code: create the struct with 'new S { Field = value }' or 'default'" },
+        { "TRN0020", "struct N { public string Name; } static void F() { N [|n = default|]; }", "Struct 'N' cannot be guest data: its field 'Name' is of type 'string', which guest memory cannot hold" },
+        { "TRN0003", "static unsafe void F([|int** p|]) { }", "Type 'int**' is not supported in guest code" },
+        { "TRN0003", "static void F() { System.Span<int> [|s = default|]; }", "Type 'System.Span<int>' is not supported in guest code" },
+        { "TRN0004", "static void F() { [|G(1, 2)|]; } static void G(params int[] v) { }", "A params argument ('G(1, 2)') is not supported in guest code: pass the values one by one" },
     };
 
     [Theory]
@@ -54,6 +58,13 @@ public sealed class FeatureDiagnosticTests
         {
             Assert.Fail($"'{text}' names Roslyn's {kind}");
         }
+    }
+
+    [Fact]
+    public void AStructDeclaredInsideAGuestClassIsData()
+    {
+        GeneratorOutcome outcome = GeneratorHarness.Run(Kernel("struct Task { public int Eip; } static Task s_task; static int F() { s_task.Eip = 3; return s_task.Eip; }"));
+        Assert.Empty(outcome.Translator);
     }
 
     [Fact]

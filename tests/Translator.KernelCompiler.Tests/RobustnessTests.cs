@@ -17,7 +17,7 @@ public sealed class RobustnessTests
         "using Translator.Guest; [GuestKernel] public static partial class K { [Entry] static void Start() { foreach (var x in new System.Collections.Generic.List<int>()) { } } }",
         "using Translator.Guest; [GuestKernel] public static partial class K { [Entry] static void Start() { int[] a = new int[3]; a = null; } }",
         "using Translator.Guest; [GuestKernel] public static partial class K { [Entry] static void Start() { } class Nested { } static int P { get; } }",
-        "using Translator.Guest; [GuestKernel] public static partial class K { [Entry] static unsafe void Start() { int x = 0; int* p = &x; *p = 1; } }",
+        "using Translator.Guest; [GuestKernel] public static partial class K { [Entry] static unsafe void Start() { int x = 0; int** p = null; int* q = stackalloc int[4]; } }",
         "using Translator.Guest; [GuestKernel] public static partial class K<T> { [Entry] static void Start() { } }",
         "using Translator.Guest; [GuestKernel] public static partial class K { [Entry] static void Start() { lock (typeof(K)) { } throw null; } }",
         "using Translator.Guest; [GuestKernel] public static partial class K { [Entry] static void Start() { switch (\"x\") { case \"x\": break; } } }",

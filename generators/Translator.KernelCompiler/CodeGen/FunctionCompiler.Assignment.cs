@@ -9,6 +9,18 @@ internal sealed partial class FunctionCompiler
 {
     private void Assign(AssignExpr assignment)
     {
+        if (assignment.Type.IsStruct)
+        {
+            AssignStruct(assignment);
+            return;
+        }
+
+        if (assignment.Target is MemoryExpr)
+        {
+            AssignMemory(assignment);
+            return;
+        }
+
         if (assignment.Target is ElementExpr element)
         {
             if (IsSimple(assignment.Value))
@@ -69,6 +81,11 @@ internal sealed partial class FunctionCompiler
             _a.lea(ebx, __[ebx + ecx * Scale(element.Type)]);
             _a.push(ebx);
         }
+        else if (target is MemoryExpr)
+        {
+            EvaluateAddress(target);
+            _a.push(eax);
+        }
     }
 
     private void LoadTarget(Expr target)
@@ -78,6 +95,13 @@ internal sealed partial class FunctionCompiler
             _a.mov(ebx, __dword_ptr[esp]);
             _a.xor(ecx, ecx);
             LoadIndexed(element.Type);
+            return;
+        }
+
+        if (target is MemoryExpr)
+        {
+            _a.mov(ebx, __dword_ptr[esp]);
+            LoadAt(target.Type, 0);
             return;
         }
 
@@ -104,9 +128,9 @@ internal sealed partial class FunctionCompiler
                 _a.mov(ebx, Slot(frameField.Slot));
                 _a.mov(__dword_ptr[ebx + frameField.Offset], eax);
                 break;
-            case ElementExpr element:
+            case ElementExpr or MemoryExpr:
                 _a.mov(ebx, __dword_ptr[esp]);
-                StoreAt(element.Type);
+                StoreAt(target.Type);
                 if (!keepAddress)
                 {
                     _a.add(esp, 4);

@@ -18,6 +18,21 @@ internal sealed partial class FunctionCompiler
             case ConstantExpr constant:
                 LoadConstant(expression.Type, constant.Value);
                 break;
+            case { Type.IsStruct: true } when IsPlace(expression):
+                EvaluateAddress(expression);
+                break;
+            case MemoryExpr memory:
+                EvaluateMemory(memory);
+                break;
+            case AddressOfExpr address:
+                EvaluateAddress(address.Target);
+                break;
+            case StructInitExpr init:
+                InitStruct(init);
+                break;
+            case LocalExpr local when local.Type.StorageSize < 4 && IsAddressTaken(local.Slot):
+                LoadNarrowLocal(local);
+                break;
             case LocalExpr local:
                 _a.mov(eax, Slot(local.Slot));
                 if (local.Type.IsWide)
@@ -107,7 +122,9 @@ internal sealed partial class FunctionCompiler
     }
 
     /// <summary>Whether an operand can be loaded into any register without disturbing the others.</summary>
-    private static bool IsSimple(Expr expression) => expression is ConstantExpr || (expression is LocalExpr local && local.Type.Kind != ValueKind.Frame);
+    private bool IsSimple(Expr expression)
+        => expression is ConstantExpr || (expression is LocalExpr local && local.Type.Kind is not (ValueKind.Frame or ValueKind.Struct)
+            && !(local.Type.StorageSize < 4 && IsAddressTaken(local.Slot)));
 
     private void LoadSimple(AssemblerRegister32 register, Expr expression, int half = 0)
     {
@@ -351,6 +368,12 @@ internal sealed partial class FunctionCompiler
         for (int i = call.Arguments.Count - 1; i >= 0; i--)
         {
             Evaluate(call.Arguments[i]);
+            if (call.Arguments[i].Type.IsStruct)
+            {
+                PushStruct(call.Arguments[i].Type);
+                continue;
+            }
+
             if (call.Arguments[i].Type.IsWide)
             {
                 _a.push(edx);

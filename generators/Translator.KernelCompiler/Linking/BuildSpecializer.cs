@@ -139,6 +139,12 @@ internal sealed class BuildSpecializer(Build build, string kernelName, List<Diag
                 return hypercall with { Arguments = Expressions(hypercall.Arguments) };
             case IntrinsicExpr intrinsic:
                 return Intrinsic(intrinsic with { Arguments = Expressions(intrinsic.Arguments) });
+            case MemoryExpr memory:
+                return memory with { Address = Expression(memory.Address) };
+            case AddressOfExpr address:
+                return address with { Target = Expression(address.Target) };
+            case StructInitExpr init:
+                return init with { Storage = Expression(init.Storage), Initializers = Expressions(init.Initializers) };
             default:
                 return expression;
         }

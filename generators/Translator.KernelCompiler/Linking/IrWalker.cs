@@ -12,6 +12,9 @@ internal sealed class IrWalker
 
     public List<string> Strings { get; } = new();
 
+    /// <summary>Called for each address taken (<c>&amp;x</c>, a <c>ref</c> argument), if set.</summary>
+    public System.Action<AddressOfExpr>? AddressTaken { get; set; }
+
     public void Visit(Stmt statement)
     {
         switch (statement)
@@ -129,6 +132,21 @@ internal sealed class IrWalker
                 break;
             case FunctionAddressExpr address:
                 Functions.Add(address.Function);
+                break;
+            case MemoryExpr memory:
+                Visit(memory.Address);
+                break;
+            case AddressOfExpr address:
+                AddressTaken?.Invoke(address);
+                Visit(address.Target);
+                break;
+            case StructInitExpr init:
+                Visit(init.Storage);
+                foreach (Expr initializer in init.Initializers)
+                {
+                    Visit(initializer);
+                }
+
                 break;
         }
     }

@@ -162,8 +162,9 @@ internal sealed partial class KernelLinker
             {
                 case FieldStorage.Scalar:
                 {
+                    // A struct is zeroed data: the bss keeps a page directory out of the image file.
                     uint size = (uint)field.Type.StorageSize;
-                    DataAddress address = _data.Reserve(size, size);
+                    DataAddress address = field.InImage ? _data.Reserve(size, (uint)field.Alignment) : _bss.Reserve(size, (uint)field.Alignment);
                     if (field.Initial.Count > 0)
                     {
                         _data.Write(address, field.Initial[0], (int)size);

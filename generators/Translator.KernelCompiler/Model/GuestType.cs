@@ -23,10 +23,19 @@ internal enum ValueKind : byte
 
     /// <summary>A pointer to the <c>InterruptFrame</c> an interrupt stub built (a <c>ref</c> parameter).</summary>
     Frame,
+
+    /// <summary>A user-defined struct (its <see cref="GuestType.Layout"/>): an expression of it evaluates to its address.</summary>
+    Struct,
+
+    /// <summary>An unmanaged pointer <c>T*</c> (or a ref's address): a 32-bit address, the pointee in Element/Layout.</summary>
+    Pointer,
 }
 
-/// <summary>A guest value type: a <see cref="ValueKind"/>, with the element kind for arrays.</summary>
-internal readonly record struct GuestType(ValueKind Kind, ValueKind Element = ValueKind.Void)
+/// <summary>
+/// A guest value type: a <see cref="ValueKind"/>, with the element kind for arrays and the pointee kind for pointers;
+/// <paramref name="Layout"/> is the struct's layout when the type, its element or its pointee is a struct.
+/// </summary>
+internal readonly record struct GuestType(ValueKind Kind, ValueKind Element = ValueKind.Void, StructLayout? Layout = null)
 {
     public static readonly GuestType Void = new(ValueKind.Void);
     public static readonly GuestType Bool = new(ValueKind.Bool);
@@ -39,6 +48,17 @@ internal readonly record struct GuestType(ValueKind Kind, ValueKind Element = Va
 
     public static GuestType ArrayOf(ValueKind element) => new(ValueKind.Array, element);
 
+    public static GuestType ArrayOf(GuestType element) => new(ValueKind.Array, element.Kind, element.Layout);
+
+    public static GuestType StructOf(StructLayout layout) => new(ValueKind.Struct, ValueKind.Void, layout);
+
+    public static GuestType PointerTo(GuestType pointee) => new(ValueKind.Pointer, pointee.Kind, pointee.Layout);
+
+    public bool IsStruct => Kind == ValueKind.Struct;
+
+    /// <summary>An address held as a 32-bit unsigned value: arithmetic and comparison are on uint.</summary>
+    public bool IsAddress => Kind == ValueKind.Pointer;
+
     /// <summary>Whether the value lives in EDX:EAX rather than EAX.</summary>
     public bool IsWide => Kind is ValueKind.Int64 or ValueKind.UInt64;
 
@@ -47,12 +67,13 @@ internal readonly record struct GuestType(ValueKind Kind, ValueKind Element = Va
     public bool IsPointer => Kind is ValueKind.Array or ValueKind.String or ValueKind.Frame;
 
     /// <summary>Bytes a value of this type takes in memory (array elements, static fields).</summary>
-    public int StorageSize => SizeOf(Kind);
+    public int StorageSize => Kind == ValueKind.Struct ? Layout!.Size : SizeOf(Kind);
 
     /// <summary>Bytes a value takes in a stack slot (locals, arguments): narrow values are widened to a dword.</summary>
-    public int SlotSize => IsWide ? 8 : Kind == ValueKind.Void ? 0 : 4;
+    public int SlotSize => IsWide ? 8 : Kind == ValueKind.Void ? 0 : Kind == ValueKind.Struct ? (Layout!.Size + 3) & ~3 : 4;
 
-    public GuestType ElementType => new(Element);
+    /// <summary>An array's element type, or a pointer's pointee.</summary>
+    public GuestType ElementType => new(Element, ValueKind.Void, Element == ValueKind.Struct ? Layout : null);
 
     public static int SizeOf(ValueKind kind) => kind switch
     {
@@ -65,7 +86,9 @@ internal readonly record struct GuestType(ValueKind Kind, ValueKind Element = Va
 
     public override string ToString() => Kind switch
     {
-        ValueKind.Array => Element.ToString() + "[]",
+        ValueKind.Array => ElementType.ToString() + "[]",
+        ValueKind.Pointer => ElementType.ToString() + "*",
+        ValueKind.Struct => Layout!.Name,
         _ => Kind.ToString(),
     };
 }

@@ -115,3 +115,20 @@ internal sealed record SwitchStmt(int Id, Expr Value, EquatableArray<SwitchSecti
 /// <summary>Marks where a source statement starts, for the listing.</summary>
 /// <summary>Where the statements that follow come from: a line of a source file (the listing shows it, the image's map records it).</summary>
 internal sealed record SourceLineStmt(int Line, string Text, string File) : Stmt;
+
+/// <summary>
+/// The value at <paramref name="Address"/> + <paramref name="Offset"/> (an assignable place): <c>*p</c>, <c>p-&gt;f</c>,
+/// <c>p[i]</c>, a struct's field, a <c>ref</c> local or parameter. <paramref name="Address"/> is any expression that
+/// evaluates to an address: a pointer, a uint, or a struct (whose value is its address). Of struct type, the
+/// expression's value is the address itself.
+/// </summary>
+internal sealed record MemoryExpr(GuestType Type, Expr Address, int Offset) : Expr(Type);
+
+/// <summary><c>&amp;place</c>, or the address a <c>ref</c> argument, local or return passes: typed as a pointer.</summary>
+internal sealed record AddressOfExpr(GuestType Type, Expr Target) : Expr(Type);
+
+/// <summary>
+/// <c>new S { ... }</c> or <c>default(S)</c>: <paramref name="Storage"/> (a struct place) zeroed, then
+/// <paramref name="Initializers"/> run; the value is the storage's address.
+/// </summary>
+internal sealed record StructInitExpr(GuestType Type, Expr Storage, EquatableArray<Expr> Initializers) : Expr(Type);

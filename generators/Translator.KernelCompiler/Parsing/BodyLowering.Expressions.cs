@@ -26,9 +26,9 @@ internal sealed partial class BodyLowering
             case IConversionOperation conversion:
                 return LowerConversion(conversion);
             case ILocalReferenceOperation local:
-                return new LocalExpr(GuestTypes.From(local.Local.Type) ?? GuestType.Int32, SlotOf(local.Local));
+                return Variable(local.Local, local.Local.Type, local.Local.IsRef);
             case IParameterReferenceOperation parameter:
-                return new LocalExpr(GuestTypes.From(parameter.Parameter.Type) ?? GuestType.Int32, SlotOf(parameter.Parameter));
+                return Variable(parameter.Parameter, parameter.Parameter.Type, parameter.Parameter.RefKind != RefKind.None);
             case IFieldReferenceOperation field:
                 return LowerField(field);
             case IArrayElementReferenceOperation element when element.Indices.Length == 1:
@@ -49,6 +49,22 @@ internal sealed partial class BodyLowering
                 return LowerInvocation(invocation);
             case IConditionalOperation { WhenFalse: not null } conditional:
                 return LowerConditional(conditional);
+            case IAddressOfOperation address:
+                return LowerAddressOf(address);
+            case ISizeOfOperation size:
+                return LowerSizeOf(size);
+            case IObjectCreationOperation creation:
+                return LowerObjectCreation(creation);
+            case IDefaultValueOperation defaultValue:
+                return LowerDefault(defaultValue);
+            case ISimpleAssignmentOperation { IsRef: true, Target: ILocalReferenceOperation { Local.IsRef: true } target } rebind:
+                return new AssignExpr(AnyPointer, new LocalExpr(AnyPointer, SlotOf(target.Local)), AddressOf(LowerExpression(rebind.Value), AnyPointer));
+            case IInstanceReferenceOperation instance:
+                return LowerThis(instance);
+            case IDeclarationExpressionOperation { Expression: ILocalReferenceOperation declared }:
+                return LowerExpression(declared); // out var x
+            case { Kind: OperationKind.None }:
+                return LowerUnsafeAccess(operation);
             default:
                 return Unsupported(operation);
         }
@@ -104,11 +120,16 @@ internal sealed partial class BodyLowering
 
     private Expr LowerConversion(IConversionOperation conversion)
     {
-        Expr operand = LowerExpression(conversion.Operand);
         GuestType? target = GuestTypes.From(conversion.Type);
+        if (target is { IsAddress: true } pointer && conversion.Operand is ILiteralOperation { ConstantValue: { HasValue: true, Value: null } })
+        {
+            return new ConstantExpr(pointer, 0);
+        }
+
+        Expr operand = LowerExpression(conversion.Operand);
         if (target is not GuestType type)
         {
-            Report(Diagnostics.UnsupportedType, conversion.Syntax, conversion.Type?.ToDisplayString() ?? "?");
+            ReportType(conversion.Type, conversion.Syntax);
             return Placeholder;
         }
 
@@ -141,7 +162,7 @@ internal sealed partial class BodyLowering
         GuestType? type = GuestTypes.From(field.Field.Type);
         if (type is not GuestType t)
         {
-            Report(Diagnostics.UnsupportedType, field.Syntax, field.Field.Type.ToDisplayString());
+            ReportType(field.Field.Type, field.Syntax);
             return Placeholder;
         }
 
@@ -162,6 +183,11 @@ internal sealed partial class BodyLowering
             return new FrameFieldExpr(t, SlotOf(frame), index * 4);
         }
 
+        if (field.Instance is not null && StructLayouts.IsUserStruct(field.Field.ContainingType))
+        {
+            return LowerStructField(field, t);
+        }
+
         return Unsupported(field);
     }
 
@@ -170,7 +196,7 @@ internal sealed partial class BodyLowering
         GuestType? type = GuestTypes.From(elementType);
         if (type is not GuestType t || t.IsPointer)
         {
-            Report(Diagnostics.UnsupportedType, syntax, elementType?.ToDisplayString() ?? "?");
+            ReportType(elementType, syntax);
             return Placeholder;
         }
 
@@ -275,6 +301,11 @@ internal sealed partial class BodyLowering
             return Unsupported(binary);
         }
 
+        if (LowerPointerBinary(binary, op) is Expr pointerArithmetic)
+        {
+            return pointerArithmetic;
+        }
+
         Expr left = LowerExpression(binary.LeftOperand);
         Expr right = LowerExpression(binary.RightOperand);
         if (left.Type.IsPointer || right.Type.IsPointer)
@@ -309,11 +340,16 @@ internal sealed partial class BodyLowering
     }
 
     private static bool IsAssignable(Expr target)
-        => target is LocalExpr or ElementExpr or FrameFieldExpr or FieldExpr;
+        => target is LocalExpr or ElementExpr or FrameFieldExpr or FieldExpr or MemoryExpr;
 
     private Expr LowerIncrement(IIncrementOrDecrementOperation increment)
     {
         Expr target = LowerExpression(increment.Target);
+        if (target.Type.IsAddress && IsAssignable(target))
+        {
+            return LowerPointerStep(increment, target, increment.Kind == OperationKind.Increment ? BinaryOp.Add : BinaryOp.Subtract, new ConstantExpr(GuestType.UInt32, 1), increment.IsPostfix);
+        }
+
         if (increment.OperatorMethod is not null || !IsAssignable(target) || target.Type.IsPointer || target.Type.Kind == ValueKind.Bool)
         {
             return Unsupported(increment);
@@ -331,6 +367,11 @@ internal sealed partial class BodyLowering
     {
         Expr target = LowerExpression(compound.Target);
         Expr value = LowerExpression(compound.Value);
+        if (target.Type.IsAddress && IsAssignable(target) && MapOperator(compound.OperatorKind) is BinaryOp.Add or BinaryOp.Subtract)
+        {
+            return LowerPointerStep(compound, target, MapOperator(compound.OperatorKind)!.Value, value, postfix: false);
+        }
+
         if (compound.OperatorMethod is not null || MapOperator(compound.OperatorKind) is not BinaryOp op
             || !IsAssignable(target) || target.Type.IsPointer || value.Type.IsPointer)
         {
@@ -403,13 +444,26 @@ internal sealed partial class BodyLowering
             return LowerHypercall(invocation, method, number, arguments);
         }
 
-        if (!method.IsStatic || !GuestClassParser.IsGuestClass(method.ContainingType) || method.IsGenericMethod)
+        bool structMethod = !method.IsStatic && StructLayouts.IsUserStruct(method.ContainingType) && invocation.Instance is not null;
+        if ((!method.IsStatic && !structMethod) || !GuestClassParser.IsGuestClass(method.ContainingType) || method.IsGenericMethod)
         {
             Report(Diagnostics.NotGuestCode, invocation.Syntax, method.ToDisplayString());
             return Placeholder;
         }
 
         var lowered = new List<Expr>();
+        if (ReturnsStruct(method))
+        {
+            // The caller's temporary receives the result; the callee returns its address.
+            lowered.Add(new AddressOfExpr(AnyPointer, new LocalExpr(returnType, NewSlot(returnType))));
+        }
+
+        if (structMethod)
+        {
+            Expr receiver = AddressOf(LowerExpression(invocation.Instance!), AnyPointer);
+            lowered.Add(receiver);
+        }
+
         foreach (IArgumentOperation argument in arguments)
         {
             if (argument.Parameter is { RefKind: RefKind.Ref } parameter && GuestTypes.From(parameter.Type)?.Kind == ValueKind.Frame
@@ -419,16 +473,28 @@ internal sealed partial class BodyLowering
                 continue;
             }
 
-            if (argument.ArgumentKind == ArgumentKind.ParamArray || argument.Parameter?.RefKind is not (RefKind.None or null))
+            if (argument.ArgumentKind == ArgumentKind.ParamArray)
             {
-                ReportFeature(Diagnostics.UnsupportedExpression, argument.Syntax, new CSharpFeature("a ref, out or params argument", "pass values and return the result"));
+                ReportFeature(Diagnostics.UnsupportedExpression, argument.Syntax, new CSharpFeature("a params argument", "pass the values one by one, or a static array"));
+                continue;
+            }
+
+            if (argument.Parameter is { } p && IsRef(p.RefKind))
+            {
+                lowered.Add(RefArgument(argument));
                 continue;
             }
 
             lowered.Add(Convert(LowerExpression(argument.Value), GuestTypes.From(argument.Parameter?.Type) ?? GuestType.Int32));
         }
 
-        return new CallExpr(returnType, method.OriginalDefinition.GetDocumentationCommentId() ?? method.Name, lowered.ToEquatableArray());
+        string key = method.OriginalDefinition.GetDocumentationCommentId() ?? method.Name;
+        if (method.ReturnsByRef || method.ReturnsByRefReadonly)
+        {
+            return new MemoryExpr(returnType, new CallExpr(AnyPointer, key, lowered.ToEquatableArray()), 0);
+        }
+
+        return new CallExpr(returnType, key, lowered.ToEquatableArray());
     }
 
     private static int? HypercallNumber(IMethodSymbol method)
@@ -463,7 +529,7 @@ internal sealed partial class BodyLowering
         foreach (IArgumentOperation argument in arguments)
         {
             Expr value = LowerExpression(argument.Value);
-            if (value.Type.IsWide || value.Type.IsPointer || argument.Parameter?.RefKind is not (RefKind.None or null))
+            if (value.Type.IsWide || value.Type.IsPointer || value.Type.IsStruct || argument.Parameter?.RefKind is not (RefKind.None or null))
             {
                 Report(Diagnostics.HypercallShape, argument.Syntax, method.ToDisplayString(), "every hypercall argument is a 32-bit integer");
                 continue;

@@ -40,29 +40,46 @@ internal sealed partial class BodyLowering
     public bool DeclareParameters()
     {
         bool ok = true;
+        if (ReturnsStruct(_method))
+        {
+            _returnBuffer = NewSlot(AnyPointer);
+        }
+
+        if (!_method.IsStatic)
+        {
+            _thisSlot = NewSlot(AnyPointer); // 'this' of a struct's instance method, by reference
+        }
+
         foreach (IParameterSymbol parameter in _method.Parameters)
         {
             GuestType? type = GuestTypes.From(parameter.Type);
             SyntaxNode? syntax = parameter.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_cancellation);
             if (type is not GuestType t || t.Kind == ValueKind.Void)
             {
-                Report(Diagnostics.UnsupportedType, syntax, parameter.Type.ToDisplayString());
+                ReportType(parameter.Type, syntax);
                 ok = false;
                 continue;
             }
 
             bool isFrame = t.Kind == ValueKind.Frame;
-            if (isFrame != (parameter.RefKind == RefKind.Ref) || (parameter.RefKind != RefKind.None && !isFrame))
+            if (isFrame != (parameter.RefKind == RefKind.Ref) && isFrame)
             {
-                Report(Diagnostics.MethodShape, syntax, _method.Name,
-                    isFrame ? "an InterruptFrame parameter must be 'ref'" : "ref, out and in parameters are not supported");
+                Report(Diagnostics.MethodShape, syntax, _method.Name, "an InterruptFrame parameter must be 'ref'");
                 ok = false;
                 continue;
             }
 
-            _slotOf[parameter] = NewSlot(t);
+            if (parameter.RefKind != RefKind.None && !IsRef(parameter.RefKind))
+            {
+                Report(Diagnostics.MethodShape, syntax, _method.Name, "this kind of parameter is not supported: use a value, ref, out or in parameter");
+                ok = false;
+                continue;
+            }
+
+            _slotOf[parameter] = NewSlot(SlotType(parameter.Type, parameter.RefKind != RefKind.None)!.Value);
         }
 
+        ParameterCount = _slots.Count;
         return ok;
     }
 
@@ -94,7 +111,7 @@ internal sealed partial class BodyLowering
     {
         if (!_slotOf.TryGetValue(local, out int slot))
         {
-            GuestType? type = GuestTypes.From(local is ILocalSymbol l ? l.Type : ((IParameterSymbol)local).Type);
+            GuestType? type = local is ILocalSymbol l ? SlotType(l.Type, l.IsRef) : GuestTypes.From(((IParameterSymbol)local).Type);
             slot = NewSlot(type ?? GuestType.Int32);
             _slotOf[local] = slot;
         }
@@ -130,11 +147,14 @@ internal sealed partial class BodyLowering
             case IBranchOperation branch:
                 return LowerBranch(branch);
             case IReturnOperation { Kind: OperationKind.Return } ret:
-                return new ReturnStmt(ret.ReturnedValue is null ? null : Convert(LowerExpression(ret.ReturnedValue), GuestTypes.From(_method.ReturnType) ?? GuestType.Int32));
+                return new ReturnStmt(ret.ReturnedValue is null ? null : LowerReturnValue(ret.ReturnedValue));
             case ISwitchOperation switchOperation:
                 return LowerSwitch(switchOperation);
             case IEmptyOperation:
                 return new BlockStmt(EquatableArray<Stmt>.Empty);
+            case { Kind: OperationKind.None, Syntax: Microsoft.CodeAnalysis.CSharp.Syntax.FixedStatementSyntax }:
+                // Guest memory never moves: 'fixed' declares its pointers and runs its body.
+                return LowerStatements(operation.ChildOperations);
             default:
                 ReportFeature(Diagnostics.UnsupportedStatement, operation.Syntax, CSharpFeatures.Of(operation));
                 return new BlockStmt(EquatableArray<Stmt>.Empty);
@@ -181,15 +201,24 @@ internal sealed partial class BodyLowering
             {
                 ILocalSymbol local = declarator.Symbol;
                 GuestType? type = GuestTypes.From(local.Type);
-                if (type is not GuestType t || t.Kind is ValueKind.Void or ValueKind.Frame || local.IsRef)
+                if (type is not GuestType t || t.Kind is ValueKind.Void or ValueKind.Frame)
                 {
-                    Report(Diagnostics.UnsupportedType, declarator.Syntax, local.Type.ToDisplayString());
+                    ReportType(local.Type, declarator.Syntax);
                     continue;
                 }
 
                 int slot = SlotOf(local);
                 IVariableInitializerOperation? initializer = declarator.Initializer ?? declaration.Initializer;
-                if (initializer is not null)
+                if (initializer is not null && local.IsRef)
+                {
+                    statements.Add(new ExprStmt(new AssignExpr(AnyPointer, new LocalExpr(AnyPointer, slot), AddressOf(LowerExpression(initializer.Value), AnyPointer))));
+                }
+                else if (initializer is not null && t.IsStruct && LowerExpression(initializer.Value) is StructInitExpr creation)
+                {
+                    // A fresh local is built in place: nothing can read it before its initializer ends.
+                    statements.Add(new ExprStmt(creation with { Storage = new LocalExpr(t, slot) }));
+                }
+                else if (initializer is not null)
                 {
                     statements.Add(new ExprStmt(new AssignExpr(t, new LocalExpr(t, slot), Convert(LowerExpression(initializer.Value), t))));
                 }

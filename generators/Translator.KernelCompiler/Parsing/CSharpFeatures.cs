@@ -54,7 +54,7 @@ internal static class CSharpFeatures
         [OperationKind.ConditionalAccess] = new("'?.' (null-conditional access)", NeverNull),
         [OperationKind.TypeOf] = new("'typeof'", "guest code has no run-time types"),
         [OperationKind.With] = new("a 'with' expression", NoHeap),
-        [OperationKind.AddressOf] = new("taking an address with '&'", "take an array's address with Memory.AddressOf(array)"),
+        [OperationKind.AddressOf] = new("taking the address of this value", "take the address of a local, a static field, an array element or a struct field"),
         [OperationKind.FunctionPointerInvocation] = new("a call through a function pointer", CallDirectly),
         [OperationKind.DynamicInvocation] = new("a 'dynamic' call", "call a static guest method"),
         [OperationKind.DynamicMemberReference] = new("a 'dynamic' member", "call a static guest method"),
@@ -88,7 +88,6 @@ internal static class CSharpFeatures
 
     private static readonly Dictionary<SyntaxKind, CSharpFeature> s_members = new()
     {
-        [SyntaxKind.StructDeclaration] = new("a struct declared inside a guest class", "keep the struct's fields in static fields or parallel static arrays"),
         [SyntaxKind.RecordStructDeclaration] = new("a record struct", NoHeap),
         [SyntaxKind.ClassDeclaration] = new("a class declared inside a guest class", "declare a top-level [GuestCode] static class"),
         [SyntaxKind.RecordDeclaration] = new("a record", NoHeap),
@@ -143,9 +142,9 @@ internal static class CSharpFeatures
     /// <summary>A member a guest class cannot hold, or null when it holds no code and needs no refusal (a nested enum).</summary>
     public static CSharpFeature? OfMember(MemberDeclarationSyntax member)
     {
-        if (member.IsKind(SyntaxKind.EnumDeclaration))
+        if (member.IsKind(SyntaxKind.EnumDeclaration) || member.IsKind(SyntaxKind.StructDeclaration))
         {
-            return null;
+            return null; // data types: a nested struct is laid out where it is used
         }
 
         return s_members.TryGetValue(member.Kind(), out CSharpFeature feature)

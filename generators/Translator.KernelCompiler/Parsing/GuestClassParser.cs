@@ -47,10 +47,11 @@ internal static class GuestClassParser
     private static GuestClassModel ParseClass(
         GeneratorAttributeSyntaxContext context, INamedTypeSymbol type, bool isKernel, List<DiagnosticInfo> diagnostics, CancellationToken cancellation)
     {
-        var syntax = (ClassDeclarationSyntax)context.TargetNode;
+        var syntax = (TypeDeclarationSyntax)context.TargetNode;
+        bool isStruct = type.TypeKind == TypeKind.Struct;
         LocationInfo? location = LocationInfo.From(syntax.Identifier.GetLocation());
         bool isPartial = syntax.Modifiers.Any(SyntaxKind.PartialKeyword);
-        if (!type.IsStatic || type.ContainingType is not null || type.IsGenericType || (isKernel && !isPartial))
+        if ((!type.IsStatic && !(isStruct && !isKernel)) || type.ContainingType is not null || type.IsGenericType || (isKernel && !isPartial))
         {
             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.ClassShape, location, type.Name));
         }
@@ -80,6 +81,10 @@ internal static class GuestClassParser
                         }
                     }
 
+                    break;
+                case ConstructorDeclarationSyntax when isStruct:
+                    diagnostics.Add(DiagnosticInfo.Create(Diagnostics.MethodShape, LocationInfo.From(member), CSharpFeatures.MemberName(member),
+                        BodyLowering.StructConstructor.Name + " is not supported: " + BodyLowering.StructConstructor.Instead));
                     break;
                 default:
                     if (CSharpFeatures.OfMember(member) is CSharpFeature feature)
@@ -119,7 +124,7 @@ internal static class GuestClassParser
             functions.ToEquatableArray(), fields.ToEquatableArray(), diagnostics.ToEquatableArray());
     }
 
-    private static string Modifiers(ClassDeclarationSyntax syntax)
+    private static string Modifiers(TypeDeclarationSyntax syntax)
         => string.Join(" ", syntax.Modifiers.Where(m => !m.IsKind(SyntaxKind.PartialKeyword)).Select(m => m.Text));
 
     private static AttributeData? Attribute(ISymbol symbol, string name)
@@ -129,7 +134,8 @@ internal static class GuestClassParser
         SemanticModel model, MethodDeclarationSyntax syntax, IMethodSymbol method, List<DiagnosticInfo> diagnostics, CancellationToken cancellation)
     {
         LocationInfo? location = LocationInfo.From(syntax.Identifier.GetLocation());
-        string? shape = !method.IsStatic ? "it is not static"
+        bool structMethod = method.ContainingType.TypeKind == TypeKind.Struct && !method.IsStatic && method.MethodKind == MethodKind.Ordinary;
+        string? shape = !method.IsStatic && !structMethod ? "it is not static"
             : method.IsGenericMethod ? "generic methods are not supported"
             : method.IsAsync ? "async methods are not supported"
             : syntax.Body is null && syntax.ExpressionBody is null ? "it has no body"
@@ -170,7 +176,7 @@ internal static class GuestClassParser
             }
         }
 
-        GuestType? returnType = GuestTypes.From(method.ReturnType);
+        GuestType? returnType = method.ReturnsByRef || method.ReturnsByRefReadonly ? GuestTypes.PointerTo(method.ReturnType) : GuestTypes.From(method.ReturnType);
         if (returnType is not GuestType ret || ret.Kind == ValueKind.Frame)
         {
             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnsupportedType, LocationInfo.From(syntax.ReturnType), method.ReturnType.ToDisplayString()));
@@ -194,7 +200,7 @@ internal static class GuestClassParser
             trapGate,
             userMode,
             ret,
-            method.Parameters.Length,
+            lowering.ParameterCount,
             lowering.Slots,
             body);
     }
@@ -216,6 +222,11 @@ internal static class GuestClassParser
         }
 
         LocationInfo? location = LocationInfo.From(syntax.Identifier.GetLocation());
+        if (!field.IsStatic && field.ContainingType.TypeKind == TypeKind.Struct)
+        {
+            return null; // a [GuestCode] struct's instance fields are its layout, not guest statics
+        }
+
         if (!field.IsStatic)
         {
             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.MethodShape, location, field.Name, "instance fields are not supported"));
@@ -225,7 +236,9 @@ internal static class GuestClassParser
         GuestType? guestType = GuestTypes.From(field.Type);
         if (guestType is not GuestType type || type.Kind is ValueKind.Void or ValueKind.Frame)
         {
-            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnsupportedType, location, field.Type.ToDisplayString()));
+            diagnostics.Add(field.Type is INamedTypeSymbol named && StructLayouts.IsUserStruct(named) && StructLayouts.Of(named, out string? problem) is null
+                ? DiagnosticInfo.Create(Diagnostics.StructLayout, location, named.Name, problem ?? "")
+                : DiagnosticInfo.Create(Diagnostics.UnsupportedType, location, field.Type.ToDisplayString()));
             return null;
         }
 
@@ -238,8 +251,20 @@ internal static class GuestClassParser
             initializer = conversion.Operand;
         }
 
+        if (type.IsAddress && initializer is IConversionOperation { Operand.ConstantValue: { HasValue: true } address })
+        {
+            initializer = address.Value is null ? null : initializer; // (T*)0x1000 keeps its value, null is zero
+        }
+
+        bool zeroStruct = type.IsStruct && (initializer is null or IDefaultValueOperation
+            || initializer is IObjectCreationOperation { Arguments.Length: 0, Initializer: null });
         GuestField? parsed = type.Kind switch
         {
+            ValueKind.Struct when zeroStruct
+                => new GuestField(key, name, type, FieldStorage.Scalar, field.IsReadOnly, 1, EquatableArray<ulong>.Empty, null, System.Math.Max(alignment, type.Layout!.Alignment), false),
+            ValueKind.Struct => null,
+            ValueKind.Pointer when initializer is IConversionOperation { Operand.ConstantValue: { HasValue: true } constant } && GuestTypes.IsIntegralConstant(constant.Value)
+                => new GuestField(key, name, type, FieldStorage.Scalar, field.IsReadOnly, 1, new EquatableArray<ulong>(new[] { GuestTypes.ConstantBits(constant.Value) }), null, 4, true),
             ValueKind.String when initializer?.ConstantValue is { HasValue: true, Value: string text }
                 => new GuestField(key, name, type, FieldStorage.String, field.IsReadOnly, text.Length, EquatableArray<ulong>.Empty, text, 4, true),
             ValueKind.Array => ParseArray(key, name, type, field.IsReadOnly, initializer, alignment, Attribute(field, InImageAttribute) is not null),

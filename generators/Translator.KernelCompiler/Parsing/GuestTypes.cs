@@ -9,11 +9,24 @@ internal static class GuestTypes
     public const string InterruptFrameName = "Translator.Guest.InterruptFrame";
 
     /// <summary>The guest type of <paramref name="type"/>, or null if guest code cannot hold such a value.</summary>
-    public static GuestType? From(ITypeSymbol? type)
+    public static GuestType? From(ITypeSymbol? type) => From(type, 0);
+
+    /// <summary>As <see cref="From(ITypeSymbol?)"/>, <paramref name="depth"/> structs deep (a guard against cycles).</summary>
+    public static GuestType? From(ITypeSymbol? type, int depth)
     {
         if (type is null)
         {
             return null;
+        }
+
+        if (type is IPointerTypeSymbol pointer)
+        {
+            return PointerTo(pointer.PointedAtType);
+        }
+
+        if (StructLayouts.IsUserStruct(type))
+        {
+            return StructLayouts.Of((INamedTypeSymbol)type, out _, depth) is StructLayout layout ? GuestType.StructOf(layout) : null;
         }
 
         if (type is INamedTypeSymbol { TypeKind: Microsoft.CodeAnalysis.TypeKind.Enum, EnumUnderlyingType: { } underlying })
@@ -24,7 +37,7 @@ internal static class GuestTypes
         if (type is IArrayTypeSymbol { Rank: 1 } array)
         {
             GuestType? element = From(array.ElementType);
-            return element is { IsPointer: false, Kind: not ValueKind.Void } e ? GuestType.ArrayOf(e.Kind) : null;
+            return element is { IsPointer: false, Kind: not ValueKind.Void } e ? GuestType.ArrayOf(e) : null;
         }
 
         ValueKind? kind = type.SpecialType switch
@@ -49,6 +62,31 @@ internal static class GuestTypes
         }
 
         return type.ToDisplayString() == InterruptFrameName ? new GuestType(ValueKind.Frame) : null;
+    }
+
+    /// <summary>
+    /// <c>T*</c> (and the address a <c>ref T</c> holds): the pointee's kind only, never its layout, so that a struct may
+    /// point to its own kind (<c>Task* Next</c>); whoever dereferences it reads the layout from the symbol.
+    /// <c>T**</c> is refused (null): declare the inner address as uint.
+    /// </summary>
+    public static GuestType? PointerTo(ITypeSymbol pointee)
+    {
+        if (pointee.SpecialType == SpecialType.System_Void)
+        {
+            return new GuestType(ValueKind.Pointer, ValueKind.Void);
+        }
+
+        if (pointee is IPointerTypeSymbol)
+        {
+            return null;
+        }
+
+        if (StructLayouts.IsUserStruct(pointee))
+        {
+            return new GuestType(ValueKind.Pointer, ValueKind.Struct);
+        }
+
+        return From(pointee) is { IsPointer: false } target ? new GuestType(ValueKind.Pointer, target.Kind) : null;
     }
 
     /// <summary>C#'s unary numeric promotion: the narrow integer types compute as int.</summary>
