@@ -139,6 +139,10 @@ internal sealed class BuildSpecializer(Build build, string kernelName, List<Diag
                 return hypercall with { Arguments = Expressions(hypercall.Arguments) };
             case IntrinsicExpr intrinsic:
                 return Intrinsic(intrinsic with { Arguments = Expressions(intrinsic.Arguments) });
+            case LetExpr let:
+                return let with { Value = Expression(let.Value), Body = Expression(let.Body) };
+            case BitCountExpr bits:
+                return bits with { Operand = Expression(bits.Operand) };
             default:
                 return expression;
         }

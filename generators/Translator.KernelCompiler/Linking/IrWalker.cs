@@ -130,6 +130,13 @@ internal sealed class IrWalker
             case FunctionAddressExpr address:
                 Functions.Add(address.Function);
                 break;
+            case LetExpr let:
+                Visit(let.Value);
+                Visit(let.Body);
+                break;
+            case BitCountExpr bits:
+                Visit(bits.Operand);
+                break;
         }
     }
 }

@@ -49,6 +49,13 @@ internal sealed partial class BodyLowering
                 return LowerInvocation(invocation);
             case IConditionalOperation { WhenFalse: not null } conditional:
                 return LowerConditional(conditional);
+            case IImplicitIndexerReferenceOperation { Argument: IUnaryOperation { OperatorKind: UnaryOperatorKind.Hat } } indexer
+                when indexer.Instance.Type?.SpecialType == SpecialType.System_String:
+                return LowerElement(indexer.Type, indexer.Instance, indexer.Argument, indexer.Syntax);
+            case ISwitchExpressionOperation switchExpression:
+                return LowerSwitchExpression(switchExpression);
+            case IIsPatternOperation isPattern:
+                return LowerIsPattern(isPattern);
             default:
                 return Unsupported(operation);
         }
@@ -175,6 +182,11 @@ internal sealed partial class BodyLowering
         }
 
         Expr arrayValue = LowerExpression(array);
+        if (index is IUnaryOperation { OperatorKind: UnaryOperatorKind.Hat } fromEnd && arrayValue.Type.IsPointer)
+        {
+            return LowerFromEnd(t, arrayValue, fromEnd.Operand, syntax);
+        }
+
         Expr indexValue = LowerExpression(index);
         if (!arrayValue.Type.IsPointer || arrayValue.Type.Kind == ValueKind.Frame)
         {
@@ -391,6 +403,11 @@ internal sealed partial class BodyLowering
             {
                 return LowerFunctionAddress(reference);
             }
+        }
+
+        if (TryLowerMath(invocation, qualified, arguments) is Expr math)
+        {
+            return math;
         }
 
         if (IntrinsicTable.Find(qualified) is IntrinsicDefinition intrinsic)

@@ -115,7 +115,7 @@ internal sealed partial class BodyLowering
             case IVariableDeclarationGroupOperation group:
                 return LowerDeclarations(group);
             case IExpressionStatementOperation statement:
-                return new ExprStmt(LowerExpression(statement.Operation));
+                return TryLowerFormattedWrite(statement.Operation) ?? new ExprStmt(LowerExpression(statement.Operation));
             case IConditionalOperation conditional:
                 return new IfStmt(
                     LowerCondition(conditional.Condition),
@@ -312,6 +312,11 @@ internal sealed partial class BodyLowering
                 ? new CSharpFeature("a switch on a string", "switch on an integer or an enum, or compare the string's length and characters (s.Length, s[i])")
                 : new CSharpFeature("a switch on an array", "switch on an integer or an enum"));
             return new BlockStmt(EquatableArray<Stmt>.Empty);
+        }
+
+        if (HasPatternLabels(switchOperation))
+        {
+            return LowerPatternSwitch(switchOperation, value);
         }
 
         int id = NewJumpTarget(switchOperation.ExitLabel, null);
