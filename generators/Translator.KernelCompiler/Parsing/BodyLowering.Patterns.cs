@@ -36,7 +36,9 @@ internal sealed partial class BodyLowering
         Expr value = LowerExpression(isPattern.Value);
         if (value.Type.IsPointer)
         {
-            return Unsupported(isPattern);
+            return UnsupportedPattern(isPattern.Pattern, isPattern.Pattern is IConstantPatternOperation
+                ? new CSharpFeature("an 'is' test of a string or an array", "compare the lengths and the elements (s.Length, s[i])")
+                : CSharpFeatures.OfPattern(isPattern.Pattern));
         }
 
         (Expr subject, int? slot) = Subject(value);
