@@ -8,13 +8,13 @@ namespace Translator.Guest.Tests;
 /// <summary>
 /// Operations 120 and up of <see cref="IntegerSemantics.Evaluate"/>: switch expressions, patterns (constant,
 /// relational, and/or/not, var, when), switch statements on patterns, an index from the end, Math.Min/Max/Abs/Clamp
-/// and BitOperations, run as .NET code and as guest code over the same operands.
+/// BitOperations and static local functions, run as .NET code and as guest code over the same operands.
 /// </summary>
 [GuestCode]
 public static class ExpressionSemantics
 {
     public const int First = 120;
-    public const int Count = 44;
+    public const int Count = 46;
 
     private static readonly int[] s_table = { 3, -1, 4, -1, 5, -9, 2, 6 };
     private static readonly string s_word = "guest";
@@ -74,6 +74,8 @@ public static class ExpressionSemantics
             161 => (ulong)(char)(ca switch { 'a' => 'A', >= '0' and <= '9' => '#', _ => '?' }),
             162 => ub is 0 or 1 or 0xFFFF_FFFF ? 5UL : ub is > 1000 ? 6UL : 7UL,
             163 => S(CountMatches(ia)),
+            164 => LocalFunctions(ia, ib),
+            165 => LocalFunctions(ib, (int)(ua >> 3)),
             _ => 0,
         };
     }
@@ -139,5 +141,18 @@ public static class ExpressionSemantics
         }
 
         return count;
+    }
+
+    private static ulong LocalFunctions(int x, int y)
+    {
+        return Combine(Square(x), y) ^ (ulong)Factorial(y & 7);
+
+        static ulong Square(int v) => (ulong)((long)v * v);
+
+        static ulong Combine(ulong s, int t) => s * 31 + (ulong)Twice(t);
+
+        static int Twice(int t) => t * 2;
+
+        static int Factorial(int n) => n <= 1 ? 1 : n * Factorial(n - 1);
     }
 }

@@ -33,7 +33,7 @@ public sealed class FeatureDiagnosticTests
         { "TRN0005", "static void F() { [|throw new System.Exception();|] }", "Throwing an exception ('throw new System.Exception();') is not supported in guest code: guest code has no exceptions" },
         { "TRN0005", "static void F(string s) { switch ([|s|]) { case \"probe\": break; case \"run\": break; } }", "A switch on a string ('s') is not supported in guest code: switch on an integer or an enum" },
         { "TRN0004", "static void F(int x) { switch (x) { case [|object o|]: break; } }", "A declaration pattern of another type ('object o') is not supported in guest code: guest values have their static type only" },
-        { "TRN0005", "static int F() { [|int G() => 1;|] return 0; }", "A local function ('int G() => 1;') is not supported in guest code: make it a static method of the class" },
+        { "TRN0005", "static int F(int x) { [|int G() => x;|] return G(); }", "A local function that is not static ('int G() => x;') is not supported in guest code: mark it static" },
         { "TRN0005", "static void F() { [|lock (Table) { }|] }", "'lock' ('lock (Table) { }') is not supported in guest code: guest code runs on one processor" },
         { "TRN0013", "[|struct Task { public int Eip; }|]", "'struct Task' cannot be guest code: a struct declared inside a guest class is not supported" },
         { "TRN0013", "[|static int Count => 1;|]", "'Count' cannot be guest code: a property is not supported: use a static field" },

@@ -5,7 +5,7 @@ namespace Translator.KernelCompiler.Tests;
 
 /// <summary>
 /// The listing of each construct of issue 15's expression work, as committed snapshots: what a switch expression, a
-/// pattern, a switch with patterns and when, an index from the end, Math, BitOperations and a formatted console write
+/// pattern, a switch with patterns and when, an index from the end, a static local function, Math, BitOperations and a formatted console write
 /// compile to.
 /// </summary>
 public sealed class LoweringSnapshotTests
@@ -42,7 +42,12 @@ public sealed class LoweringSnapshotTests
                 }
             }
 
-            private static int Last(int i) => Table[^i];
+            private static int Last(int i)
+            {
+                return Twice(Table[^i]);
+
+                static int Twice(int v) => v * 2;
+            }
 
             private static int Bounded(int x) => System.Math.Clamp(System.Math.Abs(x), 0, System.Math.Max(x, 10));
 

@@ -420,6 +420,11 @@ internal sealed partial class BodyLowering
             return LowerHypercall(invocation, method, number, arguments);
         }
 
+        if (method.MethodKind == MethodKind.LocalFunction && !method.IsStatic)
+        {
+            return Placeholder; // its declaration is the one error
+        }
+
         if (!method.IsStatic || !GuestClassParser.IsGuestClass(method.ContainingType) || method.IsGenericMethod)
         {
             Report(Diagnostics.NotGuestCode, invocation.Syntax, method.ToDisplayString());
@@ -445,7 +450,7 @@ internal sealed partial class BodyLowering
             lowered.Add(Convert(LowerExpression(argument.Value), GuestTypes.From(argument.Parameter?.Type) ?? GuestType.Int32));
         }
 
-        return new CallExpr(returnType, method.OriginalDefinition.GetDocumentationCommentId() ?? method.Name, lowered.ToEquatableArray());
+        return new CallExpr(returnType, FunctionKey(method), lowered.ToEquatableArray());
     }
 
     private static int? HypercallNumber(IMethodSymbol method)

@@ -135,6 +135,8 @@ internal sealed partial class BodyLowering
                 return LowerSwitch(switchOperation);
             case IEmptyOperation:
                 return new BlockStmt(EquatableArray<Stmt>.Empty);
+            case ILocalFunctionOperation localFunction:
+                return LowerLocalFunction(localFunction);
             default:
                 ReportFeature(Diagnostics.UnsupportedStatement, operation.Syntax, CSharpFeatures.Of(operation));
                 return new BlockStmt(EquatableArray<Stmt>.Empty);
