@@ -8,13 +8,13 @@ namespace Translator.Guest.Tests;
 /// <summary>
 /// Operations 120 and up of <see cref="IntegerSemantics.Evaluate"/>: switch expressions, patterns (constant,
 /// relational, and/or/not, var, when), switch statements on patterns, an index from the end, Math.Min/Max/Abs/Clamp
-/// BitOperations and static local functions, run as .NET code and as guest code over the same operands.
+/// BitOperations, static local functions and switches on strings, run as .NET code and as guest code over the same operands.
 /// </summary>
 [GuestCode]
 public static class ExpressionSemantics
 {
     public const int First = 120;
-    public const int Count = 46;
+    public const int Count = 48;
 
     private static readonly int[] s_table = { 3, -1, 4, -1, 5, -9, 2, 6 };
     private static readonly string s_word = "guest";
@@ -76,6 +76,8 @@ public static class ExpressionSemantics
             163 => S(CountMatches(ia)),
             164 => LocalFunctions(ia, ib),
             165 => LocalFunctions(ib, (int)(ua >> 3)),
+            166 => S(Command(Word(ua)) * 100 + Command(Word(ub >> 7))),
+            167 => S(CommandExpression(Word(ub)) + (Word(ua) is "run" ? 1000 : 0)),
             _ => 0,
         };
     }
@@ -155,4 +157,24 @@ public static class ExpressionSemantics
 
         static int Factorial(int n) => n <= 1 ? 1 : n * Factorial(n - 1);
     }
+
+    private static string Word(uint x) => (x % 6) switch { 0 => "probe", 1 => "run", 2 => "stop", 3 => "pro", 4 => "go", _ => "" };
+
+    private static int Command(string s)
+    {
+        switch (s)
+        {
+            case "probe":
+                return 1;
+            case "run":
+            case "go":
+                return 2;
+            case "":
+                return 3;
+            default:
+                return 4;
+        }
+    }
+
+    private static int CommandExpression(string s) => s switch { "stop" => 10, "pro" => 11, _ when s.Length > 3 => 12, _ => 13 };
 }

@@ -167,6 +167,6 @@ internal sealed partial class BodyLowering
     {
         IMethodSymbol method = type.GetMembers(name).OfType<IMethodSymbol>()
             .First(m => m.Parameters.Select(p => p.Type.SpecialType).SequenceEqual(parameters));
-        return new CallExpr(GuestType.Void, method.GetDocumentationCommentId() ?? name, arguments.ToEquatableArray());
+        return new CallExpr(GuestTypes.From(method.ReturnType) ?? GuestType.Void, method.GetDocumentationCommentId() ?? name, arguments.ToEquatableArray());
     }
 }

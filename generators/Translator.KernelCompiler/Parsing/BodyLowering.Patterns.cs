@@ -34,7 +34,7 @@ internal sealed partial class BodyLowering
     private Expr LowerIsPattern(IIsPatternOperation isPattern)
     {
         Expr value = LowerExpression(isPattern.Value);
-        if (value.Type.IsPointer)
+        if (value.Type.IsPointer && !(value.Type.Kind == ValueKind.String && isPattern.Pattern is IConstantPatternOperation))
         {
             return UnsupportedPattern(isPattern.Pattern, isPattern.Pattern is IConstantPatternOperation
                 ? new CSharpFeature("an 'is' test of a string or an array", "compare the lengths and the elements (s.Length, s[i])")
@@ -58,11 +58,10 @@ internal sealed partial class BodyLowering
 
         Expr value = LowerExpression(switchExpression.Value);
         GuestType type = GuestTypes.From(switchExpression.Type) ?? GuestType.Int32;
-        if (value.Type.IsPointer)
+        if (value.Type.IsPointer && value.Type.Kind != ValueKind.String)
         {
-            ReportFeature(Diagnostics.UnsupportedExpression, switchExpression.Value.Syntax, value.Type.Kind == ValueKind.String
-                ? new CSharpFeature("a switch expression on a string", "switch on an integer or an enum, or compare the string's length and characters (s.Length, s[i])")
-                : new CSharpFeature("a switch expression on an array", "switch on an integer or an enum"));
+            ReportFeature(Diagnostics.UnsupportedExpression, switchExpression.Value.Syntax,
+                new CSharpFeature("a switch expression on an array", "switch on an integer, an enum or a string"));
             return Placeholder;
         }
 
@@ -96,15 +95,7 @@ internal sealed partial class BodyLowering
         switch (pattern)
         {
             case IConstantPatternOperation constant:
-            {
-                Expr value = LowerExpression(constant.Value);
-                if (value.Type.IsPointer)
-                {
-                    return UnsupportedPattern(pattern, new CSharpFeature("a constant pattern on a string", "compare the string's length and characters (s.Length, s[i])"));
-                }
-
-                return MakeBinary(BinaryOp.Equal, subject, value);
-            }
+                return EqualTo(subject, constant.Value) ?? UnsupportedPattern(pattern, new CSharpFeature("comparing an array with a constant", "compare its elements, or its length"));
 
             case IRelationalPatternOperation relational when MapOperator(relational.OperatorKind) is BinaryOp op:
                 return MakeBinary(op, subject, LowerExpression(relational.Value));
@@ -162,7 +153,7 @@ internal sealed partial class BodyLowering
                         isDefault = true;
                         break;
                     case ISingleValueCaseClauseOperation single:
-                        tests.Add((s, MakeBinary(BinaryOp.Equal, subject, LowerExpression(single.Value))));
+                        tests.Add((s, EqualTo(subject, single.Value) ?? new ConstantExpr(GuestType.Bool, 0)));
                         break;
                     case IPatternCaseClauseOperation patternClause:
                     {
@@ -214,4 +205,27 @@ internal sealed partial class BodyLowering
 
         return false;
     }
+
+    /// <summary>
+    /// <paramref name="subject"/> == the constant: integers compare with ==, strings call the guest library's
+    /// ordinal <c>StringCompare.Equal</c>; null for anything else (an array).
+    /// </summary>
+    private Expr? EqualTo(Expr subject, IOperation constant)
+    {
+        Expr value = LowerExpression(constant);
+        if (!subject.Type.IsPointer && !value.Type.IsPointer)
+        {
+            return MakeBinary(BinaryOp.Equal, subject, value);
+        }
+
+        if (subject.Type.Kind != ValueKind.String || value is not StringLiteralExpr
+            || _model.Compilation.GetTypeByMetadataName(StringCompareClass) is not INamedTypeSymbol compare)
+        {
+            return null;
+        }
+
+        return LibraryCall(compare, "Equal", new[] { subject, value }, SpecialType.System_String, SpecialType.System_String);
+    }
+
+    private const string StringCompareClass = "Translator.Guest.StringCompare";
 }

@@ -307,6 +307,11 @@ internal sealed partial class BodyLowering
     {
         Expr value = LowerExpression(switchOperation.Value);
         bool onString = switchOperation.Value.Type?.SpecialType == SpecialType.System_String;
+        if (onString && value.Type.Kind == ValueKind.String)
+        {
+            return LowerPatternSwitch(switchOperation, value); // labels compare with StringCompare.Equal
+        }
+
         if (value.Type.IsPointer || value.Type.Kind == ValueKind.Void)
         {
             // One error for the switch: its string labels are not separate causes.
