@@ -148,7 +148,7 @@ internal sealed partial class BodyLowering
         var statements = new List<Stmt>();
         foreach (IOperation operation in operations)
         {
-            if (operation is not IBlockOperation)
+            if (operation is not (IBlockOperation or ILocalFunctionOperation))
             {
                 statements.Add(SourceLine(operation.Syntax));
             }
