@@ -100,6 +100,12 @@ internal sealed partial class FunctionCompiler
             case FunctionAddressExpr address:
                 _code.MovCodeAddress(eax, _symbols.Function(address.Function));
                 break;
+            case LetExpr let:
+                EvaluateLet(let);
+                break;
+            case BitCountExpr bits:
+                EvaluateBitCount(bits);
+                break;
         }
     }
 

@@ -145,6 +145,10 @@ internal sealed class BuildSpecializer(Build build, string kernelName, List<Diag
                 return address with { Target = Expression(address.Target) };
             case StructInitExpr init:
                 return init with { Storage = Expression(init.Storage), Initializers = Expressions(init.Initializers) };
+            case LetExpr let:
+                return let with { Value = Expression(let.Value), Body = Expression(let.Body) };
+            case BitCountExpr bits:
+                return bits with { Operand = Expression(bits.Operand) };
             default:
                 return expression;
         }

@@ -146,7 +146,13 @@ internal sealed class IrWalker
                 {
                     Visit(initializer);
                 }
-
+                break;
+            case LetExpr let:
+                Visit(let.Value);
+                Visit(let.Body);
+                break;
+            case BitCountExpr bits:
+                Visit(bits.Operand);
                 break;
         }
     }

@@ -65,6 +65,13 @@ internal sealed partial class BodyLowering
                 return LowerExpression(declared); // out var x
             case { Kind: OperationKind.None }:
                 return LowerUnsafeAccess(operation);
+            case IImplicitIndexerReferenceOperation { Argument: IUnaryOperation { OperatorKind: UnaryOperatorKind.Hat } } indexer
+                when indexer.Instance.Type?.SpecialType == SpecialType.System_String:
+                return LowerElement(indexer.Type, indexer.Instance, indexer.Argument, indexer.Syntax);
+            case ISwitchExpressionOperation switchExpression:
+                return LowerSwitchExpression(switchExpression);
+            case IIsPatternOperation isPattern:
+                return LowerIsPattern(isPattern);
             default:
                 return Unsupported(operation);
         }
@@ -201,6 +208,11 @@ internal sealed partial class BodyLowering
         }
 
         Expr arrayValue = LowerExpression(array);
+        if (index is IUnaryOperation { OperatorKind: UnaryOperatorKind.Hat } fromEnd && arrayValue.Type.IsPointer)
+        {
+            return LowerFromEnd(t, arrayValue, fromEnd.Operand, syntax);
+        }
+
         Expr indexValue = LowerExpression(index);
         if (!arrayValue.Type.IsPointer || arrayValue.Type.Kind == ValueKind.Frame)
         {
@@ -434,6 +446,11 @@ internal sealed partial class BodyLowering
             }
         }
 
+        if (TryLowerMath(invocation, qualified, arguments) is Expr math)
+        {
+            return math;
+        }
+
         if (IntrinsicTable.Find(qualified) is IntrinsicDefinition intrinsic)
         {
             return LowerIntrinsic(invocation, intrinsic, arguments, returnType);
@@ -442,6 +459,11 @@ internal sealed partial class BodyLowering
         if (HypercallNumber(method) is int number)
         {
             return LowerHypercall(invocation, method, number, arguments);
+        }
+
+        if (method.MethodKind == MethodKind.LocalFunction && !method.IsStatic)
+        {
+            return Placeholder; // its declaration is the one error
         }
 
         bool structMethod = !method.IsStatic && StructLayouts.IsUserStruct(method.ContainingType) && invocation.Instance is not null;
@@ -488,7 +510,7 @@ internal sealed partial class BodyLowering
             lowered.Add(Convert(LowerExpression(argument.Value), GuestTypes.From(argument.Parameter?.Type) ?? GuestType.Int32));
         }
 
-        string key = method.OriginalDefinition.GetDocumentationCommentId() ?? method.Name;
+        string key = FunctionKey(method);
         if (method.ReturnsByRef || method.ReturnsByRefReadonly)
         {
             return new MemoryExpr(returnType, new CallExpr(AnyPointer, key, lowered.ToEquatableArray()), 0);

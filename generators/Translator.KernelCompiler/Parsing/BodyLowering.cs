@@ -132,7 +132,7 @@ internal sealed partial class BodyLowering
             case IVariableDeclarationGroupOperation group:
                 return LowerDeclarations(group);
             case IExpressionStatementOperation statement:
-                return new ExprStmt(LowerExpression(statement.Operation));
+                return TryLowerFormattedWrite(statement.Operation) ?? new ExprStmt(LowerExpression(statement.Operation));
             case IConditionalOperation conditional:
                 return new IfStmt(
                     LowerCondition(conditional.Condition),
@@ -155,6 +155,8 @@ internal sealed partial class BodyLowering
             case { Kind: OperationKind.None, Syntax: Microsoft.CodeAnalysis.CSharp.Syntax.FixedStatementSyntax }:
                 // Guest memory never moves: 'fixed' declares its pointers and runs its body.
                 return LowerStatements(operation.ChildOperations);
+            case ILocalFunctionOperation localFunction:
+                return LowerLocalFunction(localFunction);
             default:
                 ReportFeature(Diagnostics.UnsupportedStatement, operation.Syntax, CSharpFeatures.Of(operation));
                 return new BlockStmt(EquatableArray<Stmt>.Empty);
@@ -166,7 +168,7 @@ internal sealed partial class BodyLowering
         var statements = new List<Stmt>();
         foreach (IOperation operation in operations)
         {
-            if (operation is not IBlockOperation)
+            if (operation is not (IBlockOperation or ILocalFunctionOperation))
             {
                 statements.Add(SourceLine(operation.Syntax));
             }
@@ -334,6 +336,11 @@ internal sealed partial class BodyLowering
     {
         Expr value = LowerExpression(switchOperation.Value);
         bool onString = switchOperation.Value.Type?.SpecialType == SpecialType.System_String;
+        if (onString && value.Type.Kind == ValueKind.String)
+        {
+            return LowerPatternSwitch(switchOperation, value); // labels compare with StringCompare.Equal
+        }
+
         if (value.Type.IsPointer || value.Type.Kind == ValueKind.Void)
         {
             // One error for the switch: its string labels are not separate causes.
@@ -341,6 +348,11 @@ internal sealed partial class BodyLowering
                 ? new CSharpFeature("a switch on a string", "switch on an integer or an enum, or compare the string's length and characters (s.Length, s[i])")
                 : new CSharpFeature("a switch on an array", "switch on an integer or an enum"));
             return new BlockStmt(EquatableArray<Stmt>.Empty);
+        }
+
+        if (HasPatternLabels(switchOperation))
+        {
+            return LowerPatternSwitch(switchOperation, value);
         }
 
         int id = NewJumpTarget(switchOperation.ExitLabel, null);

@@ -22,11 +22,10 @@ internal static class CSharpFeatures
     private const string NoHeap = "guest code has no heap: keep data in static fields and static arrays";
     private const string CallDirectly = "call a static guest method directly (Memory.AddressOf(Method) gives its code address)";
     private const string NoExceptions = "guest code has no exceptions: report with Console.Write and stop with Machine.Exit(code)";
-    private const string WriteParts = "write the parts one by one: Console.Write(\"text\"), Console.WriteDecimal(n), Console.WriteHex(n)";
-    private const string CompareInstead = "compare with ==, !=, <, <=, >, >= and combine with && and ||";
+    private const string WriteParts = "write it straight to the console, Console.Write($\"n={n,8} cr3={cr3:X8}\") (formatted at build time), or the parts one by one: Console.Write(\"text\"), Console.Write(n)";
+    private const string CompareInstead = "use constant, relational (< >=), and/or/not, var and _ patterns, or compare with == and <";
     private const string NeverNull = "guest arrays and strings are static data and never null: use the value itself";
-    private const string SwitchInstead = "use a switch statement on an integer or an enum, or ?: (conditional) expressions";
-    private const string FromTheEnd = "index from the start: a[a.Length - i]";
+    private const string FromTheEnd = "index an array or a string directly: a[^i], or a[a.Length - i]";
 
     private static readonly Dictionary<OperationKind, CSharpFeature> s_operations = new()
     {
@@ -42,12 +41,10 @@ internal static class CSharpFeatures
         [OperationKind.InterpolatedString] = new("string interpolation", WriteParts),
         [OperationKind.Throw] = new("throwing an exception", NoExceptions),
         [OperationKind.Await] = new("'await'", "guest code runs synchronously: call the method and use its result"),
-        [OperationKind.SwitchExpression] = new("a switch expression", SwitchInstead),
-        [OperationKind.IsPattern] = new("an 'is' pattern", CompareInstead),
-        [OperationKind.IsType] = new("an 'is' type test", "guest values have their static type only: test an integer field that says what a value is"),
+                        [OperationKind.IsType] = new("an 'is' type test", "guest values have their static type only: test an integer field that says what a value is"),
         [OperationKind.Tuple] = new("a tuple", "return one value, or store several in static fields"),
         [OperationKind.DeconstructionAssignment] = new("a deconstruction", "assign each variable on its own"),
-        [OperationKind.ImplicitIndexerReference] = new("an index from the end or a range", FromTheEnd),
+        [OperationKind.ImplicitIndexerReference] = new("a range", "loop over the indices you need"),
         [OperationKind.Range] = new("a range", "loop over the indices you need"),
         [OperationKind.Coalesce] = new("'??' (null coalescing)", NeverNull),
         [OperationKind.CoalesceAssignment] = new("'??=' (null-coalescing assignment)", NeverNull),
@@ -76,12 +73,9 @@ internal static class CSharpFeatures
 
     private static readonly Dictionary<OperationKind, CSharpFeature> s_patterns = new()
     {
-        [OperationKind.RelationalPattern] = new("a relational pattern", CompareInstead),
-        [OperationKind.BinaryPattern] = new("an 'and'/'or' pattern", CompareInstead),
-        [OperationKind.NegatedPattern] = new("a 'not' pattern", CompareInstead),
-        [OperationKind.TypePattern] = new("a type pattern", "guest values have their static type only"),
-        [OperationKind.DeclarationPattern] = new("a declaration pattern", "guest values have their static type only"),
-        [OperationKind.RecursivePattern] = new("a property pattern", CompareInstead),
+        [OperationKind.TypePattern] = new("a type pattern", "guest values have their static type only: use var x, or a constant or relational pattern"),
+        [OperationKind.DeclarationPattern] = new("a declaration pattern of another type", "guest values have their static type only: use var x"),
+        [OperationKind.RecursivePattern] = new("a property pattern", "compare the fields with == (guest code has no objects with properties)"),
         [OperationKind.ListPattern] = new("a list pattern", "test the elements with a[i] == value"),
         [OperationKind.SlicePattern] = new("a slice pattern", "test the elements with a[i] == value"),
     };
@@ -120,7 +114,7 @@ internal static class CSharpFeatures
             case IConversionOperation:
                 return new CSharpFeature("a conversion to or from a non-integer type", "guest code converts between the integer types, char and enums");
             case IUnaryOperation { OperatorKind: UnaryOperatorKind.Hat }:
-                return new CSharpFeature("an index from the end", FromTheEnd);
+                return new CSharpFeature("an index from the end outside an indexer", FromTheEnd);
             case IPropertyReferenceOperation:
                 return new CSharpFeature("a property", "guest code reads fields; its properties are Length of arrays and strings and KernelImage.IsParavirtual");
             case IFieldReferenceOperation { Field.IsStatic: false }:

@@ -65,9 +65,10 @@ internal static class GuestClassParser
             {
                 case MethodDeclarationSyntax method:
                     if (context.SemanticModel.GetDeclaredSymbol(method, cancellation) is IMethodSymbol symbol
-                        && ParseMethod(context.SemanticModel, method, symbol, diagnostics, cancellation) is GuestFunction function)
+                        && ParseMethod(context.SemanticModel, method, symbol, diagnostics, cancellation, out List<GuestFunction> locals) is GuestFunction function)
                     {
                         functions.Add(function);
+                        functions.AddRange(locals);
                     }
 
                     break;
@@ -130,9 +131,10 @@ internal static class GuestClassParser
     private static AttributeData? Attribute(ISymbol symbol, string name)
         => symbol.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == name);
 
-    private static GuestFunction? ParseMethod(
-        SemanticModel model, MethodDeclarationSyntax syntax, IMethodSymbol method, List<DiagnosticInfo> diagnostics, CancellationToken cancellation)
+    private static GuestFunction? ParseMethod(SemanticModel model, MethodDeclarationSyntax syntax, IMethodSymbol method,
+        List<DiagnosticInfo> diagnostics, CancellationToken cancellation, out List<GuestFunction> localFunctions)
     {
+        localFunctions = new List<GuestFunction>();
         LocationInfo? location = LocationInfo.From(syntax.Identifier.GetLocation());
         bool structMethod = method.ContainingType.TypeKind == TypeKind.Struct && !method.IsStatic && method.MethodKind == MethodKind.Ordinary;
         string? shape = !method.IsStatic && !structMethod ? "it is not static"
@@ -191,6 +193,7 @@ internal static class GuestClassParser
         }
 
         Stmt body = lowering.LowerBody(syntax);
+        localFunctions = lowering.LocalFunctions;
         return new GuestFunction(
             method.GetDocumentationCommentId() ?? method.Name,
             DisplayName(method),

@@ -89,4 +89,15 @@ internal static class Console
 
         Write((char)('0' + (uint)(value % 10)));
     }
+
+    // What .NET's Console.Write writes for each value: decimal integers, True/False.
+    public static void Write(int value) => ConsoleFormat.Signed(value, 0, 0);
+
+    public static void Write(uint value) => ConsoleFormat.Unsigned(value, 0, 0);
+
+    public static void Write(long value) => ConsoleFormat.Signed(value, 0, 0);
+
+    public static void Write(ulong value) => ConsoleFormat.Unsigned(value, 0, 0);
+
+    public static void Write(bool value) => ConsoleFormat.Boolean(value, 0);
 }
