@@ -241,7 +241,7 @@ public sealed class TranslationCacheTests : IDisposable
         var options = new VmOptions { Backend = BackendKind.BinaryTranslation, TierUpInstructions = 0, TranslationCacheDirectory = _directory };
         VmRunResult first = VirtualMachine.Create(image, options).Run();
         Assert.Equal(0, first.Statistics.Events["bt.tier.startedAt"]); // tiering started at the first block boundary
-        TranslationCache disk = WaitForStoredTranslation(image);
+        WaitForStoredTranslation(image);
         if (damaged != "none")
         {
             string path = Path.Combine(EntryDirectory(image), damaged);
@@ -252,10 +252,10 @@ public sealed class TranslationCacheTests : IDisposable
             // background compiler translates again (Load, as it does).
             Assert.Null(new TranslationCache(_directory).TryLoadReady(image));
             Assert.Equal(TranslationOrigin.Translated, new TranslationCache(_directory).Load(image).Origin);
-            disk = WaitForStoredTranslation(image);
+            WaitForStoredTranslation(image);
         }
 
-        Assert.Equal(TranslationOrigin.DiskCache, disk.TryLoadReady(image)!.Origin);
+        Assert.Equal(TranslationOrigin.DiskCache, new TranslationCache(_directory).TryLoadReady(image)!.Origin);
         VmRunResult next = VirtualMachine.Create(image, options).Run();
         Assert.Equal(first.ExitCode, next.ExitCode);
         Assert.Equal(first.Statistics.GuestInstructions, next.Statistics.GuestInstructions);
@@ -263,16 +263,15 @@ public sealed class TranslationCacheTests : IDisposable
         Assert.True(next.Statistics.Events["bt.instructionsInRegions"] > 0, "it runs translated code");
     }
 
-    /// <summary>A fresh cache instance (another process's view) once the background compiler has stored the translation.</summary>
-    private TranslationCache WaitForStoredTranslation(byte[] image)
+    /// <summary>Waits until a fresh cache instance (another process's view) finds the translation stored.</summary>
+    private void WaitForStoredTranslation(byte[] image)
     {
         var waited = System.Diagnostics.Stopwatch.StartNew();
         while (waited.Elapsed < TimeSpan.FromMinutes(3))
         {
-            var cache = new TranslationCache(_directory);
-            if (cache.TryLoadReady(image) is not null)
+            if (new TranslationCache(_directory).TryLoadReady(image) is not null)
             {
-                return cache;
+                return;
             }
 
             Thread.Sleep(100);
