@@ -86,6 +86,8 @@ public sealed class AttachedTranslation
             {
                 try
                 {
+                    BackgroundPriority.Lower();
+                    TranslationCompiler.OnThisThreadOnly = true;
                     Offer(obtain());
                 }
                 catch (Exception e)
