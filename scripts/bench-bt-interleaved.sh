@@ -13,7 +13,7 @@ cache=$(mktemp -d)
 trap 'rm -rf "$cache"' EXIT
 export TRANSLATOR_CACHE_DIR="$cache"
 
-summary() { sort -n | awk '{ v[NR] = $1 } END { printf "min %.2f s, median %.2f s, max %.2f s\n", v[1], v[int((NR + 1) / 2)], v[NR] }'; }
+summary() { sort -n | awk '{ v[NR] = $1; m[NR] = $2 } END { printf "min %.2f s, median %.2f s, max %.2f s, peak %d MiB (median run)\n", v[1], v[int((NR + 1) / 2)], v[NR], m[int((NR + 1) / 2)] / 1024 }'; }
 
 # Two runs settle the cache: the first translates, the second translates again if the first recorded fallbacks.
 "$translator" run "$image" --backend bt >/dev/null 2>&1 || true
@@ -27,4 +27,4 @@ printf 'image        %s, %s rounds\n' "$image" "$rounds"
 printf 'bt (cached)  %s' "$(printf '%s\n' "${bt[@]}" | summary)"; echo
 printf 'qemu (TCG)   %s' "$(printf '%s\n' "${qemu[@]}" | summary)"; echo
 awk -v b="$(printf '%s\n' "${bt[@]}" | median)" -v q="$(printf '%s\n' "${qemu[@]}" | median)" \
-    'BEGIN { printf "bt / qemu    %.2fx (medians)\n", b / q }'
+    'BEGIN { split(b, bb, " "); split(q, qq, " "); printf "bt / qemu    %.2fx (medians), peak memory %.2fx\n", bb[1] / qq[1], bb[2] / qq[2] }'

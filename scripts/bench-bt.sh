@@ -21,6 +21,7 @@ event() { grep -o "\"$1\": [0-9.]*" "$stats" | grep -o '[0-9.]*$' || echo 0; }
 first=$(elapsed "$translator" run "$image" --backend bt --stats "$stats")
 translate=$(event bt.translateMicroseconds)
 compile=$(event bt.compileMicroseconds)
+swapped=$(event bt.tier.swappedAt)
 # A second run translates again if the first recorded interpreter fallbacks; after it the cache is settled.
 "$translator" run "$image" --backend bt >/dev/null 2>&1 || true
 bt=$(for _ in $(seq "$runs"); do elapsed "$translator" run "$image" --backend bt --stats "$stats"; done | best)
@@ -33,11 +34,12 @@ done | best)
 
 printf 'image                 %s\n' "$image"
 printf 'guest instructions    %s (%s in translated code)\n' "$instructions" "$inRegions"
-awk -v f="$first" -v t="$translate" -v c="$compile" -v b="$bt" -v n="$native" -v q="$qemu" -v i="$instructions" 'BEGIN {
-    printf "bt, first run         %.2f s  (translate %.2f s, compile %.2f s)\n", f, t / 1e6, c / 1e6
-    printf "bt, cached            %.2f s  (%.0f guest MIPS, whole process)\n", b, i / b / 1e6
-    printf "native                %.2f s  (%.0f guest MIPS, whole process)\n", n, i / n / 1e6
-    printf "qemu (TCG)            %.2f s  (%.0f guest MIPS, whole process)\n", q, i / q / 1e6
-    printf "bt / qemu             %.2fx\n", b / q
+awk -v f="$first" -v t="$translate" -v c="$compile" -v b="$bt" -v n="$native" -v q="$qemu" -v i="$instructions" \
+    -v fm="$(peak "$first")" -v bm="$(peak "$bt")" -v nm="$(peak "$native")" -v qm="$(peak "$qemu")" -v s="$swapped" 'BEGIN {
+    printf "bt, first run         %.2f s  (translated in the background: translate %.2f s, compile %.2f s; swapped in at instruction %s)  peak %d MiB\n", f, t / 1e6, c / 1e6, s, fm
+    printf "bt, cached            %.2f s  (%.0f guest MIPS, whole process)  peak %d MiB\n", b, i / b / 1e6, bm
+    printf "native                %.2f s  (%.0f guest MIPS, whole process)  peak %d MiB\n", n, i / n / 1e6, nm
+    printf "qemu (TCG)            %.2f s  (%.0f guest MIPS, whole process)  peak %d MiB\n", q, i / q / 1e6, qm
+    printf "bt / qemu             %.2fx cached, %.2fx first run  (peak memory %.2fx cached, %.2fx first run)\n", b / q, f / q, bm / qm, fm / qm
     printf "native / bt           %.2fx\n", n / b
 }'

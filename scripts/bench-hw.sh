@@ -20,7 +20,7 @@ for _ in $(seq "$runs"); do
             hw-shadow) args=(--backend hw --paging shadow) ;;
         esac
         t=$(elapsed "$translator" run "$image" "${args[@]}")
-        if [ -z "${best[$run]:-}" ] || awk -v t="$t" -v b="${best[$run]}" 'BEGIN { exit !(t < b) }'; then
+        if [ -z "${best[$run]:-}" ] || awk -v t="$t" -v b="${best[$run]}" 'BEGIN { exit !(t + 0 < b + 0) }'; then
             best[$run]=$t
         fi
     done
@@ -28,5 +28,5 @@ done
 
 printf 'image       %s (best of %s)\n' "$image" "$runs"
 for run in native hw-ept hw-shadow; do
-    awk -v r="$run" -v t="${best[$run]}" -v n="${best[native]}" 'BEGIN { printf "%-11s %7.2f s   %+.1f%% against native\n", r, t, (t / n - 1) * 100 }'
+    awk -v r="$run" -v t="${best[$run]}" -v n="${best[native]}" -v m="$(peak "${best[$run]}")" 'BEGIN { printf "%-11s %7.2f s   %+.1f%% against native   peak %d MiB\n", r, t, (t / n - 1) * 100, m }'
 done

@@ -20,8 +20,8 @@ done | best)
 
 printf 'image               %s\n' "$image"
 printf 'guest instructions  %s\n' "$instructions"
-awk -v n="$native" -v q="$qemu" -v i="$instructions" 'BEGIN {
-    printf "native              %.2f s  (%.0f guest MIPS, whole process)\n", n, i / n / 1e6
-    printf "qemu (TCG)          %.2f s  (%.0f guest MIPS, whole process)\n", q, i / q / 1e6
-    printf "native / qemu       %.2fx\n", n / q
+awk -v n="$native" -v q="$qemu" -v i="$instructions" -v nm="$(peak "$native")" -v qm="$(peak "$qemu")" 'BEGIN {
+    printf "native              %.2f s  (%.0f guest MIPS, whole process)  peak %d MiB\n", n, i / n / 1e6, nm
+    printf "qemu (TCG)          %.2f s  (%.0f guest MIPS, whole process)  peak %d MiB\n", q, i / q / 1e6, qm
+    printf "native / qemu       %.2fx  (peak memory %.2fx)\n", n / q, nm / qm
 }'

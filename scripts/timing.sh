@@ -6,12 +6,19 @@ prepare_benchmark() { # prerequisites, the test guests, and the translator as it
     translator=$(bash scripts/build-translator.sh)
 }
 
-elapsed() { # wall seconds of one run of "$@", its output discarded
-    local start end
+elapsed() { # "SECONDS PEAK_KIB" of one run of "$@" (wall time; peak resident memory from /usr/bin/time -v), output discarded
+    local start end rusage
+    rusage=$(mktemp)
     start=$(date +%s.%N)
-    "$@" >/dev/null 2>&1 || true
+    /usr/bin/time -v -o "$rusage" "$@" >/dev/null 2>&1 || true
     end=$(date +%s.%N)
-    awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f\n", b - a }'
+    awk -v a="$start" -v b="$end" -v k="$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$rusage")" \
+        'BEGIN { printf "%.3f %d\n", b - a, k }'
+    rm -f "$rusage"
+}
+
+peak() { # the peak resident memory, in MiB, of an "SECONDS PEAK_KIB" line
+    awk '{ printf "%.0f", $2 / 1024 }' <<<"$1"
 }
 
 run_qemu() { # the image on QEMU (TCG) as the tests boot it, serial output discarded
@@ -20,4 +27,4 @@ run_qemu() { # the image on QEMU (TCG) as the tests boot it, serial output disca
 }
 
 best() { sort -n | head -n 1; }
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+median() { sort -n | awk '{ v[NR] = $0 } END { print v[int((NR + 1) / 2)] }'; }

@@ -116,7 +116,7 @@ public sealed class VirtualMachine
         var machine = new VirtualMachine(options, backend, captured, created) { _image = bytes }; // one copy: the translation's key and, after a crash, its image map
         bool translate = backend switch
         {
-            BinaryTranslationBackend => options.Translation == TranslationSource.Cached,
+            BinaryTranslationBackend => options.Translation != TranslationSource.InterpreterOnly,
             ParavirtBackend => options.Execution == ParavirtExecution.Translated,
             _ => false,
         };
@@ -127,8 +127,23 @@ public sealed class VirtualMachine
             TranslationCache cache = CacheFor(options.TranslationCacheDirectory ?? TranslationCache.DefaultDirectory());
             try
             {
-                translating.Translated.Attach(cache.Load(bytes));
                 machine._translationKey = (cache, TranslationCache.ImageHash(bytes));
+                if (backend is BinaryTranslationBackend && options.Translation == TranslationSource.Tiered)
+                {
+                    // Start at once: with what is ready, else on the interpreter until background translation swaps in.
+                    if (cache.TryLoadReady(bytes) is { } ready)
+                    {
+                        translating.Translated.Attach(ready);
+                    }
+                    else
+                    {
+                        translating.Translated.StartTiering(options.TierUpInstructions, () => cache.Load(bytes));
+                    }
+                }
+                else
+                {
+                    translating.Translated.Attach(cache.Load(bytes));
+                }
             }
             catch (TranslationHostException e)
             {
@@ -219,7 +234,9 @@ public sealed class VirtualMachine
         if (_translationKey is { } key && Backend is ITranslatingBackend { Translated: { Translation.Origin: not TranslationOrigin.BuildTime } translated }
             && translated.UntranslatedEntries.Count > 0)
         {
-            ulong all = Backend.GuestInstructions;
+            // A tiered run's instructions before the swap were interpreted because nothing was compiled yet, not for
+            // want of an entry point: only what ran after it says whether the translation misses code.
+            ulong all = Backend.GuestInstructions - Math.Min(Backend.GuestInstructions, translated.SwappedAtRetired ?? 0);
             ulong inRegions = (ulong)events.GetValueOrDefault("bt.instructionsInRegions");
             ulong interpreted = all - Math.Min(all, inRegions);
             bool deferred = all == 0 || interpreted < all * TranslationCache.RetranslateShare;

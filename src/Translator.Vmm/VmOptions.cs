@@ -35,13 +35,21 @@ public enum MemoryVirtualization
 public enum TranslationSource
 {
     /// <summary>
-    /// A build-time translation of the image if one is loaded, else the on-disk cache, else translate and compile now
-    /// (and store it); code the translation does not cover runs on the interpreter with callouts.
+    /// A build-time translation of the image if one is loaded, else the on-disk cache, else translate and compile now,
+    /// before the guest runs (and store it): translated code from the first instruction. Code the translation does
+    /// not cover runs on the interpreter with callouts.
     /// </summary>
     Cached,
 
     /// <summary>No translated code: every guest instruction runs on the interpreter, sensitive ones as callouts.</summary>
     InterpreterOnly,
+
+    /// <summary>
+    /// A build-time translation or the on-disk cache's if there is one (from the first instruction); else the guest
+    /// starts at once on the interpreter, and once the run proves long (<see cref="VmOptions.TierUpInstructions"/>)
+    /// the image is translated and compiled in the background, stored in the cache and swapped in at a block boundary.
+    /// </summary>
+    Tiered,
 }
 
 /// <summary>How the pv backend runs the guest's instructions (<c>--execution</c>).</summary>
@@ -72,7 +80,14 @@ public sealed record VmOptions
     public int CompileThreshold { get; init; } = new MachineOptions().CompileThreshold;
 
     /// <summary>bt: where translated code comes from.</summary>
-    public TranslationSource Translation { get; init; } = TranslationSource.Cached;
+    public TranslationSource Translation { get; init; } = TranslationSource.Tiered;
+
+    /// <summary>
+    /// bt with <see cref="TranslationSource.Tiered"/> and no translation ready: the retired instructions after which
+    /// background translation starts. Compiling costs seconds of the other core and tens of MiB, which a short run
+    /// never wins back on the interpreter's speed (about 300 MIPS: 20 million is some 70 ms of guest time).
+    /// </summary>
+    public ulong TierUpInstructions { get; init; } = 20_000_000;
 
     /// <summary>pv: the interpreter (the reference) or translated code with direct hypercalls.</summary>
     public ParavirtExecution Execution { get; init; } = ParavirtExecution.Interpreter;

@@ -29,7 +29,7 @@ public sealed class SnapshotTests
     /// <summary>trap runs these like bare metal (TrapDivergenceTests); a trap snapshot resumes under trap only.</summary>
     private static readonly string[] TrapClean = ["sieve.elf", "crc32.elf", "sort.elf", "muldiv64.elf"];
 
-    private static readonly ConcurrentDictionary<(string, string), Outcome> s_whole = new();
+    private static readonly ConcurrentDictionary<(string, string), FinalState> s_whole = new();
 
     public static TheoryData<string, string, string> Cases()
     {
@@ -56,7 +56,7 @@ public sealed class SnapshotTests
     public void ResumedRunIsTheUninterruptedRun(string image, string from, string to)
     {
         byte[] bytes = File.ReadAllBytes(GuestImages.Instance.PathOf(image));
-        Outcome whole = Whole(image, bytes, to);
+        FinalState whole = Whole(image, bytes, to);
         foreach (ulong fraction in new ulong[] { 3, 1 })
         {
             ulong at = whole.Retired - (whole.Retired / (fraction + 1)); // a quarter and half of the run before its end
@@ -76,7 +76,7 @@ public sealed class SnapshotTests
         }
     }
 
-    private static void Check(string image, byte[] bytes, string from, string to, Outcome whole, string where, Func<VirtualMachine, bool> runToPoint)
+    private static void Check(string image, byte[] bytes, string from, string to, FinalState whole, string where, Func<VirtualMachine, bool> runToPoint)
     {
         var before = new List<byte>();
         VirtualMachine first = VirtualMachine.Create(bytes, Options(from, before));
@@ -89,7 +89,7 @@ public sealed class SnapshotTests
         ulong savedAt = first.Backend.GuestInstructions;
         var after = new List<byte>();
         VirtualMachine resumed = VirtualMachine.Resume(VmSnapshot.Read(file), Options(to, after));
-        Outcome outcome = Finish(resumed, () => [.. before, .. after]);
+        FinalState outcome = FinalState.Finish(resumed, () => [.. before, .. after]);
         string context = $"{image}: saved under {from} {where} (retired {savedAt}), resumed under {to}";
         Assert.True(whole.Console.AsSpan().SequenceEqual(outcome.Console), context + "\n" + OutputDiff.Describe("whole", whole.Console, "resumed", outcome.Console));
         Assert.True(whole.Result.Reason == outcome.Result.Reason && whole.Result.ExitCode == outcome.Result.ExitCode,
@@ -127,32 +127,14 @@ public sealed class SnapshotTests
         return false;
     }
 
-    private static Outcome Whole(string image, byte[] bytes, string configuration) =>
+    private static FinalState Whole(string image, byte[] bytes, string configuration) =>
         s_whole.GetOrAdd((image, configuration), _ =>
         {
             var console = new List<byte>();
-            return Finish(VirtualMachine.Create(bytes, Options(configuration, console)), () => [.. console]);
+            return FinalState.Finish(VirtualMachine.Create(bytes, Options(configuration, console)), () => [.. console]);
         });
-
-    private static Outcome Finish(VirtualMachine vm, Func<byte[]> console)
-    {
-        MachineResult result = vm.Backend.Run();
-        MachineState state = ((ISnapshotBackend)vm.Backend).Capture();
-        state.Cpu.Exceptions.AsSpan().Clear(); // event counters are statistics, counted by each technique its own way
-        state.Cpu.Irqs.AsSpan().Clear();
-        state.Cpu.SoftwareInterrupts = 0;
-        var cpu = new MemoryStream();
-        using (var writer = new BinaryWriter(cpu))
-        {
-            state.Cpu.Write(writer);
-        }
-
-        byte[] ram = [.. state.Pages.SelectMany(BitConverter.GetBytes), .. state.PageData];
-        return new Outcome(console(), result, vm.Backend.GuestInstructions, cpu.ToArray(), ram, state.Devices);
-    }
 
     private static VmOptions Options(string configuration, List<byte> console) =>
         BackendConfigurations.Options(configuration, console.Add, Budget);
 
-    private sealed record Outcome(byte[] Console, MachineResult Result, ulong Retired, byte[] Cpu, byte[] Ram, byte[] Devices);
 }

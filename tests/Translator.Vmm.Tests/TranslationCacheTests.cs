@@ -226,6 +226,60 @@ public sealed class TranslationCacheTests : IDisposable
         Assert.Equal(TranslationOrigin.DiskCache, again.Origin);
     }
 
+    /// <summary>
+    /// Tiered translation and the cache: with nothing ready the guest starts on the interpreter and the background
+    /// compiler stores the translation, so the next run starts translated; a damaged entry is never loaded (a run
+    /// starts interpreted again) and translating again rebuilds it.
+    /// </summary>
+    [Theory]
+    [InlineData("none")]
+    [InlineData("translation.dll")]
+    [InlineData("translation.manifest")]
+    public void ATieredRunStoresWhatItCompiledAndADamagedEntryIsRebuilt(string damaged)
+    {
+        byte[] image = Image(9);
+        var options = new VmOptions { Backend = BackendKind.BinaryTranslation, TierUpInstructions = 0, TranslationCacheDirectory = _directory };
+        VmRunResult first = VirtualMachine.Create(image, options).Run();
+        Assert.Equal(0, first.Statistics.Events["bt.tier.startedAt"]); // tiering started at the first block boundary
+        WaitForStoredTranslation(image);
+        if (damaged != "none")
+        {
+            string path = Path.Combine(EntryDirectory(image), damaged);
+            byte[] bytes = File.ReadAllBytes(path);
+            bytes[bytes.Length / 2] ^= 0x5A;
+            File.WriteAllBytes(path, bytes);
+            // What a tiered run of another process asks first: nothing is ready, so it starts interpreted and the
+            // background compiler translates again (Load, as it does).
+            Assert.Null(new TranslationCache(_directory).TryLoadReady(image));
+            Assert.Equal(TranslationOrigin.Translated, new TranslationCache(_directory).Load(image).Origin);
+            WaitForStoredTranslation(image);
+        }
+
+        Assert.Equal(TranslationOrigin.DiskCache, new TranslationCache(_directory).TryLoadReady(image)!.Origin);
+        VmRunResult next = VirtualMachine.Create(image, options).Run();
+        Assert.Equal(first.ExitCode, next.ExitCode);
+        Assert.Equal(first.Statistics.GuestInstructions, next.Statistics.GuestInstructions);
+        Assert.False(next.Statistics.Events.ContainsKey("bt.tier.startedAt"), "the next run starts with the stored translation");
+        Assert.True(next.Statistics.Events["bt.instructionsInRegions"] > 0, "it runs translated code");
+    }
+
+    /// <summary>Waits until a fresh cache instance (another process's view) finds the translation stored.</summary>
+    private void WaitForStoredTranslation(byte[] image)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (waited.Elapsed < TimeSpan.FromMinutes(3))
+        {
+            if (new TranslationCache(_directory).TryLoadReady(image) is not null)
+            {
+                return;
+            }
+
+            Thread.Sleep(100);
+        }
+
+        throw new TimeoutException("the background compiler stored no translation");
+    }
+
     [Fact]
     public void AnAssemblyThatIsNotATranslationIsIgnored()
     {
@@ -322,7 +376,7 @@ public sealed class TranslationCacheTests : IDisposable
     public void ASecondRunRetranslatesOnlyWhenTheInterpreterMattered(uint visibleLoops, uint hiddenLoops, bool retranslates)
     {
         byte[] image = GuestWithHiddenCode(visibleLoops, hiddenLoops);
-        var options = new VmOptions { Backend = BackendKind.BinaryTranslation, TranslationCacheDirectory = _directory };
+        var options = new VmOptions { Backend = BackendKind.BinaryTranslation, Translation = TranslationSource.Cached, TranslationCacheDirectory = _directory };
         VmRunResult[] runs = [.. Enumerable.Range(0, 3).Select(_ => VirtualMachine.Create(image, options).Run())];
 
         Assert.All(runs, r => Assert.Equal(1, r.ExitCode));

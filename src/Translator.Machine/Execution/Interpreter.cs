@@ -69,6 +69,47 @@ public sealed unsafe class Interpreter
     /// <summary>Addresses of blocks that ran without a translated region (candidate entries for the next translation).</summary>
     public IReadOnlyCollection<uint> UntranslatedEntries => _cache.UntranslatedEntries;
 
+    /// <summary>A translation handed over by another thread, attached by <see cref="Run"/> at its next block boundary.</summary>
+    private Translation.TranslatedImage? _offered;
+
+    /// <summary>
+    /// Hands <paramref name="image"/> over from any thread (a background compiler): <see cref="Run"/> attaches it
+    /// between two blocks, as <see cref="UseTranslation"/> would (tiered translation swaps in there).
+    /// </summary>
+    public void OfferTranslation(Translation.TranslatedImage image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        Volatile.Write(ref _offered, image);
+    }
+
+    /// <summary>Raised on the running thread when an offered translation was attached, with the retired count then.</summary>
+    public Action<Translation.TranslatedImage, ulong>? TranslationSwapped { get; set; }
+
+    /// <summary>
+    /// The retired count at which <see cref="TierUp"/> is raised once, at a block boundary (the run proved long
+    /// enough for translation to pay); <see cref="ulong.MaxValue"/>: never.
+    /// </summary>
+    public ulong TierUpAt { get; set; } = ulong.MaxValue;
+
+    /// <summary>Called on the running thread when <see cref="TierUpAt"/> is reached.</summary>
+    public Action? TierUp { get; set; }
+
+    /// <summary>The tier checks between slices: start translating once the run is long, swap an offered translation in.</summary>
+    private void AtBoundary(X86Cpu cpu)
+    {
+        if (cpu.Retired >= TierUpAt)
+        {
+            TierUpAt = ulong.MaxValue;
+            TierUp?.Invoke();
+        }
+
+        if (Volatile.Read(ref _offered) is not null && Interlocked.Exchange(ref _offered, null) is { } image)
+        {
+            _cache.Attach(image);
+            TranslationSwapped?.Invoke(image, cpu.Retired);
+        }
+    }
+
     /// <summary>The device whose deadlines are checked between blocks (the PIT), so its IRQs arrive on time.</summary>
     public void ConnectTimer(ITimedDevice timer) => _timer = timer;
 
@@ -140,6 +181,8 @@ public sealed unsafe class Interpreter
             {
                 return ExecutionStop.InstructionLimit;
             }
+
+            AtBoundary(cpu);
 
             ulong deadline = ulong.MaxValue;
             if (_timer is { } timer)

@@ -73,7 +73,7 @@ public sealed class TranslationCache
     internal string? Precompiler { get; init; } = ReadyToRunCompiler.ToolPath;
 
     /// <summary>Translations already loaded by this cache, by image hash and entry-point set.</summary>
-    private readonly ConcurrentDictionary<string, LoadedTranslation> _loaded = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<LoadedTranslation?>> _loaded = new(StringComparer.Ordinal);
 
     /// <summary>A cache in <see cref="DefaultDirectory"/>.</summary>
     public TranslationCache()
@@ -141,7 +141,15 @@ public sealed class TranslationCache
     /// translator rejects and <see cref="TranslationHostException"/> when the generated code does not compile (a
     /// translator fault). Problems with the cache itself never throw: the image is translated again.
     /// </summary>
-    public LoadedTranslation Load(byte[] image)
+    public LoadedTranslation Load(byte[] image) => Load(image, translate: true)!;
+
+    /// <summary>
+    /// The translation of <paramref name="image"/> if one is ready without translating: built in, loaded earlier by
+    /// this process, or in the on-disk cache (covering the recorded fallbacks); else null. Tiered runs start with it.
+    /// </summary>
+    public LoadedTranslation? TryLoadReady(byte[] image) => Load(image, translate: false);
+
+    private LoadedTranslation? Load(byte[] image, bool translate)
     {
         ArgumentNullException.ThrowIfNull(image);
         string sha = ImageHash(image);
@@ -154,13 +162,29 @@ public sealed class TranslationCache
 
         IReadOnlySet<uint> required = RequiredEntryPoints(sha);
         string key = sha + ":" + string.Join(',', required.Order());
-        if (_loaded.TryGetValue(key, out LoadedTranslation? earlier))
+        if (_loaded.TryGetValue(key, out Lazy<LoadedTranslation?>? earlier) && earlier.IsValueCreated && earlier.Value is { } done)
         {
             // The statistics of this machine must not claim the translation, compile or load another one paid for.
-            return earlier with { Origin = TranslationOrigin.Reused, TranslateTime = TimeSpan.Zero, CompileTime = TimeSpan.Zero, PrecompileTime = TimeSpan.Zero, LoadTime = started.Elapsed };
+            return done with { Origin = TranslationOrigin.Reused, TranslateTime = TimeSpan.Zero, CompileTime = TimeSpan.Zero, PrecompileTime = TimeSpan.Zero, LoadTime = started.Elapsed };
         }
 
-        return _loaded.GetOrAdd(key, _ => LoadOrTranslate(image, sha, required));
+        if (!translate)
+        {
+            LoadedTranslation? stored = TryLoadStored(sha, required, []);
+            return stored is null ? null : _loaded.GetOrAdd(key, new Lazy<LoadedTranslation?>(stored)).Value;
+        }
+
+        // One translation per image and entry set even when machines (a tiered run's background, host's VMs) ask at once.
+        Lazy<LoadedTranslation?> once = _loaded.GetOrAdd(key, _ => new Lazy<LoadedTranslation?>(() => LoadOrTranslate(image, sha, required)));
+        try
+        {
+            return once.Value;
+        }
+        catch
+        {
+            _loaded.TryRemove(new KeyValuePair<string, Lazy<LoadedTranslation?>>(key, once)); // a failure is not remembered: the next load tries again
+            throw;
+        }
     }
 
     /// <summary>
@@ -188,23 +212,13 @@ public sealed class TranslationCache
     private LoadedTranslation LoadOrTranslate(byte[] image, string sha, IReadOnlySet<uint> required)
     {
         var warnings = new List<string>();
-        var clock = Stopwatch.StartNew();
-        IReadOnlyList<uint> entryPoints = required.Union(_store.ReadFallbacks(sha, deferred: true)).Order().ToArray(); // RecordedEntryPoints, required read once
-        if (_store.TryRead(sha) is { } stored && required.All(stored.EntryPoints.Contains))
+        if (TryLoadStored(sha, required, warnings) is { } cached)
         {
-            try
-            {
-                (TranslatedImage cached, bool runsNative) = LoadStored(stored, sha, warnings);
-                return new LoadedTranslation(cached, TranslationOrigin.DiskCache, TimeSpan.Zero, TimeSpan.Zero, clock.Elapsed,
-                    stored.Regions, stored.Instructions, stored.EntryPoints, [.. stored.Warnings, .. warnings], runsNative);
-            }
-            catch (TranslationHostException e)
-            {
-                warnings.Add($"ignored the cache entry {_store.EntryDirectory(sha)}: {e.Message}");
-            }
+            return cached;
         }
 
-        clock.Restart();
+        var clock = Stopwatch.StartNew();
+        IReadOnlyList<uint> entryPoints = required.Union(_store.ReadFallbacks(sha, deferred: true)).Order().ToArray(); // RecordedEntryPoints, required read once
         TranslationResult result;
         try
         {
@@ -242,6 +256,30 @@ public sealed class TranslationCache
         TimeSpan loadTime = clock.Elapsed;
         return new LoadedTranslation(translated, TranslationOrigin.Translated, translateTime, compileTime, loadTime,
             result.Regions, result.Instructions, entryPoints, warnings, precompiled, precompileTime);
+    }
+
+    /// <summary>
+    /// The on-disk cache's entry for the image if it covers <paramref name="required"/> and loads; else null, with
+    /// the reason in <paramref name="warnings"/> when the entry was there but unusable (it is then translated again).
+    /// </summary>
+    private LoadedTranslation? TryLoadStored(string sha, IReadOnlySet<uint> required, List<string> warnings)
+    {
+        var clock = Stopwatch.StartNew();
+        if (_store.TryRead(sha) is { } stored && required.All(stored.EntryPoints.Contains))
+        {
+            try
+            {
+                (TranslatedImage cached, bool runsNative) = LoadStored(stored, sha, warnings);
+                return new LoadedTranslation(cached, TranslationOrigin.DiskCache, TimeSpan.Zero, TimeSpan.Zero, clock.Elapsed,
+                    stored.Regions, stored.Instructions, stored.EntryPoints, [.. stored.Warnings, .. warnings], runsNative);
+            }
+            catch (TranslationHostException e)
+            {
+                warnings.Add($"ignored the cache entry {_store.EntryDirectory(sha)}: {e.Message}");
+            }
+        }
+
+        return null;
     }
 
     /// <summary>

@@ -52,6 +52,13 @@ internal static class TranslationCompiler
 
     private static readonly CSharpParseOptions s_parse = new(LanguageVersion.Latest);
 
+    /// <summary>
+    /// Set on a background compiler's thread (tiered translation): Roslyn then compiles on that thread alone, whose
+    /// lowered priority keeps it from taking the running guest's core, instead of spreading over the thread pool.
+    /// </summary>
+    [ThreadStatic]
+    internal static bool OnThisThreadOnly;
+
     /// <summary>The assembly bytes of <paramref name="source"/>; throws <see cref="TranslationHostException"/> on compiler errors.</summary>
     public static byte[] Compile(string source, string assemblyName)
     {
@@ -61,7 +68,8 @@ internal static class TranslationCompiler
             optimizationLevel: OptimizationLevel.Release,
             allowUnsafe: true,
             deterministic: true,
-            nullableContextOptions: NullableContextOptions.Enable);
+            nullableContextOptions: NullableContextOptions.Enable,
+            concurrentBuild: !OnThisThreadOnly);
         CSharpCompilation compilation = CSharpCompilation.Create(assemblyName, [tree], s_references.Value, options);
         using var assembly = new MemoryStream();
         EmitResult result = compilation.Emit(assembly);
