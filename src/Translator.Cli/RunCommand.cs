@@ -62,7 +62,7 @@ internal static class RunCommand
         Option<MemoryVirtualization> paging = CommonOptions.Choice("--paging", "hw only: nested paging (EPT, the default) or shadow page tables",
             ("ept", MemoryVirtualization.NestedPaging), ("shadow", MemoryVirtualization.ShadowPaging));
         Option<ParavirtExecution> execution = CommonOptions.Choice("--execution",
-            "pv only: run the PV image on the interpreter (the default) or as translated code",
+            "pv, native, hw, trap: run the guest on the interpreter (the default) or as translated code",
             ("interpreter", ParavirtExecution.Interpreter), ("translated", ParavirtExecution.Translated));
         var cost = new Option<CostParameters?>("--cost")
         {
@@ -103,9 +103,9 @@ internal static class RunCommand
                 result.AddError($"--paging applies to the hw backend only (not '{chosen}')");
             }
 
-            if (result.GetResult(execution) is { Implicit: false } && chosen != "pv")
+            if (result.GetResult(execution) is { Implicit: false } && chosen is not ("pv" or "native" or "hw" or "trap"))
             {
-                result.AddError($"--execution applies to the pv backend only (not '{chosen}')");
+                result.AddError($"--execution applies to the pv, native, hw and trap backends only (not '{chosen}')");
             }
 
             if (result.GetResult(snapshotAt) is not null && result.GetResult(snapshot) is null)
@@ -285,10 +285,10 @@ internal static class RunCommand
     private static string? KernelCommandLine(RunArguments args, BackendKind backend) =>
         backend == BackendKind.Paravirtual ? args.Append : $"{args.Image} {args.Append}";
 
-    /// <summary>Whether creating the machine translates the image (and compiles it on a cache miss): bt, and pv's translated execution.</summary>
+    /// <summary>Whether creating the machine translates the image (and compiles it on a cache miss): bt, and translated execution of pv, native, hw and trap.</summary>
     public static bool Translates(VmOptions options) =>
         options.Backend == BackendKind.BinaryTranslation
-        || (options.Backend == BackendKind.Paravirtual && options.Execution == ParavirtExecution.Translated);
+        || (options.Backend is BackendKind.Paravirtual or BackendKind.Native or BackendKind.HardwareAssisted or BackendKind.TrapAndEmulate && options.Execution == ParavirtExecution.Translated);
 }
 
 /// <summary>The even exit codes that belong to the tool (odd ones are the guest's isa-debug-exit codes).</summary>

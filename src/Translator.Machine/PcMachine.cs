@@ -188,6 +188,9 @@ public sealed class PcMachine
     /// <summary>Block addresses that ran without a translated region.</summary>
     public IReadOnlyCollection<uint> UntranslatedEntries => _interpreter.UntranslatedEntries;
 
+    /// <summary>The interpreter that runs the CPU (a VMM attaches translated code to it).</summary>
+    public Interpreter Interpreter => _interpreter;
+
     public MachineResult Run() => Run(_options.MaxInstructions);
 
     /// <summary>

@@ -117,7 +117,7 @@ public sealed class VirtualMachine
         bool translate = backend switch
         {
             BinaryTranslationBackend => options.Translation != TranslationSource.InterpreterOnly,
-            ParavirtBackend => options.Execution == ParavirtExecution.Translated,
+            ParavirtBackend or NativeBackend or HardwareAssistedBackend or TrapAndEmulateBackend => options.Execution == ParavirtExecution.Translated,
             _ => false,
         };
         if (translate && backend is ITranslatingBackend translating)
@@ -218,7 +218,7 @@ public sealed class VirtualMachine
             GuestSeconds: _guestTime.TotalSeconds);
         var statistics = new VmStatistics(Backend.Name, Backend.GuestInstructions, times,
             Backend.ModelCycles(_options.Cost), events,
-            Backend is ParavirtBackend ? VmOptions.NameOf(_options.Execution) : null);
+            Backend is ParavirtBackend || _options.Execution == ParavirtExecution.Translated ? VmOptions.NameOf(_options.Execution) : null);
         string? crash = result.Reason == Translator.Machine.MachineStopReason.Crashed ? GuestCrashReport.Describe(Backend.Cpu, GuestImageMap.Read(_image)) : null;
         return new VmRunResult(result, _captured?.ToArray() ?? [], statistics, crash);
     }

@@ -52,7 +52,7 @@ public enum TranslationSource
     Tiered,
 }
 
-/// <summary>How the pv backend runs the guest's instructions (<c>--execution</c>).</summary>
+/// <summary>How the pv, native and hw backends run the guest's instructions (<c>--execution</c>).</summary>
 public enum ParavirtExecution
 {
     /// <summary>The interpreter; every hypercall is an int 0x82 it executes (the reference).</summary>
@@ -89,7 +89,10 @@ public sealed record VmOptions
     /// </summary>
     public ulong TierUpInstructions { get; init; } = 20_000_000;
 
-    /// <summary>pv: the interpreter (the reference) or translated code with direct hypercalls.</summary>
+    /// <summary>
+    /// pv: the interpreter (the reference) or translated code with direct hypercalls; native and hw: the interpreter
+    /// or the binary-translation core's code, whose sensitive instructions run the processor's own handlers.
+    /// </summary>
     public ParavirtExecution Execution { get; init; } = ParavirtExecution.Interpreter;
 
     /// <summary>bt and translated pv: the translation cache's directory; null uses <c>TranslationCache.DefaultDirectory()</c>.</summary>

@@ -49,13 +49,12 @@ public sealed class PvAsmGuestTests
 
     [Theory]
     [InlineData("bt")]
-    [InlineData("native")]
-    public void ExecutionAppliesToPvOnly(string backend)
+    public void ExecutionAppliesToPvNativeHwAndTrapOnly(string backend)
     {
         TranslatorProcess.Result run = TranslatorProcess.Run("run", PvGuestImage(), "--backend", backend, "--execution", "translated");
 
         Assert.Equal(2, run.ExitCode);
-        Assert.Contains("--execution applies to the pv backend only", run.Stderr);
+        Assert.Contains("--execution applies to the pv, native, hw and trap backends only", run.Stderr);
     }
 
     [Fact]

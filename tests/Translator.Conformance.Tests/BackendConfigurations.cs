@@ -4,7 +4,9 @@ namespace Translator.Conformance.Tests;
 
 /// <summary>
 /// The backend configurations the cross-backend tests name: <c>native</c> (compiled tier), <c>native-interpreter</c>,
-/// <c>hw-ept</c>, <c>hw-shadow</c>, <c>bt</c> (its interpreter-only source, so no compile time) and <c>trap</c>.
+/// <c>hw-ept</c>, <c>hw-shadow</c>, <c>bt</c> (its interpreter-only source, so no compile time) and <c>trap</c>;
+/// <c>native-translated</c>, <c>hw-ept-translated</c>, <c>hw-shadow-translated</c> and <c>trap-translated</c> run the binary-translation
+/// core's code (translated on first use in the process, then from the translation cache).
 /// </summary>
 internal static class BackendConfigurations
 {
@@ -14,13 +16,14 @@ internal static class BackendConfigurations
     {
         Backend = configuration switch
         {
-            "hw-ept" or "hw-shadow" => BackendKind.HardwareAssisted,
+            "hw-ept" or "hw-shadow" or "hw-ept-translated" or "hw-shadow-translated" => BackendKind.HardwareAssisted,
             "bt" => BackendKind.BinaryTranslation,
-            "trap" => BackendKind.TrapAndEmulate,
+            "trap" or "trap-translated" => BackendKind.TrapAndEmulate,
             _ => BackendKind.Native,
         },
-        Paging = configuration == "hw-ept" ? MemoryVirtualization.NestedPaging : MemoryVirtualization.ShadowPaging,
+        Paging = configuration.StartsWith("hw-ept", StringComparison.Ordinal) ? MemoryVirtualization.NestedPaging : MemoryVirtualization.ShadowPaging,
         Translation = TranslationSource.InterpreterOnly,
+        Execution = configuration.EndsWith("-translated", StringComparison.Ordinal) ? ParavirtExecution.Translated : ParavirtExecution.Interpreter,
         CompileThreshold = configuration == "native-interpreter" ? 0 : new VmOptions().CompileThreshold,
         MaxInstructions = maxInstructions,
         Console = console,

@@ -41,6 +41,22 @@ public sealed class HostCpuOracleTests
         Assert.Equal(1, guest.ExitCode);
     }
 
+    /// <summary>The same transcript from the binary-translation core's code under native and hw (EPT and shadow).</summary>
+    [Theory]
+    [InlineData(BackendKind.Native, MemoryVirtualization.NestedPaging)]
+    [InlineData(BackendKind.HardwareAssisted, MemoryVirtualization.NestedPaging)]
+    [InlineData(BackendKind.HardwareAssisted, MemoryVirtualization.ShadowPaging)]
+    public void TranslatedCodeMatchesHostCpu(BackendKind backend, MemoryVirtualization paging)
+    {
+        HostCpuTranscript host = HostCpuTranscript.Instance;
+        NativeRunner.Outcome guest = HwRunner.Run(GuestImages.Instance.PathOf("oracle.elf"), backend, paging, execution: ParavirtExecution.Translated);
+        string? mismatch = host.Mismatch("translated", guest.Console);
+        Assert.True(
+            mismatch is null,
+            $"translated {backend} ({paging}) differs from the host CPU ({host.Build}; guest stopped: {guest.Result.Reason} {guest.Result.Message})\n{mismatch}");
+        Assert.Equal(1, guest.ExitCode);
+    }
+
     /// <summary>The comparison itself: a transcript shaped like the guest's matches, and one changed case does not.</summary>
     [Fact]
     public void ComparisonCatchesOneChangedCase()

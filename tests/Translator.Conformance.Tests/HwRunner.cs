@@ -6,18 +6,23 @@ namespace Translator.Conformance.Tests;
 public static class HwRunner
 {
     public static NativeRunner.Outcome Run(string imagePath, MemoryVirtualization paging, NativeRunner.Tier tier = NativeRunner.Tier.Default,
-        ulong maxInstructions = 2_000_000_000) => Run(imagePath, BackendKind.HardwareAssisted, paging, tier, maxInstructions);
+        ulong maxInstructions = 2_000_000_000, ParavirtExecution execution = ParavirtExecution.Interpreter) =>
+        Run(imagePath, BackendKind.HardwareAssisted, paging, tier, maxInstructions, execution: execution);
 
-    /// <summary>Runs an image on any VMM backend (<c>bt</c>, <c>trap</c>: their memory is always shadow-paged).</summary>
+    /// <summary>
+    /// Runs an image on any backend (<c>bt</c>, <c>trap</c>: their memory is always shadow-paged); native and hw run
+    /// the binary-translation core's code with <paramref name="execution"/> translated.
+    /// </summary>
     public static NativeRunner.Outcome Run(string imagePath, BackendKind backend, MemoryVirtualization paging = MemoryVirtualization.ShadowPaging,
         NativeRunner.Tier tier = NativeRunner.Tier.Default, ulong maxInstructions = 2_000_000_000,
-        TranslationSource translation = TranslationSource.Cached)
+        TranslationSource translation = TranslationSource.Cached, ParavirtExecution execution = ParavirtExecution.Interpreter)
     {
         var vm = VirtualMachine.Create(File.ReadAllBytes(imagePath), new VmOptions
         {
             Backend = backend,
             Paging = paging,
             Translation = translation,
+            Execution = execution,
             MaxInstructions = maxInstructions,
             CompileThreshold = tier switch
             {
@@ -26,12 +31,17 @@ public static class HwRunner
                 _ => new VmOptions().CompileThreshold,
             },
         });
-        if (vm.Backend is Translator.Vmm.Backends.Bt.BinaryTranslationBackend { TranslationProblem: { } problem })
+        if (vm.Backend is Translator.Vmm.Backends.Bt.ITranslatingBackend { Translated.Problem: { } problem })
         {
             throw new InvalidOperationException($"{imagePath}: the translation was not usable: {problem}");
         }
 
         VmRunResult run = vm.Run();
+        if (execution == ParavirtExecution.Translated && run.Statistics.Events.GetValueOrDefault("bt.instructionsInRegions") == 0)
+        {
+            throw new InvalidOperationException($"{imagePath}: no instruction ran in translated code under {backend}");
+        }
+
         return new NativeRunner.Outcome(run.Console, run.ExitCode, run.Result, run.Statistics.GuestInstructions);
     }
 }

@@ -7,7 +7,8 @@ namespace Translator.Conformance.Tests;
 /// <summary>
 /// QEMU is the second oracle: every conformance image must print the same COM1 bytes and exit with the same code
 /// on <c>qemu-system-i386</c> (TCG) and on the <c>native</c> backend, and the same again on the hardware-assisted
-/// backend in both memory-virtualization modes (nested paging and shadow paging), and under binary translation.
+/// backend in both memory-virtualization modes (nested paging and shadow paging), and under binary translation;
+/// native and hw also with translated code.
 /// </summary>
 public sealed class QemuConformanceTests
 {
@@ -49,6 +50,14 @@ public sealed class QemuConformanceTests
         }
 
         AssertSame(image, qemu, HwRunner.Run(path, BackendKind.BinaryTranslation, translation: TranslationSource.InterpreterOnly), "bt, interpreter only");
+
+        // native and hw on the same translated code, its sensitive instructions on their own handlers (architectural,
+        // or VMX non-root rules and exits), in both memory modes.
+        AssertSame(image, qemu, HwRunner.Run(path, BackendKind.Native, execution: ParavirtExecution.Translated), "native, translated");
+        foreach (MemoryVirtualization paging in new[] { MemoryVirtualization.NestedPaging, MemoryVirtualization.ShadowPaging })
+        {
+            AssertSame(image, qemu, HwRunner.Run(path, paging, execution: ParavirtExecution.Translated), $"hw, {paging}, translated");
+        }
     }
 
     private static void AssertSame(string image, ProcessResult qemu, NativeRunner.Outcome native, string run)

@@ -14,7 +14,7 @@ namespace Translator.Conformance.Tests;
 /// </summary>
 public sealed class RetiredCountTests
 {
-    private static readonly string[] Configurations = ["native", "native-interpreter", "hw-ept", "hw-shadow", "bt"];
+    private static readonly string[] Configurations = ["native", "native-interpreter", "hw-ept", "hw-shadow", "bt", "native-translated", "hw-ept-translated", "hw-shadow-translated"];
 
     public static TheoryData<string> Images() =>
         new() { "elf_hello.elf", "crc32.elf", "paging.bin", "pagetable_heavy.bin", "exceptions.bin", "gp_ring3.bin" };

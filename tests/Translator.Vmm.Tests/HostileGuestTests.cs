@@ -8,15 +8,22 @@ namespace Translator.Vmm.Tests;
 
 /// <summary>
 /// Resource control: whatever the guest does, the VMM stays in control and its own memory and devices are out of
-/// reach. A guest gets what a bare PC gives it, nothing of the host.
+/// reach. A guest gets what a bare PC gives it, nothing of the host. Each runs on the interpreter and as translated
+/// code (<c>--execution translated</c>).
 /// </summary>
 public sealed class HostileGuestTests
 {
-    public static TheoryData<MemoryVirtualization> Modes => new() { MemoryVirtualization.NestedPaging, MemoryVirtualization.ShadowPaging };
+    public static TheoryData<MemoryVirtualization, bool> Modes => new()
+    {
+        { MemoryVirtualization.NestedPaging, false }, { MemoryVirtualization.ShadowPaging, false },
+        { MemoryVirtualization.NestedPaging, true }, { MemoryVirtualization.ShadowPaging, true },
+    };
+
+    public static TheoryData<bool> Executions => new() { false, true };
 
     [Theory]
     [MemberData(nameof(Modes))]
-    public void SpinningWithInterruptsOffIsStoppedByTheBudget(MemoryVirtualization paging)
+    public void SpinningWithInterruptsOffIsStoppedByTheBudget(MemoryVirtualization paging, bool translated)
     {
         var h = HwHarness.Boot(a =>
         {
@@ -24,14 +31,16 @@ public sealed class HostileGuestTests
             a.cli();
             a.Label(ref self);
             a.jmp(self);
-        }, paging, maxInstructions: 3_000_000);
+        }, paging, maxInstructions: 3_000_000, translated: translated);
         MachineResult result = h.Run();
+        h.AssertRanTranslated(translated);
         Assert.Equal(MachineStopReason.BudgetExhausted, result.Reason);
         Assert.Equal(6, result.ExitCode);
     }
 
-    [Fact]
-    public void UnderShadowPagingTheVmmsTablesPastGuestRamAreOutOfReach()
+    [Theory]
+    [MemberData(nameof(Executions))]
+    public void UnderShadowPagingTheVmmsTablesPastGuestRamAreOutOfReach(bool translated)
     {
         const uint guestEnd = 16u << 20; // the harness's guest has 16 MiB; host memory past it holds the shadow tables
         const uint marker = 0x5EC2_E7ED;
@@ -52,7 +61,7 @@ public sealed class HostileGuestTests
             a.mov(ebx, __dword_ptr[HwHarness.DataPage + 0x1000]);
             a.mov(eax, 0);
             a.@out(0xF4, eax);
-        }, MemoryVirtualization.ShadowPaging);
+        }, MemoryVirtualization.ShadowPaging, translated: translated);
 
         // The guest's page table maps its data pages onto guest-physical frames past its RAM, as an attacker would.
         for (uint page = 0; page < 5; page++)
@@ -61,6 +70,7 @@ public sealed class HostileGuestTests
         }
 
         MachineResult result = h.Run();
+        h.AssertRanTranslated(translated);
         Assert.True(result.Reason == MachineStopReason.DebugExit, $"{result.Reason}: {result.Message}");
         Assert.Equal(0u, h.Cpu.GetRegister(X86Cpu.ECX)); // unassigned memory reads as zeros (QEMU's PC), paging off
         Assert.Equal(0u, h.Cpu.GetRegister(X86Cpu.EBX)); // and through the guest's mapping
@@ -68,8 +78,9 @@ public sealed class HostileGuestTests
         Assert.NotEqual(0u, h.Memory.Read32(guestEnd)); // the shadow directory is there, written by the VMM only
     }
 
-    [Fact]
-    public void PhysicalAddressesPastGuestRamReadZerosUnderNestedPaging()
+    [Theory]
+    [MemberData(nameof(Executions))]
+    public void PhysicalAddressesPastGuestRamReadZerosUnderNestedPaging(bool translated)
     {
         const uint pastRam = (16u << 20) + 0x100;
         var h = HwHarness.Boot(a =>
@@ -80,9 +91,10 @@ public sealed class HostileGuestTests
             a.mov(esi, __dword_ptr[0xFFFF_F000]);
             a.mov(eax, 0);
             a.@out(0xF4, eax);
-        });
+        }, translated: translated);
         h.Memory.Write32(pastRam, 0xA5A5_A5A5); // host memory behind the guest's RAM: the guest must neither see nor change it
         MachineResult result = h.Run();
+        h.AssertRanTranslated(translated);
         Assert.True(result.Reason == MachineStopReason.DebugExit, $"{result.Reason}: {result.Message}");
         Assert.Equal(0u, h.Cpu.GetRegister(X86Cpu.EBX)); // unassigned memory reads zeros, as on QEMU's PC
         Assert.Equal(0u, h.Cpu.GetRegister(X86Cpu.ESI));
@@ -92,7 +104,7 @@ public sealed class HostileGuestTests
 
     [Theory]
     [MemberData(nameof(Modes))]
-    public void UnassignedPortsFloatHighAndIgnoreWrites(MemoryVirtualization paging)
+    public void UnassignedPortsFloatHighAndIgnoreWrites(MemoryVirtualization paging, bool translated)
     {
         var h = HwHarness.Boot(a =>
         {
@@ -107,8 +119,9 @@ public sealed class HostileGuestTests
             a.movzx(edi, al);
             a.mov(eax, 0);
             a.@out(0xF4, eax);
-        }, paging);
+        }, paging, translated: translated);
         MachineResult result = h.Run();
+        h.AssertRanTranslated(translated);
         Assert.True(result.Reason == MachineStopReason.DebugExit, $"{result.Reason}: {result.Message}");
         Assert.Equal(0xFFu, h.Cpu.GetRegister(X86Cpu.EBX));
         Assert.Equal(0xFFFF_FFFFu, h.Cpu.GetRegister(X86Cpu.ESI));
@@ -117,8 +130,9 @@ public sealed class HostileGuestTests
         Assert.DoesNotContain(h.Exits, e => e.Reason == VmExitReason.IoInstruction && e.Qualification >> 16 == 0x80);
     }
 
-    [Fact]
-    public void AGuestThatFaultsForeverStillSpendsItsBudget()
+    [Theory]
+    [MemberData(nameof(Executions))]
+    public void AGuestThatFaultsForeverStillSpendsItsBudget(bool translated)
     {
         // Every handler resets its stack and touches the not-present page again: a true #PF, reflected, forever.
         const uint handler = 0x5000;
@@ -127,7 +141,7 @@ public sealed class HostileGuestTests
             HwHarness.EmitEnablePaging(a);
             a.lidt(__[0x2FD0]);
             a.jmp(handler);
-        }, MemoryVirtualization.ShadowPaging, maxInstructions: 200_000);
+        }, MemoryVirtualization.ShadowPaging, maxInstructions: 200_000, translated: translated);
         byte[] code = [0xBC, 0x00, 0x80, 0x00, 0x00, 0xA1, 0x00, 0x00, 0x30, 0x00]; // mov esp, 0x8000; mov eax, [HolePage]
         code.CopyTo(h.Memory.Span(handler, code.Length));
         for (uint v = 0; v < 32; v++)
@@ -139,6 +153,7 @@ public sealed class HostileGuestTests
         h.Memory.Write16(0x2FD0, 32 * 8 - 1);
         h.Memory.Write32(0x2FD2, 0x3800);
         MachineResult result = h.Run();
+        h.AssertRanTranslated(translated);
         Assert.True(result.Reason == MachineStopReason.BudgetExhausted, $"{result.Reason}: {result.Message}");
         Assert.True(h.Cpu.Counters.Exceptions[14] > 50_000, $"{h.Cpu.Counters.Exceptions[14]} page faults");
     }

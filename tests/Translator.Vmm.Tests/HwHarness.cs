@@ -28,7 +28,10 @@ internal sealed class HwHarness
 
     private readonly MemoryStream _console = new();
 
-    private HwHarness(Action<Assembler> code, MemoryVirtualization paging, ulong maxInstructions, int memoryMiB)
+    /// <summary>Where the harness's translations are cached (one directory per test process).</summary>
+    private static readonly string s_cache = Path.Combine(Path.GetTempPath(), $"hw-harness-{Environment.ProcessId}");
+
+    private HwHarness(Action<Assembler> code, MemoryVirtualization paging, ulong maxInstructions, int memoryMiB, bool translated)
     {
         byte[] image = MultibootImage.Build(a =>
         {
@@ -40,6 +43,13 @@ internal sealed class HwHarness
             new VmOptions { Backend = BackendKind.HardwareAssisted, Paging = paging, MaxInstructions = maxInstructions, MemoryMiB = memoryMiB },
             _console.WriteByte);
         Backend.Load(image);
+        if (translated)
+        {
+            // The image's code runs as the binary-translation core's code; the IDT handlers placed below are
+            // outside the image and stay interpreted.
+            Backend.Translated.Attach(VirtualMachine.CacheFor(s_cache).Load(image));
+        }
+
         InstallIdt(Memory);
         InstallIdentityPaging(Memory);
         Backend.ExitObserved += Exits.Add;
@@ -58,7 +68,11 @@ internal sealed class HwHarness
     public byte[] Console => _console.ToArray();
 
     public static HwHarness Boot(Action<Assembler> code, MemoryVirtualization paging = MemoryVirtualization.NestedPaging,
-        ulong maxInstructions = 5_000_000, int memoryMiB = 16) => new(code, paging, maxInstructions, memoryMiB);
+        ulong maxInstructions = 5_000_000, int memoryMiB = 16, bool translated = false) => new(code, paging, maxInstructions, memoryMiB, translated);
+
+    /// <summary>Under translated execution: the image's code did run translated (so the test saw translated code).</summary>
+    public void AssertRanTranslated(bool translated) =>
+        Assert.True(!translated || Cpu.Counters.TranslatedInstructions > 0, "no instruction ran in translated code");
 
     public MachineResult Run() => Backend.Run();
 

@@ -4,6 +4,7 @@ using Translator.Machine.Devices;
 using Translator.Machine.Execution;
 using Translator.Machine.Loader;
 using Translator.Machine.Memory;
+using Translator.Vmm.Backends.Bt;
 using Translator.Vmm.Devices;
 
 namespace Translator.Vmm.Backends.Hw;
@@ -13,9 +14,11 @@ namespace Translator.Vmm.Backends.Hw;
 /// processor in VMX non-root mode, and this VMM only sees VM exits. It owns the guest's devices (the guest's port
 /// I/O exits and is emulated against <see cref="VirtualPlatform"/>), injects their interrupts through the VM-entry
 /// interruption-information field (with interrupt-window exiting while the guest cannot take them), turns the host
-/// timer into external-interrupt exits, and virtualizes memory with EPT or shadow page tables.
+/// timer into external-interrupt exits, and virtualizes memory with EPT or shadow page tables. With
+/// <c>--execution translated</c> hot guest code runs as the binary-translation core's code, whose sensitive
+/// instructions run the processor's own handlers, which apply VMX non-root rules and record the exits.
 /// </summary>
-public sealed partial class HardwareAssistedBackend : IExecutionBackend
+public sealed partial class HardwareAssistedBackend : IExecutionBackend, ITranslatingBackend
 {
     /// <summary>Host memory past guest RAM for the VMM's own structures: a shadow directory and up to 1024 tables.</summary>
     private const int VmmReserveMiB = 5;
@@ -41,6 +44,7 @@ public sealed partial class HardwareAssistedBackend : IExecutionBackend
     private readonly long[] _exitCounts = new long[64];
     private long _ioEmulated;
     private MachineResult? _stopped;
+    private AttachedTranslation? _translated;
 
     public HardwareAssistedBackend(VmOptions options, Action<byte> console)
     {
@@ -73,6 +77,9 @@ public sealed partial class HardwareAssistedBackend : IExecutionBackend
     }
 
     public string Name => "hw";
+
+    /// <summary>The translated code the interpreter runs; nothing is attached on the interpreter path.</summary>
+    public AttachedTranslation Translated => _translated ??= new AttachedTranslation(_interpreter);
 
     public X86Cpu Cpu => _cpu;
 
@@ -253,6 +260,10 @@ public sealed partial class HardwareAssistedBackend : IExecutionBackend
         }
 
         _devices.CollectEvents(events);
+        if (_options.Execution == ParavirtExecution.Translated)
+        {
+            Translated.CollectEvents(events, _cpu);
+        }
     }
 
     public CycleAccount ModelCycles(CostParameters cost)

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# native, hw (EPT) and bt with translated code against QEMU (TCG) on one image, interleaved (QEMU, native, hw, bt,
+# QEMU, ...) ROUNDS times; prints each one's median wall time, peak resident memory and its ratio to QEMU's median.
+# The translation is made once, in a fresh cache, before the timed rounds (all three backends share it).
+# Usage: scripts/bench-translated.sh [IMAGE] [ROUNDS]   (defaults: tests/guests/build/bench.elf, 7)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=timing.sh
+source scripts/timing.sh
+image=${1:-tests/guests/build/bench.elf}
+rounds=${2:-7}
+prepare_benchmark
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export TRANSLATOR_CACHE_DIR="$work/cache"
+
+# Two runs settle the cache: the first translates, the second translates again if the first recorded fallbacks.
+"$translator" run "$image" --backend native --execution translated >/dev/null 2>&1 || true
+"$translator" run "$image" --backend native --execution translated >/dev/null 2>&1 || true
+
+timed() { # NAME COMMAND...: appends "wall KiB" of one run to $work/NAME
+    local name=$1
+    shift
+    /usr/bin/time -f '%e %M' -o "$work/time" "$@" >/dev/null 2>&1 || true
+    tail -n 1 "$work/time" >>"$work/$name"
+}
+
+for _ in $(seq "$rounds"); do
+    timed qemu qemu-system-i386 -kernel "$image" -serial null -display none -monitor none -no-reboot \
+        -device isa-debug-exit,iobase=0xf4,iosize=0x04
+    timed native "$translator" run "$image" --backend native --execution translated
+    timed hw "$translator" run "$image" --backend hw --execution translated
+    timed bt "$translator" run "$image" --backend bt
+done
+
+med() { cut -d' ' -f"$2" "$work/$1" | median; }
+q=$(med qemu 1)
+printf 'image %s, %s interleaved rounds, load average %s\n' "$image" "$rounds" "$(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-22s %8s %10s %8s\n' run 'median s' 'peak MiB' '/ qemu'
+for name in qemu native hw bt; do
+    label=$name
+    [ "$name" = qemu ] || label="$name (translated)"
+    awk -v l="$label" -v t="$(med "$name" 1)" -v m="$(med "$name" 2)" -v q="$q" \
+        'BEGIN { printf "%-22s %8.2f %10.1f %7.2fx\n", l, t, m / 1024, t / q }'
+done
