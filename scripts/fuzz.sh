@@ -24,15 +24,20 @@ case "${1:-}" in
     command -v sharpfuzz >/dev/null || { echo "fuzz.sh: sharpfuzz not found (dotnet tool install -g SharpFuzz.CommandLine --version 2.3.0)" >&2; exit 2; }
     work=${AFL_WORK:-artifacts/afl}/$target
     bin=$work/bin
-    # A published copy of its own, instrumented in place: the build output the suite uses stays uninstrumented.
     rm -rf "$bin" && mkdir -p "$work"
-    dotnet publish "$parsers" -c Release -o "$bin" -v q -nologo >/dev/null
+    # One publish for all targets, one at a time (two targets started together would build one obj/ folder at once);
+    # each target instruments a copy of its own, so the build output the suite uses stays uninstrumented.
+    # FUZZ_NO_BUILD=1 reuses the last publish (a second target started while the first runs: nothing changed between).
+    [[ -n "${FUZZ_NO_BUILD:-}" && -d "$work/../published" ]] ||
+        flock "$work/../.publish.lock" dotnet publish "$parsers" -c Release -o "$work/../published" -v q -nologo >/dev/null
+    cp -r "$work/../published" "$bin"
     for assembly in Translator.Machine Translator.Vmm translator System.CommandLine; do
         sharpfuzz "$bin/$assembly.dll" >/dev/null
     done
     harness=(dotnet "$bin/Translator.Fuzz.Parsers.dll" "$target")
     if [[ ! -d "$work/findings/default/queue" ]]; then
-        rm -rf "$work/seeds" && "${harness[@]}" --seeds "$PWD" "$work/seeds"
+        # Written by the uninstrumented copy: instrumented code run outside afl-fuzz has no coverage map to write to.
+        rm -rf "$work/seeds" && dotnet "$work/../published/Translator.Fuzz.Parsers.dll" "$target" --seeds "$PWD" "$work/seeds"
         input=$work/seeds
     else
         input=- # resume the previous session's queue
@@ -50,8 +55,8 @@ case "${1:-}" in
     crashes=$(field saved_crashes) hangs=$(field saved_hangs)
     echo "afl $target: $(field run_time) s, $(field execs_done) execs, corpus $(field corpus_count), edges $(field edges_found) of the instrumented map ($(field bitmap_cvg)), crashes $crashes, hangs $hangs"
     for found in "$work"/findings/default/{crashes,hangs}/id*; do
-        # Replayed on the uninstrumented build, for the exception and its stack.
-        [[ -e "$found" ]] && dotnet "$parsers/bin/Release/net10.0/Translator.Fuzz.Parsers.dll" "$target" --replay "$found" || true
+        # Replayed on the uninstrumented copy, for the exception and its stack.
+        [[ -e "$found" ]] && dotnet "$work/../published/Translator.Fuzz.Parsers.dll" "$target" --replay "$found" || true
     done
     [[ "$crashes" == 0 && "$hangs" == 0 ]]
     ;;

@@ -1,9 +1,7 @@
-using System.Collections.Immutable;
 using System.Diagnostics;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
-using Translator.Guest;
-using Translator.KernelCompiler;
+using Translator.KernelCompiler.Tests;
 using Translator.Fuzz;
 
 namespace Translator.Fuzz.Parsers;
@@ -61,9 +59,7 @@ internal static class KernelSourceCampaign
     /// <summary>What is wrong with the generator's handling of <paramref name="mutant"/>, or null.</summary>
     public static string? Check(Mutant mutant, Tally tally)
     {
-        CSharpCompilation compilation = Compilation(mutant.Source);
-
-        // One driver for the whole campaign, as an IDE keeps one: the guest library's parse is cached between runs.
+        CSharpCompilation compilation = GeneratorHarness.Compilation(mutant.Source);
         s_driver = s_driver.RunGenerators(compilation);
         GeneratorRunResult result = s_driver.GetRunResult().Results.Single();
         if (result.Exception is not null)
@@ -96,28 +92,11 @@ internal static class KernelSourceCampaign
     private static bool PointsInto(Location location, string source) =>
         location.GetLineSpan() is { IsValid: true } lines && lines.Path == KernelPath && location.SourceSpan.End <= source.Length;
 
-    private static readonly CSharpParseOptions s_parseOptions = new(LanguageVersion.Latest);
+    /// <summary>The file name <see cref="GeneratorHarness"/> gives the (only) source.</summary>
+    private const string KernelPath = "Source0.cs";
 
-    private static GeneratorDriver s_driver = CSharpGeneratorDriver.Create(
-        [new KernelCompilerGenerator().AsSourceGenerator()], parseOptions: s_parseOptions);
-
-    private const string KernelPath = "Kernel.cs";
-
-    private static readonly Lazy<ImmutableArray<MetadataReference>> s_references = new(() =>
-    {
-        string platform = (string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!;
-        return platform.Split(Path.PathSeparator)
-            .Where(path => Path.GetFileName(path).StartsWith("System.", StringComparison.Ordinal) || Path.GetFileName(path) is "netstandard.dll" or "mscorlib.dll")
-            .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path))
-            .Append(MetadataReference.CreateFromFile(typeof(GuestKernelAttribute).Assembly.Location))
-            .ToImmutableArray();
-    });
-
-    private static CSharpCompilation Compilation(string source) => CSharpCompilation.Create(
-        "GuestUnderFuzz",
-        [CSharpSyntaxTree.ParseText(source, s_parseOptions, path: KernelPath)],
-        s_references.Value,
-        new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true, nullableContextOptions: NullableContextOptions.Enable));
+    // One driver for the whole campaign, as an IDE keeps one: the guest library's parse is cached between runs.
+    private static GeneratorDriver s_driver = GeneratorHarness.Driver();
 }
 
 /// <summary>How the mutants fared: compiled to an image, refused by the generator, or left to C#'s own errors.</summary>
