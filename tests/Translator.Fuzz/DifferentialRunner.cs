@@ -138,9 +138,11 @@ public static class DifferentialRunner
                 continue;
             }
 
-            VmRunResult result = VirtualMachine.Create(image, backend.Options).Run();
+            VirtualMachine machine = VirtualMachine.Create(image, backend.Options);
+            Charge(backend.Name + " create", ref started);
+            VmRunResult result = machine.Run();
             outcomes.Add((backend.Name, Outcome.Of(result.ExitCode, Encoding.Latin1.GetString(result.Console), flags, addresses)));
-            Charge(backend.Name, ref started);
+            Charge(backend.Name + " run", ref started);
         }
 
         return new Verdict(program, outcomes);
