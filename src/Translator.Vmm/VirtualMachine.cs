@@ -93,8 +93,9 @@ public sealed class VirtualMachine
             {
                 restorable.Restore(snapshot.Machine);
             }
-            catch (InvalidDataException e)
+            catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException)
             {
+                // The machine state's own sections (devices, CPU) can be cut short or garbled inside an intact file.
                 throw new SnapshotException($"the snapshot does not fit this machine: {e.Message}", e);
             }
         });

@@ -107,7 +107,7 @@ public sealed class VmSnapshot
         {
             return Parse(new BinaryReader(new MemoryStream(bytes, 0, bytes.Length - HashBytes, writable: false), Encoding.UTF8));
         }
-        catch (Exception e) when (e is EndOfStreamException or InvalidDataException or IOException or ArgumentException or OverflowException)
+        catch (Exception e) when (e is EndOfStreamException or InvalidDataException or IOException or ArgumentException or OverflowException or FormatException)
         {
             // The checksum held, so the writer itself produced this: still a clear refusal, never a stack trace.
             throw new SnapshotException($"malformed snapshot: {e.Message}", e);

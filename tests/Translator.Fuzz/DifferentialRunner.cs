@@ -20,6 +20,16 @@ public sealed record FuzzBackend(string Name, VmOptions Options)
         new("bt", Base(BackendKind.BinaryTranslation) with { Translation = TranslationSource.InterpreterOnly }),
         new("trap", Base(BackendKind.TrapAndEmulate) with { Translation = TranslationSource.InterpreterOnly }),
     ];
+
+    /// <summary>
+    /// bt running translated code: the image translated to C# and compiled at run time (seconds per program, so a
+    /// campaign samples it), code the translation does not cover on the interpreter with callouts.
+    /// </summary>
+    public static readonly FuzzBackend BtTranslated = new("bt-translated", Base(BackendKind.BinaryTranslation) with
+    {
+        Translation = TranslationSource.Cached,
+        TranslationCacheDirectory = Path.Combine(Path.GetTempPath(), $"translator-fuzz-bt-{Environment.ProcessId}"),
+    });
 }
 
 /// <summary>What a run printed, reduced to what two correct machines must agree on (undefined flags masked).</summary>
@@ -84,14 +94,42 @@ public sealed record Verdict(FuzzProgram Program, IReadOnlyList<(string Backend,
         var differing = Outcomes.Where(o => o.Outcome != reference.Outcome).Select(o => o.Backend).ToList();
         return differing.Count == 0 ? "agree" : $"{string.Join(",", differing)} differ from {reference.Backend}";
     }
+
+    /// <summary>The first line where the first differing backend's output departs from the reference's, side by side.</summary>
+    public string Difference()
+    {
+        var reference = Outcomes[0];
+        foreach (var (backend, outcome) in Outcomes.Where(o => o.Outcome != reference.Outcome))
+        {
+            string[] expected = reference.Outcome.ToString().Split('\n'), actual = outcome.ToString().Split('\n');
+            for (int i = 0; i < Math.Max(expected.Length, actual.Length); i++)
+            {
+                string e = i < expected.Length ? expected[i] : "(nothing)", a = i < actual.Length ? actual[i] : "(nothing)";
+                if (e != a)
+                {
+                    return $"{reference.Backend} '{e}', {backend} '{a}'";
+                }
+            }
+        }
+
+        return "";
+    }
 }
 
 public static class DifferentialRunner
 {
+    /// <summary>
+    /// Where a campaign's time goes: building images, and each backend's create-and-run, summed as the process's CPU
+    /// time (wall time on a shared machine measures the neighbours too).
+    /// </summary>
+    public static Dictionary<string, TimeSpan>? Profile { get; set; }
+
     public static Verdict Run(FuzzProgram program, IEnumerable<FuzzBackend>? backends = null)
     {
+        TimeSpan started = Profile is null ? default : CpuTime();
         byte[] image = HarnessImage.Build(program, out uint[] addresses);
         FlagAnalysis.Result flags = FlagAnalysis.Analyse(program.FlatBody(HarnessImage.DumpAddress), HarnessImage.DumpAddress);
+        Charge("build image", ref started);
         var outcomes = new List<(string, Outcome)>();
         foreach (FuzzBackend backend in backends ?? FuzzBackend.All)
         {
@@ -100,10 +138,29 @@ public static class DifferentialRunner
                 continue;
             }
 
-            VmRunResult result = VirtualMachine.Create(image, backend.Options).Run();
+            VirtualMachine machine = VirtualMachine.Create(image, backend.Options);
+            Charge(backend.Name + " create", ref started);
+            VmRunResult result = machine.Run();
             outcomes.Add((backend.Name, Outcome.Of(result.ExitCode, Encoding.Latin1.GetString(result.Console), flags, addresses)));
+            Charge(backend.Name + " run", ref started);
         }
 
         return new Verdict(program, outcomes);
+    }
+
+    private static void Charge(string part, ref TimeSpan started)
+    {
+        if (Profile is { } profile)
+        {
+            TimeSpan now = CpuTime();
+            profile[part] = profile.GetValueOrDefault(part) + (now - started);
+            started = now;
+        }
+    }
+
+    private static TimeSpan CpuTime()
+    {
+        using var self = System.Diagnostics.Process.GetCurrentProcess();
+        return self.TotalProcessorTime;
     }
 }

@@ -1,66 +1,63 @@
 using System.Diagnostics;
 using Translator.Fuzz;
 
-// translator-fuzz --programs N [--seed S]: runs N generated programs on every backend and reports divergences.
+// translator-fuzz --programs N [--seed S] [--qemu-every K] [--bt-translated-every K] [--cases DIR|none]
+//   runs N generated programs on every backend (every K-th also on QEMU TCG / bt with translated code), minimizes each
+//   divergence and writes it up as a case in DIR (default tests/regressions).
+//   --profile on: where the time went (image building, each backend).
+// translator-fuzz --show SEED: the program's body, each instruction at its address, with its unit.
+// translator-fuzz --minimize-qemu SEED: shrinks a program while QEMU and native-interpreter disagree, prints it.
+// translator-fuzz --minimize SEED [--cases DIR]: shrinks one program, prints it and writes its case.
 ulong first = 1;
 long programs = 1000;
+int qemuEvery = 0, btTranslatedEvery = 0;
+string? cases = "tests/regressions";
+ulong? minimize = null;
 for (int i = 0; i + 1 < args.Length; i += 2)
 {
     switch (args[i])
     {
         case "--programs": programs = long.Parse(args[i + 1]); break;
         case "--seed": first = ulong.Parse(args[i + 1]); break;
-        case "--minimize": return Minimize(ulong.Parse(args[i + 1]));
+        case "--qemu-every": qemuEvery = int.Parse(args[i + 1]); break;
+        case "--bt-translated-every": btTranslatedEvery = int.Parse(args[i + 1]); break;
+        case "--profile": DifferentialRunner.Profile = args[i + 1] == "on" ? new() : null; break;
+        case "--cases": cases = args[i + 1] == "none" ? null : args[i + 1]; break;
+        case "--minimize": minimize = ulong.Parse(args[i + 1]); break;
+        case "--show": Campaign.Show(ProgramGenerator.Generate(ulong.Parse(args[i + 1]))); return 0;
+        case "--minimize-qemu": Campaign.MinimizeAgainstQemu(ProgramGenerator.Generate(ulong.Parse(args[i + 1]))); return 0;
         default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
     }
 }
 
+if (minimize is ulong one)
+{
+    return Campaign.Minimize(ProgramGenerator.Generate(one), FuzzBackend.All, cases, print: true);
+}
+
+if (qemuEvery > 0 && !QemuOracle.Available)
+{
+    Console.Error.WriteLine("--qemu-every needs qemu-system-i386 on PATH");
+    return 2;
+}
+
 var clock = Stopwatch.StartNew();
-int divergent = 0, faulted = 0;
+var tally = new Campaign();
 for (long n = 0; n < programs; n++)
 {
     ulong seed = first + (ulong)n;
-    Verdict verdict = DifferentialRunner.Run(ProgramGenerator.Generate(seed));
-    faulted += verdict.Outcomes[0].Outcome.Text.StartsWith('F') ? 1 : 0;
-    if (!verdict.Agrees)
-    {
-        divergent++;
-        Console.WriteLine($"seed {seed} ({verdict.Program.Options.Describe()}): {verdict.Summary()}");
-        foreach (var (backend, outcome) in verdict.Outcomes)
-        {
-            Console.WriteLine($"  {backend}: {outcome.ToString().Replace("\n", " | ")}");
-        }
-    }
-
+    FuzzProgram program = ProgramGenerator.Generate(seed);
+    FuzzBackend[] backends = btTranslatedEvery > 0 && n % btTranslatedEvery == 0 ? [.. FuzzBackend.All, FuzzBackend.BtTranslated] : FuzzBackend.All;
+    tally.Check(program, backends, qemuEvery > 0 && n % qemuEvery == 0, cases);
     if ((n + 1) % 500 == 0)
     {
-        Console.Error.WriteLine($"{n + 1} programs, {divergent} divergent, {(n + 1) / clock.Elapsed.TotalSeconds:F1} programs/s");
+        Console.Error.WriteLine($"{n + 1} programs, {tally}, {(n + 1) / clock.Elapsed.TotalSeconds:F1} programs/s");
     }
 }
 
-Console.WriteLine($"seeds {first}..{first + (ulong)programs - 1}: {programs} programs, {faulted} ended by an exception, {divergent} divergent, {clock.Elapsed.TotalSeconds:F0} s");
-return divergent == 0 ? 0 : 1;
-
-static int Minimize(ulong seed)
+Console.WriteLine($"seeds {first}..{first + (ulong)programs - 1}: {programs} programs, {tally}, {clock.Elapsed.TotalSeconds:F0} s");
+if (DifferentialRunner.Profile is { } profile)
 {
-    FuzzProgram small = Minimizer.Minimize(ProgramGenerator.Generate(seed));
-    Verdict verdict = DifferentialRunner.Run(small);
-    Console.WriteLine($"seed {seed} ({small.Options.Describe()}): {verdict.Summary()}; units kept: {string.Join(",", small.Units.Select(u => u.Id))}");
-    var formatter = new Iced.Intel.NasmFormatter();
-    foreach (FuzzUnit unit in small.Units)
-    {
-        foreach (Iced.Intel.Instruction instruction in unit.Instructions)
-        {
-            var output = new Iced.Intel.StringOutput();
-            formatter.Format(instruction, output);
-            Console.WriteLine($"  [{unit.Id}] {output.ToStringAndReset()}");
-        }
-    }
-
-    foreach (var (backend, outcome) in verdict.Outcomes)
-    {
-        Console.WriteLine($"  {backend}: {outcome.ToString().Replace("\n", " | ")}");
-    }
-
-    return 0;
+    Console.WriteLine("time: " + string.Join(", ", profile.OrderByDescending(p => p.Value).Select(p => $"{p.Key} {p.Value.TotalSeconds:F1} s")));
 }
+return tally.Divergent == 0 ? 0 : 1;

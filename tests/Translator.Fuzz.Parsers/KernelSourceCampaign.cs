@@ -1,0 +1,142 @@
+using System.Diagnostics;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Translator.KernelCompiler.Tests;
+using Translator.Fuzz;
+
+namespace Translator.Fuzz.Parsers;
+
+/// <summary>
+/// Mutated DSL kernel source through the kernel compiler's generator driver, as the C# compiler runs it in a guest
+/// project. The generator must never throw (no CS8785 "generator failed", AD0001, TRN0099 internal error, nor an
+/// exception in its run result), and when it rejects a kernel, every TRN error it gives must point at the kernel's
+/// own source, not at nothing or at generated code.
+/// </summary>
+internal static class KernelSourceCampaign
+{
+    public static int Run(string[] args)
+    {
+        int mutants = 10_000;
+        ulong seed = 1;
+        string repository = ".";
+        for (int i = 0; i + 1 < args.Length; i += 2)
+        {
+            switch (args[i])
+            {
+                case "--mutants": mutants = int.Parse(args[i + 1]); break;
+                case "--seed": seed = ulong.Parse(args[i + 1]); break;
+                case "--repo": repository = args[i + 1]; break;
+                default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
+            }
+        }
+
+        string[] kernels = KernelSourceMutator.SeedKernels(repository);
+        var tally = new Tally();
+        var clock = Stopwatch.StartNew();
+        for (int n = 0; n < mutants; n++)
+        {
+            ulong mutantSeed = seed + (ulong)n;
+            var random = new SeededRandom(mutantSeed);
+            Mutant mutant = KernelSourceMutator.Mutate(random.Pick(kernels), random);
+            string? failure = Check(mutant, tally);
+            if (failure is not null)
+            {
+                tally.Failures++;
+                Console.WriteLine($"mutant {mutantSeed}: {failure}");
+                File.WriteAllText($"kernel-mutant-{mutantSeed}.cs", mutant.Source);
+            }
+
+            if ((n + 1) % 250 == 0)
+            {
+                Console.Error.WriteLine($"{n + 1} kernels: {tally} ({(n + 1) / clock.Elapsed.TotalSeconds:F1}/s)");
+            }
+        }
+
+        Console.WriteLine($"seeds {seed}..{seed + (ulong)mutants - 1}: {mutants} mutated kernels: {tally}; {clock.Elapsed.TotalSeconds:F0} s");
+        return tally.Failures == 0 ? 0 : 1;
+    }
+
+    /// <summary>What is wrong with the generator's handling of <paramref name="mutant"/>, or null.</summary>
+    public static string? Check(Mutant mutant, Tally tally)
+    {
+        CSharpCompilation compilation = GeneratorHarness.Compilation(mutant.Source);
+        s_driver = s_driver.RunGenerators(compilation);
+        GeneratorRunResult result = s_driver.GetRunResult().Results.Single();
+        if (result.Exception is not null)
+        {
+            return $"the generator threw {result.Exception.GetType().Name}: {result.Exception.Message}";
+        }
+
+        if (result.Diagnostics.FirstOrDefault(d => d.Id is "CS8785" or "AD0001" or "TRN0099") is { } crash)
+        {
+            return $"{crash.Id}: {crash.GetMessage()}";
+        }
+
+        Diagnostic[] translator = result.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error && d.Id.StartsWith("TRN", StringComparison.Ordinal)).ToArray();
+        if (translator.FirstOrDefault(d => !PointsInto(d.Location, mutant.Source)) is { } astray)
+        {
+            return $"{astray.Id} does not point into the kernel's source: {astray.GetMessage()} at {astray.Location}";
+        }
+
+        // Accepted: the generator emitted the kernel's image; otherwise C# alone may have refused it (a syntax error).
+        bool clean = translator.Length == 0 && result.GeneratedSources.Any(s => s.HintName.EndsWith(".Kernel.g.cs", StringComparison.Ordinal));
+        tally.Count(clean, translator, mutant);
+        return null;
+    }
+
+    /// <summary>
+    /// The generator keeps locations as file, span and lines (its models must be equatable, so they hold no syntax
+    /// trees): a TRN error is on the kernel's syntax when it names the kernel's file and a span inside it (empty only
+    /// where C# itself found a token missing).
+    /// </summary>
+    private static bool PointsInto(Location location, string source) =>
+        location.GetLineSpan() is { IsValid: true } lines && lines.Path == KernelPath && location.SourceSpan.End <= source.Length;
+
+    /// <summary>The file name <see cref="GeneratorHarness"/> gives the (only) source.</summary>
+    private const string KernelPath = "Source0.cs";
+
+    // One driver for the whole campaign, as an IDE keeps one: the guest library's parse is cached between runs.
+    private static GeneratorDriver s_driver = GeneratorHarness.Driver();
+}
+
+/// <summary>How the mutants fared: compiled to an image, refused by the generator, or left to C#'s own errors.</summary>
+internal sealed class Tally
+{
+    public int Failures { get; set; }
+
+    public int Accepted { get; private set; }
+
+    public int RejectedByGenerator { get; private set; }
+
+    /// <summary>Of those, how many had a TRN error overlapping the mutated text itself.</summary>
+    public int RejectedAtMutation { get; private set; }
+
+    public int RejectedByCSharpOnly { get; private set; }
+
+    public SortedDictionary<string, int> Ids { get; } = new(StringComparer.Ordinal);
+
+    public void Count(bool clean, Diagnostic[] translator, Mutant mutant)
+    {
+        if (clean)
+        {
+            Accepted++;
+        }
+        else if (translator.Length > 0)
+        {
+            RejectedByGenerator++;
+            RejectedAtMutation += translator.Any(d => mutant.Changed.Any(c => d.Location.SourceSpan.OverlapsWith(c) || d.Location.SourceSpan.Contains(c.Start))) ? 1 : 0;
+            foreach (string id in translator.Select(d => d.Id).Distinct())
+            {
+                Ids[id] = Ids.GetValueOrDefault(id) + 1;
+            }
+        }
+        else
+        {
+            RejectedByCSharpOnly++;
+        }
+    }
+
+    public override string ToString() =>
+        $"{Failures} generator failures, {Accepted} compiled to an image, {RejectedByGenerator} rejected with TRN errors ({RejectedAtMutation} on the mutated text), "
+        + $"{RejectedByCSharpOnly} without an image or a TRN error (C#'s errors); TRN ids: {string.Join(" ", Ids.Select(p => $"{p.Key}={p.Value}"))}";
+}
