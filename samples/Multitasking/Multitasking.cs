@@ -9,7 +9,7 @@ using Machine = Translator.Guest.Machine; // the DSL's, not the namespace Transl
 /// the timer preempted them: tasks write into per-task buffers and the kernel prints them in task order at the end.
 /// </summary>
 [GuestKernel]
-public static partial class Multitasking
+public static unsafe partial class Multitasking
 {
     private const int TaskCount = 3;
     private const uint Window = 0x4000_0000;
@@ -21,85 +21,91 @@ public static partial class Multitasking
     private const uint CallExit = 2;
     private const uint CallTaskId = 3;
 
-    // Saved state of each task: the interrupt frame fields IRET and the general registers need.
-    private const int SavedWords = 12;
+    /// <summary>An IA-32 page directory: 1024 entries, here 4 MiB pages; CR3 wants it page-aligned.</summary>
+    private struct PageDirectory
+    {
+        public fixed uint Entries[1024];
+    }
+
+    /// <summary>
+    /// One task: the registers the interrupt frame carries while it is switched out (what IRET and the handlers'
+    /// register pops restore), its address space, and what it wrote and returned.
+    /// </summary>
+    private struct Task
+    {
+        public uint Eax, Ebx, Ecx, Edx, Esi, Edi, Ebp;
+        public uint Eip, Eflags, UserEsp;
+        public PageDirectory* Directory;
+        public bool Finished;
+        public uint Result;
+        public int OutputLength;
+        public fixed byte Output[BufferBytes];
+    }
 
     [Aligned(4096)]
-    private static readonly uint[] Directories = new uint[TaskCount * 1024];
+    private static readonly PageDirectory[] Directories = new PageDirectory[TaskCount];
 
-    private static readonly uint[] Saved = new uint[TaskCount * SavedWords];
-    private static readonly bool[] Finished = new bool[TaskCount];
-    private static readonly uint[] Results = new uint[TaskCount];
-    private static readonly byte[] Buffers = new byte[TaskCount * BufferBytes];
-    private static readonly int[] BufferLengths = new int[TaskCount];
+    private static readonly Task[] Tasks = new Task[TaskCount];
     private static int s_current;
 
     [Entry]
     private static void Main()
     {
-        Console.WriteLine("Multitasking: 3 ring 3 tasks, timer preemption, one address space each");
+        Console.WriteLine($"Multitasking: {TaskCount} ring 3 tasks, timer preemption, one address space each");
         Gdt.Install();
         Idt.Install();
         Pic.Remap();
 
-        for (int task = 0; task < TaskCount; task++)
+        fixed (PageDirectory* directories = Directories)
         {
-            uint directory = DirectoryOf(task);
-            Paging.IdentityMap(directory, 16, Paging.Writable | Paging.User);
-            Paging.MapLarge(directory, Window, PhysicalWindows + (uint)task * WindowBytes, Paging.Writable | Paging.User);
-            InitialState(task);
+            for (int task = 0; task < TaskCount; task++)
+            {
+                ref Task t = ref Tasks[task];
+                t.Directory = directories + task;
+                Paging.IdentityMap((uint)t.Directory, 16, Paging.Writable | Paging.User);
+                Paging.MapLarge((uint)t.Directory, Window, WindowOf(task), Paging.Writable | Paging.User);
+                t.Eip = task switch { 0 => Memory.AddressOf(Sieve), 1 => Memory.AddressOf(Collatz), _ => Memory.AddressOf(Fibonacci) };
+                t.Eflags = 0x202;
+                t.UserEsp = Window + WindowBytes;
+            }
         }
 
-        Paging.Enable(DirectoryOf(0));
+        Paging.Enable((uint)Tasks[0].Directory);
         Pit.StartPeriodic(1193);
         Pic.Unmask(0);
         s_current = 0;
-        UserMode.Enter(Saved[Slot(0, 8)], Saved[Slot(0, 10)]);
+        UserMode.Enter(Tasks[0].Eip, Tasks[0].UserEsp);
     }
 
-    private static uint DirectoryOf(int task) => Memory.AddressOf(Directories) + (uint)task * 4096;
+    /// <summary>The physical 4 MiB page a task sees at <see cref="Window"/>.</summary>
+    private static uint WindowOf(int task) => PhysicalWindows + (uint)task * WindowBytes;
 
-    private static int Slot(int task, int word) => task * SavedWords + word;
-
-    private static void InitialState(int task)
+    private static void Save(ref InterruptFrame frame, ref Task t)
     {
-        for (int word = 0; word < SavedWords; word++)
-        {
-            Saved[Slot(task, word)] = 0;
-        }
-
-        uint entry = task == 0 ? Memory.AddressOf(Sieve) : task == 1 ? Memory.AddressOf(Collatz) : Memory.AddressOf(Fibonacci);
-        Saved[Slot(task, 8)] = entry;
-        Saved[Slot(task, 9)] = 0x202;
-        Saved[Slot(task, 10)] = Window + WindowBytes;
+        t.Eax = frame.Eax;
+        t.Ebx = frame.Ebx;
+        t.Ecx = frame.Ecx;
+        t.Edx = frame.Edx;
+        t.Esi = frame.Esi;
+        t.Edi = frame.Edi;
+        t.Ebp = frame.Ebp;
+        t.Eip = frame.Eip;
+        t.Eflags = frame.Eflags;
+        t.UserEsp = frame.UserEsp;
     }
 
-    private static void Save(ref InterruptFrame frame, int task)
+    private static void Restore(ref InterruptFrame frame, ref Task t)
     {
-        Saved[Slot(task, 0)] = frame.Eax;
-        Saved[Slot(task, 1)] = frame.Ebx;
-        Saved[Slot(task, 2)] = frame.Ecx;
-        Saved[Slot(task, 3)] = frame.Edx;
-        Saved[Slot(task, 4)] = frame.Esi;
-        Saved[Slot(task, 5)] = frame.Edi;
-        Saved[Slot(task, 6)] = frame.Ebp;
-        Saved[Slot(task, 8)] = frame.Eip;
-        Saved[Slot(task, 9)] = frame.Eflags;
-        Saved[Slot(task, 10)] = frame.UserEsp;
-    }
-
-    private static void Restore(ref InterruptFrame frame, int task)
-    {
-        frame.Eax = Saved[Slot(task, 0)];
-        frame.Ebx = Saved[Slot(task, 1)];
-        frame.Ecx = Saved[Slot(task, 2)];
-        frame.Edx = Saved[Slot(task, 3)];
-        frame.Esi = Saved[Slot(task, 4)];
-        frame.Edi = Saved[Slot(task, 5)];
-        frame.Ebp = Saved[Slot(task, 6)];
-        frame.Eip = Saved[Slot(task, 8)];
-        frame.Eflags = Saved[Slot(task, 9)];
-        frame.UserEsp = Saved[Slot(task, 10)];
+        frame.Eax = t.Eax;
+        frame.Ebx = t.Ebx;
+        frame.Ecx = t.Ecx;
+        frame.Edx = t.Edx;
+        frame.Esi = t.Esi;
+        frame.Edi = t.Edi;
+        frame.Ebp = t.Ebp;
+        frame.Eip = t.Eip;
+        frame.Eflags = t.Eflags;
+        frame.UserEsp = t.UserEsp;
         frame.Cs = Gdt.UserCode;
         frame.UserSs = Gdt.UserData;
         frame.Ds = Gdt.UserData;
@@ -113,17 +119,17 @@ public static partial class Multitasking
     {
         if (saveCurrent)
         {
-            Save(ref frame, s_current);
+            Save(ref frame, ref Tasks[s_current]);
         }
 
         for (int step = 1; step <= TaskCount; step++)
         {
             int next = (s_current + step) % TaskCount;
-            if (!Finished[next])
+            if (!Tasks[next].Finished)
             {
                 s_current = next;
-                Restore(ref frame, next);
-                Cpu.WriteCr3(DirectoryOf(next));
+                Restore(ref frame, ref Tasks[next]);
+                Cpu.WriteCr3((uint)Tasks[next].Directory);
                 return;
             }
         }
@@ -141,14 +147,14 @@ public static partial class Multitasking
     [InterruptHandler(0x80, UserCallable = true)]
     private static void SystemCall(ref InterruptFrame frame)
     {
+        ref Task current = ref Tasks[s_current];
         switch (frame.Eax)
         {
             case CallWrite:
-                int length = BufferLengths[s_current];
-                if (length < BufferBytes)
+                if (current.OutputLength < BufferBytes)
                 {
-                    Buffers[s_current * BufferBytes + length] = (byte)frame.Ebx;
-                    BufferLengths[s_current] = length + 1;
+                    current.Output[current.OutputLength] = (byte)frame.Ebx;
+                    current.OutputLength++;
                 }
 
                 break;
@@ -156,8 +162,8 @@ public static partial class Multitasking
                 frame.Eax = (uint)s_current;
                 break;
             case CallExit:
-                Results[s_current] = frame.Ebx;
-                Finished[s_current] = true;
+                current.Result = frame.Ebx;
+                current.Finished = true;
                 SwitchTask(ref frame, saveCurrent: false);
                 break;
         }
@@ -167,17 +173,14 @@ public static partial class Multitasking
     {
         for (int task = 0; task < TaskCount; task++)
         {
-            Console.Write("task ");
-            Console.WriteDecimal(task);
-            Console.Write(": ");
-            for (int i = 0; i < BufferLengths[task]; i++)
+            ref Task t = ref Tasks[task];
+            Console.Write($"task {task} (window {WindowOf(task):X8}): ");
+            for (int i = 0; i < t.OutputLength; i++)
             {
-                Console.Write((char)Buffers[task * BufferBytes + i]);
+                Console.Write((char)t.Output[i]);
             }
 
-            Console.Write(" -> ");
-            Console.WriteDecimal(Results[task]);
-            Console.WriteLine();
+            Console.WriteLine($" -> {t.Result,6}");
         }
 
         Console.WriteLine("all tasks finished");
