@@ -129,7 +129,8 @@ public sealed class StructKernelTests
         return outcome;
     }
 
-    private static byte[] ImageBytes(string generated, string member)
+    /// <summary>The bytes of the generated image member (<c>Image</c> or <c>ParavirtImage</c>).</summary>
+    internal static byte[] ImageBytes(string generated, string member)
     {
         Match match = Regex.Match(generated, "ReadOnlySpan<byte> " + member + @" => new byte\[\]\s*\{([^}]*)\}");
         Assert.True(match.Success, member + " not emitted");

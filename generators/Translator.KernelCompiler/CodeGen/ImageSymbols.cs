@@ -46,6 +46,9 @@ internal sealed class ImageSymbols
 
     public DataAddress ImageEnd { get; set; }
 
+    /// <summary>Two dwords of data where the bare-metal start routine keeps the boot magic (EAX) and the multiboot information address (EBX).</summary>
+    public DataAddress BootRegisters { get; set; }
+
     /// <summary>The page the VMM fills with hypercall stubs (bss, page-aligned): reserved in both builds, used by the PV one.</summary>
     public DataAddress HypercallPage { get; set; }
 
@@ -74,6 +77,7 @@ internal sealed class ImageSymbols
 
         InterruptTable = layout.InterruptTable;
         ImageEnd = layout.ImageEnd;
+        BootRegisters = layout.BootRegisters;
         HypercallPage = layout.HypercallPage;
     }
 

@@ -20,16 +20,26 @@ internal static class RuntimeRoutines
 
     public static readonly byte[] PanicMessage = Encoding.ASCII.GetBytes("\nguest panic: index out of range\n\0");
 
+    /// <summary>Where in the boot registers' data the boot magic (EAX at entry, 0x2BADB002 from a multiboot loader) is kept.</summary>
+    public const int BootMagicOffset = 0;
+
+    /// <summary>Where in the boot registers' data the multiboot information address (EBX at entry) is kept.</summary>
+    public const int BootInfoOffset = 4;
+
     /// <summary>
-    /// Disables interrupts, sets the boot stack, lets <paramref name="initialize"/> prepare data, runs the entry;
-    /// returning from the entry exits with 0.
+    /// Disables interrupts, keeps EAX and EBX (the multiboot magic and information address) in
+    /// <paramref name="bootRegisters"/>, sets the boot stack, lets <paramref name="initialize"/> prepare data, runs the
+    /// entry; returning from the entry exits with 0.
     /// </summary>
-    public static void EmitStart(CodeBuffer code, Label start, Label entry, DataAddress stackTop, System.Action initialize)
+    public static void EmitStart(CodeBuffer code, Label start, Label entry, DataAddress stackTop, DataAddress bootRegisters, System.Action initialize)
     {
         Assembler a = code.A;
         code.Bind(start);
         a.cli();
         a.cld();
+        code.MovAddress(ecx, bootRegisters);
+        a.mov(__dword_ptr[ecx + BootMagicOffset], eax);
+        a.mov(__dword_ptr[ecx + BootInfoOffset], ebx);
         code.MovAddress(esp, stackTop);
         initialize();
         a.call(entry);

@@ -63,4 +63,6 @@ internal enum IntrinsicId : byte
     AddressOfArray,
     InterruptHandlers,
     ImageEnd,
+    MultibootInfo,
+    MultibootMagic,
 }

@@ -126,6 +126,11 @@ internal static class IntrinsicTable
         Machine(IntrinsicId.AddressOfArray, MemoryClass + "AddressOf", _ => { }, Same),
         Machine(IntrinsicId.InterruptHandlers, ImageClass + "InterruptHandlers", c => c.Code.MovAddress(eax, c.InterruptTable), Same),
         Machine(IntrinsicId.ImageEnd, ImageClass + "End", c => c.Code.MovAddress(eax, c.ImageEnd), Inline(PvLowering.ImageEnd)),
+
+        // The start routine keeps what the boot loader left in EBX and EAX; a PV guest is started by Xen's start info
+        // instead, so its build reads 0 for both (no magic: no multiboot information).
+        Machine(IntrinsicId.MultibootInfo, ImageClass + "MultibootInfo", c => BootRegister(c, RuntimeRoutines.BootInfoOffset), Inline(c => c.A.xor(eax, eax))),
+        Machine(IntrinsicId.MultibootMagic, ImageClass + "MultibootMagic", c => BootRegister(c, RuntimeRoutines.BootMagicOffset), Inline(c => c.A.xor(eax, eax))),
     };
 
     private static readonly Dictionary<string, IntrinsicDefinition> s_byMethod = BuildIndex();
@@ -174,6 +179,13 @@ internal static class IntrinsicTable
     /// <summary>The lowering of <paramref name="definition"/> in <paramref name="paravirtual"/> builds (the bare-metal one where the PV form is the same).</summary>
     public static Action<IntrinsicContext> Lowering(IntrinsicDefinition definition, bool paravirtual)
         => paravirtual && definition.Paravirtual.Lowering is Action<IntrinsicContext> pv ? pv : definition.BareMetal;
+
+    /// <summary>One of the boot registers the start routine saved (see <see cref="RuntimeRoutines.EmitStart"/>).</summary>
+    private static void BootRegister(IntrinsicContext c, int offset)
+    {
+        c.Code.MovAddress(eax, c.Symbols.BootRegisters);
+        c.A.mov(eax, __dword_ptr[eax + offset]);
+    }
 
     /// <summary>LGDT/LIDT/SGDT/SIDT through a 6-byte pseudo-descriptor on the stack (limit at +0, base at +2).</summary>
     private static void PseudoDescriptor(IntrinsicContext c, bool load, bool gdt, bool limit = false)

@@ -176,7 +176,7 @@ internal sealed partial class KernelLinker
             }
             else
             {
-                RuntimeRoutines.EmitStart(Code, _start, Symbols.Function(entry.Key), stackTop, initialize);
+                RuntimeRoutines.EmitStart(Code, _start, Symbols.Function(entry.Key), stackTop, Symbols.BootRegisters, initialize);
             }
 
             foreach (GuestFunction function in _reached)

@@ -109,6 +109,9 @@ internal sealed partial class KernelLinker
         _dataSymbols.Add(("interrupt handlers", interruptTable, (uint)handlerSlots * 12));
         DataAddress panicMessage = _data.Reserve((uint)RuntimeRoutines.PanicMessage.Length, 1);
         _data.Write(panicMessage, RuntimeRoutines.PanicMessage);
+        DataAddress bootRegisters = _data.Reserve(8, 4);
+        _dataSymbols.Add(("boot registers", bootRegisters, 8));
+        _layout.BootRegisters = bootRegisters;
         DataAddress stackBottom = _bss.Reserve(BootStackBytes, 16);
         DataAddress stackTop = stackBottom with { Offset = stackBottom.Offset + BootStackBytes };
         _dataSymbols.Add(("boot stack", stackBottom, BootStackBytes));

@@ -54,6 +54,12 @@ public static class MultibootLoader
     private const uint BaseMemoryEnd = 0x9FC00;
     private const uint BiosAreaStart = 0xF0000;
 
+    // What QEMU's BIOS (SeaBIOS) reserves above 1 MiB and reports in its e820 map, which QEMU's multiboot loader
+    // passes on: the top 128 KiB of RAM (its high tables) and the 256 KiB flash image below 4 GiB.
+    private const uint HighTablesSize = 0x2_0000;
+    private const ulong BiosFlashStart = 0xFFFC_0000;
+    private const ulong BiosFlashSize = 0x4_0000;
+
     /// <summary>
     /// Loads <paramref name="image"/>. A <paramref name="commandLine"/> goes to the guest as the multiboot cmdline
     /// (info flag bit 2), as QEMU's <c>-append</c> does; QEMU's is the kernel's file name, a space, then the text.
@@ -263,11 +269,14 @@ public static class MultibootLoader
         entry = WriteMemoryMapEntry(memory, entry, 0, BaseMemoryEnd, 1);
         entry = WriteMemoryMapEntry(memory, entry, BaseMemoryEnd, 0xA0000 - BaseMemoryEnd, 2);
         entry = WriteMemoryMapEntry(memory, entry, BiosAreaStart, LowestLoadAddress - BiosAreaStart, 2);
-        entry = WriteMemoryMapEntry(memory, entry, LowestLoadAddress, memory.Size - LowestLoadAddress, 1);
+        uint highTables = memory.Size - HighTablesSize;
+        entry = WriteMemoryMapEntry(memory, entry, LowestLoadAddress, highTables - LowestLoadAddress, 1);
+        entry = WriteMemoryMapEntry(memory, entry, highTables, HighTablesSize, 2);
+        entry = WriteMemoryMapEntry(memory, entry, BiosFlashStart, BiosFlashSize, 2);
 
         memory.Write32(InfoAddress + 0, InfoFlagMemory | InfoFlagMemoryMap | InfoFlagBootLoaderName);
         memory.Write32(InfoAddress + 4, BaseMemoryEnd / 1024);                      // mem_lower: 639 KiB, as QEMU reports
-        memory.Write32(InfoAddress + 8, (memory.Size - LowestLoadAddress) / 1024);  // mem_upper: KiB above 1 MiB
+        memory.Write32(InfoAddress + 8, (highTables - LowestLoadAddress) / 1024);   // mem_upper: usable KiB above 1 MiB
         memory.Write32(InfoAddress + 44, entry - MemoryMapAddress);                 // mmap_length
         memory.Write32(InfoAddress + 48, MemoryMapAddress);                         // mmap_addr
         memory.Write32(InfoAddress + 64, BootLoaderNameAddress);                    // boot_loader_name

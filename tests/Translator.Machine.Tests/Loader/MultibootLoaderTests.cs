@@ -75,9 +75,9 @@ public class MultibootLoaderTests
 
         Assert.Equal(0x241u, _memory.Read32(0x9500));                     // flags: mem, mmap, loader name
         Assert.Equal(639u, _memory.Read32(0x9504));                       // mem_lower, as QEMU reports it
-        Assert.Equal((uint)((RamMiB - 1) * 1024), _memory.Read32(0x9508)); // mem_upper
+        Assert.Equal((uint)((RamMiB - 1) * 1024 - 128), _memory.Read32(0x9508)); // mem_upper: below SeaBIOS's high tables
         Assert.Equal(0u, _memory.Read32(0x950C));
-        Assert.Equal(96u, _memory.Read32(0x9500 + 44));                   // mmap_length
+        Assert.Equal(144u, _memory.Read32(0x9500 + 44));                  // mmap_length
         Assert.Equal(0x9000u, _memory.Read32(0x9500 + 48));               // mmap_addr
         Assert.Equal(0x9558u, _memory.Read32(0x9500 + 64));               // boot_loader_name
         Assert.Equal("Translator\0"u8.ToArray(), Ram(0x9558, 11));
@@ -87,7 +87,9 @@ public class MultibootLoaderTests
             20, 0x00000, 0, 0x9FC00, 0, 1,
             20, 0x9FC00, 0, 0x00400, 0, 2,
             20, 0xF0000, 0, 0x10000, 0, 2,
-            20, 0x100000, 0, (RamMiB - 1) << 20, 0, 1,
+            20, 0x100000, 0, ((RamMiB - 1) << 20) - 0x20000, 0, 1,
+            20, (RamMiB << 20) - 0x20000, 0, 0x20000, 0, 2,
+            20, 0xFFFC0000, 0, 0x40000, 0, 2,
         ];
         for (int i = 0; i < expectedMap.Length; i++)
         {
@@ -95,7 +97,7 @@ public class MultibootLoaderTests
         }
 
         // Everything else in the block is zero, not left-over memory.
-        Assert.Equal(new byte[0x500 - 96], Ram(0x9000 + 96, 0x500 - 96));
+        Assert.Equal(new byte[0x500 - 144], Ram(0x9000 + 144, 0x500 - 144));
         Assert.Equal(0u, _memory.Read32(0x9500 + 12));
         Assert.Equal(0u, _memory.Read32(0x9500 + 16));
         Assert.Equal(0u, _memory.Read32(0x9500 + 20));
