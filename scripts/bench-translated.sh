@@ -18,16 +18,14 @@ export TRANSLATOR_CACHE_DIR="$work/cache"
 "$translator" run "$image" --backend native --execution translated >/dev/null 2>&1 || true
 "$translator" run "$image" --backend native --execution translated >/dev/null 2>&1 || true
 
-timed() { # NAME COMMAND...: appends "wall KiB" of one run to $work/NAME
+timed() { # NAME COMMAND...: appends "SECONDS PEAK_KIB" of one run to $work/NAME
     local name=$1
     shift
-    /usr/bin/time -f '%e %M' -o "$work/time" "$@" >/dev/null 2>&1 || true
-    tail -n 1 "$work/time" >>"$work/$name"
+    elapsed "$@" >>"$work/$name"
 }
 
 for _ in $(seq "$rounds"); do
-    timed qemu qemu-system-i386 -kernel "$image" -serial null -display none -monitor none -no-reboot \
-        -device isa-debug-exit,iobase=0xf4,iosize=0x04
+    timed qemu run_qemu "$image"
     timed native "$translator" run "$image" --backend native --execution translated
     timed hw "$translator" run "$image" --backend hw --execution translated
     timed bt "$translator" run "$image" --backend bt

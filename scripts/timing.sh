@@ -7,10 +7,12 @@ prepare_benchmark() { # prerequisites, the test guests, and the translator as it
 }
 
 elapsed() { # "SECONDS PEAK_KIB" of one run of "$@" (wall time; peak resident memory from /usr/bin/time -v), output discarded
-    local start end rusage
+    local start end rusage command=("$@")
+    # /usr/bin/time executes a program: a shell function (run_qemu) runs in a child bash that inherits it (export -f)
+    [ "$(type -t "$1")" = function ] && command=(bash -c '"$@"' bash "$@")
     rusage=$(mktemp)
     start=$(date +%s.%N)
-    /usr/bin/time -v -o "$rusage" "$@" >/dev/null 2>&1 || true
+    /usr/bin/time -v -o "$rusage" "${command[@]}" >/dev/null 2>&1 || true
     end=$(date +%s.%N)
     awk -v a="$start" -v b="$end" -v k="$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$rusage")" \
         'BEGIN { printf "%.3f %d\n", b - a, k }'
@@ -25,6 +27,7 @@ run_qemu() { # the image on QEMU (TCG) as the tests boot it, serial output disca
     qemu-system-i386 -kernel "$1" -serial null -display none -monitor none -no-reboot \
         -device isa-debug-exit,iobase=0xf4,iosize=0x04
 }
+export -f run_qemu
 
 best() { sort -n | head -n 1; }
 median() { sort -n | awk '{ v[NR] = $0 } END { print v[int((NR + 1) / 2)] }'; }
