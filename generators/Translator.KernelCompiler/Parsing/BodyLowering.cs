@@ -393,14 +393,11 @@ internal sealed partial class BodyLowering
     {
         CSharpFeature feature = clause switch
         {
-            IPatternCaseClauseOperation { Guard: not null } => new CSharpFeature("a 'when' clause", "test the condition with if inside the case"),
             IPatternCaseClauseOperation { Pattern: IConstantPatternOperation } or ISingleValueCaseClauseOperation
                 => new CSharpFeature("a case label that is not an integer constant", "label cases with integer, char or enum constants"),
-            IPatternCaseClauseOperation pattern => CSharpFeatures.OfPattern(pattern.Pattern),
             IRangeCaseClauseOperation => new CSharpFeature("a range case label", "list the values, or test the range with if"),
             _ => new CSharpFeature("this case label", "label cases with integer, char or enum constants"),
         };
-        SyntaxNode syntax = clause is IPatternCaseClauseOperation { Guard: { } when } ? when.Syntax.Parent ?? clause.Syntax : clause.Syntax;
-        ReportFeature(Diagnostics.UnsupportedStatement, syntax, feature);
+        ReportFeature(Diagnostics.UnsupportedStatement, clause.Syntax, feature);
     }
 }
