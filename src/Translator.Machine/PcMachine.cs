@@ -104,8 +104,9 @@ public sealed class PcMachine
         Board.Mmio.Written = () => Cpu.StopBlock = true; // a device write may make an interrupt deliverable: look before the next instruction
         _interpreter = new Interpreter(Cpu) { CompileThreshold = options.CompileThreshold };
         _interpreter.ConnectInterrupts(new ApicInterruptSource(Apic));
+        Apic.NmiRaised += () => Cpu.NmiPending |= Apic.TakeNmi(); // the APIC's NMI reaches the processor's latch at once
         _interpreter.ConnectTimer(Board.Timers);
-        _halted = new HaltedCpu(() => Apic.InterruptRequested, Board.Timers, Clock);
+        _halted = new HaltedCpu(() => Apic.InterruptRequested, Board.Timers, Clock, () => Cpu.NmiDeliverable);
     }
 
     public PhysicalMemory Memory { get; }

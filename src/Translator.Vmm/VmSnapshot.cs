@@ -12,7 +12,7 @@ namespace Translator.Vmm;
 /// </summary>
 public sealed class VmSnapshot
 {
-    public const ushort FormatVersion = 2; // 2: IA32_MISC_ENABLE in the CPU state, the ACPI PM device among the devices
+    public const ushort FormatVersion = 3; // 2: IA32_MISC_ENABLE in the CPU state, the ACPI PM device among the devices; 3: NMI latch and blocking (CPU), the APIC's pending NMI
 
     private const int HashBytes = 32;
 

@@ -70,6 +70,11 @@ public sealed record VmStatistics(
             }
         }
 
+        if (counters.Nmis > 0)
+        {
+            events["nmi"] = counters.Nmis;
+        }
+
         if (counters.SoftwareInterrupts > 0)
         {
             events["int.software"] = counters.SoftwareInterrupts;
@@ -84,7 +89,7 @@ public sealed record VmStatistics(
     /// <summary>Exceptions, IRQs and software interrupts delivered through the guest IDT (each costs a delivery).</summary>
     internal static ulong Deliveries(X86Cpu cpu)
     {
-        ulong deliveries = (ulong)cpu.Counters.SoftwareInterrupts;
+        ulong deliveries = (ulong)cpu.Counters.SoftwareInterrupts + (ulong)cpu.Counters.Nmis;
         foreach (long count in cpu.Counters.Exceptions)
         {
             deliveries += (ulong)count;

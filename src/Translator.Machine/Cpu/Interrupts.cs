@@ -11,6 +11,9 @@ internal enum InterruptSource
 
     /// <summary>INT n, INT3, INTO: checked against the gate's DPL.</summary>
     Software,
+
+    /// <summary>A nonmaskable interrupt (vector 2): external, as an IRQ is.</summary>
+    Nmi,
 }
 
 /// <summary>The guest faulted while delivering a double fault: a real PC would reset. <see cref="Chain"/> says how it came about.</summary>

@@ -493,6 +493,7 @@ public sealed partial class X86Cpu
             {
                 InterruptSource.Software => vector is 3 or 4 ? InterruptionType.SoftwareException : InterruptionType.SoftwareInterrupt,
                 InterruptSource.External => InterruptionType.ExternalInterrupt,
+                InterruptSource.Nmi => InterruptionType.Nmi,
                 _ => vector == (int)ExceptionVector.Nmi ? InterruptionType.Nmi : InterruptionType.HardwareException,
             };
             vmcs.BeginExit(VmExitReason.TaskSwitch, TaskSwitchQualification(tss, TaskSwitchSource.IdtTaskGate), software ? returnEip - SoftwareInterruptLength : Eip);

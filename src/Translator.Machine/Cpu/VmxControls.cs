@@ -7,6 +7,7 @@ public enum VmExitReason
     ExternalInterrupt = 1,
     TripleFault = 2,
     InterruptWindow = 7,
+    NmiWindow = 8,
     TaskSwitch = 9,
     Cpuid = 10,
     Hlt = 12,
@@ -28,6 +29,12 @@ public enum PinBasedControls : uint
 
     /// <summary>Bit 0: external interrupts (here: the host's timer) cause VM exits instead of reaching the guest.</summary>
     ExternalInterruptExiting = 1u << 0,
+
+    /// <summary>Bit 3: host NMIs cause VM exits (this platform's host has no NMI source; required for virtual NMIs).</summary>
+    NmiExiting = 1u << 3,
+
+    /// <summary>Bit 5: the guest's NMI blocking is virtual-NMI blocking, set by NMI injection and cleared by the guest's IRET.</summary>
+    VirtualNmis = 1u << 5,
 }
 
 /// <summary>Primary processor-based VM-execution controls (SDM positions).</summary>
@@ -43,6 +50,8 @@ public enum ProcessorControls : uint
     Cr3LoadExiting = 1u << 15,
     Cr3StoreExiting = 1u << 16,
     UnconditionalIoExiting = 1u << 24,
+    /// <summary>Bit 22: exit at the first boundary without (virtual-)NMI blocking or MOV SS blocking (needs virtual NMIs).</summary>
+    NmiWindowExiting = 1u << 22,
     UseIoBitmaps = 1u << 25,
     UseMsrBitmaps = 1u << 28,
     ActivateSecondaryControls = 1u << 31,
@@ -79,6 +88,9 @@ public readonly record struct InterruptionInfo(uint Value)
     public const uint ValidBit = 1u << 31;
     public const uint ErrorCodeBit = 1u << 11;
 
+    /// <summary>Bit 12 of the exit interruption information: the exit is a fault of an IRET that unblocked NMIs (27.2.3).</summary>
+    public const uint NmiUnblockingDueToIret = 1u << 12;
+
     public static InterruptionInfo None => default;
 
     public static InterruptionInfo Create(int vector, InterruptionType type, bool deliverErrorCode) =>
@@ -98,6 +110,9 @@ public readonly record struct InterruptionInfo(uint Value)
 /// <summary>Exit-qualification layouts of the SDM (Vol. 3C 27.2.1) for the exits that have one.</summary>
 public static class ExitQualification
 {
+    /// <summary>EPT violations, bit 12: the violating access was an IRET's, and that IRET had unblocked NMIs (27.2.1).</summary>
+    public const uint NmiUnblockingDueToIret = 1u << 12;
+
     /// <summary>CR-access access types (bits 5:4).</summary>
     public const uint MovToCr = 0, MovFromCr = 1, Clts = 2, Lmsw = 3;
 

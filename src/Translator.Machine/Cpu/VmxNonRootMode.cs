@@ -29,6 +29,9 @@ public sealed partial class X86Cpu
     /// <summary>The VMM asked to exit as soon as the guest can take an interrupt (interrupt-window exiting).</summary>
     internal bool InterruptWindowRequested => Vmx is { } vmcs && (vmcs.Primary & ProcessorControls.InterruptWindowExiting) != 0;
 
+    /// <summary>The VMM asked to exit as soon as the guest can take an NMI (NMI-window exiting), and it can.</summary>
+    internal bool NmiWindowRequested => Vmx is { } vmcs && (vmcs.Primary & ProcessorControls.NmiWindowExiting) != 0 && !NmiBlocked;
+
     /// <summary>Enters VMX non-root mode with <paramref name="vmcs"/> (the guest state is this CPU's current state).</summary>
     public void AttachVmcs(Vmcs vmcs)
     {
@@ -100,6 +103,14 @@ public sealed partial class X86Cpu
         {
             vmcs.HostInterruptPending = false;
             vmcs.BeginExit(VmExitReason.ExternalInterrupt, 0, Eip);
+            return true;
+        }
+
+        // The NMI window opens when there is no (virtual-)NMI blocking and no STI / MOV SS blocking (SDM 25.2); it
+        // comes before the interrupt window, as an NMI comes before a maskable interrupt.
+        if (vmcs.Has(ProcessorControls.NmiWindowExiting) && !NmiBlocked && !InterruptShadow)
+        {
+            vmcs.BeginExit(VmExitReason.NmiWindow, 0, Eip);
             return true;
         }
 
@@ -288,6 +299,11 @@ public sealed partial class X86Cpu
         if (vmcs.ExitPending)
         {
             vmcs.ExitGuestEip = Eip;
+            if (vmcs.ExitReason == VmExitReason.EptViolation && FaultedIretUnblockedNmi)
+            {
+                vmcs.ExitQualification |= ExitQualification.NmiUnblockingDueToIret;
+            }
+
             StopBlock = true;
             return true;
         }
@@ -305,6 +321,11 @@ public sealed partial class X86Cpu
         };
         vmcs.BeginExit(VmExitReason.ExceptionOrNmi, qualification, Eip);
         vmcs.ExitInterruptionInfo = InterruptionInfo.Create((int)vector, InterruptionType.HardwareException, hasErrorCode);
+        if (FaultedIretUnblockedNmi && vector != ExceptionVector.Debug)
+        {
+            vmcs.ExitInterruptionInfo = new InterruptionInfo(vmcs.ExitInterruptionInfo.Value | InterruptionInfo.NmiUnblockingDueToIret);
+        }
+
         vmcs.ExitInterruptionErrorCode = hasErrorCode ? errorCode : 0;
         StopBlock = true;
         return true;
@@ -361,13 +382,30 @@ public sealed partial class X86Cpu
 
                 break;
             default:
+                // Injecting an NMI blocks (virtual) NMIs until the guest's IRET (SDM 26.6.1.2); an exit that cuts its
+                // delivery short leaves it undelivered, unblocked, and in the IDT-vectoring information.
+                bool nmi = @event.Type == InterruptionType.Nmi;
+                if (nmi)
+                {
+                    NmiBlocked = true;
+                    Counters.Nmis++;
+                }
+
                 try
                 {
-                    Deliver(@event.Vector, InterruptSource.External, false, 0, Eip);
+                    Deliver(@event.Vector, nmi ? InterruptSource.Nmi : InterruptSource.External, false, 0, Eip);
                 }
                 catch (GuestFault fault)
                 {
-                    if (!ExitDuringDelivery(@event, 0, fault))
+                    if (ExitDuringDelivery(@event, 0, fault))
+                    {
+                        if (nmi)
+                        {
+                            NmiBlocked = false;
+                            Counters.Nmis--;
+                        }
+                    }
+                    else
                     {
                         DeliverException(fault.Vector, fault.HasErrorCode, fault.ErrorCode);
                     }
@@ -407,6 +445,9 @@ public sealed partial class X86Cpu
     }
 
     public bool GuestInterruptsEnabled => IF;
+
+    /// <summary>Blocking by NMI in the guest-interruptibility state (bit 3): the VMM reads it to decide on NMI injection.</summary>
+    public bool GuestNmiBlocked => NmiBlocked;
 
     /// <summary>Blocking by STI or MOV SS (the guest-interruptibility state).</summary>
     public bool GuestInterruptShadow => InterruptShadow;

@@ -166,6 +166,7 @@ public sealed partial class X86Cpu
         TssLimit = 0xFFFF;
         MiscEnable = MiscEnableRegister.AtReset;
         Halted = false;
+        NmiPending = NmiBlocked = false;
         SyncMmu();
     }
 
@@ -338,6 +339,9 @@ public sealed class CpuCounters
     public readonly long[] Exceptions = new long[32];
     public readonly long[] Irqs = new long[16];
     public long SoftwareInterrupts;
+
+    /// <summary>NMIs delivered (vector 2 through the IDT).</summary>
+    public long Nmis;
 
     /// <summary>INT n delivered through a gate the deprivileging VMM installed, without entering the VMM.</summary>
     public long DirectSoftwareInterrupts;

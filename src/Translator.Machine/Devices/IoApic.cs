@@ -6,7 +6,7 @@ namespace Translator.Machine.Devices;
 /// 24-entry redirection table. Each entry routes one input pin to a vector on the local APIC: fixed or
 /// lowest-priority delivery (with one CPU both reach it), physical or logical destination, edge or level trigger
 /// with the remote-IRR handshake that the local APIC's EOI of a level-triggered vector completes. Every entry is
-/// masked after reset. NMI, SMI, INIT and ExtINT delivery modes have nothing to drive here and are not delivered.
+/// masked after reset. An NMI entry raises the local APIC's NMI; SMI, INIT and ExtINT entries have nothing to drive here and are not delivered.
 /// </summary>
 public sealed class IoApic : IMmioDevice, IInterruptLines
 {
@@ -67,8 +67,14 @@ public sealed class IoApic : IMmioDevice, IInterruptLines
         }
 
         uint mode = (uint)(entry >> 8) & 7;
-        if (mode is not (0 or 1) || !_apic.IsAddressedBy((uint)(entry >> 56), (entry & LogicalDestination) != 0))
+        if (mode is not (0 or 1 or 4) || !_apic.IsAddressedBy((uint)(entry >> 56), (entry & LogicalDestination) != 0))
         {
+            return;
+        }
+
+        if (mode == 4)
+        {
+            _apic.RaiseNmi(); // NMI: the vector is ignored, and NMIs are edge-triggered (no remote IRR)
             return;
         }
 

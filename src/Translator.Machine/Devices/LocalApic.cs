@@ -60,9 +60,16 @@ public sealed partial class LocalApic : IMmioDevice, ITimedDevice
         _bus = bus;
         Reset();
         bus?.Register(DefaultBase, WindowSize, this);
+        pic.InterruptRequestChanged += () =>
+        {
+            if (pic.InterruptRequested)
+            {
+                LocalInterruptPinRaised(0); // the 8259's INTR is wired to LINT0
+            }
+        };
     }
 
-    /// <summary>IPIs this single CPU cannot act on (INIT, SIPI, NMI, SMI, or to another APIC): dropped and counted.</summary>
+    /// <summary>IPIs this single CPU cannot act on (INIT, SIPI, SMI, or to another APIC): dropped and counted.</summary>
     public long DroppedIpis { get; private set; }
 
     /// <summary>Interrupts the APIC itself delivered to the CPU (its vectors, not the 8259's).</summary>
@@ -356,13 +363,15 @@ public sealed partial class LocalApic : IMmioDevice, ITimedDevice
     // ---- interprocessor interrupts (SDM 11.6) -------------------------------------------------------------------------
 
     private const uint IcrDeliveryMode = 0x700, IcrLogical = 1 << 11, IcrLevelTrigger = 1 << 15;
+    private const uint ModeFixed = 0, ModeLowestPriority = 1, ModeNmi = 4;
     private const uint ShorthandNone = 0, ShorthandSelf = 1, ShorthandAllIncludingSelf = 2;
 
     /// <summary>
     /// A write to the ICR's low half sends the IPI. With one processor the only destination is this APIC: the
     /// self / all-including-self shorthands, its physical ID (or broadcast 0xFF), or a logical destination matching
-    /// its LDR. Fixed and lowest-priority IPIs are accepted at once (delivery status stays idle); INIT, SIPI, NMI
-    /// and SMI have nothing to act on here and are dropped.
+    /// its LDR. Fixed and lowest-priority IPIs are accepted at once (delivery status stays idle); an NMI IPI raises
+    /// the processor's NMI (its vector is ignored, SDM 11.6.1); INIT, SIPI and SMI have nothing to act on here and are
+    /// dropped, and so is anything for all-excluding-self: there is no other processor.
     /// </summary>
     private void SendIpi(uint value)
     {
@@ -382,7 +391,13 @@ public sealed partial class LocalApic : IMmioDevice, ITimedDevice
             return;
         }
 
-        if (!toSelf || mode is not (0 or 1))
+        if (toSelf && mode == ModeNmi)
+        {
+            RaiseNmi();
+            return;
+        }
+
+        if (!toSelf || mode is not (ModeFixed or ModeLowestPriority))
         {
             DroppedIpis++;
             return;
@@ -409,6 +424,64 @@ public sealed partial class LocalApic : IMmioDevice, ITimedDevice
 
         // Cluster model: the high nibble names the cluster (15 broadcasts), the low nibble the APICs in it.
         return ((destination >> 4) == 0xF || (destination >> 4) == (ldr >> 4)) && (destination & ldr & 0xF) != 0;
+    }
+
+    // ---- NMI and the LINT pins (SDM 11.5.1) -----------------------------------------------------------------------
+
+    private bool _nmiPending;
+
+    /// <summary>An NMI this APIC raised (ICR, LINT0/LINT1 in NMI mode, an I/O APIC NMI entry) that the processor has not taken yet.</summary>
+    public bool NmiPending => _nmiPending;
+
+    /// <summary>NMIs raised, whether or not the processor's one-deep latch still had room for them.</summary>
+    public long NmisRaised { get; private set; }
+
+    /// <summary>Raised with each NMI; bare metal moves it into the processor's NMI latch at once, a VMM injects it.</summary>
+    public event Action? NmiRaised;
+
+    /// <summary>Signals an NMI to the processor (edge-triggered: a second one before it is taken merges with the first).</summary>
+    public void RaiseNmi()
+    {
+        _nmiPending = true;
+        NmisRaised++;
+        NmiRaised?.Invoke();
+    }
+
+    /// <summary>The processor takes the NMI: true if one was pending.</summary>
+    public bool TakeNmi()
+    {
+        bool pending = _nmiPending;
+        _nmiPending = false;
+        return pending;
+    }
+
+    /// <summary>
+    /// A rising edge on LINT0 (the 8259's INTR) or LINT1 (the chipset's NMI line, which nothing on this board drives):
+    /// the LVT entry decides. NMI mode raises an NMI; fixed mode requests its vector (level or edge per the entry);
+    /// ExtINT is the 8259's virtual wire, which the INTR arbiter already follows. A masked entry ignores the pin.
+    /// </summary>
+    public void LocalInterruptPinRaised(int pin)
+    {
+        if (pin is not (0 or 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(pin), pin, "the local APIC has LINT0 and LINT1");
+        }
+
+        uint lvt = _lvt[pin == 0 ? LvtLint0 : LvtLint1];
+        if (!GloballyEnabled || (lvt & LvtMasked) != 0)
+        {
+            return;
+        }
+
+        switch ((lvt & IcrDeliveryMode) >> 8)
+        {
+            case ModeNmi:
+                RaiseNmi();
+                break;
+            case ModeFixed:
+                Accept((int)(lvt & 0xFF), levelTriggered: (lvt & IcrLevelTrigger) != 0);
+                break;
+        }
     }
 
     // ---- 256-bit registers ---------------------------------------------------------------------------------------------

@@ -5,9 +5,11 @@ namespace Translator.Machine.Execution;
 /// <summary>
 /// What a CPU halted by HLT does until an interrupt wakes it, shared by bare metal and every VMM backend so that
 /// idling, and the verdict that nothing can wake the guest any more, are the same everywhere: virtual time jumps
-/// to the timer's next event; with IF clear (there is no NMI source) or no event left, the guest has halted for good.
+/// to the timer's next event; with IF clear and no NMI waiting, or no event left, the guest has halted for good.
+/// <paramref name="nmiWaiting"/> says whether an NMI the processor may take is waiting (an NMI wakes HLT whatever
+/// IF says); an NMI a timer would raise through LINT0 while the guest halts with IF clear is not waited for.
 /// </summary>
-public sealed class HaltedCpu(Func<bool> interruptRequested, ITimedDevice timer, VirtualClock clock)
+public sealed class HaltedCpu(Func<bool> interruptRequested, ITimedDevice timer, VirtualClock clock, Func<bool>? nmiWaiting = null)
 {
     /// <summary>The PC's: the 8259 pair requests, the 8254 wakes.</summary>
     public HaltedCpu(Pic8259Pair pic, Pit8254 pit, VirtualClock clock)
@@ -33,12 +35,13 @@ public sealed class HaltedCpu(Func<bool> interruptRequested, ITimedDevice timer,
     /// </summary>
     public MachineResult? WaitForInterrupt(bool interruptsEnabled, uint eip, string idle = "HLT")
     {
+        bool Nmi() => nmiWaiting is not null && nmiWaiting();
         if (!interruptsEnabled)
         {
-            return MachineResult.Halted($"{idle} with interrupts disabled at EIP 0x{eip:X8}");
+            return Nmi() ? null : MachineResult.Halted($"{idle} with interrupts disabled at EIP 0x{eip:X8}");
         }
 
-        while (!interruptRequested())
+        while (!interruptRequested() && !Nmi())
         {
             ulong next = timer.NextDeadline;
             if (next == ulong.MaxValue || ++_fruitlessWakeups > MaxFruitlessWakeups)

@@ -207,13 +207,17 @@ public sealed unsafe class Interpreter
                 // STI / MOV SS: one more instruction runs before an interrupt may be taken. When one is waiting, that
                 // is exactly one instruction (a block would run on past it: "sti; nop; cli" must take it after the nop).
                 cpu.InterruptShadow = false;
-                if (cpu.IF && (_interrupts is { InterruptRequested: true } || cpu.InterruptWindowRequested))
+                if ((cpu.IF && (_interrupts is { InterruptRequested: true } || cpu.InterruptWindowRequested)) || cpu.NmiDeliverable || cpu.NmiWindowRequested)
                 {
                     Step(cpu, trap: (cpu.FlagBits & (uint)EFlags.TF) != 0);
                     continue;
                 }
 
                 slice = 1;
+            }
+            else if (cpu.NmiDeliverable)
+            {
+                cpu.DeliverNmi(); // before any maskable interrupt, whatever IF says (SDM table 6-2)
             }
             else if (cpu.IF && _interrupts is { InterruptRequested: true } source)
             {

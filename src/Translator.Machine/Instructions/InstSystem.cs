@@ -165,14 +165,18 @@ internal static unsafe partial class InstSystem
 
     public static void Iret(X86Cpu c, ref DecodedOp op)
     {
+        c.UnblockNmiForIret(op.Ip); // first, so that an IRET which faults has unblocked NMIs too (SDM 6.7.1)
         if ((c.FlagBits & (uint)EFlags.NT) != 0)
         {
             c.TaskReturn(ref op);
-            return;
+        }
+        else
+        {
+            c.InterruptReturn(operand16: op.Instruction.Code == Code.Iretw);
         }
 
-        c.InterruptReturn(operand16: op.Instruction.Code == Code.Iretw);
-        c.StopBlock = true; // IF may have been restored with an interrupt pending
+        c.IretCompleted();
+        c.StopBlock = true; // IF may have been restored with an interrupt (or a latched NMI) pending
     }
 
     public static void Bound(X86Cpu c, ref DecodedOp op)

@@ -72,6 +72,13 @@ public sealed class CpuState
 
     public bool InterruptShadow { get; set; }
 
+    /// <summary>The processor's NMI latch and blocking by NMI (until the next IRET).</summary>
+    public bool NmiPending { get; set; }
+
+    public bool NmiBlocked { get; set; }
+
+    public long Nmis { get; set; }
+
     public ulong Retired { get; set; }
 
     /// <summary>Exceptions delivered by vector (<c>fault.*</c>), IRQs taken by line (<c>irq.*</c>), software interrupts.</summary>
@@ -111,6 +118,9 @@ public sealed class CpuState
             TscOffset = cpu.TscOffset,
             Halted = cpu.Halted,
             InterruptShadow = cpu.InterruptShadow,
+            NmiPending = cpu.NmiPending,
+            NmiBlocked = cpu.NmiBlocked,
+            Nmis = cpu.Counters.Nmis,
             Retired = cpu.Retired,
             SoftwareInterrupts = cpu.Counters.SoftwareInterrupts,
         };
@@ -165,6 +175,9 @@ public sealed class CpuState
         cpu.TscOffset = TscOffset;
         cpu.Halted = Halted;
         cpu.InterruptShadow = InterruptShadow;
+        cpu.NmiPending = NmiPending;
+        cpu.NmiBlocked = NmiBlocked;
+        cpu.Counters.Nmis = Nmis;
         cpu.Retired = Retired;
         Exceptions.CopyTo(cpu.Counters.Exceptions, 0);
         Irqs.CopyTo(cpu.Counters.Irqs, 0);
@@ -204,6 +217,9 @@ public sealed class CpuState
         writer.Write(TscOffset);
         writer.Write(Halted);
         writer.Write(InterruptShadow);
+        writer.Write(NmiPending);
+        writer.Write(NmiBlocked);
+        writer.Write(Nmis);
         writer.Write(Retired);
         foreach (long e in Exceptions) writer.Write(e);
         foreach (long i in Irqs) writer.Write(i);
@@ -248,6 +264,9 @@ public sealed class CpuState
         s.TscOffset = reader.ReadUInt64();
         s.Halted = reader.ReadBoolean();
         s.InterruptShadow = reader.ReadBoolean();
+        s.NmiPending = reader.ReadBoolean();
+        s.NmiBlocked = reader.ReadBoolean();
+        s.Nmis = reader.ReadInt64();
         s.Retired = reader.ReadUInt64();
         for (int i = 0; i < 32; i++) s.Exceptions[i] = reader.ReadInt64();
         for (int i = 0; i < 16; i++) s.Irqs[i] = reader.ReadInt64();

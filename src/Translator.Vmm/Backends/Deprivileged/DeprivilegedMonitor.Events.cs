@@ -57,6 +57,7 @@ public abstract partial class DeprivilegedMonitor : IEventInterceptor
         if (_shadow.ResolveFault(linear, e.ErrorCode, out uint guestErrorCode, out uint? device))
         {
             CountHiddenFault();
+            _cpu.ReblockNmiForRestartedIret(); // an IRET restarted has not unblocked NMIs yet
             _cpu.RestartWithoutRetiring = true;
             return;
         }

@@ -63,7 +63,12 @@ public abstract partial class DeprivilegedMonitor : IExecutionBackend
         _interpreter = new Interpreter(_cpu) { CompileThreshold = options.CompileThreshold };
         _interpreter.ConnectTimer(_platform.Timers);
         _interpreter.ConnectInterrupts(new GuestInterruptLine(this));
-        _halted = new HaltedCpu(() => _platform.Apic.InterruptRequested, _platform.Timers, clock);
+        _halted = new HaltedCpu(() => _platform.Apic.InterruptRequested, _platform.Timers, clock, () => _cpu.NmiDeliverable);
+
+        // The VMM's APIC raises the guest's NMIs: latched in the processor, taken at a boundary whatever the guest's
+        // IF, and reflected through the guest's IDT (vector 2); the guest's IRET, executed by the processor's own
+        // semantics whether it traps or not, ends the blocking.
+        _platform.Apic.NmiRaised += () => _cpu.NmiPending |= _platform.Apic.TakeNmi();
         uint guestBytes = (uint)options.MemoryMiB << 20;
         _guest = new GuestMemory(_hostMemory, _cpu.Mmu, guestBytes, _platform.Mmio);
         _fetcher = new GuestInstructionFetcher(_guest);

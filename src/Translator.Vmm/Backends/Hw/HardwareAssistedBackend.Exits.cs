@@ -31,7 +31,8 @@ public sealed partial class HardwareAssistedBackend
                 _platform.Timers.Advance(_cpu.Clock.Now);
                 break;
             case VmExitReason.InterruptWindow:
-                break; // PrepareEntry injects now that the guest can take the interrupt
+            case VmExitReason.NmiWindow:
+                break; // PrepareEntry injects now that the guest can take the interrupt or the NMI
             case VmExitReason.Cpuid:
                 (uint a, uint b, uint c, uint d) = X86Cpu.CpuidLeaf(_cpu.GetRegister(X86Cpu.EAX), _cpu.GetRegister(X86Cpu.ECX));
                 _cpu.SetRegister(X86Cpu.EAX, a);
@@ -80,6 +81,7 @@ public sealed partial class HardwareAssistedBackend
                 else
                 {
                     _nested!.Resolve(_vmcs.GuestPhysicalAddress);
+                    RestoreNmiBlockingForRestart((_vmcs.ExitQualification & ExitQualification.NmiUnblockingDueToIret) != 0);
                 }
 
                 break;
@@ -114,6 +116,19 @@ public sealed partial class HardwareAssistedBackend
         bool hasErrorCode = vector is ExceptionVector.GeneralProtection or ExceptionVector.PageFault;
         _cpu.FaultChain.Begin(vector, hasErrorCode, errorCode, _cpu.Eip); // the instruction's own fault: a new event
         Inject(vector, hasErrorCode, errorCode);
+    }
+
+    /// <summary>
+    /// The VMM restarts an instruction the guest never saw fault. If it was an IRET that had unblocked NMIs (the
+    /// exit says so, SDM 27.2.1/27.2.3), that IRET has not happened yet: NMIs are blocked again, as the SDM tells a
+    /// VMM to do (31.7.1.2), so no NMI is injected into the handler it was about to leave.
+    /// </summary>
+    private void RestoreNmiBlockingForRestart(bool nmiUnblockingDueToIret)
+    {
+        if (nmiUnblockingDueToIret)
+        {
+            _cpu.NmiBlocked = true;
+        }
     }
 
     /// <summary>
@@ -160,6 +175,7 @@ public sealed partial class HardwareAssistedBackend
             {
                 if (_shadow.ResolveFault(_vmcs.ExitQualification, errorCode, out uint guestErrorCode, out uint? device))
                 {
+                    RestoreNmiBlockingForRestart((info.Value & InterruptionInfo.NmiUnblockingDueToIret) != 0);
                     ReinjectInterruptedEvent(countAsRetired);
                     return;
                 }

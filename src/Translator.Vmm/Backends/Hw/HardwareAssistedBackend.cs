@@ -55,7 +55,7 @@ public sealed partial class HardwareAssistedBackend : IExecutionBackend, ITransl
         _interpreter = new Interpreter(_cpu) { CompileThreshold = options.CompileThreshold };
         _interpreter.ConnectTimer(new HostTimer(this));
         _platform = new VirtualPlatform(clock, console, options.MemoryMiB, options.Devices);
-        _halted = new HaltedCpu(() => _platform.Apic.InterruptRequested, _platform.Timers, clock);
+        _halted = new HaltedCpu(() => _platform.Apic.InterruptRequested, _platform.Timers, clock, () => _platform.Apic.NmiPending && !_cpu.GuestNmiBlocked);
         uint guestBytes = (uint)options.MemoryMiB << 20;
         _guest = new GuestMemory(_hostMemory, _cpu.Mmu, guestBytes, _platform.Mmio);
         _fetcher = new GuestInstructionFetcher(_guest);
@@ -110,7 +110,7 @@ public sealed partial class HardwareAssistedBackend : IExecutionBackend, ITransl
     /// </summary>
     private void ConfigureVmcs()
     {
-        _vmcs.PinBased = PinBasedControls.ExternalInterruptExiting;
+        _vmcs.PinBased = PinBasedControls.ExternalInterruptExiting | PinBasedControls.NmiExiting | PinBasedControls.VirtualNmis;
         _vmcs.Primary = ProcessorControls.HltExiting | ProcessorControls.UseTscOffsetting
             | ProcessorControls.UseIoBitmaps | ProcessorControls.UseMsrBitmaps;
         Array.Fill(_vmcs.IoBitmapA, (byte)0xFF);
@@ -191,11 +191,28 @@ public sealed partial class HardwareAssistedBackend : IExecutionBackend, ITransl
     /// Before VM entry: a pending device interrupt is injected when the guest can take it (IF = 1, no STI/MOV SS
     /// blocking, no other event being injected); otherwise interrupt-window exiting asks the CPU to exit as soon
     /// as it can. The virtual APIC (and through LINT0 the PIC) is acknowledged only when the vector is really
-    /// injected, as the INTA cycle would be.
+    /// injected, as the INTA cycle would be. An NMI of the virtual APIC comes first, whatever the guest's IF: it is
+    /// injected when the guest has no (virtual-)NMI blocking and no STI/MOV SS blocking, else NMI-window exiting
+    /// waits for the guest's IRET (KVM's order and rules).
     /// </summary>
     private void PrepareEntry()
     {
         LocalApic apic = _platform.Apic;
+        if (apic.NmiPending && !_vmcs.EntryInterruptionInfo.Valid && !_cpu.GuestNmiBlocked && !_cpu.GuestInterruptShadow)
+        {
+            apic.TakeNmi();
+            _vmcs.EntryInterruptionInfo = InterruptionInfo.Create((int)ExceptionVector.Nmi, InterruptionType.Nmi, deliverErrorCode: false);
+        }
+
+        if (apic.NmiPending)
+        {
+            _vmcs.Primary |= ProcessorControls.NmiWindowExiting;
+        }
+        else
+        {
+            _vmcs.Primary &= ~ProcessorControls.NmiWindowExiting;
+        }
+
         bool requested = apic.InterruptRequested;
         if (requested && !_vmcs.EntryInterruptionInfo.Valid && _cpu.GuestInterruptsEnabled && !_cpu.GuestInterruptShadow)
         {
@@ -306,6 +323,7 @@ public sealed partial class HardwareAssistedBackend : IExecutionBackend, ITransl
         VmExitReason.ExternalInterrupt => "EXTERNAL_INTERRUPT",
         VmExitReason.TripleFault => "TRIPLE_FAULT",
         VmExitReason.InterruptWindow => "INTERRUPT_WINDOW",
+        VmExitReason.NmiWindow => "NMI_WINDOW",
         VmExitReason.TaskSwitch => "TASK_SWITCH",
         VmExitReason.Cpuid => "CPUID",
         VmExitReason.Hlt => "HLT",
