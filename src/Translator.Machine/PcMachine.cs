@@ -154,6 +154,7 @@ public sealed class PcMachine
         Cpu.Reset();
         state.RestoreInto(Memory, Memory.Size, Board, Clock, _halted);
         state.Cpu.ApplyTo(Cpu);
+        Cpu.NmiPending |= Apic.TakeNmi(); // a hw snapshot keeps a pending NMI in the VMM's APIC; here it is the processor's
     }
 
     /// <summary>Where the boot GDT lives: the BIOS area, which the multiboot memory map reports as reserved.</summary>

@@ -57,6 +57,34 @@ public sealed class NmiTests
             && e.IdtVectoring.Type == InterruptionType.Nmi && e.IdtVectoring.Vector == 2));
     }
 
+    /// <summary>
+    /// A snapshot taken inside the NMI handler, with NMIs blocked and one latched (hw keeps it in the VMM's APIC, the
+    /// others in the processor), resumed under another technique: the rest of the run is the uninterrupted one's.
+    /// </summary>
+    [Theory]
+    [InlineData("native", "hw-ept")]
+    [InlineData("hw-shadow", "bt")]
+    [InlineData("hw-ept", "native")]
+    public void ASnapshotWithAnNmiLatchedResumesUnderAnotherBackend(string from, string to)
+    {
+        var first = new List<byte>();
+        VirtualMachine vm = Create(from, first);
+        const string Latched = "in the handler after two more: count=4\n";
+        ulong retired = 0;
+        while (!Encoding.ASCII.GetString(first.ToArray()).EndsWith(Latched, StringComparison.Ordinal))
+        {
+            retired += 10;
+            Assert.True(retired < 100_000, $"{from} never printed the line of the latched NMI");
+            vm.Run(retired);
+        }
+
+        VmSnapshot snapshot = VmSnapshot.Read(vm.TakeSnapshot().ToBytes());
+        var rest = new List<byte>();
+        VmRunResult resumed = VirtualMachine.Resume(snapshot, BackendConfigurations.Options(to, rest.Add)).Run();
+        Assert.Equal(1, resumed.ExitCode);
+        Assert.Equal(Expected, Encoding.ASCII.GetString([.. first, .. rest]));
+    }
+
     [Fact]
     public void QemuAgreesUntilTheIretThatFaults()
     {

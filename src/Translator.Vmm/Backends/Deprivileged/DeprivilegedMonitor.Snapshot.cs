@@ -44,6 +44,7 @@ public abstract partial class DeprivilegedMonitor : ISnapshotBackend
         _cpu.Reset();
         state.RestoreInto(_hostMemory, _guest.Size, _platform.Board, _cpu.Clock, _halted);
         state.Cpu.ApplyTo(_cpu);
+        _cpu.NmiPending |= _platform.Apic.TakeNmi(); // a hw snapshot keeps a pending NMI in the VMM's APIC
         Deprivilege();
         if (_cpu.Cpl == 3 && (state.Cpu.EFlags & (uint)EFlags.IF) == 0)
         {

@@ -37,6 +37,13 @@ public sealed partial class HardwareAssistedBackend : ISnapshotBackend
         _cpu.Reset();
         state.RestoreInto(_hostMemory, _guest.Size, _platform.Board, _cpu.Clock, _halted);
         state.Cpu.ApplyTo(_cpu);
+        if (_cpu.NmiPending)
+        {
+            // Another backend's snapshot keeps a pending NMI in the processor's latch; under hw the VMM injects it.
+            _cpu.NmiPending = false;
+            _platform.Apic.RaiseNmi();
+        }
+
         _cpu.TscOffset = 0;
         ConfigureVmcs(); // the VMM's own structures, built from the guest's control registers as at boot
         _vmcs.TscOffset = state.Cpu.TscOffset;
