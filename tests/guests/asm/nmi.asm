@@ -3,7 +3,9 @@
 ; one is lost), to be taken right after the handler's IRET; an NMI comes before a maskable interrupt pending at the
 ; same boundary; the ICR's shorthands as they apply to one processor; an NMI through a task gate (vector 2), nested
 ; NMIs held off until the NMI task's IRET; and last, an IRET that faults has unblocked NMIs all the same (QEMU TCG
-; keeps them blocked until the next IRET that completes, so it parts from the SDM there, and only there).
+; keeps them blocked until the next IRET that completes, so it parts from the SDM there, and only there). Each NMI
+; handler's IRET follows an INVLPG of its frame: under shadow paging the VMM restarts that IRET after a hidden fault,
+; and must block NMIs again for it (the exit's "NMI unblocking due to IRET").
 %include "common.inc"
 
 APIC_EOI        equ 0xFEE000B0
@@ -149,7 +151,8 @@ nmi_handler:
         lea ebx, [esp + 32]                 ; the hook gets the interrupt frame
         call eax
 .done:  popad
-        iretd
+        invlpg [esp]                        ; no effect here, but a shadow-paging VMM drops the frame's page, so the
+        iretd                               ; IRET takes a hidden fault and is restarted: NMIs must stay blocked
 
 irq_handler:
         pushad
