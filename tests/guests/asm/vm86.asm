@@ -76,6 +76,33 @@ main:
         call puts
         NL
 
+        PRINT " eax via 32-bit push/pop="
+        H8 [(V86_DATA << 4) + 0x34]
+        PRINT " near call="
+        movzx eax, word [(V86_DATA << 4) + 0x38]
+        H4 eax
+        PRINT " ax after popa="
+        movzx eax, word [(V86_DATA << 4) + 0x3A]
+        H4 eax
+        NL
+
+        PRINT "-- IRQ", 10
+        mov eax, 0x20
+        mov edx, irq_monitor
+        mov cl, GATE_INT0
+        call idt_set
+        mov al, 0x34                ; PIT channel 0, rate generator
+        out 0x43, al
+        mov al, 0x00
+        out 0x40, al
+        mov al, 0x10
+        out 0x40, al                ; 0x1000 ticks
+        mov al, 0xFE                ; only IRQ0
+        out 0x21, al
+        mov eax, FLAGS_VM | 0x200   ; IF set, IOPL 0
+        mov ebx, v86_wait - v86_blob
+        call enter_v86
+
         PRINT "-- task switch", 10
         call v86_task_switch
         PRINT "done", 10
@@ -161,6 +188,9 @@ gp_monitor:
         NL
         cmp bl, 0xF4
         je leave_v86
+        mov ecx, 3                  ; MOV AX, [moffs16]: three bytes
+        cmp bl, 0xA1
+        je .skip
         mov ecx, 2                  ; OUT imm8 and INT n: two bytes
         cmp bl, 0xCD
         jne .len
@@ -174,6 +204,19 @@ gp_monitor:
         popad
         add esp, 4                  ; the error code
         iretd
+
+; The timer's IRQ 0 while v86 code waits: an external interrupt from v86 mode ends the session.
+irq_monitor:
+        MONITOR_ENTRY
+        mov ebp, esp
+        mov al, 0xFF
+        out 0x21, al
+        mov al, 0x20
+        out 0x20, al
+        PRINT "IRQ0"
+        call print_frame
+        NL
+        jmp leave_v86
 
 ; #UD from v86 mode ends the session.
 ud_monitor:
@@ -284,6 +327,7 @@ v86_iopl0:
         mov [0x12], ax
         pushf                       ; #GP(0)
         int3                        ; not IOPL-sensitive: through the IDT
+        mov ax, [0xFFFF]            ; a word at offset 0xFFFF passes the 64 KiB limit: #GP(0)
         hlt                         ; privileged: #GP(0), ends the session
 
 v86_iopl3:
@@ -311,8 +355,24 @@ v86_iopl3:
         rep movsb
         mov ax, V86_DATA
         mov ds, ax
+        mov eax, 0x12345678         ; 32-bit operands (0x66 prefix)
+        push eax
+        pop ebx
+        mov [0x34], ebx
+        call .near
+        mov ax, 0xABCD
+        pusha
+        xor ax, ax
+        popa
+        mov [0x3A], ax
         int3
         hlt
+.near:
+        mov word [0x38], 0x7777
+        ret
+
+v86_wait:
+        jmp v86_wait                ; until the timer interrupts
 
         times 0x100 - ($ - v86_blob) db 0x90
 v86_far:                            ; at V86_CODE+0x10:0000
