@@ -17,6 +17,9 @@ public sealed partial class X86Cpu
     /// <summary>CS in v86 mode: present, DPL 3, readable code, accessed.</summary>
     private const ushort Virtual8086CodeAttributes = 0xFB;
 
+    /// <summary>CR4.VME: virtual interrupt flags and interrupt redirection in v86 mode (not modelled, not in CPUID).</summary>
+    private const uint Cr4Vme = 1;
+
     /// <summary>The largest offset of a v86 segment (every segment's limit is 64 KiB).</summary>
     internal const uint Virtual8086Limit = 0xFFFF;
 
@@ -75,6 +78,12 @@ public sealed partial class X86Cpu
     /// <summary>Enters v86 mode with the given EFLAGS image (VM set) and segments in TSS order (ES CS SS DS FS GS).</summary>
     private void EnterVirtual8086(uint flags, ReadOnlySpan<ushort> esCsSsDsFsGs)
     {
+        if ((Cr4 & Cr4Vme) != 0)
+        {
+            // CPUID.1:EDX[1] is 0, so a guest that asks never sets it; one that does is stopped rather than misled.
+            throw new UnsupportedGuestOperationException("virtual-8086 mode with CR4.VME set: the virtual-8086 mode extensions are not modelled");
+        }
+
         WriteEFlags(flags);
         ReadOnlySpan<SegmentRegister> order = [SegmentRegister.ES, SegmentRegister.CS, SegmentRegister.SS, SegmentRegister.DS, SegmentRegister.FS, SegmentRegister.GS];
         for (int s = 0; s < order.Length; s++)
