@@ -143,6 +143,24 @@ public sealed class Virtual8086Tests
         Assert.Equal(0xFFFEu, h.Reg(X86Cpu.ESI) & 0xFFFF); // 4 - 3 * 2, wrapped at 16 bits
     }
 
+    /// <summary>CPUID does not report VME, and a guest that sets CR4.VME anyway is stopped by name, not given VME=0 semantics.</summary>
+    [Fact]
+    public void VmeIsNotReportedAndEnteringV86WithCr4VmeStopsByName()
+    {
+        var probe = new CpuHarness();
+        probe.Execute(a =>
+        {
+            a.mov(eax, 1);
+            a.cpuid();
+        });
+        Assert.Equal(0u, probe.Reg(X86Cpu.EDX) & 2);
+        CpuHarness h = WithTss();
+        h.Cpu.Cr4 |= 1;
+        EnterV86(h, a => a.nop(), 0);
+        var stop = Assert.Throws<UnsupportedGuestOperationException>(() => h.Run());
+        Assert.Contains("CR4.VME", stop.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void PortAccessAtIoplThreeStillNeedsTheBitmap()
     {
