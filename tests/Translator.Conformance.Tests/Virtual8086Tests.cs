@@ -31,6 +31,28 @@ public sealed class Virtual8086Tests
         Assert.Equal(Expected, text);
     }
 
+    /// <summary>
+    /// Under hw the v86 code runs in VMX non-root operation: its #GPs to the monitor, INT n and IRET to v86 mode are
+    /// the guest's own (no exit); the two task switches (into the v86 task and back through the gate) exit.
+    /// </summary>
+    [Fact]
+    public void UnderHwV86CodeRunsWithoutExitsButForIoAndTaskSwitches()
+    {
+        var console = new List<byte>();
+        var vm = VirtualMachine.Create(File.ReadAllBytes(GuestImages.Instance.PathOf("vm86.bin")), BackendConfigurations.Options("hw-ept", console.Add));
+        var reasons = new List<Translator.Machine.Cpu.VmExitReason>();
+        ((Translator.Vmm.Backends.Hw.HardwareAssistedBackend)vm.Backend).ExitObserved += e => reasons.Add(e.Reason);
+        Assert.Equal(1, vm.Run().ExitCode);
+        Assert.Equal(Expected, Encoding.ASCII.GetString(console.ToArray()));
+        Assert.Equal(2, reasons.Count(r => r == Translator.Machine.Cpu.VmExitReason.TaskSwitch));
+        Assert.DoesNotContain(Translator.Machine.Cpu.VmExitReason.ExceptionOrNmi, reasons);
+        Assert.All(reasons, r => Assert.Contains(r, new[]
+        {
+            Translator.Machine.Cpu.VmExitReason.IoInstruction, Translator.Machine.Cpu.VmExitReason.TaskSwitch,
+            Translator.Machine.Cpu.VmExitReason.EptViolation, Translator.Machine.Cpu.VmExitReason.ExternalInterrupt,
+        }));
+    }
+
     [Fact]
     public void QemuAgreesButForTheSegmentLimit()
     {
