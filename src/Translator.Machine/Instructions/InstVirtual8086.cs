@@ -123,7 +123,7 @@ internal static unsafe class InstVirtual8086
     }
 
     private static uint MemoryLinear(X86Cpu c, in Instruction i, uint offsetWithin, int size) =>
-        Linear(c, (SegmentRegister)(i.MemorySegment - Register.ES), (MemoryOffset(c, in i) + offsetWithin) & 0xFFFF_FFFF, size);
+        Linear(c, (SegmentRegister)(i.MemorySegment - Register.ES), MemoryOffset(c, in i) + offsetWithin, size);
 
     /// <summary>Reads operand <paramref name="n"/> (register, memory or immediate) at <paramref name="bits"/>.</summary>
     private static uint ReadOperand(X86Cpu c, in Instruction i, int n, int bits)
