@@ -43,6 +43,8 @@ internal static unsafe class InstVirtual8086
 
                 return;
             case Mnemonic.Iret: case Mnemonic.Iretd: InterruptReturn(c, in i); return;
+            case Mnemonic.Enter: Enter(c, in i); return;
+            case Mnemonic.Leave: Leave(c, in i); return;
             case Mnemonic.Mov when i.Op0Kind == OpKind.Register && i.Op0Register.IsSegmentRegister():
                 LoadSegment(c, (SegmentRegister)(i.Op0Register - Register.ES), (ushort)ReadOperand(c, in i, 1, 16));
                 return;
@@ -64,7 +66,7 @@ internal static unsafe class InstVirtual8086
             return;
         }
 
-        if (i.StackPointerIncrement != 0 || i.Mnemonic is Mnemonic.Enter or Mnemonic.Leave)
+        if (i.StackPointerIncrement != 0)
         {
             throw new UnsupportedGuestOperationException($"{i} in virtual-8086 mode is not modelled");
         }
@@ -366,6 +368,58 @@ internal static unsafe class InstVirtual8086
         c.LoadVirtual8086Segment(SegmentRegister.CS, selector);
         c.Eip = target;
         LoadFlags(c, flags, size, (uint)(EFlags.Arithmetic | EFlags.TF | EFlags.IF | EFlags.DF | EFlags.NT | EFlags.RF | EFlags.AC | EFlags.ID));
+    }
+
+    /// <summary>ENTER with a 16-bit stack: BP and SP (not EBP and ESP) hold the frame; a fault leaves both as they were.</summary>
+    private static void Enter(X86Cpu c, in Instruction i)
+    {
+        int size = i.Code == Code.Enterd_imm16_imm8 ? 4 : 2;
+        uint esp = c.Reg(X86Cpu.ESP), ebp = c.Reg(X86Cpu.EBP);
+        try
+        {
+            c.PushVirtual8086(ebp, size);
+            uint frame = c.Reg(X86Cpu.ESP) & 0xFFFF;
+            int level = i.Immediate8_2nd & 31;
+            if (level > 0)
+            {
+                uint bp = ebp & 0xFFFF;
+                for (int n = 1; n < level; n++)
+                {
+                    bp = (bp - (uint)size) & 0xFFFF;
+                    c.PushVirtual8086(ReadMemory(c, Linear(c, SegmentRegister.SS, bp, size), size * 8), size);
+                }
+
+                c.PushVirtual8086(frame, size);
+            }
+
+            c.WriteReg16(X86Cpu.EBP, (ushort)frame);
+            c.ReleaseVirtual8086Stack(unchecked((uint)-i.Immediate16));
+        }
+        catch (GuestFault)
+        {
+            c.Reg(X86Cpu.ESP) = esp;
+            c.Reg(X86Cpu.EBP) = ebp;
+            throw;
+        }
+    }
+
+    /// <summary>LEAVE with a 16-bit stack: SP = BP, then BP (or EBP with 0x66) is popped.</summary>
+    private static void Leave(X86Cpu c, in Instruction i)
+    {
+        int size = i.Code == Code.Leaved ? 4 : 2;
+        uint esp = c.Reg(X86Cpu.ESP);
+        c.WriteReg16(X86Cpu.ESP, (ushort)c.Reg(X86Cpu.EBP));
+        try
+        {
+            uint value = c.PeekVirtual8086(0, size);
+            c.ReleaseVirtual8086Stack((uint)size);
+            WriteGpr(c, X86Cpu.EBP, size * 8, value);
+        }
+        catch (GuestFault)
+        {
+            c.Reg(X86Cpu.ESP) = esp;
+            throw;
+        }
     }
 
     private static void LoadSegment(X86Cpu c, SegmentRegister segment, ushort selector)

@@ -143,6 +143,32 @@ public sealed class Virtual8086Tests
         Assert.Equal(0xFFFEu, h.Reg(X86Cpu.ESI) & 0xFFFF); // 4 - 3 * 2, wrapped at 16 bits
     }
 
+    [Fact]
+    public void EnterBuildsANestedFrameOnSsSpAndLeaveUndoesIt()
+    {
+        CpuHarness h = WithTss();
+        EnterV86(h, a =>
+        {
+            a.mov(sp, 0x200);
+            a.mov(bp, 0x300);
+            a.mov(__word_ptr[bp - 2], 0x1111);    // the caller's display entry (SS: BP-relative)
+            a.enter(6, 2);                          // push BP, copy one display entry, push the frame, reserve 6
+            a.mov(bx, sp);
+            a.mov(dx, bp);
+            a.leave();
+            a.hlt();
+        }, 0);
+        h.Run();
+        uint ss = (uint)StackSegment << 4;
+        Assert.Equal(0x1FEu, h.Reg(X86Cpu.EDX) & 0xFFFF);            // BP = the frame: SP after pushing BP
+        Assert.Equal(0x1FAu - 6, h.Reg(X86Cpu.EBX) & 0xFFFF);        // two more words, then 6 bytes
+        Assert.Equal(0x300, h.Memory.Read16(ss + 0x1FE));
+        Assert.Equal(0x1111, h.Memory.Read16(ss + 0x1FC));
+        Assert.Equal(0x1FE, h.Memory.Read16(ss + 0x1FA));
+        Assert.Equal(0x300u, h.Reg(X86Cpu.EBP) & 0xFFFF);            // LEAVE: SP = BP, BP popped
+        Assert.Equal(0x200u, h.Memory.Read32(h.Reg(X86Cpu.ESP) + 16)); // SP back where it was (the #GP frame's ESP)
+    }
+
     /// <summary>CPUID does not report VME, and a guest that sets CR4.VME anyway is stopped by name, not given VME=0 semantics.</summary>
     [Fact]
     public void VmeIsNotReportedAndEnteringV86WithCr4VmeStopsByName()
