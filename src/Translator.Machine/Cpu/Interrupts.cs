@@ -206,13 +206,12 @@ public sealed partial class X86Cpu
 
         RequireFlat(code, codeSelector, "CS");
         uint flags = EFlagsValue;
+        ushort oldCs = Selectors[(int)SegmentRegister.CS];
         if ((flags & (uint)EFlags.VM) != 0)
         {
-            throw new UnsupportedGuestOperationException("virtual-8086 mode is not supported");
+            InterruptFromVirtual8086(codeSelector, code, flags, hasErrorCode, errorCode, returnEip, ext);
         }
-
-        ushort oldCs = Selectors[(int)SegmentRegister.CS];
-        if (!code.Conforming && code.Dpl < Cpl)
+        else if (!code.Conforming && code.Dpl < Cpl)
         {
             // Inter-privilege: switch to the inner stack named by the TSS, then push the outer SS:ESP.
             int newCpl = code.Dpl;
@@ -301,7 +300,8 @@ public sealed partial class X86Cpu
 
         if ((newFlags & (uint)EFlags.VM) != 0 && Cpl == 0)
         {
-            throw new UnsupportedGuestOperationException("IRET to virtual-8086 mode is not supported");
+            ReturnToVirtual8086(sp, newEip, newCs, newFlags);
+            return;
         }
 
         Descriptor code = CheckReturnCodeSegment(newCs);

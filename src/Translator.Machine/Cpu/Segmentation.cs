@@ -259,9 +259,9 @@ public sealed partial class X86Cpu
     /// <summary>I/O permission: CPL &lt;= IOPL, or every port's bit clear in the TSS I/O bitmap; #GP(0) otherwise.</summary>
     internal void CheckIoPermission(ushort port, int size)
     {
-        if (Cpl <= Iopl)
+        if (Cpl <= Iopl && !Virtual8086)
         {
-            return;
+            return; // in v86 mode the bitmap decides whatever IOPL is (SDM 20.2.8.1)
         }
 
         if ((TaskRegister & 0xFFFC) == 0 || TssLimit < 0x67)

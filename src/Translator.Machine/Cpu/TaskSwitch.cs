@@ -211,12 +211,6 @@ public sealed partial class X86Cpu
             image[i] = ReadSystem32(newBase + ((uint)i * 4));
         }
 
-        if ((image[0x24 / 4] & (uint)EFlags.VM) != 0)
-        {
-            // Refused before anything changes, so every backend stops at the same instruction.
-            throw new UnsupportedGuestOperationException($"task switch to a virtual-8086 task (selector 0x{selector:X4}): virtual-8086 mode is not supported");
-        }
-
         TouchTaskMemory(image, oldSelector: TaskRegister, newBase, descriptorAddress, source, hasErrorCode);
 
         // Save the old task's dynamic state (its TSS must be writable), then the busy bits and the link.
@@ -269,7 +263,14 @@ public sealed partial class X86Cpu
         LoadTaskState(image, newFlags, ext);
         if (hasErrorCode)
         {
-            Push32(errorCode);
+            if (Virtual8086)
+            {
+                PushVirtual8086(errorCode, 4);
+            }
+            else
+            {
+                Push32(errorCode);
+            }
         }
 
         Halted = false;
@@ -313,7 +314,8 @@ public sealed partial class X86Cpu
                     (ldtBase, ldtLimit) = (d.Base, d.Limit);
                 }
 
-                for (int s = 0; s < 6; s++)
+                bool virtual8086 = (image[0x24 / 4] & (uint)EFlags.VM) != 0; // real-mode selectors: no descriptors
+                for (int s = 0; s < 6 && !virtual8086; s++)
                 {
                     ushort selector = (ushort)image[(0x48 / 4) + s];
                     bool local = (selector & 4) != 0;
@@ -331,7 +333,11 @@ public sealed partial class X86Cpu
                     }
                 }
 
-                if (pushesErrorCode)
+                if (pushesErrorCode && virtual8086)
+                {
+                    Mmu.ProbeWrite((image[0x50 / 4] << 4) + ((esp - 4) & 0xFFFF), 4, user: true);
+                }
+                else if (pushesErrorCode)
                 {
                     Mmu.ProbeWrite(esp - 4, 4, user: (image[0x4C / 4] & 3) == 3);
                 }
@@ -382,7 +388,16 @@ public sealed partial class X86Cpu
         LdtBase = 0;
         LdtLimit = 0;
         ushort cs = Selectors[(int)SegmentRegister.CS];
-        SetCpl(cs & 3);
+        bool virtual8086 = (newFlags & (uint)EFlags.VM) != 0;
+        if (virtual8086)
+        {
+            LoadVirtual8086TaskSegments(image, newFlags);
+        }
+        else
+        {
+            SetCpl(cs & 3);
+        }
+
         if ((ldt & 0xFFFC) != 0)
         {
             Descriptor d = TaskDescriptor(ldt, ext, globalOnly: true);
@@ -393,6 +408,11 @@ public sealed partial class X86Cpu
 
             LdtBase = d.Base;
             LdtLimit = d.Limit;
+        }
+
+        if (virtual8086)
+        {
+            return; // v86 segments carry no descriptors to check
         }
 
         // CS: code; DPL equal to its RPL (non-conforming) or at most it (conforming).

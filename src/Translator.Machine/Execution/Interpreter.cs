@@ -34,7 +34,7 @@ public enum ExecutionStop
 /// few instructions); faults unwind to here, EIP is rewound to the faulting instruction and the exception is
 /// delivered through the guest IDT. Nothing on the per-instruction path allocates.
 /// </summary>
-public sealed unsafe class Interpreter
+public sealed unsafe partial class Interpreter
 {
     private const ulong MaxSlice = 50_000;
 
@@ -241,6 +241,12 @@ public sealed unsafe class Interpreter
                 continue;
             }
 
+            if (cpu.Virtual8086)
+            {
+                RunVirtual8086(cpu, Math.Clamp(slice, 1, MaxSlice));
+                continue;
+            }
+
             // Bounded slices also keep RunChained a frequently called method, which the JIT fully optimises
             // (a method entered once and looping forever only gets on-stack-replacement code).
             RunChained(cpu, Math.Clamp(slice, 1, MaxSlice));
@@ -253,6 +259,12 @@ public sealed unsafe class Interpreter
     /// </summary>
     private void Step(X86Cpu cpu, bool trap)
     {
+        if (cpu.Virtual8086)
+        {
+            StepVirtual8086(cpu, trap);
+            return;
+        }
+
         DecodedOp[]? ops = null;
         cpu.StopBlock = false;
         try

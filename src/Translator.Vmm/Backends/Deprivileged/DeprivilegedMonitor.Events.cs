@@ -88,7 +88,7 @@ public abstract partial class DeprivilegedMonitor : IEventInterceptor
     /// Trap-and-emulate: the instruction at EIP raised #GP at the real CPL; the VMM executes it again at the guest's
     /// virtual privilege against the virtual state. If it faults there too, that fault is the guest's.
     /// </summary>
-    private bool TryEmulateTrapped() => TryEmulate(device: null);
+    private bool TryEmulateTrapped() => _cpu.Virtual8086 ? TryEmulateVirtual8086() : TryEmulate(device: null);
 
     /// <summary>
     /// The instruction at EIP touched one of the VMM's device pages (its shadow entry is never present): the VMM
