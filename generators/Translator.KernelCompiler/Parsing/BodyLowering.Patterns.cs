@@ -112,7 +112,7 @@ internal sealed partial class BodyLowering
                 return new UnaryExpr(GuestType.Bool, UnaryOp.Not, Convert(Test(subject, negated.Pattern), GuestType.Bool));
             case IDiscardPatternOperation:
                 return new ConstantExpr(GuestType.Bool, 1);
-            case IRecursivePatternOperation recursive:
+            case IRecursivePatternOperation recursive when subject.Type.IsStruct || subject.Type.IsPointer:
                 return TestProperties(subject, recursive);
             case IDeclarationPatternOperation { DeclaredSymbol: null } declaration when SameType(declaration.MatchedType, subject):
                 return new ConstantExpr(GuestType.Bool, 1);
