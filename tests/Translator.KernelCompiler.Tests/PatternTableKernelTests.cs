@@ -127,6 +127,51 @@ public sealed class PatternTableKernelTests
         Assert.Equal(Expected, System.Text.Encoding.ASCII.GetString(pv.Console));
     }
 
+    /// <summary>
+    /// The build-time translation (a project referencing Translator.Machine) is the image's own translation and
+    /// compiles; bt running translated code (not the interpreter) prints what every backend prints.
+    /// </summary>
+    [Fact]
+    public void TheBuildTimeTranslationRunsTheSame()
+    {
+        GeneratorOutcome outcome = GeneratorHarness.Run(GeneratorHarness.CompilationWith(
+            [Microsoft.CodeAnalysis.MetadataReference.CreateFromFile(typeof(Translator.Machine.Translation.TranslatedImage).Assembly.Location)], Source));
+        Assert.Empty(outcome.Diagnostics);
+        byte[] image = StructKernelTests.ImageBytes(outcome.GeneratedSource("PatternTests.Patterns.Kernel.g.cs"), "Image");
+        Translator.Translation.TranslationResult expected = Translator.Translation.BinaryTranslator.Translate(image,
+            new Translator.Translation.TranslationOptions { Namespace = "PatternTests", ClassName = "PatternsTranslation", RegisterOnLoad = true });
+        Assert.Equal(expected.Source, outcome.GeneratedSource("PatternTests.PatternsTranslation.Translation.g.cs"));
+
+        VmRunResult run = VirtualMachine.Create(image, new VmOptions { Backend = BackendKind.BinaryTranslation, Translation = TranslationSource.Cached }).Run();
+        Assert.Equal(Expected, System.Text.Encoding.ASCII.GetString(run.Console));
+    }
+
+    /// <summary>A range outside its sequence panics as an index out of range does (.NET throws).</summary>
+    [Fact]
+    public void ARangeOutsideItsArrayPanics()
+    {
+        GeneratorOutcome outcome = GeneratorHarness.Run("""
+            using Translator.Guest;
+            [GuestKernel]
+            public static partial class Ranges
+            {
+                private static readonly int[] Table = { 1, 2, 3 };
+                [Entry]
+                private static void Main()
+                {
+                    int from = 2;
+                    foreach (int v in Table[from..1]) { Console.Write(v); }
+                    Console.Write("unreached");
+                }
+            }
+            """);
+        Assert.Empty(outcome.Diagnostics);
+        byte[] image = StructKernelTests.ImageBytes(outcome.GeneratedSource("Ranges.Kernel.g.cs"), "Image");
+        VmRunResult run = VirtualMachine.Create(image, new VmOptions { Backend = BackendKind.Native }).Run();
+        Assert.Equal("\nguest panic: index out of range\n", System.Text.Encoding.ASCII.GetString(run.Console));
+        Assert.Equal((0x70 << 1) | 1, run.ExitCode);
+    }
+
     [Fact]
     public void PatternTableListing()
     {
