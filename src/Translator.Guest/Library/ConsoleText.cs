@@ -16,12 +16,13 @@ internal struct ConsoleText
 
     public void AppendLiteral(string value) => Console.Write(value);
 
-    public void AppendFormatted<T>(T value) => AppendFormatted(value, 0, null);
+    // No nullable annotations: the library is added to projects whatever their nullable context.
+    public void AppendFormatted<T>(T value) => AppendFormatted(value, 0, "");
 
-    public void AppendFormatted<T>(T value, string? format) => AppendFormatted(value, 0, format);
+    public void AppendFormatted<T>(T value, string format) => AppendFormatted(value, 0, format);
 
-    public void AppendFormatted<T>(T value, int alignment) => AppendFormatted(value, alignment, null);
+    public void AppendFormatted<T>(T value, int alignment) => AppendFormatted(value, alignment, "");
 
-    public void AppendFormatted<T>(T value, int alignment, string? format)
-        => Console.Write(string.Format(System.Globalization.CultureInfo.InvariantCulture, "{0," + alignment + (format is null ? "" : ":" + format) + "}", value));
+    public void AppendFormatted<T>(T value, int alignment, string format)
+        => Console.Write(string.Format(System.Globalization.CultureInfo.InvariantCulture, "{0," + alignment + (format.Length == 0 ? "" : ":" + format) + "}", value));
 }
