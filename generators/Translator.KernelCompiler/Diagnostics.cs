@@ -68,6 +68,23 @@ internal static class Diagnostics
         "TRN0014", "Guest method not found when linking",
         "Kernel '{0}' calls '{1}', which is not guest code compiled with this project (is its class marked [GuestCode], and the method declared in the part that carries the attribute?)");
 
+    // Issue 15's second round (TRN003x): property patterns, constant tables, ranges, interpolated-string handlers.
+    public static readonly DiagnosticDescriptor UnsupportedPattern = Error(
+        "TRN0030", "Pattern not supported in guest code",
+        "{0} is not supported in guest code: {1}");
+
+    public static readonly DiagnosticDescriptor TableInitializer = Error(
+        "TRN0031", "Table of strings or arrays without every row",
+        "The table '{0}' cannot be laid out at build time: {1}; {2}");
+
+    public static readonly DiagnosticDescriptor UnsupportedRange = Error(
+        "TRN0032", "Range that is not plain indexing",
+        "{0} is not supported in guest code: {1}");
+
+    public static readonly DiagnosticDescriptor InterpolationHandlerUse = Error(
+        "TRN0033", "Interpolated-string handler outside a call statement",
+        "{0} is not supported in guest code: {1}");
+
     // The paravirtual build (TRN1xxx).
     public static readonly DiagnosticDescriptor HypercallShape = Error(
         "TRN1001", "Hypercall stub has the wrong shape",
@@ -105,6 +122,10 @@ internal static class Diagnostics
         [DuplicateVector.Id] = DuplicateVector,
         [MethodShape.Id] = MethodShape,
         [StructLayout.Id] = StructLayout,
+        [UnsupportedPattern.Id] = UnsupportedPattern,
+        [TableInitializer.Id] = TableInitializer,
+        [UnsupportedRange.Id] = UnsupportedRange,
+        [InterpolationHandlerUse.Id] = InterpolationHandlerUse,
         [UnresolvedCall.Id] = UnresolvedCall,
         [HypercallShape.Id] = HypercallShape,
         [HypercallInBareMetal.Id] = HypercallInBareMetal,

@@ -56,5 +56,30 @@ public static partial class FormattingKernel
         Console.Write(' ');
         Console.Write(flag);
         Console.WriteLine();
+        Log($"log [{ia,-12:x}] {ua:D10} {lb,22} {c}{flag,6} {s_word,-7}|", sa);
+        Log($"" + $"{b:X16} and {yb,4}", 0);
+        Console.WriteLine(lb);
+        Console.WriteLine(b);
+        Console.WriteLine(ia);
+        Console.WriteLine(ua);
+        Console.WriteLine(c);
+        Console.WriteLine(flag);
+        Console.Write(s_letters);
+        Console.WriteLine(s_letters);
+        Console.Write(ba);
+        Console.Write(sa);
+        Console.Write(wb);
+        Console.Write(yb);
+        Console.WriteLine();
+    }
+
+    private static readonly char[] s_letters = { 'k', 'e', 'r', 'n' };
+
+    /// <summary>A kernel's own formatted method: the text is written at the call, then the body runs.</summary>
+    private static void Log(ConsoleText text, int level)
+    {
+        Console.Write(" level ");
+        Console.Write(level);
+        Console.WriteLine();
     }
 }

@@ -66,6 +66,10 @@ public sealed class FormattingTests(ITestOutputHelper output)
         text.Append(string.Create(invariant, $"text [{c}] [{c,3}] [{c,-3}] [{flag}] [{flag,6}] [{flag,-7}] [{s_word,8}] [{s_word,-8}] [{s_word,2}] {{braces}}\n"));
         text.Append(string.Create(invariant, $"tick {ia,8} cr3={ua:X8} delta={lb - ia}\n"));
         text.Append(string.Format(invariant, "{0} {1} {2} {3} {4}\n", ia, lb, b, ua, flag));
+        text.Append(string.Create(invariant, $"log [{ia,-12:x}] {ua:D10} {lb,22} {c}{flag,6} {s_word,-7}| level {sa}\n"));
+        text.Append(string.Create(invariant, $"{b:X16} and {yb,4} level 0\n"));
+        char[] letters = { 'k', 'e', 'r', 'n' };
+        text.Append(string.Create(invariant, $"{lb}\n{b}\n{ia}\n{ua}\n{c}\n{flag}\n{new string(letters)}{new string(letters)}\n{ba}{sa}{wb}{yb}\n"));
         return text.ToString();
     }
 

@@ -10,7 +10,7 @@ namespace Translator.Guest.Tests;
 public static partial class IntegerSemantics
 {
     public const int Cases = 40;
-    public const int Operations = ExpressionSemantics.First + ExpressionSemantics.Count;
+    public const int Operations = PatternTableSemantics.First + PatternTableSemantics.Count;
 
     /// <summary>Pairs of operands, patched into the image by the test before boot.</summary>
     [InImage]
@@ -171,7 +171,7 @@ public static partial class IntegerSemantics
             case 119: return S(ia) * 3 + (ulong)ca;
         }
 
-        return ExpressionSemantics.Evaluate(op, a, b);
+        return op >= PatternTableSemantics.First ? PatternTableSemantics.Evaluate(op, a, b) : ExpressionSemantics.Evaluate(op, a, b);
     }
 
     private static ulong CompoundNarrow(byte x, byte y, sbyte z, short w)

@@ -186,6 +186,13 @@ internal sealed partial class KernelLinker
                     break;
                 }
 
+                case FieldStorage.Array when field.Rows is not null:
+                {
+                    DataAddress table = PlaceTable(field);
+                    _layout.AddField(field, table, MutableCell(field, table));
+                    break;
+                }
+
                 default:
                 {
                     uint elementSize = (uint)field.Type.ElementType.StorageSize;

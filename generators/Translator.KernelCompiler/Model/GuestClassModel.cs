@@ -31,7 +31,8 @@ internal enum FieldStorage : byte
 /// <summary>
 /// A static field and its initial contents: a scalar (<paramref name="Initial"/> holds its value), an array
 /// (<paramref name="Length"/> elements, the first <paramref name="Initial"/>.Count given, the rest zero) or a string.
-/// Arrays without initial values live in the zeroed segment unless <paramref name="InImage"/>.
+/// Arrays without initial values live in the zeroed segment unless <paramref name="InImage"/>. A table of strings
+/// or arrays (<c>string[]</c>, <c>byte[][]</c>) has its <paramref name="Rows"/>, each a string or an array of its own.
 /// </summary>
 internal sealed record GuestField(
     string Key,
@@ -43,7 +44,8 @@ internal sealed record GuestField(
     EquatableArray<ulong> Initial,
     string? Text,
     int Alignment,
-    bool InImage);
+    bool InImage,
+    EquatableArray<GuestField>? Rows = null);
 
 /// <summary>A <c>[GuestKernel]</c> or <c>[GuestCode]</c> class after parsing: everything the linker needs, as values.</summary>
 internal sealed record GuestClassModel(

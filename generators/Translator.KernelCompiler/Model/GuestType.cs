@@ -33,9 +33,10 @@ internal enum ValueKind : byte
 
 /// <summary>
 /// A guest value type: a <see cref="ValueKind"/>, with the element kind for arrays and the pointee kind for pointers;
-/// <paramref name="Layout"/> is the struct's layout when the type, its element or its pointee is a struct.
+/// <paramref name="Layout"/> is the struct's layout when the type, its element or its pointee is a struct;
+/// <paramref name="Inner"/> is the inner arrays' element kind of a jagged table (<c>byte[][]</c>).
 /// </summary>
-internal readonly record struct GuestType(ValueKind Kind, ValueKind Element = ValueKind.Void, StructLayout? Layout = null)
+internal readonly record struct GuestType(ValueKind Kind, ValueKind Element = ValueKind.Void, StructLayout? Layout = null, ValueKind Inner = ValueKind.Void)
 {
     public static readonly GuestType Void = new(ValueKind.Void);
     public static readonly GuestType Bool = new(ValueKind.Bool);
@@ -73,7 +74,15 @@ internal readonly record struct GuestType(ValueKind Kind, ValueKind Element = Va
     public int SlotSize => IsWide ? 8 : Kind == ValueKind.Void ? 0 : Kind == ValueKind.Struct ? (Layout!.Size + 3) & ~3 : 4;
 
     /// <summary>An array's element type, or a pointer's pointee.</summary>
-    public GuestType ElementType => new(Element, ValueKind.Void, Element == ValueKind.Struct ? Layout : null);
+    public GuestType ElementType => Element switch
+    {
+        ValueKind.String when Kind == ValueKind.Array => String, // a table of strings
+        ValueKind.Array => new(ValueKind.Array, Inner),           // a jagged table's row
+        _ => new(Element, ValueKind.Void, Element == ValueKind.Struct ? Layout : null),
+    };
+
+    /// <summary>A table of strings or of arrays: its elements are references to build-time data.</summary>
+    public bool IsTable => Kind == ValueKind.Array && Element is ValueKind.String or ValueKind.Array;
 
     public static int SizeOf(ValueKind kind) => kind switch
     {

@@ -31,6 +31,10 @@ internal sealed partial class BodyLowering
                 return Variable(parameter.Parameter, parameter.Parameter.Type, parameter.Parameter.RefKind != RefKind.None);
             case IFieldReferenceOperation field:
                 return LowerField(field);
+            case IArrayElementReferenceOperation { Indices.Length: 1 } slice when slice.Indices[0] is IRangeOperation:
+                return RefuseSlice(operation);
+            case IImplicitIndexerReferenceOperation { Argument: IRangeOperation, Parent: IArgumentOperation }:
+                return RefuseSlice(operation);
             case IArrayElementReferenceOperation element when element.Indices.Length == 1:
                 return LowerElement(element.Type, element.ArrayReference, element.Indices[0], element.Syntax);
             case IPropertyReferenceOperation property:
@@ -68,6 +72,8 @@ internal sealed partial class BodyLowering
             case IImplicitIndexerReferenceOperation { Argument: IUnaryOperation { OperatorKind: UnaryOperatorKind.Hat } } indexer
                 when indexer.Instance.Type?.SpecialType == SpecialType.System_String:
                 return LowerElement(indexer.Type, indexer.Instance, indexer.Argument, indexer.Syntax);
+            case IInterpolatedStringHandlerCreationOperation handler:
+                return LowerHandlerArgument(handler);
             case ISwitchExpressionOperation switchExpression:
                 return LowerSwitchExpression(switchExpression);
             case IIsPatternOperation isPattern:
@@ -201,7 +207,7 @@ internal sealed partial class BodyLowering
     private Expr LowerElement(ITypeSymbol? elementType, IOperation array, IOperation index, SyntaxNode syntax)
     {
         GuestType? type = GuestTypes.From(elementType);
-        if (type is not GuestType t || t.IsPointer)
+        if (type is not GuestType t || (t.IsPointer && t.Kind is not (ValueKind.String or ValueKind.Array)))
         {
             ReportType(elementType, syntax);
             return Placeholder;

@@ -19,6 +19,11 @@ internal sealed partial class BodyLowering
     /// <summary>The statements a formatted console write becomes, or null if <paramref name="operation"/> is not one.</summary>
     private Stmt? TryLowerFormattedWrite(IOperation operation)
     {
+        if (TryLowerHandlerCall(operation) is Stmt handlerCall)
+        {
+            return handlerCall;
+        }
+
         if (operation is not IInvocationOperation { Arguments.Length: 1 } invocation
             || invocation.TargetMethod.ContainingType.ToDisplayString() != ConsoleClass
             || invocation.TargetMethod.Name is not ("Write" or "WriteLine"))
@@ -37,7 +42,12 @@ internal sealed partial class BodyLowering
             return null;
         }
 
-        INamedTypeSymbol console = invocation.TargetMethod.ContainingType;
+        return new BlockStmt(WriteInterpolation(interpolated, invocation.TargetMethod.ContainingType, invocation.TargetMethod.Name == "WriteLine").ToEquatableArray());
+    }
+
+    /// <summary>The console writes of an interpolated string's parts (and a newline for WriteLine).</summary>
+    private List<Stmt> WriteInterpolation(IInterpolatedStringOperation interpolated, INamedTypeSymbol console, bool newline)
+    {
         var statements = new List<Stmt>();
         foreach (IInterpolatedStringContentOperation part in interpolated.Parts)
         {
@@ -53,27 +63,32 @@ internal sealed partial class BodyLowering
                     }
 
                     break;
+                case IInterpolatedStringAppendOperation append when WriteAppend(append, console) is Stmt write:
+                    statements.Add(write);
+                    break;
             }
         }
 
-        if (invocation.TargetMethod.Name == "WriteLine")
+        if (newline)
         {
             statements.Add(new ExprStmt(LibraryCall(console, "Write", new Expr[] { new ConstantExpr(GuestType.Char, '\n') }, SpecialType.System_Char)));
         }
 
-        return new BlockStmt(statements.ToEquatableArray());
+        return statements;
     }
 
-    private Expr? LowerHole(IInterpolationOperation hole)
+    private Expr? LowerHole(IInterpolationOperation hole) => LowerHole(hole.Expression, hole.Alignment, hole.FormatString, hole.Syntax);
+
+    /// <summary>One hole: its value, alignment and format (as an interpolation or a handler's AppendFormatted has them).</summary>
+    private Expr? LowerHole(IOperation operand, IOperation? alignmentOperation, IOperation? formatOperation, SyntaxNode hole)
     {
-        IOperation operand = hole.Expression;
         while (operand is IConversionOperation { IsImplicit: true } conversion && GuestTypes.From(conversion.Type) is null)
         {
             operand = conversion.Operand; // the boxing to object string.Format would need
         }
 
-        int alignment = hole.Alignment?.ConstantValue is { HasValue: true, Value: int a } ? a : 0;
-        string format = hole.FormatString?.ConstantValue.Value as string ?? "";
+        int alignment = alignmentOperation?.ConstantValue is { HasValue: true, Value: int a } ? a : 0;
+        string format = formatOperation?.ConstantValue.Value as string ?? "";
         var width = new ConstantExpr(GuestType.Int32, unchecked((ulong)alignment));
         if (operand.Type is INamedTypeSymbol { TypeKind: TypeKind.Enum })
         {
@@ -156,9 +171,9 @@ internal sealed partial class BodyLowering
         return true;
     }
 
-    private Expr? UnsupportedHole(IInterpolationOperation hole, CSharpFeature feature)
+    private Expr? UnsupportedHole(SyntaxNode hole, CSharpFeature feature)
     {
-        ReportFeature(Diagnostics.UnsupportedExpression, hole.Syntax, feature);
+        ReportFeature(Diagnostics.UnsupportedExpression, hole, feature);
         return null;
     }
 

@@ -17,15 +17,20 @@ internal sealed partial class BodyLowering
     /// The value to test, readable more than once: a constant itself, anything else copied into a new slot once (C#
     /// reads the value once, even if a guard assigns the variable it came from).
     /// </summary>
-    private (Expr Subject, int? Slot) Subject(Expr value)
+    private (Expr Subject, int? Slot, Expr Bound) Subject(Expr value)
     {
         if (value is ConstantExpr)
         {
-            return (value, null);
+            return (value, null, value);
+        }
+
+        if (value.Type.IsStruct)
+        {
+            return StructSubject(value);
         }
 
         int slot = NewSlot(value.Type);
-        return (new LocalExpr(value.Type, slot), slot);
+        return (new LocalExpr(value.Type, slot), slot, value);
     }
 
     private static Expr Bind(Expr value, int? slot, Expr body)
@@ -34,15 +39,16 @@ internal sealed partial class BodyLowering
     private Expr LowerIsPattern(IIsPatternOperation isPattern)
     {
         Expr value = LowerExpression(isPattern.Value);
-        if (value.Type.IsPointer && !(value.Type.Kind == ValueKind.String && isPattern.Pattern is IConstantPatternOperation))
+        if (value.Type.IsPointer && !(value.Type.Kind == ValueKind.String && isPattern.Pattern is IConstantPatternOperation)
+            && isPattern.Pattern is not IRecursivePatternOperation)
         {
             return UnsupportedPattern(isPattern.Pattern, isPattern.Pattern is IConstantPatternOperation
                 ? new CSharpFeature("an 'is' test of a string or an array", "compare the lengths and the elements (s.Length, s[i])")
                 : CSharpFeatures.OfPattern(isPattern.Pattern));
         }
 
-        (Expr subject, int? slot) = Subject(value);
-        return Bind(value, slot, Convert(Test(subject, isPattern.Pattern), GuestType.Bool));
+        (Expr subject, int? slot, Expr bound) = Subject(value);
+        return Bind(bound, slot, Convert(Test(subject, isPattern.Pattern), GuestType.Bool));
     }
 
     private Expr LowerSwitchExpression(ISwitchExpressionOperation switchExpression)
@@ -65,7 +71,7 @@ internal sealed partial class BodyLowering
             return Placeholder;
         }
 
-        (Expr subject, int? slot) = Subject(value);
+        (Expr subject, int? slot, Expr bound) = Subject(value);
         Expr? result = null;
         for (int i = switchExpression.Arms.Length - 1; i >= 0; i--)
         {
@@ -82,7 +88,7 @@ internal sealed partial class BodyLowering
             result = result is null ? WithBindings(condition, armValue) : new ConditionalExpr(type, condition, armValue, result);
         }
 
-        return Bind(value, slot, result ?? Placeholder);
+        return Bind(bound, slot, result ?? Placeholder);
     }
 
     /// <summary>The last arm's pattern may declare variables (<c>var x</c>): its test binds them, so keep it before the value.</summary>
@@ -106,6 +112,8 @@ internal sealed partial class BodyLowering
                 return new UnaryExpr(GuestType.Bool, UnaryOp.Not, Convert(Test(subject, negated.Pattern), GuestType.Bool));
             case IDiscardPatternOperation:
                 return new ConstantExpr(GuestType.Bool, 1);
+            case IRecursivePatternOperation recursive when subject.Type.IsStruct || subject.Type.IsPointer:
+                return TestProperties(subject, recursive);
             case IDeclarationPatternOperation { DeclaredSymbol: null } declaration when SameType(declaration.MatchedType, subject):
                 return new ConstantExpr(GuestType.Bool, 1);
             case IDeclarationPatternOperation { DeclaredSymbol: ILocalSymbol local } declaration when SameType(declaration.MatchedType, subject):
@@ -137,7 +145,7 @@ internal sealed partial class BodyLowering
     /// </summary>
     private Stmt LowerPatternSwitch(ISwitchOperation switchOperation, Expr value)
     {
-        (Expr subject, int? slot) = Subject(value);
+        (Expr subject, int? slot, Expr bound) = Subject(value);
         int id = NewJumpTarget(switchOperation.ExitLabel, null);
         var tests = new List<(int Section, Expr Test)>();
         var sections = new List<SwitchSection>();
@@ -183,7 +191,7 @@ internal sealed partial class BodyLowering
             chosen = new ConditionalExpr(GuestType.Int32, tests[i].Test, new ConstantExpr(GuestType.Int32, (ulong)tests[i].Section), chosen);
         }
 
-        return new SwitchStmt(id, Bind(value, slot, chosen), sections.ToEquatableArray());
+        return new SwitchStmt(id, Bind(bound, slot, chosen), sections.ToEquatableArray());
     }
 
     /// <summary>Whether a switch statement needs <see cref="LowerPatternSwitch"/>: a label that is not an integer constant.</summary>

@@ -283,6 +283,11 @@ internal sealed partial class BodyLowering
             collection = conversion.Operand;
         }
 
+        if (TryLowerRangeForEach(loop, collection) is Stmt range)
+        {
+            return range;
+        }
+
         GuestType? collectionType = GuestTypes.From(collection.Type);
         if (collectionType is not { Kind: ValueKind.Array or ValueKind.String } sequence
             || loop.LoopControlVariable is not IVariableDeclaratorOperation declarator)

@@ -270,6 +270,7 @@ internal static class GuestClassParser
                 => new GuestField(key, name, type, FieldStorage.Scalar, field.IsReadOnly, 1, new EquatableArray<ulong>(new[] { GuestTypes.ConstantBits(constant.Value) }), null, 4, true),
             ValueKind.String when initializer?.ConstantValue is { HasValue: true, Value: string text }
                 => new GuestField(key, name, type, FieldStorage.String, field.IsReadOnly, text.Length, EquatableArray<ulong>.Empty, text, 4, true),
+            ValueKind.Array when type.IsTable => ConstantTables.Parse(key, name, type, field.IsReadOnly, initializer, location, diagnostics),
             ValueKind.Array => ParseArray(key, name, type, field.IsReadOnly, initializer, alignment, Attribute(field, InImageAttribute) is not null),
             ValueKind.String => null,
             _ when initializer is null
@@ -278,7 +279,7 @@ internal static class GuestClassParser
                 => new GuestField(key, name, type, FieldStorage.Scalar, field.IsReadOnly, 1, new EquatableArray<ulong>(new[] { GuestTypes.ConstantBits(constant.Value) }), null, type.StorageSize, true),
             _ => null,
         };
-        if (parsed is null)
+        if (parsed is null && !type.IsTable)
         {
             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.FieldInitializer, location, name));
         }
@@ -286,7 +287,7 @@ internal static class GuestClassParser
         return parsed;
     }
 
-    private static GuestField? ParseArray(string key, string name, GuestType type, bool isReadOnly, IOperation? initializer, int alignment, bool inImage)
+    internal static GuestField? ParseArray(string key, string name, GuestType type, bool isReadOnly, IOperation? initializer, int alignment, bool inImage)
     {
         var values = new List<ulong>();
         int length;

@@ -37,7 +37,14 @@ internal static class GuestTypes
         if (type is IArrayTypeSymbol { Rank: 1 } array)
         {
             GuestType? element = From(array.ElementType);
-            return element is { IsPointer: false, Kind: not ValueKind.Void } e ? GuestType.ArrayOf(e) : null;
+            return element switch
+            {
+                { Kind: ValueKind.String } => new GuestType(ValueKind.Array, ValueKind.String),
+                { Kind: ValueKind.Array, Element: not (ValueKind.Struct or ValueKind.String or ValueKind.Array) } row
+                    => new GuestType(ValueKind.Array, ValueKind.Array, null, row.Element),
+                { IsPointer: false, Kind: not ValueKind.Void } e => GuestType.ArrayOf(e),
+                _ => null,
+            };
         }
 
         ValueKind? kind = type.SpecialType switch

@@ -100,4 +100,55 @@ internal static class Console
     public static void Write(ulong value) => ConsoleFormat.Unsigned(value, 0, 0);
 
     public static void Write(bool value) => ConsoleFormat.Boolean(value, 0);
+
+    public static void Write(char[] buffer)
+    {
+        for (int i = 0; i < buffer.Length; i++)
+        {
+            Write(buffer[i]);
+        }
+    }
+
+    // WriteLine(value): the value as Write writes it, then a newline (.NET's Console.WriteLine overloads).
+    public static void WriteLine(char value)
+    {
+        Write(value);
+        Write('\n');
+    }
+
+    public static void WriteLine(int value)
+    {
+        Write(value);
+        Write('\n');
+    }
+
+    public static void WriteLine(uint value)
+    {
+        Write(value);
+        Write('\n');
+    }
+
+    public static void WriteLine(long value)
+    {
+        Write(value);
+        Write('\n');
+    }
+
+    public static void WriteLine(ulong value)
+    {
+        Write(value);
+        Write('\n');
+    }
+
+    public static void WriteLine(bool value)
+    {
+        Write(value);
+        Write('\n');
+    }
+
+    public static void WriteLine(char[] buffer)
+    {
+        Write(buffer);
+        Write('\n');
+    }
 }
