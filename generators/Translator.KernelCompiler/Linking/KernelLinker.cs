@@ -74,7 +74,7 @@ internal sealed partial class KernelLinker
     }
 
     private KernelImageModel Empty() => new(_kernel.Namespace, _kernel.Name, _kernel.Modifiers, LinkedImage.None, LinkedImage.None,
-        _diagnostics.ToEquatableArray());
+        _diagnostics.ToEquatableArray(), !_kernel.Diagnostics.Any(d => d.Id == Diagnostics.ClassShape.Id));
 
     private KernelImageModel LinkImages(CancellationToken cancellation)
     {

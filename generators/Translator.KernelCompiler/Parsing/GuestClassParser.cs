@@ -179,7 +179,7 @@ internal static class GuestClassParser
         }
 
         GuestType? returnType = method.ReturnsByRef || method.ReturnsByRefReadonly ? GuestTypes.PointerTo(method.ReturnType) : GuestTypes.From(method.ReturnType);
-        if (returnType is not GuestType ret || ret.Kind == ValueKind.Frame)
+        if (returnType is not GuestType ret)
         {
             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnsupportedType, LocationInfo.From(syntax.ReturnType), method.ReturnType.ToDisplayString()));
             return null;
@@ -237,9 +237,10 @@ internal static class GuestClassParser
         }
 
         GuestType? guestType = GuestTypes.From(field.Type);
-        if (guestType is not GuestType type || type.Kind is ValueKind.Void or ValueKind.Frame)
+        if (guestType is not GuestType type || type.Kind is ValueKind.Void)
         {
-            diagnostics.Add(field.Type is INamedTypeSymbol named && StructLayouts.IsUserStruct(named) && StructLayouts.Of(named, out string? problem) is null
+            ITypeSymbol inner = field.Type is IArrayTypeSymbol array ? array.ElementType : field.Type is IPointerTypeSymbol pointer ? pointer.PointedAtType : field.Type;
+            diagnostics.Add(inner is INamedTypeSymbol named && StructLayouts.IsUserStruct(named) && StructLayouts.Of(named, out string? problem) is null
                 ? DiagnosticInfo.Create(Diagnostics.StructLayout, location, named.Name, problem ?? "")
                 : DiagnosticInfo.Create(Diagnostics.UnsupportedType, location, field.Type.ToDisplayString()));
             return null;

@@ -61,7 +61,7 @@ internal static class GuestTypes
             return k == ValueKind.String ? GuestType.String : new GuestType(k);
         }
 
-        return type.ToDisplayString() == InterruptFrameName ? new GuestType(ValueKind.Frame) : null;
+        return null;
     }
 
     /// <summary>
