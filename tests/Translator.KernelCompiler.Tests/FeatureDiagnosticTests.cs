@@ -77,7 +77,7 @@ public sealed class FeatureDiagnosticTests
         GeneratorOutcome outcome = GeneratorHarness.Run(Kernel(
             "struct Saved { public uint Id; public InterruptFrame Frame; } static readonly Saved[] s_saved = new Saved[2];"
             + " [InterruptHandler(0x20)] static void H(ref InterruptFrame frame) { s_saved[0].Frame = frame; frame.Eax = s_saved[1].Frame.Eax; frame = s_saved[1].Frame; }"
-            + " static int F() => sizeof(InterruptFrame);"));
+            + " static unsafe int F() => sizeof(InterruptFrame);"));
         Assert.Empty(outcome.Diagnostics);
     }
 

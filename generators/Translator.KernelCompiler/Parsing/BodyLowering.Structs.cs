@@ -109,6 +109,12 @@ internal sealed partial class BodyLowering
     /// <summary>Refuses a type guest code cannot hold; a struct says which of its fields is the cause.</summary>
     private void ReportType(ITypeSymbol? type, SyntaxNode? syntax)
     {
+        if (GuestTypes.IsErroneous(type) && syntax is not null)
+        {
+            Refused(syntax); // C# reports the unknown type
+            return;
+        }
+
         ITypeSymbol? inner = type is IPointerTypeSymbol p ? p.PointedAtType : type is IArrayTypeSymbol a ? a.ElementType : type;
         if (inner is INamedTypeSymbol named && StructLayouts.IsUserStruct(named) && StructLayouts.Of(named, out string? problem) is null)
         {

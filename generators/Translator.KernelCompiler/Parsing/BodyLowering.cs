@@ -134,13 +134,12 @@ internal sealed partial class BodyLowering
         return Placeholder;
     }
 
-    /// <summary>Whether <paramref name="node"/> holds code already refused: by this compiler, or by C# (code that does not compile).</summary>
+    /// <summary>Whether <paramref name="node"/> holds code already refused (C#'s own errors: GuestClassParser.WithoutCSharpsErrors).</summary>
     private bool FollowsARefusal(SyntaxNode node)
     {
         string path = node.SyntaxTree.FilePath;
         return _silentlyRefused.Any(node.Span.Contains)
-            || _diagnostics.Any(d => d.Location is { } at && at.FilePath == path && node.Span.Contains(at.Span))
-            || (node.SyntaxTree == _model.SyntaxTree && _model.GetDiagnostics(node.Span, _cancellation).Any(d => d.Severity == DiagnosticSeverity.Error));
+            || _diagnostics.Any(d => d.Location is { } at && at.FilePath == path && node.Span.Contains(at.Span));
     }
 
     private Stmt LowerStatement(IOperation operation)

@@ -120,9 +120,28 @@ internal static class GuestClassParser
             }
         }
 
+        WithoutCSharpsErrors(context.SemanticModel, syntax, diagnostics, cancellation);
         string ns = type.ContainingNamespace.IsGlobalNamespace ? "" : type.ContainingNamespace.ToDisplayString();
         return new GuestClassModel(type.ToDisplayString(), ns, type.Name, Modifiers(syntax), isKernel, location,
             functions.ToEquatableArray(), fields.ToEquatableArray(), diagnostics.ToEquatableArray());
+    }
+
+    /// <summary>
+    /// Drops the errors on code C# itself refuses (a syntax error that breaks a member apart, a name that does not
+    /// exist, a conversion that does not compile): C#'s error is the one to act on. Asked only when there are errors,
+    /// since it binds every body again.
+    /// </summary>
+    private static void WithoutCSharpsErrors(SemanticModel model, TypeDeclarationSyntax syntax, List<DiagnosticInfo> diagnostics, CancellationToken cancellation)
+    {
+        if (diagnostics.Count == 0)
+        {
+            return;
+        }
+
+        var errors = model.GetDiagnostics(syntax.FullSpan, cancellation).Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.Location.SourceSpan).ToArray();
+        string path = syntax.SyntaxTree.FilePath;
+        diagnostics.RemoveAll(d => d.Location is { } at && at.FilePath == path
+            && errors.Any(e => at.Span.OverlapsWith(e) || at.Span.Contains(e.Start) || e.Contains(at.Span.Start)));
     }
 
     private static string Modifiers(TypeDeclarationSyntax syntax)
@@ -179,6 +198,11 @@ internal static class GuestClassParser
         }
 
         GuestType? returnType = method.ReturnsByRef || method.ReturnsByRefReadonly ? GuestTypes.PointerTo(method.ReturnType) : GuestTypes.From(method.ReturnType);
+        if (returnType is null && GuestTypes.IsErroneous(method.ReturnType))
+        {
+            return null; // C# reports the unknown type
+        }
+
         if (returnType is not GuestType ret)
         {
             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnsupportedType, LocationInfo.From(syntax.ReturnType), method.ReturnType.ToDisplayString()));
@@ -237,6 +261,11 @@ internal static class GuestClassParser
         }
 
         GuestType? guestType = GuestTypes.From(field.Type);
+        if (GuestTypes.IsErroneous(field.Type))
+        {
+            return null; // C# reports the unknown type
+        }
+
         if (guestType is not GuestType type || type.Kind is ValueKind.Void)
         {
             ITypeSymbol inner = field.Type is IArrayTypeSymbol array ? array.ElementType : field.Type is IPointerTypeSymbol pointer ? pointer.PointedAtType : field.Type;
