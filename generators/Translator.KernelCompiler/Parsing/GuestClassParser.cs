@@ -87,8 +87,10 @@ internal static class GuestClassParser
                     diagnostics.Add(DiagnosticInfo.Create(Diagnostics.MethodShape, LocationInfo.From(member), CSharpFeatures.MemberName(member),
                         BodyLowering.StructConstructor.Name + " is not supported: " + BodyLowering.StructConstructor.Instead));
                     break;
+                case IncompleteMemberSyntax:
+                    break; // what a syntax error leaves of a member: C# reports it
                 default:
-                    if (CSharpFeatures.OfMember(member) is CSharpFeature feature)
+                    if (!member.ContainsDiagnostics && CSharpFeatures.OfMember(member) is CSharpFeature feature)
                     {
                         diagnostics.Add(DiagnosticInfo.Create(Diagnostics.MethodShape, LocationInfo.From(member), CSharpFeatures.MemberName(member),
                             feature.Name + " is not supported: " + feature.Instead));
@@ -308,7 +310,9 @@ internal static class GuestClassParser
                 => new GuestField(key, name, type, FieldStorage.Scalar, field.IsReadOnly, 1, new EquatableArray<ulong>(new[] { GuestTypes.ConstantBits(constant.Value) }), null, type.StorageSize, true),
             _ => null,
         };
-        if (parsed is null)
+        bool initializerCompiles = syntax.Initializer is not { } written
+            || (!written.ContainsDiagnostics && !model.GetDiagnostics(written.Span, cancellation).Any(d => d.Severity == DiagnosticSeverity.Error));
+        if (parsed is null && initializerCompiles)
         {
             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.FieldInitializer, location, name));
         }
