@@ -58,6 +58,7 @@ internal static class GuestClassParser
 
         var functions = new List<GuestFunction>();
         var fields = new List<GuestField>();
+        bool refusedByCSharp = HasSyntaxError(syntax); // unknown types and initializers that do not compile: below
         foreach (MemberDeclarationSyntax member in syntax.Members)
         {
             cancellation.ThrowIfCancellationRequested();
@@ -65,7 +66,7 @@ internal static class GuestClassParser
             {
                 case MethodDeclarationSyntax method:
                     if (context.SemanticModel.GetDeclaredSymbol(method, cancellation) is IMethodSymbol symbol
-                        && ParseMethod(context.SemanticModel, method, symbol, diagnostics, cancellation, out List<GuestFunction> locals) is GuestFunction function)
+                        && ParseMethod(context.SemanticModel, method, symbol, diagnostics, cancellation, ref refusedByCSharp, out List<GuestFunction> locals) is GuestFunction function)
                     {
                         functions.Add(function);
                         functions.AddRange(locals);
@@ -76,7 +77,7 @@ internal static class GuestClassParser
                     foreach (VariableDeclaratorSyntax variable in field.Declaration.Variables)
                     {
                         if (context.SemanticModel.GetDeclaredSymbol(variable, cancellation) is IFieldSymbol fieldSymbol
-                            && ParseField(context.SemanticModel, variable, fieldSymbol, diagnostics, cancellation) is GuestField parsed)
+                            && ParseField(context.SemanticModel, variable, fieldSymbol, diagnostics, cancellation, ref refusedByCSharp) is GuestField parsed)
                         {
                             fields.Add(parsed);
                         }
@@ -90,7 +91,7 @@ internal static class GuestClassParser
                 case IncompleteMemberSyntax:
                     break; // what a syntax error leaves of a member: C# reports it
                 default:
-                    if (!member.ContainsDiagnostics && CSharpFeatures.OfMember(member) is CSharpFeature feature)
+                    if (!HasSyntaxError(member) && CSharpFeatures.OfMember(member) is CSharpFeature feature)
                     {
                         diagnostics.Add(DiagnosticInfo.Create(Diagnostics.MethodShape, LocationInfo.From(member), CSharpFeatures.MemberName(member),
                             feature.Name + " is not supported: " + feature.Instead));
@@ -122,29 +123,32 @@ internal static class GuestClassParser
             }
         }
 
-        WithoutCSharpsErrors(context.SemanticModel, syntax, diagnostics, cancellation);
+        refusedByCSharp |= WithoutCSharpsErrors(context.SemanticModel, syntax, diagnostics, cancellation);
         string ns = type.ContainingNamespace.IsGlobalNamespace ? "" : type.ContainingNamespace.ToDisplayString();
         return new GuestClassModel(type.ToDisplayString(), ns, type.Name, Modifiers(syntax), isKernel, location,
-            functions.ToEquatableArray(), fields.ToEquatableArray(), diagnostics.ToEquatableArray());
+            functions.ToEquatableArray(), fields.ToEquatableArray(), diagnostics.ToEquatableArray(), refusedByCSharp);
     }
 
     /// <summary>
-    /// Drops the errors on code C# itself refuses (a syntax error that breaks a member apart, a name that does not
+    /// Drops the errors on code C# itself refuses (true if it dropped any) (a syntax error that breaks a member apart, a name that does not
     /// exist, a conversion that does not compile): C#'s error is the one to act on. Asked only when there are errors,
     /// since it binds every body again.
     /// </summary>
-    private static void WithoutCSharpsErrors(SemanticModel model, TypeDeclarationSyntax syntax, List<DiagnosticInfo> diagnostics, CancellationToken cancellation)
+    private static bool WithoutCSharpsErrors(SemanticModel model, TypeDeclarationSyntax syntax, List<DiagnosticInfo> diagnostics, CancellationToken cancellation)
     {
         if (diagnostics.Count == 0)
         {
-            return;
+            return false;
         }
 
         var errors = model.GetDiagnostics(syntax.FullSpan, cancellation).Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.Location.SourceSpan).ToArray();
         string path = syntax.SyntaxTree.FilePath;
-        diagnostics.RemoveAll(d => d.Location is { } at && at.FilePath == path
-            && errors.Any(e => at.Span.OverlapsWith(e) || at.Span.Contains(e.Start) || e.Contains(at.Span.Start)));
+        return diagnostics.RemoveAll(d => d.Location is { } at && at.FilePath == path
+            && errors.Any(e => at.Span.OverlapsWith(e) || at.Span.Contains(e.Start) || e.Contains(at.Span.Start))) > 0;
     }
+
+    /// <summary>A syntax error in <paramref name="node"/> (not a warning such as #warning's).</summary>
+    private static bool HasSyntaxError(SyntaxNode node) => node.ContainsDiagnostics && node.GetDiagnostics().Any(d => d.Severity == DiagnosticSeverity.Error);
 
     private static string Modifiers(TypeDeclarationSyntax syntax)
         => string.Join(" ", syntax.Modifiers.Where(m => !m.IsKind(SyntaxKind.PartialKeyword)).Select(m => m.Text));
@@ -153,7 +157,7 @@ internal static class GuestClassParser
         => symbol.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == name);
 
     private static GuestFunction? ParseMethod(SemanticModel model, MethodDeclarationSyntax syntax, IMethodSymbol method,
-        List<DiagnosticInfo> diagnostics, CancellationToken cancellation, out List<GuestFunction> localFunctions)
+        List<DiagnosticInfo> diagnostics, CancellationToken cancellation, ref bool refusedByCSharp, out List<GuestFunction> localFunctions)
     {
         localFunctions = new List<GuestFunction>();
         LocationInfo? location = LocationInfo.From(syntax.Identifier.GetLocation());
@@ -202,6 +206,7 @@ internal static class GuestClassParser
         GuestType? returnType = method.ReturnsByRef || method.ReturnsByRefReadonly ? GuestTypes.PointerTo(method.ReturnType) : GuestTypes.From(method.ReturnType);
         if (returnType is null && GuestTypes.IsErroneous(method.ReturnType))
         {
+            refusedByCSharp = true;
             return null; // C# reports the unknown type
         }
 
@@ -243,7 +248,7 @@ internal static class GuestClassParser
     }
 
     private static GuestField? ParseField(
-        SemanticModel model, VariableDeclaratorSyntax syntax, IFieldSymbol field, List<DiagnosticInfo> diagnostics, CancellationToken cancellation)
+        SemanticModel model, VariableDeclaratorSyntax syntax, IFieldSymbol field, List<DiagnosticInfo> diagnostics, CancellationToken cancellation, ref bool refusedByCSharp)
     {
         if (field.IsConst)
         {
@@ -265,6 +270,7 @@ internal static class GuestClassParser
         GuestType? guestType = GuestTypes.From(field.Type);
         if (GuestTypes.IsErroneous(field.Type))
         {
+            refusedByCSharp = true;
             return null; // C# reports the unknown type
         }
 
@@ -311,11 +317,13 @@ internal static class GuestClassParser
             _ => null,
         };
         bool initializerCompiles = syntax.Initializer is not { } written
-            || (!written.ContainsDiagnostics && !model.GetDiagnostics(written.Span, cancellation).Any(d => d.Severity == DiagnosticSeverity.Error));
+            || (!HasSyntaxError(written) && !model.GetDiagnostics(written.Span, cancellation).Any(d => d.Severity == DiagnosticSeverity.Error));
         if (parsed is null && initializerCompiles)
         {
             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.FieldInitializer, location, name));
         }
+
+        refusedByCSharp |= parsed is null && !initializerCompiles;
 
         return parsed;
     }
