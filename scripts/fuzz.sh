@@ -4,7 +4,7 @@
 #   scripts/fuzz.sh --minimize SEED                     shrinks a divergent program and writes it up in tests/regressions/
 #   scripts/fuzz.sh --afl TARGET --minutes N            AFL++ on one parser (elf, flat, host-config, snapshot, options):
 #                                                       progress every 30 s, then a summary; exit 1 on a crash or hang
-#   scripts/fuzz.sh --kernel-source --mutants N [--seed S]   mutated DSL kernels through the kernel compiler's generator
+#   scripts/fuzz.sh --kernel-source --mutants N [--seed S]   mutated DSL kernels through the kernel compiler's generator; --follow-ons FILE lists the rejections with an error away from the mutated tokens or several for one
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -18,7 +18,7 @@ internal static class Diagnostics
 
     public static readonly DiagnosticDescriptor UnsupportedType = Error(
         "TRN0003", "Type not supported in guest code",
-        "Type '{0}' is not supported in guest code: use bool, char, the integer types up to long/ulong, arrays of them, or string");
+        "Type '{0}' is not supported in guest code: use bool, char, the integer types up to long/ulong, enums, structs and pointers of them, arrays, or string");
 
     public static readonly DiagnosticDescriptor UnsupportedExpression = Error(
         "TRN0004", "Expression not supported in guest code",

@@ -70,6 +70,11 @@ public sealed class KernelCompilerGenerator : IIncrementalGenerator
         context.RegisterSourceOutput(images, static (output, image) =>
         {
             Report(output, image.Diagnostics);
+            if (!image.CanBeExtended)
+            {
+                return;
+            }
+
             string hint = (image.Namespace.Length > 0 ? image.Namespace + "." : "") + image.ClassName + ".Kernel.g.cs";
             output.AddSource(hint, SourceText.From(KernelEmitter.Emit(image), Encoding.UTF8));
         });

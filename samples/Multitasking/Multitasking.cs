@@ -28,13 +28,12 @@ public static unsafe partial class Multitasking
     }
 
     /// <summary>
-    /// One task: the registers the interrupt frame carries while it is switched out (what IRET and the handlers'
-    /// register pops restore), its address space, and what it wrote and returned.
+    /// One task: the interrupt frame it was switched out with (what the handlers' pops and IRET restore when it is
+    /// switched back in), its address space, and what it wrote and returned.
     /// </summary>
     private struct Task
     {
-        public uint Eax, Ebx, Ecx, Edx, Esi, Edi, Ebp;
-        public uint Eip, Eflags, UserEsp;
+        public InterruptFrame Registers;
         public PageDirectory* Directory;
         public bool Finished;
         public uint Result;
@@ -64,9 +63,18 @@ public static unsafe partial class Multitasking
                 t.Directory = directories + task;
                 Paging.IdentityMap((uint)t.Directory, 16, Paging.Writable | Paging.User);
                 Paging.MapLarge((uint)t.Directory, Window, WindowOf(task), Paging.Writable | Paging.User);
-                t.Eip = task switch { 0 => Memory.AddressOf(Sieve), 1 => Memory.AddressOf(Collatz), _ => Memory.AddressOf(Fibonacci) };
-                t.Eflags = 0x202;
-                t.UserEsp = Window + WindowBytes;
+                t.Registers = new InterruptFrame
+                {
+                    Eip = task switch { 0 => Memory.AddressOf(Sieve), 1 => Memory.AddressOf(Collatz), _ => Memory.AddressOf(Fibonacci) },
+                    Eflags = 0x202,
+                    UserEsp = Window + WindowBytes,
+                    Cs = Gdt.UserCode,
+                    UserSs = Gdt.UserData,
+                    Ds = Gdt.UserData,
+                    Es = Gdt.UserData,
+                    Fs = Gdt.UserData,
+                    Gs = Gdt.UserData,
+                };
             }
         }
 
@@ -74,52 +82,18 @@ public static unsafe partial class Multitasking
         Pit.StartPeriodic(1193);
         Pic.Unmask(0);
         s_current = 0;
-        UserMode.Enter(Tasks[0].Eip, Tasks[0].UserEsp);
+        UserMode.Enter(Tasks[0].Registers.Eip, Tasks[0].Registers.UserEsp);
     }
 
     /// <summary>The physical 4 MiB page a task sees at <see cref="Window"/>.</summary>
     private static uint WindowOf(int task) => PhysicalWindows + (uint)task * WindowBytes;
-
-    private static void Save(ref InterruptFrame frame, ref Task t)
-    {
-        t.Eax = frame.Eax;
-        t.Ebx = frame.Ebx;
-        t.Ecx = frame.Ecx;
-        t.Edx = frame.Edx;
-        t.Esi = frame.Esi;
-        t.Edi = frame.Edi;
-        t.Ebp = frame.Ebp;
-        t.Eip = frame.Eip;
-        t.Eflags = frame.Eflags;
-        t.UserEsp = frame.UserEsp;
-    }
-
-    private static void Restore(ref InterruptFrame frame, ref Task t)
-    {
-        frame.Eax = t.Eax;
-        frame.Ebx = t.Ebx;
-        frame.Ecx = t.Ecx;
-        frame.Edx = t.Edx;
-        frame.Esi = t.Esi;
-        frame.Edi = t.Edi;
-        frame.Ebp = t.Ebp;
-        frame.Eip = t.Eip;
-        frame.Eflags = t.Eflags;
-        frame.UserEsp = t.UserEsp;
-        frame.Cs = Gdt.UserCode;
-        frame.UserSs = Gdt.UserData;
-        frame.Ds = Gdt.UserData;
-        frame.Es = Gdt.UserData;
-        frame.Fs = Gdt.UserData;
-        frame.Gs = Gdt.UserData;
-    }
 
     /// <summary>Round robin over the tasks still running; when none is left, the kernel reports and exits.</summary>
     private static void SwitchTask(ref InterruptFrame frame, bool saveCurrent)
     {
         if (saveCurrent)
         {
-            Save(ref frame, ref Tasks[s_current]);
+            Tasks[s_current].Registers = frame;
         }
 
         for (int step = 1; step <= TaskCount; step++)
@@ -128,7 +102,7 @@ public static unsafe partial class Multitasking
             if (!Tasks[next].Finished)
             {
                 s_current = next;
-                Restore(ref frame, ref Tasks[next]);
+                frame = Tasks[next].Registers;
                 Cpu.WriteCr3((uint)Tasks[next].Directory);
                 return;
             }

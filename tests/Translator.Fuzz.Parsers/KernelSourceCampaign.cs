@@ -19,6 +19,7 @@ internal static class KernelSourceCampaign
         int mutants = 10_000;
         ulong seed = 1;
         string repository = ".";
+        string? followOns = null;
         for (int i = 0; i + 1 < args.Length; i += 2)
         {
             switch (args[i])
@@ -26,6 +27,7 @@ internal static class KernelSourceCampaign
                 case "--mutants": mutants = int.Parse(args[i + 1]); break;
                 case "--seed": seed = ulong.Parse(args[i + 1]); break;
                 case "--repo": repository = args[i + 1]; break;
+                case "--follow-ons": followOns = args[i + 1]; break;
                 default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
             }
         }
@@ -38,7 +40,7 @@ internal static class KernelSourceCampaign
             ulong mutantSeed = seed + (ulong)n;
             var random = new SeededRandom(mutantSeed);
             Mutant mutant = KernelSourceMutator.Mutate(random.Pick(kernels), random);
-            string? failure = Check(mutant, tally);
+            string? failure = Check(mutant, tally, followOns is null ? null : (id, errors) => Describe(followOns, mutantSeed, mutant, id, errors));
             if (failure is not null)
             {
                 tally.Failures++;
@@ -56,8 +58,12 @@ internal static class KernelSourceCampaign
         return tally.Failures == 0 ? 0 : 1;
     }
 
-    /// <summary>What is wrong with the generator's handling of <paramref name="mutant"/>, or null.</summary>
-    public static string? Check(Mutant mutant, Tally tally)
+    /// <summary>
+    /// What is wrong with the generator's handling of <paramref name="mutant"/>, or null. A rejected mutant whose TRN
+    /// errors are not all on the mutated text, or several for one mutation, is counted (and passed to
+    /// <paramref name="followOn"/>) for review: it may be one cause reported twice or away from its span.
+    /// </summary>
+    public static string? Check(Mutant mutant, Tally tally, Action<string, Diagnostic[]>? followOn = null)
     {
         CSharpCompilation compilation = GeneratorHarness.Compilation(mutant.Source);
         s_driver = s_driver.RunGenerators(compilation);
@@ -81,7 +87,33 @@ internal static class KernelSourceCampaign
         // Accepted: the generator emitted the kernel's image; otherwise C# alone may have refused it (a syntax error).
         bool clean = translator.Length == 0 && result.GeneratedSources.Any(s => s.HintName.EndsWith(".Kernel.g.cs", StringComparison.Ordinal));
         tally.Count(clean, translator, mutant);
+        if (tally.FollowOn(translator, mutant) is string kind)
+        {
+            followOn?.Invoke(kind, translator);
+        }
+
         return null;
+    }
+
+    /// <summary>Appends a mutant's TRN errors, with the mutated text and the errors' own text, to the review file.</summary>
+    private static void Describe(string file, ulong seed, Mutant mutant, string kind, Diagnostic[] errors)
+    {
+        var text = new System.Text.StringBuilder($"== mutant {seed}: {kind}; mutated: ");
+        text.AppendJoin(" | ", mutant.Changed.Select(c => Quote(mutant.Source, c)));
+        text.AppendLine();
+        foreach (Diagnostic error in errors)
+        {
+            text.AppendLine($"   {error.Id} line {error.Location.GetLineSpan().StartLinePosition.Line + 1} [{Quote(mutant.Source, error.Location.SourceSpan)}] {error.GetMessage()}");
+        }
+
+        File.AppendAllText(file, text.ToString());
+    }
+
+    private static string Quote(string source, Microsoft.CodeAnalysis.Text.TextSpan span)
+    {
+        string text = span.End <= source.Length ? source.Substring(span.Start, span.Length) : "?";
+        text = text.ReplaceLineEndings(" ");
+        return text.Length > 60 ? text[..57] + "..." : text;
     }
 
     /// <summary>
@@ -113,6 +145,31 @@ internal sealed class Tally
 
     public int RejectedByCSharpOnly { get; private set; }
 
+    /// <summary>Rejected mutants with a TRN error away from every mutated token.</summary>
+    public int ErrorsAwayFromMutation { get; private set; }
+
+    /// <summary>Rejected mutants with one mutation and several TRN errors.</summary>
+    public int SeveralErrorsForOneMutation { get; private set; }
+
+    /// <summary>Counts a rejection that may be a follow-on error, and says which kind ("away", "several") or null.</summary>
+    public string? FollowOn(Diagnostic[] translator, Mutant mutant)
+    {
+        Diagnostic[] errors = translator.Where(d => d.Severity == DiagnosticSeverity.Error).ToArray();
+        if (errors.Any(d => !mutant.Changed.Any(c => d.Location.SourceSpan.OverlapsWith(c) || d.Location.SourceSpan.Contains(c.Start))))
+        {
+            ErrorsAwayFromMutation++;
+            return "an error away from the mutated tokens";
+        }
+
+        if (errors.Length > 1 && mutant.Changed.Count == 1)
+        {
+            SeveralErrorsForOneMutation++;
+            return "several errors for one mutated token";
+        }
+
+        return null;
+    }
+
     public SortedDictionary<string, int> Ids { get; } = new(StringComparer.Ordinal);
 
     public void Count(bool clean, Diagnostic[] translator, Mutant mutant)
@@ -138,5 +195,6 @@ internal sealed class Tally
 
     public override string ToString() =>
         $"{Failures} generator failures, {Accepted} compiled to an image, {RejectedByGenerator} rejected with TRN errors ({RejectedAtMutation} on the mutated text), "
-        + $"{RejectedByCSharpOnly} without an image or a TRN error (C#'s errors); TRN ids: {string.Join(" ", Ids.Select(p => $"{p.Key}={p.Value}"))}";
+        + $"{RejectedByCSharpOnly} without an image or a TRN error (C#'s errors), "
+        + $"{ErrorsAwayFromMutation} with an error away from the mutated tokens, {SeveralErrorsForOneMutation} with several errors for one mutated token; TRN ids: {string.Join(" ", Ids.Select(p => $"{p.Key}={p.Value}"))}";
 }

@@ -4,7 +4,7 @@ using Translator.Fuzz.Parsers;
 // translator-fuzz-parsers TARGET                     under afl-fuzz (SharpFuzz's persistent mode, input on stdin)
 // translator-fuzz-parsers TARGET --replay PATH...    each file (or each file of a folder) once; exit 1 if any crashed
 // translator-fuzz-parsers TARGET --seeds REPO DIR    writes the target's starting corpus
-// translator-fuzz-parsers kernel-source --mutants N [--seed S] [--repo REPO]   the DSL mutation campaign
+// translator-fuzz-parsers kernel-source --mutants N [--seed S] [--repo REPO] [--follow-ons FILE]   the DSL mutation campaign (FILE: the rejections to review for follow-on errors)
 if (args.Length == 0)
 {
     Console.Error.WriteLine($"targets: {string.Join(", ", ParserTargets.All.Select(t => t.Name))}, kernel-source");

@@ -70,6 +70,17 @@ public sealed class FeatureDiagnosticTests
         Assert.Empty(outcome.Translator);
     }
 
+    /// <summary>The library's InterruptFrame is plain data: a struct field of it, its copies and its fields compile.</summary>
+    [Fact]
+    public void TheLibrarysInterruptFrameIsAStructLikeAnyOther()
+    {
+        GeneratorOutcome outcome = GeneratorHarness.Run(Kernel(
+            "struct Saved { public uint Id; public InterruptFrame Frame; } static readonly Saved[] s_saved = new Saved[2];"
+            + " [InterruptHandler(0x20)] static void H(ref InterruptFrame frame) { s_saved[0].Frame = frame; frame.Eax = s_saved[1].Frame.Eax; frame = s_saved[1].Frame; }"
+            + " static unsafe int F() => sizeof(InterruptFrame);"));
+        Assert.Empty(outcome.Diagnostics);
+    }
+
     [Fact]
     public void AnEnumDeclaredInsideAGuestClassIsData()
     {
@@ -78,7 +89,7 @@ public sealed class FeatureDiagnosticTests
     }
 
     /// <summary>Roslyn's compound kind names (SwitchExpression, IsPattern, StructDeclaration, ...), which no message may show.</summary>
-    private static readonly string[] RoslynKinds = Enum.GetNames<Microsoft.CodeAnalysis.OperationKind>()
+    internal static readonly string[] RoslynKinds = Enum.GetNames<Microsoft.CodeAnalysis.OperationKind>()
         .Concat(Enum.GetNames<SyntaxKind>())
         .Where(name => name.Count(char.IsUpper) > 1 && !name.EndsWith("Token", StringComparison.Ordinal) && !name.EndsWith("Keyword", StringComparison.Ordinal))
         .Distinct()

@@ -124,10 +124,6 @@ internal sealed partial class FunctionCompiler
             case FieldExpr field:
                 StoreField(field);
                 break;
-            case FrameFieldExpr frameField:
-                _a.mov(ebx, Slot(frameField.Slot));
-                _a.mov(__dword_ptr[ebx + frameField.Offset], eax);
-                break;
             case ElementExpr or MemoryExpr:
                 _a.mov(ebx, __dword_ptr[esp]);
                 StoreAt(target.Type);

@@ -55,10 +55,6 @@ internal sealed partial class FunctionCompiler
                 Evaluate(length.Array);
                 _a.mov(eax, __dword_ptr[eax - 4]);
                 break;
-            case FrameFieldExpr frameField:
-                _a.mov(ebx, Slot(frameField.Slot));
-                _a.mov(eax, __dword_ptr[ebx + frameField.Offset]);
-                break;
             case UnaryExpr unary:
                 EvaluateUnary(unary);
                 break;
@@ -129,7 +125,7 @@ internal sealed partial class FunctionCompiler
 
     /// <summary>Whether an operand can be loaded into any register without disturbing the others.</summary>
     private bool IsSimple(Expr expression)
-        => expression is ConstantExpr || (expression is LocalExpr local && local.Type.Kind is not (ValueKind.Frame or ValueKind.Struct)
+        => expression is ConstantExpr || (expression is LocalExpr local && local.Type.Kind is not ValueKind.Struct
             && !(local.Type.StorageSize < 4 && IsAddressTaken(local.Slot)));
 
     private void LoadSimple(AssemblerRegister32 register, Expr expression, int half = 0)

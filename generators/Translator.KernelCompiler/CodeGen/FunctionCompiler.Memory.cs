@@ -142,10 +142,6 @@ internal sealed partial class FunctionCompiler
                 }
 
                 break;
-            case FrameFieldExpr frameField:
-                _a.mov(eax, Slot(frameField.Slot));
-                _a.add(eax, frameField.Offset);
-                break;
             case AssignExpr assignment:
                 // An rvalue passed by reference: stored in its temporary first.
                 Evaluate(assignment);

@@ -58,9 +58,10 @@ internal sealed partial class KernelLinker
         var linker = new KernelLinker(kernel, classes);
         try
         {
-            if (classes.Any(c => c.Diagnostics.Count > 0))
+            if (classes.Any(c => c.Diagnostics.Count > 0 || c.RefusedByCSharp))
             {
-                // The classes' own diagnostics say what is wrong; an image would only hide them.
+                // The classes' own diagnostics (or C#'s) say what is wrong; an image would only hide them, and a
+                // member C# refused is missing from the model, so linking would report its calls unresolved.
                 return linker.Empty();
             }
 
@@ -74,7 +75,7 @@ internal sealed partial class KernelLinker
     }
 
     private KernelImageModel Empty() => new(_kernel.Namespace, _kernel.Name, _kernel.Modifiers, LinkedImage.None, LinkedImage.None,
-        _diagnostics.ToEquatableArray());
+        _diagnostics.ToEquatableArray(), !_kernel.Diagnostics.Any(d => d.Id == Diagnostics.ClassShape.Id));
 
     private KernelImageModel LinkImages(CancellationToken cancellation)
     {

@@ -57,4 +57,5 @@ internal sealed record GuestClassModel(
     LocationInfo? Location,
     EquatableArray<GuestFunction> Functions,
     EquatableArray<GuestField> Fields,
-    EquatableArray<DiagnosticInfo> Diagnostics);
+    EquatableArray<DiagnosticInfo> Diagnostics,
+    bool RefusedByCSharp = false);

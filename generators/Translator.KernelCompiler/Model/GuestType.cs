@@ -21,9 +21,6 @@ internal enum ValueKind : byte
     /// <summary>A pointer to a string's first UTF-16 code unit; the length is the dword before it.</summary>
     String,
 
-    /// <summary>A pointer to the <c>InterruptFrame</c> an interrupt stub built (a <c>ref</c> parameter).</summary>
-    Frame,
-
     /// <summary>A user-defined struct (its <see cref="GuestType.Layout"/>): an expression of it evaluates to its address.</summary>
     Struct,
 
@@ -65,7 +62,7 @@ internal readonly record struct GuestType(ValueKind Kind, ValueKind Element = Va
 
     public bool IsSigned => Kind is ValueKind.SByte or ValueKind.Int16 or ValueKind.Int32 or ValueKind.Int64;
 
-    public bool IsPointer => Kind is ValueKind.Array or ValueKind.String or ValueKind.Frame;
+    public bool IsPointer => Kind is ValueKind.Array or ValueKind.String;
 
     /// <summary>Bytes a value of this type takes in memory (array elements, static fields).</summary>
     public int StorageSize => Kind == ValueKind.Struct ? Layout!.Size : SizeOf(Kind);

@@ -50,9 +50,6 @@ internal sealed record ElementExpr(GuestType Type, Expr Array, Expr Index) : Exp
 
 internal sealed record LengthExpr(Expr Array) : Expr(GuestType.Int32);
 
-/// <summary>A field of the interrupt frame a <c>ref InterruptFrame</c> parameter (in <paramref name="Slot"/>) points to.</summary>
-internal sealed record FrameFieldExpr(GuestType Type, int Slot, int Offset) : Expr(Type);
-
 internal sealed record UnaryExpr(GuestType Type, UnaryOp Op, Expr Operand) : Expr(Type);
 
 /// <summary>A binary operator applied to operands of <paramref name="OperandType"/> (a shift's count is always Int32).</summary>

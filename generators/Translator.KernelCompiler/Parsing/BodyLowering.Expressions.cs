@@ -26,7 +26,7 @@ internal sealed partial class BodyLowering
             case IConversionOperation conversion:
                 return LowerConversion(conversion);
             case ILocalReferenceOperation local:
-                return Variable(local.Local, local.Local.Type, local.Local.IsRef);
+                return _refusedVariables.Contains(local.Local) ? Refused(local.Syntax) : Variable(local.Local, local.Local.Type, local.Local.IsRef);
             case IParameterReferenceOperation parameter:
                 return Variable(parameter.Parameter, parameter.Parameter.Type, parameter.Parameter.RefKind != RefKind.None);
             case IFieldReferenceOperation field:
@@ -85,6 +85,11 @@ internal sealed partial class BodyLowering
 
     private Expr Unsupported(IOperation operation)
     {
+        if (operation.Kind == OperationKind.Invalid)
+        {
+            return Refused(operation.Syntax); // C# reports what does not compile: no second error
+        }
+
         ReportFeature(Diagnostics.UnsupportedExpression, operation.Syntax, CSharpFeatures.Of(operation));
         return Placeholder;
     }
@@ -104,6 +109,11 @@ internal sealed partial class BodyLowering
         if (GuestTypes.IsIntegralConstant(value) && GuestTypes.From(operation.Type) is GuestType type && !type.IsPointer)
         {
             return new ConstantExpr(type, GuestTypes.ConstantBits(value));
+        }
+
+        if (value is float or double or decimal && operation.IsImplicit)
+        {
+            return Refused(operation.Syntax); // an integer converted to a float place, which is refused where it is declared
         }
 
         if (value is float or double or decimal)
@@ -173,6 +183,11 @@ internal sealed partial class BodyLowering
     private Expr LowerField(IFieldReferenceOperation field)
     {
         GuestType? type = GuestTypes.From(field.Field.Type);
+        if (type is null && field.Field.IsStatic && GuestClassParser.IsGuestClass(field.Field.ContainingType))
+        {
+            return Refused(field.Syntax); // the field's declaration has the error
+        }
+
         if (type is not GuestType t)
         {
             ReportType(field.Field.Type, field.Syntax);
@@ -190,15 +205,14 @@ internal sealed partial class BodyLowering
             return new FieldExpr(t, field.Field.GetDocumentationCommentId() ?? field.Field.Name);
         }
 
-        if (field.Instance is IParameterReferenceOperation { Parameter: var frame } && GuestTypes.From(frame.Type)?.Kind == ValueKind.Frame)
-        {
-            int index = frame.Type.GetMembers().OfType<IFieldSymbol>().Where(f => !f.IsStatic).ToList().IndexOf(field.Field);
-            return new FrameFieldExpr(t, SlotOf(frame), index * 4);
-        }
-
         if (field.Instance is not null && StructLayouts.IsUserStruct(field.Field.ContainingType))
         {
             return LowerStructField(field, t);
+        }
+
+        if (field.Instance is not null)
+        {
+            LowerExpression(field.Instance); // a refused instance (a tuple, an object) is the cause, not its field
         }
 
         return Unsupported(field);
@@ -206,6 +220,7 @@ internal sealed partial class BodyLowering
 
     private Expr LowerElement(ITypeSymbol? elementType, IOperation array, IOperation index, SyntaxNode syntax)
     {
+        Expr arrayValue = LowerExpression(array); // first: an array whose declaration was refused is the one error
         GuestType? type = GuestTypes.From(elementType);
         if (type is not GuestType t || (t.IsPointer && t.Kind is not (ValueKind.String or ValueKind.Array)))
         {
@@ -213,14 +228,13 @@ internal sealed partial class BodyLowering
             return Placeholder;
         }
 
-        Expr arrayValue = LowerExpression(array);
         if (index is IUnaryOperation { OperatorKind: UnaryOperatorKind.Hat } fromEnd && arrayValue.Type.IsPointer)
         {
-            return LowerFromEnd(t, arrayValue, fromEnd.Operand, syntax);
+            return LowerFromEnd(t, arrayValue, fromEnd.Operand);
         }
 
         Expr indexValue = LowerExpression(index);
-        if (!arrayValue.Type.IsPointer || arrayValue.Type.Kind == ValueKind.Frame)
+        if (!arrayValue.Type.IsPointer)
         {
             ReportFeature(Diagnostics.UnsupportedExpression, syntax, new CSharpFeature("indexing something other than an array or a string", "index arrays and strings, or read memory with Memory.Read8/16/32"));
             return Placeholder;
@@ -358,7 +372,7 @@ internal sealed partial class BodyLowering
     }
 
     private static bool IsAssignable(Expr target)
-        => target is LocalExpr or ElementExpr or FrameFieldExpr or FieldExpr or MemoryExpr;
+        => target is LocalExpr or ElementExpr or FieldExpr or MemoryExpr;
 
     private Expr LowerIncrement(IIncrementOrDecrementOperation increment)
     {
@@ -479,6 +493,11 @@ internal sealed partial class BodyLowering
             return Placeholder;
         }
 
+        if (SignatureIsRefused(method))
+        {
+            return Refused(invocation.Syntax); // its declaration has the error, not each call
+        }
+
         var lowered = new List<Expr>();
         if (ReturnsStruct(method))
         {
@@ -494,13 +513,6 @@ internal sealed partial class BodyLowering
 
         foreach (IArgumentOperation argument in arguments)
         {
-            if (argument.Parameter is { RefKind: RefKind.Ref } parameter && GuestTypes.From(parameter.Type)?.Kind == ValueKind.Frame
-                && argument.Value is IParameterReferenceOperation frame)
-            {
-                lowered.Add(new LocalExpr(new GuestType(ValueKind.Frame), SlotOf(frame.Parameter)));
-                continue;
-            }
-
             if (argument.ArgumentKind == ArgumentKind.ParamArray)
             {
                 ReportFeature(Diagnostics.UnsupportedExpression, argument.Syntax, new CSharpFeature("a params argument", "pass the values one by one, or a static array"));
@@ -524,6 +536,11 @@ internal sealed partial class BodyLowering
 
         return new CallExpr(returnType, key, lowered.ToEquatableArray());
     }
+
+    /// <summary>Whether a guest method's parameter or return type is refused (where it is declared).</summary>
+    private static bool SignatureIsRefused(IMethodSymbol method)
+        => method.Parameters.Any(p => GuestTypes.From(p.Type) is null or { Kind: ValueKind.Void })
+            || (method.ReturnsByRef || method.ReturnsByRefReadonly ? GuestTypes.PointerTo(method.ReturnType) : GuestTypes.From(method.ReturnType)) is null;
 
     private static int? HypercallNumber(IMethodSymbol method)
     {

@@ -111,7 +111,7 @@ internal sealed partial class BodyLowering
                 return LibraryCall(formatClass, "Character", new Expr[] { value, width }, SpecialType.System_Char, SpecialType.System_Int32);
             case ValueKind.Bool:
                 return LibraryCall(formatClass, "Boolean", new Expr[] { value, width }, SpecialType.System_Boolean, SpecialType.System_Int32);
-            case ValueKind.Array or ValueKind.Frame or ValueKind.Void:
+            case ValueKind.Array or ValueKind.Void:
                 return UnsupportedHole(hole, new CSharpFeature("formatting this value", "format integers, chars, bools and strings"));
         }
 

@@ -44,7 +44,7 @@ internal sealed partial class BodyLowering
             return empty;
         }
 
-        if (GuestTypes.From(symbol.ReturnType) is not GuestType returnType || returnType.Kind == ValueKind.Frame)
+        if (GuestTypes.From(symbol.ReturnType) is not GuestType returnType)
         {
             SyntaxNode syntax = (local.Syntax as LocalFunctionStatementSyntax)?.ReturnType ?? local.Syntax;
             Report(Diagnostics.UnsupportedType, syntax, symbol.ReturnType.ToDisplayString());

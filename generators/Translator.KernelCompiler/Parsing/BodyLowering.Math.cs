@@ -101,14 +101,8 @@ internal sealed partial class BodyLowering
     /// <c>a[^i]</c> is <c>a[a.Length - i]</c>, bounds-checked as any index (so <c>^0</c> is out of range, as in .NET).
     /// An array held in a field or a local is read twice (so <c>a[^1] = v</c> stays assignable); any other is read once.
     /// </summary>
-    private Expr LowerFromEnd(GuestType element, Expr array, IOperation fromEnd, SyntaxNode syntax)
+    private Expr LowerFromEnd(GuestType element, Expr array, IOperation fromEnd)
     {
-        if (array.Type.Kind == ValueKind.Frame)
-        {
-            ReportFeature(Diagnostics.UnsupportedExpression, syntax, new CSharpFeature("indexing something other than an array or a string", "index arrays and strings, or read memory with Memory.Read8/16/32"));
-            return Placeholder;
-        }
-
         Expr offset = Convert(LowerExpression(fromEnd), GuestType.Int32);
         Func<Expr, Expr> at = a => new ElementExpr(element, a, MakeBinary(BinaryOp.Subtract, new LengthExpr(a), offset));
         return array is FieldExpr or LocalExpr ? at(array) : Once(array, at);

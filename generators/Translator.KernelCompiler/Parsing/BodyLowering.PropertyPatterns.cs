@@ -73,12 +73,6 @@ internal sealed partial class BodyLowering
                     return null;
                 }
 
-                if (instance.Type.Kind == ValueKind.Frame && instance is LocalExpr frame && GuestTypes.From(field.Field.Type) is GuestType frameField)
-                {
-                    int index = System.Linq.Enumerable.ToList(System.Linq.Enumerable.Where(System.Linq.Enumerable.OfType<IFieldSymbol>(field.Field.ContainingType.GetMembers()), f => !f.IsStatic)).IndexOf(field.Field);
-                    return new FrameFieldExpr(frameField, frame.Slot, index * 4);
-                }
-
                 if (instance.Type.IsStruct && instance.Type.Layout!.Field(field.Field.Name) is StructField f && f.FixedLength == 0)
                 {
                     return Member(instance, f.Type, f.Offset);

@@ -51,27 +51,29 @@ internal sealed partial class BodyLowering
     {
         GuestType t = GuestTypes.From(type) ?? GuestType.Int32;
         int slot = SlotOf(symbol);
-        return isRef && t.Kind != ValueKind.Frame ? new MemoryExpr(t, new LocalExpr(AnyPointer, slot), 0) : new LocalExpr(t, slot);
+        return isRef ? new MemoryExpr(t, new LocalExpr(AnyPointer, slot), 0) : new LocalExpr(t, slot);
     }
 
     /// <summary>The type a <c>ref</c> variable's slot holds (an address), or the variable's own type.</summary>
     private static GuestType? SlotType(ITypeSymbol type, bool isRef)
     {
         GuestType? t = GuestTypes.From(type);
-        return isRef && t is { Kind: not ValueKind.Frame } ? AnyPointer : t;
+        return isRef && t is not null ? AnyPointer : t;
     }
 
     /// <summary>A field of a struct value or place: its address is the instance's plus the field's offset.</summary>
     private Expr LowerStructField(IFieldReferenceOperation field, GuestType type)
     {
         var container = (INamedTypeSymbol)field.Field.ContainingType;
+        // The instance first: a struct refused where it is declared (a local, a field) is that one error.
+        Expr? instance = field.Instance is IInstanceReferenceOperation ? null : LowerExpression(field.Instance!);
         if (StructLayouts.Of(container, out string? problem) is not StructLayout layout || layout.Field(field.Field.Name) is not StructField member)
         {
             Report(Diagnostics.StructLayout, field.Syntax, container.Name, problem ?? "its layout is unknown");
             return Placeholder;
         }
 
-        Expr instance = field.Instance is IInstanceReferenceOperation ? This(layout) : LowerExpression(field.Instance!);
+        instance ??= This(layout);
         if (member.FixedLength > 0)
         {
             // A fixed buffer's value is a pointer to its first element.
@@ -107,6 +109,12 @@ internal sealed partial class BodyLowering
     /// <summary>Refuses a type guest code cannot hold; a struct says which of its fields is the cause.</summary>
     private void ReportType(ITypeSymbol? type, SyntaxNode? syntax)
     {
+        if (GuestTypes.IsErroneous(type) && syntax is not null)
+        {
+            Refused(syntax); // C# reports the unknown type
+            return;
+        }
+
         ITypeSymbol? inner = type is IPointerTypeSymbol p ? p.PointedAtType : type is IArrayTypeSymbol a ? a.ElementType : type;
         if (inner is INamedTypeSymbol named && StructLayouts.IsUserStruct(named) && StructLayouts.Of(named, out string? problem) is null)
         {

@@ -25,6 +25,10 @@ internal sealed partial class BodyLowering
     private readonly Dictionary<ILabelSymbol, int> _continueTargets = new(SymbolEqualityComparer.Default);
     private int _nextJumpTarget;
 
+    /// <summary>Locals whose declaration was refused: their uses are not separate causes.</summary>
+    private readonly HashSet<ISymbol> _refusedVariables = new(SymbolEqualityComparer.Default);
+    private readonly List<Microsoft.CodeAnalysis.Text.TextSpan> _silentlyRefused = new();
+
     public BodyLowering(SemanticModel model, IMethodSymbol method, bool userMode, List<DiagnosticInfo> diagnostics, CancellationToken cancellation)
     {
         _model = model;
@@ -57,14 +61,6 @@ internal sealed partial class BodyLowering
             if (type is not GuestType t || t.Kind == ValueKind.Void)
             {
                 ReportType(parameter.Type, syntax);
-                ok = false;
-                continue;
-            }
-
-            bool isFrame = t.Kind == ValueKind.Frame;
-            if (isFrame != (parameter.RefKind == RefKind.Ref) && isFrame)
-            {
-                Report(Diagnostics.MethodShape, syntax, _method.Name, "an InterruptFrame parameter must be 'ref'");
                 ok = false;
                 continue;
             }
@@ -119,8 +115,32 @@ internal sealed partial class BodyLowering
         return slot;
     }
 
+    /// <summary>
+    /// Reports once per cause: not when <paramref name="node"/> contains code already refused (a refused operand's
+    /// parent, a refused variable's use), since the first error is the one the user must act on.
+    /// </summary>
     private void Report(DiagnosticDescriptor descriptor, SyntaxNode? node, params string[] arguments)
-        => _diagnostics.Add(DiagnosticInfo.Create(descriptor, LocationInfo.From(node), arguments));
+    {
+        if (node is null || !FollowsARefusal(node))
+        {
+            _diagnostics.Add(DiagnosticInfo.Create(descriptor, LocationInfo.From(node), arguments));
+        }
+    }
+
+    /// <summary>Code whose error is reported elsewhere (a variable or field whose declaration was refused): its parents stay silent.</summary>
+    private Expr Refused(SyntaxNode node)
+    {
+        _silentlyRefused.Add(node.Span);
+        return Placeholder;
+    }
+
+    /// <summary>Whether <paramref name="node"/> holds code already refused (C#'s own errors: GuestClassParser.WithoutCSharpsErrors).</summary>
+    private bool FollowsARefusal(SyntaxNode node)
+    {
+        string path = node.SyntaxTree.FilePath;
+        return _silentlyRefused.Any(node.Span.Contains)
+            || _diagnostics.Any(d => d.Location is { } at && at.FilePath == path && node.Span.Contains(at.Span));
+    }
 
     private Stmt LowerStatement(IOperation operation)
     {
@@ -203,9 +223,10 @@ internal sealed partial class BodyLowering
             {
                 ILocalSymbol local = declarator.Symbol;
                 GuestType? type = GuestTypes.From(local.Type);
-                if (type is not GuestType t || t.Kind is ValueKind.Void or ValueKind.Frame)
+                if (type is not GuestType t || t.Kind is ValueKind.Void)
                 {
                     ReportType(local.Type, declarator.Syntax);
+                    _refusedVariables.Add(local);
                     continue;
                 }
 

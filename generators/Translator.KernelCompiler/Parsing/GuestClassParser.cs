@@ -58,6 +58,7 @@ internal static class GuestClassParser
 
         var functions = new List<GuestFunction>();
         var fields = new List<GuestField>();
+        bool refusedByCSharp = HasSyntaxError(syntax); // unknown types and initializers that do not compile: below
         foreach (MemberDeclarationSyntax member in syntax.Members)
         {
             cancellation.ThrowIfCancellationRequested();
@@ -65,7 +66,7 @@ internal static class GuestClassParser
             {
                 case MethodDeclarationSyntax method:
                     if (context.SemanticModel.GetDeclaredSymbol(method, cancellation) is IMethodSymbol symbol
-                        && ParseMethod(context.SemanticModel, method, symbol, diagnostics, cancellation, out List<GuestFunction> locals) is GuestFunction function)
+                        && ParseMethod(context.SemanticModel, method, symbol, diagnostics, cancellation, ref refusedByCSharp, out List<GuestFunction> locals) is GuestFunction function)
                     {
                         functions.Add(function);
                         functions.AddRange(locals);
@@ -76,7 +77,7 @@ internal static class GuestClassParser
                     foreach (VariableDeclaratorSyntax variable in field.Declaration.Variables)
                     {
                         if (context.SemanticModel.GetDeclaredSymbol(variable, cancellation) is IFieldSymbol fieldSymbol
-                            && ParseField(context.SemanticModel, variable, fieldSymbol, diagnostics, cancellation) is GuestField parsed)
+                            && ParseField(context.SemanticModel, variable, fieldSymbol, diagnostics, cancellation, ref refusedByCSharp) is GuestField parsed)
                         {
                             fields.Add(parsed);
                         }
@@ -87,8 +88,10 @@ internal static class GuestClassParser
                     diagnostics.Add(DiagnosticInfo.Create(Diagnostics.MethodShape, LocationInfo.From(member), CSharpFeatures.MemberName(member),
                         BodyLowering.StructConstructor.Name + " is not supported: " + BodyLowering.StructConstructor.Instead));
                     break;
+                case IncompleteMemberSyntax:
+                    break; // what a syntax error leaves of a member: C# reports it
                 default:
-                    if (CSharpFeatures.OfMember(member) is CSharpFeature feature)
+                    if (!HasSyntaxError(member) && CSharpFeatures.OfMember(member) is CSharpFeature feature)
                     {
                         diagnostics.Add(DiagnosticInfo.Create(Diagnostics.MethodShape, LocationInfo.From(member), CSharpFeatures.MemberName(member),
                             feature.Name + " is not supported: " + feature.Instead));
@@ -120,10 +123,32 @@ internal static class GuestClassParser
             }
         }
 
+        refusedByCSharp |= WithoutCSharpsErrors(context.SemanticModel, syntax, diagnostics, cancellation);
         string ns = type.ContainingNamespace.IsGlobalNamespace ? "" : type.ContainingNamespace.ToDisplayString();
         return new GuestClassModel(type.ToDisplayString(), ns, type.Name, Modifiers(syntax), isKernel, location,
-            functions.ToEquatableArray(), fields.ToEquatableArray(), diagnostics.ToEquatableArray());
+            functions.ToEquatableArray(), fields.ToEquatableArray(), diagnostics.ToEquatableArray(), refusedByCSharp);
     }
+
+    /// <summary>
+    /// Drops the errors on code C# itself refuses (true if it dropped any) (a syntax error that breaks a member apart, a name that does not
+    /// exist, a conversion that does not compile): C#'s error is the one to act on. Asked only when there are errors,
+    /// since it binds every body again.
+    /// </summary>
+    private static bool WithoutCSharpsErrors(SemanticModel model, TypeDeclarationSyntax syntax, List<DiagnosticInfo> diagnostics, CancellationToken cancellation)
+    {
+        if (diagnostics.Count == 0)
+        {
+            return false;
+        }
+
+        var errors = model.GetDiagnostics(syntax.FullSpan, cancellation).Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.Location.SourceSpan).ToArray();
+        string path = syntax.SyntaxTree.FilePath;
+        return diagnostics.RemoveAll(d => d.Location is { } at && at.FilePath == path
+            && errors.Any(e => at.Span.OverlapsWith(e) || at.Span.Contains(e.Start) || e.Contains(at.Span.Start))) > 0;
+    }
+
+    /// <summary>A syntax error in <paramref name="node"/> (not a warning such as #warning's).</summary>
+    private static bool HasSyntaxError(SyntaxNode node) => node.ContainsDiagnostics && node.GetDiagnostics().Any(d => d.Severity == DiagnosticSeverity.Error);
 
     private static string Modifiers(TypeDeclarationSyntax syntax)
         => string.Join(" ", syntax.Modifiers.Where(m => !m.IsKind(SyntaxKind.PartialKeyword)).Select(m => m.Text));
@@ -132,7 +157,7 @@ internal static class GuestClassParser
         => symbol.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == name);
 
     private static GuestFunction? ParseMethod(SemanticModel model, MethodDeclarationSyntax syntax, IMethodSymbol method,
-        List<DiagnosticInfo> diagnostics, CancellationToken cancellation, out List<GuestFunction> localFunctions)
+        List<DiagnosticInfo> diagnostics, CancellationToken cancellation, ref bool refusedByCSharp, out List<GuestFunction> localFunctions)
     {
         localFunctions = new List<GuestFunction>();
         LocationInfo? location = LocationInfo.From(syntax.Identifier.GetLocation());
@@ -179,7 +204,13 @@ internal static class GuestClassParser
         }
 
         GuestType? returnType = method.ReturnsByRef || method.ReturnsByRefReadonly ? GuestTypes.PointerTo(method.ReturnType) : GuestTypes.From(method.ReturnType);
-        if (returnType is not GuestType ret || ret.Kind == ValueKind.Frame)
+        if (returnType is null && GuestTypes.IsErroneous(method.ReturnType))
+        {
+            refusedByCSharp = true;
+            return null; // C# reports the unknown type
+        }
+
+        if (returnType is not GuestType ret)
         {
             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnsupportedType, LocationInfo.From(syntax.ReturnType), method.ReturnType.ToDisplayString()));
             return null;
@@ -217,7 +248,7 @@ internal static class GuestClassParser
     }
 
     private static GuestField? ParseField(
-        SemanticModel model, VariableDeclaratorSyntax syntax, IFieldSymbol field, List<DiagnosticInfo> diagnostics, CancellationToken cancellation)
+        SemanticModel model, VariableDeclaratorSyntax syntax, IFieldSymbol field, List<DiagnosticInfo> diagnostics, CancellationToken cancellation, ref bool refusedByCSharp)
     {
         if (field.IsConst)
         {
@@ -237,9 +268,16 @@ internal static class GuestClassParser
         }
 
         GuestType? guestType = GuestTypes.From(field.Type);
-        if (guestType is not GuestType type || type.Kind is ValueKind.Void or ValueKind.Frame)
+        if (GuestTypes.IsErroneous(field.Type))
         {
-            diagnostics.Add(field.Type is INamedTypeSymbol named && StructLayouts.IsUserStruct(named) && StructLayouts.Of(named, out string? problem) is null
+            refusedByCSharp = true;
+            return null; // C# reports the unknown type
+        }
+
+        if (guestType is not GuestType type || type.Kind is ValueKind.Void)
+        {
+            ITypeSymbol inner = field.Type is IArrayTypeSymbol array ? array.ElementType : field.Type is IPointerTypeSymbol pointer ? pointer.PointedAtType : field.Type;
+            diagnostics.Add(inner is INamedTypeSymbol named && StructLayouts.IsUserStruct(named) && StructLayouts.Of(named, out string? problem) is null
                 ? DiagnosticInfo.Create(Diagnostics.StructLayout, location, named.Name, problem ?? "")
                 : DiagnosticInfo.Create(Diagnostics.UnsupportedType, location, field.Type.ToDisplayString()));
             return null;
@@ -279,10 +317,14 @@ internal static class GuestClassParser
                 => new GuestField(key, name, type, FieldStorage.Scalar, field.IsReadOnly, 1, new EquatableArray<ulong>(new[] { GuestTypes.ConstantBits(constant.Value) }), null, type.StorageSize, true),
             _ => null,
         };
-        if (parsed is null && !type.IsTable)
+        bool initializerCompiles = syntax.Initializer is not { } written
+            || (!HasSyntaxError(written) && !model.GetDiagnostics(written.Span, cancellation).Any(d => d.Severity == DiagnosticSeverity.Error));
+        if (parsed is null && !type.IsTable && initializerCompiles)
         {
             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.FieldInitializer, location, name));
         }
+
+        refusedByCSharp |= parsed is null && !initializerCompiles;
 
         return parsed;
     }

@@ -1,3 +1,4 @@
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Translator.KernelCompiler.Model;
 
@@ -68,8 +69,19 @@ internal static class GuestTypes
             return k == ValueKind.String ? GuestType.String : new GuestType(k);
         }
 
-        return type.ToDisplayString() == InterruptFrameName ? new GuestType(ValueKind.Frame) : null;
+        return null;
     }
+
+    /// <summary>Whether C# could not bind <paramref name="type"/> (an unknown name): C# reports it, so guest code does not.</summary>
+    public static bool IsErroneous(ITypeSymbol? type) => type switch
+    {
+        null => false,
+        IErrorTypeSymbol => true,
+        IPointerTypeSymbol pointer => IsErroneous(pointer.PointedAtType),
+        IArrayTypeSymbol array => IsErroneous(array.ElementType),
+        INamedTypeSymbol named => named.TypeArguments.Any(IsErroneous),
+        _ => false,
+    };
 
     /// <summary>
     /// <c>T*</c> (and the address a <c>ref T</c> holds): the pointee's kind only, never its layout, so that a struct may

@@ -20,10 +20,17 @@ internal static class StructLayouts
     /// <summary>Nesting deeper than this is a cycle the C# compiler already refused (CS0523).</summary>
     private const int MaxDepth = 32;
 
-    /// <summary>Whether <paramref name="type"/> is a user-defined struct (not a primitive, an enum or a library type).</summary>
+    /// <summary>
+    /// Whether <paramref name="type"/> is a struct guest code lays out: declared in the project's (or the guest
+    /// library's) source, or one of the plain-data structs the Translator.Guest assembly defines for guests
+    /// (<c>InterruptFrame</c>); not a primitive, an enum or another assembly's type.
+    /// </summary>
     public static bool IsUserStruct(ITypeSymbol type)
         => type is INamedTypeSymbol { TypeKind: TypeKind.Struct, SpecialType: SpecialType.None, IsGenericType: false }
-            && type.Locations.Any(l => l.IsInSource);
+            && (type.Locations.Any(l => l.IsInSource) || type.ContainingAssembly?.Name == GuestAssembly);
+
+    /// <summary>The assembly of the DSL's own types: its structs are sequential and of integer fields only.</summary>
+    private const string GuestAssembly = "Translator.Guest";
 
     /// <summary>The layout of a user struct, or null (with the reason) when a field cannot live in guest memory.</summary>
     public static StructLayout? Of(INamedTypeSymbol type, out string? problem, int depth = 0)
