@@ -15,7 +15,7 @@ namespace Translator.Conformance.Tests;
 /// </summary>
 public sealed class SseAbsenceTests
 {
-    public static TheoryData<string> Configurations => new() { "native", "native-interpreter", "native-translated", "hw-ept", "hw-shadow", "bt" };
+    public static TheoryData<string> Configurations => new() { "native", "native-interpreter", "hw-ept", "hw-shadow", "bt" };
 
     private static string Expected => File.ReadAllText(Path.Combine(GuestImages.Instance.RepositoryRoot, "tests", "guests", "asm", "no_sse.expected.txt"));
 
