@@ -5,6 +5,9 @@ using Translator.Machine.Instructions;
 
 namespace Translator.Vmm.Devices;
 
+/// <summary>Executes one resolved guest instruction.</summary>
+internal delegate void DecodedOpExecutor(ref DecodedOp op);
+
 /// <summary>
 /// The VMM's instruction emulator for accesses to its device pages (KVM's MMIO emulation): a guest instruction that
 /// touched a page one of the VMM's devices decodes exited (EPT violation) or trapped (a not-present shadow entry),
@@ -22,7 +25,15 @@ internal sealed unsafe class DeviceAccessEmulator(X86Cpu cpu)
     /// to device address <paramref name="guestPhysical"/>. EIP moves past it; a fault propagates with EIP at the
     /// instruction, as a fault of the instruction itself.
     /// </summary>
-    public void Execute(in Instruction instruction, uint linear, uint guestPhysical)
+    public void Execute(in Instruction instruction, uint linear, uint guestPhysical) =>
+        Execute(in instruction, linear, guestPhysical, execute: null);
+
+    /// <summary>
+    /// As above, but the instruction runs through <paramref name="execute"/> (a deprivileging VMM's execution at the
+    /// guest's virtual privilege, for a privileged instruction such as LTR whose operand is on the device page);
+    /// null: the processor's handler at the current privilege.
+    /// </summary>
+    public void Execute(in Instruction instruction, uint linear, uint guestPhysical, DecodedOpExecutor? execute)
     {
         DecodedOp op = BlockDecoder.Resolve(in instruction, overrides: null);
         uint eip = cpu.Eip;
@@ -30,7 +41,15 @@ internal sealed unsafe class DeviceAccessEmulator(X86Cpu cpu)
         try
         {
             cpu.Eip = op.NextIp;
-            InstructionTable.For(op.Instruction.Code)(cpu, ref op);
+            if (execute is null)
+            {
+                InstructionTable.For(op.Instruction.Code)(cpu, ref op);
+            }
+            else
+            {
+                execute(ref op);
+            }
+
             Emulated++;
         }
         catch (GuestFault)

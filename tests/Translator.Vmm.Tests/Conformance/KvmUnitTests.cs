@@ -44,7 +44,7 @@ public sealed class KvmUnitTests(ITestOutputHelper output)
         ["cmpxchg8b"] = Match,
         ["sieve"] = "instruction budget",          // runs on, right, past the test's budget (see docs/devices.md)
         ["setjmp"] = Match,
-        ["emulator"] = DifferentChecks,            // its SSE2 part sets CR4.OSFXSR, #GP without FXSR in CPUID (the SDM's answer)
+        ["emulator"] = DifferentChecks,            // its SSE2 part sets CR4.OSFXSR, #GP without FXSR in CPUID (the SDM's answer; docs/sse.md)
         ["eventinj"] = Match,                      // its two NMI tests too: self-NMI with IF = 0, the nested one latched until IRET
         ["msr"] = DifferentChecks,                 // writes IA32_MISC_ENABLE bits 16/18/34, reserved for this CPUID (#GP, per the SDM)
         ["tsc"] = Match,

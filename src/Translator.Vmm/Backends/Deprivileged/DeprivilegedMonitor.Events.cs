@@ -111,7 +111,9 @@ public abstract partial class DeprivilegedMonitor : IEventInterceptor
             if (device is { } d)
             {
                 _emulatingDevice = true;
-                _devices.Execute(in instruction, d.Linear, d.GuestPhysical);
+                // An instruction the VMM takes over (LTR with its selector on the device page) runs as the VMM runs it
+                // when it traps or calls out: at the guest's virtual privilege, not at the real CPL 1.
+                _devices.Execute(in instruction, d.Linear, d.GuestPhysical, TakesOver(instruction.Code) ? ExecuteVirtually : null);
             }
             else
             {
@@ -148,6 +150,10 @@ public abstract partial class DeprivilegedMonitor : IEventInterceptor
 
         return true;
     }
+
+    /// <summary>The VMM executes this instruction for the guest: bt's callouts, and under both the privileged ones (they trap).</summary>
+    private unsafe bool TakesOver(Code code) =>
+        SensitiveInstructions.IsPrivileged(code) || _cpu.HandlerOverrides is { } overrides && overrides.For(code) != null;
 
     /// <summary>Reads the instruction at <paramref name="eip"/> through the guest's own paging (as the processor fetched it).</summary>
     private bool TryDecodeGuestInstruction(uint eip, out Instruction instruction) =>

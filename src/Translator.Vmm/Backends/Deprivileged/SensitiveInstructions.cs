@@ -54,6 +54,11 @@ internal static class SensitiveInstructions
         };
     }
 
+    /// <summary>Privileged: it raises #GP at CPL 1, so even trap-and-emulate takes it over (MOV to/from CRn and DRn included).</summary>
+    public static bool IsPrivileged(Code code) =>
+        IsSensitive(code) && (s_privileged.Contains(code.Mnemonic())
+            || code.Mnemonic() == Mnemonic.Mov && OperandKinds(code.ToOpCode()).Any(k => k is OpCodeOperandKind.cr_reg or OpCodeOperandKind.dr_reg));
+
     /// <summary>
     /// The statistics name of an instruction: the lower-case Iced mnemonic, except MOV to or from a control, debug
     /// or segment register (<c>mov_cr</c>, <c>mov_dr</c>, <c>mov_sreg</c>).
