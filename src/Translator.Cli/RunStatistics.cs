@@ -43,7 +43,12 @@ internal sealed record RunStatistics(VmRunResult Run, MemoryVirtualization Pagin
         };
         if (s.Execution is not null)
         {
-            root["execution"] = s.Execution; // pv: the interpreter (the reference) or translated code
+            root["execution"] = s.Execution; // the tier that ran: interpreter (pv's reference), translated, or tiered (swapped in)
+        }
+
+        if (s.InProcessCompileReason is not null)
+        {
+            root["compileInProcessBecause"] = s.InProcessCompileReason; // the child compile process could not do it
         }
 
         if (s.Backend == "hw")

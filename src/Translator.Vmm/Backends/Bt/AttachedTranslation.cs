@@ -151,6 +151,11 @@ public sealed class AttachedTranslation
             events["bt.compileMicroseconds"] = (long)t.CompileTime.TotalMicroseconds;
             events["bt.precompileMicroseconds"] = (long)t.PrecompileTime.TotalMicroseconds;
             events["bt.precompiled"] = t.Precompiled ? 1 : 0;
+            if (t.Origin == TranslationOrigin.Translated && SwappedAtRetired is not null)
+            {
+                // A tiered run's compile: in a child process (this one never held the compiler) or, failing that, here.
+                events[t.CompiledOutOfProcess ? "bt.compile.outOfProcess" : "bt.compile.inProcess"] = 1;
+            }
         }
     }
 }
