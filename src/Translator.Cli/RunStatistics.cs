@@ -40,6 +40,7 @@ internal sealed record RunStatistics(VmRunResult Run, MemoryVirtualization Pagin
             ["guestSeconds"] = Math.Round(s.Times.GuestSeconds, 6),
             ["modeledCycles"] = s.ModeledCycles,
             ["guestMips"] = Math.Round(s.GuestMips, 2),
+            ["peakResidentKiB"] = Translator.Vmm.Backends.Bt.TranslationWorker.PeakResidentBytes() / 1024, // this process (the guest's), not a compile child
         };
         if (s.Execution is not null)
         {

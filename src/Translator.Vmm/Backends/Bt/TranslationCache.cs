@@ -35,6 +35,7 @@ public enum TranslationOrigin
 /// <param name="Precompiled">The loaded translation carries native code (ReadyToRun), so its methods start without the JIT.</param>
 /// <param name="PrecompileTime">Time crossgen2 took to precompile the compiled assembly (zero unless translated now).</param>
 /// <param name="CompiledOutOfProcess">A tiered run's translation that a child process compiled (<see cref="TranslationWorker"/>).</param>
+/// <param name="CompileProcessPeakBytes">That child's peak resident memory (0: none ran).</param>
 /// <param name="InProcessBecause">Why a tiered run's translation was compiled in this process after all (the child could not).</param>
 public sealed record LoadedTranslation(
     TranslatedImage Image,
@@ -49,6 +50,7 @@ public sealed record LoadedTranslation(
     bool Precompiled = false,
     TimeSpan PrecompileTime = default,
     bool CompiledOutOfProcess = false,
+    long CompileProcessPeakBytes = 0,
     string? InProcessBecause = null);
 
 /// <summary>
@@ -173,7 +175,7 @@ public sealed class TranslationCache
                 return compiled with
                 {
                     Origin = TranslationOrigin.Translated, TranslateTime = report.Translate, CompileTime = report.Compile,
-                    PrecompileTime = report.Precompile, CompiledOutOfProcess = true,
+                    PrecompileTime = report.Precompile, CompiledOutOfProcess = true, CompileProcessPeakBytes = report.PeakResidentBytes,
                 };
             }
 

@@ -42,8 +42,8 @@ public static class TranslationWorker
         }
     };
 
-    /// <summary>What the child reports on its stdout: where the time went (seconds).</summary>
-    internal sealed record Report(TimeSpan Translate, TimeSpan Compile, TimeSpan Precompile);
+    /// <summary>What the child reports on its stdout: where the time went (seconds) and its peak resident memory.</summary>
+    internal sealed record Report(TimeSpan Translate, TimeSpan Compile, TimeSpan Precompile, long PeakResidentBytes);
 
     /// <summary>
     /// Runs the child on <paramref name="image"/> for the cache in <paramref name="directory"/> and waits for it;
@@ -109,7 +109,7 @@ public static class TranslationWorker
             }
 
             string[] seconds = output.Split(' ');
-            if (seconds.Length != 3 || !seconds.All(s => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out _)))
+            if (seconds.Length != 4 || !seconds.All(s => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out _)))
             {
                 problem = $"the compile process answered '{FirstLine(output)}'";
                 return null;
@@ -117,7 +117,7 @@ public static class TranslationWorker
 
             TimeSpan Part(int i) => TimeSpan.FromSeconds(double.Parse(seconds[i], CultureInfo.InvariantCulture));
             problem = null;
-            return new Report(Part(0), Part(1), Part(2));
+            return new Report(Part(0), Part(1), Part(2), (long)double.Parse(seconds[3], CultureInfo.InvariantCulture));
         }
         finally
         {
@@ -143,7 +143,14 @@ public static class TranslationWorker
         TranslationCompiler.OnThisThreadOnly = true; // the guest's process has the other core
         LoadedTranslation done = new TranslationCache(directory).Load(image);
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{done.TranslateTime.TotalSeconds:R} {done.CompileTime.TotalSeconds:R} {done.PrecompileTime.TotalSeconds:R}"));
+            $"{done.TranslateTime.TotalSeconds:R} {done.CompileTime.TotalSeconds:R} {done.PrecompileTime.TotalSeconds:R} {PeakResidentBytes()}"));
+    }
+
+    /// <summary>This process's peak resident memory so far (Linux: VmHWM); 0 where the platform does not say.</summary>
+    public static long PeakResidentBytes()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.PeakWorkingSet64;
     }
 
     private static string FirstLine(string text) => text.Length == 0 ? "(nothing)" : text.Split('\n')[0].Trim();
