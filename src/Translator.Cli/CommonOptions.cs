@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
 using Translator.Samples;
+using Translator.Vmm;
 
 namespace Translator.Cli;
 
@@ -49,6 +50,20 @@ internal static class CommonOptions
     };
 
     /// <summary>An option that takes one of a few words, each standing for a value; the first is the default.</summary>
+    /// <summary>
+    /// <c>--execution tiered|interpreter|translated</c>: start on the interpreter and swap translated code in once it is
+    /// compiled (the default), or force one tier (docs/tiered-translation.md).
+    /// </summary>
+    public static Option<ExecutionTier> Execution(string appliesTo)
+    {
+        Option<ExecutionTier> option = Choice("--execution",
+            appliesTo + "start on the interpreter and swap in translated code compiled in the background (tiered, the default), "
+            + "or force the interpreter or translated code from the first instruction",
+            ("tiered", ExecutionTier.Tiered), ("interpreter", ExecutionTier.Interpreter), ("translated", ExecutionTier.Translated));
+        option.DefaultValueFactory = _ => ExecutionTier.Tiered; // not the enum's first value
+        return option;
+    }
+
     public static Option<T> Choice<T>(string name, string description, params (string Name, T Value)[] choices)
     {
         var option = new Option<T>(name)

@@ -16,9 +16,9 @@ namespace Translator.Cli;
 /// </summary>
 internal static class CompareCommand
 {
-    /// <summary>One column of the comparison: a backend and, for hw, its memory virtualization.</summary>
+    /// <summary>One column of the comparison: a backend and, for hw, its memory virtualization; null tiers follow <c>--execution</c>.</summary>
     private sealed record Configuration(string Name, BackendKind Backend, MemoryVirtualization Paging,
-        ParavirtExecution Execution = ParavirtExecution.Interpreter);
+        ExecutionTier? Execution = null);
 
     /// <summary>How many kinds of intervention a row names before it sums up the rest.</summary>
     private const int ShownKinds = 4;
@@ -30,7 +30,7 @@ internal static class CompareCommand
         new("hw (shadow)", BackendKind.HardwareAssisted, MemoryVirtualization.ShadowPaging),
         new("bt", BackendKind.BinaryTranslation, MemoryVirtualization.ShadowPaging),
         new("pv", BackendKind.Paravirtual, MemoryVirtualization.NestedPaging),
-        new("pv (translated)", BackendKind.Paravirtual, MemoryVirtualization.NestedPaging, ParavirtExecution.Translated),
+        new("pv (translated)", BackendKind.Paravirtual, MemoryVirtualization.NestedPaging, ExecutionTier.Translated),
         new("trap", BackendKind.TrapAndEmulate, MemoryVirtualization.ShadowPaging),
     ];
 
@@ -38,6 +38,7 @@ internal static class CompareCommand
     [
         "translator compare Microbench",
         "translator compare tests/guests/build/bench.elf --progress",
+        "translator compare tests/guests/build/bench.elf --execution interpreter",
         "translator compare samples/Holes --max-instructions 10000000",
         "translator compare MyKernels --kernel Second",
         "translator compare Microbench --html report.html --json report.json",
@@ -51,6 +52,7 @@ internal static class CompareCommand
         Option<int> memory = CommonOptions.Memory();
         Option<string?> kernel = CommonOptions.Kernel();
         Option<bool> progress = CommonOptions.ShowProgress();
+        Option<ExecutionTier> execution = CommonOptions.Execution("every backend (bt: its translation source alike): ");
         var html = new Option<string?>("--html")
         {
             HelpName = "FILE.html",
@@ -65,11 +67,11 @@ internal static class CompareCommand
             "Run a guest on every backend that applies and print one table: exit code, output (identical, DIFFERS, crashed, budget), "
             + "instructions, time, MIPS, modeled cycles, VMM interventions. Exit code 0 when every backend agreed, 1 otherwise")
         {
-            source, maxInstructions, memory, kernel, progress, html, json,
+            source, maxInstructions, memory, kernel, progress, execution, html, json,
         };
         command.SetAction(parsed => Execute(parsed.GetRequiredValue(source), parsed.GetValue(kernel), CommonOptions.Budget(parsed.GetValue(maxInstructions)),
             parsed.GetValue(memory), Console.Out, Console.Error, Progress.For(parsed.GetValue(progress), Console.Error),
-            new ReportFiles(parsed.GetValue(html), parsed.GetValue(json))));
+            new ReportFiles(parsed.GetValue(html), parsed.GetValue(json)), parsed.GetValue(execution)));
         return command;
     }
 
@@ -80,7 +82,7 @@ internal static class CompareCommand
     }
 
     public static int Execute(string reference, string? kernel, ulong maxInstructions, int memoryMiB, TextWriter stdout, TextWriter stderr, Progress progress,
-        ReportFiles? files = null)
+        ReportFiles? files = null, ExecutionTier execution = ExecutionTier.Tiered)
     {
         GuestImages? builds = GuestImageSource.LoadBuilds(reference, kernel, progress, stderr);
         if (builds is null)
@@ -98,7 +100,7 @@ internal static class CompareCommand
             byte[]? image = paravirtual ? builds.Paravirt : builds.BareMetal;
             if (image is null)
             {
-                if (configuration.Execution == ParavirtExecution.Translated)
+                if (configuration.Execution == ExecutionTier.Translated)
                 {
                     continue; // the pv row already says why
                 }
@@ -111,7 +113,13 @@ internal static class CompareCommand
 
             var options = new VmOptions
             {
-                Backend = configuration.Backend, Paging = configuration.Paging, Execution = configuration.Execution,
+                Backend = configuration.Backend, Paging = configuration.Paging, Execution = configuration.Execution ?? execution,
+                Translation = execution switch
+                {
+                    ExecutionTier.Interpreter => TranslationSource.InterpreterOnly,
+                    ExecutionTier.Translated => TranslationSource.Cached,
+                    _ => TranslationSource.Tiered,
+                },
                 MaxInstructions = maxInstructions, MemoryMiB = memoryMiB,
             };
             try
@@ -130,7 +138,7 @@ internal static class CompareCommand
                     phased.Add(progress.Step($"compare {reference}: {configuration.Name}, by output line", () => OutputPhases.Record(image, options), _ => null));
                 }
             }
-            catch (InvalidImageException e) when (configuration.Execution == ParavirtExecution.Translated)
+            catch (InvalidImageException e) when (configuration.Execution == ExecutionTier.Translated)
             {
                 // The fast path refuses a PV image that still holds a privileged instruction; the reference ran it.
                 missing.Add($"{configuration.Name}: not run ({e.Message})");

@@ -19,7 +19,7 @@ internal enum ConsoleMultiplexing
 /// <summary>One VM of the config, before its image is loaded.</summary>
 internal sealed record HostedVmEntry(
     int Index, string Name, string Image, string? Kernel, BackendKind Backend, int MemoryMiB, int Weight, int CapPercent,
-    ulong MaxInstructions, MemoryVirtualization Paging, ParavirtExecution Execution, TranslationSource Translation, int? ExpectedExitCode);
+    ulong MaxInstructions, MemoryVirtualization Paging, ExecutionTier Execution, TranslationSource Translation, int? ExpectedExitCode);
 
 /// <summary>
 /// <c>translator host CONFIG.json</c>'s config (docs/host.md): the host's CPUs, period, time limit and console
@@ -124,9 +124,9 @@ internal sealed record HostConfig(
             throw new HostConfigException($"{at}paging: applies to the hw backend only (not '{VmOptions.NameOf(backend)}')");
         }
 
-        if (vm.TryGetProperty("execution", out _) && backend != BackendKind.Paravirtual)
+        if (vm.TryGetProperty("execution", out _) && backend == BackendKind.BinaryTranslation)
         {
-            throw new HostConfigException($"{at}execution: applies to the pv backend only (not '{VmOptions.NameOf(backend)}')");
+            throw new HostConfigException($"{at}execution: applies to the pv, native, hw and trap backends only (not 'bt', whose is \"translation\")");
         }
 
         if (vm.TryGetProperty("translation", out _) && backend != BackendKind.BinaryTranslation)
@@ -141,7 +141,8 @@ internal sealed record HostConfig(
             CapPercent: (int)Number(vm, "cap", at, 0, 0, 100),
             MaxInstructions: Number(vm, "maxInstructions", at, ulong.MaxValue, 1, ulong.MaxValue),
             Paging: Choice(vm, "paging", at, MemoryVirtualization.NestedPaging, ("ept", MemoryVirtualization.NestedPaging), ("shadow", MemoryVirtualization.ShadowPaging)),
-            Execution: Choice(vm, "execution", at, ParavirtExecution.Interpreter, ("interpreter", ParavirtExecution.Interpreter), ("translated", ParavirtExecution.Translated)),
+            Execution: Choice(vm, "execution", at, ExecutionTier.Tiered,
+                ("tiered", ExecutionTier.Tiered), ("interpreter", ExecutionTier.Interpreter), ("translated", ExecutionTier.Translated)),
             Translation: Choice(vm, "translation", at, TranslationSource.Cached, ("cached", TranslationSource.Cached), ("interpreter", TranslationSource.InterpreterOnly)),
             ExpectedExitCode: vm.TryGetProperty("expectExitCode", out _) ? (int)Number(vm, "expectExitCode", at, 0, 0, 255) : null);
     }

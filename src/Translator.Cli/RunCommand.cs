@@ -16,7 +16,7 @@ internal sealed record RunArguments(
     int MemoryMiB,
     MemoryVirtualization Paging = MemoryVirtualization.NestedPaging,
     CostParameters? Cost = null,
-    ParavirtExecution Execution = ParavirtExecution.Interpreter,
+    ExecutionTier Execution = ExecutionTier.Tiered,
     string? Kernel = null,
     Translator.Machine.Devices.PcDeviceOptions? Devices = null,
     string? Append = null,
@@ -61,9 +61,7 @@ internal static class RunCommand
         Option<int> memory = CommonOptions.Memory();
         Option<MemoryVirtualization> paging = CommonOptions.Choice("--paging", "hw only: nested paging (EPT, the default) or shadow page tables",
             ("ept", MemoryVirtualization.NestedPaging), ("shadow", MemoryVirtualization.ShadowPaging));
-        Option<ParavirtExecution> execution = CommonOptions.Choice("--execution",
-            "pv, native, hw, trap: run the guest on the interpreter (the default) or as translated code",
-            ("interpreter", ParavirtExecution.Interpreter), ("translated", ParavirtExecution.Translated));
+        Option<ExecutionTier> execution = CommonOptions.Execution("pv, native, hw, trap: ");
         var cost = new Option<CostParameters?>("--cost")
         {
             HelpName = "NAME=CYCLES",
@@ -288,7 +286,7 @@ internal static class RunCommand
     /// <summary>Whether creating the machine translates the image (and compiles it on a cache miss): bt, and translated execution of pv, native, hw and trap.</summary>
     public static bool Translates(VmOptions options) =>
         options.Backend == BackendKind.BinaryTranslation
-        || (options.Backend is BackendKind.Paravirtual or BackendKind.Native or BackendKind.HardwareAssisted or BackendKind.TrapAndEmulate && options.Execution == ParavirtExecution.Translated);
+        || (options.Backend is BackendKind.Paravirtual or BackendKind.Native or BackendKind.HardwareAssisted or BackendKind.TrapAndEmulate && options.Execution == ExecutionTier.Translated);
 }
 
 /// <summary>The even exit codes that belong to the tool (odd ones are the guest's isa-debug-exit codes).</summary>

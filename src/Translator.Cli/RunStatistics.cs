@@ -40,10 +40,16 @@ internal sealed record RunStatistics(VmRunResult Run, MemoryVirtualization Pagin
             ["guestSeconds"] = Math.Round(s.Times.GuestSeconds, 6),
             ["modeledCycles"] = s.ModeledCycles,
             ["guestMips"] = Math.Round(s.GuestMips, 2),
+            ["peakResidentKiB"] = Translator.Vmm.Backends.Bt.TranslationWorker.PeakResidentBytes() / 1024, // this process (the guest's), not a compile child
         };
         if (s.Execution is not null)
         {
-            root["execution"] = s.Execution; // pv: the interpreter (the reference) or translated code
+            root["execution"] = s.Execution; // the tier that ran: interpreter (pv's reference), translated, or tiered (swapped in)
+        }
+
+        if (s.InProcessCompileReason is not null)
+        {
+            root["compileInProcessBecause"] = s.InProcessCompileReason; // the child compile process could not do it
         }
 
         if (s.Backend == "hw")

@@ -26,6 +26,7 @@ internal static class TranslatorCommandLine
             ImageCommand.Create(),
             TranslateCommand.Create(),
             HostCommand.Create(),
+            TranslationWorkerCommand.Create(),
         };
         root.SetAction(parsed =>
         {
@@ -58,6 +59,7 @@ internal static class TranslatorCommandLine
         }
 
         RootCommand root = Create();
+        Translator.Vmm.Backends.Bt.TranslationWorker.Command ??= TranslationWorkerCommand.SelfCommand(); // tiered runs compile in a child
         ParseResult parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null }); // '@' is a file name's, not a response file's
         if (parsed.Errors.Count > 0 && parsed.Action is System.CommandLine.Invocation.ParseErrorAction)
         {

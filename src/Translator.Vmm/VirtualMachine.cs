@@ -118,7 +118,7 @@ public sealed class VirtualMachine
         bool translate = backend switch
         {
             BinaryTranslationBackend => options.Translation != TranslationSource.InterpreterOnly,
-            ParavirtBackend or NativeBackend or HardwareAssistedBackend or TrapAndEmulateBackend => options.Execution == ParavirtExecution.Translated,
+            ParavirtBackend or NativeBackend or HardwareAssistedBackend or TrapAndEmulateBackend => options.Execution != ExecutionTier.Interpreter,
             _ => false,
         };
         if (translate && backend is ITranslatingBackend translating)
@@ -129,7 +129,7 @@ public sealed class VirtualMachine
             try
             {
                 machine._translationKey = (cache, TranslationCache.ImageHash(bytes));
-                if (backend is BinaryTranslationBackend && options.Translation == TranslationSource.Tiered)
+                if (backend is BinaryTranslationBackend ? options.Translation == TranslationSource.Tiered : options.Execution == ExecutionTier.Tiered)
                 {
                     // Start at once: with what is ready, else on the interpreter until background translation swaps in.
                     if (cache.TryLoadReady(bytes) is { } ready)
@@ -138,7 +138,7 @@ public sealed class VirtualMachine
                     }
                     else
                     {
-                        translating.Translated.StartTiering(options.TierUpInstructions, () => cache.Load(bytes));
+                        translating.Translated.StartTiering(options.TierUpInstructions, () => cache.LoadInBackground(bytes));
                     }
                 }
                 else
@@ -219,10 +219,23 @@ public sealed class VirtualMachine
             GuestSeconds: _guestTime.TotalSeconds);
         var statistics = new VmStatistics(Backend.Name, Backend.GuestInstructions, times,
             Backend.ModelCycles(_options.Cost), events,
-            Backend is ParavirtBackend || _options.Execution == ParavirtExecution.Translated ? VmOptions.NameOf(_options.Execution) : null);
+            Backend is ParavirtBackend || (Backend is not BinaryTranslationBackend && _options.Execution != ExecutionTier.Interpreter) ? ExecutionThatRan() : null,
+            translation?.InProcessBecause);
         string? crash = result.Reason == Translator.Machine.MachineStopReason.Crashed ? GuestCrashReport.Describe(Backend.Cpu, GuestImageMap.Read(_image)) : null;
         return new VmRunResult(result, _captured?.ToArray() ?? [], statistics, crash);
     }
+
+    /// <summary>
+    /// The tier that ran (the <c>execution</c> of --stats): <c>translated</c> from the first instruction, <c>tiered</c>
+    /// when translated code was swapped in during the run, else <c>interpreter</c> (forced, or a tiered run that ended
+    /// before its translation was ready, or whose translation failed).
+    /// </summary>
+    private string ExecutionThatRan() => (Backend as ITranslatingBackend)?.Translated switch
+    {
+        { SwappedAtRetired: not null } => VmOptions.NameOf(ExecutionTier.Tiered),
+        { Translation: not null } => VmOptions.NameOf(ExecutionTier.Translated),
+        _ => VmOptions.NameOf(ExecutionTier.Interpreter),
+    };
 
     /// <summary>
     /// bt and translated pv: code that ran on the interpreter because no region covered it becomes an entry point of

@@ -52,17 +52,27 @@ public enum TranslationSource
     Tiered,
 }
 
-/// <summary>How the pv, native and hw backends run the guest's instructions (<c>--execution</c>).</summary>
-public enum ParavirtExecution
+/// <summary>
+/// Which tier runs the guest's instructions under native, hw, trap and pv (<c>--execution</c>); bt has its own
+/// <see cref="TranslationSource"/>, whose <see cref="TranslationSource.Tiered"/> works the same way.
+/// </summary>
+public enum ExecutionTier
 {
-    /// <summary>The interpreter; every hypercall is an int 0x82 it executes (the reference).</summary>
+    /// <summary>The interpreter (with its block compiler); under pv every hypercall is an int 0x82 it executes (the reference).</summary>
     Interpreter,
 
     /// <summary>
-    /// The fast path: the image translated by the binary-translation core (build time, disk cache, or now), its
-    /// hypercall sites direct calls into the VMM; code the translation does not cover runs on the interpreter.
+    /// Translated code from the first instruction: the image translated by the binary-translation core (build time,
+    /// disk cache, or now, before the guest runs); code the translation does not cover runs on the interpreter.
     /// </summary>
     Translated,
+
+    /// <summary>
+    /// The cache's translation from the first instruction if there is one; else the interpreter at once, and once the
+    /// run proves long (<see cref="VmOptions.TierUpInstructions"/>) the image is translated and compiled in the
+    /// background, stored in the cache and swapped in between two slices (docs/tiered-translation.md).
+    /// </summary>
+    Tiered,
 }
 
 /// <summary>Everything a <see cref="VirtualMachine"/> is built from besides the image.</summary>
@@ -83,17 +93,18 @@ public sealed record VmOptions
     public TranslationSource Translation { get; init; } = TranslationSource.Tiered;
 
     /// <summary>
-    /// bt with <see cref="TranslationSource.Tiered"/> and no translation ready: the retired instructions after which
+    /// Tiered runs (bt's <see cref="TranslationSource.Tiered"/>, the others' <see cref="ExecutionTier.Tiered"/>) with no
+    /// translation ready: the retired instructions after which
     /// background translation starts. Compiling costs seconds of the other core and tens of MiB, which a short run
     /// never wins back on the interpreter's speed (about 300 MIPS: 20 million is some 70 ms of guest time).
     /// </summary>
     public ulong TierUpInstructions { get; init; } = 20_000_000;
 
     /// <summary>
-    /// pv: the interpreter (the reference) or translated code with direct hypercalls; native and hw: the interpreter
-    /// or the binary-translation core's code, whose sensitive instructions run the processor's own handlers.
+    /// native, hw, trap and pv: the interpreter, the binary-translation core's code (pv: with direct hypercalls; the
+    /// others: sensitive instructions on the processor's own handlers), or the interpreter until that code is ready.
     /// </summary>
-    public ParavirtExecution Execution { get; init; } = ParavirtExecution.Interpreter;
+    public ExecutionTier Execution { get; init; } = ExecutionTier.Tiered;
 
     /// <summary>bt and translated pv: the translation cache's directory; null uses <c>TranslationCache.DefaultDirectory()</c>.</summary>
     public string? TranslationCacheDirectory { get; init; }
@@ -124,8 +135,13 @@ public sealed record VmOptions
         _ => "native",
     };
 
-    /// <summary>The name the command line uses for a pv execution path (<c>--execution</c>).</summary>
-    public static string NameOf(ParavirtExecution execution) => execution == ParavirtExecution.Translated ? "translated" : "interpreter";
+    /// <summary>The name the command line uses for an execution tier (<c>--execution</c>).</summary>
+    public static string NameOf(ExecutionTier execution) => execution switch
+    {
+        ExecutionTier.Translated => "translated",
+        ExecutionTier.Tiered => "tiered",
+        _ => "interpreter",
+    };
 
     /// <summary>The backend a command-line name selects, or null for an unknown name.</summary>
     public static BackendKind? Parse(string name) => name switch

@@ -24,7 +24,8 @@ public sealed record RunTimes(double WallSeconds, double TranslateSeconds, doubl
 
 /// <summary>
 /// What a run cost: the <c>--stats</c> JSON of DESIGN.md is written from this. <see cref="Execution"/> says which
-/// path ran a pv guest (<c>interpreter</c> or <c>translated</c>); null for the other backends.
+/// tier ran a guest of native, hw, trap or pv (<c>interpreter</c>, <c>translated</c>, <c>tiered</c>); null for bt and for a
+/// forced interpreter outside pv. <see cref="InProcessCompileReason"/>: why a tiered run compiled in its own process.
 /// </summary>
 public sealed record VmStatistics(
     string Backend,
@@ -32,7 +33,8 @@ public sealed record VmStatistics(
     RunTimes Times,
     CycleAccount Cycles,
     IReadOnlyDictionary<string, long> Events,
-    string? Execution = null)
+    string? Execution = null,
+    string? InProcessCompileReason = null)
 {
     public ulong ModeledCycles => Cycles.Total;
 

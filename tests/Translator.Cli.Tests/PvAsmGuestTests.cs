@@ -29,7 +29,7 @@ public sealed class PvAsmGuestTests
         string image = PvGuestImage();
         string interpreterStats = TranslatorProcess.WriteTemp([], ".json"), translatedStats = TranslatorProcess.WriteTemp([], ".json");
 
-        TranslatorProcess.Result interpreted = TranslatorProcess.Run("run", image, "--backend", "pv", "--stats", interpreterStats);
+        TranslatorProcess.Result interpreted = TranslatorProcess.Run("run", image, "--backend", "pv", "--execution", "interpreter", "--stats", interpreterStats);
         TranslatorProcess.Result translated = TranslatorProcess.Run("run", image, "--backend", "pv", "--execution", "translated", "--stats", translatedStats);
 
         Assert.Equal(interpreted.Stdout, translated.Stdout);

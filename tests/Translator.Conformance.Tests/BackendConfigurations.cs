@@ -23,7 +23,7 @@ internal static class BackendConfigurations
         },
         Paging = configuration.StartsWith("hw-ept", StringComparison.Ordinal) ? MemoryVirtualization.NestedPaging : MemoryVirtualization.ShadowPaging,
         Translation = TranslationSource.InterpreterOnly,
-        Execution = configuration.EndsWith("-translated", StringComparison.Ordinal) ? ParavirtExecution.Translated : ParavirtExecution.Interpreter,
+        Execution = configuration.EndsWith("-translated", StringComparison.Ordinal) ? ExecutionTier.Translated : ExecutionTier.Interpreter,
         CompileThreshold = configuration == "native-interpreter" ? 0 : new VmOptions().CompileThreshold,
         MaxInstructions = maxInstructions,
         Console = console,

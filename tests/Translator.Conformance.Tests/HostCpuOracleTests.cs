@@ -49,7 +49,7 @@ public sealed class HostCpuOracleTests
     public void TranslatedCodeMatchesHostCpu(BackendKind backend, MemoryVirtualization paging)
     {
         HostCpuTranscript host = HostCpuTranscript.Instance;
-        NativeRunner.Outcome guest = HwRunner.Run(GuestImages.Instance.PathOf("oracle.elf"), backend, paging, execution: ParavirtExecution.Translated);
+        NativeRunner.Outcome guest = HwRunner.Run(GuestImages.Instance.PathOf("oracle.elf"), backend, paging, execution: ExecutionTier.Translated);
         string? mismatch = host.Mismatch("translated", guest.Console);
         Assert.True(
             mismatch is null,

@@ -6,7 +6,7 @@ namespace Translator.Conformance.Tests;
 public static class HwRunner
 {
     public static NativeRunner.Outcome Run(string imagePath, MemoryVirtualization paging, NativeRunner.Tier tier = NativeRunner.Tier.Default,
-        ulong maxInstructions = 2_000_000_000, ParavirtExecution execution = ParavirtExecution.Interpreter) =>
+        ulong maxInstructions = 2_000_000_000, ExecutionTier execution = ExecutionTier.Interpreter) =>
         Run(imagePath, BackendKind.HardwareAssisted, paging, tier, maxInstructions, execution: execution);
 
     /// <summary>
@@ -15,7 +15,7 @@ public static class HwRunner
     /// </summary>
     public static NativeRunner.Outcome Run(string imagePath, BackendKind backend, MemoryVirtualization paging = MemoryVirtualization.ShadowPaging,
         NativeRunner.Tier tier = NativeRunner.Tier.Default, ulong maxInstructions = 2_000_000_000,
-        TranslationSource translation = TranslationSource.Cached, ParavirtExecution execution = ParavirtExecution.Interpreter)
+        TranslationSource translation = TranslationSource.Cached, ExecutionTier execution = ExecutionTier.Interpreter)
     {
         var vm = VirtualMachine.Create(File.ReadAllBytes(imagePath), new VmOptions
         {
@@ -37,7 +37,7 @@ public static class HwRunner
         }
 
         VmRunResult run = vm.Run();
-        if (execution == ParavirtExecution.Translated && run.Statistics.Events.GetValueOrDefault("bt.instructionsInRegions") == 0)
+        if (execution == ExecutionTier.Translated && run.Statistics.Events.GetValueOrDefault("bt.instructionsInRegions") == 0)
         {
             throw new InvalidOperationException($"{imagePath}: no instruction ran in translated code under {backend}");
         }

@@ -53,10 +53,10 @@ public sealed class QemuConformanceTests
 
         // native and hw on the same translated code, its sensitive instructions on their own handlers (architectural,
         // or VMX non-root rules and exits), in both memory modes.
-        AssertSame(image, qemu, HwRunner.Run(path, BackendKind.Native, execution: ParavirtExecution.Translated), "native, translated");
+        AssertSame(image, qemu, HwRunner.Run(path, BackendKind.Native, execution: ExecutionTier.Translated), "native, translated");
         foreach (MemoryVirtualization paging in new[] { MemoryVirtualization.NestedPaging, MemoryVirtualization.ShadowPaging })
         {
-            AssertSame(image, qemu, HwRunner.Run(path, paging, execution: ParavirtExecution.Translated), $"hw, {paging}, translated");
+            AssertSame(image, qemu, HwRunner.Run(path, paging, execution: ExecutionTier.Translated), $"hw, {paging}, translated");
         }
     }
 

@@ -42,6 +42,86 @@ public sealed class TierSwapTests
         }
     }
 
+    /// <summary>The conformance images under each backend that tiers by <see cref="VmOptions.Execution"/>.</summary>
+    public static TheoryData<string, string> BackendCases()
+    {
+        var cases = new TheoryData<string, string>();
+        foreach (object[] row in (IEnumerable<object[]>)QemuConformanceTests.Images)
+        {
+            foreach (string configuration in new[] { "native", "hw-ept", "hw-shadow", "trap" })
+            {
+                cases.Add((string)row[0], configuration);
+            }
+        }
+
+        return cases;
+    }
+
+    /// <summary>
+    /// native, hw (EPT and shadow) and trap tier as bt does: the interpreter's run, translated code from the first
+    /// instruction and swaps at seeded points end alike, with the same event counters besides the translated code's
+    /// own (so under hw the same exit profile, under trap the same traps).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(BackendCases))]
+    public void WhereverTheSwapHappensUnderNativeHwAndTrapTheRunIsTheInterpretersRun(string image, string configuration)
+    {
+        byte[] bytes = File.ReadAllBytes(GuestImages.Instance.PathOf(image));
+        LoadedTranslation translation = VirtualMachine.CacheFor(TranslationCache.DefaultDirectory()).Load(bytes);
+        (FinalState reference, Dictionary<string, long> referenceProfile) = RunOn(configuration, bytes, null, translation);
+        (FinalState forced, Dictionary<string, long> forcedProfile) = RunOn(configuration + "-translated", bytes, null, translation);
+        AssertSame(image, reference, forced, $"{configuration}, translated from the first instruction");
+        AssertSameProfile(referenceProfile, forcedProfile, $"{image} under {configuration}, translated from the first instruction");
+
+        var random = new Random(image.Sum(c => c) + configuration.Sum(c => c));
+        for (int i = 0; i < BackendSwapPoints; i++)
+        {
+            ulong at = (ulong)random.NextInt64(0, (long)reference.Retired);
+            (FinalState swapped, Dictionary<string, long> profile) = RunOn(configuration, bytes, at, translation);
+            string run = $"{configuration}, swapped in after retired {at}";
+            AssertSame(image, reference, swapped, run);
+            AssertSameProfile(referenceProfile, profile, $"{image} under {run}");
+        }
+    }
+
+    private const int BackendSwapPoints = 2;
+
+    /// <summary>
+    /// Runs <paramref name="configuration"/> (BackendConfigurations' names); with <paramref name="swapAt"/>, offers
+    /// <paramref name="translation"/> after that many retired instructions, as the background compiler does.
+    /// </summary>
+    private static (FinalState State, Dictionary<string, long> Profile) RunOn(string configuration, byte[] bytes, ulong? swapAt, LoadedTranslation translation)
+    {
+        var console = new List<byte>();
+        VirtualMachine vm = VirtualMachine.Create(bytes, BackendConfigurations.Options(configuration, console.Add, Budget));
+        AttachedTranslation tier = ((ITranslatingBackend)vm.Backend).Translated;
+        Assert.Null(tier.Problem);
+        if (swapAt is { } at)
+        {
+            vm.Backend.Run(at);
+            tier.Offer(translation);
+        }
+
+        FinalState state = FinalState.Finish(vm, () => [.. console]);
+        if (swapAt is { } asked)
+        {
+            Assert.True(tier.SwappedAtRetired is { } s && s >= Math.Min(asked, state.Retired), $"{configuration}: no swap after {asked}");
+        }
+
+        var events = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        vm.Backend.CollectEvents(events);
+        return (state, events.Where(e => !e.Key.StartsWith("bt.", StringComparison.Ordinal) && !e.Key.StartsWith("code.", StringComparison.Ordinal))
+            .ToDictionary(e => e.Key, e => e.Value));
+    }
+
+    private static void AssertSameProfile(Dictionary<string, long> expected, Dictionary<string, long> actual, string run)
+    {
+        string[] differing = expected.Keys.Union(actual.Keys)
+            .Where(k => expected.GetValueOrDefault(k) != actual.GetValueOrDefault(k))
+            .Select(k => $"{k}: interpreter {expected.GetValueOrDefault(k)}, tiered {actual.GetValueOrDefault(k)}").ToArray();
+        Assert.True(differing.Length == 0, $"{run}: " + string.Join("; ", differing));
+    }
+
     /// <summary>
     /// The production path: no translation ready, background translation starts at a (seeded) retired count on its
     /// own thread, and the interpreter swaps the result in whenever it arrives.

@@ -12,13 +12,13 @@ namespace Translator.Samples.Tests;
 /// </summary>
 public sealed class ParavirtSampleTests
 {
-    public static TheoryData<string, ParavirtExecution> Runs()
+    public static TheoryData<string, ExecutionTier> Runs()
     {
-        var data = new TheoryData<string, ParavirtExecution>();
+        var data = new TheoryData<string, ExecutionTier>();
         foreach (string name in SampleCatalog.Names)
         {
-            data.Add(name, ParavirtExecution.Interpreter);
-            data.Add(name, ParavirtExecution.Translated);
+            data.Add(name, ExecutionTier.Interpreter);
+            data.Add(name, ExecutionTier.Translated);
         }
 
         return data;
@@ -28,7 +28,7 @@ public sealed class ParavirtSampleTests
 
     [Theory]
     [MemberData(nameof(Runs))]
-    public void PrintsExactlyWhatTheBareMetalBuildPrintsOnNative(string name, ParavirtExecution execution)
+    public void PrintsExactlyWhatTheBareMetalBuildPrintsOnNative(string name, ExecutionTier execution)
     {
         SampleKernel sample = SampleCatalog.Find(name)!;
         Assert.NotNull(sample.ParavirtImage);

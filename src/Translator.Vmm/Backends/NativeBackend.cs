@@ -41,7 +41,7 @@ public sealed class NativeBackend(VmOptions options, Action<byte> console) : IEx
     public void CollectEvents(IDictionary<string, long> events)
     {
         VmStatistics.AddCpuCounters(events, _machine.Cpu, _machine.Io.Accesses);
-        if (options.Execution == ParavirtExecution.Translated)
+        if (options.Execution != ExecutionTier.Interpreter)
         {
             Translated.CollectEvents(events, _machine.Cpu);
         }

@@ -17,9 +17,9 @@ public sealed partial class ParavirtBackendTests
     private const byte TrapDpl3 = 3, MaskEvents = 4;
 
     [Theory]
-    [InlineData(ParavirtExecution.Interpreter)]
-    [InlineData(ParavirtExecution.Translated)]
-    public void ATrapGateSystemCallNeverEntersTheVmm(ParavirtExecution execution)
+    [InlineData(ExecutionTier.Interpreter)]
+    [InlineData(ExecutionTier.Translated)]
+    public void ATrapGateSystemCallNeverEntersTheVmm(ExecutionTier execution)
     {
         (VmRunResult run, _) = RunGuest((a, d) => SystemCallGuest(a, d, TrapDpl3, expectMasked: false), execution);
 
@@ -31,9 +31,9 @@ public sealed partial class ParavirtBackendTests
     }
 
     [Theory]
-    [InlineData(ParavirtExecution.Interpreter)]
-    [InlineData(ParavirtExecution.Translated)]
-    public void AnEntryThatMasksEventsIsBounced(ParavirtExecution execution)
+    [InlineData(ExecutionTier.Interpreter)]
+    [InlineData(ExecutionTier.Translated)]
+    public void AnEntryThatMasksEventsIsBounced(ExecutionTier execution)
     {
         (VmRunResult run, _) = RunGuest((a, d) => SystemCallGuest(a, d, TrapDpl3 | MaskEvents, expectMasked: true), execution);
 
@@ -44,9 +44,9 @@ public sealed partial class ParavirtBackendTests
 
     /// <summary>A direct gate, then a new trap table whose 0x80 entry has DPL 1: the gate goes, and ring 3 gets #GP(0x402).</summary>
     [Theory]
-    [InlineData(ParavirtExecution.Interpreter)]
-    [InlineData(ParavirtExecution.Translated)]
-    public void ReRegisteringWithDplOneTakesTheGateAway(ParavirtExecution execution)
+    [InlineData(ExecutionTier.Interpreter)]
+    [InlineData(ExecutionTier.Translated)]
+    public void ReRegisteringWithDplOneTakesTheGateAway(ExecutionTier execution)
     {
         (VmRunResult run, _) = RunGuest((a, d) =>
         {

@@ -19,9 +19,9 @@ public sealed partial class ParavirtBackendTests
     private const uint Entries = 128u * 1024 * 1024 / 4096;
 
     [Theory]
-    [InlineData(ParavirtExecution.Interpreter)]
-    [InlineData(ParavirtExecution.Translated)]
-    public void ConsoleIoWritesTheGuestsBytesInOneHypercall(ParavirtExecution execution)
+    [InlineData(ExecutionTier.Interpreter)]
+    [InlineData(ExecutionTier.Translated)]
+    public void ConsoleIoWritesTheGuestsBytesInOneHypercall(ExecutionTier execution)
     {
         (VmRunResult run, _) = RunGuest((a, d) =>
         {
@@ -45,43 +45,43 @@ public sealed partial class ParavirtBackendTests
             a.mov(ecx, 13);                     // the 12 bytes of UTF-8 and the NUL after them
             a.call(HypercallPage + 18u * 32);
             ExitWithResult(a, d);
-        }, ParavirtExecution.Interpreter, commandLine: "quiet x=1 é");
+        }, ExecutionTier.Interpreter, commandLine: "quiet x=1 é");
 
         Assert.Equal([.. "quiet x=1 "u8, 0xC3, 0xA9, 0], run.Console);
         Assert.Equal(1, run.ExitCode);
     }
 
     [Theory]
-    [InlineData(ParavirtExecution.Interpreter)]
-    [InlineData(ParavirtExecution.Translated)]
-    public void AnUnknownHypercallIsEnosys(ParavirtExecution execution) => Assert.Equal(Status(38), RunGuest((a, d) =>
+    [InlineData(ExecutionTier.Interpreter)]
+    [InlineData(ExecutionTier.Translated)]
+    public void AnUnknownHypercallIsEnosys(ExecutionTier execution) => Assert.Equal(Status(38), RunGuest((a, d) =>
     {
         Hypercall(a, 99);
         ExitWithResult(a, d);
     }, execution).Run.ExitCode);
 
     [Theory]
-    [InlineData(ParavirtExecution.Interpreter)]
-    [InlineData(ParavirtExecution.Translated)]
-    public void APointerOutsideTheGuestsMemoryIsEfault(ParavirtExecution execution) => Assert.Equal(Status(14), RunGuest((a, d) =>
+    [InlineData(ExecutionTier.Interpreter)]
+    [InlineData(ExecutionTier.Translated)]
+    public void APointerOutsideTheGuestsMemoryIsEfault(ExecutionTier execution) => Assert.Equal(Status(14), RunGuest((a, d) =>
     {
         Hypercall(a, 18, b: 0, c: 16, d: 0xFFFF_0000);
         ExitWithResult(a, d);
     }, execution).Run.ExitCode);
 
     [Theory]
-    [InlineData(ParavirtExecution.Interpreter)]
-    [InlineData(ParavirtExecution.Translated)]
-    public void MappingAFrameTheGuestDoesNotOwnIsRefused(ParavirtExecution execution) => Assert.Equal(Status(22), RunGuest((a, d) =>
+    [InlineData(ExecutionTier.Interpreter)]
+    [InlineData(ExecutionTier.Translated)]
+    public void MappingAFrameTheGuestDoesNotOwnIsRefused(ExecutionTier execution) => Assert.Equal(Status(22), RunGuest((a, d) =>
     {
         Hypercall(a, 14, b: 0x0040_0000, c: (Entries << 12) | 7, d: 2);
         ExitWithResult(a, d);
     }, execution).Run.ExitCode);
 
     [Theory]
-    [InlineData(ParavirtExecution.Interpreter)]
-    [InlineData(ParavirtExecution.Translated)]
-    public void AWritableMappingOfItsOwnPageTableIsRefused(ParavirtExecution execution) => Assert.Equal(Status(22), RunGuest((a, d) =>
+    [InlineData(ExecutionTier.Interpreter)]
+    [InlineData(ExecutionTier.Translated)]
+    public void AWritableMappingOfItsOwnPageTableIsRefused(ExecutionTier execution) => Assert.Equal(Status(22), RunGuest((a, d) =>
     {
         a.mov(eax, __dword_ptr[esi + 60]);     // start_info.pt_base: the boot page directory
         a.mov(ebx, eax);                       // its own linear address (identity)
@@ -93,9 +93,9 @@ public sealed partial class ParavirtBackendTests
     }, execution).Run.ExitCode);
 
     [Theory]
-    [InlineData(ParavirtExecution.Interpreter)]
-    [InlineData(ParavirtExecution.Translated)]
-    public void PinningAFrameThatIsMappedWritableIsRefused(ParavirtExecution execution) => Assert.Equal(Status(22), RunGuest((a, d) =>
+    [InlineData(ExecutionTier.Interpreter)]
+    [InlineData(ExecutionTier.Translated)]
+    public void PinningAFrameThatIsMappedWritableIsRefused(ExecutionTier execution) => Assert.Equal(Status(22), RunGuest((a, d) =>
     {
         d.Word(0, 0);         // MMUEXT_PIN_L1_TABLE
         d.Word(4, 0x200);     // frame 0x200 (2 MiB): mapped writable by the boot tables
@@ -105,9 +105,9 @@ public sealed partial class ParavirtBackendTests
     }, execution).Run.ExitCode);
 
     [Theory]
-    [InlineData(ParavirtExecution.Interpreter)]
-    [InlineData(ParavirtExecution.Translated)]
-    public void ARingZeroDescriptorIsRefusedBySetGdt(ParavirtExecution execution) => Assert.Equal(Status(22), RunGuest((a, d) =>
+    [InlineData(ExecutionTier.Interpreter)]
+    [InlineData(ExecutionTier.Translated)]
+    public void ARingZeroDescriptorIsRefusedBySetGdt(ExecutionTier execution) => Assert.Equal(Status(22), RunGuest((a, d) =>
     {
         d.Word(8, 0x0000_FFFF);
         d.Word(12, 0x00CF_9B00); // DPL 0 code
@@ -116,9 +116,9 @@ public sealed partial class ParavirtBackendTests
     }, execution).Run.ExitCode);
 
     [Theory]
-    [InlineData(ParavirtExecution.Interpreter)]
-    [InlineData(ParavirtExecution.Translated)]
-    public void ARingOneDescriptorIsAccepted(ParavirtExecution execution) => Assert.Equal(Status(0), RunGuest((a, d) =>
+    [InlineData(ExecutionTier.Interpreter)]
+    [InlineData(ExecutionTier.Translated)]
+    public void ARingOneDescriptorIsAccepted(ExecutionTier execution) => Assert.Equal(Status(0), RunGuest((a, d) =>
     {
         d.Word(8, 0x0000_FFFF);
         d.Word(12, 0x00CF_BB00); // DPL 1 code
@@ -127,9 +127,9 @@ public sealed partial class ParavirtBackendTests
     }, execution).Run.ExitCode);
 
     [Theory]
-    [InlineData(ParavirtExecution.Interpreter)]
-    [InlineData(ParavirtExecution.Translated)]
-    public void AHypercallFloodCostsTheGuestOnlyItsBudget(ParavirtExecution execution)
+    [InlineData(ExecutionTier.Interpreter)]
+    [InlineData(ExecutionTier.Translated)]
+    public void AHypercallFloodCostsTheGuestOnlyItsBudget(ExecutionTier execution)
     {
         (VmRunResult run, _) = RunGuest((a, _) =>
         {
@@ -144,9 +144,9 @@ public sealed partial class ParavirtBackendTests
     }
 
     [Theory]
-    [InlineData(ParavirtExecution.Interpreter)]
-    [InlineData(ParavirtExecution.Translated)]
-    public void AnUpcallThatNeverReturnsIsContainedByTheBudget(ParavirtExecution execution)
+    [InlineData(ExecutionTier.Interpreter)]
+    [InlineData(ExecutionTier.Translated)]
+    public void AnUpcallThatNeverReturnsIsContainedByTheBudget(ExecutionTier execution)
     {
         (VmRunResult run, _) = RunGuest((a, d) =>
         {
@@ -174,9 +174,9 @@ public sealed partial class ParavirtBackendTests
     }
 
     [Theory]
-    [InlineData(ParavirtExecution.Interpreter)]
-    [InlineData(ParavirtExecution.Translated)]
-    public void ALiteralInt0x82TakesTheHypercallInEax(ParavirtExecution execution)
+    [InlineData(ExecutionTier.Interpreter)]
+    [InlineData(ExecutionTier.Translated)]
+    public void ALiteralInt0x82TakesTheHypercallInEax(ExecutionTier execution)
     {
         (VmRunResult run, _) = RunGuest((a, d) =>
         {
@@ -195,9 +195,9 @@ public sealed partial class ParavirtBackendTests
 
     /// <summary>A guest that rewrites a stub of its hypercall page gets what the rewritten stub does, on both paths.</summary>
     [Theory]
-    [InlineData(ParavirtExecution.Interpreter)]
-    [InlineData(ParavirtExecution.Translated)]
-    public void ARewrittenStubRunsAsRewritten(ParavirtExecution execution) => Assert.Equal(Status(38), RunGuest((a, d) =>
+    [InlineData(ExecutionTier.Interpreter)]
+    [InlineData(ExecutionTier.Translated)]
+    public void ARewrittenStubRunsAsRewritten(ExecutionTier execution) => Assert.Equal(Status(38), RunGuest((a, d) =>
     {
         a.mov(__dword_ptr[HypercallPage + 17 * 32 + 1], 99u); // stub 17's mov eax, 17 becomes mov eax, 99
         Hypercall(a, 17);
@@ -215,7 +215,7 @@ public sealed partial class ParavirtBackendTests
         });
 
         var refused = Assert.Throws<InvalidImageException>(() => VirtualMachine.Create(image,
-            new VmOptions { Backend = BackendKind.Paravirtual, Execution = ParavirtExecution.Translated, TranslationCacheDirectory = s_cache }));
+            new VmOptions { Backend = BackendKind.Paravirtual, Execution = ExecutionTier.Translated, TranslationCacheDirectory = s_cache }));
         Assert.Contains("privileged instruction at 0x00100031: cli", refused.Message);
 
         // The interpreter runs it: the CLI raises #GP, and with no trap table the domain crashes.
@@ -272,15 +272,15 @@ public sealed partial class ParavirtBackendTests
     /// Runs a test guest on <paramref name="execution"/>'s path; on the translated path also on the interpreter,
     /// which must give the same console bytes, exit code and retired count (the fast path's equivalence).
     /// </summary>
-    private static (VmRunResult Run, VirtualMachine Vm) RunGuest(Action<Assembler, DataArea> code, ParavirtExecution execution, ulong maxInstructions = 5_000_000, string? commandLine = null)
+    private static (VmRunResult Run, VirtualMachine Vm) RunGuest(Action<Assembler, DataArea> code, ExecutionTier execution, ulong maxInstructions = 5_000_000, string? commandLine = null)
     {
         byte[] image = Build(code);
         var options = new VmOptions { Backend = BackendKind.Paravirtual, MaxInstructions = maxInstructions, Execution = execution, TranslationCacheDirectory = s_cache, KernelCommandLine = commandLine };
         VirtualMachine vm = VirtualMachine.Create(image, options);
         VmRunResult run = vm.Run();
-        if (execution == ParavirtExecution.Translated)
+        if (execution == ExecutionTier.Translated)
         {
-            VmRunResult reference = VirtualMachine.Create(image, options with { Execution = ParavirtExecution.Interpreter }).Run();
+            VmRunResult reference = VirtualMachine.Create(image, options with { Execution = ExecutionTier.Interpreter }).Run();
             Assert.Equal(reference.Console, run.Console);
             Assert.Equal(reference.ExitCode, run.ExitCode);
             Assert.Equal(reference.Statistics.GuestInstructions, run.Statistics.GuestInstructions);

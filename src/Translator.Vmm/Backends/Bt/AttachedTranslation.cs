@@ -49,6 +49,9 @@ public sealed class AttachedTranslation
     /// <summary>The retired count at which an offered translation was swapped in (null: attached before the run, or never).</summary>
     public ulong? SwappedAtRetired { get; private set; }
 
+    /// <summary>A translation was offered and waits for the interpreter's next boundary (tiered runs: it is compiled).</summary>
+    public bool SwapPending => _offered is not null;
+
     /// <summary>
     /// Hands <paramref name="translation"/> over from any thread; the interpreter swaps it in at its next block
     /// boundary, from where on blocks run its regions (nothing that already retired changes).
@@ -151,6 +154,15 @@ public sealed class AttachedTranslation
             events["bt.compileMicroseconds"] = (long)t.CompileTime.TotalMicroseconds;
             events["bt.precompileMicroseconds"] = (long)t.PrecompileTime.TotalMicroseconds;
             events["bt.precompiled"] = t.Precompiled ? 1 : 0;
+            if (t.Origin == TranslationOrigin.Translated && SwappedAtRetired is not null)
+            {
+                // A tiered run's compile: in a child process (this one never held the compiler) or, failing that, here.
+                events[t.CompiledOutOfProcess ? "bt.compile.outOfProcess" : "bt.compile.inProcess"] = 1;
+                if (t.CompiledOutOfProcess)
+                {
+                    events["bt.compile.processPeakKiB"] = t.CompileProcessPeakBytes / 1024;
+                }
+            }
         }
     }
 }

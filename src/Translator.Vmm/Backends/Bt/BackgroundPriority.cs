@@ -21,7 +21,10 @@ internal static partial class BackgroundPriority
 
         try
         {
-            _ = SetPriority(ProcessPriority, GetThreadId(), Nice); // a failure leaves the priority as it was
+            // Only ever lower: a thread (or a compile process) of a run started under nice 19 stays at 19, even as root.
+            int thread = GetThreadId();
+            int current = GetPriority(ProcessPriority, thread); // -1 is also an error's answer: then 10 is set, as before
+            _ = SetPriority(ProcessPriority, thread, Math.Max(current, Nice)); // a failure leaves the priority as it was
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
@@ -31,6 +34,9 @@ internal static partial class BackgroundPriority
 
     [LibraryImport("libc", EntryPoint = "setpriority")]
     private static partial int SetPriority(int which, int who, int priority);
+
+    [LibraryImport("libc", EntryPoint = "getpriority")]
+    private static partial int GetPriority(int which, int who);
 
     [LibraryImport("libc", EntryPoint = "gettid")]
     private static partial int GetThreadId();

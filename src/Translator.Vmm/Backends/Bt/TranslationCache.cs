@@ -34,6 +34,9 @@ public enum TranslationOrigin
 /// <param name="Warnings">What the translator could not translate, and the cache problems met (never fatal).</param>
 /// <param name="Precompiled">The loaded translation carries native code (ReadyToRun), so its methods start without the JIT.</param>
 /// <param name="PrecompileTime">Time crossgen2 took to precompile the compiled assembly (zero unless translated now).</param>
+/// <param name="CompiledOutOfProcess">A tiered run's translation that a child process compiled (<see cref="TranslationWorker"/>).</param>
+/// <param name="CompileProcessPeakBytes">That child's peak resident memory (0: none ran).</param>
+/// <param name="InProcessBecause">Why a tiered run's translation was compiled in this process after all (the child could not).</param>
 public sealed record LoadedTranslation(
     TranslatedImage Image,
     TranslationOrigin Origin,
@@ -45,7 +48,10 @@ public sealed record LoadedTranslation(
     IReadOnlyList<uint> EntryPoints,
     IReadOnlyList<string> Warnings,
     bool Precompiled = false,
-    TimeSpan PrecompileTime = default);
+    TimeSpan PrecompileTime = default,
+    bool CompiledOutOfProcess = false,
+    long CompileProcessPeakBytes = 0,
+    string? InProcessBecause = null);
 
 /// <summary>
 /// The run-time host of binary translation: gives the bt backend the <see cref="TranslatedImage"/> of any image.
@@ -148,6 +154,36 @@ public sealed class TranslationCache
     /// this process, or in the on-disk cache (covering the recorded fallbacks); else null. Tiered runs start with it.
     /// </summary>
     public LoadedTranslation? TryLoadReady(byte[] image) => Load(image, translate: false);
+
+    /// <summary>
+    /// A tiered run's background load: the translation compiled by a child process (<see cref="TranslationWorker"/>)
+    /// and loaded from this cache, so this process never holds the compiler; when the child cannot do it, compiled here
+    /// as <see cref="Load(byte[])"/> would, with the reason in <see cref="LoadedTranslation.InProcessBecause"/>.
+    /// </summary>
+    public LoadedTranslation LoadInBackground(byte[] image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        if (TryLoadReady(image) is { } ready)
+        {
+            return ready; // another machine of this process, or another process, finished it meanwhile
+        }
+
+        if (TranslationWorker.TryCompile(image, Directory, out string? problem) is { } report)
+        {
+            if (TryLoadReady(image) is { } compiled)
+            {
+                return compiled with
+                {
+                    Origin = TranslationOrigin.Translated, TranslateTime = report.Translate, CompileTime = report.Compile,
+                    PrecompileTime = report.Precompile, CompiledOutOfProcess = true, CompileProcessPeakBytes = report.PeakResidentBytes,
+                };
+            }
+
+            problem = "the compile process's cache entry did not load";
+        }
+
+        return Load(image) with { InProcessBecause = problem };
+    }
 
     private LoadedTranslation? Load(byte[] image, bool translate)
     {

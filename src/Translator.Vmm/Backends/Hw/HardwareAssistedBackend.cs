@@ -277,7 +277,7 @@ public sealed partial class HardwareAssistedBackend : IExecutionBackend, ITransl
         }
 
         _devices.CollectEvents(events);
-        if (_options.Execution == ParavirtExecution.Translated)
+        if (_options.Execution != ExecutionTier.Interpreter)
         {
             Translated.CollectEvents(events, _cpu);
         }

@@ -25,7 +25,7 @@ public sealed partial class ParavirtBackend : ITranslatingBackend, IHypercallGat
     private uint _hypercallPage;
 
     /// <summary>Which path runs the guest: the interpreter (the reference) or translated code.</summary>
-    public ParavirtExecution Execution => _options.Execution;
+    public ExecutionTier Execution => _options.Execution;
 
     void IHypercallGate.Hypercall(X86Cpu cpu, uint number) => Hypercall(number);
 
@@ -44,7 +44,7 @@ public sealed partial class ParavirtBackend : ITranslatingBackend, IHypercallGat
     /// <summary>The translated path's counters: which path ran, the bt.* counters of the translated code, direct hypercalls.</summary>
     private void CollectExecutionEvents(IDictionary<string, long> events)
     {
-        if (_options.Execution != ParavirtExecution.Translated)
+        if (_options.Execution == ExecutionTier.Interpreter)
         {
             return;
         }

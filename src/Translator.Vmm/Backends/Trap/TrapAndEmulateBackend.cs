@@ -13,7 +13,7 @@ namespace Translator.Vmm.Backends.Trap;
 /// </summary>
 public sealed class TrapAndEmulateBackend(VmOptions options, Action<byte> console) : DeprivilegedMonitor(options, console), ITranslatingBackend
 {
-    private readonly bool _runsTranslated = options.Execution == ParavirtExecution.Translated;
+    private readonly bool _runsTranslated = options.Execution != ExecutionTier.Interpreter;
     private AttachedTranslation? _translated;
 
     public override string Name => "trap";
