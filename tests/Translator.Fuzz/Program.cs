@@ -6,6 +6,7 @@ using Translator.Fuzz;
 //   minimizes each divergence and writes it up as a case in DIR (default tests/regressions). --jobs J runs J programs
 //   at a time; what is printed, and in which order, does not depend on J.
 //   --profile on: where the time went (image building, each backend).
+//   --host-only on: native's interpreter and the host CPU only (a quick sweep of the host oracle over many seeds).
 // translator-fuzz --show SEED: the program's body, each instruction at its address, with its unit.
 // translator-fuzz --minimize-qemu SEED: shrinks a program while QEMU and native-interpreter disagree, prints it.
 // translator-fuzz --minimize-host SEED: the same against the host CPU (HostCpuOracle).
@@ -13,6 +14,7 @@ using Translator.Fuzz;
 ulong first = 1;
 long programs = 1000;
 int qemuEvery = 0, hostEvery = 0, btTranslatedEvery = 0, jobs = 1;
+bool hostOnly = false;
 string? cases = "tests/regressions";
 ulong? minimize = null;
 for (int i = 0; i + 1 < args.Length; i += 2)
@@ -25,6 +27,7 @@ for (int i = 0; i + 1 < args.Length; i += 2)
         case "--qemu-every": qemuEvery = int.Parse(args[i + 1]); break;
         case "--host-every": hostEvery = int.Parse(args[i + 1]); break;
         case "--bt-translated-every": btTranslatedEvery = int.Parse(args[i + 1]); break;
+        case "--host-only": hostOnly = args[i + 1] == "on"; hostEvery = hostOnly ? 1 : hostEvery; break;
         case "--profile": DifferentialRunner.Profile = args[i + 1] == "on" ? new() : null; break;
         case "--cases": cases = args[i + 1] == "none" ? null : args[i + 1]; break;
         case "--minimize": minimize = ulong.Parse(args[i + 1]); break;
@@ -66,7 +69,8 @@ var tally = new Campaign();
 {
     ulong seed = first + (ulong)n;
     FuzzProgram program = ProgramGenerator.Generate(seed);
-    FuzzBackend[] backends = btTranslatedEvery > 0 && n % btTranslatedEvery == 0 ? [.. FuzzBackend.All, FuzzBackend.BtTranslated] : FuzzBackend.All;
+    FuzzBackend[] backends = hostOnly ? [FuzzBackend.All[0]]
+        : btTranslatedEvery > 0 && n % btTranslatedEvery == 0 ? [.. FuzzBackend.All, FuzzBackend.BtTranslated] : FuzzBackend.All;
     var log = new StringWriter();
     ProgramReport report = Campaign.Check(program, backends, qemuEvery > 0 && n % qemuEvery == 0, hostEvery > 0 && n % hostEvery == 0, cases, log);
     return (report, log.ToString());
