@@ -78,6 +78,13 @@ public static class FlagAnalysis
     public static RflagsBits After(in Instruction instruction, RflagsBits before)
     {
         RflagsBits undefined = instruction.RflagsUndefined & Arithmetic;
+        if (instruction.IsStringInstruction && (instruction.HasRepePrefix || instruction.HasRepnePrefix))
+        {
+            // With a count of 0 a REP string instruction writes no flags: a flag is defined after it only if it was
+            // before (found by the host CPU oracle: SHR's undefined AF surviving REPE SCAS with ECX = 0).
+            return before & ~undefined;
+        }
+
         RflagsBits written = (instruction.RflagsWritten | instruction.RflagsCleared | instruction.RflagsSet) & Arithmetic;
         return (before & ~undefined) | (written & ~undefined);
     }
