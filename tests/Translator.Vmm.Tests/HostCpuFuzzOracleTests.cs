@@ -70,4 +70,32 @@ public sealed class HostCpuFuzzOracleTests
         Assert.False(ModeNeutralProgram.IsModeNeutral(Instruction.Create(Code.Cli)));
         Assert.True(ModeNeutralProgram.IsModeNeutral(Instruction.Create(Code.Adc_rm16_r16, new MemoryOperand(Register.EBX, Register.ESI, 4, 0x10, 1), Register.DX)));
     }
+
+    /// <summary>
+    /// What the oracle found: a REP string instruction with ECX = 0 writes no flags, so the undefined flags of MUL or
+    /// SHR before it stay undefined (the generator's flag analysis had them defined; the host CPU's AF, SF, ZF, PF
+    /// there differ from native's). Seeds 1002896, 2000412 and 1002139 differed before the fix.
+    /// </summary>
+    [HostCpuFact]
+    public void FlagsARepStringInstructionDidNotWriteStayUndefined()
+    {
+        foreach (ulong seed in new ulong[] { 1_002_896, 2_000_412, 1_002_139 })
+        {
+            Verdict? verdict = HostCpuOracle.Compare(ProgramGenerator.Generate(seed));
+            Assert.NotNull(verdict);
+            Assert.True(verdict.Agrees, $"seed {seed}: {verdict.Difference()}");
+        }
+    }
+
+    [Fact]
+    public void ARepStringInstructionMayLeaveTheFlagsAsTheyWere()
+    {
+        Instruction scas = Instruction.Create(Code.Scasb_AL_m8, Register.AL, new MemoryOperand(Register.EDI, Register.ES));
+        scas.HasRepnePrefix = true;
+        Instruction mul = Instruction.Create(Code.Mul_rm32, Register.EBX);
+        RflagsBits after = FlagAnalysis.After(scas, FlagAnalysis.After(mul, FlagAnalysis.Arithmetic));
+        Assert.Equal(RflagsBits.CF | RflagsBits.OF, after); // MUL defines only CF and OF; SCAS may not run
+        scas.HasRepnePrefix = false;
+        Assert.Equal(FlagAnalysis.Arithmetic, FlagAnalysis.After(scas, FlagAnalysis.After(mul, FlagAnalysis.Arithmetic)));
+    }
 }
