@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Fuzzing (docs/fuzzing.md, docs/reliability.md).
 #   scripts/fuzz.sh --programs 100000 [--seed FIRST]   differential campaign: progress on stderr, a summary line
+#       [--jobs N]        N programs at a time (same output, same order, any N)
+#       [--host-every K]  every K-th program's mode-neutral part also on the host CPU (needs cc; docs/fuzzing.md)
+#       [--qemu-every K] [--bt-translated-every K]   sampled oracles
+#   scripts/fuzz.sh --minimize-host SEED                shrinks a program the host CPU disagrees on, prints it
 #   scripts/fuzz.sh --minimize SEED                     shrinks a divergent program and writes it up in tests/regressions/
 #   scripts/fuzz.sh --afl TARGET --minutes N            AFL++ on one parser (elf, flat, host-config, snapshot, options):
 #                                                       progress every 30 s, then a summary; exit 1 on a crash or hang

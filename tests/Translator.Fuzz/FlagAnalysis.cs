@@ -78,6 +78,21 @@ public static class FlagAnalysis
     public static RflagsBits After(in Instruction instruction, RflagsBits before)
     {
         RflagsBits undefined = instruction.RflagsUndefined & Arithmetic;
+        if (instruction.Mnemonic is Mnemonic.Rol or Mnemonic.Ror or Mnemonic.Rcl or Mnemonic.Rcr
+            && instruction.Op1Kind == OpKind.Immediate8 && (instruction.Immediate8 & 0x1F) > 1)
+        {
+            // The SDM leaves OF undefined for any masked count above 1, also one that rotates by a multiple of the
+            // size (RCR r/m8 by 27: 27 mod 9 = 0), where Iced reports no flags touched (found by the host CPU oracle).
+            undefined |= RflagsBits.OF;
+        }
+
+        if (instruction.IsStringInstruction && (instruction.HasRepePrefix || instruction.HasRepnePrefix))
+        {
+            // With a count of 0 a REP string instruction writes no flags: a flag is defined after it only if it was
+            // before (found by the host CPU oracle: SHR's undefined AF surviving REPE SCAS with ECX = 0).
+            return before & ~undefined;
+        }
+
         RflagsBits written = (instruction.RflagsWritten | instruction.RflagsCleared | instruction.RflagsSet) & Arithmetic;
         return (before & ~undefined) | (written & ~undefined);
     }

@@ -58,7 +58,7 @@ public static class HarnessImage
         }
 
         List<Instruction> body = program.FlatBody(DumpAddress);
-        var writer = new CodeWriterImpl();
+        var writer = new ByteWriter();
         if (!BlockEncoder.TryEncode(32, new InstructionBlock(writer, body, GuestLayout.Body), out string? error, out BlockEncoderResult result, BlockEncoderOptions.ReturnNewInstructionOffsets))
         {
             throw new InvalidOperationException($"seed {program.Seed}: {error}");
@@ -211,7 +211,7 @@ public static class HarnessImage
         a.mov(al, (byte)c); a.mov(dx, 0x3F8); a.@out(dx, al);
     }
 
-    private sealed class CodeWriterImpl : CodeWriter
+    internal sealed class ByteWriter : CodeWriter
     {
         private readonly List<byte> _bytes = [];
 

@@ -23,7 +23,7 @@ public sealed class PhysicalMemory
             throw new ArgumentOutOfRangeException(nameof(megabytes), $"guest memory must be between 2 and {MaxMiB} MiB");
         }
 
-        _ram = GC.AllocateArray<byte>(megabytes << 20, pinned: true);
+        _ram = RamPool.Current?.Rent(megabytes << 20) ?? GC.AllocateArray<byte>(megabytes << 20, pinned: true);
     }
 
     public uint Size => (uint)_ram.Length;
