@@ -95,7 +95,7 @@ internal static class KernelSourceCampaign
         return null;
     }
 
-    /// <summary>Appends a mutant's TRN errors, with the mutated text and the errors' own text, to the review file.</summary>
+    /// <summary>Appends a mutant's TRN errors, with the mutated text and the errors' own text, to the review file, and writes the mutant beside it.</summary>
     private static void Describe(string file, ulong seed, Mutant mutant, string kind, Diagnostic[] errors)
     {
         var text = new System.Text.StringBuilder($"== mutant {seed}: {kind}; mutated: ");
@@ -107,6 +107,8 @@ internal static class KernelSourceCampaign
         }
 
         File.AppendAllText(file, text.ToString());
+        // The mutant itself beside the review file, to replay it by hand or make it a test case.
+        File.WriteAllText(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file))!, $"kernel-mutant-{seed}.cs"), mutant.Source);
     }
 
     private static string Quote(string source, Microsoft.CodeAnalysis.Text.TextSpan span)

@@ -6,6 +6,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis.Text;
 using Translator.KernelCompiler.Model;
 
 namespace Translator.KernelCompiler.Parsing;
@@ -143,8 +144,27 @@ internal static class GuestClassParser
 
         var errors = model.GetDiagnostics(syntax.FullSpan, cancellation).Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.Location.SourceSpan).ToArray();
         string path = syntax.SyntaxTree.FilePath;
+        SyntaxNode root = syntax.SyntaxTree.GetRoot(cancellation);
         return diagnostics.RemoveAll(d => d.Location is { } at && at.FilePath == path
-            && errors.Any(e => at.Span.OverlapsWith(e) || at.Span.Contains(e.Start) || e.Contains(at.Span.Start))) > 0;
+            && errors.Any(e => at.Span.OverlapsWith(e) || at.Span.Contains(e.Start) || e.Contains(at.Span.Start)
+                || InSameMember(root, at.Span, e))) > 0;
+    }
+
+    /// <summary>
+    /// Whether C#'s error <paramref name="error"/> lies in the method (or other member) that holds <paramref name="span"/>:
+    /// a body C# cannot parse or bind leaves pieces behind (a method group a lost parenthesis cut from its arguments)
+    /// that are not the user's cause, so C#'s errors are the ones to act on first, as C# itself stops at them.
+    /// </summary>
+    private static bool InSameMember(SyntaxNode root, TextSpan span, TextSpan error)
+    {
+        if (!root.FullSpan.Contains(span))
+        {
+            return false;
+        }
+
+        SyntaxNode? member = root.FindNode(span, getInnermostNodeForTie: true)
+            .AncestorsAndSelf().FirstOrDefault(n => n is BaseMethodDeclarationSyntax or LocalFunctionStatementSyntax or BasePropertyDeclarationSyntax);
+        return member is not null && member.FullSpan.Contains(error.Start);
     }
 
     /// <summary>A syntax error in <paramref name="node"/> (not a warning such as #warning's).</summary>
