@@ -72,6 +72,8 @@ public sealed class DiagnosticAuditTests
         // A refused static field's uses.
         { "TRN0003", Kernel("static float [|s_f|]; static int F() => (int)(s_f * 2); static void G() { s_f = 1; }") },
         { "TRN0020", Kernel("struct N { public string Name; } static N[] [|s_n|] = new N[2]; static void F() { s_n[0].Name = \"a\"; Take(s_n[1].Name); }") },
+        // A struct guest data cannot hold, used by several declarations: one error, at the first.
+        { "TRN0020", Kernel("struct N { public string Name; } static void F() { N [|n = default|]; N m = default; } static N G(N p) => p;") },
         // A refused parameter's callers.
         { "TRN0003", Kernel("static void G([|float v|]) { } static void F() { G(1); G(2); }") },
         { "TRN0003", Kernel("static int G([|double d|]) => 0; static void F() { Use(G(1.5) + G(2)); }") },

@@ -47,7 +47,7 @@ internal sealed partial class BodyLowering
         if (GuestTypes.From(symbol.ReturnType) is not GuestType returnType)
         {
             SyntaxNode syntax = (local.Syntax as LocalFunctionStatementSyntax)?.ReturnType ?? local.Syntax;
-            Report(Diagnostics.UnsupportedType, syntax, symbol.ReturnType.ToDisplayString());
+            ReportType(symbol.ReturnType, syntax);
             return empty;
         }
 

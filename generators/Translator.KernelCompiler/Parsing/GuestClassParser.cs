@@ -125,6 +125,7 @@ internal static class GuestClassParser
         }
 
         refusedByCSharp |= WithoutCSharpsErrors(context.SemanticModel, syntax, diagnostics, cancellation);
+        OncePerStruct(diagnostics);
         string ns = type.ContainingNamespace.IsGlobalNamespace ? "" : type.ContainingNamespace.ToDisplayString();
         return new GuestClassModel(type.ToDisplayString(), ns, type.Name, Modifiers(syntax), isKernel, location,
             functions.ToEquatableArray(), fields.ToEquatableArray(), diagnostics.ToEquatableArray(), refusedByCSharp);
@@ -165,6 +166,35 @@ internal static class GuestClassParser
         SyntaxNode? member = root.FindNode(span, getInnermostNodeForTie: true)
             .AncestorsAndSelf().FirstOrDefault(n => n is BaseMethodDeclarationSyntax or LocalFunctionStatementSyntax or BasePropertyDeclarationSyntax);
         return member is not null && member.FullSpan.Contains(error.Start);
+    }
+
+    /// <summary>A type guest code cannot hold: a struct says which of its fields is the cause (TRN0020), anything else TRN0003.</summary>
+    private static DiagnosticInfo TypeRefusal(ITypeSymbol type, LocationInfo? location)
+    {
+        ITypeSymbol inner = type is IArrayTypeSymbol array ? array.ElementType : type is IPointerTypeSymbol pointer ? pointer.PointedAtType : type;
+        return inner is INamedTypeSymbol named && StructLayouts.IsUserStruct(named) && StructLayouts.Of(named, out string? problem) is null
+            ? DiagnosticInfo.Create(Diagnostics.StructLayout, location, named.Name, problem ?? "")
+            : DiagnosticInfo.Create(Diagnostics.UnsupportedType, location, type.ToDisplayString());
+    }
+
+    /// <summary>
+    /// A struct guest data cannot hold is one cause however many declarations use it: TRN0020 stays at its first use
+    /// (in source order), which names the field to change; the others would repeat it.
+    /// </summary>
+    private static void OncePerStruct(List<DiagnosticInfo> diagnostics)
+    {
+        var first = new Dictionary<string, DiagnosticInfo>(StringComparer.Ordinal);
+        foreach (DiagnosticInfo d in diagnostics.Where(d => d.Id == Diagnostics.StructLayout.Id && d.Arguments.Count > 0))
+        {
+            if (!first.TryGetValue(d.Arguments[0], out DiagnosticInfo? kept) || Start(d) < Start(kept))
+            {
+                first[d.Arguments[0]] = d;
+            }
+        }
+
+        diagnostics.RemoveAll(d => d.Id == Diagnostics.StructLayout.Id && d.Arguments.Count > 0 && !ReferenceEquals(first[d.Arguments[0]], d));
+
+        static int Start(DiagnosticInfo d) => d.Location?.Span.Start ?? -1;
     }
 
     /// <summary>A syntax error in <paramref name="node"/> (not a warning such as #warning's).</summary>
@@ -232,7 +262,7 @@ internal static class GuestClassParser
 
         if (returnType is not GuestType ret)
         {
-            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnsupportedType, LocationInfo.From(syntax.ReturnType), method.ReturnType.ToDisplayString()));
+            diagnostics.Add(TypeRefusal(method.ReturnType, LocationInfo.From(syntax.ReturnType)));
             return null;
         }
 
@@ -296,10 +326,7 @@ internal static class GuestClassParser
 
         if (guestType is not GuestType type || type.Kind is ValueKind.Void)
         {
-            ITypeSymbol inner = field.Type is IArrayTypeSymbol array ? array.ElementType : field.Type is IPointerTypeSymbol pointer ? pointer.PointedAtType : field.Type;
-            diagnostics.Add(inner is INamedTypeSymbol named && StructLayouts.IsUserStruct(named) && StructLayouts.Of(named, out string? problem) is null
-                ? DiagnosticInfo.Create(Diagnostics.StructLayout, location, named.Name, problem ?? "")
-                : DiagnosticInfo.Create(Diagnostics.UnsupportedType, location, field.Type.ToDisplayString()));
+            diagnostics.Add(TypeRefusal(field.Type, location));
             return null;
         }
 
