@@ -67,9 +67,13 @@ public sealed class TranslatedExecutionTests
             AttachedTranslation tier = ((ITranslatingBackend)run.Vm.Backend).Translated;
             run.Vm.RunSlice(run.TierUp * 2); // the tier-up is raised at a boundary past TierUp
             var waited = System.Diagnostics.Stopwatch.StartNew();
-            while (!tier.SwapPending && tier.Problem is null && waited.Elapsed < TimeSpan.FromMinutes(5))
+            // The guest waits for its compile here, so the swap cannot miss the rest of the run. The tier-up is raised
+            // at the interpreter's next boundary, which the slice may have ended before: then no compile is under way
+            // yet, nothing would come of waiting, and the rest of the run raises it.
+            while (tier.TierUpRetired is not null && !tier.SwapPending && tier.SwappedAtRetired is null && tier.Problem is null
+                && waited.Elapsed < TimeSpan.FromMinutes(5))
             {
-                Thread.Sleep(20); // the guest waits for its compile here, so the swap cannot miss the rest of the run
+                Thread.Sleep(20);
             }
 
             VmRunResult tiered = run.Vm.Finish(run.Vm.RunSlice(ulong.MaxValue));
