@@ -16,10 +16,9 @@ prepare_benchmark
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# The cached runs share one settled cache: the first run translates, the second again if the first recorded fallbacks.
+# The cached runs share one settled cache.
 export TRANSLATOR_CACHE_DIR="$work/cache"
-"$translator" run "$image" --backend native --execution translated >/dev/null 2>&1 || true
-"$translator" run "$image" --backend native --execution translated >/dev/null 2>&1 || true
+settle_translation_cache "$image"
 
 timed() { # NAME CACHE BACKEND: appends "SECONDS TREE_PEAK_KIB GUEST_PEAK_KIB CHILD_PEAK_KIB SWAPPED" of one run to $work/NAME
     local name=$1 cache=$2 backend=$3 line

@@ -12,11 +12,9 @@ rounds=${2:-7}
 prepare_benchmark
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+# The cached runs share one settled cache.
 export TRANSLATOR_CACHE_DIR="$work/cache"
-
-# Two runs settle the cache: the first translates, the second translates again if the first recorded fallbacks.
-"$translator" run "$image" --backend native --execution translated >/dev/null 2>&1 || true
-"$translator" run "$image" --backend native --execution translated >/dev/null 2>&1 || true
+settle_translation_cache "$image"
 
 timed() { # NAME COMMAND...: appends "SECONDS PEAK_KIB" of one run to $work/NAME
     local name=$1

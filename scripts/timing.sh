@@ -6,6 +6,11 @@ prepare_benchmark() { # prerequisites, the test guests, and the translator as it
     translator=$(bash scripts/build-translator.sh)
 }
 
+settle_translation_cache() { # IMAGE: two runs settle $TRANSLATOR_CACHE_DIR (the second translates again if the first recorded fallbacks)
+    "$translator" run "$1" --backend native --execution translated >/dev/null 2>&1 || true
+    "$translator" run "$1" --backend native --execution translated >/dev/null 2>&1 || true
+}
+
 elapsed() { # "SECONDS PEAK_KIB" of one run of "$@" (wall time; peak resident memory from /usr/bin/time -v), output discarded
     local start end rusage command=("$@")
     # /usr/bin/time executes a program: a shell function (run_qemu) runs in a child bash that inherits it (export -f)
