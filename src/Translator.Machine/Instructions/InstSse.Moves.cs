@@ -187,7 +187,7 @@ internal static unsafe partial class InstSse
         uint address = op.Instruction.MemoryBase == Reg.DI ? (ushort)c.Reg(X86Cpu.EDI) : c.Reg(X86Cpu.EDI);
         address += op.Instruction.MemorySegment is Reg.FS or Reg.GS ? c.SegmentBases[op.Instruction.MemorySegment - Reg.ES] : 0;
         UInt128 data = c.Xmm[XmmOf(ref op, 1)], mask = c.Xmm[XmmOf(ref op, 2)];
-        c.Mmu.ProbeWrite(address, 16, c.Mmu.State.User);
+        ProbeWrite(c, address, 16);
         for (int i = 0; i < 16; i++)
         {
             if (((mask >> (8 * i + 7)) & 1) != 0)

@@ -140,10 +140,22 @@ internal static unsafe partial class InstSse
 
     private static ulong Read64(X86Cpu c, uint address) => c.Mmu.Read32(address) | ((ulong)c.Mmu.Read32(address + 4) << 32);
 
-    /// <summary>Both pages are checked before anything is written, so a #PF leaves memory unchanged.</summary>
+    /// <summary>
+    /// Both pages are checked before anything is written, so a #PF leaves memory unchanged; a fault on the second
+    /// page reports that page's first byte in CR2, as hardware does for a split access.
+    /// </summary>
+    private static void ProbeWrite(X86Cpu c, uint address, int size)
+    {
+        c.Mmu.Translate(address, write: true, c.Mmu.State.User);
+        if (((address & 0xFFF) + (uint)size) > 0x1000)
+        {
+            c.Mmu.Translate((address | 0xFFF) + 1, write: true, c.Mmu.State.User);
+        }
+    }
+
     private static void Write128(X86Cpu c, uint address, UInt128 value)
     {
-        c.Mmu.ProbeWrite(address, 16, c.Mmu.State.User);
+        ProbeWrite(c, address, 16);
         ulong low = (ulong)value, high = (ulong)(value >> 64);
         c.Mmu.Write32(address, (uint)low);
         c.Mmu.Write32(address + 4, (uint)(low >> 32));
@@ -153,7 +165,7 @@ internal static unsafe partial class InstSse
 
     private static void Write64(X86Cpu c, uint address, ulong value)
     {
-        c.Mmu.ProbeWrite(address, 8, c.Mmu.State.User);
+        ProbeWrite(c, address, 8);
         c.Mmu.Write32(address, (uint)value);
         c.Mmu.Write32(address + 4, (uint)(value >> 32));
     }
