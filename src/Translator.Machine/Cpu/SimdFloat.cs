@@ -83,10 +83,17 @@ internal static class SimdFloat
         int top = exponent + (int)significand.GetBitLength() - 1;
 
         // Tininess after rounding: the value rounded to the format's precision with an unbounded exponent is below
-        // the smallest normal (what x86 does).
-        (BigInteger unbounded, bool _) = RoundAt(significand, exponent, top - (f.Precision - 1), negative, mode);
-        int unboundedTop = top - (f.Precision - 1) + (int)unbounded.GetBitLength() - 1;
-        bool tiny = unboundedTop < f.MinExponent;
+        // the smallest normal (what x86 does). An unmasked underflow or overflow reports that rounding's precision
+        // (the destination is not written then).
+        int unboundedQuantum = top - (f.Precision - 1);
+        (BigInteger unbounded, bool unboundedInexact) = RoundAt(significand, exponent, unboundedQuantum, negative, mode);
+        bool tiny = unboundedQuantum + (int)unbounded.GetBitLength() - 1 < f.MinExponent;
+        bool underflowMasked = (mxcsr & (Underflow << (int)MaskShift)) != 0;
+        if (tiny && !underflowMasked)
+        {
+            flags |= Underflow | (unboundedInexact ? Precision : 0);
+            return sign;
+        }
 
         int quantum = Math.Max(top, f.MinExponent) - (f.Precision - 1);
         (BigInteger rounded, bool inexact) = RoundAt(significand, exponent, quantum, negative, mode);
@@ -96,30 +103,35 @@ internal static class SimdFloat
             quantum++;
         }
 
-        bool underflowMasked = (mxcsr & (Underflow << (int)MaskShift)) != 0;
-        if (tiny && underflowMasked && (mxcsr & FlushToZero) != 0)
+        if (tiny && (mxcsr & FlushToZero) != 0)
         {
             flags |= Underflow | Precision;
             return sign;
         }
 
-        if (tiny && (inexact || !underflowMasked))
+        if (tiny && inexact)
         {
             flags |= Underflow;
-        }
-
-        if (inexact)
-        {
-            flags |= Precision;
         }
 
         bool normal = rounded.GetBitLength() == f.Precision;
         long biased = normal ? quantum + (f.Precision - 1) + f.Bias : 0;
         if (biased >= f.MaxBiased)
         {
+            if ((mxcsr & (Overflow << (int)MaskShift)) == 0)
+            {
+                flags |= Overflow | (unboundedInexact ? Precision : 0);
+                return sign;
+            }
+
             flags |= Overflow | Precision;
             bool toInfinity = mode == Rounding.Nearest || (mode == Rounding.Up && !negative) || (mode == Rounding.Down && negative);
             return sign | (toInfinity ? f.Infinity : f.MaxFinite);
+        }
+
+        if (inexact)
+        {
+            flags |= Precision;
         }
 
         ulong fraction = (ulong)rounded & f.FractionMask;
@@ -184,6 +196,10 @@ internal static class SimdFloat
             return nan;
         }
 
+        // A denormal operand is reported whatever the other operand is (an infinity, a zero), once no NaN is involved,
+        // except beside a division by zero, which takes precedence.
+        bool divisionByZero = operation == Operation.Divide && f.IsZero(b) && !f.IsZero(a) && !f.IsInfinity(a);
+        flags |= !divisionByZero && (f.IsDenormal(a) || f.IsDenormal(b)) ? Denormal : 0;
         if (operation == Operation.Subtract)
         {
             b ^= f.SignBit;
@@ -220,17 +236,11 @@ internal static class SimdFloat
 
                 if (bZero && !aInf)
                 {
-                    flags |= DivideByZero | (f.IsDenormal(a) ? Denormal : 0);
+                    flags |= DivideByZero;
                     return (productNegative ? f.SignBit : 0) | f.Infinity;
                 }
 
-                flags |= f.IsDenormal(a) || f.IsDenormal(b) ? Denormal : 0;
                 return aInf ? (productNegative ? f.SignBit : 0) | f.Infinity : (productNegative ? f.SignBit : 0);
-        }
-
-        if (f.IsDenormal(a) || f.IsDenormal(b))
-        {
-            flags |= Denormal;
         }
 
         (BigInteger ma, int ea) = f.Decompose(a);
