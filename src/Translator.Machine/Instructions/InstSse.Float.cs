@@ -42,6 +42,18 @@ internal static unsafe partial class InstSse
             }
         }
 
+        // The approximations have single-precision forms only and raise no exception (SimdApproximations: AMD's values).
+        foreach ((Mnemonic m, Shape shape, LaneFunction lane) in new (Mnemonic, Shape, LaneFunction)[]
+        {
+            (Mnemonic.Rcpps, Shape.PackedSingle, Reciprocal), (Mnemonic.Rcpss, Shape.ScalarSingle, Reciprocal),
+            (Mnemonic.Rsqrtps, Shape.PackedSingle, ReciprocalSquareRoot), (Mnemonic.Rsqrtss, Shape.ScalarSingle, ReciprocalSquareRoot),
+        })
+        {
+            s_shapes[(int)m] = shape;
+            s_laneByMnemonic[(int)m] = lane;
+            t[m] = (nint)(delegate*<X86Cpu, ref DecodedOp, void>)&Lanewise;
+        }
+
         t[Mnemonic.Comiss] = (nint)(delegate*<X86Cpu, ref DecodedOp, void>)&CompareOrdered;
         t[Mnemonic.Comisd] = (nint)(delegate*<X86Cpu, ref DecodedOp, void>)&CompareOrdered;
         t[Mnemonic.Ucomiss] = (nint)(delegate*<X86Cpu, ref DecodedOp, void>)&CompareOrdered;
@@ -93,6 +105,11 @@ internal static unsafe partial class InstSse
             throw (c.Cr4 & X86Cpu.Cr4OsXmmExcpt) != 0 ? c.Exception(ExceptionVector.SimdFloatingPoint) : c.InvalidOpcode();
         }
     }
+
+    private static ulong Reciprocal(FloatFormat f, ulong a, ulong b, uint mxcsr, uint immediate, ref uint flags) => SimdApproximations.Reciprocal((uint)b);
+
+    private static ulong ReciprocalSquareRoot(FloatFormat f, ulong a, ulong b, uint mxcsr, uint immediate, ref uint flags) =>
+        SimdApproximations.ReciprocalSquareRoot((uint)b);
 
     /// <summary>MIN/MAX: a NaN in either (QNaN too) is invalid and gives the second source; equal values (±0) give it too.</summary>
     private static ulong MinMax(FloatFormat f, ulong a, ulong b, bool maximum, ref uint flags)

@@ -140,4 +140,73 @@ public class SseFloatTests
 
     /// <summary>The EFLAGS COMISS/UCOMISS leave (ZF PF CF; OF SF AF clear) from the host's view of the pair.</summary>
     private static uint Flags(bool equal, bool less, bool unordered) => unordered ? 0x45u : equal ? 0x40u : less ? 0x1u : 0u;
+
+    /// <summary>
+    /// RCP/RSQRT are the host's (AMD's) to the bit: every table entry at both exponent parities, and a sweep with a
+    /// stride of 65,521 through all 2^32 single-precision inputs (specials, denormals, both signs), lane by lane.
+    /// </summary>
+    [AmdHostFact]
+    public void ReciprocalApproximationsEqualTheHostsEverywhere()
+    {
+        var inputs = new List<uint>();
+        for (uint i = 0; i < 4096; i++)
+        {
+            inputs.Add(0x3F80_0000 | (i << 11) | (i * 7 & 0x7FF));
+            inputs.Add(0x4000_0000 | (i << 11));
+        }
+
+        for (ulong x = 0; x <= uint.MaxValue; x += 65_521)
+        {
+            inputs.Add((uint)x);
+        }
+
+        var differences = new List<string>();
+        for (int n = 0; n + 4 <= inputs.Count; n += 4)
+        {
+            Vector128<float> v = Vector128.Create(inputs[n], inputs[n + 1], inputs[n + 2], inputs[n + 3]).AsSingle();
+            Vector128<uint> rcp = Sse.Reciprocal(v).AsUInt32(), rsqrt = Sse.ReciprocalSqrt(v).AsUInt32();
+            for (int lane = 0; lane < 4; lane++)
+            {
+                uint x = inputs[n + lane];
+                if (Translator.Machine.Cpu.SimdApproximations.Reciprocal(x) != rcp.GetElement(lane)
+                    || Translator.Machine.Cpu.SimdApproximations.ReciprocalSquareRoot(x) != rsqrt.GetElement(lane))
+                {
+                    differences.Add($"{x:X8}: rcp {Translator.Machine.Cpu.SimdApproximations.Reciprocal(x):X8} host {rcp.GetElement(lane):X8}, " +
+                        $"rsqrt {Translator.Machine.Cpu.SimdApproximations.ReciprocalSquareRoot(x):X8} host {rsqrt.GetElement(lane):X8}");
+                }
+            }
+        }
+
+        // And through the instructions, packed and scalar.
+        foreach ((string name, Action<Assembler> emit, Op host) in new (string, Action<Assembler>, Op)[]
+        {
+            ("rcpps", a => a.rcpps(xmm0, xmm1), (_, y) => Sse.Reciprocal(y.AsSingle()).AsByte()),
+            ("rsqrtps", a => a.rsqrtps(xmm0, xmm1), (_, y) => Sse.ReciprocalSqrt(y.AsSingle()).AsByte()),
+            ("rcpss", a => a.rcpss(xmm0, xmm1), (x, y) => Sse.ReciprocalScalar(x.AsSingle(), y.AsSingle()).AsByte()),
+            ("rsqrtss", a => a.rsqrtss(xmm0, xmm1), (x, y) => Sse.ReciprocalSqrtScalar(x.AsSingle(), y.AsSingle()).AsByte()),
+        })
+        {
+            differences.AddRange(new SseHostOracle().Compare(name, emit, host, s_operands.Take(40).ToList()));
+        }
+
+        Assert.True(differences.Count == 0, $"{differences.Count} differ (the host is not the AMD processor the tables were recorded on?):\n" + string.Join('\n', differences.Take(10)));
+    }
+}
+
+/// <summary>Runs only on an AMD host: RCP/RSQRT are modelled on AMD's approximations, which Intel's differ from.</summary>
+public sealed class AmdHostFactAttribute : FactAttribute
+{
+    public AmdHostFactAttribute()
+    {
+        if (!X86Base.IsSupported || Vendor() != "AuthenticAMD")
+        {
+            Skip = "RCPPS/RSQRTPS model AMD's approximations; this host is not an AMD processor (Intel's values differ)";
+        }
+    }
+
+    private static string Vendor()
+    {
+        (_, int ebx, int ecx, int edx) = X86Base.CpuId(0, 0);
+        return string.Concat(new[] { ebx, edx, ecx }.Select(r => System.Text.Encoding.ASCII.GetString(BitConverter.GetBytes(r))));
+    }
 }
