@@ -10,14 +10,14 @@ internal static unsafe partial class InstSse
 {
     private static void RegisterShifts(Dictionary<Mnemonic, nint> t)
     {
-        t[Mnemonic.Psllw] = (nint)(delegate*<X86Cpu, ref DecodedOp, void>)&ShiftLeft<ushort>;
-        t[Mnemonic.Pslld] = (nint)(delegate*<X86Cpu, ref DecodedOp, void>)&ShiftLeft<uint>;
-        t[Mnemonic.Psllq] = (nint)(delegate*<X86Cpu, ref DecodedOp, void>)&ShiftLeft<ulong>;
-        t[Mnemonic.Psrlw] = (nint)(delegate*<X86Cpu, ref DecodedOp, void>)&ShiftRightLogical<ushort>;
-        t[Mnemonic.Psrld] = (nint)(delegate*<X86Cpu, ref DecodedOp, void>)&ShiftRightLogical<uint>;
-        t[Mnemonic.Psrlq] = (nint)(delegate*<X86Cpu, ref DecodedOp, void>)&ShiftRightLogical<ulong>;
-        t[Mnemonic.Psraw] = (nint)(delegate*<X86Cpu, ref DecodedOp, void>)&ShiftRightArithmetic<short>;
-        t[Mnemonic.Psrad] = (nint)(delegate*<X86Cpu, ref DecodedOp, void>)&ShiftRightArithmetic<int>;
+        t[Mnemonic.Psllw] = (nint)(delegate*<X86Cpu, ref DecodedOp, void>)&Shift<ushort, LeftLogical<ushort>>;
+        t[Mnemonic.Pslld] = (nint)(delegate*<X86Cpu, ref DecodedOp, void>)&Shift<uint, LeftLogical<uint>>;
+        t[Mnemonic.Psllq] = (nint)(delegate*<X86Cpu, ref DecodedOp, void>)&Shift<ulong, LeftLogical<ulong>>;
+        t[Mnemonic.Psrlw] = (nint)(delegate*<X86Cpu, ref DecodedOp, void>)&Shift<ushort, RightLogical<ushort>>;
+        t[Mnemonic.Psrld] = (nint)(delegate*<X86Cpu, ref DecodedOp, void>)&Shift<uint, RightLogical<uint>>;
+        t[Mnemonic.Psrlq] = (nint)(delegate*<X86Cpu, ref DecodedOp, void>)&Shift<ulong, RightLogical<ulong>>;
+        t[Mnemonic.Psraw] = (nint)(delegate*<X86Cpu, ref DecodedOp, void>)&Shift<short, RightArithmetic<short>>;
+        t[Mnemonic.Psrad] = (nint)(delegate*<X86Cpu, ref DecodedOp, void>)&Shift<int, RightArithmetic<int>>;
         t[Mnemonic.Pslldq] = (nint)(delegate*<X86Cpu, ref DecodedOp, void>)&ShiftBytesLeft;
         t[Mnemonic.Psrldq] = (nint)(delegate*<X86Cpu, ref DecodedOp, void>)&ShiftBytesRight;
     }
@@ -55,7 +55,8 @@ internal static unsafe partial class InstSse
     private static ulong ShiftCount(X86Cpu c, ref DecodedOp op) =>
         op.Instruction.Op1Kind == OpKind.Immediate8 ? (byte)op.Immediate : (ulong)Source128(c, ref op, 1);
 
-    private static void ShiftLeft<T>(X86Cpu c, ref DecodedOp op) where T : struct, System.Numerics.IBinaryInteger<T>
+    /// <summary>PSLL*/PSRL*/PSRA*: every lane by the same count (a count past the width is handled per shift kind).</summary>
+    private static void Shift<T, TShift>(X86Cpu c, ref DecodedOp op) where T : struct, System.Numerics.IBinaryInteger<T> where TShift : IShiftOp<T>
     {
         Enter(c, ref op);
         ulong count = ShiftCount(c, ref op);
@@ -63,34 +64,29 @@ internal static unsafe partial class InstSse
         int width = System.Runtime.CompilerServices.Unsafe.SizeOf<T>() * 8;
         for (int i = 0; i < d.Length; i++)
         {
-            d[i] = count >= (ulong)width ? T.Zero : d[i] << (int)count;
+            d[i] = TShift.Apply(d[i], count, width);
         }
     }
 
-    private static void ShiftRightLogical<T>(X86Cpu c, ref DecodedOp op) where T : struct, System.Numerics.IBinaryInteger<T>
+    private interface IShiftOp<T>
     {
-        Enter(c, ref op);
-        ulong count = ShiftCount(c, ref op);
-        Span<T> d = c.XmmLanes<T>(XmmOf(ref op, 0));
-        int width = System.Runtime.CompilerServices.Unsafe.SizeOf<T>() * 8;
-        for (int i = 0; i < d.Length; i++)
-        {
-            d[i] = count >= (ulong)width ? T.Zero : d[i] >>> (int)count;
-        }
+        static abstract T Apply(T value, ulong count, int width);
     }
 
-    /// <summary>PSRAW/PSRAD: a count past the width fills each lane with its sign.</summary>
-    private static void ShiftRightArithmetic<T>(X86Cpu c, ref DecodedOp op) where T : struct, System.Numerics.IBinaryInteger<T>
+    private readonly struct LeftLogical<T> : IShiftOp<T> where T : System.Numerics.IBinaryInteger<T>
     {
-        Enter(c, ref op);
-        ulong count = ShiftCount(c, ref op);
-        Span<T> d = c.XmmLanes<T>(XmmOf(ref op, 0));
-        int width = System.Runtime.CompilerServices.Unsafe.SizeOf<T>() * 8;
-        int n = (int)Math.Min(count, (ulong)width - 1);
-        for (int i = 0; i < d.Length; i++)
-        {
-            d[i] >>= n;
-        }
+        public static T Apply(T value, ulong count, int width) => count >= (ulong)width ? T.Zero : value << (int)count;
+    }
+
+    private readonly struct RightLogical<T> : IShiftOp<T> where T : System.Numerics.IBinaryInteger<T>
+    {
+        public static T Apply(T value, ulong count, int width) => count >= (ulong)width ? T.Zero : value >>> (int)count;
+    }
+
+    /// <summary>A count past the width fills each lane with its sign.</summary>
+    private readonly struct RightArithmetic<T> : IShiftOp<T> where T : System.Numerics.IBinaryInteger<T>
+    {
+        public static T Apply(T value, ulong count, int width) => value >> (int)Math.Min(count, (ulong)width - 1);
     }
 
     private static void ShiftBytesLeft(X86Cpu c, ref DecodedOp op)
