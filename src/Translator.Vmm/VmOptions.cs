@@ -120,6 +120,12 @@ public sealed record VmOptions
     /// </summary>
     public string? KernelCommandLine { get; init; }
 
+    /// <summary>
+    /// The processor's optional units (docs/sse.md) on native, hw, bt and trap; the default is the i686 integer core.
+    /// pv keeps the integer core (TS would need Xen's fpu_taskswitch hypercall).
+    /// </summary>
+    public Translator.Machine.Cpu.CpuFeatures CpuFeatures { get; init; }
+
     public CostParameters Cost { get; init; } = CostParameters.Default;
 
     /// <summary>Receives the guest's COM1 bytes as they are written; when null they are collected into the result.</summary>

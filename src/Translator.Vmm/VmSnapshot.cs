@@ -12,7 +12,10 @@ namespace Translator.Vmm;
 /// </summary>
 public sealed class VmSnapshot
 {
-    public const ushort FormatVersion = 3; // 2: IA32_MISC_ENABLE in the CPU state, the ACPI PM device among the devices; 3: NMI latch and blocking (CPU), the APIC's pending NMI
+    public const ushort FormatVersion = 4; // 4: the CPU's features (configuration), XMM0-XMM7 and MXCSR (CPU; a version 3 snapshot loads with their reset state); 2: IA32_MISC_ENABLE in the CPU state, the ACPI PM device among the devices; 3: NMI latch and blocking (CPU), the APIC's pending NMI
+
+    /// <summary>Version 3 differs only by what version 4 added, which then takes its reset state.</summary>
+    private const ushort OldestReadableVersion = 3;
 
     private const int HashBytes = 32;
 
@@ -37,6 +40,9 @@ public sealed class VmSnapshot
 
     public bool TestDevice { get; init; }
 
+    /// <summary>The processor's optional units (docs/sse.md); a resumed run has the same processor.</summary>
+    public Translator.Machine.Cpu.CpuFeatures CpuFeatures { get; init; }
+
     public required MachineState Machine { get; init; }
 
     public ulong Retired => Machine.Cpu.Retired;
@@ -59,6 +65,7 @@ public sealed class VmSnapshot
                 w.Write(MemoryMiB);
                 w.Write(DebugConsole);
                 w.Write(TestDevice);
+                w.Write((uint)CpuFeatures);
             });
             WriteSection(writer, ImageTag, w => w.Write(Image));
             WriteSection(writer, MachineTag, Machine.Write);
@@ -92,7 +99,7 @@ public sealed class VmSnapshot
         }
 
         ushort version = BitConverter.ToUInt16(bytes, Magic.Length);
-        if (version != FormatVersion)
+        if (version is not (FormatVersion or OldestReadableVersion))
         {
             throw new SnapshotException($"snapshot format version {version}; this translator reads version {FormatVersion}");
         }
@@ -105,7 +112,7 @@ public sealed class VmSnapshot
 
         try
         {
-            return Parse(new BinaryReader(new MemoryStream(bytes, 0, bytes.Length - HashBytes, writable: false), Encoding.UTF8));
+            return Parse(version, new BinaryReader(new MemoryStream(bytes, 0, bytes.Length - HashBytes, writable: false), Encoding.UTF8));
         }
         catch (Exception e) when (e is EndOfStreamException or InvalidDataException or IOException or ArgumentException or OverflowException or FormatException)
         {
@@ -114,7 +121,7 @@ public sealed class VmSnapshot
         }
     }
 
-    private static VmSnapshot Parse(BinaryReader reader)
+    private static VmSnapshot Parse(ushort version, BinaryReader reader)
     {
         reader.BaseStream.Position = Magic.Length + sizeof(ushort);
         string backend = reader.ReadString();
@@ -123,6 +130,7 @@ public sealed class VmSnapshot
         ulong retired = reader.ReadUInt64();
         int memoryMiB = 0;
         bool debugConsole = false, testDevice = false, configured = false;
+        Translator.Machine.Cpu.CpuFeatures features = default;
         byte[]? image = null;
         MachineState? machine = null;
         while (true)
@@ -141,13 +149,14 @@ public sealed class VmSnapshot
                     memoryMiB = reader.ReadInt32();
                     debugConsole = reader.ReadBoolean();
                     testDevice = reader.ReadBoolean();
+                    features = version >= 4 ? (Translator.Machine.Cpu.CpuFeatures)reader.ReadUInt32() : default;
                     configured = true;
                     break;
                 case ImageTag:
                     image = reader.ReadBytes((int)length);
                     break;
                 case MachineTag:
-                    machine = MachineState.Read(reader);
+                    machine = MachineState.Read(reader, withSimd: version >= 4);
                     break;
                 case EndTag:
                     break;
@@ -185,7 +194,7 @@ public sealed class VmSnapshot
         return new VmSnapshot
         {
             Backend = backend, Paging = paging, Image = image, MemoryMiB = memoryMiB,
-            DebugConsole = debugConsole, TestDevice = testDevice, Machine = machine,
+            DebugConsole = debugConsole, TestDevice = testDevice, CpuFeatures = features, Machine = machine,
         };
     }
 }

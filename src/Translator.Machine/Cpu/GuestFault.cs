@@ -18,6 +18,9 @@ public enum ExceptionVector : byte
     GeneralProtection = 13,
     PageFault = 14,
     AlignmentCheck = 17,
+
+    /// <summary>#XM: an unmasked SSE floating-point exception with CR4.OSXMMEXCPT set.</summary>
+    SimdFloatingPoint = 19,
 }
 
 /// <summary>
@@ -59,6 +62,7 @@ public sealed class GuestFault : Exception
         ExceptionVector.GeneralProtection => "GP",
         ExceptionVector.PageFault => "PF",
         ExceptionVector.AlignmentCheck => "AC",
+        ExceptionVector.SimdFloatingPoint => "XM",
         _ => ((int)vector).ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 }
