@@ -1,4 +1,5 @@
 using System.Text;
+using Translator.Machine.Snapshots;
 using Translator.Tests.Shared;
 using Translator.Vmm;
 using Xunit;
@@ -46,6 +47,83 @@ public sealed class RtcTests
             _ => "io.accesses",
         };
         Assert.True(run.Statistics.Events.GetValueOrDefault(portEvent) > 10_000, $"{configuration}: {portEvent} = {run.Statistics.Events.GetValueOrDefault(portEvent)}");
+    }
+
+    /// <summary>Runs rtc.bin under <paramref name="configuration"/> until its NVRAM dump is out, before it writes any RTC register.</summary>
+    private static (VirtualMachine Vm, List<byte> Console) RunPastTheNvramDump(string configuration)
+    {
+        var console = new List<byte>();
+        VirtualMachine vm = VirtualMachine.Create(File.ReadAllBytes(GuestImages.Instance.PathOf("rtc.bin")), Options(configuration, console));
+        ulong retired = 0;
+        while (true)
+        {
+            string text = Encoding.ASCII.GetString(console.ToArray());
+            int last = text.IndexOf("nvram 70:", StringComparison.Ordinal);
+            if (last >= 0 && text.IndexOf('\n', last) >= 0)
+            {
+                break;
+            }
+
+            retired += last >= 0 ? 10UL : 2_000UL; // close to the end of the line, small steps: stop before the next write
+            Assert.True(retired < 5_000_000, "rtc.bin never finished its NVRAM dump");
+            vm.Run(retired);
+        }
+
+        Assert.EndsWith("nvram 70: 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n", Encoding.ASCII.GetString(console.ToArray()), StringComparison.Ordinal);
+        return (vm, console);
+    }
+
+    /// <summary>A snapshot resumed under another technique goes on with the RTC's registers, NVRAM and phase.</summary>
+    [Theory]
+    [InlineData("native", "hw-ept")]
+    [InlineData("hw-shadow", "bt")]
+    public void ASnapshotResumesWithTheRtcsState(string from, string to)
+    {
+        (VirtualMachine vm, List<byte> first) = RunPastTheNvramDump(from);
+        VmSnapshot snapshot = VmSnapshot.Read(vm.TakeSnapshot().ToBytes());
+        var rest = new List<byte>();
+        VmOptions options = Options(to, rest) with { Devices = new() { RtcBase = Base.AddYears(3) } }; // the saved clock wins
+        Assert.Equal(1, VirtualMachine.Resume(snapshot, options).Run().ExitCode);
+        Assert.Equal(Expected, Encoding.ASCII.GetString([.. first, .. rest]));
+    }
+
+    /// <summary>
+    /// Format 3 had no RTC: such a snapshot (made here by cutting the RTC from a format-4 one) still loads, and its RTC
+    /// starts from the resuming run's base, as if reset at virtual time 0.
+    /// </summary>
+    [Fact]
+    public void AFormat3SnapshotLoadsWithTheRtcFromTheResumingBase()
+    {
+        (VirtualMachine vm, List<byte> first) = RunPastTheNvramDump("native");
+        VmSnapshot current = vm.TakeSnapshot();
+        byte[] devices = current.Machine.Devices;
+        byte[] rtcEntry = [3, (byte)'r', (byte)'t', (byte)'c', 16];
+        int cut = devices.AsSpan().LastIndexOf(rtcEntry);
+        Assert.True(cut > 0, "the RTC is the snapshot's last device");
+        MachineState machine = current.Machine;
+        var older = new VmSnapshot
+        {
+            Backend = current.Backend, Paging = current.Paging, Image = current.Image, MemoryMiB = current.MemoryMiB,
+            Machine = new MachineState
+            {
+                Cpu = machine.Cpu, Now = machine.Now, FruitlessWakeups = machine.FruitlessWakeups, RamBytes = machine.RamBytes,
+                Pages = machine.Pages, PageData = machine.PageData, Devices = devices[..cut],
+            },
+        };
+        byte[] bytes = older.ToBytes();
+        BitConverter.GetBytes((ushort)3).CopyTo(bytes, 8);
+        System.Security.Cryptography.SHA256.HashData(bytes.AsSpan(0, bytes.Length - 32)).CopyTo(bytes, bytes.Length - 32);
+
+        foreach ((DateTimeOffset start, bool same) in new[] { (Base, true), (Base.AddDays(1), false) })
+        {
+            var rest = new List<byte>();
+            VmOptions options = Options("hw-ept", rest) with { Devices = new() { RtcBase = start } };
+            VmRunResult run = VirtualMachine.Resume(VmSnapshot.Read(bytes), options).Run();
+            string text = Encoding.ASCII.GetString([.. first, .. rest]);
+            Assert.True(run.ExitCode == 1, $"{start}: exit {run.ExitCode} ({run.Result.Message})\n{text}");
+            Assert.Equal(same, text == Expected);
+            Assert.Contains(same ? "base: 2026-12-07 12:34" : "base: 2026-12-08 12:34", text, StringComparison.Ordinal);
+        }
     }
 
     [Fact]
