@@ -86,12 +86,12 @@ internal static class RunCommand
             HelpName = "TEXT",
             Description = "The kernel command line, as QEMU's -append: the multiboot cmdline is the image's name, a space, then TEXT (pv: the start info's cmd_line is TEXT)",
         };
-        var rtcBase = new Option<DateTimeOffset?>("--rtc-base")
+        var rtcBase = new Option<string?>("--rtc-base")
         {
             HelpName = "utc|localtime|YYYY-MM-DD[THH:MM:SS]",
             Description = "The CMOS clock's time at the guest's first instruction, as QEMU's -rtc base= (default utc: the host's UTC time now); a date is UTC",
-            CustomParser = ParseRtcBase,
         };
+        rtcBase.Validators.Add(ValidateRtcBase); // a string, not a custom parser: null ("utc") is a value of its own
         Option<bool> progress = CommonOptions.ShowProgress();
         var snapshotAt = new Option<ulong?>("--snapshot-at") { HelpName = "N", Description = "Stop at the first block boundary at or past N retired instructions and save the VM to --snapshot (exit code 8)" };
         var snapshot = new Option<string?>("--snapshot") { HelpName = "FILE", Description = "Where the VM is saved, at --snapshot-at N or, without it, when the process receives SIGUSR1 (exit code 8; resume it with translator resume FILE)" };
@@ -127,7 +127,8 @@ internal static class RunCommand
             var args = new RunArguments(parsed.GetRequiredValue(image), parsed.GetValue(backend) ?? "native", parsed.GetValue(stats),
                 CommonOptions.Budget(parsed.GetValue(maxInstructions)), parsed.GetValue(memory), parsed.GetValue(paging), parsed.GetValue(cost),
                 parsed.GetValue(execution), parsed.GetValue(kernel), parsed.GetValue(devices), parsed.GetValue(append),
-                parsed.GetValue(snapshotAt), parsed.GetValue(snapshot), parsed.GetValue(rtcBase));
+                parsed.GetValue(snapshotAt), parsed.GetValue(snapshot),
+                parsed.GetValue(rtcBase) is { } start ? RtcBase(start, DateTimeOffset.UtcNow, out _) : null);
             using Stream stdout = Console.OpenStandardOutput();
             return Execute(args, stdout, Console.Error, Progress.For(parsed.GetValue(progress), Console.Error));
         });
@@ -153,16 +154,16 @@ internal static class RunCommand
     }
 
     /// <summary><c>--rtc-base</c>: QEMU's <c>-rtc base=</c> values; a date without a time is midnight.</summary>
-    private static DateTimeOffset? ParseRtcBase(ArgumentResult result)
+    private static void ValidateRtcBase(OptionResult result)
     {
-        string text = result.Tokens is [.., { Value: var last }] ? last : "";
-        DateTimeOffset? value = RtcBase(text, DateTimeOffset.UtcNow, out bool valid);
-        if (!valid)
+        if (result.Tokens is [.., { Value: var text }])
         {
-            result.AddError($"--rtc-base needs utc, localtime, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS (UTC, years 1-9999), not '{text}'");
+            _ = RtcBase(text, DateTimeOffset.UtcNow, out bool valid);
+            if (!valid)
+            {
+                result.AddError($"--rtc-base needs utc, localtime, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS (UTC, years 1-9999), not '{text}'");
+            }
         }
-
-        return value;
     }
 
     /// <summary>The start time <paramref name="text"/> names, given the host's time <paramref name="now"/>.</summary>
