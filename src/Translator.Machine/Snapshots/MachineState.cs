@@ -39,6 +39,10 @@ public sealed class MachineState
         ArgumentNullException.ThrowIfNull(board);
         ArgumentNullException.ThrowIfNull(clock);
         ArgumentNullException.ThrowIfNull(halted);
+
+        // The RTC brings its flags and schedule up to date lazily; catching up now (what its next access or deadline
+        // would do at this same time) makes the saved state independent of when it was last looked at.
+        board.Rtc.Advance(clock.Now);
         var pages = new List<uint>();
         var data = new MemoryStream();
         for (uint page = 0; page < ramBytes / PageSize; page++)
