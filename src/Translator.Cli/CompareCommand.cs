@@ -93,6 +93,7 @@ internal static class CompareCommand
         var runs = new List<(Configuration Configuration, VmRunResult Run)>();
         var phased = new List<PhasedRun?>();
         var missing = new List<string>();
+        DateTimeOffset rtcBase = DateTimeOffset.UtcNow; // one CMOS clock start for every backend, so their outputs compare
         for (int index = 0; index < s_configurations.Length; index++)
         {
             Configuration configuration = s_configurations[index];
@@ -120,7 +121,7 @@ internal static class CompareCommand
                     ExecutionTier.Translated => TranslationSource.Cached,
                     _ => TranslationSource.Tiered,
                 },
-                MaxInstructions = maxInstructions, MemoryMiB = memoryMiB,
+                MaxInstructions = maxInstructions, MemoryMiB = memoryMiB, Devices = new() { RtcBase = rtcBase },
             };
             try
             {

@@ -21,7 +21,8 @@ internal sealed record RunArguments(
     Translator.Machine.Devices.PcDeviceOptions? Devices = null,
     string? Append = null,
     ulong? SnapshotAt = null,
-    string? SnapshotPath = null);
+    string? SnapshotPath = null,
+    DateTimeOffset? RtcBase = null);
 
 /// <summary><c>translator run</c>: boots an image on a backend, streams COM1 to stdout, exits with the guest's code.</summary>
 internal static class RunCommand
@@ -85,13 +86,19 @@ internal static class RunCommand
             HelpName = "TEXT",
             Description = "The kernel command line, as QEMU's -append: the multiboot cmdline is the image's name, a space, then TEXT (pv: the start info's cmd_line is TEXT)",
         };
+        var rtcBase = new Option<string?>("--rtc-base")
+        {
+            HelpName = "utc|localtime|YYYY-MM-DD[THH:MM:SS]",
+            Description = "The CMOS clock's time at the guest's first instruction, as QEMU's -rtc base= (default utc: the host's UTC time now); a date is UTC",
+        };
+        rtcBase.Validators.Add(ValidateRtcBase); // a string, not a custom parser: null ("utc") is a value of its own
         Option<bool> progress = CommonOptions.ShowProgress();
         var snapshotAt = new Option<ulong?>("--snapshot-at") { HelpName = "N", Description = "Stop at the first block boundary at or past N retired instructions and save the VM to --snapshot (exit code 8)" };
         var snapshot = new Option<string?>("--snapshot") { HelpName = "FILE", Description = "Where the VM is saved, at --snapshot-at N or, without it, when the process receives SIGUSR1 (exit code 8; resume it with translator resume FILE)" };
 
         var command = new Command("run", "Boot a guest on one backend: stdout is exactly its COM1 bytes, the exit code its own (odd) or the tool's (even)")
         {
-            image, backend, stats, maxInstructions, memory, paging, execution, cost, devices, kernel, append, progress, snapshotAt, snapshot,
+            image, backend, stats, maxInstructions, memory, paging, execution, cost, devices, kernel, append, rtcBase, progress, snapshotAt, snapshot,
         };
         command.Validators.Add(result =>
         {
@@ -120,7 +127,8 @@ internal static class RunCommand
             var args = new RunArguments(parsed.GetRequiredValue(image), parsed.GetValue(backend) ?? "native", parsed.GetValue(stats),
                 CommonOptions.Budget(parsed.GetValue(maxInstructions)), parsed.GetValue(memory), parsed.GetValue(paging), parsed.GetValue(cost),
                 parsed.GetValue(execution), parsed.GetValue(kernel), parsed.GetValue(devices), parsed.GetValue(append),
-                parsed.GetValue(snapshotAt), parsed.GetValue(snapshot));
+                parsed.GetValue(snapshotAt), parsed.GetValue(snapshot),
+                parsed.GetValue(rtcBase) is { } start ? RtcBase(start, DateTimeOffset.UtcNow, out _) : null);
             using Stream stdout = Console.OpenStandardOutput();
             return Execute(args, stdout, Console.Error, Progress.For(parsed.GetValue(progress), Console.Error));
         });
@@ -143,6 +151,42 @@ internal static class RunCommand
         }
 
         return devices;
+    }
+
+    /// <summary><c>--rtc-base</c>: QEMU's <c>-rtc base=</c> values; a date without a time is midnight.</summary>
+    private static void ValidateRtcBase(OptionResult result)
+    {
+        if (result.Tokens is [.., { Value: var text }])
+        {
+            _ = RtcBase(text, DateTimeOffset.UtcNow, out bool valid);
+            if (!valid)
+            {
+                result.AddError($"--rtc-base needs utc, localtime, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS (UTC, years 1-9999), not '{text}'");
+            }
+        }
+    }
+
+    /// <summary>The start time <paramref name="text"/> names, given the host's time <paramref name="now"/>.</summary>
+    internal static DateTimeOffset? RtcBase(string text, DateTimeOffset now, out bool valid)
+    {
+        valid = true;
+        switch (text)
+        {
+            case "utc":
+                return null; // the board takes the host's UTC time when it is built
+            case "localtime":
+                // QEMU's localtime: the clock shows the host's wall-clock time (the guest reads it as if it were UTC).
+                return new DateTimeOffset(now.ToLocalTime().DateTime, TimeSpan.Zero);
+        }
+
+        if (DateTime.TryParseExact(text, ["yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd"], CultureInfo.InvariantCulture,
+                DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out DateTime date))
+        {
+            return new DateTimeOffset(date, TimeSpan.Zero);
+        }
+
+        valid = false;
+        return null;
     }
 
     /// <summary><c>--cost NAME=CYCLES</c>, once per price: each overrides one parameter of the cost model.</summary>
@@ -197,7 +241,7 @@ internal static class RunCommand
             Console = console.WriteByte,
 
             // The debug console is the VMM's output, not COM1: stdout stays exactly the guest's serial bytes.
-            Devices = (args.Devices ?? new()) with { DebugOutput = b => stderr.Write((char)b) },
+            Devices = (args.Devices ?? new()) with { DebugOutput = b => stderr.Write((char)b), RtcBase = args.RtcBase },
             KernelCommandLine = KernelCommandLine(args, backend),
         };
 

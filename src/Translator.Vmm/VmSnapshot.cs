@@ -12,10 +12,10 @@ namespace Translator.Vmm;
 /// </summary>
 public sealed class VmSnapshot
 {
-    public const ushort FormatVersion = 4; // 4: the CPU's features (configuration), XMM0-XMM7 and MXCSR (CPU; a version 3 snapshot loads with their reset state); 2: IA32_MISC_ENABLE in the CPU state, the ACPI PM device among the devices; 3: NMI latch and blocking (CPU), the APIC's pending NMI
+    public const ushort FormatVersion = 4; // 2: IA32_MISC_ENABLE in the CPU state, the ACPI PM device among the devices; 3: NMI latch and blocking (CPU), the APIC's pending NMI; 4: the CPU's features (configuration), XMM0-XMM7 and MXCSR (CPU), the CMOS RTC among the devices
 
-    /// <summary>Version 3 differs only by what version 4 added, which then takes its reset state.</summary>
-    private const ushort OldestReadableVersion = 3;
+    /// <summary>The oldest format this translator still reads: 3 differs from 4 only by what 4 added, which then takes its reset state (the RTC starts from the resuming run's base time).</summary>
+    public const ushort OldestReadableVersion = 3;
 
     private const int HashBytes = 32;
 
@@ -99,9 +99,9 @@ public sealed class VmSnapshot
         }
 
         ushort version = BitConverter.ToUInt16(bytes, Magic.Length);
-        if (version is not (FormatVersion or OldestReadableVersion))
+        if (version < OldestReadableVersion || version > FormatVersion)
         {
-            throw new SnapshotException($"snapshot format version {version}; this translator reads version {FormatVersion}");
+            throw new SnapshotException($"snapshot format version {version}; this translator reads versions {OldestReadableVersion}-{FormatVersion}");
         }
 
         if (bytes.Length < Magic.Length + sizeof(ushort) + HashBytes

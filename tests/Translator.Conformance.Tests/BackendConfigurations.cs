@@ -27,5 +27,8 @@ internal static class BackendConfigurations
         CompileThreshold = configuration == "native-interpreter" ? 0 : new VmOptions().CompileThreshold,
         MaxInstructions = maxInstructions,
         Console = console,
+
+        // The CMOS clock's start fixed, so that runs compared with each other (and their snapshots) hold the same time.
+        Devices = new() { RtcBase = new DateTimeOffset(2026, 12, 7, 12, 34, 56, TimeSpan.Zero) },
     };
 }

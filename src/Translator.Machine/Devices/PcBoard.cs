@@ -1,8 +1,14 @@
 namespace Translator.Machine.Devices;
 
-/// <summary>Devices beyond the standard board that a run asks for by name (QEMU's <c>-device NAME</c>).</summary>
+/// <summary>
+/// How the board's devices are configured: the ones beyond the standard board that a run asks for by name (QEMU's
+/// <c>-device NAME</c>) and the CMOS clock's start time (QEMU's <c>-rtc base=</c>).
+/// </summary>
 public sealed record PcDeviceOptions
 {
+    /// <summary>The CMOS RTC's time at the guest's first instruction (<c>--rtc-base</c>); null: the host's UTC time when the board is built, as QEMU.</summary>
+    public DateTimeOffset? RtcBase { get; init; }
+
     /// <summary>QEMU's isa-debugcon at port 0xE9.</summary>
     public bool DebugConsole { get; init; }
 
@@ -26,7 +32,7 @@ public sealed record PcDeviceOptions
 
 /// <summary>
 /// The devices of the PC that <c>qemu-system-i386 -kernel</c> boots, wired as QEMU's board wires them: the 8259 pair,
-/// the 8254 (IRQ 0), COM1 (IRQ 4), isa-debug-exit at 0xF4, fw_cfg at 0x510, the ACPI PM blocks and timer at 0x600, the local APIC at 0xFEE00000 (the
+/// the 8254 (IRQ 0), COM1 (IRQ 4), the CMOS RTC at 0x70 (IRQ 8), isa-debug-exit at 0xF4, fw_cfg at 0x510, the ACPI PM blocks and timer at 0x600, the local APIC at 0xFEE00000 (the
 /// processor's INTR arbiter, with the 8259 on LINT0) and the I/O APIC at 0xFEC00000 (ISA IRQ n on pin n, IRQ 0 on
 /// pin 2), plus the optional debug console and test device. Bare metal owns one; each VMM owns one for its guest.
 /// </summary>
@@ -43,12 +49,14 @@ public sealed class PcBoard
         Uart = new Uart16550(Isa, 4, console);
         DebugExit = new DebugExitDevice(debugExit);
         FwCfg = new FwCfg(ramBytes);
-        Timers = new PlatformTimers(Pit, Apic);
+        Rtc = new CmosRtc(clock, Isa, devices.RtcBase ?? DateTimeOffset.UtcNow, ramBytes);
+        Timers = new PlatformTimers(Pit, Apic, Rtc);
         PowerManagement = new AcpiPowerManagement(clock);
         Io.Register(0x20, 2, Pic);
         Io.Register(0xA0, 2, Pic);
         Io.Register(0x40, 4, Pit);
         Io.Register(0x3F8, 8, Uart);
+        Io.Register(CmosRtc.IndexPort, 2, Rtc);
         Io.Register(0xF4, 4, DebugExit);
         Io.Register(FwCfg.SelectorPort, 2, FwCfg);
         Io.Register(AcpiPowerManagement.EventBlock, AcpiPowerManagement.PortCount, PowerManagement);
@@ -80,6 +88,9 @@ public sealed class PcBoard
 
     public DebugExitDevice DebugExit { get; }
 
+    /// <summary>The CMOS real-time clock and NVRAM at 0x70/0x71 (IRQ 8).</summary>
+    public CmosRtc Rtc { get; }
+
     public LocalApic Apic { get; }
 
     public IoApic IoApic { get; }
@@ -96,7 +107,7 @@ public sealed class PcBoard
     /// <summary>The ISA IRQ lines (to the 8259 pair and the I/O APIC).</summary>
     public IInterruptLines Isa { get; }
 
-    /// <summary>The 8254 and the APIC timer: the earliest deadline is the machine's next timer event.</summary>
+    /// <summary>The 8254, the APIC timer and the RTC: the earliest deadline is the machine's next timer event.</summary>
     public PlatformTimers Timers { get; }
 
     /// <summary>

@@ -1,6 +1,6 @@
 namespace Translator.Machine.Devices;
 
-/// <summary>The board's timed devices seen as one (the 8254 and the local APIC timer): the earliest deadline wins.</summary>
+/// <summary>The board's timed devices seen as one (the 8254, the local APIC timer and the CMOS RTC): the earliest deadline wins.</summary>
 public sealed class PlatformTimers(params ITimedDevice[] devices) : ITimedDevice
 {
     public ulong NextDeadline

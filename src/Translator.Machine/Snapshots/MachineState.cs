@@ -7,7 +7,7 @@ namespace Translator.Machine.Snapshots;
 /// <summary>
 /// A whole guest machine at one instruction boundary, independent of the technique that ran it: the processor
 /// (<see cref="CpuState"/>), guest RAM (its non-zero pages), every device of the board with its pending interrupts
-/// (the 8259 pair, the 8254, COM1, the local and I/O APICs with the APIC timer, fw_cfg, isa-debug-exit and the
+/// (the 8259 pair, the 8254, COM1, the local and I/O APICs with the APIC timer, the CMOS RTC, fw_cfg, isa-debug-exit and the
 /// optional devices), virtual time, and how long a halted CPU has idled without an interrupt.
 /// </summary>
 public sealed class MachineState
@@ -39,6 +39,10 @@ public sealed class MachineState
         ArgumentNullException.ThrowIfNull(board);
         ArgumentNullException.ThrowIfNull(clock);
         ArgumentNullException.ThrowIfNull(halted);
+
+        // The RTC brings its flags and schedule up to date lazily; catching up now (what its next access or deadline
+        // would do at this same time) makes the saved state independent of when it was last looked at.
+        board.Rtc.Advance(clock.Now);
         var pages = new List<uint>();
         var data = new MemoryStream();
         for (uint page = 0; page < ramBytes / PageSize; page++)
@@ -95,8 +99,11 @@ public sealed class MachineState
     [
         ("pic", board.Pic), ("pit", board.Pit), ("uart", board.Uart), ("lapic", board.Apic), ("ioapic", board.IoApic),
         ("fwcfg", board.FwCfg), ("debug-exit", board.DebugExit), ("isa-debugcon", board.DebugConsole), ("pc-testdev", board.TestDevice),
-        ("acpi-pm", board.PowerManagement),
+        ("acpi-pm", board.PowerManagement), ("rtc", board.Rtc),
     ];
+
+    /// <summary>Devices a later snapshot format added at the end: an older snapshot ends before them, and they keep the state the board was built with.</summary>
+    private static readonly HashSet<string> s_addedLater = ["rtc"];
 
     private static byte[] SaveDevices(PcBoard board)
     {
@@ -122,6 +129,11 @@ public sealed class MachineState
         using var reader = new BinaryReader(new MemoryStream(devices, writable: false));
         foreach ((string name, object? device) in DevicesOf(board))
         {
+            if (reader.BaseStream.Position == reader.BaseStream.Length && s_addedLater.Contains(name))
+            {
+                continue; // format 3 had no RTC: it starts from the board's base time
+            }
+
             string savedName = reader.ReadString();
             string fingerprint = reader.ReadString();
             if (savedName != name)
