@@ -77,18 +77,28 @@ public sealed partial class HardwareAssistedBackend
             }
 
             _ioEmulated++;
+            // An element within one page is one access (a device page then sees its size, as from the processor);
+            // one straddling two pages is one byte on each side.
+            bool onePage = (linear & 0xFFF) + (uint)size <= 0x1000;
             if (input)
             {
                 uint value = _platform.Io.Read(port, size);
-                for (int b = 0; b < size; b++)
+                if (onePage)
                 {
-                    _guest.Write(physical[b], 1, (byte)(value >> (8 * b)));
+                    _guest.Write(physical[0], size, value);
+                }
+                else
+                {
+                    for (int b = 0; b < size; b++)
+                    {
+                        _guest.Write(physical[b], 1, (byte)(value >> (8 * b)));
+                    }
                 }
             }
             else
             {
-                uint value = 0;
-                for (int b = 0; b < size; b++)
+                uint value = onePage ? _guest.Read(physical[0], size) : 0;
+                for (int b = 0; !onePage && b < size; b++)
                 {
                     value |= _guest.Read(physical[b], 1) << (8 * b);
                 }
