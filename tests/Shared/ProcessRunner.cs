@@ -57,7 +57,7 @@ public static class ProcessRunner
     /// file, not to a pipe: QEMU's stdio backend writes without blocking and can lose bytes when the reader falls
     /// behind (a loaded CI machine), while a file backend never drops any. The file becomes standard output.
     /// </summary>
-    public static ProcessResult RunQemu(string image, TimeSpan timeout, string? cpuModel = null)
+    public static ProcessResult RunQemu(string image, TimeSpan timeout, string? cpuModel = null, string[]? devices = null)
     {
         string serial = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"translator-qemu-{Guid.NewGuid():N}.serial");
         try
@@ -66,7 +66,8 @@ public static class ProcessRunner
                 "qemu-system-i386",
                 ["-kernel", image, "-chardev", $"file,id=com1,path={serial}", "-serial", "chardev:com1", "-display", "none",
                  "-monitor", "none", "-no-reboot", "-m", "128", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-                 .. (cpuModel is null ? Array.Empty<string>() : ["-cpu", cpuModel])],
+                 .. (cpuModel is null ? Array.Empty<string>() : ["-cpu", cpuModel]),
+                 .. (devices ?? []).SelectMany(d => new[] { "-device", d })],
                 timeout);
             byte[] output = File.Exists(serial) ? File.ReadAllBytes(serial) : [];
             return result with { StandardOutput = output };
