@@ -202,6 +202,8 @@ public sealed unsafe partial class Interpreter
             }
 
             ulong slice = Math.Min(retireLimit - cpu.Retired, deadline - Math.Min(deadline, clock.Now));
+            bool debugShadow = cpu.InterruptShadow && cpu.MovSsShadow; // MOV SS/POP SS also hold #DB for one instruction
+            cpu.MovSsShadow = false;
             if (cpu.InterruptShadow)
             {
                 // STI / MOV SS: one more instruction runs before an interrupt may be taken. When one is waiting, that
@@ -209,7 +211,7 @@ public sealed unsafe partial class Interpreter
                 cpu.InterruptShadow = false;
                 if ((cpu.IF && (_interrupts is { InterruptRequested: true } || cpu.InterruptWindowRequested)) || cpu.NmiDeliverable || cpu.NmiWindowRequested)
                 {
-                    Step(cpu, trap: (cpu.FlagBits & (uint)EFlags.TF) != 0);
+                    StepAtBreakpoints(cpu, debugShadow);
                     continue;
                 }
 
@@ -235,9 +237,11 @@ public sealed unsafe partial class Interpreter
                 return ExecutionStop.Halted;
             }
 
-            if ((cpu.FlagBits & (uint)EFlags.TF) != 0)
+            if ((cpu.FlagBits & (uint)EFlags.TF) != 0 || cpu.InstructionBreakpoints != 0)
             {
-                Step(cpu, trap: true);
+                // Single-stepping, or instruction breakpoints armed: one instruction at a time on the interpreter,
+                // so neither a block nor compiled or translated code runs past an armed address.
+                StepAtBreakpoints(cpu, debugShadow);
                 continue;
             }
 
@@ -251,6 +255,29 @@ public sealed unsafe partial class Interpreter
             // (a method entered once and looping forever only gets on-stack-replacement code).
             RunChained(cpu, Math.Clamp(slice, 1, MaxSlice));
         }
+    }
+
+    /// <summary>
+    /// One instruction, after the instruction-breakpoint check (SDM 17.3.1.1) when any is armed: a match at CS:EIP
+    /// is a #DB fault before the instruction (EIP on it, DR6's B bits set, RF pushed as it is), unless EFLAGS.RF
+    /// is set (a handler's IRET resuming the instruction) or MOV SS/POP SS just ran (<paramref name="debugShadow"/>:
+    /// the breakpoint is not reported, as on Intel processors). RF is cleared at the start of the instruction,
+    /// after that check, so an IRET may load it again for the instruction after it.
+    /// </summary>
+    private void StepAtBreakpoints(X86Cpu cpu, bool debugShadow)
+    {
+        if (cpu.InstructionBreakpoints != 0)
+        {
+            bool resume = (cpu.FlagBits & (uint)EFlags.RF) != 0;
+            cpu.FlagBits &= ~(uint)EFlags.RF;
+            if (!resume && !debugShadow && cpu.InstructionBreakpointHit())
+            {
+                cpu.DeliverException(ExceptionVector.Debug, hasErrorCode: false, 0);
+                return;
+            }
+        }
+
+        Step(cpu, trap: (cpu.FlagBits & (uint)EFlags.TF) != 0);
     }
 
     /// <summary>
