@@ -6,11 +6,12 @@ using Xunit;
 namespace Translator.Conformance.Tests;
 
 /// <summary>
-/// Code breakpoints through DR0-DR7 (docs/debug-registers.md): <c>dbreg</c>'s transcript,
+/// Code and data breakpoints through DR0-DR7 (docs/debug-registers.md): <c>dbreg</c>'s transcript,
 /// tests/guests/asm/dbreg.expected.txt, is the SDM's, the same on every backend (compiled, interpreted and translated
-/// code all stop at an armed address). QEMU TCG 7.2 prints it but for five lines: it reports the breakpoint on the
+/// code all stop at an armed address). QEMU TCG 7.2 prints it but for seven lines: it reports the breakpoint on the
 /// instruction after MOV SS and after POP SS (Intel processors hold it, which kvm-unit-tests' emulator checks),
-/// so its hit counts run two ahead, and it has no general detect (MOV DR with DR7.GD set runs).
+/// so its hit counts run two ahead, it has no general detect (MOV DR with DR7.GD set runs), and it watches an
+/// unaligned data breakpoint's bytes as given where the processor masks the address with the length (SDM 17.2.5).
 /// </summary>
 public sealed class DebugRegisterTests
 {
@@ -23,6 +24,8 @@ public sealed class DebugRegisterTests
         "the same breakpoint without mov ss: 00000001",
         "general detect: EXC 01 err=00000000 eip=00000000 cr2=00000000",
         "ffff2ff0 00000400",
+        "write byte 1, watch 2 at +1 (aligned to +0): 01 ffff0ff1 07",
+        "write byte 2, watch 2 at +1: 00 00000000 00",
     ];
 
     private static string Expected => File.ReadAllText(Path.Combine(GuestImages.Instance.RepositoryRoot, "tests", "guests", "asm", "dbreg.expected.txt"));
@@ -40,7 +43,7 @@ public sealed class DebugRegisterTests
     }
 
     [Fact]
-    public void QemuDiffersOnlyAtMovSsAndGeneralDetect()
+    public void QemuDiffersOnlyAtMovSsGeneralDetectAndUnalignedWatches()
     {
         ProcessResult qemu = ProcessRunner.RunQemu(GuestImages.Instance.PathOf("dbreg.bin"), TimeSpan.FromSeconds(60));
         Assert.Equal(1, qemu.ExitCode);

@@ -4,7 +4,8 @@ namespace Translator.Machine.Cpu;
 /// DR0-DR7 (Intel SDM Vol. 3 ch. 17): instruction breakpoints, general detect and DR6's status bits. DR6 and DR7
 /// keep their fixed bits (DR6 reads 0xFFFF0FF0 with no status, DR7 bit 10 reads 1); an access to DR4 or DR5 is
 /// DR6 or DR7 while CR4.DE is clear and #UD while it is set; with DR7.GD set any MOV DR is #DB (DR6.BD, and GD
-/// cleared so the handler can use the registers). Data and I/O breakpoints are stored and not armed.
+/// cleared so the handler can use the registers). Data breakpoints (writes, or reads and writes, of 1, 2, 4 or 8
+/// aligned bytes) are a #DB trap after the instruction; I/O breakpoints are stored and not armed.
 /// </summary>
 public sealed partial class X86Cpu
 {
@@ -14,6 +15,12 @@ public sealed partial class X86Cpu
 
     /// <summary>Bit n set while DR7 enables DRn (L or G) as an instruction breakpoint (R/W = 00).</summary>
     internal int InstructionBreakpoints;
+
+    /// <summary>Bit n set while DR7 enables DRn as a data breakpoint (R/W = 01 writes, 11 reads and writes).</summary>
+    internal int DataBreakpoints;
+
+    /// <summary>Any breakpoint armed: the interpreter then runs one instruction at a time.</summary>
+    internal bool BreakpointsArmed => (InstructionBreakpoints | DataBreakpoints) != 0;
 
     /// <summary>
     /// The interrupt shadow is MOV SS's or POP SS's, which also holds debug exceptions for one instruction (SDM
@@ -41,16 +48,45 @@ public sealed partial class X86Cpu
     internal void ArmBreakpoints()
     {
         uint dr7 = DebugRegisters[7];
-        int armed = 0;
+        int instruction = 0, data = 0;
         for (int n = 0; n < 4; n++)
         {
-            if (((dr7 >> (2 * n)) & 3) != 0 && ((dr7 >> (16 + (4 * n))) & 3) == 0)
+            bool enabled = ((dr7 >> (2 * n)) & 3) != 0;
+            uint kind = (dr7 >> (16 + (4 * n))) & 3;
+            if (enabled && kind == 0)
             {
-                armed |= 1 << n;
+                instruction |= 1 << n;
+            }
+
+            // R/W 10 is an I/O breakpoint with CR4.DE (undefined without it): not armed.
+            bool watches = enabled && kind is 1 or 3;
+            if (watches)
+            {
+                data |= 1 << n;
+            }
+
+            if (watches || (DataBreakpoints & (1 << n)) != 0)
+            {
+                Mmu.Watch(n, DebugRegisters[n], watches ? DataLength((dr7 >> (18 + (4 * n))) & 3) : 0, reads: kind == 3);
             }
         }
 
-        InstructionBreakpoints = armed;
+        InstructionBreakpoints = instruction;
+        DataBreakpoints = data;
+    }
+
+    /// <summary>DR7's LEN field: 1, 2, 8 (10, as later processors define it) or 4 bytes.</summary>
+    private static uint DataLength(uint len) => len switch { 0 => 1, 1 => 2, 2 => 8, _ => 4 };
+
+    /// <summary>
+    /// After an instruction completed: the data breakpoints its accesses touched, as DR6's B bits (0: none). The
+    /// caller reports them with the instruction's #DB trap.
+    /// </summary>
+    internal uint TakeDataBreakpointHits()
+    {
+        uint hits = Mmu.WatchHits & (uint)DataBreakpoints;
+        Mmu.WatchHits = 0;
+        return hits;
     }
 
     /// <summary>
@@ -108,7 +144,15 @@ public sealed partial class X86Cpu
         Array.Clear(DebugRegisters);
         DebugRegisters[6] = Dr6Fixed;
         DebugRegisters[7] = Dr7Fixed;
-        InstructionBreakpoints = 0;
+        if (DataBreakpoints != 0)
+        {
+            for (int n = 0; n < 4; n++)
+            {
+                Mmu.Watch(n, 0, 0, reads: false);
+            }
+        }
+
+        InstructionBreakpoints = DataBreakpoints = 0;
         MovSsShadow = false;
     }
 }

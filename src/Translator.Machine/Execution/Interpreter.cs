@@ -237,7 +237,7 @@ public sealed unsafe partial class Interpreter
                 return ExecutionStop.Halted;
             }
 
-            if ((cpu.FlagBits & (uint)EFlags.TF) != 0 || cpu.InstructionBreakpoints != 0)
+            if ((cpu.FlagBits & (uint)EFlags.TF) != 0 || cpu.BreakpointsArmed)
             {
                 // Single-stepping, or instruction breakpoints armed: one instruction at a time on the interpreter,
                 // so neither a block nor compiled or translated code runs past an armed address.
@@ -300,16 +300,11 @@ public sealed unsafe partial class Interpreter
             ref DecodedOp op = ref ops[0];
             cpu.CurrentOpIndex = 0;
             cpu.Eip = op.NextIp;
+            cpu.Mmu.WatchHits = 0; // the instruction's own accesses, not the fetch's nor an earlier delivery's
             op.Execute(cpu, ref op);
             cpu.Retired++;
             cpu.Clock.Advance(VirtualClock.NanosecondsPerInstruction);
-            if (cpu.VmExitPending || !trap)
-            {
-                return; // under VMX the VMM completes the instruction, and raises the single-step trap after it
-            }
-
-            cpu.DebugRegisters[6] |= 0x4000;
-            cpu.DeliverException(ExceptionVector.Debug, hasErrorCode: false, 0);
+            RaiseDebugTrap(cpu, trap);
         }
         catch (GuestFault fault)
         {
@@ -320,6 +315,32 @@ public sealed unsafe partial class Interpreter
 
             DeliverCountingTheFaulting(cpu, fault);
         }
+    }
+
+    /// <summary>
+    /// After an instruction completed: one #DB trap reporting the single step (<paramref name="trap"/>, DR6.BS) and
+    /// the data breakpoints its accesses hit (DR6's B0-B3), if either. Under VMX an instruction that exited is the
+    /// VMM's to complete, and it raises the single-step trap after it.
+    /// </summary>
+    private static void RaiseDebugTrap(X86Cpu cpu, bool trap)
+    {
+        uint dataHits = cpu.DataBreakpoints != 0 ? cpu.TakeDataBreakpointHits() : 0;
+        if (cpu.VmExitPending || (!trap && dataHits == 0))
+        {
+            return;
+        }
+
+        if (dataHits != 0)
+        {
+            cpu.DebugRegisters[6] = (cpu.DebugRegisters[6] & ~0xFu) | dataHits;
+        }
+
+        if (trap)
+        {
+            cpu.DebugRegisters[6] |= X86Cpu.Dr6Bs;
+        }
+
+        cpu.DeliverException(ExceptionVector.Debug, hasErrorCode: false, 0);
     }
 
     /// <summary>

@@ -290,12 +290,22 @@ public sealed unsafe partial class Mmu
 
     private byte ReadSlow8(uint la, bool user)
     {
+        if (_watched != 0)
+        {
+            RecordWatchedAccess(la, 1, write: false);
+        }
+
         uint pa = Translate(la, write: false, user);
         return _memory.Read8(pa);
     }
 
     private uint ReadSlow(uint la, int size, bool user)
     {
+        if (_watched != 0)
+        {
+            RecordWatchedAccess(la, size, write: false);
+        }
+
         if (((la & 0xFFF) + (uint)size) > 0x1000)
         {
             // Split across pages: both translations must succeed before the value is assembled.
@@ -324,6 +334,11 @@ public sealed unsafe partial class Mmu
 
     private void WriteSlow(uint la, int size, uint value, bool user)
     {
+        if (_watched != 0)
+        {
+            RecordWatchedAccess(la, size, write: true);
+        }
+
         if (((la & 0xFFF) + (uint)size) > 0x1000)
         {
             uint pa0 = Translate(la, write: true, user);
@@ -433,8 +448,9 @@ public sealed unsafe partial class Mmu
             pageBase = ept.Translate(pageBase | (la & 0xFFF), la, write, finalTranslation: true) & 0xFFFF_F000;
         }
 
-        // Only RAM is mapped in the TLB: unbacked addresses always take the slow path (reads zeros, writes dropped).
-        if (pageBase < _ramSize)
+        // Only RAM is mapped in the TLB: unbacked addresses always take the slow path (reads zeros, writes dropped),
+        // and so do pages a data breakpoint watches.
+        if (pageBase < _ramSize && (_watched == 0 || !IsWatchedPage(la)))
         {
             if (!write)
             {

@@ -3,7 +3,9 @@
 ; breakpoint (#DB before the instruction, DR6's B bit), the resume flag (a handler that sets RF in the frame
 ; resumes the instruction once, and the breakpoint fires again the next time), a breakpoint on the instruction
 ; after MOV SS and after POP SS (not reported: those hold debug exceptions for one instruction), and general detect
-; (DR7.GD: #DB on MOV DR, DR6.BD, GD cleared for the handler).
+; (DR7.GD: #DB on MOV DR, DR6.BD, GD cleared for the handler). Then data breakpoints: a #DB trap after the
+; instruction whose access overlaps the watched bytes (length 1, 2 or 4, the address aligned down to the length),
+; writes only (R/W 01) or reads and writes (R/W 11); the handler prints DR6 and where the trap left EIP.
 %include "common.inc"
 
 main:
@@ -136,7 +138,75 @@ bp5:    nop
         mov eax, dr7
         H8 eax
         NL
+        call data_breakpoints
         ret
+
+; DATA 'name', dr7, dr0, instruction...: arms DR0 with DR7, runs the instruction, prints the traps it raised.
+%macro DATA 4+
+        PRINT %1
+        mov dword [traps], 0
+        mov dword [trap_dr6], 0
+        mov dword [trap_eip], %%at
+        xor eax, eax
+        mov dr6, eax
+        mov eax, %3
+        mov dr0, eax
+        mov eax, %2
+        mov dr7, eax
+        mov dword [trap_base], %%at
+  %%at: %4
+        xor eax, eax
+        mov dr7, eax
+        call print_traps
+%endmacro
+
+data_breakpoints:
+        mov eax, 1
+        mov edx, db_trap
+        mov cl, GATE_INT0
+        call idt_set
+        mov dword [wdata], 0
+        mov dword [wdata + 4], 0
+        DATA "write dword, watch 4: ", 0x000D0001, wdata, mov dword [wdata], 0x11111111
+        DATA "write word inside, watch 4: ", 0x000D0001, wdata, mov word [wdata + 2], 0x2222
+        DATA "read, watch writes: ", 0x000D0001, wdata, mov eax, [wdata]
+        DATA "read, watch reads and writes: ", 0x000F0001, wdata, mov eax, [wdata]
+        DATA "write byte before, watch 4: ", 0x000D0001, wdata + 4, mov byte [wdata + 3], 0x33
+        DATA "write byte 1, watch 2 at +1 (aligned to +0): ", 0x00050001, wdata + 1, mov byte [wdata], 0x44
+        DATA "write byte 2, watch 2 at +1: ", 0x00050001, wdata + 1, mov byte [wdata + 2], 0x55
+        DATA "write dword across, watch 1: ", 0x00010001, wdata + 5, mov dword [wdata + 3], 0x66666666
+        lea eax, [esp - 4]
+        mov [stack_slot], eax
+        DATA "push, watch the stack: ", 0x000D0001, [stack_slot], push eax
+        pop eax
+        DATA "disabled: ", 0x000D0000, wdata, mov dword [wdata], 0x77777777
+        ret
+
+; traps, DR6 at the last (0 without one), and where it left EIP relative to the instruction (its length: a trap
+; comes after the instruction; 0 without one)
+print_traps:
+        mov eax, [traps]
+        H2 eax
+        PRINT " "
+        mov eax, [trap_dr6]
+        H8 eax
+        PRINT " "
+        mov eax, [trap_eip]
+        sub eax, [trap_base]
+        H2 eax
+        NL
+        ret
+
+; #DB trap from a data breakpoint: count it, keep DR6 and the EIP it left.
+db_trap:
+        push eax
+        inc dword [traps]
+        mov eax, dr6
+        mov [trap_dr6], eax
+        mov eax, [esp + 4]
+        mov [trap_eip], eax
+        pop eax
+        iretd
 
 ; #DB with the breakpoint still armed: count it, keep DR6 and the pushed EFLAGS of the first, resume with RF.
 db_resume:
@@ -157,3 +227,10 @@ hits:           dd 0
 executed:       dd 0
 hit_dr6:        dd 0
 hit_eflags:     dd 0
+traps:          dd 0
+trap_dr6:       dd 0
+trap_eip:       dd 0
+trap_base:      dd 0
+stack_slot:     dd 0
+        align 8
+wdata:          dd 0, 0
