@@ -239,8 +239,8 @@ public sealed unsafe partial class Interpreter
 
             if ((cpu.FlagBits & (uint)EFlags.TF) != 0 || cpu.BreakpointsArmed)
             {
-                // Single-stepping, or instruction breakpoints armed: one instruction at a time on the interpreter,
-                // so neither a block nor compiled or translated code runs past an armed address.
+                // Single-stepping, or breakpoints armed: one instruction at a time on the interpreter, so neither a
+                // block nor compiled or translated code runs past an armed address or an access it must report.
                 StepAtBreakpoints(cpu, debugShadow);
                 continue;
             }
