@@ -151,8 +151,8 @@ public sealed partial class X86Cpu
             bool address16 = op.Instruction.Op0Kind is Iced.Intel.OpKind.MemoryESDI or Iced.Intel.OpKind.MemorySegSI
                 || op.Instruction.Op1Kind is Iced.Intel.OpKind.MemoryESDI or Iced.Intel.OpKind.MemorySegSI;
             uint index = input ? Reg(EDI) : Reg(ESI);
-            vmcs.GuestLinearAddress = address16 ? index & 0xFFFF : index;
             uint segment = input ? (uint)SegmentRegister.ES : (uint)op.Instruction.MemorySegment - (uint)Iced.Intel.Register.ES;
+            vmcs.GuestLinearAddress = SegmentBases[(int)segment] + (address16 ? index & 0xFFFF : index);
             vmcs.ExitInstructionInfo = ((address16 ? 0u : 1u) << 7) | ((segment & 7) << 15);
         }
 

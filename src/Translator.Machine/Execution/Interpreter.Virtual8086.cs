@@ -31,15 +31,11 @@ public sealed partial class Interpreter
         {
             cpu.DecodeVirtual8086(out Instruction instruction);
             cpu.Eip = (ip + (uint)instruction.Length) & 0xFFFF;
+            cpu.Mmu.WatchHits = 0; // the instruction's own accesses, not its fetch's
             cpu.ExecuteVirtual8086(in instruction);
             cpu.Retired++;
             cpu.Clock.Advance(VirtualClock.NanosecondsPerInstruction);
-            if (trap && !cpu.VmExitPending)
-            {
-                cpu.DebugRegisters[6] |= 0x4000; // DR6.BS: the single-step trap after the instruction
-                cpu.DeliverException(ExceptionVector.Debug, hasErrorCode: false, 0);
-            }
-
+            RaiseDebugTrap(cpu, trap);
             return true;
         }
         catch (GuestFault fault)

@@ -202,6 +202,8 @@ public sealed unsafe partial class Interpreter
             }
 
             ulong slice = Math.Min(retireLimit - cpu.Retired, deadline - Math.Min(deadline, clock.Now));
+            bool debugShadow = cpu.InterruptShadow && cpu.MovSsShadow; // MOV SS/POP SS also hold #DB for one instruction
+            cpu.MovSsShadow = false;
             if (cpu.InterruptShadow)
             {
                 // STI / MOV SS: one more instruction runs before an interrupt may be taken. When one is waiting, that
@@ -209,7 +211,7 @@ public sealed unsafe partial class Interpreter
                 cpu.InterruptShadow = false;
                 if ((cpu.IF && (_interrupts is { InterruptRequested: true } || cpu.InterruptWindowRequested)) || cpu.NmiDeliverable || cpu.NmiWindowRequested)
                 {
-                    Step(cpu, trap: (cpu.FlagBits & (uint)EFlags.TF) != 0);
+                    StepAtBreakpoints(cpu, debugShadow);
                     continue;
                 }
 
@@ -235,9 +237,11 @@ public sealed unsafe partial class Interpreter
                 return ExecutionStop.Halted;
             }
 
-            if ((cpu.FlagBits & (uint)EFlags.TF) != 0)
+            if ((cpu.FlagBits & (uint)EFlags.TF) != 0 || cpu.BreakpointsArmed)
             {
-                Step(cpu, trap: true);
+                // Single-stepping, or breakpoints armed: one instruction at a time on the interpreter, so neither a
+                // block nor compiled or translated code runs past an armed address or an access it must report.
+                StepAtBreakpoints(cpu, debugShadow);
                 continue;
             }
 
@@ -251,6 +255,29 @@ public sealed unsafe partial class Interpreter
             // (a method entered once and looping forever only gets on-stack-replacement code).
             RunChained(cpu, Math.Clamp(slice, 1, MaxSlice));
         }
+    }
+
+    /// <summary>
+    /// One instruction, after the instruction-breakpoint check (SDM 17.3.1.1) when any is armed: a match at CS:EIP
+    /// is a #DB fault before the instruction (EIP on it, DR6's B bits set, RF pushed as it is), unless EFLAGS.RF
+    /// is set (a handler's IRET resuming the instruction) or MOV SS/POP SS just ran (<paramref name="debugShadow"/>:
+    /// the breakpoint is not reported, as on Intel processors). RF is cleared at the start of the instruction,
+    /// after that check, so an IRET may load it again for the instruction after it.
+    /// </summary>
+    private void StepAtBreakpoints(X86Cpu cpu, bool debugShadow)
+    {
+        if (cpu.InstructionBreakpoints != 0)
+        {
+            bool resume = (cpu.FlagBits & (uint)EFlags.RF) != 0;
+            cpu.FlagBits &= ~(uint)EFlags.RF;
+            if (!resume && !debugShadow && cpu.InstructionBreakpointHit())
+            {
+                cpu.DeliverException(ExceptionVector.Debug, hasErrorCode: false, 0);
+                return;
+            }
+        }
+
+        Step(cpu, trap: (cpu.FlagBits & (uint)EFlags.TF) != 0);
     }
 
     /// <summary>
@@ -273,16 +300,11 @@ public sealed unsafe partial class Interpreter
             ref DecodedOp op = ref ops[0];
             cpu.CurrentOpIndex = 0;
             cpu.Eip = op.NextIp;
+            cpu.Mmu.WatchHits = 0; // the instruction's own accesses, not the fetch's nor an earlier delivery's
             op.Execute(cpu, ref op);
             cpu.Retired++;
             cpu.Clock.Advance(VirtualClock.NanosecondsPerInstruction);
-            if (cpu.VmExitPending || !trap)
-            {
-                return; // under VMX the VMM completes the instruction, and raises the single-step trap after it
-            }
-
-            cpu.DebugRegisters[6] |= 0x4000;
-            cpu.DeliverException(ExceptionVector.Debug, hasErrorCode: false, 0);
+            RaiseDebugTrap(cpu, trap);
         }
         catch (GuestFault fault)
         {
@@ -293,6 +315,32 @@ public sealed unsafe partial class Interpreter
 
             DeliverCountingTheFaulting(cpu, fault);
         }
+    }
+
+    /// <summary>
+    /// After an instruction completed: one #DB trap reporting the single step (<paramref name="trap"/>, DR6.BS) and
+    /// the data breakpoints its accesses hit (DR6's B0-B3), if either. Under VMX an instruction that exited is the
+    /// VMM's to complete, and it raises the single-step trap after it.
+    /// </summary>
+    private static void RaiseDebugTrap(X86Cpu cpu, bool trap)
+    {
+        uint dataHits = cpu.DataBreakpoints != 0 ? cpu.TakeDataBreakpointHits() : 0;
+        if (cpu.VmExitPending || (!trap && dataHits == 0))
+        {
+            return;
+        }
+
+        if (dataHits != 0)
+        {
+            cpu.DebugRegisters[6] = (cpu.DebugRegisters[6] & ~0xFu) | dataHits;
+        }
+
+        if (trap)
+        {
+            cpu.DebugRegisters[6] |= X86Cpu.Dr6Bs;
+        }
+
+        cpu.DeliverException(ExceptionVector.Debug, hasErrorCode: false, 0);
     }
 
     /// <summary>

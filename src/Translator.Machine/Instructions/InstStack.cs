@@ -75,6 +75,7 @@ internal static unsafe class InstStack
                 if (op.R0 == (int)SegmentRegister.SS)
                 {
                     c.InterruptShadow = true;
+                    c.MovSsShadow = true;
                 }
 
                 return;

@@ -208,6 +208,11 @@ internal static unsafe class InstString
     private static bool TryCopy(X86Cpu c, uint source, uint destination, uint bytes)
     {
         Mmu mmu = c.Mmu;
+        if (mmu.Watching)
+        {
+            return false; // element by element, so the data breakpoints see each access
+        }
+
         bool user = c.Cpl == 3;
         uint from = mmu.Translate(source, write: false, user);
         uint to = mmu.Translate(destination, write: true, user);
@@ -280,6 +285,11 @@ internal static unsafe class InstString
     private static bool TryFill(X86Cpu c, uint destination, uint count, int size, uint value)
     {
         Mmu mmu = c.Mmu;
+        if (mmu.Watching)
+        {
+            return false;
+        }
+
         uint to = mmu.Translate(destination, write: true, c.Cpl == 3);
         int bytes = (int)count * size;
         if (!mmu.Physical.IsBacked(to, bytes) || mmu.IsCodePage(to))

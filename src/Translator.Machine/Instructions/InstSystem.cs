@@ -211,6 +211,7 @@ internal static unsafe partial class InstSystem
         if (op.R0 == (int)SegmentRegister.SS)
         {
             c.InterruptShadow = true;
+            c.MovSsShadow = true;
         }
     }
 
@@ -228,7 +229,8 @@ internal static unsafe partial class InstSystem
         uint value = c.Reg(op.R1);
         if (op.K0 == OperandKind.Debug)
         {
-            c.DebugRegisters[op.R0 & 7] = value;
+            c.WriteDebugRegister(op.R0 & 7, value);
+            c.StopBlock = true; // a breakpoint armed now must be seen by the next instruction (the interpreter's stepping)
             return;
         }
 
@@ -300,7 +302,7 @@ internal static unsafe partial class InstSystem
     {
         c.RequireCpl0();
         uint value = op.K1 == OperandKind.Debug
-            ? c.DebugRegisters[op.R1 & 7]
+            ? c.ReadDebugRegister(op.R1 & 7)
             : op.R1 switch
             {
                 0 => c.Cr0,

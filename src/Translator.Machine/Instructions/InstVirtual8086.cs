@@ -433,6 +433,7 @@ internal static unsafe class InstVirtual8086
         if (segment == SegmentRegister.SS)
         {
             c.InterruptShadow = true;
+            c.MovSsShadow = true;
         }
     }
 

@@ -1,13 +1,16 @@
 using Iced.Intel;
 using Translator.Machine.Cpu;
+using Translator.Machine.Decoders;
 using static Translator.Machine.Instructions.Operands;
 
 namespace Translator.Machine.Instructions;
 
 /// <summary>
-/// MOVS, STOS, LODS, CMPS and SCAS in v86 mode: the source is DS:SI (segment overridable), the destination ES:DI,
-/// each element checked against the 64 KiB limit; with a 16-bit address size SI, DI and the REP count CX wrap at
-/// 16 bits. A long REP stops after <see cref="MaxIterations"/> elements with EIP still at the instruction, as
+/// MOVS, STOS, LODS, CMPS, SCAS, INS and OUTS in v86 mode: the source is DS:SI (segment overridable), the
+/// destination ES:DI, each element checked against the 64 KiB limit; with a 16-bit address size SI, DI and the REP
+/// count CX wrap at 16 bits. INS and OUTS are checked against the TSS's I/O permission bitmap whatever IOPL is
+/// (SDM 20.2.8.1), once per execution before the count, as in protected mode; under VMX they exit per the I/O
+/// controls after that check. A long REP stops after <see cref="MaxIterations"/> elements with EIP still at the instruction, as
 /// hardware lets an interrupt in between iterations, so one instruction never holds the interpreter for long.
 /// </summary>
 internal static class Virtual8086Strings
@@ -17,6 +20,7 @@ internal static class Virtual8086Strings
     public static bool Is(in Instruction i) => i.Mnemonic is Mnemonic.Movsb or Mnemonic.Movsw or Mnemonic.Movsd
         or Mnemonic.Stosb or Mnemonic.Stosw or Mnemonic.Stosd or Mnemonic.Lodsb or Mnemonic.Lodsw or Mnemonic.Lodsd
         or Mnemonic.Cmpsb or Mnemonic.Cmpsw or Mnemonic.Cmpsd or Mnemonic.Scasb or Mnemonic.Scasw or Mnemonic.Scasd
+        or Mnemonic.Insb or Mnemonic.Insw or Mnemonic.Insd or Mnemonic.Outsb or Mnemonic.Outsw or Mnemonic.Outsd
         && IsStringForm(in i);
 
     /// <summary>MOVSD and CMPSD are also SSE mnemonics: only the forms with string operands are string instructions.</summary>
@@ -48,6 +52,12 @@ internal static class Virtual8086Strings
         bool repeat = i.HasRepPrefix || i.HasRepePrefix || i.HasRepnePrefix;
         bool compares = i.Mnemonic is Mnemonic.Cmpsb or Mnemonic.Cmpsw or Mnemonic.Cmpsd or Mnemonic.Scasb or Mnemonic.Scasw or Mnemonic.Scasd;
         uint step = c.DF ? unchecked((uint)-size) : (uint)size;
+        bool input = i.Mnemonic is Mnemonic.Insb or Mnemonic.Insw or Mnemonic.Insd;
+        ushort port = (ushort)c.Reg(X86Cpu.EDX);
+        if ((input || i.Mnemonic is Mnemonic.Outsb or Mnemonic.Outsw or Mnemonic.Outsd) && !PortAccessProceeds(c, in i, port, size, input, repeat))
+        {
+            return;
+        }
 
         for (int done = 0; ; done++)
         {
@@ -87,6 +97,16 @@ internal static class Virtual8086Strings
                     Advance(c, X86Cpu.ESI, step, addressMask);
                     Advance(c, X86Cpu.EDI, step, addressMask);
                     break;
+                case Mnemonic.Insb: case Mnemonic.Insw: case Mnemonic.Insd:
+                    uint destination = InstVirtual8086.Linear(c, SegmentRegister.ES, di, size);
+                    c.Mmu.ProbeWrite(destination, size, user: true); // writable before the port is read (side effects)
+                    WriteMemory(c, destination, bits, c.Io.Read(port, size));
+                    Advance(c, X86Cpu.EDI, step, addressMask);
+                    break;
+                case Mnemonic.Outsb: case Mnemonic.Outsw: case Mnemonic.Outsd:
+                    c.Io.Write(port, size, ReadMemory(c, InstVirtual8086.Linear(c, source, si, size), bits));
+                    Advance(c, X86Cpu.ESI, step, addressMask);
+                    break;
                 default: // SCAS
                     uint accumulator = ReadGpr(c, X86Cpu.EAX, bits);
                     uint scanned = ReadMemory(c, InstVirtual8086.Linear(c, SegmentRegister.ES, di, size), bits);
@@ -106,6 +126,22 @@ internal static class Virtual8086Strings
                 return; // REPE stops at the first difference, REPNE at the first match
             }
         }
+    }
+
+    /// <summary>
+    /// INS/OUTS: #GP(0) unless the TSS's bitmap allows every port of the access; under VMX, false when the
+    /// instruction exits instead (the VMM then performs it, element addresses from the segment bases).
+    /// </summary>
+    private static bool PortAccessProceeds(X86Cpu c, in Instruction i, ushort port, int size, bool input, bool repeat)
+    {
+        c.CheckIoPermission(port, size);
+        if (c.Vmx is null)
+        {
+            return true;
+        }
+
+        DecodedOp op = BlockDecoder.Resolve(in i);
+        return !c.ExitsOnIo(ref op, port, size, input, isString: true, rep: repeat, immediate: false);
     }
 
     /// <summary>Adds <paramref name="step"/> to the part of the register the address size uses.</summary>

@@ -59,14 +59,57 @@ public sealed unsafe partial class Mmu
     /// </summary>
     private uint _deviceWindowLinear = Invalid, _deviceWindowPhysical;
 
-    /// <summary>Opens the device window (see <see cref="_deviceWindowLinear"/>) for the page of <paramref name="linear"/>.</summary>
-    public void OpenDeviceWindow(uint linear, uint physical)
+    /// <summary>
+    /// The one further device page the same instruction may reach (an access straddling two device pages, a string
+    /// instruction crossing from one to the next), opened on its first miss when <see cref="_secondWindow"/> finds
+    /// the guest's translation allows it; <see cref="_secondWindowWritable"/> once a write was allowed. Never a third:
+    /// the VMM's work per instruction stays bounded.
+    /// </summary>
+    private uint _secondWindowLinear = Invalid, _secondWindowPhysical;
+    private bool _secondWindowWritable;
+    private SecondDeviceWindow? _secondWindow;
+
+    /// <summary>
+    /// Opens the device window (see <see cref="_deviceWindowLinear"/>) for the page of <paramref name="linear"/>;
+    /// <paramref name="second"/>, when given, may open one more for another device page.
+    /// </summary>
+    public void OpenDeviceWindow(uint linear, uint physical, SecondDeviceWindow? second = null)
     {
         _deviceWindowLinear = linear & 0xFFFF_F000;
         _deviceWindowPhysical = physical & 0xFFFF_F000;
+        _secondWindow = second;
+        _secondWindowLinear = Invalid;
     }
 
-    public void CloseDeviceWindow() => _deviceWindowLinear = Invalid;
+    public void CloseDeviceWindow()
+    {
+        _deviceWindowLinear = Invalid;
+        _secondWindowLinear = Invalid;
+        _secondWindow = null;
+    }
+
+    /// <summary>The device windows' translation of <paramref name="la"/>, or false when neither covers it.</summary>
+    private bool TryDeviceWindow(uint la, bool write, bool user, out uint physical)
+    {
+        uint page = la & 0xFFFF_F000;
+        if (page == _deviceWindowLinear)
+        {
+            physical = _deviceWindowPhysical | (la & 0xFFF);
+            return true;
+        }
+
+        bool covered = page == _secondWindowLinear && (_secondWindowWritable || !write);
+        if (!covered && (_secondWindowLinear == Invalid || page == _secondWindowLinear) && _secondWindow?.Invoke(la, write, user) is uint device)
+        {
+            _secondWindowLinear = page;
+            _secondWindowPhysical = device & 0xFFFF_F000;
+            _secondWindowWritable = write;
+            covered = true;
+        }
+
+        physical = _secondWindowPhysical | (la & 0xFFF);
+        return covered;
+    }
 
     /// <summary>Called with the physical address and size of every guest write into a page that holds decoded code.</summary>
     internal Action<uint, int>? CodePageWritten;
@@ -247,12 +290,22 @@ public sealed unsafe partial class Mmu
 
     private byte ReadSlow8(uint la, bool user)
     {
+        if (_watched != 0)
+        {
+            RecordWatchedAccess(la, 1, write: false);
+        }
+
         uint pa = Translate(la, write: false, user);
         return _memory.Read8(pa);
     }
 
     private uint ReadSlow(uint la, int size, bool user)
     {
+        if (_watched != 0)
+        {
+            RecordWatchedAccess(la, size, write: false);
+        }
+
         if (((la & 0xFFF) + (uint)size) > 0x1000)
         {
             // Split across pages: both translations must succeed before the value is assembled.
@@ -281,6 +334,11 @@ public sealed unsafe partial class Mmu
 
     private void WriteSlow(uint la, int size, uint value, bool user)
     {
+        if (_watched != 0)
+        {
+            RecordWatchedAccess(la, size, write: true);
+        }
+
         if (((la & 0xFFF) + (uint)size) > 0x1000)
         {
             uint pa0 = Translate(la, write: true, user);
@@ -367,9 +425,9 @@ public sealed unsafe partial class Mmu
             return (write ? e->WritePage : e->ReadPage) | (la & 0xFFF);
         }
 
-        if ((la & 0xFFFF_F000) == _deviceWindowLinear)
+        if (_deviceWindowLinear != Invalid && TryDeviceWindow(la, write, user, out uint windowed))
         {
-            return _deviceWindowPhysical | (la & 0xFFF);
+            return windowed;
         }
 
         uint pageBase;
@@ -390,8 +448,9 @@ public sealed unsafe partial class Mmu
             pageBase = ept.Translate(pageBase | (la & 0xFFF), la, write, finalTranslation: true) & 0xFFFF_F000;
         }
 
-        // Only RAM is mapped in the TLB: unbacked addresses always take the slow path (reads zeros, writes dropped).
-        if (pageBase < _ramSize)
+        // Only RAM is mapped in the TLB: unbacked addresses always take the slow path (reads zeros, writes dropped),
+        // and so do pages a data breakpoint watches.
+        if (pageBase < _ramSize && (_watched == 0 || !IsWatchedPage(la)))
         {
             if (!write)
             {
@@ -509,3 +568,10 @@ public sealed unsafe partial class Mmu
         }
     }
 }
+
+/// <summary>
+/// A VMM's answer, while it emulates one instruction against a device page, for another linear page the instruction
+/// reaches: the device's guest-physical address when the guest's own translation allows the access and lands on a
+/// device page (accessed and dirty bits set as the access would), otherwise null (the normal walk decides).
+/// </summary>
+public delegate uint? SecondDeviceWindow(uint linear, bool write, bool user);

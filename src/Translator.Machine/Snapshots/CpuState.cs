@@ -76,6 +76,9 @@ public sealed class CpuState
 
     public bool InterruptShadow { get; set; }
 
+    /// <summary>The interrupt shadow is MOV SS's (debug exceptions held too). Stored in InterruptShadow's byte (bit 1), so no format change: older readers see a nonzero byte as the shadow.</summary>
+    public bool MovSsShadow { get; set; }
+
     /// <summary>The processor's NMI latch and blocking by NMI (until the next IRET).</summary>
     public bool NmiPending { get; set; }
 
@@ -123,6 +126,7 @@ public sealed class CpuState
             TscOffset = cpu.TscOffset,
             Halted = cpu.Halted,
             InterruptShadow = cpu.InterruptShadow,
+            MovSsShadow = cpu.MovSsShadow,
             NmiPending = cpu.NmiPending,
             NmiBlocked = cpu.NmiBlocked,
             Nmis = cpu.Counters.Nmis,
@@ -164,6 +168,7 @@ public sealed class CpuState
         cpu.Cr3 = Cr3;
         cpu.Cr4 = Cr4;
         DebugRegisters.CopyTo(cpu.DebugRegisters, 0);
+        cpu.ArmBreakpoints();
         cpu.GdtBase = GdtBase;
         cpu.GdtLimit = GdtLimit;
         cpu.IdtBase = IdtBase;
@@ -183,6 +188,7 @@ public sealed class CpuState
         cpu.TscOffset = TscOffset;
         cpu.Halted = Halted;
         cpu.InterruptShadow = InterruptShadow;
+        cpu.MovSsShadow = MovSsShadow;
         cpu.NmiPending = NmiPending;
         cpu.NmiBlocked = NmiBlocked;
         cpu.Counters.Nmis = Nmis;
@@ -224,7 +230,7 @@ public sealed class CpuState
         writer.Write(MiscEnable);
         writer.Write(TscOffset);
         writer.Write(Halted);
-        writer.Write(InterruptShadow);
+        writer.Write((byte)((InterruptShadow ? 1 : 0) | (MovSsShadow ? 2 : 0)));
         writer.Write(NmiPending);
         writer.Write(NmiBlocked);
         writer.Write(Nmis);
@@ -278,7 +284,9 @@ public sealed class CpuState
         s.MiscEnable = reader.ReadUInt64();
         s.TscOffset = reader.ReadUInt64();
         s.Halted = reader.ReadBoolean();
-        s.InterruptShadow = reader.ReadBoolean();
+        byte shadow = reader.ReadByte();
+        s.InterruptShadow = (shadow & 1) != 0;
+        s.MovSsShadow = (shadow & 2) != 0;
         s.NmiPending = reader.ReadBoolean();
         s.NmiBlocked = reader.ReadBoolean();
         s.Nmis = reader.ReadInt64();

@@ -1,6 +1,8 @@
 ; mmio_cross: instructions whose memory operand is on a device page (pc-testdev's scratch RAM at 0xFF000000),
 ; as kvm-unit-tests' emulator uses them: accesses straddling the device page and a RAM page, and LTR whose
-; selector is read from the device page. Run with --device pc-testdev.
+; selector is read from the device page; then, as kvm-unit-tests' test_crosspage_mmio and test_string_io_mmio,
+; accesses straddling two linear pages that both map pc-testdev's one page (a 2-byte read and write, a 4-byte
+; read-modify-write) and REP INSB of 1024 bytes from pc-testdev's port across them. Run with --device pc-testdev.
 %include "common.inc"
 
 PG_P    equ 0x001
@@ -8,6 +10,7 @@ PG_RW   equ 0x002
 PG_PS   equ 0x080
 DEV     equ 0x00400000          ; linear page -> 0xFF000000 (pc-testdev scratch)
 RAMPG   equ 0x00401000          ; linear page -> frame (RAM)
+DEVA    equ 0x00402000          ; linear pages DEVA and DEVA + 4096 both -> 0xFF000000
 
 main:
         PRINT "mmio_cross", 10
@@ -19,6 +22,8 @@ main:
         mov eax, frame
         or eax, PG_RW | PG_P
         mov [pt + 1 * 4], eax
+        mov dword [pt + 2 * 4], 0xFF000000 | PG_RW | PG_P
+        mov dword [pt + 3 * 4], 0xFF000000 | PG_RW | PG_P
         mov eax, cr4
         or eax, 0x10
         mov cr4, eax
@@ -53,6 +58,63 @@ main:
         ENDTRY
         str eax
         H4 eax
+        NL
+        call two_device_pages
+        ret
+
+; Both bytes of each access are on pc-testdev's page: DEVA + 0xFFF is its last byte, DEVA + 0x1000 its first.
+two_device_pages:
+        mov byte [DEVA + 0xFFF], 0x99
+        mov byte [DEVA + 0x1000], 0x77
+        PRINT "read word across two device pages: "
+        TRY
+        mov ax, [DEVA + 0xFFF]
+        ENDTRY
+        H4 eax
+        NL
+        PRINT "write word across two device pages: "
+        TRY
+        mov word [DEVA + 0xFFF], 0x88AA
+        ENDTRY
+        movzx eax, byte [DEVA + 0xFFF]
+        H2 eax
+        movzx eax, byte [DEVA]
+        H2 eax
+        NL
+        PRINT "add dword across two device pages: "
+        mov dword [DEVA + 0xFFC], 0x44332211
+        mov dword [DEVA + 0x1000], 0x88776655
+        TRY
+        add dword [DEVA + 0xFFE], 0x01010101
+        ENDTRY
+        mov eax, [DEVA + 0xFFC]
+        H8 eax
+        mov eax, [DEVA]
+        H8 eax
+        NL
+        PRINT "rep insb across two device pages: "
+        mov dword [DEVA + 959], 0
+        mov dword [DEVA + 4032], 0
+        mov ax, 0x9999
+        mov dx, 0xE0
+        out dx, ax
+        mov edi, DEVA + 4032
+        mov ecx, 1024
+        cld
+        TRY
+        rep insb
+        ENDTRY
+        H8 ecx
+        PRINT " "
+        lea eax, [edi - DEVA]
+        H8 eax
+        PRINT " "
+        mov eax, [DEVA + 4032 + 1020]
+        H8 eax
+        mov eax, [DEVA + 4032]
+        H8 eax
+        movzx eax, byte [DEVA + 960]
+        H2 eax
         NL
         ret
 

@@ -108,20 +108,7 @@ main:
         PRINT "done", 10
         ret
 
-; enter_v86: eax = EFLAGS image (VM set), ebx = IP in V86_CODE. Returns when a monitor handler ends the session.
-enter_v86:
-        pushad
-        mov [monitor_esp], esp
-        push dword 0                ; GS
-        push dword 0                ; FS
-        push dword V86_DATA         ; DS
-        push dword V86_EXTRA        ; ES
-        push dword V86_STACK        ; SS
-        push dword 0xFFF0           ; ESP
-        push eax                    ; EFLAGS
-        push dword V86_CODE         ; CS
-        push ebx                    ; EIP
-        iretd
+%include "v86_enter.inc"
 
 ; leave_v86: a handler (at ring 0, on the TSS's ring-0 stack) ends the session.
 leave_v86:

@@ -62,8 +62,8 @@ public abstract partial class DeprivilegedMonitor : IEventInterceptor
             return;
         }
 
-        // One device page per emulated instruction: a second one (an instruction spanning two device windows) is
-        // not emulated again but faults, which bounds the VMM's work for a hostile guest.
+        // One emulation per instruction: a device page its two windows do not cover (a third one) is not emulated
+        // again but faults, which bounds the VMM's work for a hostile guest.
         if (device is uint guestPhysical && !_emulatingDevice && TryEmulateDeviceAccess(linear, guestPhysical))
         {
             return;
@@ -113,7 +113,9 @@ public abstract partial class DeprivilegedMonitor : IEventInterceptor
                 _emulatingDevice = true;
                 // An instruction the VMM takes over (LTR with its selector on the device page) runs as the VMM runs it
                 // when it traps or calls out: at the guest's virtual privilege, not at the real CPL 1.
-                _devices.Execute(in instruction, d.Linear, d.GuestPhysical, TakesOver(instruction.Code) ? ExecuteVirtually : null);
+                _devices.Execute(in instruction, d.Linear, d.GuestPhysical,
+                    (l, write, user) => GuestPageWalker.WalkToDevice(_guest, _shadow.Paging, l, write, user),
+                    TakesOver(instruction.Code) ? ExecuteVirtually : null);
             }
             else
             {

@@ -43,27 +43,49 @@ internal sealed class GuestMemory(PhysicalMemory host, Mmu mmu, uint size, MmioB
 
     public uint Read32(uint guestPhysical) => IsBacked(guestPhysical) && IsBacked(guestPhysical + 3) ? host.Read32(guestPhysical) : Read(guestPhysical, 4);
 
+    /// <summary>
+    /// A load on the guest's behalf: RAM, or a device page the VMM decodes (the whole access when the device takes
+    /// it, as the processor's own access reaches it, else byte by byte), or zeros where nothing is.
+    /// </summary>
     public uint Read(uint guestPhysical, int bytes)
     {
+        if (!IsBacked(guestPhysical) && devices is not null && devices.TryRead(guestPhysical, bytes, out uint whole))
+        {
+            return whole;
+        }
+
         uint value = 0;
         for (int b = 0; b < bytes; b++)
         {
             uint a = guestPhysical + (uint)b;
-            value |= (uint)(IsBacked(a) ? host.Read8(a) : PhysicalMemory.Unassigned) << (8 * b);
+            uint data = IsBacked(a) ? host.Read8(a) : devices is not null && devices.TryRead(a, 1, out uint d) ? d : PhysicalMemory.Unassigned;
+            value |= (data & 0xFF) << (8 * b);
         }
 
         return value;
     }
 
-    /// <summary>A store on the guest's behalf: dropped when unbacked, and decoded code in the page is invalidated.</summary>
+    /// <summary>
+    /// A store on the guest's behalf: RAM (decoded code in the page is invalidated), or a device page as for
+    /// <see cref="Read"/>; dropped where nothing is.
+    /// </summary>
     public void Write(uint guestPhysical, int bytes, uint value)
     {
+        if (!IsBacked(guestPhysical) && devices is not null && devices.TryWrite(guestPhysical, bytes, value))
+        {
+            return;
+        }
+
         for (int b = 0; b < bytes; b++)
         {
             uint a = guestPhysical + (uint)b;
             if (IsBacked(a))
             {
                 mmu.WritePhysical(a, 1, (byte)(value >> (8 * b)));
+            }
+            else
+            {
+                devices?.TryWrite(a, 1, (byte)(value >> (8 * b)));
             }
         }
     }
@@ -155,6 +177,23 @@ internal static class GuestPageWalker
 
         return new GuestTranslation(true, (pte & 0xFFFF_F000) | (linear & 0xFFF),
             (combined & Writable) != 0, (combined & User) != 0, ((update ? newPte : pte) & Dirty) != 0, GuestTranslation.NoFault);
+    }
+
+    /// <summary>
+    /// The device page <paramref name="linear"/> reaches, when the guest's tables allow the access and it lands on
+    /// one (accessed and dirty bits then set as the access sets them); null otherwise, with nothing changed. The
+    /// device emulator's second window (<see cref="Translator.Machine.Memory.SecondDeviceWindow"/>).
+    /// </summary>
+    public static uint? WalkToDevice(GuestMemory memory, GuestPaging paging, uint linear, bool write, bool user)
+    {
+        GuestTranslation probe = Walk(memory, paging, linear, write, user, update: false);
+        if (probe.Faulted || !memory.IsDevice(probe.GuestPhysical))
+        {
+            return null;
+        }
+
+        Walk(memory, paging, linear, write, user, update: true);
+        return probe.GuestPhysical;
     }
 
     private static bool Allowed(uint entry, bool write, bool user, bool writeProtect) =>

@@ -388,7 +388,7 @@ public sealed partial class HardwareAssistedBackend
 
         try
         {
-            _devices.Execute(in instruction, linear, guestPhysical);
+            _devices.Execute(in instruction, linear, guestPhysical, (l, write, user) => GuestPageWalker.WalkToDevice(_guest, paging, l, write, user));
             _cpu.RetireForGuest();
             if (_cpu.GuestSingleStepping)
             {

@@ -37,7 +37,9 @@ public sealed partial class HardwareAssistedBackend
     }
 
     /// <summary>
-    /// INS/OUTS with or without REP, element by element through the guest's own paging (software walk, accessed and
+    /// INS/OUTS with or without REP, element by element at the segment's base (ES for INS, the instruction-information
+    /// field's segment for OUTS; in virtual-8086 mode selector x 16, each element checked against the 64 KiB limit)
+    /// through the guest's own paging (software walk, accessed and
     /// dirty bits set): index registers and the count commit after each element, so a #PF part-way is reflected with
     /// the registers describing the work left and the instruction restarts there. The destination of INS is checked
     /// before the port is read (a device read can have side effects), as the processor does.
@@ -55,7 +57,11 @@ public sealed partial class HardwareAssistedBackend
         for (; count > 0; count--)
         {
             uint index = _cpu.GetRegister(indexRegister);
-            uint linear = index & addressMask;
+            if (!TryStringIoLinear(index & addressMask, size, out uint linear))
+            {
+                return;
+            }
+
             for (int b = 0; b < size; b++)
             {
                 uint byteLinear = linear + (uint)b;
@@ -77,18 +83,28 @@ public sealed partial class HardwareAssistedBackend
             }
 
             _ioEmulated++;
+            // An element within one page is one access (a device page then sees its size, as from the processor);
+            // one straddling two pages is one byte on each side.
+            bool onePage = (linear & 0xFFF) + (uint)size <= 0x1000;
             if (input)
             {
                 uint value = _platform.Io.Read(port, size);
-                for (int b = 0; b < size; b++)
+                if (onePage)
                 {
-                    _guest.Write(physical[b], 1, (byte)(value >> (8 * b)));
+                    _guest.Write(physical[0], size, value);
+                }
+                else
+                {
+                    for (int b = 0; b < size; b++)
+                    {
+                        _guest.Write(physical[b], 1, (byte)(value >> (8 * b)));
+                    }
                 }
             }
             else
             {
-                uint value = 0;
-                for (int b = 0; b < size; b++)
+                uint value = onePage ? _guest.Read(physical[0], size) : 0;
+                for (int b = 0; !onePage && b < size; b++)
                 {
                     value |= _guest.Read(physical[b], 1) << (8 * b);
                 }
@@ -110,5 +126,30 @@ public sealed partial class HardwareAssistedBackend
         }
 
         CompleteInstruction();
+    }
+
+    /// <summary>
+    /// The linear address of one string I/O element at <paramref name="offset"/>: the exit's segment's base plus the
+    /// offset. In virtual-8086 mode an element passing the 64 KiB limit is the instruction's #GP(0) (false).
+    /// </summary>
+    private bool TryStringIoLinear(uint offset, int size, out uint linear)
+    {
+        var segment = (SegmentRegister)((_vmcs.ExitInstructionInfo >> 15) & 7);
+        linear = _cpu.SegmentBases[(int)segment] + offset;
+        if (!_cpu.Virtual8086)
+        {
+            return true;
+        }
+
+        try
+        {
+            _cpu.CheckVirtual8086Limit(segment, offset, size);
+            return true;
+        }
+        catch (GuestFault fault)
+        {
+            FaultInstruction(fault.Vector, fault.ErrorCode);
+            return false;
+        }
     }
 }
