@@ -23,6 +23,9 @@ public sealed record MachineOptions
 
     /// <summary>The multiboot command line (QEMU's <c>-append</c>, after the kernel's name); null gives none.</summary>
     public string? KernelCommandLine { get; init; }
+
+    /// <summary>The processor's optional units (docs/x87.md); the default is the i686 integer core alone.</summary>
+    public CpuFeatures CpuFeatures { get; init; }
 }
 
 /// <summary>Why a run ended; <see cref="MachineResult.ExitCode"/> maps it to the command-line contract.</summary>
@@ -100,7 +103,7 @@ public sealed class PcMachine
         Clock = new VirtualClock();
         Board = new PcBoard(Clock, (ulong)options.MemoryMiB << 20, console, RequestDebugExit, options.Devices);
         Memory.Mmio = Board.Mmio;
-        Cpu = new X86Cpu(Memory, Io, Clock) { Apic = Apic };
+        Cpu = new X86Cpu(Memory, Io, Clock) { Apic = Apic, Features = options.CpuFeatures };
         Board.Mmio.Written = () => Cpu.StopBlock = true; // a device write may make an interrupt deliverable: look before the next instruction
         _interpreter = new Interpreter(Cpu) { CompileThreshold = options.CompileThreshold };
         _interpreter.ConnectInterrupts(new ApicInterruptSource(Apic));

@@ -120,6 +120,9 @@ public sealed record VmOptions
     /// </summary>
     public string? KernelCommandLine { get; init; }
 
+    /// <summary>The guest processor's optional units (x87, MMX, ...), the same on every backend; default: none.</summary>
+    public Translator.Machine.Cpu.CpuFeatures CpuFeatures { get; init; }
+
     public CostParameters Cost { get; init; } = CostParameters.Default;
 
     /// <summary>Receives the guest's COM1 bytes as they are written; when null they are collected into the result.</summary>

@@ -9,8 +9,8 @@ internal static unsafe partial class InstSystem
 {
     private const uint MsrTsc = 0x10, MsrSysenterCs = 0x174, MsrSysenterEsp = 0x175, MsrSysenterEip = 0x176;
 
-    // The features this CPU really has: an i686 integer core with PSE, TSC, MSR, CX8, APIC, CMOV. No FPU/MMX/SSE, no
-    // SYSENTER. EBX[31:24] is the initial APIC ID (0: the one processor).
+    // The integer core's features: an i686 with PSE, TSC, MSR, CX8, APIC, CMOV, no SYSENTER; the optional units
+    // (CpuFeatures, whose values are their EDX bits) are added per processor. EBX[31:24] is the initial APIC ID (0).
     private const uint FeatureEdx = (1u << 3) | (1u << 4) | (1u << 5) | (1u << 8) | (1u << 9) | (1u << 15);
 
     private static readonly uint[] s_vendor = VendorWords("GenuineIntel");
@@ -24,10 +24,10 @@ internal static unsafe partial class InstSystem
     // Leaf 7 subleaf 0, ECX: bit 2 UMIP.
     private const uint StructuredFeatureEcx = 1u << 2;
 
-    internal static (uint, uint, uint, uint) CpuidValues(uint leaf, uint subleaf = 0) => leaf switch
+    internal static (uint, uint, uint, uint) CpuidValues(uint leaf, uint subleaf, CpuFeatures features) => leaf switch
     {
         0 => (7u, s_vendor[0], s_vendor[2], s_vendor[1]),
-        1 => (0x0000_0633u, 0u, 0u, FeatureEdx), // family 6, model 3, stepping 3 (a Pentium II class core)
+        1 => (0x0000_0633u, 0u, 0u, FeatureEdx | (uint)features), // family 6, model 3, stepping 3 (a Pentium II class core)
         7 when subleaf == 0 => (0u, 0u, StructuredFeatureEcx, 0u),
         _ => (0u, 0u, 0u, 0u),
     };
@@ -40,7 +40,7 @@ internal static unsafe partial class InstSystem
             return;
         }
 
-        (uint a, uint b, uint cx, uint d) = CpuidValues(c.Reg(X86Cpu.EAX), c.Reg(X86Cpu.ECX));
+        (uint a, uint b, uint cx, uint d) = CpuidValues(c.Reg(X86Cpu.EAX), c.Reg(X86Cpu.ECX), c.Features);
         c.Reg(X86Cpu.EAX) = a;
         c.Reg(X86Cpu.EBX) = b;
         c.Reg(X86Cpu.ECX) = cx;

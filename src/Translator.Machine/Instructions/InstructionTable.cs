@@ -28,6 +28,7 @@ internal static unsafe class InstructionTable
         InstString.Register(builder);
         InstSystem.Register(builder);
         InstIo.Register(builder);
+        InstX87.Register(builder);
         return builder.Build();
     }
 }

@@ -12,7 +12,7 @@ namespace Translator.Vmm.Backends;
 public sealed class NativeBackend(VmOptions options, Action<byte> console) : IExecutionBackend, ISnapshotBackend, ITranslatingBackend
 {
     private readonly PcMachine _machine = new(
-        new MachineOptions { MemoryMiB = options.MemoryMiB, MaxInstructions = options.MaxInstructions, CompileThreshold = options.CompileThreshold, Devices = options.Devices, KernelCommandLine = options.KernelCommandLine },
+        new MachineOptions { MemoryMiB = options.MemoryMiB, MaxInstructions = options.MaxInstructions, CompileThreshold = options.CompileThreshold, Devices = options.Devices, KernelCommandLine = options.KernelCommandLine, CpuFeatures = options.CpuFeatures },
         console);
 
     private AttachedTranslation? _translated;

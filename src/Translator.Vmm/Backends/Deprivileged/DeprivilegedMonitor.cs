@@ -59,7 +59,7 @@ public abstract partial class DeprivilegedMonitor : IExecutionBackend
 
         // The processor's port bus is the VMM's device model: with IOPL 0 and no I/O bitmap no guest instruction
         // reaches it directly, only the VMM's emulation at the guest's virtual privilege does.
-        _cpu = new X86Cpu(_hostMemory, _platform.Io, clock);
+        _cpu = new X86Cpu(_hostMemory, _platform.Io, clock) { Features = options.CpuFeatures };
         _interpreter = new Interpreter(_cpu) { CompileThreshold = options.CompileThreshold };
         _interpreter.ConnectTimer(_platform.Timers);
         _interpreter.ConnectInterrupts(new GuestInterruptLine(this));

@@ -51,7 +51,7 @@ public sealed partial class HardwareAssistedBackend : IExecutionBackend, ITransl
         _hostMemory = GuestMemory.AllocateHost(options, VmmReserveMiB, "hw");
         _options = options;
         var clock = new VirtualClock();
-        _cpu = new X86Cpu(_hostMemory, _hostIo, clock);
+        _cpu = new X86Cpu(_hostMemory, _hostIo, clock) { Features = options.CpuFeatures };
         _interpreter = new Interpreter(_cpu) { CompileThreshold = options.CompileThreshold };
         _interpreter.ConnectTimer(new HostTimer(this));
         _platform = new VirtualPlatform(clock, console, options.MemoryMiB, options.Devices);
