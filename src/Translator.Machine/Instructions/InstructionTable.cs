@@ -29,6 +29,7 @@ internal static unsafe class InstructionTable
         InstSystem.Register(builder);
         InstIo.Register(builder);
         InstX87.Register(builder);
+        InstMmx.Register(builder);
         return builder.Build();
     }
 }
