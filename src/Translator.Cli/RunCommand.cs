@@ -21,7 +21,8 @@ internal sealed record RunArguments(
     Translator.Machine.Devices.PcDeviceOptions? Devices = null,
     string? Append = null,
     ulong? SnapshotAt = null,
-    string? SnapshotPath = null);
+    string? SnapshotPath = null,
+    Translator.Machine.Cpu.CpuFeatures CpuFeatures = Translator.Machine.Cpu.CpuFeatures.None);
 
 /// <summary><c>translator run</c>: boots an image on a backend, streams COM1 to stdout, exits with the guest's code.</summary>
 internal static class RunCommand
@@ -85,6 +86,12 @@ internal static class RunCommand
             HelpName = "TEXT",
             Description = "The kernel command line, as QEMU's -append: the multiboot cmdline is the image's name, a space, then TEXT (pv: the start info's cmd_line is TEXT)",
         };
+        var cpuFeatures = new Option<Translator.Machine.Cpu.CpuFeatures>("--cpu-features")
+        {
+            HelpName = "fpu,mmx",
+            Description = "Give the processor optional units (docs/x87.md): fpu (x87), mmx (needs fpu); default: the i686 integer core only",
+            CustomParser = ParseCpuFeatures,
+        };
         Option<bool> progress = CommonOptions.ShowProgress();
         var snapshotAt = new Option<ulong?>("--snapshot-at") { HelpName = "N", Description = "Stop at the first block boundary at or past N retired instructions and save the VM to --snapshot (exit code 8)" };
         var snapshot = new Option<string?>("--snapshot") { HelpName = "FILE", Description = "Where the VM is saved, at --snapshot-at N or, without it, when the process receives SIGUSR1 (exit code 8; resume it with translator resume FILE)" };
@@ -92,6 +99,7 @@ internal static class RunCommand
         var command = new Command("run", "Boot a guest on one backend: stdout is exactly its COM1 bytes, the exit code its own (odd) or the tool's (even)")
         {
             image, backend, stats, maxInstructions, memory, paging, execution, cost, devices, kernel, append, progress, snapshotAt, snapshot,
+            cpuFeatures,
         };
         command.Validators.Add(result =>
         {
@@ -120,7 +128,7 @@ internal static class RunCommand
             var args = new RunArguments(parsed.GetRequiredValue(image), parsed.GetValue(backend) ?? "native", parsed.GetValue(stats),
                 CommonOptions.Budget(parsed.GetValue(maxInstructions)), parsed.GetValue(memory), parsed.GetValue(paging), parsed.GetValue(cost),
                 parsed.GetValue(execution), parsed.GetValue(kernel), parsed.GetValue(devices), parsed.GetValue(append),
-                parsed.GetValue(snapshotAt), parsed.GetValue(snapshot));
+                parsed.GetValue(snapshotAt), parsed.GetValue(snapshot), parsed.GetValue(cpuFeatures));
             using Stream stdout = Console.OpenStandardOutput();
             return Execute(args, stdout, Console.Error, Progress.For(parsed.GetValue(progress), Console.Error));
         });
@@ -143,6 +151,28 @@ internal static class RunCommand
         }
 
         return devices;
+    }
+
+    /// <summary><c>--cpu-features fpu,mmx</c>: MMX aliases the x87 registers, so it needs the FPU.</summary>
+    private static Translator.Machine.Cpu.CpuFeatures ParseCpuFeatures(ArgumentResult result)
+    {
+        var features = Translator.Machine.Cpu.CpuFeatures.None;
+        foreach (string name in result.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.RemoveEmptyEntries)))
+        {
+            switch (name.ToLowerInvariant())
+            {
+                case "fpu": features |= Translator.Machine.Cpu.CpuFeatures.Fpu; break;
+                case "mmx": features |= Translator.Machine.Cpu.CpuFeatures.Mmx; break;
+                default: result.AddError($"unknown CPU feature '{name}' (available: fpu, mmx)"); return features;
+            }
+        }
+
+        if ((features & Translator.Machine.Cpu.CpuFeatures.Mmx) != 0 && (features & Translator.Machine.Cpu.CpuFeatures.Fpu) == 0)
+        {
+            result.AddError("--cpu-features mmx needs fpu too: the MMX registers are the x87 registers");
+        }
+
+        return features;
     }
 
     /// <summary><c>--cost NAME=CYCLES</c>, once per price: each overrides one parameter of the cost model.</summary>
@@ -194,6 +224,7 @@ internal static class RunCommand
             Paging = args.Paging,
             Cost = args.Cost ?? CostParameters.Default,
             Execution = args.Execution,
+            CpuFeatures = args.CpuFeatures,
             Console = console.WriteByte,
 
             // The debug console is the VMM's output, not COM1: stdout stays exactly the guest's serial bytes.

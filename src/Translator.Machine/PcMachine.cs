@@ -104,6 +104,7 @@ public sealed class PcMachine
         Board = new PcBoard(Clock, (ulong)options.MemoryMiB << 20, console, RequestDebugExit, options.Devices);
         Memory.Mmio = Board.Mmio;
         Cpu = new X86Cpu(Memory, Io, Clock) { Apic = Apic, Features = options.CpuFeatures };
+        Board.FloatingPointError.Connect(Cpu);
         Board.Mmio.Written = () => Cpu.StopBlock = true; // a device write may make an interrupt deliverable: look before the next instruction
         _interpreter = new Interpreter(Cpu) { CompileThreshold = options.CompileThreshold };
         _interpreter.ConnectInterrupts(new ApicInterruptSource(Apic));

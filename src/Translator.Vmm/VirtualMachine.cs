@@ -80,6 +80,7 @@ public sealed class VirtualMachine
         options = options with
         {
             MemoryMiB = snapshot.MemoryMiB,
+            CpuFeatures = snapshot.CpuFeatures,
             Devices = options.Devices with { DebugConsole = snapshot.DebugConsole, TestDevice = snapshot.TestDevice },
         };
         return Build(options, created, snapshot.Image, backend =>
@@ -175,6 +176,7 @@ public sealed class VirtualMachine
             MemoryMiB = _options.MemoryMiB,
             DebugConsole = _options.Devices.DebugConsole,
             TestDevice = _options.Devices.TestDevice,
+            CpuFeatures = _options.CpuFeatures,
             Machine = snapshotting.Capture(),
         };
     }

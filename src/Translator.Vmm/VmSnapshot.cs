@@ -12,7 +12,10 @@ namespace Translator.Vmm;
 /// </summary>
 public sealed class VmSnapshot
 {
-    public const ushort FormatVersion = 3; // 2: IA32_MISC_ENABLE in the CPU state, the ACPI PM device among the devices; 3: NMI latch and blocking (CPU), the APIC's pending NMI
+    public const ushort FormatVersion = 4; // 2: IA32_MISC_ENABLE in the CPU state, the ACPI PM device among the devices; 3: NMI latch and blocking (CPU), the APIC's pending NMI; 4: the x87/MMX registers (section FPU)
+
+    /// <summary>The oldest version this translator still reads: version 3 has no FPU section, and loads the FPU's reset state.</summary>
+    public const ushort OldestReadableVersion = 3;
 
     private const int HashBytes = 32;
 
@@ -22,6 +25,8 @@ public sealed class VmSnapshot
     private const uint ImageTag = 0x4741_4D49;         // "IMAG"
     private const uint MachineTag = 0x4843_414D;       // "MACH"
     private const uint EndTag = 0x2044_4E45;           // "END "
+    private const uint FpuTag = 0x2055_5046;           // "FPU "
+    private const uint FeaturesTag = 0x5441_4546;      // "FEAT": the processor's CpuFeatures (absent: none)
 
     /// <summary>The technique that took it (<c>native</c>, <c>hw</c>, <c>bt</c>, <c>trap</c>).</summary>
     public required string Backend { get; init; }
@@ -34,6 +39,9 @@ public sealed class VmSnapshot
     public required int MemoryMiB { get; init; }
 
     public bool DebugConsole { get; init; }
+
+    /// <summary>The processor's optional units the guest ran with; a resumed guest gets the same.</summary>
+    public Translator.Machine.Cpu.CpuFeatures CpuFeatures { get; init; }
 
     public bool TestDevice { get; init; }
 
@@ -62,6 +70,13 @@ public sealed class VmSnapshot
             });
             WriteSection(writer, ImageTag, w => w.Write(Image));
             WriteSection(writer, MachineTag, Machine.Write);
+            if (Machine.Cpu.Fpu is { } fpu)
+            {
+                WriteSection(writer, FpuTag, fpu.Write);
+            }
+
+            WriteSection(writer, FeaturesTag, w => w.Write((uint)CpuFeatures));
+
             WriteSection(writer, EndTag, _ => { });
         }
 
@@ -92,9 +107,9 @@ public sealed class VmSnapshot
         }
 
         ushort version = BitConverter.ToUInt16(bytes, Magic.Length);
-        if (version != FormatVersion)
+        if (version is < OldestReadableVersion or > FormatVersion)
         {
-            throw new SnapshotException($"snapshot format version {version}; this translator reads version {FormatVersion}");
+            throw new SnapshotException($"snapshot format version {version}; this translator reads versions {OldestReadableVersion} to {FormatVersion}");
         }
 
         if (bytes.Length < Magic.Length + sizeof(ushort) + HashBytes
@@ -125,6 +140,8 @@ public sealed class VmSnapshot
         bool debugConsole = false, testDevice = false, configured = false;
         byte[]? image = null;
         MachineState? machine = null;
+        Translator.Machine.Snapshots.X87State? fpu = null;
+        var features = Translator.Machine.Cpu.CpuFeatures.None;
         while (true)
         {
             uint tag = reader.ReadUInt32();
@@ -149,6 +166,12 @@ public sealed class VmSnapshot
                 case MachineTag:
                     machine = MachineState.Read(reader);
                     break;
+                case FpuTag:
+                    fpu = Translator.Machine.Snapshots.X87State.Read(reader);
+                    break;
+                case FeaturesTag:
+                    features = (Translator.Machine.Cpu.CpuFeatures)reader.ReadUInt32();
+                    break;
                 case EndTag:
                     break;
                 default:
@@ -172,6 +195,8 @@ public sealed class VmSnapshot
             throw new InvalidDataException("a section is missing (configuration, image or machine)");
         }
 
+        machine.Cpu.Fpu = fpu;
+
         if (!SHA256.HashData(image).AsSpan().SequenceEqual(imageHash))
         {
             throw new InvalidDataException("the image inside does not match the header's SHA-256");
@@ -185,7 +210,7 @@ public sealed class VmSnapshot
         return new VmSnapshot
         {
             Backend = backend, Paging = paging, Image = image, MemoryMiB = memoryMiB,
-            DebugConsole = debugConsole, TestDevice = testDevice, Machine = machine,
+            DebugConsole = debugConsole, TestDevice = testDevice, Machine = machine, CpuFeatures = features,
         };
     }
 }

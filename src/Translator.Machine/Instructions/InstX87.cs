@@ -84,6 +84,7 @@ internal static unsafe partial class InstX87
         {
             c.Fpu.ErrorSignalled = true;
             c.FloatingPointError?.Invoke(true);
+            c.StopBlock = true; // IRQ 13 may be deliverable at once: look before the next instruction
         }
     }
 
