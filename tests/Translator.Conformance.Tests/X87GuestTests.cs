@@ -14,7 +14,7 @@ namespace Translator.Conformance.Tests;
 /// </summary>
 public sealed class X87GuestTests
 {
-    public static TheoryData<string> Configurations => new() { "native", "native-interpreter", "hw-ept", "hw-shadow", "bt" };
+    public static TheoryData<string> Configurations => new() { "native", "native-interpreter", "hw-ept", "hw-shadow", "bt", "native-translated" };
 
     private static string Expected => File.ReadAllText(Path.Combine(GuestImages.Instance.RepositoryRoot, "tests", "guests", "asm", "x87.expected.txt"));
 
@@ -29,6 +29,39 @@ public sealed class X87GuestTests
         Assert.True(run.ExitCode == 1, $"{configuration}: exit {run.ExitCode} ({run.Result.Message})\n{text}");
         Assert.Equal(Expected, text);
     }
+
+    /// <summary>
+    /// Saved at points where the FPU holds live state (partway through the arithmetic, inside the MMX part, with an
+    /// exception pending) and resumed on another technique, through the file format, the guest prints the whole
+    /// transcript: the x87/MMX registers and the feature set travel in the snapshot.
+    /// </summary>
+    [Theory]
+    [InlineData("native", "hw-ept")]
+    [InlineData("hw-shadow", "bt")]
+    [InlineData("bt", "native")]
+    public void SnapshotsCarryTheFpu(string from, string to)
+    {
+        byte[] image = File.ReadAllBytes(GuestImages.Instance.PathOf("x87.bin"));
+        var whole = new List<byte>();
+        VirtualMachine reference = VirtualMachine.Create(image, Options("native", whole));
+        reference.Run();
+        ulong total = reference.Backend.GuestInstructions;
+        foreach (ulong at in new[] { total / 3, total * 9 / 10 })
+        {
+            var before = new List<byte>();
+            VirtualMachine first = VirtualMachine.Create(image, Options(from, before));
+            first.Run(at);
+            byte[] file = first.TakeSnapshot().ToBytes();
+            var after = new List<byte>();
+            VmRunResult run = VirtualMachine.Resume(VmSnapshot.Read(file), BackendConfigurations.Options(to, after.Add)).Run();
+            string text = Encoding.ASCII.GetString([.. before, .. after]);
+            Assert.True(run.ExitCode == 1, $"saved under {from} at {at}, resumed under {to}: exit {run.ExitCode}\n{text}");
+            Assert.Equal(Expected, text);
+        }
+    }
+
+    private static VmOptions Options(string configuration, List<byte> console) =>
+        BackendConfigurations.Options(configuration, console.Add) with { CpuFeatures = CpuFeatures.Fpu | CpuFeatures.Mmx };
 
     [Fact]
     public void WithoutTheFeaturesTheCpuStaysTheIntegerCore()
