@@ -24,7 +24,7 @@ public sealed record MachineOptions
     /// <summary>The multiboot command line (QEMU's <c>-append</c>, after the kernel's name); null gives none.</summary>
     public string? KernelCommandLine { get; init; }
 
-    /// <summary>The processor's optional units (docs/x87.md); the default is the i686 integer core alone.</summary>
+    /// <summary>The processor's optional units (docs/sse.md, docs/x87.md); the default is the i686 integer core.</summary>
     public CpuFeatures CpuFeatures { get; init; }
 }
 

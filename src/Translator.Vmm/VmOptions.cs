@@ -120,7 +120,10 @@ public sealed record VmOptions
     /// </summary>
     public string? KernelCommandLine { get; init; }
 
-    /// <summary>The guest processor's optional units (x87, MMX, ...), the same on every backend; default: none.</summary>
+    /// <summary>
+    /// The processor's optional units (docs/sse.md, docs/x87.md) on native, hw, bt and trap; the default is the i686 integer core.
+    /// pv keeps the integer core (TS would need Xen's fpu_taskswitch hypercall).
+    /// </summary>
     public Translator.Machine.Cpu.CpuFeatures CpuFeatures { get; init; }
 
     public CostParameters Cost { get; init; } = CostParameters.Default;

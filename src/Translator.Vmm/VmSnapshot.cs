@@ -12,10 +12,10 @@ namespace Translator.Vmm;
 /// </summary>
 public sealed class VmSnapshot
 {
-    public const ushort FormatVersion = 4; // 2: IA32_MISC_ENABLE in the CPU state, the ACPI PM device among the devices; 3: NMI latch and blocking (CPU), the APIC's pending NMI; 4: the x87/MMX registers (section FPU)
+    public const ushort FormatVersion = 4; // 4: the CPU's features (configuration), XMM0-XMM7 and MXCSR (CPU; a version 3 snapshot loads with their reset state), the x87/MMX registers (section FPU, absent: reset state); 2: IA32_MISC_ENABLE in the CPU state, the ACPI PM device among the devices; 3: NMI latch and blocking (CPU), the APIC's pending NMI
 
-    /// <summary>The oldest version this translator still reads: version 3 has no FPU section, and loads the FPU's reset state.</summary>
-    public const ushort OldestReadableVersion = 3;
+    /// <summary>Version 3 differs only by what version 4 added, which then takes its reset state.</summary>
+    private const ushort OldestReadableVersion = 3;
 
     private const int HashBytes = 32;
 
@@ -26,7 +26,6 @@ public sealed class VmSnapshot
     private const uint MachineTag = 0x4843_414D;       // "MACH"
     private const uint EndTag = 0x2044_4E45;           // "END "
     private const uint FpuTag = 0x2055_5046;           // "FPU "
-    private const uint FeaturesTag = 0x5441_4546;      // "FEAT": the processor's CpuFeatures (absent: none)
 
     /// <summary>The technique that took it (<c>native</c>, <c>hw</c>, <c>bt</c>, <c>trap</c>).</summary>
     public required string Backend { get; init; }
@@ -67,6 +66,7 @@ public sealed class VmSnapshot
                 w.Write(MemoryMiB);
                 w.Write(DebugConsole);
                 w.Write(TestDevice);
+                w.Write((uint)CpuFeatures);
             });
             WriteSection(writer, ImageTag, w => w.Write(Image));
             WriteSection(writer, MachineTag, Machine.Write);
@@ -74,8 +74,6 @@ public sealed class VmSnapshot
             {
                 WriteSection(writer, FpuTag, fpu.Write);
             }
-
-            WriteSection(writer, FeaturesTag, w => w.Write((uint)CpuFeatures));
 
             WriteSection(writer, EndTag, _ => { });
         }
@@ -107,7 +105,7 @@ public sealed class VmSnapshot
         }
 
         ushort version = BitConverter.ToUInt16(bytes, Magic.Length);
-        if (version is < OldestReadableVersion or > FormatVersion)
+        if (version is not (FormatVersion or OldestReadableVersion))
         {
             throw new SnapshotException($"snapshot format version {version}; this translator reads versions {OldestReadableVersion} to {FormatVersion}");
         }
@@ -120,7 +118,7 @@ public sealed class VmSnapshot
 
         try
         {
-            return Parse(new BinaryReader(new MemoryStream(bytes, 0, bytes.Length - HashBytes, writable: false), Encoding.UTF8));
+            return Parse(version, new BinaryReader(new MemoryStream(bytes, 0, bytes.Length - HashBytes, writable: false), Encoding.UTF8));
         }
         catch (Exception e) when (e is EndOfStreamException or InvalidDataException or IOException or ArgumentException or OverflowException or FormatException)
         {
@@ -129,7 +127,7 @@ public sealed class VmSnapshot
         }
     }
 
-    private static VmSnapshot Parse(BinaryReader reader)
+    private static VmSnapshot Parse(ushort version, BinaryReader reader)
     {
         reader.BaseStream.Position = Magic.Length + sizeof(ushort);
         string backend = reader.ReadString();
@@ -138,10 +136,10 @@ public sealed class VmSnapshot
         ulong retired = reader.ReadUInt64();
         int memoryMiB = 0;
         bool debugConsole = false, testDevice = false, configured = false;
+        Translator.Machine.Cpu.CpuFeatures features = default;
         byte[]? image = null;
         MachineState? machine = null;
         Translator.Machine.Snapshots.X87State? fpu = null;
-        var features = Translator.Machine.Cpu.CpuFeatures.None;
         while (true)
         {
             uint tag = reader.ReadUInt32();
@@ -158,19 +156,17 @@ public sealed class VmSnapshot
                     memoryMiB = reader.ReadInt32();
                     debugConsole = reader.ReadBoolean();
                     testDevice = reader.ReadBoolean();
+                    features = version >= 4 ? (Translator.Machine.Cpu.CpuFeatures)reader.ReadUInt32() : default;
                     configured = true;
                     break;
                 case ImageTag:
                     image = reader.ReadBytes((int)length);
                     break;
                 case MachineTag:
-                    machine = MachineState.Read(reader);
+                    machine = MachineState.Read(reader, withSimd: version >= 4);
                     break;
                 case FpuTag:
                     fpu = Translator.Machine.Snapshots.X87State.Read(reader);
-                    break;
-                case FeaturesTag:
-                    features = (Translator.Machine.Cpu.CpuFeatures)reader.ReadUInt32();
                     break;
                 case EndTag:
                     break;
@@ -210,7 +206,7 @@ public sealed class VmSnapshot
         return new VmSnapshot
         {
             Backend = backend, Paging = paging, Image = image, MemoryMiB = memoryMiB,
-            DebugConsole = debugConsole, TestDevice = testDevice, Machine = machine, CpuFeatures = features,
+            DebugConsole = debugConsole, TestDevice = testDevice, CpuFeatures = features, Machine = machine,
         };
     }
 }

@@ -23,6 +23,23 @@ public static class MultibootImage
         return Wrap(stream.ToArray(), bssBytes);
     }
 
+    /// <summary>
+    /// A small CPU-bound image: sums <paramref name="count"/> down to 1 in EAX, then exits with <paramref name="exitValue"/>.
+    /// Tests that key a cache on the image's bytes pass distinct counts so that they never share an entry.
+    /// </summary>
+    public static byte[] CountdownLoop(uint count, uint exitValue) => Build(a =>
+    {
+        Label loop = a.CreateLabel();
+        a.mov(AssemblerRegisters.ecx, count);
+        a.xor(AssemblerRegisters.eax, AssemblerRegisters.eax);
+        a.Label(ref loop);
+        a.add(AssemblerRegisters.eax, AssemblerRegisters.ecx);
+        a.dec(AssemblerRegisters.ecx);
+        a.jnz(loop);
+        EmitExit(a, exitValue);
+        a.hlt();
+    });
+
     public static byte[] Wrap(ReadOnlySpan<byte> code, uint bssBytes = 0)
     {
         const uint magic = 0x1BAD_B002, flags = 1u << 16;

@@ -1,8 +1,6 @@
-using Iced.Intel;
 using Translator.Tests.Shared;
 using Translator.Vmm.Backends.Bt;
 using Xunit;
-using static Iced.Intel.AssemblerRegisters;
 
 namespace Translator.Cli.Tests;
 
@@ -13,28 +11,14 @@ namespace Translator.Cli.Tests;
 /// </summary>
 public sealed class TranslationWorkerTests : IDisposable
 {
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), $"translator-worker-{Guid.NewGuid():N}");
+    private readonly TemporaryDirectory _temporary = new("worker");
 
-    public void Dispose()
-    {
-        if (Directory.Exists(_directory))
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-    }
+    private string _directory => _temporary.Path;
+
+    public void Dispose() => _temporary.Dispose();
 
     /// <summary>A small image, distinct per <paramref name="seed"/> so tests never share a cache key.</summary>
-    private static byte[] Image(uint seed) => MultibootImage.Build(a =>
-    {
-        Label loop = a.CreateLabel();
-        a.mov(ecx, 1000 + seed);
-        a.xor(eax, eax);
-        a.Label(ref loop);
-        a.add(eax, ecx);
-        a.dec(ecx);
-        a.jnz(loop);
-        MultibootImage.EmitExit(a, 0);
-    });
+    private static byte[] Image(uint seed) => MultibootImage.CountdownLoop(1000 + seed, 0);
 
     [Fact]
     public void TheCompileProcessStoresTheEntryTheGuestsProcessLoads()

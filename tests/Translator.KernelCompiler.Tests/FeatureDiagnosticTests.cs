@@ -48,7 +48,20 @@ public sealed class FeatureDiagnosticTests
     [MemberData(nameof(Cases))]
     public void NamesTheFeatureOnItsSpanOnce(string id, string markedMembers, string message)
     {
-        (string source, TextSpan span) = DiagnosticTests.Unmark(Kernel(markedMembers));
+        string text = AssertOnlyErrorOnItsSpan(Kernel(markedMembers), id, message);
+        foreach (string kind in RoslynKinds.Where(k => Regex.IsMatch(text, @"\b" + k + @"\b")))
+        {
+            Assert.Fail($"'{text}' names Roslyn's {kind}");
+        }
+    }
+
+    /// <summary>
+    /// Runs the generator on a kernel whose [|marked|] span is the offence; asserts that the one TRN diagnostic is
+    /// <paramref name="id"/> on that span, starting with <paramref name="message"/>, and returns its whole text.
+    /// </summary>
+    internal static string AssertOnlyErrorOnItsSpan(string markedKernel, string id, string message)
+    {
+        (string source, TextSpan span) = DiagnosticTests.Unmark(markedKernel);
         GeneratorOutcome outcome = GeneratorHarness.Run(source);
 
         Assert.Null(outcome.Result.Results.Single().Exception);
@@ -57,10 +70,7 @@ public sealed class FeatureDiagnosticTests
         Assert.Equal(span, diagnostic.Location.SourceSpan);
         string text = diagnostic.GetMessage();
         Assert.StartsWith(message, text);
-        foreach (string kind in RoslynKinds.Where(k => Regex.IsMatch(text, @"\b" + k + @"\b")))
-        {
-            Assert.Fail($"'{text}' names Roslyn's {kind}");
-        }
+        return text;
     }
 
     [Fact]

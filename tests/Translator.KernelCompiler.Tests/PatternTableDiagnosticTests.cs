@@ -1,5 +1,3 @@
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Text;
 using Xunit;
 
 namespace Translator.KernelCompiler.Tests;
@@ -27,15 +25,6 @@ public sealed class PatternTableDiagnosticTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void NamesTheFeatureOnItsSpanOnce(string id, string markedMembers, string message)
-    {
-        (string source, TextSpan span) = DiagnosticTests.Unmark(Kernel(markedMembers));
-        GeneratorOutcome outcome = GeneratorHarness.Run(source);
-
-        Assert.Null(outcome.Result.Results.Single().Exception);
-        Diagnostic diagnostic = Assert.Single(outcome.Translator);
-        Assert.Equal(id, diagnostic.Id);
-        Assert.Equal(span, diagnostic.Location.SourceSpan);
-        Assert.StartsWith(message, diagnostic.GetMessage());
-    }
+    public void NamesTheFeatureOnItsSpanOnce(string id, string markedMembers, string message) =>
+        FeatureDiagnosticTests.AssertOnlyErrorOnItsSpan(Kernel(markedMembers), id, message);
 }

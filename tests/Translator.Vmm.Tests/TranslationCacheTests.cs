@@ -18,29 +18,14 @@ namespace Translator.Vmm.Tests;
 /// </summary>
 public sealed class TranslationCacheTests : IDisposable
 {
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), $"translator-cache-test-{Guid.NewGuid():N}");
+    private readonly TemporaryDirectory _temporary = new("cache-test");
 
-    public void Dispose()
-    {
-        if (Directory.Exists(_directory))
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-    }
+    private string _directory => _temporary.Path;
+
+    public void Dispose() => _temporary.Dispose();
 
     /// <summary>A small image, distinct per <paramref name="seed"/> so tests never share a cache key or a registry entry.</summary>
-    private static byte[] Image(uint seed) => MultibootImage.Build(a =>
-    {
-        Label loop = a.CreateLabel();
-        a.mov(ecx, 100 + seed);
-        a.xor(eax, eax);
-        a.Label(ref loop);
-        a.add(eax, ecx);
-        a.dec(ecx);
-        a.jnz(loop);
-        MultibootImage.EmitExit(a, seed & 0x7F);
-        a.hlt();
-    });
+    private static byte[] Image(uint seed) => MultibootImage.CountdownLoop(100 + seed, seed & 0x7F);
 
     private string EntryDirectory(byte[] image, string? version = null)
         => Path.Combine(_directory, TranslationCache.ImageHash(image), version ?? TranslationCache.CurrentVersion);

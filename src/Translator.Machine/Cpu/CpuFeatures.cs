@@ -1,27 +1,33 @@
 namespace Translator.Machine.Cpu;
 
 /// <summary>
-/// The processor's optional units beyond the i686 integer core (docs/sse.md, "One CPU model, one source of truth"):
-/// CPUID leaf 1's EDX, the CR0/CR4 rules and which instructions execute are all computed from this one set.
+/// The processor's optional units (docs/sse.md, "One CPU model, one source of truth"). Each value is its bit in
+/// CPUID.01H:EDX, so CPUID, CR4's accepted bits and the instruction table are all computed from one set. The default,
+/// <see cref="None"/>, is the i686 integer core; the SIMD bits together make a Pentium 4-class step.
 /// </summary>
 [Flags]
-public enum CpuFeatures
+public enum CpuFeatures : uint
 {
-    /// <summary>The integer core only (the default): x87 and SIMD instructions raise #UD, or #NM under CR0.EM/TS.</summary>
     None = 0,
 
-    /// <summary>The x87 floating-point unit (CPUID.01H:EDX bit 0).</summary>
-    Fpu = 1 << 0,
+    /// <summary>The x87 floating-point unit (bit 0; docs/x87.md).</summary>
+    Fpu = 1u << 0,
 
-    /// <summary>MMX (CPUID.01H:EDX bit 23); its registers alias the x87 ones, so it needs <see cref="Fpu"/>.</summary>
-    Mmx = 1 << 23,
+    /// <summary>MMX (bit 23); its registers alias the x87 ones, so it needs <see cref="Fpu"/>.</summary>
+    Mmx = 1u << 23,
+
+    /// <summary>FXSAVE/FXRSTOR and CR4.OSFXSR (CPUID.01H:EDX bit 24).</summary>
+    Fxsr = 1u << 24,
+
+    /// <summary>SSE: XMM0-XMM7, MXCSR, the single-precision and MMX-extension instructions, CR4.OSXMMEXCPT (bit 25).</summary>
+    Sse = 1u << 25,
+
+    /// <summary>SSE2: double precision and 128-bit integer instructions, CLFLUSH (bit 26).</summary>
+    Sse2 = 1u << 26,
 }
 
 public sealed partial class X86Cpu
 {
-    /// <summary>The optional units this processor has (<see cref="CpuFeatures"/>); set once, before the guest runs.</summary>
-    public CpuFeatures Features { get; set; }
-
     /// <summary>The x87 FPU's registers (and MMX's, which alias them); inert unless <see cref="CpuFeatures.Fpu"/> is set.</summary>
     public X87.X87Fpu Fpu { get; } = new();
 

@@ -19,6 +19,9 @@ public enum ExceptionVector : byte
     PageFault = 14,
     MathFault = 16,
     AlignmentCheck = 17,
+
+    /// <summary>#XM: an unmasked SSE floating-point exception with CR4.OSXMMEXCPT set.</summary>
+    SimdFloatingPoint = 19,
 }
 
 /// <summary>
@@ -60,6 +63,7 @@ public sealed class GuestFault : Exception
         ExceptionVector.GeneralProtection => "GP",
         ExceptionVector.PageFault => "PF",
         ExceptionVector.AlignmentCheck => "AC",
+        ExceptionVector.SimdFloatingPoint => "XM",
         _ => ((int)vector).ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 }

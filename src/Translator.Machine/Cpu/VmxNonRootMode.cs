@@ -480,5 +480,5 @@ public sealed partial class X86Cpu
     }
 
     /// <summary>What CPUID returns on this processor (the VMM's CPUID exit handler reports the same model).</summary>
-    public static (uint Eax, uint Ebx, uint Ecx, uint Edx) CpuidLeaf(uint leaf, uint subleaf, CpuFeatures features) => Instructions.InstSystem.CpuidValues(leaf, subleaf, features);
+    public static (uint Eax, uint Ebx, uint Ecx, uint Edx) CpuidLeaf(CpuFeatures features, uint leaf, uint subleaf = 0) => Instructions.InstSystem.CpuidValues(features, leaf, subleaf);
 }

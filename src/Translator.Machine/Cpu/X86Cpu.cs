@@ -168,6 +168,7 @@ public sealed partial class X86Cpu
         Halted = false;
         NmiPending = NmiBlocked = false;
         Fpu.Reset();
+        ResetSimd();
         SyncMmu();
     }
 

@@ -21,13 +21,21 @@ internal static unsafe partial class InstSystem
         return [BitConverter.ToUInt32(bytes, 0), BitConverter.ToUInt32(bytes, 4), BitConverter.ToUInt32(bytes, 8)];
     }
 
+    // CLFLUSH (CPUID.01H:EDX bit 19) comes with SSE2, as on every SSE2 processor; EBX[15:8] then gives its line size
+    // in 8-byte units (8: 64 bytes).
+    private const uint Clflush = 1u << 19;
+
+    private static uint ClflushBit(CpuFeatures features) => (features & CpuFeatures.Sse2) != 0 ? Clflush : 0;
+
+    private static uint LeafOneEbx(CpuFeatures features) => (features & CpuFeatures.Sse2) != 0 ? 8u << 8 : 0;
+
     // Leaf 7 subleaf 0, ECX: bit 2 UMIP.
     private const uint StructuredFeatureEcx = 1u << 2;
 
-    internal static (uint, uint, uint, uint) CpuidValues(uint leaf, uint subleaf, CpuFeatures features) => leaf switch
+    internal static (uint, uint, uint, uint) CpuidValues(CpuFeatures features, uint leaf, uint subleaf = 0) => leaf switch
     {
         0 => (7u, s_vendor[0], s_vendor[2], s_vendor[1]),
-        1 => (0x0000_0633u, 0u, 0u, FeatureEdx | (uint)features), // family 6, model 3, stepping 3 (a Pentium II class core)
+        1 => (0x0000_0633u, LeafOneEbx(features), 0u, FeatureEdx | (uint)features | ClflushBit(features)), // family 6, model 3, stepping 3 (a Pentium II class core)
         7 when subleaf == 0 => (0u, 0u, StructuredFeatureEcx, 0u),
         _ => (0u, 0u, 0u, 0u),
     };
@@ -40,7 +48,7 @@ internal static unsafe partial class InstSystem
             return;
         }
 
-        (uint a, uint b, uint cx, uint d) = CpuidValues(c.Reg(X86Cpu.EAX), c.Reg(X86Cpu.ECX), c.Features);
+        (uint a, uint b, uint cx, uint d) = CpuidValues(c.Features, c.Reg(X86Cpu.EAX), c.Reg(X86Cpu.ECX));
         c.Reg(X86Cpu.EAX) = a;
         c.Reg(X86Cpu.EBX) = b;
         c.Reg(X86Cpu.ECX) = cx;

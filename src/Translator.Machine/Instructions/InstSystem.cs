@@ -264,7 +264,7 @@ internal static unsafe partial class InstSystem
 
                 return (value & supported) | Cr0Et;
             case 4:
-                if ((value & ~Cr4Supported) != 0)
+                if ((value & ~(Cr4Supported | c.Cr4FeatureBits)) != 0)
                 {
                     throw c.GeneralProtection();
                 }

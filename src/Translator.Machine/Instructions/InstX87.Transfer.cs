@@ -2,6 +2,7 @@ using Iced.Intel;
 using Translator.Machine.Cpu;
 using Translator.Machine.Cpu.X87;
 using Translator.Machine.Decoders;
+using FloatFormat = Translator.Machine.Cpu.X87.FloatFormat;
 
 namespace Translator.Machine.Instructions;
 

@@ -30,6 +30,7 @@ internal static unsafe class InstructionTable
         InstIo.Register(builder);
         InstX87.Register(builder);
         InstMmx.Register(builder);
+        InstSse.Register(builder);
         return builder.Build();
     }
 }

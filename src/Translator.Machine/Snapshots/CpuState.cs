@@ -7,7 +7,7 @@ namespace Translator.Machine.Snapshots;
 /// registers, EIP and EFLAGS, each segment register with its descriptor cache (base and attribute bytes), CPL, the
 /// control and debug registers, the descriptor-table and task registers with their cached bases and limits, the
 /// SYSENTER MSRs and the TSC offset, whether the CPU is halted or inside an STI / MOV SS interrupt shadow, and the
-/// retired-instruction count with the guest-visible event counters. The x87/MMX registers are in <see cref="Fpu"/>. A VMM's own view of the processor (ring compression, shadow CR3) is never in here: each
+/// retired-instruction count with the guest-visible event counters. The SSE unit's XMM0-XMM7 and MXCSR are here (docs/sse.md); the x87/MMX registers in <see cref="Fpu"/>. A VMM's own view of the processor (ring compression, shadow CR3) is never in here: each
 /// backend translates between its processor and this state.
 /// </summary>
 public sealed class CpuState
@@ -64,6 +64,11 @@ public sealed class CpuState
 
     public ulong MiscEnable { get; set; }
 
+    /// <summary>XMM0-XMM7 (zero without SSE).</summary>
+    public UInt128[] Xmm { get; init; } = new UInt128[8];
+
+    public uint Mxcsr { get; set; } = X86Cpu.MxcsrAtReset;
+
     /// <summary>Added to virtual time to form the TSC the guest reads.</summary>
     public ulong TscOffset { get; set; }
 
@@ -117,6 +122,7 @@ public sealed class CpuState
             SysenterEsp = cpu.SysenterEsp,
             SysenterEip = cpu.SysenterEip,
             MiscEnable = cpu.MiscEnable,
+            Mxcsr = cpu.Mxcsr,
             TscOffset = cpu.TscOffset,
             Halted = cpu.Halted,
             InterruptShadow = cpu.InterruptShadow,
@@ -138,6 +144,7 @@ public sealed class CpuState
         cpu.DebugRegisters.CopyTo(state.DebugRegisters, 0);
         cpu.Counters.Exceptions.CopyTo(state.Exceptions, 0);
         cpu.Counters.Irqs.CopyTo(state.Irqs, 0);
+        ((ReadOnlySpan<UInt128>)cpu.Xmm).CopyTo(state.Xmm);
         return state;
     }
 
@@ -175,6 +182,8 @@ public sealed class CpuState
         cpu.SysenterEsp = SysenterEsp;
         cpu.SysenterEip = SysenterEip;
         cpu.MiscEnable = MiscEnable;
+        cpu.Mxcsr = Mxcsr;
+        for (int x = 0; x < 8; x++) cpu.Xmm[x] = Xmm[x];
         cpu.TscOffset = TscOffset;
         cpu.Halted = Halted;
         cpu.InterruptShadow = InterruptShadow;
@@ -236,9 +245,16 @@ public sealed class CpuState
         foreach (long e in Exceptions) writer.Write(e);
         foreach (long i in Irqs) writer.Write(i);
         writer.Write(SoftwareInterrupts);
+        foreach (UInt128 x in Xmm)
+        {
+            writer.Write((ulong)x);
+            writer.Write((ulong)(x >> 64));
+        }
+
+        writer.Write(Mxcsr);
     }
 
-    public static CpuState Read(BinaryReader reader)
+    public static CpuState Read(BinaryReader reader, bool withSimd = true)
     {
         ArgumentNullException.ThrowIfNull(reader);
         var s = new CpuState();
@@ -283,6 +299,21 @@ public sealed class CpuState
         for (int i = 0; i < 32; i++) s.Exceptions[i] = reader.ReadInt64();
         for (int i = 0; i < 16; i++) s.Irqs[i] = reader.ReadInt64();
         s.SoftwareInterrupts = reader.ReadInt64();
+        if (withSimd)
+        {
+            for (int x = 0; x < 8; x++)
+            {
+                ulong low = reader.ReadUInt64();
+                s.Xmm[x] = new UInt128(reader.ReadUInt64(), low);
+            }
+
+            s.Mxcsr = reader.ReadUInt32();
+            if ((s.Mxcsr & ~X86Cpu.MxcsrMask) != 0)
+            {
+                throw new InvalidDataException($"MXCSR 0x{s.Mxcsr:X8} has bits this processor does not implement");
+            }
+        }
+
         return s;
     }
 }

@@ -168,10 +168,11 @@ public sealed class MachineState
         writer.Write(Devices);
     }
 
-    public static MachineState Read(BinaryReader reader)
+    /// <summary>Reads a machine; <paramref name="withSimd"/> false: written before the CPU state held XMM/MXCSR (reset values).</summary>
+    public static MachineState Read(BinaryReader reader, bool withSimd = true)
     {
         ArgumentNullException.ThrowIfNull(reader);
-        CpuState cpu = CpuState.Read(reader);
+        CpuState cpu = CpuState.Read(reader, withSimd);
         ulong now = reader.ReadUInt64();
         int wakeups = reader.ReadInt32();
         uint ramBytes = reader.ReadUInt32();

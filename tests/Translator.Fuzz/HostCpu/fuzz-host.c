@@ -8,7 +8,11 @@
  * A signal in the body prints "S signo offset-in-body" instead; a body running past a second prints "T".
  * Guest memory past its 4 MiB is unbacked (reads see zeros, writes vanish): a read of such an address maps a zero
  * page there, read-only, and runs the request again from the start; a write there (or any access to page 0, which
- * the host keeps unmapped) prints "U address": the host cannot model it, and the program is not compared.
+ * the host keeps unmapped) prints "U address": the host cannot model it, and the program is not compared. So does
+ * an access to the pages where the guest's loader wrote the multiboot information (memory map at 0x9000, the info,
+ * the boot loader's name and the command line after it: MultibootLoader), which the host does not have: those
+ * pages are kept inaccessible rather than zero (seed 2023819 read the memory map at 0x9060). The rest of the low
+ * 4 MiB is zero in the guest before the harness runs, as here, apart from the image.
  *
  * Request (little endian): u32 code length, u32 image length, u32 eax..edi (8), u32 eflags, then the code, the image
  * (loaded at 1 MiB) and the data pages (0x4000..0x7000). A code length of 0xFFFFFFFF ends the process.
@@ -32,6 +36,8 @@
 #define DATA_END 0x7000u
 #define IMAGE_AT 0x100000u
 #define CODE_MAX 0x10000u
+#define LOADER_START 0x9000u /* MultibootLoader.MemoryMapAddress */
+#define LOADER_END 0xB000u   /* past the info, the name and a command line of up to 4 KiB */
 
 struct state { uint32_t r[8]; uint32_t eflags; };
 
@@ -95,6 +101,17 @@ static uint32_t page_hash(uint32_t page)
     return h;
 }
 
+/* Makes the low 4 MiB what the request gives: zeros, the image at 1 MiB and the data pages, and the loader's
+ * pages inaccessible (see the header). */
+static void prepare_low_memory(void *low, uint32_t image_length)
+{
+    mprotect((void *)(uintptr_t)LOADER_START, LOADER_END - LOADER_START, PROT_READ | PROT_WRITE);
+    memset(low, 0, LOW_END - LOW_START);
+    memcpy((void *)(uintptr_t)IMAGE_AT, image, image_length);
+    memcpy((void *)(uintptr_t)DATA_START, data, DATA_END - DATA_START);
+    mprotect((void *)(uintptr_t)LOADER_START, LOADER_END - LOADER_START, PROT_NONE);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOFBF, 1 << 16);
@@ -128,24 +145,16 @@ int main(void)
             printf("error: request too large\n");
             return 1;
         }
-        memset(low, 0, LOW_END - LOW_START);
-        if (!read_all(code, code_length) || !read_all((void *)(uintptr_t)IMAGE_AT, image_length) ||
-            !read_all((void *)(uintptr_t)DATA_START, DATA_END - DATA_START))
+        if (!read_all(code, code_length) || !read_all(image, image_length) || !read_all(data, DATA_END - DATA_START))
             return 1;
         memcpy(regs.r, &header[2], 32);
         uint32_t esp = regs.r[4];
         regs.eflags = header[10];
-        memcpy(image, (void *)(uintptr_t)IMAGE_AT, image_length);
-        memcpy(data, (void *)(uintptr_t)DATA_START, DATA_END - DATA_START);
         struct state initial = regs;
         int answered = 0;
         for (int attempt = 0; attempt < 64 && !answered; attempt++) {
-            if (attempt > 0) {
-                memset(low, 0, LOW_END - LOW_START);
-                memcpy((void *)(uintptr_t)IMAGE_AT, image, image_length);
-                memcpy((void *)(uintptr_t)DATA_START, data, DATA_END - DATA_START);
-                regs = initial;
-            }
+            prepare_low_memory(low, image_length);
+            regs = initial;
             caught_signal = 0;
             if (sigsetjmp(escape, 1) == 0) {
                 alarm(1);
@@ -156,7 +165,9 @@ int main(void)
             alarm(0);
             __asm__ volatile("cld"); /* the body may have set DF; C code assumes it clear */
             uint64_t page = caught_address & ~0xFFFull;
-            if (caught_signal == SIGSEGV && caught_address < (1ull << 32) && (caught_address < LOW_START || caught_address >= LOW_END)) {
+            if (caught_signal == SIGSEGV && caught_address >= LOADER_START && caught_address < LOADER_END) {
+                printf("U %lx\n", (unsigned long)caught_address); /* what the loader wrote there */
+            } else if (caught_signal == SIGSEGV && caught_address < (1ull << 32) && (caught_address < LOW_START || caught_address >= LOW_END)) {
                 /* unbacked guest memory: zeros to read (REG_ERR bit 1: the access was a write) */
                 if ((caught_error & 2) == 0 && page >= LOW_START && attempt < 63 &&
                     mmap((void *)(uintptr_t)page, 0x1000, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0) == (void *)(uintptr_t)page)

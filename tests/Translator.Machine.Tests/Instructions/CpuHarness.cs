@@ -28,9 +28,9 @@ internal sealed class CpuHarness
 
     public Interpreter Interpreter { get; }
 
-    public CpuHarness()
+    public CpuHarness(CpuFeatures features = CpuFeatures.None)
     {
-        Cpu = new X86Cpu(Memory, Io, new VirtualClock());
+        Cpu = new X86Cpu(Memory, Io, new VirtualClock()) { Features = features };
         Interpreter = new Interpreter(Cpu);
 
         // GDT: null, flat 32-bit code (0x08), flat data (0x10).

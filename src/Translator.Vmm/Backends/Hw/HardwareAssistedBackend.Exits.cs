@@ -34,7 +34,7 @@ public sealed partial class HardwareAssistedBackend
             case VmExitReason.NmiWindow:
                 break; // PrepareEntry injects now that the guest can take the interrupt or the NMI
             case VmExitReason.Cpuid:
-                (uint a, uint b, uint c, uint d) = X86Cpu.CpuidLeaf(_cpu.GetRegister(X86Cpu.EAX), _cpu.GetRegister(X86Cpu.ECX), _cpu.Features);
+                (uint a, uint b, uint c, uint d) = X86Cpu.CpuidLeaf(_cpu.Features, _cpu.GetRegister(X86Cpu.EAX), _cpu.GetRegister(X86Cpu.ECX));
                 _cpu.SetRegister(X86Cpu.EAX, a);
                 _cpu.SetRegister(X86Cpu.EBX, b);
                 _cpu.SetRegister(X86Cpu.ECX, c);

@@ -1,0 +1,75 @@
+using System.Text;
+using Translator.Machine.Cpu;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Translator.Vmm.Tests.Conformance;
+
+/// <summary>
+/// kvm-unit-tests' emulator.flat on a processor with the SSE unit (docs/sse.md): its test_sse and
+/// test_sse_exceptions then run (moves through pc-testdev's page, #GP for a misaligned MOVAPS, #PF with nothing
+/// written for a MOVUPS across into a not-present page). The default CPU's row stays in <see cref="KvmUnitTests"/>.
+/// </summary>
+public sealed class KvmUnitTestsSse(ITestOutputHelper output)
+{
+    private const CpuFeatures Simd = CpuFeatures.Fxsr | CpuFeatures.Sse | CpuFeatures.Sse2;
+
+    private static (string Summary, string Console) Run(string configuration)
+    {
+        byte[] image = File.ReadAllBytes(Path.Combine(KvmUnitTests.Folder!, "images", "emulator.flat"));
+        VmOptions options = configuration switch
+        {
+            "native" => new VmOptions { Backend = BackendKind.Native },
+            "hw-ept" => new VmOptions { Backend = BackendKind.HardwareAssisted, Paging = MemoryVirtualization.NestedPaging },
+            "hw-shadow" => new VmOptions { Backend = BackendKind.HardwareAssisted, Paging = MemoryVirtualization.ShadowPaging },
+            "bt" => new VmOptions { Backend = BackendKind.BinaryTranslation, Translation = TranslationSource.InterpreterOnly },
+            _ => new VmOptions { Backend = BackendKind.TrapAndEmulate },
+        };
+        VmRunResult run = VirtualMachine.Create(image, options with
+        {
+            MemoryMiB = 128, MaxInstructions = 1_000_000_000, CpuFeatures = Simd,
+            Devices = new Translator.Machine.Devices.PcDeviceOptions { TestDevice = true },
+        }).Run();
+        string text = Encoding.ASCII.GetString(run.Console);
+        string[] lines = text.Split('\n');
+        int Count(string kind) => lines.Count(l => l.StartsWith(kind, StringComparison.Ordinal));
+        return ($"P{Count("PASS:")} F{Count("FAIL:")} S{Count("SKIP:")} exit {run.ExitCode}", text);
+    }
+
+    [KvmUnitTestsFact]
+    public void EmulatorRunsToItsEndUnderNative()
+    {
+        (string summary, string console) = Run("native");
+        output.WriteLine(console);
+        Assert.Equal("P84 F0 S2 exit 1", summary);
+        Assert.Contains("PASS: movdqu (read)", console, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Every SSE check QEMU TCG passes passes on the other backends too (through the VMM's device emulation for
+    /// pc-testdev's page); they then stop where docs/sse.md says, for reasons that are not SSE: hw and bt at
+    /// test_crosspage_mmio (#PF: one access on two device pages), trap at LTR (the STR/SGDT holes give it a null selector).
+    /// </summary>
+    [KvmUnitTestsFact]
+    public void EverySseCheckPassesOnTheOtherBackends()
+    {
+        string[] sseChecks = File.ReadAllLines(Path.Combine(KvmUnitTests.Folder!, "qemu-tcg", "emulator.txt"))
+            .SkipWhile(l => !l.StartsWith("PASS: movdqu (read)", StringComparison.Ordinal))
+            .TakeWhile(l => l.StartsWith("PASS: mov", StringComparison.Ordinal) || l.StartsWith("PASS: unaligned movaps", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(15, sseChecks.Length);
+        foreach ((string configuration, string expected) in new[]
+        {
+            ("hw-ept", "P79 F0 S1 exit 127"), ("hw-shadow", "P79 F0 S1 exit 127"), ("bt", "P79 F0 S1 exit 127"), ("trap", "P78 F0 S1 exit 127"),
+        })
+        {
+            (string summary, string console) = Run(configuration);
+            output.WriteLine($"{configuration}: {summary}");
+            Assert.True(summary == expected, $"{configuration}: {summary}\n{console}");
+            string[] lines = console.Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
+            foreach (string check in sseChecks)
+            {
+                Assert.True(lines.Contains(check), $"{configuration}: no '{check}'\n{console}");
+            }
+        }
+    }
+}
