@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
 using Translator.Machine;
+using Translator.Machine.Cpu;
 using Translator.Machine.Loader;
 using Translator.Vmm;
 
@@ -22,7 +23,8 @@ internal sealed record RunArguments(
     string? Append = null,
     ulong? SnapshotAt = null,
     string? SnapshotPath = null,
-    DateTimeOffset? RtcBase = null);
+    DateTimeOffset? RtcBase = null,
+    CpuFeatures CpuFeatures = CpuFeatures.None);
 
 /// <summary><c>translator run</c>: boots an image on a backend, streams COM1 to stdout, exits with the guest's code.</summary>
 internal static class RunCommand
@@ -92,6 +94,12 @@ internal static class RunCommand
             Description = "The CMOS clock's time at the guest's first instruction, as QEMU's -rtc base= (default utc: the host's UTC time now); a date is UTC",
         };
         rtcBase.Validators.Add(ValidateRtcBase); // a string, not a custom parser: null ("utc") is a value of its own
+        var cpuFeatures = new Option<CpuFeatures>("--cpu-features")
+        {
+            HelpName = "fpu,mmx,sse,sse2",
+            Description = "Give the processor optional units, a preview of the SIMD unit (docs/x87.md, docs/sse.md; no FXSAVE/FXRSTOR yet): fpu (x87), mmx (needs fpu), sse (with CR4.OSFXSR), sse2 (needs sse); default: the i686 integer core only",
+            CustomParser = ParseCpuFeatures,
+        };
         Option<bool> progress = CommonOptions.ShowProgress();
         var snapshotAt = new Option<ulong?>("--snapshot-at") { HelpName = "N", Description = "Stop at the first block boundary at or past N retired instructions and save the VM to --snapshot (exit code 8)" };
         var snapshot = new Option<string?>("--snapshot") { HelpName = "FILE", Description = "Where the VM is saved, at --snapshot-at N or, without it, when the process receives SIGUSR1 (exit code 8; resume it with translator resume FILE)" };
@@ -99,6 +107,7 @@ internal static class RunCommand
         var command = new Command("run", "Boot a guest on one backend: stdout is exactly its COM1 bytes, the exit code its own (odd) or the tool's (even)")
         {
             image, backend, stats, maxInstructions, memory, paging, execution, cost, devices, kernel, append, rtcBase, progress, snapshotAt, snapshot,
+            cpuFeatures,
         };
         command.Validators.Add(result =>
         {
@@ -128,7 +137,8 @@ internal static class RunCommand
                 CommonOptions.Budget(parsed.GetValue(maxInstructions)), parsed.GetValue(memory), parsed.GetValue(paging), parsed.GetValue(cost),
                 parsed.GetValue(execution), parsed.GetValue(kernel), parsed.GetValue(devices), parsed.GetValue(append),
                 parsed.GetValue(snapshotAt), parsed.GetValue(snapshot),
-                parsed.GetValue(rtcBase) is { } start ? RtcBase(start, DateTimeOffset.UtcNow, out _) : null);
+                parsed.GetValue(rtcBase) is { } start ? RtcBase(start, DateTimeOffset.UtcNow, out _) : null,
+                parsed.GetValue(cpuFeatures));
             using Stream stdout = Console.OpenStandardOutput();
             return Execute(args, stdout, Console.Error, Progress.For(parsed.GetValue(progress), Console.Error));
         });
@@ -189,6 +199,44 @@ internal static class RunCommand
         return null;
     }
 
+    /// <summary>The names <c>--cpu-features</c> takes, each with the units it turns on and the one it needs.</summary>
+    private static readonly (string Name, CpuFeatures Units, CpuFeatures Needs, string Why)[] s_cpuFeatureNames =
+    [
+        ("fpu", CpuFeatures.Fpu, CpuFeatures.None, ""),
+        ("mmx", CpuFeatures.Mmx, CpuFeatures.Fpu, "the MMX registers are the x87 registers"),
+        ("sse", CpuFeatures.Sse | CpuFeatures.Fxsr, CpuFeatures.None, ""), // CR4.OSFXSR, which SSE needs, is FXSR's bit
+        ("sse2", CpuFeatures.Sse2, CpuFeatures.Sse, "SSE2 extends SSE"),
+    ];
+
+    /// <summary><c>--cpu-features fpu,mmx,sse,sse2</c>: a comma-separated set; a unit without the one it needs is refused.</summary>
+    private static CpuFeatures ParseCpuFeatures(ArgumentResult result)
+    {
+        var features = CpuFeatures.None;
+        foreach (string name in result.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.RemoveEmptyEntries)))
+        {
+            int known = Array.FindIndex(s_cpuFeatureNames, f => f.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
+            if (known < 0)
+            {
+                result.AddError($"unknown CPU feature '{name}' (available: {string.Join(", ", s_cpuFeatureNames.Select(f => f.Name))})");
+                return features;
+            }
+
+            features |= s_cpuFeatureNames[known].Units;
+        }
+
+        foreach ((string name, CpuFeatures units, CpuFeatures needs, string why) in s_cpuFeatureNames)
+        {
+            if ((features & units) != 0 && (features & needs) != needs)
+            {
+                string needed = s_cpuFeatureNames.First(f => f.Units.HasFlag(needs)).Name;
+                result.AddError($"--cpu-features {name} needs {needed} too: {why}");
+                break;
+            }
+        }
+
+        return features;
+    }
+
     /// <summary><c>--cost NAME=CYCLES</c>, once per price: each overrides one parameter of the cost model.</summary>
     private static CostParameters? ParseCost(ArgumentResult result)
     {
@@ -238,6 +286,7 @@ internal static class RunCommand
             Paging = args.Paging,
             Cost = args.Cost ?? CostParameters.Default,
             Execution = args.Execution,
+            CpuFeatures = args.CpuFeatures,
             Console = console.WriteByte,
 
             // The debug console is the VMM's output, not COM1: stdout stays exactly the guest's serial bytes.

@@ -24,7 +24,7 @@ public sealed record MachineOptions
     /// <summary>The multiboot command line (QEMU's <c>-append</c>, after the kernel's name); null gives none.</summary>
     public string? KernelCommandLine { get; init; }
 
-    /// <summary>The processor's optional units (docs/sse.md); the default is the i686 integer core.</summary>
+    /// <summary>The processor's optional units (docs/sse.md, docs/x87.md); the default is the i686 integer core.</summary>
     public CpuFeatures CpuFeatures { get; init; }
 }
 
@@ -104,6 +104,7 @@ public sealed class PcMachine
         Board = new PcBoard(Clock, (ulong)options.MemoryMiB << 20, console, RequestDebugExit, options.Devices);
         Memory.Mmio = Board.Mmio;
         Cpu = new X86Cpu(Memory, Io, Clock) { Apic = Apic, Features = options.CpuFeatures };
+        Board.FloatingPointError.Connect(Cpu);
         Board.Mmio.Written = () => Cpu.StopBlock = true; // a device write may make an interrupt deliverable: look before the next instruction
         _interpreter = new Interpreter(Cpu) { CompileThreshold = options.CompileThreshold };
         _interpreter.ConnectInterrupts(new ApicInterruptSource(Apic));

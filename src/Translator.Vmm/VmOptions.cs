@@ -121,7 +121,7 @@ public sealed record VmOptions
     public string? KernelCommandLine { get; init; }
 
     /// <summary>
-    /// The processor's optional units (docs/sse.md) on native, hw, bt and trap; the default is the i686 integer core.
+    /// The processor's optional units (docs/sse.md, docs/x87.md) on native, hw, bt and trap; the default is the i686 integer core.
     /// pv keeps the integer core (TS would need Xen's fpu_taskswitch hypercall).
     /// </summary>
     public Translator.Machine.Cpu.CpuFeatures CpuFeatures { get; init; }

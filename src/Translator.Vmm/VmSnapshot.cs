@@ -12,7 +12,7 @@ namespace Translator.Vmm;
 /// </summary>
 public sealed class VmSnapshot
 {
-    public const ushort FormatVersion = 4; // 2: IA32_MISC_ENABLE in the CPU state, the ACPI PM device among the devices; 3: NMI latch and blocking (CPU), the APIC's pending NMI; 4: the CPU's features (configuration), XMM0-XMM7 and MXCSR (CPU), the CMOS RTC among the devices
+    public const ushort FormatVersion = 4; // 2: IA32_MISC_ENABLE in the CPU state, the ACPI PM device among the devices; 3: NMI latch and blocking (CPU), the APIC's pending NMI; 4: the CPU's features (configuration), XMM0-XMM7 and MXCSR (CPU), the x87/MMX registers (section FPU), the CMOS RTC among the devices
 
     /// <summary>The oldest format this translator still reads: 3 differs from 4 only by what 4 added, which then takes its reset state (the RTC starts from the resuming run's base time).</summary>
     public const ushort OldestReadableVersion = 3;
@@ -25,6 +25,7 @@ public sealed class VmSnapshot
     private const uint ImageTag = 0x4741_4D49;         // "IMAG"
     private const uint MachineTag = 0x4843_414D;       // "MACH"
     private const uint EndTag = 0x2044_4E45;           // "END "
+    private const uint FpuTag = 0x2055_5046;           // "FPU "
 
     /// <summary>The technique that took it (<c>native</c>, <c>hw</c>, <c>bt</c>, <c>trap</c>).</summary>
     public required string Backend { get; init; }
@@ -38,10 +39,10 @@ public sealed class VmSnapshot
 
     public bool DebugConsole { get; init; }
 
-    public bool TestDevice { get; init; }
-
-    /// <summary>The processor's optional units (docs/sse.md); a resumed run has the same processor.</summary>
+    /// <summary>The processor's optional units the guest ran with; a resumed guest gets the same.</summary>
     public Translator.Machine.Cpu.CpuFeatures CpuFeatures { get; init; }
+
+    public bool TestDevice { get; init; }
 
     public required MachineState Machine { get; init; }
 
@@ -69,6 +70,11 @@ public sealed class VmSnapshot
             });
             WriteSection(writer, ImageTag, w => w.Write(Image));
             WriteSection(writer, MachineTag, Machine.Write);
+            if (Machine.Cpu.Fpu is { } fpu)
+            {
+                WriteSection(writer, FpuTag, fpu.Write);
+            }
+
             WriteSection(writer, EndTag, _ => { });
         }
 
@@ -133,6 +139,7 @@ public sealed class VmSnapshot
         Translator.Machine.Cpu.CpuFeatures features = default;
         byte[]? image = null;
         MachineState? machine = null;
+        Translator.Machine.Snapshots.X87State? fpu = null;
         while (true)
         {
             uint tag = reader.ReadUInt32();
@@ -158,6 +165,9 @@ public sealed class VmSnapshot
                 case MachineTag:
                     machine = MachineState.Read(reader, withSimd: version >= 4);
                     break;
+                case FpuTag:
+                    fpu = Translator.Machine.Snapshots.X87State.Read(reader);
+                    break;
                 case EndTag:
                     break;
                 default:
@@ -180,6 +190,8 @@ public sealed class VmSnapshot
         {
             throw new InvalidDataException("a section is missing (configuration, image or machine)");
         }
+
+        machine.Cpu.Fpu = fpu;
 
         if (!SHA256.HashData(image).AsSpan().SequenceEqual(imageHash))
         {

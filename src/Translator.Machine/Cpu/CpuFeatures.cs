@@ -10,6 +10,12 @@ public enum CpuFeatures : uint
 {
     None = 0,
 
+    /// <summary>The x87 floating-point unit (bit 0; docs/x87.md).</summary>
+    Fpu = 1u << 0,
+
+    /// <summary>MMX (bit 23); its registers alias the x87 ones, so it needs <see cref="Fpu"/>.</summary>
+    Mmx = 1u << 23,
+
     /// <summary>FXSAVE/FXRSTOR and CR4.OSFXSR (CPUID.01H:EDX bit 24).</summary>
     Fxsr = 1u << 24,
 
@@ -18,4 +24,13 @@ public enum CpuFeatures : uint
 
     /// <summary>SSE2: double precision and 128-bit integer instructions, CLFLUSH (bit 26).</summary>
     Sse2 = 1u << 26,
+}
+
+public sealed partial class X86Cpu
+{
+    /// <summary>The x87 FPU's registers (and MMX's, which alias them); inert unless <see cref="CpuFeatures.Fpu"/> is set.</summary>
+    public X87.X87Fpu Fpu { get; } = new();
+
+    /// <summary>FERR#: raised (true) when a waiting x87 instruction finds an unmasked exception with CR0.NE = 0 (the PC's IRQ 13).</summary>
+    public Action<bool>? FloatingPointError { get; set; }
 }

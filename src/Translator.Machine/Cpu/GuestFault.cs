@@ -17,6 +17,7 @@ public enum ExceptionVector : byte
     StackFault = 12,
     GeneralProtection = 13,
     PageFault = 14,
+    MathFault = 16,
     AlignmentCheck = 17,
 
     /// <summary>#XM: an unmasked SSE floating-point exception with CR4.OSXMMEXCPT set.</summary>

@@ -167,6 +167,7 @@ public sealed partial class X86Cpu
         MiscEnable = MiscEnableRegister.AtReset;
         Halted = false;
         NmiPending = NmiBlocked = false;
+        Fpu.Reset();
         ResetSimd();
         ResetDebugRegisters();
         SyncMmu();

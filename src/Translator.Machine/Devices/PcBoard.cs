@@ -60,6 +60,8 @@ public sealed class PcBoard
         Io.Register(0xF4, 4, DebugExit);
         Io.Register(FwCfg.SelectorPort, 2, FwCfg);
         Io.Register(AcpiPowerManagement.EventBlock, AcpiPowerManagement.PortCount, PowerManagement);
+        FloatingPointError = new FloatingPointErrorLine(Isa);
+        Io.Register(FloatingPointErrorLine.Port, 1, FloatingPointError);
         if (devices.DebugConsole)
         {
             DebugConsole = new DebugConsole(devices.DebugOutput ?? (_ => { }));
@@ -76,6 +78,9 @@ public sealed class PcBoard
     }
 
     public IoBus Io { get; } = new();
+
+    /// <summary>FERR# to IRQ 13 and the IGNNE# port 0xF0 (connect the processor with <see cref="FloatingPointErrorLine.Connect"/>).</summary>
+    public FloatingPointErrorLine FloatingPointError { get; }
 
     /// <summary>The physical addresses the devices decode past RAM.</summary>
     public MmioBus Mmio { get; } = new();

@@ -9,8 +9,8 @@ internal static unsafe partial class InstSystem
 {
     private const uint MsrTsc = 0x10, MsrSysenterCs = 0x174, MsrSysenterEsp = 0x175, MsrSysenterEip = 0x176;
 
-    // The features this CPU really has: an i686 integer core with PSE, TSC, MSR, CX8, APIC, CMOV. No FPU/MMX/SSE, no
-    // SYSENTER. EBX[31:24] is the initial APIC ID (0: the one processor).
+    // The integer core's features: an i686 with PSE, TSC, MSR, CX8, APIC, CMOV, no SYSENTER; the optional units
+    // (CpuFeatures, whose values are their EDX bits) are added per processor. EBX[31:24] is the initial APIC ID (0).
     private const uint FeatureEdx = (1u << 3) | (1u << 4) | (1u << 5) | (1u << 8) | (1u << 9) | (1u << 15);
 
     private static readonly uint[] s_vendor = VendorWords("GenuineIntel");

@@ -74,6 +74,11 @@ internal static unsafe partial class InstSystem
         {
             throw c.Exception(ExceptionVector.DeviceNotAvailable);
         }
+
+        if (c.Fpu.ExceptionPending)
+        {
+            InstX87.SignalPendingError(c); // only an x87 unit can have one pending
+        }
     }
 
     /// <summary>Anything this CPU does not implement: #NM for x87 while CR0.EM or CR0.TS is set, otherwise #UD.</summary>

@@ -28,6 +28,8 @@ internal static unsafe class InstructionTable
         InstString.Register(builder);
         InstSystem.Register(builder);
         InstIo.Register(builder);
+        InstX87.Register(builder);
+        InstMmx.Register(builder);
         InstSse.Register(builder);
         return builder.Build();
     }

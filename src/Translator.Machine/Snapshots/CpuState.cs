@@ -7,7 +7,7 @@ namespace Translator.Machine.Snapshots;
 /// registers, EIP and EFLAGS, each segment register with its descriptor cache (base and attribute bytes), CPL, the
 /// control and debug registers, the descriptor-table and task registers with their cached bases and limits, the
 /// SYSENTER MSRs and the TSC offset, whether the CPU is halted or inside an STI / MOV SS interrupt shadow, and the
-/// retired-instruction count with the guest-visible event counters. The SSE unit's XMM0-XMM7 and MXCSR are here (docs/sse.md). A VMM's own view of the processor (ring compression, shadow CR3) is never in here: each
+/// retired-instruction count with the guest-visible event counters. The SSE unit's XMM0-XMM7 and MXCSR are here (docs/sse.md); the x87/MMX registers in <see cref="Fpu"/>. A VMM's own view of the processor (ring compression, shadow CR3) is never in here: each
 /// backend translates between its processor and this state.
 /// </summary>
 public sealed class CpuState
@@ -95,6 +95,9 @@ public sealed class CpuState
 
     public long SoftwareInterrupts { get; set; }
 
+    /// <summary>The x87/MMX registers; null (a snapshot from before the FPU existed) loads the FPU's reset state.</summary>
+    public X87State? Fpu { get; set; }
+
     /// <summary>The state <paramref name="cpu"/> holds, read as bare metal's (a VMM adjusts what it virtualizes afterwards).</summary>
     public static CpuState Capture(X86Cpu cpu)
     {
@@ -132,6 +135,7 @@ public sealed class CpuState
             Nmis = cpu.Counters.Nmis,
             Retired = cpu.Retired,
             SoftwareInterrupts = cpu.Counters.SoftwareInterrupts,
+            Fpu = X87State.Capture(cpu.Fpu),
         };
         for (int r = 0; r < 8; r++)
         {
@@ -196,6 +200,15 @@ public sealed class CpuState
         Exceptions.CopyTo(cpu.Counters.Exceptions, 0);
         Irqs.CopyTo(cpu.Counters.Irqs, 0);
         cpu.Counters.SoftwareInterrupts = SoftwareInterrupts;
+        if (Fpu is null)
+        {
+            cpu.Fpu.Reset();
+        }
+        else
+        {
+            Fpu.ApplyTo(cpu.Fpu);
+        }
+
         cpu.SyncMmu();
     }
 

@@ -60,6 +60,7 @@ public abstract partial class DeprivilegedMonitor : IExecutionBackend
         // The processor's port bus is the VMM's device model: with IOPL 0 and no I/O bitmap no guest instruction
         // reaches it directly, only the VMM's emulation at the guest's virtual privilege does.
         _cpu = new X86Cpu(_hostMemory, _platform.Io, clock) { Features = options.CpuFeatures };
+        _platform.Board.FloatingPointError.Connect(_cpu); // FERR# to the VMM's IRQ 13, IGNNE# on its port 0xF0
         _interpreter = new Interpreter(_cpu) { CompileThreshold = options.CompileThreshold };
         _interpreter.ConnectTimer(_platform.Timers);
         _interpreter.ConnectInterrupts(new GuestInterruptLine(this));

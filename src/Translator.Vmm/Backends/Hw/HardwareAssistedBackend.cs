@@ -55,6 +55,7 @@ public sealed partial class HardwareAssistedBackend : IExecutionBackend, ITransl
         _interpreter = new Interpreter(_cpu) { CompileThreshold = options.CompileThreshold };
         _interpreter.ConnectTimer(new HostTimer(this));
         _platform = new VirtualPlatform(clock, console, options.MemoryMiB, options.Devices);
+        _platform.Board.FloatingPointError.Connect(_cpu, _cpu.PostHostInterrupt); // FERR# to the VMM's IRQ 13 (an external-interrupt exit), IGNNE# on its port 0xF0
         _halted = new HaltedCpu(() => _platform.Apic.InterruptRequested, _platform.Timers, clock, () => _platform.Apic.NmiPending && !_cpu.GuestNmiBlocked);
         uint guestBytes = (uint)options.MemoryMiB << 20;
         _guest = new GuestMemory(_hostMemory, _cpu.Mmu, guestBytes, _platform.Mmio);

@@ -64,6 +64,7 @@ public sealed partial class ParavirtBackend : IExecutionBackend, IEventIntercept
         _clock = new VirtualClock();
         _platform = new VirtualPlatform(_clock, console, options.MemoryMiB, options.Devices);
         _cpu = new X86Cpu(_host, _platform.Io, _clock);
+        _platform.Board.FloatingPointError.Connect(_cpu); // FERR# to the VMM's IRQ 13, IGNNE# on its port 0xF0
         _interpreter = new Interpreter(_cpu) { CompileThreshold = options.CompileThreshold };
         _timer = new PvTimer(this);
         _interpreter.ConnectTimer(_timer);
