@@ -33,7 +33,8 @@ each_benchmark_image() { # SCRIPT ARGS...: with no IMAGE argument, runs SCRIPT o
     prepare_benchmark
     export BENCHMARK_TRANSLATOR=$translator
     local image
-    for image in tests/guests/build/bench.elf tests/guests/build/interp.elf; do bash "$1" "$image" "${@:3}"; done
+    # the scripts cd to the repository's root first, so scripts/NAME is SCRIPT however it was invoked
+    for image in tests/guests/build/bench.elf tests/guests/build/interp.elf; do bash "scripts/$(basename "$1")" "$image" "${@:3}"; done
     exit 0
 }
 
