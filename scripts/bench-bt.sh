@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Whole-process comparison on the CPU-bound guest: bt (translation already in the disk cache) against native and
 # QEMU (TCG) on the same image, plus what the first run (translate + compile) costs.
-# Usage: scripts/bench-bt.sh [IMAGE] [RUNS]   (defaults: tests/guests/build/bench.elf, 3 runs; the best run counts)
+# Usage: scripts/bench-bt.sh [IMAGE] [RUNS]   (defaults: bench.elf, then interp.elf; 3 runs; the best run counts)
 # The in-process harness of the translation core (thread CPU time, JIT warm) is: BT_BENCH=1 dotnet test
 # tests/Translator.Translation.Tests -c Release --filter FullyQualifiedName~BenchmarkTests --logger "console;verbosity=detailed"
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=timing.sh
 source scripts/timing.sh
-image=${1:-tests/guests/build/bench.elf}
+each_benchmark_image "$0" "$@"
+image=$1
 runs=${2:-3}
 prepare_benchmark
 stats=$(mktemp)

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Whole-process wall time of the hardware-assisted backend against bare metal on the CPU-bound guest.
-# Usage: scripts/bench-hw.sh [IMAGE] [RUNS]   (defaults: tests/guests/build/bench.elf, 3 runs; runs alternate between
+# Usage: scripts/bench-hw.sh [IMAGE] [RUNS]   (defaults: bench.elf, then interp.elf; 3 runs; runs alternate between
 # the backends so that load from other processes hits all of them alike, and the best run of each counts)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=timing.sh
 source scripts/timing.sh
-image=${1:-tests/guests/build/bench.elf}
+each_benchmark_image "$0" "$@"
+image=$1
 runs=${2:-3}
 prepare_benchmark
 

@@ -2,15 +2,17 @@
 # The default (tiered) execution of native, hw (EPT) and bt against QEMU (TCG) on one image, interleaved ROUNDS times:
 # a first run (an empty translation cache: the guest starts interpreted, a child `translator` process compiles in the
 # background, the translation is swapped in when ready) and a cached run (translated from the first instruction).
-# Prints each one's median wall time and ratio to QEMU's, the guest process's peak resident memory (--stats
+# Prints each one's median wall time, median CPU time (user + system of the guest process and the compile process it
+# waited for: the figure to compare on a loaded machine) and their ratios to QEMU's, the guest process's peak resident memory (--stats
 # peakResidentKiB), the compile process's (bt.compile.processPeakKiB) and their sum (a bound on the pair's), how
 # many first runs swapped in translated code, and the machine's load.
-# Usage: scripts/bench-tiered.sh [IMAGE] [ROUNDS]   (defaults: tests/guests/build/bench.elf, 5)
+# Usage: scripts/bench-tiered.sh [IMAGE] [ROUNDS]   (defaults: bench.elf, then interp.elf; 5)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=timing.sh
 source scripts/timing.sh
-image=${1:-tests/guests/build/bench.elf}
+each_benchmark_image "$0" "$@"
+image=$1
 rounds=${2:-5}
 prepare_benchmark
 work=$(mktemp -d)
@@ -20,7 +22,7 @@ trap 'rm -rf "$work"' EXIT
 export TRANSLATOR_CACHE_DIR="$work/cache"
 settle_translation_cache "$image"
 
-timed() { # NAME CACHE BACKEND: appends "SECONDS TREE_PEAK_KIB GUEST_PEAK_KIB CHILD_PEAK_KIB SWAPPED" of one run to $work/NAME
+timed() { # NAME CACHE BACKEND: appends "SECONDS TREE_PEAK_KIB CPU_SECONDS GUEST_PEAK_KIB CHILD_PEAK_KIB SWAPPED" of one run to $work/NAME
     local name=$1 cache=$2 backend=$3 line
     line=$(TRANSLATOR_CACHE_DIR=$cache elapsed "$translator" run "$image" --backend "$backend" --stats "$work/stats.json")
     python3 - "$work/stats.json" "$line" >>"$work/$name" <<'EOF'
@@ -41,10 +43,12 @@ done
 
 med() { cut -d' ' -f"$2" "$work/$1" | median; }
 q=$(med qemu 1)
+c=$(med qemu 3)
 printf 'image %s, %s interleaved rounds, load average at the end %s\n' "$image" "$rounds" "$(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-16s %8s %7s %11s %11s %11s %8s\n' run 'median s' '/ qemu' 'guest MiB' 'child MiB' 'sum MiB' 'swapped'
+printf '%-16s %8s %7s %8s %7s %11s %11s %11s %8s\n' run 'median s' '/ qemu' 'CPU s' 'CPU / q' 'guest MiB' 'child MiB' 'sum MiB' 'swapped'
 for name in qemu native-first native-cached hw-first hw-cached bt-first bt-cached; do
-    awk -v l="$name" -v t="$(med "$name" 1)" -v g="$(med "$name" 3)" -v c="$(cut -d' ' -f4 "$work/$name" | sort -n | tail -n 1)" \
-        -v s="$(awk '{ n += $5 } END { print n + 0 }' "$work/$name")" -v r="$rounds" -v q="$q" \
-        'BEGIN { printf "%-16s %8.2f %6.2fx %11.1f %11.1f %11.1f %5d/%d\n", l, t, t / q, g / 1024, c / 1024, (g + c) / 1024, s, r }'
+    awk -v l="$name" -v t="$(med "$name" 1)" -v u="$(med "$name" 3)" -v g="$(med "$name" 4)" \
+        -v k="$(cut -d' ' -f5 "$work/$name" | sort -n | tail -n 1)" \
+        -v s="$(awk '{ n += $6 } END { print n + 0 }' "$work/$name")" -v r="$rounds" -v q="$q" -v c="$c" \
+        'BEGIN { printf "%-16s %8.2f %6.2fx %8.2f %6.2fx %11.1f %11.1f %11.1f %5d/%d\n", l, t, t / q, u, u / c, g / 1024, k / 1024, (g + k) / 1024, s, r }'
 done

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Whole-process comparison on the CPU-bound guest: the native backend against QEMU (TCG) on the same image.
-# Usage: scripts/bench.sh [IMAGE] [RUNS]   (defaults: tests/guests/build/bench.elf, 3 runs; the best run counts)
+# Usage: scripts/bench.sh [IMAGE] [RUNS]   (defaults: bench.elf, then interp.elf; 3 runs; the best run counts)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=timing.sh
 source scripts/timing.sh
-image=${1:-tests/guests/build/bench.elf}
+each_benchmark_image "$0" "$@"
+image=$1
 runs=${2:-3}
 prepare_benchmark
 stats=$(mktemp)

@@ -28,7 +28,7 @@ public sealed class GuestImageTests(ITestOutputHelper output)
         var data = new TheoryData<string>();
         foreach (string name in new[]
         {
-            "sieve.elf", "crc32.elf", "sort.elf", "muldiv64.elf", "oracle.elf", "elf_hello.elf",
+            "sieve.elf", "crc32.elf", "sort.elf", "muldiv64.elf", "oracle.elf", "elf_hello.elf", "interp-small.elf",
             "exceptions.bin", "flags_misc.bin", "gdt_tss_idt.bin", "gp_ring3.bin", "io_heavy.bin", "pagetable_heavy.bin",
             "paging.bin", "pit_irq.bin", "ring3.bin", "syscall_heavy.bin", "uart_irq.bin", "addr16_counters.bin", "unassigned.bin",
         })
