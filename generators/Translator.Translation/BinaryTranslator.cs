@@ -76,6 +76,19 @@ public sealed class TranslationOptions
     /// because crossgen2 leaves methods so marked to the JIT.
     /// </summary>
     public bool AggressiveOptimization { get; set; } = true;
+
+    /// <summary>
+    /// Translate only the methods (pieces of pages) holding one of these addresses (the blocks a run found hot), and
+    /// number them as in the whole image's translation with the same entry points; null translates everything.
+    /// Nothing chains from such a group into a method it does not hold: that exit returns to the dispatcher.
+    /// </summary>
+    public IReadOnlyCollection<uint>? MethodsHolding { get; set; }
+
+    /// <summary>
+    /// Names the method numbering the translation shares with others (groups of one image and entry set), emitted as
+    /// <c>TranslatedImage.MethodNumbering</c>, so the machine lets translations of one numbering chain together.
+    /// </summary>
+    public string? MethodNumbering { get; set; }
 }
 
 /// <summary>One translated image as C# source.</summary>

@@ -7,16 +7,19 @@ namespace Translator.Cli;
 
 /// <summary>
 /// The hidden command a tiered run starts as its compile process (<see cref="TranslationWorker"/>): the image on stdin,
-/// the cache directory as its argument; it stores the translation there and prints where the time went. Not for users.
+/// the cache directory and the group's hot addresses as its arguments; it stores the group there and prints where the
+/// time went. Not for users.
 /// </summary>
 internal static class TranslationWorkerCommand
 {
     public static Command Create()
     {
         var directory = new Argument<string>("CACHE-DIRECTORY");
-        var command = new Command(TranslationWorker.CommandName, "internal: compiles a tiered run's translation into the cache (image on stdin)")
+        var group = new Option<string>("--group") { Description = "the hex addresses (comma-separated) whose methods make the group", Required = true };
+        var command = new Command(TranslationWorker.CommandName, "internal: compiles a tiered run's group of hot code into the cache (image on stdin)")
         {
             directory,
+            group,
         };
         command.Hidden = true;
         command.SetAction(parsed =>
@@ -25,7 +28,19 @@ internal static class TranslationWorkerCommand
             Console.OpenStandardInput().CopyTo(image);
             try
             {
-                TranslationWorker.CompileInto(image.ToArray(), parsed.GetRequiredValue(directory), Console.Out);
+                var hot = new List<uint>();
+                foreach (string address in parsed.GetRequiredValue(group).Split(',', StringSplitOptions.RemoveEmptyEntries))
+                {
+                    if (!uint.TryParse(address, System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out uint a))
+                    {
+                        Console.Error.WriteLine($"translator: --group: '{address}' is not a hexadecimal address");
+                        return ExitCodes.BadInput;
+                    }
+
+                    hot.Add(a);
+                }
+
+                TranslationWorker.CompileGroupInto(image.ToArray(), parsed.GetRequiredValue(directory), hot, Console.Out);
                 return 0;
             }
             catch (InvalidImageException e)

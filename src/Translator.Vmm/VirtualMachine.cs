@@ -102,6 +102,12 @@ public sealed class VirtualMachine
         });
     }
 
+    /// <summary>
+    /// How often a tiered run looks for new hot code after its tier-up: often enough that a phase change is caught
+    /// within milliseconds, rarely enough that walking the decoded blocks costs nothing to speak of.
+    /// </summary>
+    private static ulong TierUpInterval(ulong tierUp) => Math.Clamp(tierUp, 50_000, 5_000_000);
+
     private static VirtualMachine Build(VmOptions options, Stopwatch created, byte[] bytes, Action<IExecutionBackend> start)
     {
         MemoryStream? captured = options.Console is null ? new MemoryStream() : null;
@@ -132,14 +138,18 @@ public sealed class VirtualMachine
                 machine._translationKey = (cache, TranslationCache.ImageHash(bytes));
                 if (backend is BinaryTranslationBackend ? options.Translation == TranslationSource.Tiered : options.Execution == ExecutionTier.Tiered)
                 {
-                    // Start at once: with what is ready, else on the interpreter until background translation swaps in.
-                    if (cache.TryLoadReady(bytes) is { } ready)
+                    // Start at once: with what is ready (a whole translation, or the groups of hot code earlier runs
+                    // compiled), else on the interpreter; hot code no region covers is compiled in groups meanwhile.
+                    LoadedTranslation? ready = cache.TryLoadReady(bytes);
+                    if (ready is not null)
                     {
                         translating.Translated.Attach(ready);
                     }
-                    else
+
+                    if (ready is null or { Groups: > 0 })
                     {
-                        translating.Translated.StartTiering(options.TierUpInstructions, () => cache.LoadInBackground(bytes));
+                        translating.Translated.StartTieringByGroups(options.TierUpInstructions, TierUpInterval(options.TierUpInstructions),
+                            hot => cache.LoadGroupInBackground(bytes, hot));
                     }
                 }
                 else
@@ -255,7 +265,9 @@ public sealed class VirtualMachine
             ulong all = Backend.GuestInstructions - Math.Min(Backend.GuestInstructions, translated.SwappedAtRetired ?? 0);
             ulong inRegions = (ulong)events.GetValueOrDefault("bt.instructionsInRegions");
             ulong interpreted = all - Math.Min(all, inRegions);
-            bool deferred = all == 0 || interpreted < all * TranslationCache.RetranslateShare;
+            // Under groups of hot code, code no group covers yet runs interpreted without being a miss of discovery:
+            // deferred, so the stored groups' numbering stays valid for the next run.
+            bool deferred = all == 0 || interpreted < all * TranslationCache.RetranslateShare || translated.Translation is { Groups: > 0 };
             key.Cache.RecordFallbacks(key.ImageSha256, translated.UntranslatedEntries, deferred);
         }
     }

@@ -20,19 +20,34 @@ public sealed class TranslationWorkerTests : IDisposable
     /// <summary>A small image, distinct per <paramref name="seed"/> so tests never share a cache key.</summary>
     private static byte[] Image(uint seed) => MultibootImage.CountdownLoop(1000 + seed, 0);
 
+    /// <summary>The group of the method holding the image's entry (the loop is in it).</summary>
+    private static readonly uint[] s_hot = [MultibootImage.EntryAddress];
+
     [Fact]
-    public void TheCompileProcessStoresTheEntryTheGuestsProcessLoads()
+    public void TheCompileProcessStoresTheGroupTheGuestsProcessLoads()
     {
         byte[] image = Image((uint)Environment.ProcessId % 1000);
         LoadedTranslation loaded = WithWorker(["dotnet", Path.Combine(AppContext.BaseDirectory, "translator.dll")],
-            () => new TranslationCache(_directory).LoadInBackground(image));
+            () => new TranslationCache(_directory).LoadGroupInBackground(image, s_hot)!);
 
         Assert.True(loaded.CompiledOutOfProcess, loaded.InProcessBecause);
         Assert.Null(loaded.InProcessBecause);
         Assert.Equal(TranslationOrigin.Translated, loaded.Origin);
+        Assert.Equal(1, loaded.Groups);
         Assert.True(loaded.Regions > 0);
         Assert.True(loaded.CompileProcessPeakBytes > 10 << 20, "the child reports its own peak resident memory");
-        Assert.Equal(TranslationOrigin.DiskCache, new TranslationCache(_directory).TryLoadReady(image)!.Origin);
+        Assert.True(loaded.Worker!.Parse > TimeSpan.Zero && loaded.Worker.SourceBytes > 0, "the child says where its time went");
+        LoadedTranslation next = new TranslationCache(_directory).TryLoadReady(image)!;
+        Assert.Equal((TranslationOrigin.DiskCache, 1, loaded.Regions), (next.Origin, next.Groups, next.Regions));
+    }
+
+    [Fact]
+    public void AGroupOfNothingTranslatableIsNone()
+    {
+        byte[] image = Image(2000 + (uint)Environment.ProcessId % 1000);
+        Assert.Null(WithWorker(["dotnet", Path.Combine(AppContext.BaseDirectory, "translator.dll")],
+            () => new TranslationCache(_directory).LoadGroupInBackground(image, [0x0050_0000])));
+        Assert.Null(new TranslationCache(_directory).TryLoadReady(image));
     }
 
     [Fact]
@@ -40,14 +55,14 @@ public sealed class TranslationWorkerTests : IDisposable
     {
         byte[] image = Image(1000 + (uint)Environment.ProcessId % 1000);
         LoadedTranslation loaded = WithWorker([Path.Combine(_directory, "no-such-translator")],
-            () => new TranslationCache(_directory).LoadInBackground(image));
+            () => new TranslationCache(_directory).LoadGroupInBackground(image, s_hot)!);
 
         Assert.False(loaded.CompiledOutOfProcess);
         Assert.Equal(TranslationOrigin.Translated, loaded.Origin);
         Assert.Contains("could not start", loaded.InProcessBecause);
     }
 
-    private static LoadedTranslation WithWorker(IReadOnlyList<string> command, Func<LoadedTranslation> load)
+    private static LoadedTranslation? WithWorker(IReadOnlyList<string> command, Func<LoadedTranslation?> load)
     {
         IReadOnlyList<string>? saved = TranslationWorker.Command;
         TranslationWorker.Command = command;

@@ -42,13 +42,20 @@ internal sealed class ChainTargets
     private readonly Dictionary<uint, int> _methodOf = new Dictionary<uint, int>();
     private readonly List<string> _names = new List<string>();
 
-    public ChainTargets(IReadOnlyList<MethodPlan> plans)
+    /// <param name="plans">Every method of the image by index; null for one not emitted (a group of hot methods), which nothing chains into.</param>
+    public ChainTargets(IReadOnlyList<MethodPlan?> plans)
     {
         var ambiguous = new HashSet<uint>();
         for (int m = 0; m < plans.Count; m++)
         {
-            _names.Add(MethodName(plans[m]));
-            foreach (Node node in plans[m].Nodes.Where(n => n.Entry))
+            if (plans[m] is not MethodPlan plan)
+            {
+                _names.Add("");
+                continue;
+            }
+
+            _names.Add(MethodName(plan));
+            foreach (Node node in plan.Nodes.Where(n => n.Entry))
             {
                 if (!_methodOf.ContainsKey(node.D.Ip) && !ambiguous.Contains(node.D.Ip))
                 {

@@ -54,8 +54,14 @@ internal sealed class CodeCache
     /// <summary>Translated regions by entry address (several when one address was translated for different mappings).</summary>
     private readonly Dictionary<uint, List<TranslatedRegion>> _regions = [];
 
-    /// <summary>Translations attached so far (only a single one chains, see <see cref="X86Cpu.ChainValid"/>).</summary>
+    /// <summary>Translations attached so far (only a single one, or several of one numbering, chain: see <see cref="X86Cpu.ChainValid"/>).</summary>
     private int _attachedImages;
+
+    /// <summary>The method numbering every attached translation shares (<see cref="TranslatedImage.MethodNumbering"/>), else null.</summary>
+    private string? _numbering;
+
+    /// <summary>Method indices the attached translations use (the size <see cref="X86Cpu.ChainValid"/> needs).</summary>
+    private int _methods;
 
     /// <summary>Block addresses without a matching region while a translation is attached (entries for the next translation).</summary>
     private readonly HashSet<uint> _untranslated = [];
@@ -65,9 +71,12 @@ internal sealed class CodeCache
     /// <summary>Makes blocks decoded from now on run <paramref name="image"/>'s regions where their guest bytes match.</summary>
     public void Attach(TranslatedImage image)
     {
-        // Method indices of two translations would collide: with more than one attached, nothing chains.
+        // Method indices of two translations would collide: with more than one attached, nothing chains, unless all
+        // share one numbering (groups of hot code of one image and entry set).
         _attachedImages++;
-        int methods = 0;
+        bool shared = _attachedImages == 1 || (_numbering is not null && _numbering == image.MethodNumbering);
+        _numbering = shared ? image.MethodNumbering : null;
+        int methods = _methods;
         foreach (TranslatedRegion region in image.Regions)
         {
             methods = Math.Max(methods, region.Method + 1);
@@ -80,8 +89,27 @@ internal sealed class CodeCache
             list.Add(region);
         }
 
-        _cpu.ChainValid = _attachedImages == 1 ? new uint[methods] : [];
+        _methods = methods;
+        _cpu.ChainValid = _attachedImages == 1 || _numbering is not null ? new uint[methods] : [];
         FlushAll();
+    }
+
+    /// <summary>
+    /// Linear addresses of valid blocks that run without a translated region although they proved hot: they reached
+    /// <paramref name="executions"/> runs or the block compiler compiled them (what tiered translation compiles next).
+    /// </summary>
+    public List<uint> HotUntranslatedBlocks(int executions)
+    {
+        var hot = new List<uint>();
+        foreach (Block block in _blocks.Values)
+        {
+            if (block.Valid && block.Translated is null && (block.Compiled is not null || block.Executions >= executions))
+            {
+                hot.Add(block.LinearIp);
+            }
+        }
+
+        return hot;
     }
 
     public CodeCache(X86Cpu cpu)

@@ -69,18 +69,25 @@ public sealed unsafe partial class Interpreter
     /// <summary>Addresses of blocks that ran without a translated region (candidate entries for the next translation).</summary>
     public IReadOnlyCollection<uint> UntranslatedEntries => _cache.UntranslatedEntries;
 
-    /// <summary>A translation handed over by another thread, attached by <see cref="Run"/> at its next block boundary.</summary>
-    private Translation.TranslatedImage? _offered;
+    /// <summary>Translations handed over by other threads, attached by <see cref="Run"/> at its next block boundary, in order.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentQueue<Translation.TranslatedImage> _offered = new();
 
     /// <summary>
     /// Hands <paramref name="image"/> over from any thread (a background compiler): <see cref="Run"/> attaches it
-    /// between two blocks, as <see cref="UseTranslation"/> would (tiered translation swaps in there).
+    /// between two blocks, as <see cref="UseTranslation"/> would (tiered translation swaps in there, group by group).
     /// </summary>
     public void OfferTranslation(Translation.TranslatedImage image)
     {
         ArgumentNullException.ThrowIfNull(image);
-        Volatile.Write(ref _offered, image);
+        _offered.Enqueue(image);
     }
+
+    /// <summary>
+    /// Blocks that proved hot (<see cref="CompileThreshold"/> runs, or compiled) and run without a translated region:
+    /// what tiered translation compiles next. Only on the thread that runs the guest (or while it does not run).
+    /// </summary>
+    public IReadOnlyList<uint> HotUntranslatedBlocks() =>
+        _cache.HotUntranslatedBlocks(CompileThreshold > 0 ? CompileThreshold : BlockCompiler.DefaultHotThreshold);
 
     /// <summary>Raised on the running thread when an offered translation was attached, with the retired count then.</summary>
     public Action<Translation.TranslatedImage, ulong>? TranslationSwapped { get; set; }
@@ -103,7 +110,7 @@ public sealed unsafe partial class Interpreter
             TierUp?.Invoke();
         }
 
-        if (Volatile.Read(ref _offered) is not null && Interlocked.Exchange(ref _offered, null) is { } image)
+        while (_offered.TryDequeue(out Translation.TranslatedImage? image))
         {
             _cache.Attach(image);
             TranslationSwapped?.Invoke(image, cpu.Retired);

@@ -12,6 +12,13 @@ public abstract class TranslatedImage
 
     /// <summary>Every translated region; built once, on first use.</summary>
     public abstract IReadOnlyList<TranslatedRegion> Regions { get; }
+
+    /// <summary>
+    /// The method numbering this translation shares with others (the groups of hot code tiered translation compiles
+    /// from one image and entry set: each holds some of the image's methods under the whole image's indices), so the
+    /// machine may attach several and keep chaining; null: its indices are its own.
+    /// </summary>
+    public virtual string? MethodNumbering => null;
 }
 
 /// <summary>

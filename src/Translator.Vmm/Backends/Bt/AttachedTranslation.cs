@@ -27,8 +27,11 @@ public sealed class AttachedTranslation
     private readonly Interpreter interpreter;
     private readonly Func<uint, bool>? translatable;
 
-    /// <summary>A translation handed to the interpreter by <see cref="Offer"/> and not yet swapped in.</summary>
-    private volatile LoadedTranslation? _offered;
+    /// <summary>Translations handed to the interpreter by <see cref="Offer"/> and not yet swapped in, by image.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<TranslatedImage, LoadedTranslation> _offered = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>Wall time since this translation host was made (with its machine): when groups were swapped in.</summary>
+    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
 
     public AttachedTranslation(Interpreter interpreter, Func<uint, bool>? translatable = null)
     {
@@ -50,7 +53,16 @@ public sealed class AttachedTranslation
     public ulong? SwappedAtRetired { get; private set; }
 
     /// <summary>A translation was offered and waits for the interpreter's next boundary (tiered runs: it is compiled).</summary>
-    public bool SwapPending => _offered is not null;
+    public bool SwapPending => !_offered.IsEmpty;
+
+    /// <summary>Tiered runs: wall time from the machine's creation to the first swap (null: none), and groups swapped in.</summary>
+    public TimeSpan? FirstSwapTime { get; private set; }
+
+    /// <summary>Groups of hot code swapped in during the run (tiered runs).</summary>
+    public int GroupsSwapped { get; private set; }
+
+    /// <summary>The first swapped group's translation (its cost in --stats: where the time to hot code went).</summary>
+    public LoadedTranslation? FirstGroup { get; private set; }
 
     /// <summary>
     /// Hands <paramref name="translation"/> over from any thread; the interpreter swaps it in at its next block
@@ -59,44 +71,98 @@ public sealed class AttachedTranslation
     public void Offer(LoadedTranslation translation)
     {
         ArgumentNullException.ThrowIfNull(translation);
-        _offered = translation;
+        _offered[translation.Image] = translation;
         interpreter.OfferTranslation(translation.Image);
     }
 
     private void Swapped(TranslatedImage image, ulong retired)
     {
-        if (_offered is { } offered && ReferenceEquals(offered.Image, image))
+        if (_offered.TryRemove(image, out LoadedTranslation? offered))
         {
-            Translation = offered;
-            SwappedAtRetired = retired;
-            _offered = null;
+            if (offered.Groups > 0)
+            {
+                GroupsSwapped++;
+                FirstGroup ??= offered;
+            }
+
+            Translation = Translation is { Groups: > 0 } earlier && offered.Groups > 0 ? Combine(earlier, offered) : offered;
+            SwappedAtRetired ??= retired;
+            FirstSwapTime ??= _clock.Elapsed;
         }
     }
 
-    /// <summary>
-    /// Tiered translation: once the guest has retired <paramref name="after"/> instructions, <paramref name="obtain"/>
-    /// (translate, compile, store) runs on a background thread while the guest goes on interpreted, and its result is
-    /// offered for the swap. A failure there leaves the guest on the interpreter with the reason in <see cref="Problem"/>.
-    /// </summary>
-    public void StartTiering(ulong after, Func<LoadedTranslation> obtain)
+    /// <summary>Two groups' translation as one (the interpreter holds both images; the figures add up).</summary>
+    private static LoadedTranslation Combine(LoadedTranslation earlier, LoadedTranslation added) => added with
     {
-        ArgumentNullException.ThrowIfNull(obtain);
+        Origin = earlier.Origin == added.Origin ? added.Origin : TranslationOrigin.Translated,
+        TranslateTime = earlier.TranslateTime + added.TranslateTime,
+        CompileTime = earlier.CompileTime + added.CompileTime,
+        LoadTime = earlier.LoadTime + added.LoadTime,
+        Regions = earlier.Regions + added.Regions,
+        Instructions = earlier.Instructions + added.Instructions,
+        Warnings = [.. earlier.Warnings, .. added.Warnings],
+        CompileProcessPeakBytes = Math.Max(earlier.CompileProcessPeakBytes, added.CompileProcessPeakBytes),
+        JitTime = earlier.JitTime + added.JitTime,
+        Groups = earlier.Groups + added.Groups,
+    };
+
+    /// <summary>
+    /// Tiered translation by groups of hot code: once the guest has retired <paramref name="after"/> instructions, and
+    /// again every <paramref name="every"/> after that, the blocks the interpreter found hot and no region covers
+    /// become a group that <paramref name="compileGroup"/> translates and compiles on a background thread (one group
+    /// at a time) while the guest goes on; each is offered for the swap at the next boundary. A group of nothing
+    /// translatable is not asked for again; a failure leaves the rest on the interpreter with the reason in
+    /// <see cref="Problem"/>.
+    /// </summary>
+    public void StartTieringByGroups(ulong after, ulong every, Func<IReadOnlyCollection<uint>, LoadedTranslation?> compileGroup)
+    {
+        ArgumentNullException.ThrowIfNull(compileGroup);
+        var asked = new HashSet<uint>();
+        int busy = 0;
         interpreter.TierUpAt = after;
         interpreter.TierUp = () =>
         {
-            TierUpRetired = interpreter.Cpu.Retired;
+            X86Cpu cpu = interpreter.Cpu;
+            interpreter.TierUpAt = cpu.Retired + Math.Max(every, 1);
+            if (Problem is not null || Volatile.Read(ref busy) != 0)
+            {
+                return;
+            }
+
+            // Hot blocks first; a run that tiers before any block proved hot (tests tier at any point) takes what runs now.
+            var hot = interpreter.HotUntranslatedBlocks().Where(a => !asked.Contains(a)).ToList();
+            if (hot.Count == 0 && asked.Count == 0 && Translation is null)
+            {
+                hot.Add(cpu.Eip);
+            }
+
+            if (hot.Count == 0)
+            {
+                return;
+            }
+
+            asked.UnionWith(hot);
+            TierUpRetired ??= cpu.Retired;
+            busy = 1;
             var worker = new Thread(() =>
             {
                 try
                 {
                     BackgroundPriority.Lower();
                     TranslationCompiler.OnThisThreadOnly = true;
-                    Offer(obtain());
+                    if (compileGroup(hot) is { } group)
+                    {
+                        Offer(group);
+                    }
                 }
                 catch (Exception e)
                 {
                     // On a background thread nothing may escape: the guest keeps running, interpreted.
                     Problem = e.Message;
+                }
+                finally
+                {
+                    Volatile.Write(ref busy, 0);
                 }
             })
             {
@@ -141,6 +207,39 @@ public sealed class AttachedTranslation
         {
             events["bt.tier.swappedAt"] = (long)swapped;
         }
+
+        if (FirstSwapTime is { } firstSwap)
+        {
+            // Time to hot code: from the machine's creation to the first swap, and what the first group's compile took.
+            events["bt.tier.swappedAtMicroseconds"] = (long)firstSwap.TotalMicroseconds;
+        }
+
+        if (GroupsSwapped > 0)
+        {
+            events["bt.tier.groups"] = GroupsSwapped;
+        }
+
+        if (FirstGroup is { } first)
+        {
+            events["bt.tier.firstGroup.translateMicroseconds"] = (long)first.TranslateTime.TotalMicroseconds;
+            events["bt.tier.firstGroup.compileMicroseconds"] = (long)first.CompileTime.TotalMicroseconds;
+            events["bt.tier.firstGroup.loadMicroseconds"] = (long)first.LoadTime.TotalMicroseconds;
+            events["bt.tier.firstGroup.jitMicroseconds"] = (long)first.JitTime.TotalMicroseconds;
+            events["bt.tier.firstGroup.instructions"] = first.Instructions;
+            if (first.Worker is { } child)
+            {
+                events["bt.tier.firstGroup.process.wallMicroseconds"] = (long)child.Wall.TotalMicroseconds;
+                events["bt.tier.firstGroup.process.startedMicroseconds"] = (long)child.Started.TotalMicroseconds;
+                events["bt.tier.firstGroup.process.warmUpMicroseconds"] = (long)child.WarmUp.TotalMicroseconds;
+                events["bt.tier.firstGroup.parseMicroseconds"] = (long)child.Parse.TotalMicroseconds;
+                events["bt.tier.firstGroup.sourceBytes"] = child.SourceBytes;
+                events["bt.tier.firstGroup.assemblyBytes"] = child.AssemblyBytes;
+                events["bt.tier.firstGroup.process.warmUpCpuMicroseconds"] = (long)child.WarmUpCpu.TotalMicroseconds;
+                events["bt.tier.firstGroup.process.translateCpuMicroseconds"] = (long)child.TranslateCpu.TotalMicroseconds;
+                events["bt.tier.firstGroup.process.compileCpuMicroseconds"] = (long)child.CompileCpu.TotalMicroseconds;
+                events["bt.tier.firstGroup.process.cpuMicroseconds"] = (long)child.Cpu.TotalMicroseconds;
+            }
+        }
         if (Translation is { } t)
         {
             events["bt.cache." + t.Origin switch
@@ -154,6 +253,11 @@ public sealed class AttachedTranslation
             events["bt.compileMicroseconds"] = (long)t.CompileTime.TotalMicroseconds;
             events["bt.precompileMicroseconds"] = (long)t.PrecompileTime.TotalMicroseconds;
             events["bt.precompiled"] = t.Precompiled ? 1 : 0;
+            if (t.Groups > 0)
+            {
+                events["bt.groups"] = t.Groups;
+            }
+
             if (t.Origin == TranslationOrigin.Translated && SwappedAtRetired is not null)
             {
                 // A tiered run's compile: in a child process (this one never held the compiler) or, failing that, here.

@@ -51,7 +51,17 @@ public sealed record LoadedTranslation(
     TimeSpan PrecompileTime = default,
     bool CompiledOutOfProcess = false,
     long CompileProcessPeakBytes = 0,
-    string? InProcessBecause = null);
+    string? InProcessBecause = null)
+{
+    /// <summary>Groups of hot code (tiered runs): the JIT's time for their methods, spent on the background thread before the swap.</summary>
+    public TimeSpan JitTime { get; init; }
+
+    /// <summary>Groups of hot code: how many this translation holds (0: a whole translation).</summary>
+    public int Groups { get; init; }
+
+    /// <summary>Groups compiled in a child process: its wall time from start to exit, and what it said about its parts.</summary>
+    public TranslationWorker.GroupReport? Worker { get; init; }
+}
 
 /// <summary>
 /// The run-time host of binary translation: gives the bt backend the <see cref="TranslatedImage"/> of any image.
@@ -139,6 +149,13 @@ public sealed class TranslationCache
     public IReadOnlyList<uint> RecordedEntryPoints(string imageSha256) =>
         _store.ReadFallbacks(imageSha256).Union(_store.ReadFallbacks(imageSha256, deferred: true)).Order().ToArray();
 
+    /// <summary>
+    /// The entry points groups are translated with, which fix their method numbering: the required fallbacks only, as
+    /// group-tiered runs record theirs deferred (an address no group covers yet is not a miss of discovery), so the
+    /// numbering, and with it the stored groups, stays valid from run to run.
+    /// </summary>
+    private uint[] GroupEntryPoints(string imageSha256) => RequiredEntryPoints(imageSha256).Order().ToArray();
+
     /// <summary>The recorded fallbacks a cached translation must include to be used (the deferred ones need not).</summary>
     private IReadOnlySet<uint> RequiredEntryPoints(string imageSha256) => _store.ReadFallbacks(imageSha256);
 
@@ -153,36 +170,107 @@ public sealed class TranslationCache
     /// The translation of <paramref name="image"/> if one is ready without translating: built in, loaded earlier by
     /// this process, or in the on-disk cache (covering the recorded fallbacks); else null. Tiered runs start with it.
     /// </summary>
-    public LoadedTranslation? TryLoadReady(byte[] image) => Load(image, translate: false);
+    public LoadedTranslation? TryLoadReady(byte[] image) => Load(image, translate: false) ?? TryLoadGroups(image);
 
     /// <summary>
-    /// A tiered run's background load: the translation compiled by a child process (<see cref="TranslationWorker"/>)
-    /// and loaded from this cache, so this process never holds the compiler; when the child cannot do it, compiled here
-    /// as <see cref="Load(byte[])"/> would, with the reason in <see cref="LoadedTranslation.InProcessBecause"/>.
+    /// The groups of hot code earlier tiered runs stored for <paramref name="image"/> under the current entry points,
+    /// as one translation; null when there are none. A damaged group reads as missing (its code is compiled again).
     /// </summary>
-    public LoadedTranslation LoadInBackground(byte[] image)
+    public LoadedTranslation? TryLoadGroups(byte[] image)
     {
         ArgumentNullException.ThrowIfNull(image);
-        if (TryLoadReady(image) is { } ready)
+        string sha = ImageHash(image);
+        IReadOnlyList<uint> entryPoints = GroupEntryPoints(sha);
+        var clock = Stopwatch.StartNew();
+        var images = new List<TranslatedImage>();
+        int regions = 0, instructions = 0;
+        foreach (StoredTranslation group in _store.ReadGroups(sha).Where(g => g.EntryPoints.SequenceEqual(entryPoints)))
         {
-            return ready; // another machine of this process, or another process, finished it meanwhile
+            try
+            {
+                images.Add(TranslationCompiler.Load(group.Assembly, group.TypeName, sha));
+                regions += group.Regions;
+                instructions += group.Instructions;
+            }
+            catch (TranslationHostException)
+            {
+                // Not loadable (foreign or stale): its code runs interpreted until a tiered run compiles it again.
+            }
         }
 
-        if (TranslationWorker.TryCompile(image, Directory, out string? problem) is { } report)
+        return images.Count == 0 ? null
+            : new LoadedTranslation(new GroupedImage(images), TranslationOrigin.DiskCache, TimeSpan.Zero, TimeSpan.Zero, clock.Elapsed,
+                regions, instructions, entryPoints, []) { Groups = images.Count };
+    }
+
+    /// <summary>
+    /// A tiered run's group: the methods holding the <paramref name="hot"/> addresses, translated and compiled by a
+    /// child process (<see cref="TranslationWorker"/>) into this cache, or here when no child can; stored for the next
+    /// run, loaded and JIT-compiled on this (background) thread. Null when no address is translatable code.
+    /// </summary>
+    public LoadedTranslation? LoadGroupInBackground(byte[] image, IReadOnlyCollection<uint> hot)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(hot);
+        string sha = ImageHash(image);
+        var clock = Stopwatch.StartNew();
+        TranslationWorker.GroupReport? report = TranslationWorker.TryCompileGroup(image, Directory, hot, out string? problem);
+        if (report is not null)
         {
-            if (TryLoadReady(image) is { } compiled)
+            if (report.Name.Length == 0)
             {
-                return compiled with
-                {
-                    Origin = TranslationOrigin.Translated, TranslateTime = report.Translate, CompileTime = report.Compile,
-                    PrecompileTime = report.Precompile, CompiledOutOfProcess = true, CompileProcessPeakBytes = report.PeakResidentBytes,
-                };
+                return null; // nothing there to translate
             }
 
-            problem = "the compile process's cache entry did not load";
+            if (_store.TryReadGroup(sha, report.Name) is { } stored)
+            {
+                TimeSpan compiled = clock.Elapsed;
+                (TranslatedImage loaded, TimeSpan jit) = TranslationGroups.LoadAndPrepare(stored, sha);
+                return new LoadedTranslation(loaded, TranslationOrigin.Translated, report.Translate, report.Compile, clock.Elapsed - compiled - jit,
+                    stored.Regions, stored.Instructions, stored.EntryPoints, stored.Warnings, CompiledOutOfProcess: true,
+                    CompileProcessPeakBytes: report.PeakResidentBytes) { JitTime = jit, Groups = 1, Worker = report with { Wall = compiled } };
+            }
+
+            problem = "the compile process's group did not load";
         }
 
-        return Load(image) with { InProcessBecause = problem };
+        CompiledGroup? group = CompileAndStoreGroup(image, hot, out StoredTranslation? entry, out List<string> warnings, out _);
+        if (group is null)
+        {
+            return null;
+        }
+
+        var loading = Stopwatch.StartNew();
+        (TranslatedImage image2, TimeSpan jit2) = TranslationGroups.LoadAndPrepare(entry!, sha);
+        return new LoadedTranslation(image2, TranslationOrigin.Translated, group.Translate, group.Compile, loading.Elapsed - jit2,
+            entry!.Regions, entry.Instructions, entry.EntryPoints, warnings, InProcessBecause: problem) { JitTime = jit2, Groups = 1 };
+    }
+
+    /// <summary>Translates, compiles and stores the group holding <paramref name="hot"/> (the child's work); null when there is none.</summary>
+    /// <param name="translatedCpu">This process's CPU time when the group was translated (before Roslyn), for the child's report.</param>
+    internal CompiledGroup? CompileAndStoreGroup(byte[] image, IReadOnlyCollection<uint> hot, out StoredTranslation? entry, out List<string> warnings,
+        out TimeSpan translatedCpu)
+    {
+        string sha = ImageHash(image);
+        IReadOnlyList<uint> entryPoints = GroupEntryPoints(sha);
+        warnings = [];
+        entry = null;
+        TimeSpan cpu = TimeSpan.Zero;
+        CompiledGroup? group = TranslationGroups.Compile(image, sha, entryPoints, hot, () => cpu = Process.GetCurrentProcess().TotalProcessorTime);
+        translatedCpu = cpu;
+        if (group is null)
+        {
+            return null;
+        }
+
+        warnings.AddRange(group.Result.Warnings);
+        entry = new StoredTranslation(group.TypeName, group.Result.Regions, group.Result.Instructions, entryPoints, group.Result.Warnings, group.Assembly);
+        if (_store.TryWriteGroup(sha, group.Name, entry, group.Result.Source) is { } storeFailure)
+        {
+            warnings.Add(storeFailure);
+        }
+
+        return group;
     }
 
     private LoadedTranslation? Load(byte[] image, bool translate)

@@ -47,6 +47,20 @@ internal static class TranslationCompiler
     private static readonly Lazy<ImmutableArray<MetadataReference>> s_references = new(() =>
         s_referencePaths.Value.Select(path => (MetadataReference)MetadataReference.CreateFromFile(path)).ToImmutableArray());
 
+    /// <summary>
+    /// What generated code needs: Translator.Machine and the assemblies it references (the core library among them),
+    /// a dozen files instead of the platform's ~170, whose metadata Roslyn would otherwise read and bind against in
+    /// every cold compiler process (a tiered run's child). A compile that needs more retries with them all.
+    /// </summary>
+    private static readonly Lazy<ImmutableArray<MetadataReference>> s_machineReferences = new(() =>
+    {
+        Assembly machine = typeof(TranslatedImage).Assembly;
+        var names = machine.GetReferencedAssemblies().Select(a => a.Name + ".dll").Append("System.Private.CoreLib.dll").Append("System.Runtime.dll")
+            .ToHashSet(StringComparer.OrdinalIgnoreCase);
+        return s_referencePaths.Value.Where(p => names.Contains(Path.GetFileName(p)) || p == machine.Location)
+            .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path)).ToImmutableArray();
+    });
+
     /// <summary>The assembly files translations are compiled against (also what crossgen2 needs to precompile one).</summary>
     public static IReadOnlyList<string> ReferencePaths => s_referencePaths.Value;
 
@@ -60,9 +74,15 @@ internal static class TranslationCompiler
     internal static bool OnThisThreadOnly;
 
     /// <summary>The assembly bytes of <paramref name="source"/>; throws <see cref="TranslationHostException"/> on compiler errors.</summary>
-    public static byte[] Compile(string source, string assemblyName)
+    public static byte[] Compile(string source, string assemblyName) => Compile(source, assemblyName, out _);
+
+    /// <summary>As <see cref="Compile(string, string)"/>, saying how long parsing took (the rest is binding and emitting IL).</summary>
+    public static byte[] Compile(string source, string assemblyName, out TimeSpan parse)
     {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         SyntaxTree tree = CSharpSyntaxTree.ParseText(source, s_parse, path: assemblyName + ".cs");
+        _ = tree.GetRoot(); // parsing is lazy: done here, so the figure is parsing's
+        parse = System.Diagnostics.Stopwatch.GetElapsedTime(started);
         var options = new CSharpCompilationOptions(
             OutputKind.DynamicallyLinkedLibrary,
             optimizationLevel: OptimizationLevel.Release,
@@ -70,9 +90,14 @@ internal static class TranslationCompiler
             deterministic: true,
             nullableContextOptions: NullableContextOptions.Enable,
             concurrentBuild: !OnThisThreadOnly);
-        CSharpCompilation compilation = CSharpCompilation.Create(assemblyName, [tree], s_references.Value, options);
         using var assembly = new MemoryStream();
-        EmitResult result = compilation.Emit(assembly);
+        EmitResult result = CSharpCompilation.Create(assemblyName, [tree], s_machineReferences.Value, options).Emit(assembly);
+        if (!result.Success)
+        {
+            assembly.SetLength(0);
+            result = CSharpCompilation.Create(assemblyName, [tree], s_references.Value, options).Emit(assembly);
+        }
+
         if (!result.Success)
         {
             IEnumerable<string> errors = result.Diagnostics

@@ -46,9 +46,37 @@ internal sealed class TranslationStore(string root, string translatorVersion)
     public string EntryDirectory(string imageSha256) => Path.Combine(Root, imageSha256, TranslatorVersion);
 
     /// <summary>The stored translation of an image, or null when there is none or it is unreadable or inconsistent.</summary>
-    public StoredTranslation? TryRead(string imageSha256)
+    public StoredTranslation? TryRead(string imageSha256) => TryReadAt(EntryDirectory(imageSha256), imageSha256);
+
+    /// <summary>Where the groups of hot code tiered runs compiled for an image live (one directory each, an entry's files).</summary>
+    private string GroupsDirectory(string imageSha256) => Path.Combine(EntryDirectory(imageSha256), "groups");
+
+    /// <summary>Every readable group of hot code stored for an image (a damaged one reads as missing).</summary>
+    public IReadOnlyList<StoredTranslation> ReadGroups(string imageSha256)
     {
-        string directory = EntryDirectory(imageSha256);
+        try
+        {
+            string groups = GroupsDirectory(imageSha256);
+            return Directory.Exists(groups)
+                ? Directory.GetDirectories(groups).Order(StringComparer.Ordinal).Select(d => TryReadAt(d, imageSha256)).OfType<StoredTranslation>().ToArray()
+                : [];
+        }
+        catch (Exception e) when (IsFileSystemFailure(e))
+        {
+            return [];
+        }
+    }
+
+    /// <summary>The stored group <paramref name="groupName"/> of an image, or null (missing or damaged).</summary>
+    public StoredTranslation? TryReadGroup(string imageSha256, string groupName) =>
+        TryReadAt(Path.Combine(GroupsDirectory(imageSha256), groupName), imageSha256);
+
+    /// <summary>Stores a group of hot code as <see cref="TryWrite"/> stores a whole translation (no native image).</summary>
+    public string? TryWriteGroup(string imageSha256, string groupName, StoredTranslation group, string source) =>
+        TryWriteAt(Path.Combine(GroupsDirectory(imageSha256), groupName), imageSha256, group, source, out _);
+
+    private StoredTranslation? TryReadAt(string directory, string imageSha256)
+    {
         try
         {
             string manifestPath = Path.Combine(directory, ManifestFile);
@@ -97,8 +125,18 @@ internal sealed class TranslationStore(string root, string translatorVersion)
     /// </summary>
     public string? TryWrite(string imageSha256, StoredTranslation translation, string source, out string? nativeImagePath)
     {
+        string? failure = TryWriteAt(EntryDirectory(imageSha256), imageSha256, translation, source, out nativeImagePath);
+        if (failure is null)
+        {
+            PruneOtherVersions(imageSha256);
+        }
+
+        return failure;
+    }
+
+    private string? TryWriteAt(string directory, string imageSha256, StoredTranslation translation, string source, out string? nativeImagePath)
+    {
         nativeImagePath = null;
-        string directory = EntryDirectory(imageSha256);
         var manifest = new StringBuilder()
             .Append(FormatLine).Append('\n')
             .Append("image=").Append(imageSha256).Append('\n')
@@ -133,7 +171,6 @@ internal sealed class TranslationStore(string root, string translatorVersion)
             WriteAtomically(Path.Combine(directory, SourceFile), Encoding.UTF8.GetBytes(source));
             WriteAtomically(Path.Combine(directory, ManifestFile), Encoding.UTF8.GetBytes(manifest.ToString()));
             DeleteOtherNativeImages(directory, nativeName);
-            PruneOtherVersions(imageSha256);
             nativeImagePath = nativeName is null ? null : Path.Combine(directory, nativeName);
             return null;
         }

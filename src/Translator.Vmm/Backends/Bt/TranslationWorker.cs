@@ -42,15 +42,45 @@ public static class TranslationWorker
         }
     };
 
-    /// <summary>What the child reports on its stdout: where the time went (seconds) and its peak resident memory.</summary>
-    internal sealed record Report(TimeSpan Translate, TimeSpan Compile, TimeSpan Precompile, long PeakResidentBytes);
-
     /// <summary>
-    /// Runs the child on <paramref name="image"/> for the cache in <paramref name="directory"/> and waits for it;
-    /// returns its report, or null with the reason in <paramref name="problem"/> (no command, it could not start,
-    /// it failed).
+    /// What a group's child reports: the group's name in the cache entry (empty: nothing translatable), how long the
+    /// process took to reach its work after it was started, the compiler's warm-up (only when
+    /// <see cref="BreakdownVariable"/> asks: a trivial class compiled first), translating, parsing, compiling (parse,
+    /// bind and IL emission together), the C# and IL sizes, and the peak resident memory; <see cref="Wall"/> is the
+    /// parent's view of the child's whole life.
     /// </summary>
-    internal static Report? TryCompile(byte[] image, string directory, out string? problem)
+    public sealed record GroupReport(string Name, TimeSpan Started, TimeSpan WarmUp, TimeSpan Translate, TimeSpan Parse, TimeSpan Compile,
+        long SourceBytes, long AssemblyBytes, long PeakResidentBytes, TimeSpan WarmUpCpu, TimeSpan TranslateCpu, TimeSpan CompileCpu, TimeSpan Cpu,
+        TimeSpan Wall = default);
+
+    /// <summary>Environment variable that makes a group's child time the compiler's warm-up apart (a trivial compile first).</summary>
+    public const string BreakdownVariable = "TRANSLATOR_TIER_BREAKDOWN";
+
+    /// <summary>As <see cref="TryCompile"/> for the group of methods holding <paramref name="hot"/> (the child stores it as a group).</summary>
+    internal static GroupReport? TryCompileGroup(byte[] image, string directory, IReadOnlyCollection<uint> hot, out string? problem)
+    {
+        string addresses = string.Join(',', hot.Order().Select(a => a.ToString("x", CultureInfo.InvariantCulture)));
+        var clock = Stopwatch.StartNew();
+        if (RunChild(image, [directory, "--group", addresses], out problem) is not { } output)
+        {
+            return null;
+        }
+
+        string[] f = output.Split(' ');
+        double[] n = new double[12];
+        if (f.Length != 13 || !f.Skip(1).Select((s, i) => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out n[i])).All(ok => ok))
+        {
+            problem = $"the compile process answered '{FirstLine(output)}'";
+            return null;
+        }
+
+        return new GroupReport(f[0] == "-" ? "" : f[0], TimeSpan.FromSeconds(n[0]), TimeSpan.FromSeconds(n[1]), TimeSpan.FromSeconds(n[2]),
+            TimeSpan.FromSeconds(n[3]), TimeSpan.FromSeconds(n[4]), (long)n[5], (long)n[6], (long)n[7],
+            TimeSpan.FromSeconds(n[8]), TimeSpan.FromSeconds(n[9]), TimeSpan.FromSeconds(n[10]), TimeSpan.FromSeconds(n[11]), clock.Elapsed);
+    }
+
+    /// <summary>Runs the child with <paramref name="arguments"/> after the command name, the image on its stdin; its stdout, or null and why.</summary>
+    private static string? RunChild(byte[] image, IEnumerable<string> arguments, out string? problem)
     {
         if (Command is not { Count: > 0 } command)
         {
@@ -65,7 +95,12 @@ public static class TranslationWorker
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (string argument in command.Skip(1).Append(CommandName).Append(directory))
+
+        // The tool's runtime settings suit a long guest run (no call-counting delay, so hot code reaches its final tier
+        // at once); in a compile process living a few seconds they make the runtime recompile Roslyn's precompiled
+        // code in the background: 6 s of CPU instead of 1 for a 64 KiB image's first group. Precompiled code as it is.
+        start.Environment["DOTNET_TieredCompilation"] = "0";
+        foreach (string argument in command.Skip(1).Append(CommandName).Concat(arguments))
         {
             start.ArgumentList.Add(argument);
         }
@@ -108,16 +143,8 @@ public static class TranslationWorker
                 return null;
             }
 
-            string[] seconds = output.Split(' ');
-            if (seconds.Length != 4 || !seconds.All(s => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out _)))
-            {
-                problem = $"the compile process answered '{FirstLine(output)}'";
-                return null;
-            }
-
-            TimeSpan Part(int i) => TimeSpan.FromSeconds(double.Parse(seconds[i], CultureInfo.InvariantCulture));
             problem = null;
-            return new Report(Part(0), Part(1), Part(2), (long)double.Parse(seconds[3], CultureInfo.InvariantCulture));
+            return output;
         }
         finally
         {
@@ -131,19 +158,44 @@ public static class TranslationWorker
     }
 
     /// <summary>
-    /// The child's side: translates, compiles and stores <paramref name="image"/> in the cache at
-    /// <paramref name="directory"/> and writes its report line to <paramref name="stdout"/>. Translator faults
-    /// propagate (the tool's even exit codes); the parent then compiles in process.
+    /// The child's side of a group: translates and compiles the methods of <paramref name="image"/> holding
+    /// <paramref name="hot"/>, stores them as a group in the cache at <paramref name="directory"/> and writes its
+    /// report line (<see cref="GroupReport"/>, "-" for the name when nothing was translatable).
     /// </summary>
-    public static void CompileInto(byte[] image, string directory, TextWriter stdout)
+    public static void CompileGroupInto(byte[] image, string directory, IReadOnlyCollection<uint> hot, TextWriter stdout)
     {
         ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(hot);
         ArgumentNullException.ThrowIfNull(stdout);
+        using var self = Process.GetCurrentProcess();
+        TimeSpan started = DateTime.Now - self.StartTime;
+        TimeSpan Cpu()
+        {
+            self.Refresh();
+            return self.TotalProcessorTime;
+        }
+
         BackgroundPriority.Lower();
-        TranslationCompiler.OnThisThreadOnly = true; // the guest's process has the other core
-        LoadedTranslation done = new TranslationCache(directory).Load(image);
-        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{done.TranslateTime.TotalSeconds:R} {done.CompileTime.TotalSeconds:R} {done.PrecompileTime.TotalSeconds:R} {PeakResidentBytes()}"));
+        TranslationCompiler.OnThisThreadOnly = true;
+        TimeSpan warmUp = TimeSpan.Zero, warmUpCpu = TimeSpan.Zero;
+        if (Environment.GetEnvironmentVariable(BreakdownVariable) == "1")
+        {
+            TimeSpan before = Cpu();
+            var clock = Stopwatch.StartNew();
+            TranslationCompiler.Compile("public static class WarmUp { public static int One() => 1; }", "WarmUp");
+            warmUp = clock.Elapsed;
+            warmUpCpu = Cpu() - before;
+        }
+
+        TimeSpan atStart = Cpu();
+        CompiledGroup? group = new TranslationCache(directory).CompileAndStoreGroup(image, hot, out _, out _, out TimeSpan translated);
+        TimeSpan compileCpu = Cpu() - translated;
+        string S(TimeSpan t) => t.TotalSeconds.ToString("R", CultureInfo.InvariantCulture);
+        string cpu = $"{S(warmUpCpu)} {S(translated - atStart)} {S(compileCpu)} {S(Cpu())}";
+        stdout.WriteLine(group is null
+            ? $"- {S(started)} {S(warmUp)} 0 0 0 0 0 {PeakResidentBytes()} {cpu}"
+            : string.Create(CultureInfo.InvariantCulture,
+                $"{group.Name} {S(started)} {S(warmUp)} {S(group.Translate)} {S(group.Parse)} {S(group.Compile)} {group.Result.Source.Length} {group.Assembly.Length} {PeakResidentBytes()} {cpu}"));
     }
 
     /// <summary>This process's peak resident memory so far (Linux: VmHWM); 0 where the platform does not say.</summary>
