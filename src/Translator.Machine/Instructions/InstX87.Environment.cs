@@ -81,7 +81,7 @@ internal static unsafe partial class InstX87
     }
 
     /// <summary>FCW's reserved bits 7 and 13-15 read as zero, bit 6 as one.</summary>
-    private static ushort ValidControl(ushort control) => (ushort)((control & 0x1F7F) | 0x0040);
+    internal static ushort ValidControl(ushort control) => (ushort)((control & 0x1F7F) | 0x0040);
 
     private static bool Is16Bit(in Instruction i) => i.MemorySize is MemorySize.FpuEnv14 or MemorySize.FpuState94;
 

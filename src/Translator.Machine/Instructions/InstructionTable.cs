@@ -31,6 +31,7 @@ internal static unsafe class InstructionTable
         InstX87.Register(builder);
         InstMmx.Register(builder);
         InstSse.Register(builder);
+        InstFxsr.Register(builder);
         return builder.Build();
     }
 }

@@ -22,11 +22,12 @@ public sealed class X87HostFactAttribute : FactAttribute
 /// </summary>
 internal static class X87HostCpu
 {
-    private static readonly Lazy<(string? Binary, string? Why)> s_binary = new(Build);
+    private static readonly Lazy<(string? Binary, string? Why)> s_binary = new(() => Build("X87", "x87-host.c"));
 
     public static string? Unavailable => s_binary.Value.Why;
 
-    private static (string?, string?) Build()
+    /// <summary>Compiles a host program copied beside the tests (<paramref name="folder"/>/<paramref name="file"/>), or says why not.</summary>
+    internal static (string?, string?) Build(string folder, string file)
     {
         if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64)
         {
@@ -37,11 +38,11 @@ internal static class X87HostCpu
             Environment.GetEnvironmentVariable("PATH")!.Split(':').Any(d => File.Exists(Path.Combine(d, c))));
         if (compiler is null)
         {
-            return (null, "no C compiler (cc, gcc or clang) on PATH to build X87/x87-host.c");
+            return (null, $"no C compiler (cc, gcc or clang) on PATH to build {folder}/{file}");
         }
 
-        string source = Path.Combine(AppContext.BaseDirectory, "X87", "x87-host.c");
-        string binary = Path.Combine(Path.GetTempPath(), $"translator-x87-host-{Environment.ProcessId}");
+        string source = Path.Combine(AppContext.BaseDirectory, folder, file);
+        string binary = Path.Combine(Path.GetTempPath(), $"translator-{Path.GetFileNameWithoutExtension(file)}-{Environment.ProcessId}");
         var build = new ProcessStartInfo(compiler) { RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (string arg in new[] { "-O1", "-o", binary, source })
         {
@@ -55,15 +56,18 @@ internal static class X87HostCpu
     }
 
     /// <summary>Runs every case in one host process and returns the contexts in order.</summary>
-    public static List<byte[]> Run(IReadOnlyList<(byte[] Code, byte[] Context)> cases)
+    public static List<byte[]> Run(IReadOnlyList<(byte[] Code, byte[] Context)> cases) => Run(s_binary.Value.Binary!, cases);
+
+    /// <summary>Runs every case through <paramref name="binary"/>: one "code context" line in, one context line out.</summary>
+    internal static List<byte[]> Run(string binary, IReadOnlyList<(byte[] Code, byte[] Context)> cases)
     {
-        var start = new ProcessStartInfo(s_binary.Value.Binary!) { RedirectStandardInput = true, RedirectStandardOutput = true };
+        var start = new ProcessStartInfo(binary) { RedirectStandardInput = true, RedirectStandardOutput = true };
         using Process host = Process.Start(start)!;
         var writer = Task.Run(() =>
         {
             foreach ((byte[] code, byte[] context) in cases)
             {
-                host.StandardInput.Write(Convert.ToHexString(code));
+                host.StandardInput.Write(code.Length == 0 ? "-" : Convert.ToHexString(code));
                 host.StandardInput.Write(' ');
                 host.StandardInput.WriteLine(Convert.ToHexString(context));
             }

@@ -166,6 +166,10 @@ public sealed class X87Fpu
     /// <summary>An MMX write also sets the register's sign and exponent bits to ones (it reads as a NaN or infinity).</summary>
     public void WriteMmx(int n, ulong value) => Registers[n] = new Float80(0xFFFF, value);
 
-    /// <summary>EMMS: every tag empty.</summary>
-    internal void EmptyMmx() => EmptyMask = 0xFF;
+    /// <summary>EMMS: every tag empty and, as every MMX instruction, TOP = 0 (SDM Vol. 1 table 9-2; the host does it too).</summary>
+    internal void EmptyMmx()
+    {
+        Top = 0;
+        EmptyMask = 0xFF;
+    }
 }
