@@ -39,6 +39,8 @@ public class SseMmxFormTests
         ("movdq2q %%xmm1, %%mm0", a => a.movdq2q(mm0, xmm1), false),
         ("cvtpi2ps %%mm1, %%xmm0", a => a.cvtpi2ps(xmm0, mm1), true),
         ("cvtpi2pd %%mm1, %%xmm0", a => a.cvtpi2pd(xmm0, mm1), true),
+        ("cvtpi2ps (%2), %%xmm0", a => a.cvtpi2ps(xmm0, __qword_ptr[CpuHarness.Data + 16]), true), // from memory: no MMX transition
+        ("cvtpi2pd (%2), %%xmm0", a => a.cvtpi2pd(xmm0, __qword_ptr[CpuHarness.Data + 16]), false),
         ("cvtps2pi %%xmm1, %%mm0", a => a.cvtps2pi(mm0, xmm1), true),
         ("cvttps2pi %%xmm1, %%mm0", a => a.cvttps2pi(mm0, xmm1), true),
         ("cvtpd2pi %%xmm1, %%mm0", a => a.cvtpd2pi(mm0, xmm1), true),
@@ -46,7 +48,7 @@ public class SseMmxFormTests
     ];
 
     /// <summary>The conversions run under every rounding mode, all masks off, and PE/IE unmasked alone; the rest under the default.</summary>
-    private static readonly uint[] s_mxcsrs = [0x1F80, 0x3F80, 0x5F80, 0x7F80, 0x0000, 0x1780, 0x1F00];
+    private static readonly uint[] s_mxcsrs = [0x1F80, 0x3F80, 0x5F80, 0x7F80, 0x0000, 0x0F80, 0x1F00];
 
     private static readonly UInt128[] s_operands =
     [
