@@ -56,8 +56,8 @@ public sealed class VirtualMachine
     /// <summary>
     /// Builds the backend <paramref name="options"/> name and continues <paramref name="snapshot"/>'s guest on it (its
     /// image, RAM size and devices are the snapshot's). Throws <see cref="SnapshotException"/> when the technique
-    /// cannot take the state (pv; a CPL ring compression cannot represent) and <see cref="ArgumentException"/> for
-    /// options the backend cannot honour.
+    /// cannot take the state (pv; a CPL ring compression cannot represent) or cannot build the snapshot's machine (its
+    /// memory size under hw, say); <see cref="ArgumentNullException"/> for a null argument.
     /// </summary>
     public static VirtualMachine Resume(VmSnapshot snapshot, VmOptions options)
     {
@@ -83,6 +83,20 @@ public sealed class VirtualMachine
             CpuFeatures = snapshot.CpuFeatures,
             Devices = options.Devices with { DebugConsole = snapshot.DebugConsole, TestDevice = snapshot.TestDevice },
         };
+        try
+        {
+            return Restore(options, created, snapshot);
+        }
+        catch (ArgumentException e) when (e is not ArgumentNullException)
+        {
+            // The machine's options here are the snapshot's own (its memory, its features): a backend that cannot
+            // build them (hw with 3070 MiB, which leaves no room for its VMM) refuses the snapshot, not the caller.
+            throw new SnapshotException($"the snapshot's machine cannot be built under {VmOptions.NameOf(options.Backend)}: {e.Message}", e);
+        }
+    }
+
+    private static VirtualMachine Restore(VmOptions options, Stopwatch created, VmSnapshot snapshot)
+    {
         return Build(options, created, snapshot.Image, backend =>
         {
             if (backend is not ISnapshotBackend restorable)

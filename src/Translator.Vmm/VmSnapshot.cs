@@ -198,6 +198,12 @@ public sealed class VmSnapshot
             throw new InvalidDataException("the image inside does not match the header's SHA-256");
         }
 
+        if (memoryMiB is < 2 or > Translator.Machine.Memory.PhysicalMemory.MaxMiB)
+        {
+            // Before the comparison below: (uint)memoryMiB << 20 wraps, and 4098 MiB would match a 2-MiB machine (AFL++).
+            throw new InvalidDataException($"guest memory of {memoryMiB} MiB; a machine has 2 to {Translator.Machine.Memory.PhysicalMemory.MaxMiB} MiB");
+        }
+
         if (machine.Cpu.Retired != retired || machine.RamBytes != (uint)memoryMiB << 20)
         {
             throw new InvalidDataException("the header and the machine state disagree");

@@ -42,4 +42,31 @@ public sealed class SnapshotFuzzFindingsTests
         }.ToBytes());
         Assert.Throws<SnapshotException>(() => VirtualMachine.Resume(damaged, options));
     }
+
+    /// <summary>
+    /// A header claiming 4096 MiB more than the machine state holds (AFL++, 2026-12-07: 1,703,938 MiB): the check
+    /// that the two agree compared them in 32 bits, where the size wrapped to the state's own, and the hw backend then
+    /// threw ArgumentException for the size. Both now refuse it.
+    /// </summary>
+    [Fact]
+    public void AGuestMemorySizeThatWrapsIsRefused()
+    {
+        byte[] image = File.ReadAllBytes(Path.Combine(RepositoryRoot.Path, "tests/guests/build/io_heavy.bin"));
+        var options = new VmOptions { Backend = BackendKind.HardwareAssisted, MemoryMiB = 2, Translation = TranslationSource.InterpreterOnly };
+        VirtualMachine machine = VirtualMachine.Create(image, options);
+        machine.Run(300);
+        VmSnapshot snapshot = machine.TakeSnapshot();
+        byte[] wrapped = new VmSnapshot
+        {
+            Backend = snapshot.Backend, Paging = snapshot.Paging, Image = snapshot.Image, MemoryMiB = snapshot.MemoryMiB + 4096, Machine = snapshot.Machine,
+        }.ToBytes();
+        Assert.Throws<SnapshotException>(() => VmSnapshot.Read(wrapped));
+
+        // A size this machine has but hw cannot give a guest (it keeps 5 MiB for its VMM): the snapshot is refused.
+        VmSnapshot tooLarge = new()
+        {
+            Backend = snapshot.Backend, Paging = snapshot.Paging, Image = snapshot.Image, MemoryMiB = 3070, Machine = snapshot.Machine,
+        };
+        Assert.Throws<SnapshotException>(() => VirtualMachine.Resume(tooLarge, options));
+    }
 }

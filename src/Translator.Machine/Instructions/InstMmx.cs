@@ -88,7 +88,7 @@ internal static unsafe class InstMmx
     }
 
     /// <summary>The checks every MMX instruction makes first (SDM Vol. 3 table 2-2, "MMX" row).</summary>
-    private static X87Fpu Enter(X86Cpu c, ref DecodedOp op)
+    internal static X87Fpu Enter(X86Cpu c, ref DecodedOp op)
     {
         if ((c.Features & CpuFeatures.Mmx) == 0 || (c.Cr0 & Cr0Em) != 0)
         {

@@ -184,8 +184,7 @@ internal static unsafe partial class InstSse
     private static void MaskedMove(X86Cpu c, ref DecodedOp op)
     {
         Enter(c, ref op);
-        uint address = op.Instruction.MemoryBase == Reg.DI ? (ushort)c.Reg(X86Cpu.EDI) : c.Reg(X86Cpu.EDI);
-        address += op.Instruction.MemorySegment is Reg.FS or Reg.GS ? c.SegmentBases[op.Instruction.MemorySegment - Reg.ES] : 0;
+        uint address = MaskedMoveAddress(c, ref op);
         UInt128 data = c.Xmm[XmmOf(ref op, 1)], mask = c.Xmm[XmmOf(ref op, 2)];
         ProbeWrite(c, address, 16);
         for (int i = 0; i < 16; i++)
@@ -195,6 +194,13 @@ internal static unsafe partial class InstSse
                 c.Mmu.Write8(address + (uint)i, (byte)(data >> (8 * i)));
             }
         }
+    }
+
+    /// <summary>MASKMOVDQU's and MASKMOVQ's implicit destination, DS:(E)DI (or the override's segment).</summary>
+    private static uint MaskedMoveAddress(X86Cpu c, ref DecodedOp op)
+    {
+        uint address = op.Instruction.MemoryBase == Reg.DI ? (ushort)c.Reg(X86Cpu.EDI) : c.Reg(X86Cpu.EDI);
+        return address + (op.Instruction.MemorySegment is Reg.FS or Reg.GS ? c.SegmentBases[op.Instruction.MemorySegment - Reg.ES] : 0);
     }
 
     private static void MoveNonTemporalInteger(X86Cpu c, ref DecodedOp op)

@@ -20,7 +20,7 @@ internal static unsafe partial class InstSse
 
     /// <summary>
     /// Registers every legacy-encoded SSE/SSE2 form whose operands are XMM registers, general registers or memory
-    /// (the MMX-register forms wait for the MMX unit) and whose mnemonic this unit implements; a form by
+    /// (the MMX-register forms are InstSse.Mmx's) and whose mnemonic this unit implements; a form by
     /// <see cref="Code"/>, since MOVSD and CMPSD share their mnemonics with string instructions.
     /// </summary>
     public static void Register(InstructionTableBuilder t)
@@ -38,6 +38,8 @@ internal static unsafe partial class InstSse
                 t.Add(code, (delegate*<X86Cpu, ref DecodedOp, void>)handler);
             }
         }
+
+        RegisterMmxForms(t);
     }
 
     private static CpuFeatures UnitOf(Code code)

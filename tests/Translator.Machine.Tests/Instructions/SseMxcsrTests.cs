@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Iced.Intel;
 using Translator.Machine.Cpu;
@@ -110,35 +109,12 @@ public class SseMxcsrTests
         }
         """;
 
-    private static readonly Lazy<string?> s_program = new(Build);
+    private static readonly Lazy<string?> s_program = new(() => HostCProgram.Build("sse-mxcsr",
+        Source.Replace("CASES", string.Join('\n', s_instructions.Select((x, n) => $"        CASE({n}, \"{x.Att}\")")), StringComparison.Ordinal)));
 
     public static string? Unavailable =>
         !OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64 ? "needs x86-64 Linux"
         : s_program.Value is null ? "no C compiler (cc) could build it" : null;
-
-    private static string? Build()
-    {
-        if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64)
-        {
-            return null;
-        }
-
-        string directory = Directory.CreateTempSubdirectory("sse-mxcsr-").FullName;
-        string cases = string.Join('\n', s_instructions.Select((x, n) => $"        CASE({n}, \"{x.Att}\")"));
-        File.WriteAllText(Path.Combine(directory, "mxcsr.c"), Source.Replace("CASES", cases, StringComparison.Ordinal));
-        string program = Path.Combine(directory, "mxcsr");
-        try
-        {
-            using Process? cc = Process.Start(new ProcessStartInfo("cc", ["-O1", "-o", program, Path.Combine(directory, "mxcsr.c")]) { RedirectStandardError = true });
-            cc!.StandardError.ReadToEnd();
-            cc.WaitForExit();
-            return cc.ExitCode == 0 ? program : null;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return null;
-        }
-    }
 
     [MxcsrOracleFact]
     public void EveryRoundingModeFtzAndUnmaskedExceptionMatchTheHost()
@@ -202,26 +178,14 @@ public class SseMxcsrTests
             + string.Join('\n', differences.GroupBy(d => d[..d.IndexOf(" MXCSR", StringComparison.Ordinal)]).SelectMany(g => g.Take(3))));
     }
 
-    private static byte[] RunHost(List<(int Op, uint Mxcsr, UInt128 A, UInt128 B)> cases)
-    {
-        var input = new byte[cases.Count * 40];
-        for (int n = 0; n < cases.Count; n++)
+    private static byte[] RunHost(List<(int Op, uint Mxcsr, UInt128 A, UInt128 B)> cases) =>
+        HostCProgram.Run(s_program.Value!, cases.Select(x =>
         {
-            Span<byte> record = input.AsSpan(n * 40, 40);
-            BitConverter.TryWriteBytes(record, (uint)cases[n].Op);
-            BitConverter.TryWriteBytes(record[4..], cases[n].Mxcsr);
-            System.Buffers.Binary.BinaryPrimitives.WriteUInt128LittleEndian(record[8..], cases[n].A);
-            System.Buffers.Binary.BinaryPrimitives.WriteUInt128LittleEndian(record[24..], cases[n].B);
-        }
-
-        using Process process = Process.Start(new ProcessStartInfo(s_program.Value!) { RedirectStandardInput = true, RedirectStandardOutput = true })!;
-        var output = new MemoryStream();
-        Task copy = process.StandardOutput.BaseStream.CopyToAsync(output);
-        process.StandardInput.BaseStream.Write(input);
-        process.StandardInput.Close();
-        copy.Wait();
-        process.WaitForExit();
-        Assert.Equal(cases.Count * 32, (int)output.Length);
-        return output.ToArray();
-    }
+            var record = new byte[40];
+            BitConverter.TryWriteBytes(record, (uint)x.Op);
+            BitConverter.TryWriteBytes(record.AsSpan(4), x.Mxcsr);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt128LittleEndian(record.AsSpan(8), x.A);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt128LittleEndian(record.AsSpan(24), x.B);
+            return record;
+        }), 32);
 }
