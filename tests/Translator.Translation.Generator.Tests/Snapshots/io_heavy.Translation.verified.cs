@@ -22,11 +22,11 @@ namespace Translator.Translated
 
         private TranslatedRegion[] BuildRegions()
         {
-            // Per method: where the dispatcher enters it, its guest bytes and how many instructions it translates.
-            (TranslatedCode Code, uint CodeStart, byte[] Bytes, int Instructions)[] methods =
+            // Per method: where the dispatcher enters it, its guest bytes, how many instructions it translates, its index.
+            (TranslatedCode Code, uint CodeStart, byte[] Bytes, int Instructions, int Index)[] methods =
             {
-                (Enter_00100020, 0x00100020u, Bytes_00100020, 143),
-                (Enter_00100151, 0x00100151u, Bytes_00100151, 193),
+                (Enter_00100020, 0x00100020u, Bytes_00100020, 143, 0),
+                (Enter_00100151, 0x00100151u, Bytes_00100151, 193, 1),
             };
             // Per region entry: its linear address, the physical address it was translated at, its method.
             ReadOnlySpan<uint> entries = new uint[]
@@ -109,7 +109,7 @@ namespace Translator.Translated
             for (int i = 0; i < regions.Length; i++)
             {
                 int m = (int)entries[3 * i + 2];
-                regions[i] = new TranslatedRegion(entries[3 * i], entries[3 * i + 1], methods[m].CodeStart, methods[m].Bytes, methods[m].Instructions, methods[m].Code, m);
+                regions[i] = new TranslatedRegion(entries[3 * i], entries[3 * i + 1], methods[m].CodeStart, methods[m].Bytes, methods[m].Instructions, methods[m].Code, methods[m].Index);
             }
 
             return regions;

@@ -22,12 +22,12 @@ namespace Translator.Translated
 
         private TranslatedRegion[] BuildRegions()
         {
-            // Per method: where the dispatcher enters it, its guest bytes and how many instructions it translates.
-            (TranslatedCode Code, uint CodeStart, byte[] Bytes, int Instructions)[] methods =
+            // Per method: where the dispatcher enters it, its guest bytes, how many instructions it translates, its index.
+            (TranslatedCode Code, uint CodeStart, byte[] Bytes, int Instructions, int Index)[] methods =
             {
-                (Enter_00100020, 0x00100020u, Bytes_00100020, 143),
-                (Enter_00100151, 0x00100151u, Bytes_00100151, 234),
-                (Enter_0010066B, 0x0010066Bu, Bytes_0010066B, 80),
+                (Enter_00100020, 0x00100020u, Bytes_00100020, 143, 0),
+                (Enter_00100151, 0x00100151u, Bytes_00100151, 234, 1),
+                (Enter_0010066B, 0x0010066Bu, Bytes_0010066B, 80, 2),
             };
             // Per region entry: its linear address, the physical address it was translated at, its method.
             ReadOnlySpan<uint> entries = new uint[]
@@ -145,7 +145,7 @@ namespace Translator.Translated
             for (int i = 0; i < regions.Length; i++)
             {
                 int m = (int)entries[3 * i + 2];
-                regions[i] = new TranslatedRegion(entries[3 * i], entries[3 * i + 1], methods[m].CodeStart, methods[m].Bytes, methods[m].Instructions, methods[m].Code, m);
+                regions[i] = new TranslatedRegion(entries[3 * i], entries[3 * i + 1], methods[m].CodeStart, methods[m].Bytes, methods[m].Instructions, methods[m].Code, methods[m].Index);
             }
 
             return regions;
