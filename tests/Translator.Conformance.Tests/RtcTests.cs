@@ -110,9 +110,7 @@ public sealed class RtcTests
                 Pages = machine.Pages, PageData = machine.PageData, Devices = devices[..cut],
             },
         };
-        byte[] bytes = older.ToBytes();
-        BitConverter.GetBytes((ushort)3).CopyTo(bytes, 8);
-        System.Security.Cryptography.SHA256.HashData(bytes.AsSpan(0, bytes.Length - 32)).CopyTo(bytes, bytes.Length - 32);
+        byte[] bytes = AsFormat3(older);
 
         foreach ((DateTimeOffset start, bool same) in new[] { (Base, true), (Base.AddDays(1), false) })
         {
@@ -124,6 +122,56 @@ public sealed class RtcTests
             Assert.Equal(same, text == Expected);
             Assert.Contains(same ? "base: 2026-12-07 12:34" : "base: 2026-12-08 12:34", text, StringComparison.Ordinal);
         }
+    }
+
+    /// <summary>
+    /// The same snapshot as format 3 wrote it: the configuration without the feature set, the CPU state without
+    /// XMM0-XMM7 and MXCSR, no FPU section (the RTC is already cut from the devices by the caller).
+    /// </summary>
+    private static byte[] AsFormat3(VmSnapshot snapshot)
+    {
+        const uint configuration = 0x464E_4F43, machine = 0x4843_414D, fpu = 0x2055_5046, end = 0x2044_4E45;
+        const int simdBytes = 8 * 16 + 4;
+        var cpu = new MemoryStream();
+        using (var w = new BinaryWriter(cpu, Encoding.UTF8, leaveOpen: true))
+        {
+            snapshot.Machine.Cpu.Write(w);
+        }
+
+        byte[] v4 = snapshot.ToBytes();
+        using var reader = new BinaryReader(new MemoryStream(v4, 0, v4.Length - 32), Encoding.UTF8);
+        var output = new MemoryStream();
+        using (var writer = new BinaryWriter(output, Encoding.UTF8, leaveOpen: true))
+        {
+            writer.Write(reader.ReadBytes(8)); // magic
+            reader.ReadUInt16();
+            writer.Write((ushort)3);
+            writer.Write(reader.ReadString()); // backend
+            writer.Write(reader.ReadString()); // paging
+            writer.Write(reader.ReadBytes(32 + 8)); // image hash, retired
+            uint tag;
+            do
+            {
+                tag = reader.ReadUInt32();
+                byte[] content = reader.ReadBytes((int)reader.ReadInt64());
+                content = tag switch
+                {
+                    configuration => content[..^4], // the feature set
+                    machine => [.. content.AsSpan(0, (int)cpu.Length - simdBytes), .. content.AsSpan((int)cpu.Length)],
+                    _ => content,
+                };
+                if (tag != fpu)
+                {
+                    writer.Write(tag);
+                    writer.Write((long)content.Length);
+                    writer.Write(content);
+                }
+            }
+            while (tag != end);
+        }
+
+        byte[] body = output.ToArray();
+        return [.. body, .. System.Security.Cryptography.SHA256.HashData(body)];
     }
 
     [Fact]
