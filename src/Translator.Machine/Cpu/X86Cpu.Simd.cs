@@ -17,8 +17,12 @@ public sealed partial class X86Cpu
     /// <summary>The optional units this processor has (fixed when it is built).</summary>
     public CpuFeatures Features { get; init; }
 
-    /// <summary>XMM0-XMM7.</summary>
-    internal XmmFile Xmm;
+    /// <summary>
+    /// XMM0-XMM7. An array, not an inline field: a UInt128 field would give X86Cpu a layout whose alignment crossgen2
+    /// does not take as fixed across assemblies, and it would then precompile no translated method that touches the
+    /// CPU (every one), leaving the JIT to compile them (TranslationCacheTests).
+    /// </summary>
+    internal readonly UInt128[] Xmm = new UInt128[8];
 
     /// <summary>SSE control/status: flags IE DE ZE OE UE PE (0-5), masks (7-12), rounding (13-14), FTZ (15).</summary>
     internal uint Mxcsr = MxcsrAtReset;
@@ -35,7 +39,7 @@ public sealed partial class X86Cpu
 
     internal void ResetSimd()
     {
-        ((Span<UInt128>)Xmm).Clear();
+        Array.Clear(Xmm);
         Mxcsr = MxcsrAtReset;
     }
 
@@ -43,10 +47,4 @@ public sealed partial class X86Cpu
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal Span<T> XmmLanes<T>(int index) where T : struct =>
         MemoryMarshal.Cast<UInt128, T>(MemoryMarshal.CreateSpan(ref Xmm[index], 1));
-}
-
-[InlineArray(8)]
-internal struct XmmFile
-{
-    public UInt128 First;
 }
