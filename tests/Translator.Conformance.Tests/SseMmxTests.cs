@@ -1,6 +1,3 @@
-using System.Text;
-using Translator.Machine.Cpu;
-using Translator.Vmm;
 using Xunit;
 
 namespace Translator.Conformance.Tests;
@@ -17,16 +14,6 @@ public sealed class SseMmxTests
 
     [Theory]
     [MemberData(nameof(Configurations))]
-    public void TheFormsBehaveAlikeOnEveryBackend(string configuration)
-    {
-        var console = new List<byte>();
-        VmOptions options = BackendConfigurations.Options(configuration, console.Add) with
-        {
-            CpuFeatures = CpuFeatures.Fpu | CpuFeatures.Mmx | CpuFeatures.Fxsr | CpuFeatures.Sse | CpuFeatures.Sse2,
-        };
-        VmRunResult run = VirtualMachine.Create(File.ReadAllBytes(GuestImages.Instance.PathOf("sse_mmx.bin")), options).Run();
-        string text = Encoding.ASCII.GetString(console.ToArray());
-        Assert.True(run.ExitCode == 1, $"{configuration}: exit {run.ExitCode} ({run.Result.Message})\n{text}");
-        Assert.Equal(File.ReadAllText(Path.Combine(GuestImages.Instance.RepositoryRoot, "tests", "guests", "asm", "sse_mmx.expected.txt")), text);
-    }
+    public void TheFormsBehaveAlikeOnEveryBackend(string configuration) =>
+        SimdGuest.AssertPrintsItsTranscript("sse_mmx", configuration);
 }
