@@ -43,6 +43,7 @@ internal static unsafe partial class InstX87
         }
 
         RegisterArithmetic(t);
+        RegisterTranscendental(t);
         RegisterEnvironment(t);
     }
 
