@@ -94,11 +94,13 @@ internal static unsafe partial class InstX87
                     Mnemonic.Fptan => X87Transcendentals.Trig.Tangent,
                     _ => X87Transcendentals.Trig.Sine,
                 };
-                first = X87Transcendentals.Trigonometric(ref x, a, function);
                 if (m == Mnemonic.Fsincos)
                 {
-                    second = X87Transcendentals.Trigonometric(ref x, a, X87Transcendentals.Trig.Cosine);
+                    // C1 is the sine's rounding on the host processor: the cosine is rounded first.
+                    second = X87Transcendentals.Trigonometric(a, X87Transcendentals.Trig.Cosine).Round(ref x);
                 }
+
+                first = X87Transcendentals.Trigonometric(a, function).Round(ref x);
             }
         }
 
@@ -147,7 +149,7 @@ internal static unsafe partial class InstX87
             }
             else if (a.Abs() == Float80.One)
             {
-                result = a.Sign ? new Float80(0xBFFE, Float80.IntegerBit) : X87Transcendentals.JustBelowOne(ref x);
+                result = a.Sign ? new Float80(0xBFFE, Float80.IntegerBit) : X87Transcendentals.JustBelowOne.Round(ref x);
                 x.Raised |= X87Exceptions.Precision;
             }
             else if (a.Exponent - Float80.Bias >= 0)
@@ -157,7 +159,7 @@ internal static unsafe partial class InstX87
             }
             else
             {
-                result = X87Transcendentals.Exp2Minus1(ref x, a);
+                result = X87Transcendentals.Exp2Minus1(a).Round(ref x);
             }
         }
 
@@ -227,20 +229,20 @@ internal static unsafe partial class InstX87
         bool yInfinite = cy == Float80Class.Infinity, aInfinite = ca == Float80Class.Infinity;
         if (yInfinite && aInfinite)
         {
-            return X87Transcendentals.PiQuarters(ref x, y.Sign, a.Sign ? 3 : 1);
+            return X87Transcendentals.PiQuarters(y.Sign, a.Sign ? 3 : 1).Round(ref x);
         }
 
         if (yZero || aInfinite)
         {
-            return a.Sign ? X87Transcendentals.PiQuarters(ref x, y.Sign, 4) : Float80.Zero(y.Sign);
+            return a.Sign ? X87Transcendentals.PiQuarters(y.Sign, 4).Round(ref x) : Float80.Zero(y.Sign);
         }
 
         if (aZero || yInfinite)
         {
-            return X87Transcendentals.PiQuarters(ref x, y.Sign, 2);
+            return X87Transcendentals.PiQuarters(y.Sign, 2).Round(ref x);
         }
 
-        return X87Transcendentals.ArcTangent(ref x, y, a);
+        return X87Transcendentals.ArcTangent(y, a).Round(ref x);
     }
 
     /// <summary>FYL2X's table (SDM Vol. 2): log2 of a negative value, 0 × ∞ and ∞ × log2 1 are invalid; log2 ±0 is -∞ (ZE for a finite y).</summary>
@@ -285,7 +287,7 @@ internal static unsafe partial class InstX87
             return Float80.Infinity(y.Sign != belowOne);
         }
 
-        return yZero ? Float80.Zero(y.Sign != belowOne) : X87Transcendentals.YLog2X(ref x, y, a);
+        return yZero ? Float80.Zero(y.Sign != belowOne) : X87Transcendentals.YLog2X(y, a).Round(ref x);
     }
 
     /// <summary>
@@ -329,6 +331,6 @@ internal static unsafe partial class InstX87
             return a;
         }
 
-        return X87Transcendentals.YLog2XPlus1(ref x, y, a);
+        return X87Transcendentals.YLog2XPlus1(y, a).Round(ref x);
     }
 }

@@ -107,7 +107,7 @@ internal static class X87Cases
 
     // ---- operands --------------------------------------------------------------------------------------------------
 
-    private static readonly (ushort SignExponent, ulong Significand)[] s_extended =
+    internal static readonly (ushort SignExponent, ulong Significand)[] ExtendedEdges =
     [
         (0x0000, 0), (0x8000, 0), (0x3FFF, 0x8000_0000_0000_0000), (0xBFFF, 0x8000_0000_0000_0000),
         (0x3FFF, 0xC000_0000_0000_0000), (0x4000, 0x8000_0000_0000_0000), (0x4000, 0xC000_0000_0000_0000),
@@ -147,7 +147,7 @@ internal static class X87Cases
         0, 1, -1, 3, 7, short.MaxValue, short.MinValue, int.MaxValue, int.MinValue, long.MaxValue, long.MinValue, 1000, -99999,
     ];
 
-    private static readonly ushort[] s_controls = BuildControls();
+    internal static readonly ushort[] Controls = BuildControls();
 
     private static ushort[] BuildControls()
     {
@@ -171,7 +171,7 @@ internal static class X87Cases
         int pick = r.Next(10);
         if (pick < 6)
         {
-            return s_extended[r.Next(s_extended.Length)];
+            return ExtendedEdges[r.Next(ExtendedEdges.Length)];
         }
 
         ulong significand = (ulong)r.NextInt64() | (pick < 9 ? 1ul << 63 : 0);
@@ -182,7 +182,7 @@ internal static class X87Cases
     public static byte[] Context(Random r, X87Op op)
     {
         var context = new byte[192];
-        BitConverter.TryWriteBytes(context.AsSpan(0), s_controls[r.Next(s_controls.Length)]);
+        BitConverter.TryWriteBytes(context.AsSpan(0), Controls[r.Next(Controls.Length)]);
         for (int slot = 16; slot <= 32; slot += 16)
         {
             (ushort se, ulong m) = Extended(r);

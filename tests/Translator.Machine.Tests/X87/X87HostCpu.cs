@@ -16,6 +16,18 @@ public sealed class X87HostFactAttribute : FactAttribute
     }
 }
 
+/// <summary>A theory skipped where the host cannot run x87-host.c.</summary>
+public sealed class X87HostTheoryAttribute : TheoryAttribute
+{
+    public X87HostTheoryAttribute()
+    {
+        if (X87HostCpu.Unavailable is string why)
+        {
+            Skip = $"the host CPU cannot be asked here: {why}";
+        }
+    }
+}
+
 /// <summary>
 /// The host processor's x87/MMX unit, through x87-host.c: each case is an instruction's bytes and a 192-byte context
 /// (see the C file), and the host returns the context after running them.

@@ -65,14 +65,13 @@ public sealed class X87HostCpuTests(ITestOutputHelper output)
     }
 
     /// <summary>The emulated CPU running the same prologue, instruction and epilogue, in 32-bit mode.</summary>
-    private sealed class EmulatedX87
+    internal sealed class EmulatedX87
     {
         private readonly CpuHarness _harness = new(CpuFeatures.Fpu | CpuFeatures.Mmx);
         private readonly Dictionary<X87Op, uint> _code = [];
 
         public EmulatedX87(IReadOnlyList<X87Op> ops)
         {
-
             byte[] prologue = [0xDB, 0xE3, 0xD9, 0x2F, 0xDB, 0x6F, 0x10, 0xDB, 0x6F, 0x20, 0x8D, 0x47, 0x30];
             byte[] epilogue = [0xDD, 0x77, 0x50, 0x9C, 0x58, 0x89, 0x47, 0x08, 0xF4];
             uint at = CpuHarness.CodeBase;

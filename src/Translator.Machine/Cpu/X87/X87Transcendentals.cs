@@ -28,49 +28,7 @@ internal static class X87Transcendentals
 
     private static readonly BigInteger s_log2e = (BigInteger.One << (2 * ConstantScale)) / s_ln2;
 
-    /// <summary>Where the true value lies relative to an approximation v: exactly v, within a unit either side, or just below.</summary>
-    private enum Error
-    {
-        Exact,
-        Approximate,
-        JustBelow,
-        JustAbove,
-    }
-
-    // ---- rounding ----------------------------------------------------------------------------------------------
-
-    /// <summary>
-    /// Rounds sign × v × 2^-scale (v ≥ 0) to the register. An approximate v is jammed half a unit up, so that it
-    /// never reads as exact (the true values are irrational, and 250 bits place them well away from any rounding
-    /// boundary); JustBelow and JustAbove put it a quarter unit to the side the omitted terms lie on.
-    /// </summary>
-    private static Float80 Deliver(ref X87Context x, bool sign, BigInteger v, int scale, Error error)
-    {
-        if (v.IsZero && error == Error.Exact)
-        {
-            return Float80.Zero(sign);
-        }
-
-        if (error != Error.Exact)
-        {
-            v = 4 * v + error switch { Error.JustBelow => -1, Error.JustAbove => 1, _ => 2 };
-            scale += 2;
-        }
-
-        long bits = (long)v.GetBitLength();
-        UInt128 significand;
-        if (bits > 128)
-        {
-            BigInteger top = v >> (int)(bits - 128);
-            significand = (UInt128)top | ((top << (int)(bits - 128)) != v ? UInt128.One : UInt128.Zero);
-        }
-        else
-        {
-            significand = (UInt128)v << (int)(128 - bits);
-        }
-
-        return x.RoundToExtended(sign, (int)Math.Clamp(bits - 1 - scale, int.MinValue / 2, int.MaxValue / 2), significand);
-    }
+    // ---- operands ----------------------------------------------------------------------------------------------
 
     /// <summary>A finite nonzero value as (significand, exponent of its lowest bit): value = m × 2^e.</summary>
     private static (BigInteger M, int E) Exact(Float80 a)
@@ -191,7 +149,7 @@ internal static class X87Transcendentals
     /// The trigonometric function of a finite nonzero operand with |a| &lt; 2^63: a is reduced exactly by the
     /// nearest multiple k of π66/2, and the function of the reduced argument r is taken by k mod 4.
     /// </summary>
-    internal static Float80 Trigonometric(ref X87Context x, Float80 a, Trig function)
+    internal static Unrounded Trigonometric(Float80 a, Trig function)
     {
         (BigInteger m, int e) = Exact(a);
         bool odd = function != Trig.Cosine, sign = odd && a.Sign;
@@ -200,9 +158,9 @@ internal static class X87Transcendentals
             // k = 0 and sin a = a - a³/6, tan a = a + a³/3, cos a = 1 - a²/2: the second term only says which side.
             return function switch
             {
-                Trig.Sine => Deliver(ref x, sign, m, -e, Error.JustBelow),
-                Trig.Tangent => Deliver(ref x, sign, m, -e, Error.JustAbove),
-                _ => Deliver(ref x, false, BigInteger.One, 0, Error.JustBelow),
+                Trig.Sine => new Unrounded(sign, m, -e, Error.JustBelow),
+                Trig.Tangent => new Unrounded(sign, m, -e, Error.JustAbove),
+                _ => new Unrounded(false, BigInteger.One, 0, Error.JustBelow),
             };
         }
 
@@ -224,17 +182,17 @@ internal static class X87Transcendentals
             Trig.Cosine => quadrant switch { 0 => cos, 1 => -sin, 2 => -cos, _ => sin },
             _ => (quadrant & 1) == 0 ? (sin << Scale) / cos : -(cos << Scale) / sin,
         };
-        return Deliver(ref x, sign != (result.Sign < 0), BigInteger.Abs(result), Scale, Error.Approximate);
+        return new Unrounded(sign != (result.Sign < 0), BigInteger.Abs(result), Scale, Error.Approximate);
     }
 
     // ---- FPATAN ------------------------------------------------------------------------------------------------------
 
     /// <summary>π66 × numerator / 4 (π, π/2, π/4, 3π/4), the constants of FPATAN's special operands.</summary>
-    internal static Float80 PiQuarters(ref X87Context x, bool sign, int numerator) =>
-        Deliver(ref x, sign, s_pi66 * numerator, 66, Error.Approximate);
+    internal static Unrounded PiQuarters(bool sign, int numerator) =>
+        new Unrounded(sign, s_pi66 * numerator, 66, Error.Approximate);
 
     /// <summary>FPATAN of finite nonzero y (ST(1)) and x (ST(0)): the angle of (x, y), in (-π, π].</summary>
-    internal static Float80 ArcTangent(ref X87Context x, Float80 y, Float80 xv)
+    internal static Unrounded ArcTangent(Float80 y, Float80 xv)
     {
         (BigInteger my, int ey) = Exact(y);
         (BigInteger mx, int ex) = Exact(xv);
@@ -247,7 +205,7 @@ internal static class X87Transcendentals
         {
             BigInteger scaled = num << 256;
             BigInteger q = BigInteger.DivRem(scaled, den, out BigInteger rest);
-            return Deliver(ref x, y.Sign, q, 256 - (en - ed), rest.IsZero ? Error.JustBelow : Error.Approximate);
+            return new Unrounded(y.Sign, q, 256 - (en - ed), rest.IsZero ? Error.JustBelow : Error.Approximate);
         }
 
         BigInteger quotient = en - ed >= -Scale ? (num << (Scale + en - ed)) / den : BigInteger.Zero;
@@ -263,13 +221,13 @@ internal static class X87Transcendentals
             angle = pi - angle;
         }
 
-        return Deliver(ref x, y.Sign, angle, Scale, Error.Approximate);
+        return new Unrounded(y.Sign, angle, Scale, Error.Approximate);
     }
 
     // ---- F2XM1, FYL2X, FYL2XP1 -------------------------------------------------------------------------------------
 
     /// <summary>2^a - 1 for finite nonzero |a| &lt; 1: e^t - 1 with t = a ln 2, Taylor.</summary>
-    internal static Float80 Exp2Minus1(ref X87Context x, Float80 a)
+    internal static Unrounded Exp2Minus1(Float80 a)
     {
         (BigInteger m, int e) = Exact(a);
         int w = Scale + Math.Max(0, -(e + 63)); // tiny arguments: t keeps 250 bits
@@ -286,37 +244,124 @@ internal static class X87Transcendentals
             sum += term;
         }
 
-        return Deliver(ref x, sum.Sign < 0, BigInteger.Abs(sum), w, Error.Approximate);
+        return new Unrounded(sum.Sign < 0, BigInteger.Abs(sum), w, Error.Approximate);
     }
 
     /// <summary>F2XM1(1) on the host processor: a value just below 1, rounded per RC (1, or 1 - 2^-64 rounding down).</summary>
-    internal static Float80 JustBelowOne(ref X87Context x) => Deliver(ref x, false, BigInteger.One, 0, Error.JustBelow);
+    internal static readonly Unrounded JustBelowOne = new Unrounded(false, BigInteger.One, 0, Error.JustBelow);
 
     /// <summary>y × log2 v for finite nonzero y and v = n × 2^-s > 0, v ≠ 1; exact results are rounded as they are.</summary>
-    internal static Float80 YLog2(ref X87Context x, Float80 y, BigInteger n, int s, int w)
+    private static Unrounded YLog2(Float80 y, BigInteger n, int s, int w)
     {
         (BigInteger log, bool exact) = Log2(n, s, w);
         (BigInteger my, int ey) = Exact(y);
         BigInteger product = my * BigInteger.Abs(log);
-        Float80 result = Deliver(ref x, y.Sign != (log.Sign < 0), product, w - ey, exact ? Error.Exact : Error.Approximate);
-        x.Raised |= X87Exceptions.Precision; // the host processor reports an exact result (log2 of a power of two) inexact too
-        return result;
+        // The host processor reports an exact result (log2 of a power of two) inexact too.
+        return new Unrounded(y.Sign != (log.Sign < 0), product, w - ey, exact ? Error.ReportedInexact : Error.Approximate);
     }
 
     /// <summary>FYL2X: y × log2 a for finite nonzero y and finite a &gt; 0, a ≠ 1.</summary>
-    internal static Float80 YLog2X(ref X87Context x, Float80 y, Float80 a)
+    internal static Unrounded YLog2X(Float80 y, Float80 a)
     {
         (BigInteger m, int e) = Exact(a);
-        return YLog2(ref x, y, m, -e, Scale);
+        return YLog2(y, m, -e, Scale);
     }
 
     /// <summary>FYL2XP1: y × log2(1 + a) for finite nonzero y and finite nonzero a &gt; -1 (1 + a exact).</summary>
-    internal static Float80 YLog2XPlus1(ref X87Context x, Float80 y, Float80 a)
+    internal static Unrounded YLog2XPlus1(Float80 y, Float80 a)
     {
         (BigInteger m, int e) = Exact(a);
         int s = Math.Max(0, -e);
         BigInteger sum = (BigInteger.One << s) + (a.Sign ? -m : m) * (BigInteger.One << (e + s));
         int w = Scale + Math.Max(0, -(e + 63)); // log2(1 + a) ≈ a log2 e keeps 250 bits for tiny a
-        return YLog2(ref x, y, sum, s, w);
+        return YLog2(y, sum, s, w);
+    }
+}
+
+/// <summary>Where the true value lies relative to an approximation v: exactly v, within a unit either side, or just below or above.</summary>
+internal enum Error
+{
+    Exact,
+
+    /// <summary>Exact, but reported inexact (PE, C1 = 0), as the host processor does for a few exact results.</summary>
+    ReportedInexact,
+    Approximate,
+    JustBelow,
+    JustAbove,
+}
+
+/// <summary>A transcendental result before its one rounding: sign × V × 2^-Scale, V ≥ 0, with what is known of its error.</summary>
+internal readonly record struct Unrounded(bool Sign, BigInteger V, int Scale, Error Error)
+{
+    /// <summary>
+    /// Rounds to the register. An approximate V is jammed half a unit up, so that it never reads as exact (the true
+    /// values are irrational, and 250 bits place them well away from any rounding boundary); JustBelow and JustAbove
+    /// put it a fraction of a unit to the side the omitted terms lie on.
+    /// </summary>
+    public Float80 Round(ref X87Context x)
+    {
+        if (V.IsZero && Error == Error.Exact)
+        {
+            return Float80.Zero(Sign);
+        }
+
+        if (Error == Error.ReportedInexact)
+        {
+            Float80 exact = (this with { Error = Error.Exact }).Round(ref x);
+            x.Raised |= X87Exceptions.Precision;
+            if (exact.Class == Float80Class.Denormal)
+            {
+                // A tiny one is reported as a rounded-up underflow (masked UE), as the host processor does.
+                x.Raised |= X87Exceptions.Underflow;
+                x.RoundedUp = true;
+            }
+
+            return exact;
+        }
+
+        (BigInteger v, int scale) = Jammed();
+        long bits = (long)v.GetBitLength();
+        UInt128 significand;
+        if (bits > 128)
+        {
+            BigInteger top = v >> (int)(bits - 128);
+            significand = (UInt128)top | ((top << (int)(bits - 128)) != v ? UInt128.One : UInt128.Zero);
+        }
+        else
+        {
+            significand = (UInt128)v << (int)(128 - bits);
+        }
+
+        return x.RoundToExtended(Sign, (int)Math.Clamp(bits - 1 - scale, int.MinValue / 2, int.MaxValue / 2), significand);
+    }
+
+    /// <summary>V with the jam below its 128th bit, where it cannot reach the 64-bit significand's rounding.</summary>
+    private (BigInteger V, int Scale) Jammed()
+    {
+        if (Error is Error.Exact or Error.ReportedInexact)
+        {
+            return (V, Scale);
+        }
+
+        int shift = Math.Max(0, 128 - (int)V.GetBitLength()) + 2;
+        return ((V << shift) + Error switch { Error.JustBelow => -1, Error.JustAbove => 1, _ => 1L << (shift - 1) }, Scale + shift);
+    }
+
+    /// <summary>
+    /// The value's position between two 64-bit significands, in units of the last place (0 to 1; normal results
+    /// only): how near it is to a rounding boundary decides whether another implementation may round it otherwise.
+    /// </summary>
+    public double UlpFraction()
+    {
+        (BigInteger v, _) = Jammed();
+        int drop = (int)v.GetBitLength() - 64;
+        if (drop <= 0)
+        {
+            return 0;
+        }
+
+        BigInteger rest = v & ((BigInteger.One << drop) - 1);
+        int keep = Math.Min(drop, 60);
+        return (double)(rest >> (drop - keep)) / Math.Pow(2, keep);
     }
 }
