@@ -253,6 +253,60 @@ main:
         PST0
         NL
 
+        ; the transcendentals, on operands whose results lie far from a rounding boundary (the host processor under hw
+        ; rounds them the same way), and FSIN's out-of-range operand (C2, unchanged)
+        PRINT "fsin 1: "
+        fnclex
+        fld1
+        fsin
+        PSW
+        PRINT " "
+        PST0
+        PRINT " fcos 1: "
+        fld1
+        fcos
+        PST0
+        PRINT " fsincos .5: "
+        fld qword [half]
+        fsincos
+        PST0
+        PRINT " "
+        PST0
+        PRINT " fptan .5: "
+        fld qword [half]
+        fptan
+        PST0
+        PRINT " "
+        PST0
+        NL
+        PRINT "fpatan 1/2: "
+        fld1
+        fild dword [two]
+        fpatan
+        PST0
+        PRINT " f2xm1 .5: "
+        fld qword [half]
+        f2xm1
+        PST0
+        PRINT " fyl2x 1.5,10: "
+        fld qword [onehalf]
+        fild dword [ten]
+        fyl2x
+        PST0
+        PRINT " fyl2xp1 1,.25: "
+        fld1
+        fld qword [quarter]
+        fyl2xp1
+        PST0
+        PRINT " fsin 2^63: "
+        fnclex
+        fld qword [two63]
+        fsin
+        PSW
+        PRINT " "
+        PST0
+        NL
+
         PRINT "stack overflow: "
         fninit
         mov ecx, 9
@@ -442,6 +496,10 @@ two:            dd 2
 ten:            dd 10
 bcdval:         dd -1234567
 twohalf:        dq 2.5
+half:           dq 0.5
+onehalf:        dq 1.5
+quarter:        dq 0.25
+two63:          dq 0x43E0000000000000      ; 2^63: out of FSIN's range
 big:            dq 1.0e308
 tiny:           dq 0x0010000000000001       ; the smallest normal double, plus one ulp
 qnan:           dq 0xC000000000000005
