@@ -79,7 +79,10 @@ internal static class X87Transcendentals
         }
     }
 
-    /// <summary>⌊√n⌋ by Newton's iteration from above.</summary>
+    /// <summary>
+    /// ⌊√n⌋ by Newton's iteration from above, started from the double square root of n's top bits (rounded up): each
+    /// step doubles the correct bits, so a 768-bit radicand takes four or five.
+    /// </summary>
     private static BigInteger SquareRoot(BigInteger n)
     {
         if (n.IsZero)
@@ -87,7 +90,9 @@ internal static class X87Transcendentals
             return n;
         }
 
-        BigInteger r = BigInteger.One << (int)((n.GetBitLength() + 1) / 2);
+        int shift = Math.Max(0, (int)n.GetBitLength() - 100) & ~1;
+        double top = (double)(n >> shift) + 1;
+        BigInteger r = (new BigInteger(Math.Sqrt(top) * (1 + 1e-12)) + 1) << (shift / 2);
         while (true)
         {
             BigInteger next = (r + n / r) >> 1;
