@@ -140,30 +140,32 @@ internal static unsafe partial class InstX87
         else
         {
             Float80 a = f.St(0);
-            if (SpecialOperand(ref x, a, out result) || a.Class == Float80Class.Zero)
-            {
-            }
-            else if (a.Class == Float80Class.Infinity)
-            {
-                result = a.Sign ? Float80.One.Negate() : a;
-            }
-            else if (a.Abs() == Float80.One)
-            {
-                result = a.Sign ? new Float80(0xBFFE, Float80.IntegerBit) : X87Transcendentals.JustBelowOne.Round(ref x);
-                x.Raised |= X87Exceptions.Precision;
-            }
-            else if (a.Exponent - Float80.Bias >= 0)
-            {
-                result = a;
-                x.Raised |= X87Exceptions.Precision;
-            }
-            else
-            {
-                result = X87Transcendentals.Exp2Minus1(a).Round(ref x);
-            }
+            result = SpecialOperand(ref x, a, out Float80 special) ? special : TwoToTheXMinusOne(ref x, a);
         }
 
         WriteResult(f, ref x, 0, result, pop: false);
+    }
+
+    private static Float80 TwoToTheXMinusOne(ref X87Context x, Float80 a)
+    {
+        if (a.Class is Float80Class.Zero or Float80Class.Infinity)
+        {
+            return a.Class == Float80Class.Infinity && a.Sign ? Float80.One.Negate() : a; // 2^-∞ - 1 = -1
+        }
+
+        if (a.Abs() == Float80.One)
+        {
+            x.Raised |= X87Exceptions.Precision;
+            return a.Sign ? new Float80(0xBFFE, Float80.IntegerBit) : X87Transcendentals.JustBelowOne.Round(ref x);
+        }
+
+        if (a.Exponent - Float80.Bias >= 0)
+        {
+            x.Raised |= X87Exceptions.Precision;
+            return a;
+        }
+
+        return X87Transcendentals.Exp2Minus1(a).Round(ref x);
     }
 
     /// <summary>FPATAN, FYL2X and FYL2XP1: ST(1) = f(ST(1), ST(0)), then pop.</summary>

@@ -163,9 +163,9 @@ internal static class X87Transcendentals
             // k = 0 and sin a = a - a³/6, tan a = a + a³/3, cos a = 1 - a²/2: the second term only says which side.
             return function switch
             {
-                Trig.Sine => new Unrounded(sign, m, -e, Error.JustBelow),
-                Trig.Tangent => new Unrounded(sign, m, -e, Error.JustAbove),
-                _ => new Unrounded(false, BigInteger.One, 0, Error.JustBelow),
+                Trig.Sine => new Unrounded(sign, m, -e, Accuracy.JustBelow),
+                Trig.Tangent => new Unrounded(sign, m, -e, Accuracy.JustAbove),
+                _ => new Unrounded(false, BigInteger.One, 0, Accuracy.JustBelow),
             };
         }
 
@@ -187,14 +187,14 @@ internal static class X87Transcendentals
             Trig.Cosine => quadrant switch { 0 => cos, 1 => -sin, 2 => -cos, _ => sin },
             _ => (quadrant & 1) == 0 ? (sin << Scale) / cos : -(cos << Scale) / sin,
         };
-        return new Unrounded(sign != (result.Sign < 0), BigInteger.Abs(result), Scale, Error.Approximate);
+        return new Unrounded(sign != (result.Sign < 0), BigInteger.Abs(result), Scale, Accuracy.Approximate);
     }
 
     // ---- FPATAN ------------------------------------------------------------------------------------------------------
 
     /// <summary>π66 × numerator / 4 (π, π/2, π/4, 3π/4), the constants of FPATAN's special operands.</summary>
     internal static Unrounded PiQuarters(bool sign, int numerator) =>
-        new Unrounded(sign, s_pi66 * numerator, 66, Error.Approximate);
+        new Unrounded(sign, s_pi66 * numerator, 66, Accuracy.Approximate);
 
     /// <summary>FPATAN of finite nonzero y (ST(1)) and x (ST(0)): the angle of (x, y), in (-π, π].</summary>
     internal static Unrounded ArcTangent(Float80 y, Float80 xv)
@@ -210,7 +210,7 @@ internal static class X87Transcendentals
         {
             BigInteger scaled = num << 256;
             BigInteger q = BigInteger.DivRem(scaled, den, out BigInteger rest);
-            return new Unrounded(y.Sign, q, 256 - (en - ed), rest.IsZero ? Error.JustBelow : Error.Approximate);
+            return new Unrounded(y.Sign, q, 256 - (en - ed), rest.IsZero ? Accuracy.JustBelow : Accuracy.Approximate);
         }
 
         BigInteger quotient = en - ed >= -Scale ? (num << (Scale + en - ed)) / den : BigInteger.Zero;
@@ -226,7 +226,7 @@ internal static class X87Transcendentals
             angle = pi - angle;
         }
 
-        return new Unrounded(y.Sign, angle, Scale, Error.Approximate);
+        return new Unrounded(y.Sign, angle, Scale, Accuracy.Approximate);
     }
 
     // ---- F2XM1, FYL2X, FYL2XP1 -------------------------------------------------------------------------------------
@@ -249,11 +249,11 @@ internal static class X87Transcendentals
             sum += term;
         }
 
-        return new Unrounded(sum.Sign < 0, BigInteger.Abs(sum), w, Error.Approximate);
+        return new Unrounded(sum.Sign < 0, BigInteger.Abs(sum), w, Accuracy.Approximate);
     }
 
     /// <summary>F2XM1(1) on the host processor: a value just below 1, rounded per RC (1, or 1 - 2^-64 rounding down).</summary>
-    internal static readonly Unrounded JustBelowOne = new Unrounded(false, BigInteger.One, 0, Error.JustBelow);
+    internal static readonly Unrounded JustBelowOne = new Unrounded(false, BigInteger.One, 0, Accuracy.JustBelow);
 
     /// <summary>y × log2 v for finite nonzero y and v = n × 2^-s > 0, v ≠ 1; exact results are rounded as they are.</summary>
     private static Unrounded YLog2(Float80 y, BigInteger n, int s, int w)
@@ -262,7 +262,7 @@ internal static class X87Transcendentals
         (BigInteger my, int ey) = Exact(y);
         BigInteger product = my * BigInteger.Abs(log);
         // The host processor reports an exact result (log2 of a power of two) inexact too.
-        return new Unrounded(y.Sign != (log.Sign < 0), product, w - ey, exact ? Error.ReportedInexact : Error.Approximate);
+        return new Unrounded(y.Sign != (log.Sign < 0), product, w - ey, exact ? Accuracy.ReportedInexact : Accuracy.Approximate);
     }
 
     /// <summary>FYL2X: y × log2 a for finite nonzero y and finite a &gt; 0, a ≠ 1.</summary>
@@ -284,7 +284,7 @@ internal static class X87Transcendentals
 }
 
 /// <summary>Where the true value lies relative to an approximation v: exactly v, within a unit either side, or just below or above.</summary>
-internal enum Error
+internal enum Accuracy
 {
     Exact,
 
@@ -295,8 +295,8 @@ internal enum Error
     JustAbove,
 }
 
-/// <summary>A transcendental result before its one rounding: sign × V × 2^-Scale, V ≥ 0, with what is known of its error.</summary>
-internal readonly record struct Unrounded(bool Sign, BigInteger V, int Scale, Error Error)
+/// <summary>A transcendental result before its one rounding: sign × V × 2^-Scale, V ≥ 0, with what is known of its accuracy.</summary>
+internal readonly record struct Unrounded(bool Sign, BigInteger V, int Scale, Accuracy Accuracy)
 {
     /// <summary>
     /// Rounds to the register. An approximate V is jammed half a unit up, so that it never reads as exact (the true
@@ -305,14 +305,14 @@ internal readonly record struct Unrounded(bool Sign, BigInteger V, int Scale, Er
     /// </summary>
     public Float80 Round(ref X87Context x)
     {
-        if (V.IsZero && Error == Error.Exact)
+        if (V.IsZero && Accuracy == Accuracy.Exact)
         {
             return Float80.Zero(Sign);
         }
 
-        if (Error == Error.ReportedInexact)
+        if (Accuracy == Accuracy.ReportedInexact)
         {
-            Float80 exact = (this with { Error = Error.Exact }).Round(ref x);
+            Float80 exact = (this with { Accuracy = Accuracy.Exact }).Round(ref x);
             x.Raised |= X87Exceptions.Precision;
             if (exact.Class == Float80Class.Denormal)
             {
@@ -343,13 +343,13 @@ internal readonly record struct Unrounded(bool Sign, BigInteger V, int Scale, Er
     /// <summary>V with the jam below its 128th bit, where it cannot reach the 64-bit significand's rounding.</summary>
     private (BigInteger V, int Scale) Jammed()
     {
-        if (Error is Error.Exact or Error.ReportedInexact)
+        if (Accuracy is Accuracy.Exact or Accuracy.ReportedInexact)
         {
             return (V, Scale);
         }
 
         int shift = Math.Max(0, 128 - (int)V.GetBitLength()) + 2;
-        return ((V << shift) + Error switch { Error.JustBelow => -1, Error.JustAbove => 1, _ => 1L << (shift - 1) }, Scale + shift);
+        return ((V << shift) + Accuracy switch { Accuracy.JustBelow => -1, Accuracy.JustAbove => 1, _ => 1L << (shift - 1) }, Scale + shift);
     }
 
     /// <summary>
