@@ -4,7 +4,7 @@ namespace Translator.Machine.Cpu.X87;
 
 /// <summary>
 /// FSIN, FCOS, FSINCOS, FPTAN, FPATAN, F2XM1, FYL2X and FYL2XP1 (SDM Vol. 2): each result is computed in
-/// <see cref="BigInteger"/> fixed point with at least 250 bits relative to its size, then rounded once to the
+/// <see cref="BigInteger"/> fixed point with at least 150 bits relative to its size, then rounded once to the
 /// 64-bit significand under RC (the host processor rounds these per RC; precision control does not apply).
 /// Where the host processor follows its own rule rather than the mathematical function, the rule was measured
 /// against it (docs/x87.md, "The transcendental instructions"): FSIN, FCOS, FSINCOS and FPTAN reduce by π rounded
@@ -13,7 +13,7 @@ namespace Translator.Machine.Cpu.X87;
 internal static class X87Transcendentals
 {
     /// <summary>Fraction bits of the fixed-point arithmetic for arguments of ordinary size.</summary>
-    private const int Scale = 384;
+    private const int Scale = 256;
 
     /// <summary>Arguments smaller than 2^-TinyExponent: the function's first term decides, the next one only its direction.</summary>
     private const int TinyExponent = 100;
@@ -42,21 +42,18 @@ internal static class X87Transcendentals
 
     // ---- series --------------------------------------------------------------------------------------------------
 
-    /// <summary>sin r and cos r for 0 ≤ r ≤ 1 at scale 2^-w (Taylor; terms fall by r²/(2k(2k+1)), at most about 45).</summary>
-    private static (BigInteger Sin, BigInteger Cos) SinCosSeries(BigInteger r, int w)
+    /// <summary>sin r or cos r for 0 ≤ r ≤ 1 at scale 2^-w (Taylor: each term is the last × r²/((n+1)(n+2)), n = 1 or 0).</summary>
+    private static BigInteger SinOrCosSeries(BigInteger r, int w, bool cosine)
     {
         BigInteger r2 = (r * r) >> w;
-        BigInteger sin = r, cos = BigInteger.One << w, s = r, c = cos;
-        for (int k = 1; !s.IsZero || !c.IsZero; k++)
+        BigInteger term = cosine ? BigInteger.One << w : r, sum = term;
+        for (int n = cosine ? 0 : 1; !term.IsZero; n += 2)
         {
-            c = ((c * r2) >> w) / ((2 * k - 1) * (2 * k));
-            s = ((s * r2) >> w) / ((2 * k) * (2 * k + 1));
-            bool minus = (k & 1) != 0;
-            sin += minus ? -s : s;
-            cos += minus ? -c : c;
+            term = ((term * r2) >> w) / ((n + 1) * (n + 2));
+            sum += ((n >> 1) & 1) == 0 ? -term : term;
         }
 
-        return (sin, cos);
+        return sum;
     }
 
     /// <summary>atanh z = z + z³/3 + z⁵/5 + ... for |z| ≤ 1/3, at scale 2^-w.</summary>
@@ -173,20 +170,26 @@ internal static class X87Transcendentals
         BigInteger value = AtScale(m, e, Scale), halfPi = s_pi66 << (Scale - 65);
         BigInteger k = (2 * value + halfPi) / (2 * halfPi);
         BigInteger r = value - k * halfPi;
-        bool negative = r.Sign < 0;
-        (BigInteger sin, BigInteger cos) = SinCosSeries(BigInteger.Abs(r), Scale);
-        if (negative)
+        // sin(r + kπ/2) is ±sin r or ±cos r by k mod 4 (cos is sin a quadrant on); tan is their quotient.
+        int quadrant = (int)(k & 3) + (function == Trig.Cosine ? 1 : 0);
+        BigInteger SinOrCos(bool cosine)
         {
-            sin = -sin;
+            BigInteger v = SinOrCosSeries(BigInteger.Abs(r), Scale, cosine);
+            return !cosine && r.Sign < 0 ? -v : v;
         }
 
-        int quadrant = (int)(k & 3);
-        BigInteger result = function switch
+        BigInteger result;
+        if (function == Trig.Tangent)
         {
-            Trig.Sine => quadrant switch { 0 => sin, 1 => cos, 2 => -sin, _ => -cos },
-            Trig.Cosine => quadrant switch { 0 => cos, 1 => -sin, 2 => -cos, _ => sin },
-            _ => (quadrant & 1) == 0 ? (sin << Scale) / cos : -(cos << Scale) / sin,
-        };
+            BigInteger sin = SinOrCos(false), cos = SinOrCos(true);
+            result = (quadrant & 1) == 0 ? (sin << Scale) / cos : -(cos << Scale) / sin;
+        }
+        else
+        {
+            result = SinOrCos((quadrant & 1) != 0);
+            result = (quadrant & 2) != 0 ? -result : result;
+        }
+
         return new Unrounded(sign != (result.Sign < 0), BigInteger.Abs(result), Scale, Accuracy.Approximate);
     }
 
@@ -235,7 +238,7 @@ internal static class X87Transcendentals
     internal static Unrounded Exp2Minus1(Float80 a)
     {
         (BigInteger m, int e) = Exact(a);
-        int w = Scale + Math.Max(0, -(e + 63)); // tiny arguments: t keeps 250 bits
+        int w = Scale + Math.Max(0, -(e + 63)); // a tiny argument's t keeps as many bits as a large one's
         BigInteger t = AtScale(m * s_ln2, e - ConstantScale, w);
         if (a.Sign)
         {
@@ -278,7 +281,7 @@ internal static class X87Transcendentals
         (BigInteger m, int e) = Exact(a);
         int s = Math.Max(0, -e);
         BigInteger sum = (BigInteger.One << s) + (a.Sign ? -m : m) * (BigInteger.One << (e + s));
-        int w = Scale + Math.Max(0, -(e + 63)); // log2(1 + a) ≈ a log2 e keeps 250 bits for tiny a
+        int w = Scale + Math.Max(0, -(e + 63)); // for a tiny a, log2(1 + a) ≈ a log2 e keeps as many bits
         return YLog2(y, sum, s, w);
     }
 }
@@ -300,7 +303,7 @@ internal readonly record struct Unrounded(bool Sign, BigInteger V, int Scale, Ac
 {
     /// <summary>
     /// Rounds to the register. An approximate V is jammed half a unit up, so that it never reads as exact (the true
-    /// values are irrational, and 250 bits place them well away from any rounding boundary); JustBelow and JustAbove
+    /// values are irrational, and 150 bits place them well away from any rounding boundary); JustBelow and JustAbove
     /// put it a fraction of a unit to the side the omitted terms lie on.
     /// </summary>
     public Float80 Round(ref X87Context x)
