@@ -207,7 +207,7 @@ public sealed class X87TranscendentalHostTests(ITestOutputHelper output)
 
         List<byte[]> host = X87HostCpu.Run(cases);
         var emulated = new X87HostCpuTests.EmulatedX87([op]);
-        int special = 0, computed = 0, bitEqual = 0, nearBoundary = 0;
+        int special = 0, computed = 0, bitEqual = 0, nearBoundary = 0, tinyTangents = 0;
         double farthest = 0; // of the cases that differ, the largest distance to a rounding boundary
         Int128 maxUlps = 0;
         var failures = new List<string>();
@@ -261,7 +261,8 @@ public sealed class X87TranscendentalHostTests(ITestOutputHelper output)
                     }
 
                     difference = X87Cases.Difference(op, host[n], patched);
-                    nearBoundary += difference is null ? 1 : 0;
+                    nearBoundary += difference is null && !hostApproximate ? 1 : 0;
+                    tinyTangents += difference is null && hostApproximate ? 1 : 0;
                 }
             }
 
@@ -273,7 +274,8 @@ public sealed class X87TranscendentalHostTests(ITestOutputHelper output)
 
         output.WriteLine($"{op.Name}: {operands.Count} cases, {special} with special operands (all must be equal), "
             + $"{computed} computed: {bitEqual} bit-equal, {nearBoundary} within {instruction.Slack} ulp of a rounding boundary and 1 ulp off "
-            + $"(the farthest {farthest:F3} ulp from one); largest difference {maxUlps} ulp");
+            + $"(the farthest {farthest:F3} ulp from one){(tinyTangents > 0 ? $", {tinyTangents} tangents of arguments below 2^-32 1 ulp off" : "")}; "
+            + $"largest difference {maxUlps} ulp");
         foreach (string failure in failures.Take(30))
         {
             output.WriteLine(failure);
