@@ -79,6 +79,23 @@ public sealed class X87TranscendentalHostTests(ITestOutputHelper output)
         Compare(instruction, operands);
     }
 
+    /// <summary>Any bit patterns (every exponent, unnormals and denormals among them) under every control word.</summary>
+    [X87HostTheory]
+    [MemberData(nameof(Names))]
+    public void ArbitraryBitPatternsAgreeWithTheHostCpu(string name)
+    {
+        Instruction instruction = Named(name);
+        var random = new Random(300 + Array.IndexOf(s_all, instruction));
+        var operands = new List<(ushort Control, Float80 Y, Float80 X)>();
+        for (int n = 0; n < 2000; n++)
+        {
+            Float80 Any() => new((ushort)random.Next(0x10000), (ulong)random.NextInt64() | (random.Next(8) == 0 ? 0 : Float80.IntegerBit));
+            operands.Add((X87Cases.Controls[random.Next(X87Cases.Controls.Length)], Any(), Any()));
+        }
+
+        Compare(instruction, operands);
+    }
+
     // ---- operands ------------------------------------------------------------------------------------------------
 
     private static readonly (ushort, ulong)[] s_edges =
