@@ -263,19 +263,20 @@ internal static unsafe partial class InstX87
             return x.InvalidResult();
         }
 
-        if (x.DenormalOperand(cy, ca))
-        {
-            return y;
-        }
-
         if (aZero)
         {
+            // log2 ±0 = -∞ decides before a denormal y would raise DE (the host processor; as a zero divisor does).
             if (!yInfinite)
             {
                 x.Raised |= X87Exceptions.ZeroDivide;
             }
 
             return Float80.Infinity(!y.Sign);
+        }
+
+        if (x.DenormalOperand(cy, ca))
+        {
+            return y;
         }
 
         if (aOne)
