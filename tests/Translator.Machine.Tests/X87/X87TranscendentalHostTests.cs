@@ -174,10 +174,11 @@ public sealed class X87TranscendentalHostTests(ITestOutputHelper output)
                 return [];
             }
 
-            return i == Fsin ? [(X87Transcendentals.Trigonometric(a, X87Transcendentals.Trig.Sine), St0)]
-                : i == Fcos ? [(X87Transcendentals.Trigonometric(a, X87Transcendentals.Trig.Cosine), St0)]
-                : i == Fptan ? [(X87Transcendentals.Trigonometric(a, X87Transcendentals.Trig.Tangent), St1)]
-                : [(X87Transcendentals.Trigonometric(a, X87Transcendentals.Trig.Sine), St1), (X87Transcendentals.Trigonometric(a, X87Transcendentals.Trig.Cosine), St0)];
+            Unrounded Of(X87Transcendentals.Trig function) => X87Transcendentals.Trigonometric(a, function);
+            return i == Fsin ? [(Of(X87Transcendentals.Trig.Sine), St0)]
+                : i == Fcos ? [(Of(X87Transcendentals.Trig.Cosine), St0)]
+                : i == Fptan ? [(Of(X87Transcendentals.Trig.Tangent), St1)]
+                : [(Of(X87Transcendentals.Trig.Sine), St1), (Of(X87Transcendentals.Trig.Cosine), St0)];
         }
 
         if (i == F2xm1)
