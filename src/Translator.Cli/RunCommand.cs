@@ -24,7 +24,7 @@ internal sealed record RunArguments(
     ulong? SnapshotAt = null,
     string? SnapshotPath = null,
     DateTimeOffset? RtcBase = null,
-    CpuFeatures CpuFeatures = CpuFeatures.None);
+    CpuFeatures CpuFeatures = CpuFeatures.Default);
 
 /// <summary><c>translator run</c>: boots an image on a backend, streams COM1 to stdout, exits with the guest's code.</summary>
 internal static class RunCommand
@@ -96,9 +96,10 @@ internal static class RunCommand
         rtcBase.Validators.Add(ValidateRtcBase); // a string, not a custom parser: null ("utc") is a value of its own
         var cpuFeatures = new Option<CpuFeatures>("--cpu-features")
         {
-            HelpName = "fpu,mmx,sse,sse2",
-            Description = "Give the processor optional units, a preview of the SIMD unit (docs/x87.md, docs/sse.md; no FXSAVE/FXRSTOR yet): fpu (x87), mmx (needs fpu), sse (with CR4.OSFXSR), sse2 (needs sse); default: the i686 integer core only",
+            HelpName = "fpu,mmx,sse,sse2|none",
+            Description = "The processor's optional units (docs/x87.md, docs/sse.md): fpu (x87), mmx (needs fpu), sse (with FXSAVE/FXRSTOR and CR4.OSFXSR), sse2 (needs sse); none: the i686 integer core alone; default: all four, as QEMU's default CPU",
             CustomParser = ParseCpuFeatures,
+            DefaultValueFactory = _ => CpuFeatures.Default,
         };
         Option<bool> progress = CommonOptions.ShowProgress();
         var snapshotAt = new Option<ulong?>("--snapshot-at") { HelpName = "N", Description = "Stop at the first block boundary at or past N retired instructions and save the VM to --snapshot (exit code 8)" };
@@ -208,16 +209,36 @@ internal static class RunCommand
         ("sse2", CpuFeatures.Sse2, CpuFeatures.Sse, "SSE2 extends SSE"),
     ];
 
-    /// <summary><c>--cpu-features fpu,mmx,sse,sse2</c>: a comma-separated set; a unit without the one it needs is refused.</summary>
+    /// <summary>
+    /// <c>--cpu-features fpu,mmx,sse,sse2</c>: a comma-separated set; a unit without the one it needs is refused.
+    /// <c>none</c> (alone) is the integer core without any of them.
+    /// </summary>
     private static CpuFeatures ParseCpuFeatures(ArgumentResult result)
     {
         var features = CpuFeatures.None;
-        foreach (string name in result.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.RemoveEmptyEntries)))
+        string[] names = result.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToArray();
+        if (names.Any(n => n.Equals("none", StringComparison.OrdinalIgnoreCase)))
+        {
+            if (names.Length != 1)
+            {
+                result.AddError($"--cpu-features none stands alone: it is the integer core without any unit (not '{string.Join(',', names)}')");
+            }
+
+            return CpuFeatures.None;
+        }
+
+        if (names.Length == 0)
+        {
+            result.AddError("--cpu-features needs units (fpu,mmx,sse,sse2) or none");
+            return features;
+        }
+
+        foreach (string name in names)
         {
             int known = Array.FindIndex(s_cpuFeatureNames, f => f.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
             if (known < 0)
             {
-                result.AddError($"unknown CPU feature '{name}' (available: {string.Join(", ", s_cpuFeatureNames.Select(f => f.Name))})");
+                result.AddError($"unknown CPU feature '{name}' (available: {string.Join(", ", s_cpuFeatureNames.Select(f => f.Name))}, or none alone)");
                 return features;
             }
 

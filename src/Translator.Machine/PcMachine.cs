@@ -24,8 +24,8 @@ public sealed record MachineOptions
     /// <summary>The multiboot command line (QEMU's <c>-append</c>, after the kernel's name); null gives none.</summary>
     public string? KernelCommandLine { get; init; }
 
-    /// <summary>The processor's optional units (docs/sse.md, docs/x87.md); the default is the i686 integer core.</summary>
-    public CpuFeatures CpuFeatures { get; init; }
+    /// <summary>The processor's optional units (docs/sse.md, docs/x87.md); the default is the whole SIMD unit.</summary>
+    public CpuFeatures CpuFeatures { get; init; } = CpuFeatures.Default;
 }
 
 /// <summary>Why a run ended; <see cref="MachineResult.ExitCode"/> maps it to the command-line contract.</summary>

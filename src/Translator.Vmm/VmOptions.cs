@@ -121,10 +121,11 @@ public sealed record VmOptions
     public string? KernelCommandLine { get; init; }
 
     /// <summary>
-    /// The processor's optional units (docs/sse.md, docs/x87.md) on native, hw, bt and trap; the default is the i686 integer core.
-    /// pv keeps the integer core (TS would need Xen's fpu_taskswitch hypercall).
+    /// The processor's optional units (docs/sse.md, docs/x87.md) on every backend, pv included (its guests switch
+    /// CR0.TS with the fpu_taskswitch hypercall); the default is the whole SIMD unit, <c>CpuFeatures.None</c> the
+    /// i686 integer core alone.
     /// </summary>
-    public Translator.Machine.Cpu.CpuFeatures CpuFeatures { get; init; }
+    public Translator.Machine.Cpu.CpuFeatures CpuFeatures { get; init; } = Translator.Machine.Cpu.CpuFeatures.Default;
 
     public CostParameters Cost { get; init; } = CostParameters.Default;
 

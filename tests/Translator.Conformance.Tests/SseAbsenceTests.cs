@@ -5,8 +5,8 @@ using Xunit;
 namespace Translator.Conformance.Tests;
 
 /// <summary>
-/// This CPU reports no FPU, MMX, FXSR, SSE or SSE2 (docs/sse.md), and behaves as the SDM says such a processor
-/// must: CR4.OSFXSR and OSXMMEXCPT are reserved (#GP, CR4 unchanged), every MMX, SSE, SSE2 and FXSR instruction is
+/// A processor made without the SIMD unit (<c>CpuFeatures.None</c>, <c>--cpu-features none</c>) reports no FPU, MMX,
+/// FXSR, SSE or SSE2 (docs/sse.md), and behaves as the SDM says such a processor must: CR4.OSFXSR and OSXMMEXCPT are reserved (#GP, CR4 unchanged), every MMX, SSE, SSE2 and FXSR instruction is
 /// #UD under any CR0, x87 instructions are #NM while CR0.EM or CR0.TS is set and #UD otherwise, and WAIT is #NM only
 /// with CR0.MP and CR0.TS. <c>no_sse</c>'s transcript, pinned in tests/guests/asm/no_sse.expected.txt, is that
 /// table; it must come out the same on every backend that runs the nasm guests (trap cannot:
@@ -25,7 +25,7 @@ public sealed class SseAbsenceTests
     {
         var console = new List<byte>();
         VmRunResult run = VirtualMachine.Create(File.ReadAllBytes(GuestImages.Instance.PathOf("no_sse.bin")),
-            BackendConfigurations.Options(configuration, console.Add)).Run();
+            BackendConfigurations.Options(configuration, console.Add) with { CpuFeatures = Translator.Machine.Cpu.CpuFeatures.None }).Run();
         string text = Encoding.ASCII.GetString(console.ToArray());
         Assert.True(run.ExitCode == 1, $"{configuration}: exit {run.ExitCode} ({run.Result.Message})\n{text}");
         Assert.Equal(Expected, text);

@@ -80,14 +80,28 @@ public sealed class X87GuestTests
     private static VmOptions Options(string configuration, List<byte> console) =>
         BackendConfigurations.Options(configuration, console.Add) with { CpuFeatures = CpuFeatures.Fpu | CpuFeatures.Mmx };
 
+    /// <summary><c>CpuFeatures.None</c> (<c>--cpu-features none</c>) is the i686 integer core: no FPU in CPUID, x87 is #UD.</summary>
     [Fact]
     public void WithoutTheFeaturesTheCpuStaysTheIntegerCore()
     {
         var console = new List<byte>();
         VmRunResult run = VirtualMachine.Create(File.ReadAllBytes(GuestImages.Instance.PathOf("x87.bin")),
-            BackendConfigurations.Options("native", console.Add)).Run();
+            BackendConfigurations.Options("native", console.Add) with { CpuFeatures = CpuFeatures.None }).Run();
         string text = Encoding.ASCII.GetString(console.ToArray());
         Assert.Contains("cpuid fpu mmx: 00", text, StringComparison.Ordinal);
         Assert.Equal(3, run.ExitCode); // the first x87 instruction outside TRY is #UD: FATAL
+    }
+
+    /// <summary>A machine made with the default options has the whole SIMD unit: x87.bin runs its transcript through.</summary>
+    [Fact]
+    public void TheDefaultProcessorHasTheFpu()
+    {
+        Assert.Equal(CpuFeatures.Fpu | CpuFeatures.Mmx | CpuFeatures.Fxsr | CpuFeatures.Sse | CpuFeatures.Sse2, new VmOptions().CpuFeatures);
+        var console = new List<byte>();
+        VmRunResult run = VirtualMachine.Create(File.ReadAllBytes(GuestImages.Instance.PathOf("x87.bin")),
+            BackendConfigurations.Options("native", console.Add)).Run();
+        string text = Encoding.ASCII.GetString(console.ToArray());
+        Assert.Contains("cpuid fpu mmx: 11", text, StringComparison.Ordinal);
+        Assert.True(run.ExitCode == 1, $"exit {run.ExitCode}: {text}");
     }
 }

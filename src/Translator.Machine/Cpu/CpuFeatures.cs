@@ -2,8 +2,9 @@ namespace Translator.Machine.Cpu;
 
 /// <summary>
 /// The processor's optional units (docs/sse.md, "One CPU model, one source of truth"). Each value is its bit in
-/// CPUID.01H:EDX, so CPUID, CR4's accepted bits and the instruction table are all computed from one set. The default,
-/// <see cref="None"/>, is the i686 integer core; the SIMD bits together make a Pentium 4-class step.
+/// CPUID.01H:EDX, so CPUID, CR4's accepted bits and the instruction table are all computed from one set. A machine
+/// gets <see cref="Default"/>, the Pentium 4-class step (x87, MMX, FXSR, SSE, SSE2) that QEMU's default i386 CPU
+/// reports too; <see cref="None"/> is the i686 integer core alone.
 /// </summary>
 [Flags]
 public enum CpuFeatures : uint
@@ -24,6 +25,9 @@ public enum CpuFeatures : uint
 
     /// <summary>SSE2: double precision and 128-bit integer instructions, CLFLUSH (bit 26).</summary>
     Sse2 = 1u << 26,
+
+    /// <summary>What a machine has unless told otherwise: the whole SIMD unit (docs/sse.md, docs/x87.md).</summary>
+    Default = Fpu | Mmx | Fxsr | Sse | Sse2,
 }
 
 public sealed partial class X86Cpu

@@ -8,6 +8,9 @@ public sealed partial class X86Cpu
 {
     public const uint Cr4OsFxsr = 1u << 9, Cr4OsXmmExcpt = 1u << 10;
 
+    /// <summary>The CR0 bits that govern the x87/SIMD unit (SDM Vol. 3 table 2-2): monitor coprocessor, task switched, native errors.</summary>
+    public const uint Cr0Mp = 1u << 1, Cr0Ts = 1u << 3, Cr0Ne = 1u << 5;
+
     /// <summary>MXCSR at reset: every exception masked, round to nearest, no flags.</summary>
     public const uint MxcsrAtReset = 0x1F80;
 

@@ -68,11 +68,7 @@ public sealed partial class ParavirtBackendTests
             a.jne(bad);
             a.cmp(__dword_ptr[esp + 8], Ring3Code);
             a.jne(bad);
-            a.xor(eax, eax);
-            ExitWithResult(a, d);
-            a.Label(ref bad);
-            a.mov(eax, unchecked((uint)-5));
-            ExitWithResult(a, d);
+            ExitPassedOrBad(a, d, ref bad);
         }, execution);
 
         Assert.Equal(1, run.ExitCode);
@@ -117,6 +113,12 @@ public sealed partial class ParavirtBackendTests
         a.iretd();
 
         a.Label(ref finish);
+        ExitPassedOrBad(a, d, ref bad);
+    }
+
+    /// <summary>Exits with 0 (exit code 1) here, and with 5 (exit code 11) from <paramref name="bad"/>, placed after it.</summary>
+    private static void ExitPassedOrBad(Assembler a, DataArea d, ref Label bad)
+    {
         a.xor(eax, eax);
         ExitWithResult(a, d);
         a.Label(ref bad);

@@ -1,4 +1,4 @@
-; fxsave: FXSAVE and FXRSTOR of a processor with FXSR (run with --cpu-features fpu,mmx,sse,sse2; docs/sse.md).
+; fxsave: FXSAVE and FXRSTOR of a processor with FXSR (the default processor has it; docs/sse.md).
 ; Prints the 32-bit-layout image of a live x87/MMX/XMM/MXCSR state, bytes 288-511 left as they were, an FXRSTOR
 ; round trip (the full tag word recomputed from the abridged one), the MMX view, and the SDM's fault rules: #GP(0)
 ; for a misaligned image, #NM with CR0.TS or CR0.EM, FXRSTOR's #GP(0) for MXCSR bits outside MXCSR_MASK, and

@@ -1,4 +1,4 @@
-; x87: the x87 FPU and MMX of a processor that has them (run with --cpu-features fpu,mmx; docs/x87.md).
+; x87: the x87 FPU and MMX of a processor that has them (the default processor has them; docs/x87.md).
 ; Prints bit patterns only (never decimal renderings of floats): the reset state QEMU hands a -kernel guest,
 ; arithmetic under each rounding and precision control, conversions, compares, FXAM, FPREM, FBSTP, the
 ; environment image, MMX aliasing the x87 registers, and the SDM's fault rules: #NM with CR0.TS/EM (WAIT with

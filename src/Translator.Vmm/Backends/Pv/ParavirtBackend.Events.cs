@@ -204,6 +204,12 @@ public sealed partial class ParavirtBackend
         if (e.Kind == InterceptedEventKind.Exception)
         {
             _cpu.Counters.Exceptions[e.Vector & 31]++;
+            if (e.Vector == (int)ExceptionVector.DeviceNotAvailable)
+            {
+                // Xen's rule: the #NM that a set TS caused clears TS before the guest's handler runs, so the handler
+                // restores the FPU state without a CLTS it could not execute at CPL 1.
+                _cpu.Cr0 &= ~X86Cpu.Cr0Ts;
+            }
         }
 
         _bounces++;

@@ -185,8 +185,15 @@ public sealed partial class ParavirtBackend
         return 0;
     }
 
-    /// <summary>This machine has no FPU (an FPU instruction is #UD), so CR0.TS guards nothing: accepted and without effect.</summary>
-    int IHypercalls.FpuTaskswitch(uint set) => 0;
+    /// <summary>
+    /// The guest's lazy FPU switch: sets or clears the processor's CR0.TS (which the guest cannot write at CPL 1), so
+    /// its next x87/MMX/SSE instruction takes #NM, bounced to its handler with TS cleared (<see cref="Bounce"/>).
+    /// </summary>
+    int IHypercalls.FpuTaskswitch(uint set)
+    {
+        _cpu.Cr0 = set != 0 ? _cpu.Cr0 | X86Cpu.Cr0Ts : _cpu.Cr0 & ~X86Cpu.Cr0Ts;
+        return 0;
+    }
 
     int IHypercalls.Multicall(GuestPointer calls, uint count)
     {

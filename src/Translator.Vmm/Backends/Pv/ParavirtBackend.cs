@@ -63,7 +63,7 @@ public sealed partial class ParavirtBackend : IExecutionBackend, IEventIntercept
         _guestBytes = (uint)options.MemoryMiB << 20;
         _clock = new VirtualClock();
         _platform = new VirtualPlatform(_clock, console, options.MemoryMiB, options.Devices);
-        _cpu = new X86Cpu(_host, _platform.Io, _clock);
+        _cpu = new X86Cpu(_host, _platform.Io, _clock) { Features = options.CpuFeatures };
         _platform.Board.FloatingPointError.Connect(_cpu); // FERR# to the VMM's IRQ 13, IGNNE# on its port 0xF0
         _interpreter = new Interpreter(_cpu) { CompileThreshold = options.CompileThreshold };
         _timer = new PvTimer(this);
@@ -197,8 +197,12 @@ public sealed partial class ParavirtBackend : IExecutionBackend, IEventIntercept
         c.Monitor = this;
         c.HypercallGate = this; // translated hypercall sites call the VMM directly (the fast path)
 
-        c.Cr0 = 0x8001_0011; // PG, WP, ET, PE
-        c.Cr4 = 0;
+        // PG, WP, ET, PE; with an FPU also MP and NE (#NM on WAIT under TS, #MF rather than FERR#), as Xen starts a PV
+        // vCPU. The guest cannot write CR0 or CR4 (#GP at CPL 1), so the VMM sets OSFXSR/OSXMMEXCPT for it where the
+        // processor has FXSR/SSE: the guest's kernel saves the state with FXSAVE and gets SSE exceptions as #XM.
+        bool fpu = (_options.CpuFeatures & CpuFeatures.Fpu) != 0;
+        c.Cr0 = 0x8001_0011 | (fpu ? X86Cpu.Cr0Mp | X86Cpu.Cr0Ne : 0);
+        c.Cr4 = c.Cr4FeatureBits;
         c.Cr3 = directory;
         c.SyncMmu();
         c.SetCpl(1);
