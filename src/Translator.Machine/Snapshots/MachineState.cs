@@ -157,6 +157,17 @@ public sealed class MachineState
             }
 
             DeviceState.Restore(device, reader);
+            if (device is IRestoredStateCheck check)
+            {
+                try
+                {
+                    check.CheckRestoredState();
+                }
+                catch (InvalidDataException e)
+                {
+                    throw new InvalidDataException($"the {name} device's restored state is invalid: {e.Message}", e);
+                }
+            }
         }
 
         board.Apic.MoveWindowToBase();
@@ -189,6 +200,12 @@ public sealed class MachineState
         int wakeups = reader.ReadInt32();
         uint ramBytes = reader.ReadUInt32();
         int count = reader.ReadInt32();
+        if (wakeups is < 0 or > HaltedCpu.MaxFruitlessWakeups + 1)
+        {
+            // The halted CPU counts up to its limit from here: a negative count would idle for two billion timer events.
+            throw new InvalidDataException($"{wakeups} fruitless wakeups of a halted CPU, outside 0-{HaltedCpu.MaxFruitlessWakeups + 1}");
+        }
+
         if (ramBytes == 0 || ramBytes % PageSize != 0 || count < 0 || (uint)count > ramBytes / PageSize)
         {
             throw new InvalidDataException($"{count} pages of a {ramBytes}-byte RAM");
