@@ -200,10 +200,11 @@ public sealed class MachineState
         int wakeups = reader.ReadInt32();
         uint ramBytes = reader.ReadUInt32();
         int count = reader.ReadInt32();
-        if (wakeups is < 0 or > HaltedCpu.MaxFruitlessWakeups + 1)
+        if (wakeups < 0)
         {
-            // The halted CPU counts up to its limit from here: a negative count would idle for two billion timer events.
-            throw new InvalidDataException($"{wakeups} fruitless wakeups of a halted CPU, outside 0-{HaltedCpu.MaxFruitlessWakeups + 1}");
+            // The halted CPU counts up to its limit from here: a negative count would idle for two billion timer events
+            // (a count past the limit is the verdict "halted for good", which a machine can be saved in).
+            throw new InvalidDataException($"{wakeups} fruitless wakeups of a halted CPU, where the count starts at 0");
         }
 
         if (ramBytes == 0 || ramBytes % PageSize != 0 || count < 0 || (uint)count > ramBytes / PageSize)
