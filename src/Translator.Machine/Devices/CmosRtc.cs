@@ -1,3 +1,5 @@
+using Translator.Machine.Snapshots;
+
 namespace Translator.Machine.Devices;
 
 /// <summary>
@@ -7,7 +9,7 @@ namespace Translator.Machine.Devices;
 /// stepped: the time registers are rendered from the clock when read, and the flags of register C are brought up
 /// to date (<see cref="Advance"/>) before any access, each event evaluated at its own virtual time.
 /// </summary>
-public sealed partial class CmosRtc : IIoDevice, ITimedDevice
+public sealed partial class CmosRtc : IIoDevice, ITimedDevice, IRestoredStateCheck
 {
     public const ushort IndexPort = 0x70, DataPort = 0x71;
     public const int Irq = 8;
@@ -144,6 +146,16 @@ public sealed partial class CmosRtc : IIoDevice, ITimedDevice
                 WriteData(b);
             }
         }
+    }
+
+    /// <summary>
+    /// The index is a 7-bit NVRAM offset (it indexes the 128 bytes), and the periodic interrupt's period, a divisor,
+    /// is the one registers A and B select (each write to either recomputes it).
+    /// </summary>
+    void IRestoredStateCheck.CheckRestoredState()
+    {
+        RestoredState.InRange("the index", _index, 0, _cmos.Length - 1);
+        RestoredState.Require(_period == PeriodTicks(), "the periodic interrupt's period", _period, $"registers A and B (0x{_cmos[RegisterA]:X2}, 0x{_cmos[RegisterB]:X2}) select {PeriodTicks()} ticks");
     }
 
     /// <summary>Time updates the registers: SET clear and the divider at 32.768 kHz (DV 0-2, as QEMU accepts).</summary>

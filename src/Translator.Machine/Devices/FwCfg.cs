@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using Translator.Machine.Snapshots;
 
 namespace Translator.Machine.Devices;
 
@@ -11,7 +12,7 @@ namespace Translator.Machine.Devices;
 /// count 0). Reads past an item, or of a key with no item, return 0; data-port writes are ignored (QEMU dropped
 /// them in 2.4).
 /// </summary>
-public sealed class FwCfg : IIoDevice
+public sealed class FwCfg : IIoDevice, IRestoredStateCheck
 {
     public const ushort SelectorPort = 0x510, DataPort = 0x511;
 
@@ -47,6 +48,14 @@ public sealed class FwCfg : IIoDevice
         _key = key;
         _selected = _items.TryGetValue(key, out byte[]? item) ? item : [];
         _offset = 0;
+    }
+
+    /// <summary>The selected bytes are the item of the selected key (or none), and the read offset is within them.</summary>
+    void IRestoredStateCheck.CheckRestoredState()
+    {
+        byte[] item = _items.TryGetValue(_key, out byte[]? selected) ? selected : [];
+        RestoredState.Require(_selected.AsSpan().SequenceEqual(item), "the selected item", $"{_selected.Length} bytes {Convert.ToHexString(_selected.AsSpan(0, Math.Min(_selected.Length, 16)))}", $"key 0x{_key:X4} has {item.Length} bytes {Convert.ToHexString(item.AsSpan(0, Math.Min(item.Length, 16)))}");
+        RestoredState.InRange("the read offset", _offset, 0, _selected.Length);
     }
 
     public uint Read(ushort port, int size)

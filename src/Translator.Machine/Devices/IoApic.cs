@@ -1,3 +1,5 @@
+using Translator.Machine.Snapshots;
+
 namespace Translator.Machine.Devices;
 
 /// <summary>
@@ -8,7 +10,7 @@ namespace Translator.Machine.Devices;
 /// with the remote-IRR handshake that the local APIC's EOI of a level-triggered vector completes. Every entry is
 /// masked after reset. An NMI entry raises the local APIC's NMI; SMI, INIT and ExtINT entries have nothing to drive here and are not delivered.
 /// </summary>
-public sealed class IoApic : IMmioDevice, IInterruptLines
+public sealed class IoApic : IMmioDevice, IInterruptLines, IRestoredStateCheck
 {
     public const uint DefaultBase = 0xFEC0_0000;
     public const uint WindowSize = 0x1000;
@@ -101,6 +103,9 @@ public sealed class IoApic : IMmioDevice, IInterruptLines
             }
         }
     }
+
+    /// <summary>IOREGSEL is the 8-bit index a write leaves (it selects the redirection entry IOWIN reaches).</summary>
+    void IRestoredStateCheck.CheckRestoredState() => RestoredState.InRange("IOREGSEL", _select, 0, 0xFF);
 
     /// <summary>IOREGSEL reads back; IOWIN reads the selected register. Anything else (other offsets, narrow IOWIN reads of QEMU's 32-bit register) reads 0.</summary>
     public uint Read(uint offset, int size)

@@ -10,6 +10,7 @@ namespace Translator.Machine.Devices;
 public sealed partial class LocalApic
 {
     private const uint TimerPeriodic = 1 << 17;
+    private const uint TimerDivideBits = 0xB;
 
     private uint _timerInitialCount;
     private uint _timerDivide;
@@ -42,7 +43,7 @@ public sealed partial class LocalApic
     /// <summary>Only bits 0, 1 and 3 exist. A running count keeps its start and continues at the new rate.</summary>
     private void WriteTimerDivide(uint value)
     {
-        _timerDivide = value & 0xB;
+        _timerDivide = value & TimerDivideBits;
         if (_timerDeadline != ulong.MaxValue)
         {
             Rearm();

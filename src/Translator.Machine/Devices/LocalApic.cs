@@ -1,3 +1,5 @@
+using Translator.Machine.Snapshots;
+
 namespace Translator.Machine.Devices;
 
 /// <summary>
@@ -9,7 +11,7 @@ namespace Translator.Machine.Devices;
 /// processor priority lets through comes first; then the 8259's INTR, which reaches the CPU through LINT0 in ExtINT
 /// mode (or directly while the APIC is globally disabled), as QEMU's board wires it.
 /// </summary>
-public sealed partial class LocalApic : IMmioDevice, ITimedDevice
+public sealed partial class LocalApic : IMmioDevice, ITimedDevice, IRestoredStateCheck
 {
     public const uint DefaultBase = 0xFEE0_0000;
     public const uint WindowSize = 0x1000;
@@ -19,6 +21,7 @@ public sealed partial class LocalApic : IMmioDevice, ITimedDevice
 
     private const ulong BaseBsp = 1 << 8, BaseEnable = 1 << 11;
     private const ulong BaseAddressMask = 0xFFFF_F000;
+    private const ulong BaseReservedBits = 0xFFFF_FFFF_0000_06FFUL;
 
     private const uint SvrEnable = 1 << 8;
     private const uint LvtMasked = 1 << 16;
@@ -119,6 +122,16 @@ public sealed partial class LocalApic : IMmioDevice, ITimedDevice
     /// <summary>Puts the register window where IA32_APIC_BASE says (after a snapshot restored the MSR).</summary>
     internal void MoveWindowToBase() => _bus?.Move(this, (uint)(_baseMsr & BaseAddressMask));
 
+    /// <summary>
+    /// IA32_APIC_BASE as WRMSR leaves it (no reserved bit, BSP set: the window is moved to its base after the restore)
+    /// and a divide configuration of the bits the timer's shift is made of.
+    /// </summary>
+    void IRestoredStateCheck.CheckRestoredState()
+    {
+        RestoredState.Require((_baseMsr & BaseReservedBits) == 0 && (_baseMsr & BaseBsp) != 0, "IA32_APIC_BASE", $"0x{_baseMsr:X}", "no reserved bit is set and BSP is");
+        RestoredState.Require((_timerDivide & ~TimerDivideBits) == 0, "the timer's divide configuration", $"0x{_timerDivide:X}", $"only bits 0x{TimerDivideBits:X} exist");
+    }
+
     public bool GloballyEnabled => (_baseMsr & BaseEnable) != 0;
 
     private bool SoftwareEnabled => GloballyEnabled && (_svr & SvrEnable) != 0;
@@ -130,8 +143,7 @@ public sealed partial class LocalApic : IMmioDevice, ITimedDevice
     /// </summary>
     public bool TryWriteBaseMsr(ulong value)
     {
-        const ulong Reserved = 0xFFFF_FFFF_0000_06FFUL;
-        if ((value & Reserved) != 0)
+        if ((value & BaseReservedBits) != 0)
         {
             return false;
         }

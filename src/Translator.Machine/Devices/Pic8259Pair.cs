@@ -1,3 +1,5 @@
+using Translator.Machine.Snapshots;
+
 namespace Translator.Machine.Devices;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace Translator.Machine.Devices;
 /// slave INT wired to master IR2. Behaviour follows QEMU's hw/intc/i8259.c, including its power-on state
 /// (uninitialised, vector base 0, nothing masked) and its edge detector.
 /// </summary>
-public sealed class Pic8259Pair : IIoDevice, IInterruptLines
+public sealed class Pic8259Pair : IIoDevice, IInterruptLines, IRestoredStateCheck
 {
     public const ushort MasterCommandPort = 0x20;
     public const ushort MasterDataPort = 0x21;
@@ -122,6 +124,12 @@ public sealed class Pic8259Pair : IIoDevice, IInterruptLines
     {
         Pic8259 c = chip == 0 ? _master : _slave;
         return (c.Irr, c.Isr, c.Imr);
+    }
+
+    void IRestoredStateCheck.CheckRestoredState()
+    {
+        _master.CheckRestoredState("master", isMasterChip: true);
+        _slave.CheckRestoredState("slave", isMasterChip: false);
     }
 
     private Pic8259 ChipAt(ushort port) => (port & 0x80) != 0 ? _slave : _master;
@@ -397,6 +405,17 @@ public sealed class Pic8259Pair : IIoDevice, IInterruptLines
             _init4 = false;
             _singleMode = false;
             Update();
+        }
+
+        /// <summary>
+        /// The rotation is an IR number, the initialisation state one of ICW1's four, and the chip is the one it is
+        /// wired as (the master/slave flag is a restored field too, and only the master has the cascade on IR2).
+        /// </summary>
+        public void CheckRestoredState(string chip, bool isMasterChip)
+        {
+            RestoredState.Require(isMaster == isMasterChip, $"the {chip}'s master flag", isMaster, $"the {chip} is wired as {(isMasterChip ? "the master" : "a slave")}");
+            RestoredState.InRange($"the {chip}'s _priorityAdd", _priorityAdd, 0, 7);
+            RestoredState.InRange($"the {chip}'s _initState", _initState, 0, 3);
         }
 
         /// <summary>Priority (0 = highest) of the best bit in <paramref name="mask"/> given the rotation, or 8 when empty.</summary>

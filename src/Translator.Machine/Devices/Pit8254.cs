@@ -1,3 +1,5 @@
+using Translator.Machine.Snapshots;
+
 namespace Translator.Machine.Devices;
 
 /// <summary>
@@ -6,7 +8,7 @@ namespace Translator.Machine.Devices;
 /// with the 1.193182 MHz input clock computed exactly in 128-bit integers, so nothing drifts. Channel 0's output
 /// drives IRQ0; its level changes are delivered by <see cref="Advance"/>.
 /// </summary>
-public sealed class Pit8254 : IIoDevice, ITimedDevice
+public sealed class Pit8254 : IIoDevice, ITimedDevice, IRestoredStateCheck
 {
     public const ushort FirstPort = 0x40;
     public const int PortCount = 4;
@@ -305,6 +307,15 @@ public sealed class Pit8254 : IIoDevice, ITimedDevice
         return ulong.MaxValue;
     }
 
+    /// <summary>Every channel's count, mode and access states are ones the guest can program (a count of 0 divides by zero).</summary>
+    void IRestoredStateCheck.CheckRestoredState()
+    {
+        for (int i = 0; i < _channels.Length; i++)
+        {
+            _channels[i].CheckRestoredState($"channel {i}");
+        }
+    }
+
     /// <summary>Input-clock ticks from the channel's load time to <paramref name="time"/>: floor(ns * 1193182 / 1e9).</summary>
     private static ulong Ticks(Channel s, ulong time)
     {
@@ -343,6 +354,18 @@ public sealed class Pit8254 : IIoDevice, ITimedDevice
         public byte RwMode;
         public byte Mode;          // as programmed (0-7)
         public byte Bcd;           // reported in status only; counting is binary, as in QEMU
+
+        /// <summary>The ranges the ports can set: a loaded count (0 loads 65536), a 3-bit mode, a 2-bit access mode and the access states.</summary>
+        public void CheckRestoredState(string channel)
+        {
+            RestoredState.InRange($"{channel} Count", Count, 1, 0x10000);
+            RestoredState.InRange($"{channel} Mode", Mode, 0, 7);
+            RestoredState.InRange($"{channel} Bcd", Bcd, 0, 1);
+            RestoredState.InRange($"{channel} RwMode", RwMode, 0, AccessWord0);
+            RestoredState.InRange($"{channel} CountLatched", CountLatched, 0, AccessWord0);
+            RestoredState.InRange($"{channel} ReadState", ReadState, 0, AccessWord1);
+            RestoredState.InRange($"{channel} WriteState", WriteState, 0, AccessWord1);
+        }
 
         /// <summary>Modes 6 and 7 are aliases of 2 and 3 on the 8254.</summary>
         private int EffectiveMode => Mode >= 6 ? Mode - 4 : Mode;

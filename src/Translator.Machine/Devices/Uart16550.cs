@@ -1,3 +1,5 @@
+using Translator.Machine.Snapshots;
+
 namespace Translator.Machine.Devices;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace Translator.Machine.Devices;
 /// side except loopback. Register semantics, reset values and the points at which the IRQ line is driven follow
 /// QEMU, because guests run on both and must print the same bytes.
 /// </summary>
-public sealed class Uart16550 : IIoDevice
+public sealed class Uart16550 : IIoDevice, IRestoredStateCheck
 {
     public const ushort Com1Port = 0x3F8;
     public const int Com1Irq = 4;
@@ -106,6 +108,13 @@ public sealed class Uart16550 : IIoDevice
                 WriteRegister(register, (byte)(value >> (8 * i)));
             }
         }
+    }
+
+    /// <summary>The receive ring's head is an index into it and its count at most its length (both index the ring).</summary>
+    void IRestoredStateCheck.CheckRestoredState()
+    {
+        RestoredState.InRange(nameof(_receiveHead), _receiveHead, 0, FifoLength - 1);
+        RestoredState.InRange(nameof(_receiveCount), _receiveCount, 0, FifoLength);
     }
 
     private byte ReadRegister(int register)

@@ -125,13 +125,15 @@ internal static class DeviceState
                 Type element = f.FieldType.GetElementType()!;
                 int length = reader.ReadInt32();
                 var array = (Array?)f.GetValue(device);
-                if (array is null || array.Length != length)
+                if (array is null || array.Length != length || (!f.IsInitOnly && IsScalar(element)))
                 {
                     if (f.IsInitOnly || length is < 0 or > 1 << 20)
                     {
                         throw new InvalidDataException($"{device.GetType().Name}.{f.Name}: {length} elements where the device has {array?.Length ?? 0}");
                     }
 
+                    // A settable array may be shared with state that is not saved (fw_cfg's selected item is one of its
+                    // items, built with the board): it is replaced, never written through, even at the same length.
                     array = Array.CreateInstance(element, length);
                     f.SetValue(device, array);
                 }

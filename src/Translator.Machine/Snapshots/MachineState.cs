@@ -157,6 +157,17 @@ public sealed class MachineState
             }
 
             DeviceState.Restore(device, reader);
+            if (device is IRestoredStateCheck check)
+            {
+                try
+                {
+                    check.CheckRestoredState();
+                }
+                catch (InvalidDataException e)
+                {
+                    throw new InvalidDataException($"the {name} device's restored state is invalid: {e.Message}", e);
+                }
+            }
         }
 
         board.Apic.MoveWindowToBase();
@@ -189,6 +200,13 @@ public sealed class MachineState
         int wakeups = reader.ReadInt32();
         uint ramBytes = reader.ReadUInt32();
         int count = reader.ReadInt32();
+        if (wakeups < 0)
+        {
+            // The halted CPU counts up to its limit from here: a negative count would idle for two billion timer events
+            // (a count past the limit is the verdict "halted for good", which a machine can be saved in).
+            throw new InvalidDataException($"{wakeups} fruitless wakeups of a halted CPU, where the count starts at 0");
+        }
+
         if (ramBytes == 0 || ramBytes % PageSize != 0 || count < 0 || (uint)count > ramBytes / PageSize)
         {
             throw new InvalidDataException($"{count} pages of a {ramBytes}-byte RAM");
