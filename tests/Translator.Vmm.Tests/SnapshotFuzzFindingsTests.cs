@@ -136,6 +136,25 @@ public sealed class SnapshotFuzzFindingsTests
         Assert.Contains("-1 fruitless wakeups", e.Message);
     }
 
+    /// <summary>
+    /// A virtual time near 2^64 ns (AFL++, 2026-12-07: the fork server lost to a resume that never returned): the RTC's
+    /// catch-up of its update cycles added a second to a time past 2^64 - 10^9 and wrapped, so it never caught up.
+    /// </summary>
+    [Theory]
+    [InlineData(ulong.MaxValue)]
+    [InlineData(MachineState.MaxVirtualTime + 1)]
+    public void AVirtualTimeNearTwoToTheSixtyFourIsRefused(ulong now)
+    {
+        (VmSnapshot snapshot, _) = IoHeavySnapshot();
+        MachineState state = snapshot.Machine;
+        var hostile = new MachineState
+        {
+            Cpu = state.Cpu, Now = now, FruitlessWakeups = state.FruitlessWakeups, RamBytes = state.RamBytes, Pages = state.Pages, PageData = state.PageData, Devices = state.Devices,
+        };
+        SnapshotException e = Assert.Throws<SnapshotException>(() => VmSnapshot.Read(Resealed(snapshot, hostile).ToBytes()));
+        Assert.Contains($"virtual time {now} ns", e.Message);
+    }
+
     private static (VmSnapshot Snapshot, VmOptions Options) IoHeavySnapshot()
     {
         byte[] image = File.ReadAllBytes(Path.Combine(RepositoryRoot.Path, "tests/guests/build/io_heavy.bin"));

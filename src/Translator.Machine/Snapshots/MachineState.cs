@@ -191,6 +191,9 @@ public sealed class MachineState
         writer.Write(Devices);
     }
 
+    /// <summary>The virtual clock's limit, 2^62 ns: far past any run, and far enough from 2^64 that no device's time arithmetic wraps.</summary>
+    public const ulong MaxVirtualTime = 1UL << 62;
+
     /// <summary>Reads a machine; <paramref name="withSimd"/> false: written before the CPU state held XMM/MXCSR (reset values).</summary>
     public static MachineState Read(BinaryReader reader, bool withSimd = true)
     {
@@ -200,6 +203,13 @@ public sealed class MachineState
         int wakeups = reader.ReadInt32();
         uint ramBytes = reader.ReadUInt32();
         int count = reader.ReadInt32();
+        if (now > MaxVirtualTime)
+        {
+            // Devices add their periods (a second, at most) to times at or before now; near 2^64 ns those sums wrap
+            // and a catch-up loop never ends (AFL++ found the RTC's update cycles spinning so).
+            throw new InvalidDataException($"virtual time {now} ns, past the {MaxVirtualTime} ns (some 146 years) a machine can have run");
+        }
+
         if (wakeups < 0)
         {
             // The halted CPU counts up to its limit from here: a negative count would idle for two billion timer events
