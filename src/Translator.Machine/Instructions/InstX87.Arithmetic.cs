@@ -138,6 +138,7 @@ internal static unsafe partial class InstX87
                 Mnemonic.Fsqrt => X87Arithmetic.SquareRoot(ref x, a),
                 Mnemonic.Fabs => a.Abs(),
                 Mnemonic.Fchs => a.Negate(),
+                Mnemonic.F2xm1 => F2xm1Of(ref x, a),
                 _ => X87Operations.RoundToIntegral(ref x, a),
             };
         }

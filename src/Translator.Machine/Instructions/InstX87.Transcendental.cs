@@ -18,7 +18,7 @@ internal static unsafe partial class InstX87
             t.Add(m, &Trigonometric);
         }
 
-        t.Add(Mnemonic.F2xm1, &F2xm1);
+        t.Add(Mnemonic.F2xm1, &Unary);
         foreach (Mnemonic m in (Mnemonic[])[Mnemonic.Fpatan, Mnemonic.Fyl2x, Mnemonic.Fyl2xp1])
         {
             t.Add(m, &TwoOperandTranscendental);
@@ -126,25 +126,9 @@ internal static unsafe partial class InstX87
     /// returns the operand unchanged and reports it inexact, and so does this one. At the ends it also follows the
     /// host: 2^-1 - 1 is -0.5, inexact, and 2^1 - 1 rounds as a value just below 1.
     /// </summary>
-    public static void F2xm1(X86Cpu c, ref DecodedOp op)
-    {
-        X87Fpu f = Enter(c, ref op);
-        X87Context x = Context(f);
-        RecordPointers(c, f, ref op, 0, memory: false);
-        Float80 result;
-        if (f.IsEmpty(0))
-        {
-            StackFault(f, ref x, overflow: false);
-            result = Float80.Indefinite;
-        }
-        else
-        {
-            Float80 a = f.St(0);
-            result = SpecialOperand(ref x, a, out Float80 special) ? special : TwoToTheXMinusOne(ref x, a);
-        }
-
-        WriteResult(f, ref x, 0, result, pop: false);
-    }
+    /// <remarks>Run by <see cref="Unary"/>, which reads ST0 (or faults) and writes the result like FSQRT's.</remarks>
+    private static Float80 F2xm1Of(ref X87Context x, Float80 a) =>
+        SpecialOperand(ref x, a, out Float80 special) ? special : TwoToTheXMinusOne(ref x, a);
 
     private static Float80 TwoToTheXMinusOne(ref X87Context x, Float80 a)
     {
