@@ -119,6 +119,12 @@ internal sealed class Campaign
         Verdict verdict = DifferentialRunner.Run(small, [reference]);
         var pair = new Verdict(small, [verdict.Outcomes[0], ("qemu-tcg", QemuOracle.Run(small)!)]);
         log.WriteLine($"  minimized: {pair.Summary()}: {pair.Difference()}");
+        foreach (var (backend, outcome) in pair.Outcomes)
+        {
+            // The whole dump, not only the first line that differs: an F line says the body ended in an exception.
+            log.WriteLine($"  {backend}: {outcome.ToString().Replace("\n", " | ")}");
+        }
+
         Show(small, log);
     }
 
