@@ -15,21 +15,39 @@ internal static class TranslationWorkerCommand
     public static Command Create()
     {
         var directory = new Argument<string>("CACHE-DIRECTORY");
-        var group = new Option<string>("--group") { Description = "the hex addresses (comma-separated) whose methods make the group", Required = true };
+        var group = new Option<string>("--group") { Description = "the hex addresses (comma-separated) whose methods make the group" };
+        var serve = new Option<bool>(TranslationWorker.ServeFlag) { Description = "kept for the run: the image's length on a line, its bytes, then one line of addresses per group" };
+        var idle = new Option<double>("--idle-seconds") { Description = "with --serve: end after this long without a group", DefaultValueFactory = _ => 60 };
         var command = new Command(TranslationWorker.CommandName, "internal: compiles a tiered run's group of hot code into the cache (image on stdin)")
         {
             directory,
             group,
+            serve,
+            idle,
         };
         command.Hidden = true;
         command.SetAction(parsed =>
         {
-            using var image = new MemoryStream();
-            Console.OpenStandardInput().CopyTo(image);
             try
             {
+                if (parsed.GetValue(serve))
+                {
+                    double seconds = parsed.GetValue(idle);
+                    TranslationWorker.Serve(Console.OpenStandardInput(), parsed.GetRequiredValue(directory),
+                        TimeSpan.FromSeconds(double.IsFinite(seconds) && seconds > 0 ? Math.Min(seconds, 86_400) : 60), Console.Out);
+                    return 0;
+                }
+
+                if (parsed.GetValue(group) is null)
+                {
+                    Console.Error.WriteLine($"translator: {TranslationWorker.CommandName} needs --group ADDRESSES or {TranslationWorker.ServeFlag}");
+                    return ExitCodes.BadInput;
+                }
+
+                using var image = new MemoryStream();
+                Console.OpenStandardInput().CopyTo(image);
                 var hot = new List<uint>();
-                foreach (string address in parsed.GetRequiredValue(group).Split(',', StringSplitOptions.RemoveEmptyEntries))
+                foreach (string address in parsed.GetValue(group)!.Split(',', StringSplitOptions.RemoveEmptyEntries))
                 {
                     if (!uint.TryParse(address, System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out uint a))
                     {

@@ -62,6 +62,74 @@ public sealed class TranslationWorkerTests : IDisposable
         Assert.Contains("could not start", loaded.InProcessBecause);
     }
 
+    [Fact]
+    public void ARunsLaterGroupsGoToTheProcessKeptForItsImage()
+    {
+        byte[] image = Image(3000 + (uint)Environment.ProcessId % 1000);
+        IReadOnlyList<string> tool = ["dotnet", Path.Combine(AppContext.BaseDirectory, "translator.dll")];
+        LoadedTranslation first = WithWorker(tool, () => new TranslationCache(_directory).LoadGroupInBackground(image, s_hot)!);
+        LoadedTranslation second = WithWorker(tool, () => new TranslationCache(_directory).LoadGroupInBackground(image, s_hot)!);
+
+        Assert.True(first.CompiledOutOfProcess && second.CompiledOutOfProcess, first.InProcessBecause ?? second.InProcessBecause);
+        Assert.Equal(first.Worker!.ProcessId, second.Worker!.ProcessId);
+        Assert.Equal((1, 2), (first.Worker.Request, second.Worker.Request));
+        Assert.True(first.Worker.Started > TimeSpan.Zero, "the first group reports the process's start");
+        Assert.Equal(TimeSpan.Zero, second.Worker.Started);
+    }
+
+    [Fact]
+    public void AKeptProcessThatEndedIdleIsStartedAgainForTheNextGroup()
+    {
+        byte[] image = Image(4000 + (uint)Environment.ProcessId % 1000);
+        IReadOnlyList<string> tool = ["dotnet", Path.Combine(AppContext.BaseDirectory, "translator.dll")];
+        TimeSpan saved = TranslationWorker.IdleTimeout;
+        TranslationWorker.IdleTimeout = TimeSpan.FromSeconds(0.5);
+        try
+        {
+            LoadedTranslation first = WithWorker(tool, () => new TranslationCache(_directory).LoadGroupInBackground(image, s_hot)!);
+            Thread.Sleep(TimeSpan.FromSeconds(3)); // the kept process ends after 0.5 s without a group
+            LoadedTranslation second = WithWorker(tool, () => new TranslationCache(_directory).LoadGroupInBackground(image, s_hot)!);
+
+            Assert.True(second.CompiledOutOfProcess, second.InProcessBecause);
+            Assert.NotEqual(first.Worker!.ProcessId, second.Worker!.ProcessId);
+            Assert.Equal(1, second.Worker.Request);
+        }
+        finally
+        {
+            TranslationWorker.IdleTimeout = saved;
+        }
+    }
+
+    [Fact]
+    public void TheKeptProcessAnswersABadRequestAndGoesOn()
+    {
+        byte[] image = Image(5000);
+        using var input = new MemoryStream();
+        input.Write(System.Text.Encoding.ASCII.GetBytes($"{image.Length}\n"));
+        input.Write(image);
+        input.Write("zz,1\n\n,,\n"u8);
+        input.Position = 0;
+        var output = new StringWriter();
+
+        TranslationWorker.Serve(input, _directory, TimeSpan.FromSeconds(10), output);
+
+        string[] lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(3, lines.Length);
+        Assert.All(lines, line => Assert.StartsWith("! ", line));
+        Assert.Contains("'zz,1' is not a list of hexadecimal addresses", lines[0]);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("x\n")]
+    [InlineData("0\n")]
+    [InlineData("100\nshort")]
+    public void TheKeptProcessRefusesInputThatIsNotAnImage(string text)
+    {
+        using var input = new MemoryStream(System.Text.Encoding.ASCII.GetBytes(text));
+        Assert.Throws<Translator.Machine.Loader.InvalidImageException>(() => TranslationWorker.Serve(input, _directory, TimeSpan.FromSeconds(1), new StringWriter()));
+    }
+
     private static LoadedTranslation? WithWorker(IReadOnlyList<string> command, Func<LoadedTranslation?> load)
     {
         IReadOnlyList<string>? saved = TranslationWorker.Command;

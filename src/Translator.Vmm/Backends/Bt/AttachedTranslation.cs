@@ -61,6 +61,10 @@ public sealed class AttachedTranslation
     /// <summary>Groups of hot code swapped in during the run (tiered runs).</summary>
     public int GroupsSwapped { get; private set; }
 
+    /// <summary>The compile processes that made the swapped groups (one is kept per image), and the CPU time they spent on them.</summary>
+    private readonly HashSet<int> _compileProcesses = [];
+    private TimeSpan _compileProcessCpu;
+
     /// <summary>The first swapped group's translation (its cost in --stats: where the time to hot code went).</summary>
     public LoadedTranslation? FirstGroup { get; private set; }
 
@@ -83,6 +87,11 @@ public sealed class AttachedTranslation
             {
                 GroupsSwapped++;
                 FirstGroup ??= offered;
+                if (offered.Worker is { } child)
+                {
+                    _compileProcesses.Add(child.ProcessId);
+                    _compileProcessCpu += child.Cpu;
+                }
             }
 
             Translation = Translation is { Groups: > 0 } earlier && offered.Groups > 0 ? Combine(earlier, offered) : offered;
@@ -217,6 +226,13 @@ public sealed class AttachedTranslation
         if (GroupsSwapped > 0)
         {
             events["bt.tier.groups"] = GroupsSwapped;
+        }
+
+        if (_compileProcesses.Count > 0)
+        {
+            // Kept per image: a run whose groups all came from one process paid its start and warm-up once.
+            events["bt.tier.compileProcesses"] = _compileProcesses.Count;
+            events["bt.tier.compileProcessCpuMicroseconds"] = (long)_compileProcessCpu.TotalMicroseconds;
         }
 
         if (FirstGroup is { } first)
