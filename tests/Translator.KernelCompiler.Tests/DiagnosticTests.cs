@@ -25,7 +25,7 @@ public sealed class DiagnosticTests
         { "TRN0005", Kernel("static void F() { [|try { } finally { }|] }") },
         { "TRN0006", Kernel("static void F() => [|System.Environment.Exit(1)|];") },
         { "TRN0007", Kernel("static int F(int x) => checked([|x + 1|]);") },
-        { "TRN0008", Kernel("static int [|s|] = System.Environment.ProcessorCount;") },
+        { "TRN0008", Kernel("static int s = [|System.Environment.ProcessorCount|];") },
         { "TRN0009", Kernel("[UserMode] static void U() { [|Cpu.Halt()|]; }") },
         { "TRN0010", Kernel("static void F(byte v) { Cpu.Interrupt([|v|]); }") },
         { "TRN0011", Kernel("[InterruptHandler(0x20)] static int [|H|]() => 0;") },

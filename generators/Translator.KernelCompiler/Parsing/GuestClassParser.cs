@@ -368,7 +368,9 @@ internal static class GuestClassParser
             || (!HasSyntaxError(written) && !model.GetDiagnostics(written.Span, cancellation).Any(d => d.Severity == DiagnosticSeverity.Error));
         if (parsed is null && !type.IsTable && initializerCompiles)
         {
-            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.FieldInitializer, location, name));
+            // On the expression the guest cannot hold, not on the field's name (the name is fine).
+            LocationInfo? at = syntax.Initializer is { } init ? LocationInfo.From(init.Value.GetLocation()) : location;
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.FieldInitializer, at, name));
         }
 
         refusedByCSharp |= parsed is null && !initializerCompiles;
