@@ -28,7 +28,8 @@ e = stats["events"]
 ms = lambda k: f"{e[k] / 1000:.0f}" if k in e else "-"
 print(f"{label}: {float(wall):.2f} s wall, {float(user) + float(system):.2f} s CPU, peak {int(peak) // 1024} MiB; "
       f"{stats['guestInstructions']} instructions, execution {stats.get('execution', '-')}; hot code translated at "
-      f"{ms('bt.tier.swappedAtMicroseconds')} ms (retired {e.get('bt.tier.swappedAt', '-')}), groups {e.get('bt.tier.groups', e.get('bt.groups', 0))}")
+      f"{ms('bt.tier.swappedAtMicroseconds')} ms (retired {e.get('bt.tier.swappedAt', '-')}), groups {e.get('bt.tier.groups', e.get('bt.groups', 0))} "
+      f"from {e.get('bt.tier.compileProcesses', 0)} compile process(es), {ms('bt.tier.compileProcessCpuMicroseconds')} ms of their CPU")
 if "bt.tier.firstGroup.compileMicroseconds" in e:
     print(f"  first group: {e.get('bt.tier.firstGroup.instructions')} instructions, {e.get('bt.tier.firstGroup.sourceBytes', '-')} bytes of C#; "
           f"child {ms('bt.tier.firstGroup.process.wallMicroseconds')} ms wall ({ms('bt.tier.firstGroup.process.cpuMicroseconds')} ms CPU): "
