@@ -38,26 +38,20 @@ internal static class TranslationWorkerCommand
                     return 0;
                 }
 
-                if (parsed.GetValue(group) is null)
+                if (parsed.GetValue(group) is not { } addresses)
                 {
                     Console.Error.WriteLine($"translator: {TranslationWorker.CommandName} needs --group ADDRESSES or {TranslationWorker.ServeFlag}");
                     return ExitCodes.BadInput;
                 }
 
-                using var image = new MemoryStream();
-                Console.OpenStandardInput().CopyTo(image);
-                var hot = new List<uint>();
-                foreach (string address in parsed.GetValue(group)!.Split(',', StringSplitOptions.RemoveEmptyEntries))
+                if (TranslationWorker.ParseAddresses(addresses) is not { } hot)
                 {
-                    if (!uint.TryParse(address, System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out uint a))
-                    {
-                        Console.Error.WriteLine($"translator: --group: '{address}' is not a hexadecimal address");
-                        return ExitCodes.BadInput;
-                    }
-
-                    hot.Add(a);
+                    Console.Error.WriteLine($"translator: --group: '{addresses}' is not a list of hexadecimal addresses");
+                    return ExitCodes.BadInput;
                 }
 
+                using var image = new MemoryStream();
+                Console.OpenStandardInput().CopyTo(image);
                 TranslationWorker.CompileGroupInto(image.ToArray(), parsed.GetRequiredValue(directory), hot, Console.Out);
                 return 0;
             }

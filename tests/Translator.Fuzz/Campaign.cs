@@ -119,18 +119,19 @@ internal sealed class Campaign
         Verdict verdict = DifferentialRunner.Run(small, [reference]);
         var pair = new Verdict(small, [verdict.Outcomes[0], ("qemu-tcg", QemuOracle.Run(small)!)]);
         log.WriteLine($"  minimized: {pair.Summary()}: {pair.Difference()}");
-        foreach (var (backend, outcome) in pair.Outcomes)
-        {
-            // The whole dump, not only the first line that differs: an F line says the body ended in an exception.
-            log.WriteLine($"  {backend}: {outcome.ToString().Replace("\n", " | ")}");
-        }
-
+        PrintOutcomes(pair, log); // the whole dumps, not only the first line that differs: an F line says the body faulted
         Show(small, log);
     }
 
     private static void Print(FuzzProgram program, Verdict verdict, TextWriter log)
     {
         log.WriteLine($"seed {program.Seed} ({program.Options.Describe()}): {verdict.Summary()}: {verdict.Difference()}; units {string.Join(",", program.Units.Select(u => u.Id))}");
+        PrintOutcomes(verdict, log);
+    }
+
+    /// <summary>Each side's whole dump on one line.</summary>
+    private static void PrintOutcomes(Verdict verdict, TextWriter log)
+    {
         foreach (var (backend, outcome) in verdict.Outcomes)
         {
             log.WriteLine($"  {backend}: {outcome.ToString().Replace("\n", " | ")}");

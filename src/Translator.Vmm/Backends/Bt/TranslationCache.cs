@@ -214,7 +214,7 @@ public sealed class TranslationCache
         ArgumentNullException.ThrowIfNull(hot);
         string sha = ImageHash(image);
         var clock = Stopwatch.StartNew();
-        TranslationWorker.GroupReport? report = TranslationWorker.TryCompileGroup(image, Directory, hot, out string? problem);
+        TranslationWorker.GroupReport? report = TranslationWorker.TryCompileGroup(image, sha, Directory, hot, out string? problem);
         if (report is not null)
         {
             if (report.Name.Length == 0)

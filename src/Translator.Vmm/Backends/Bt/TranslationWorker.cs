@@ -79,7 +79,7 @@ public static class TranslationWorker
     /// cache (started at the first group; started again if it ended meanwhile, idle or killed); null and why when no
     /// process can do it, so the caller compiles in its own process.
     /// </summary>
-    internal static GroupReport? TryCompileGroup(byte[] image, string directory, IReadOnlyCollection<uint> hot, out string? problem)
+    internal static GroupReport? TryCompileGroup(byte[] image, string imageSha256, string directory, IReadOnlyCollection<uint> hot, out string? problem)
     {
         if (Command is not { Count: > 0 } command)
         {
@@ -87,7 +87,7 @@ public static class TranslationWorker
             return null;
         }
 
-        string key = string.Join('\0', command) + "\0" + Path.GetFullPath(directory) + "\0" + TranslationCache.ImageHash(image);
+        string key = string.Join('\0', command) + "\0" + Path.GetFullPath(directory) + "\0" + imageSha256;
         CompileProcess process;
         lock (s_processes)
         {
@@ -328,19 +328,7 @@ public static class TranslationWorker
                 return; // idle, or the run ended
             }
 
-            var hot = new List<uint>();
-            foreach (string address in line.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            {
-                if (!uint.TryParse(address, NumberStyles.HexNumber, CultureInfo.InvariantCulture, out uint a))
-                {
-                    hot.Clear();
-                    break;
-                }
-
-                hot.Add(a);
-            }
-
-            if (hot.Count == 0)
+            if (ParseAddresses(line) is not { Count: > 0 } hot)
             {
                 stdout.WriteLine($"! '{FirstLine(line)}' is not a list of hexadecimal addresses");
             }
@@ -358,6 +346,24 @@ public static class TranslationWorker
 
             stdout.Flush();
         }
+    }
+
+    /// <summary>A group's hot addresses as the parent writes them (hexadecimal, comma-separated); null if one is not.</summary>
+    public static List<uint>? ParseAddresses(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var hot = new List<uint>();
+        foreach (string address in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!uint.TryParse(address, NumberStyles.HexNumber, CultureInfo.InvariantCulture, out uint a))
+            {
+                return null;
+            }
+
+            hot.Add(a);
+        }
+
+        return hot;
     }
 
     /// <summary>One line of ASCII from <paramref name="input"/> without its end; null at the end of the input.</summary>
