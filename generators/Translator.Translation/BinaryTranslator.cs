@@ -47,7 +47,7 @@ public static class BinaryTranslator
 
         var emitter = new ImageEmitter(guest, options, sha256, className);
         string source = emitter.Emit(pages);
-        return new TranslationResult(sha256, options.Namespace, className, source, emitter.Regions, emitter.Instructions, warnings);
+        return new TranslationResult(sha256, options.Namespace, className, source, emitter.Regions, emitter.Instructions, warnings) { Layout = emitter.Layout };
     }
 }
 
@@ -120,4 +120,7 @@ public sealed class TranslationResult
 
     /// <summary>What could not be translated and why (the code falls back to the interpreter there).</summary>
     public IReadOnlyList<string> Warnings { get; }
+
+    /// <summary>The file's contents as data: its methods' sources and its tables (null only for a result made by hand).</summary>
+    public TranslationLayout? Layout { get; set; }
 }

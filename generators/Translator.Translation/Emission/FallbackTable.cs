@@ -12,6 +12,8 @@ internal sealed class FallbackTable
 
     public int Count => _instructions.Count;
 
+    public IReadOnlyList<FallbackInstruction> Instructions => _instructions.Select(d => new FallbackInstruction(d.Ip, d.Bytes.ToArray())).ToList();
+
     public int Add(DecodedInstruction d)
     {
         if (!_byIp.TryGetValue(d.Ip, out int index))

@@ -30,6 +30,9 @@ internal sealed class ImageEmitter
 
     public int Instructions { get; private set; }
 
+    /// <summary>The file's contents as data (set by <see cref="Emit"/>).</summary>
+    public TranslationLayout? Layout { get; private set; }
+
     public string Emit(IReadOnlyList<PageCode> pages)
     {
         var formatter = new IntelFormatter();
@@ -52,6 +55,8 @@ internal sealed class ImageEmitter
         var plans = pages.Select(page => hot is null || page.Instructions.Any(d => hot.Contains(d.Ip)) ? new MethodPlan(page) : null).ToList();
         var chains = new ChainTargets(plans);
         int emitted = 0;
+        var methodSources = new List<TranslatedMethodSource>();
+        var entryRows = new List<RegionEntry>();
         for (int method = 0; method < plans.Count; method++)
         {
             PageCode page = pages[method];
@@ -61,8 +66,12 @@ internal sealed class ImageEmitter
             }
 
             int row = emitted++;
-            var emitter = new RegionEmitter(plan, methods, fallbacks, formatter, chains, _options.AggressiveOptimization);
+            var own = new CodeWriter();
+            own.Indent().Indent();
+            var emitter = new RegionEmitter(plan, own, fallbacks, formatter, chains, _options.AggressiveOptimization);
             emitter.Emit();
+            string methodSource = own.ToString();
+            methods.Raw(methodSource);
             Instructions += emitter.Instructions;
             uint codeStart = page.Instructions[0].Ip;
             uint codeEnd = page.Instructions.Max(d => d.NextIp);
@@ -71,10 +80,12 @@ internal sealed class ImageEmitter
             codeArrays.Line($"private static readonly byte[] {bytesName} = {{ {string.Join(", ", bytes.Select(b => "0x" + b.ToString("X2")))} }};");
             methodRows.Add($"(Enter_{codeStart:X8}, {RegionEmitter.Hex(codeStart)}, {bytesName}, {plan.Nodes.Count}, {method}),");
             entries.Line($"private int Enter_{codeStart:X8}(X86Cpu cpu, int budget) => {emitter.MethodName}(cpu, budget, budget, 0);");
+            methodSources.Add(new TranslatedMethodSource(emitter.MethodName, codeStart, bytes, plan.Nodes.Count, method, methodSource));
             foreach (Node node in plan.Nodes.Where(n => n.Entry))
             {
                 uint physical = page.PhysicalPage | (node.D.Ip & 0xFFF);
                 regionRows.Add($"{RegionEmitter.Hex(node.D.Ip)}, {RegionEmitter.Hex(physical)}, {row},");
+                entryRows.Add(new RegionEntry(node.D.Ip, physical, row));
                 Regions++;
             }
         }
@@ -148,11 +159,16 @@ internal sealed class ImageEmitter
         w.Line("// Where the dispatcher enters: the first method of a chain (see ChainTo and cpu.TcChainable).");
         w.Raw(entries.ToString());
         w.Line();
-        chains.EmitDispatch(w);
+        var dispatch = new CodeWriter();
+        dispatch.Indent().Indent();
+        chains.EmitDispatch(dispatch);
+        string dispatchSource = dispatch.ToString();
+        w.Raw(dispatchSource);
         w.Raw(methods.ToString());
         fallbacks.Emit(w);
         w.Close();
         w.Close();
+        Layout = new TranslationLayout(methodSources, entryRows, fallbacks.Instructions, dispatchSource.Length > 0 ? dispatchSource : null);
         return w.ToString();
     }
 

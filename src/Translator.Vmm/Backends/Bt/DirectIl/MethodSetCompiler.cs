@@ -1,0 +1,138 @@
+using System.Buffers.Binary;
+using System.Reflection;
+using System.Reflection.Emit;
+using System.Runtime.CompilerServices;
+using Translator.Machine.Cpu;
+
+namespace Translator.Vmm.Backends.Bt.DirectIl;
+
+/// <summary>
+/// Compiles a set of static methods written in the translation core's C# straight to IL, as
+/// <see cref="DynamicMethod"/>s: the same source Roslyn compiles, so the instructions' semantics are described once,
+/// by the core's one emitter; this is a second back end for its output, not a second copy of it. Each method gets a
+/// hidden first parameter, the set's constants (an <c>object[]</c>), which named objects such as <c>Fallbacks.Ops</c>
+/// are read from; calls between the set's methods pass it on.
+/// </summary>
+internal sealed class MethodSetCompiler
+{
+    private static readonly string[] s_usings =
+    {
+        "System", "System.Collections.Generic", "System.Runtime.CompilerServices", "Translator.Machine.Cpu",
+        "Translator.Machine.Memory", "Translator.Machine.Translation",
+    };
+
+    private static readonly Assembly[] s_assemblies =
+    {
+        typeof(object).Assembly, typeof(X86Cpu).Assembly, typeof(Unsafe).Assembly, typeof(BinaryPrimitives).Assembly,
+        typeof(System.Numerics.BitOperations).Assembly,
+    };
+
+    private static readonly Dictionary<string, Type> s_keywords = new(StringComparer.Ordinal)
+    {
+        ["bool"] = typeof(bool), ["byte"] = typeof(byte), ["sbyte"] = typeof(sbyte), ["short"] = typeof(short),
+        ["ushort"] = typeof(ushort), ["int"] = typeof(int), ["uint"] = typeof(uint), ["long"] = typeof(long),
+        ["ulong"] = typeof(ulong), ["nint"] = typeof(nint), ["nuint"] = typeof(nuint), ["void"] = typeof(void),
+        ["object"] = typeof(object), ["string"] = typeof(string),
+    };
+
+    private readonly Dictionary<string, Type?> _typeCache = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (MethodSyntax Syntax, DynamicMethod Method)> _methods = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (int Slot, object Value)> _constants = new(StringComparer.Ordinal);
+    private readonly List<object> _closure = new();
+
+    /// <summary>Names <paramref name="value"/> so that the source may read it as <paramref name="dottedName"/> (e.g. "Fallbacks.Ops").</summary>
+    public void AddConstant(string dottedName, object value)
+    {
+        _constants[dottedName] = (_closure.Count, value);
+        _closure.Add(value);
+    }
+
+    /// <summary>Parses and declares one method; its body is compiled by <see cref="Compile"/>, once every method is declared.</summary>
+    public void AddMethod(string source)
+    {
+        MethodSyntax syntax = Parser.ParseMethod(source);
+        if (_methods.ContainsKey(syntax.Name))
+        {
+            throw new DirectIlException($"method {syntax.Name} is declared twice");
+        }
+
+        Type returnType = ResolveType(syntax.ReturnType);
+        var parameters = new List<Type> { typeof(object[]) };
+        parameters.AddRange(syntax.Parameters.Select(p => ResolveType(p.Type)));
+        var method = new DynamicMethod(syntax.Name, returnType, parameters.ToArray(), typeof(MethodSetCompiler).Module, skipVisibility: true);
+        method.DefineParameter(1, ParameterAttributes.None, "constants");
+        for (int i = 0; i < syntax.Parameters.Count; i++)
+        {
+            method.DefineParameter(i + 2, ParameterAttributes.None, syntax.Parameters[i].Name);
+        }
+
+        _methods.Add(syntax.Name, (syntax, method));
+    }
+
+    /// <summary>The set's constants, the first argument of every method (a delegate is closed over it).</summary>
+    public object[] Constants => _closure.ToArray();
+
+    /// <summary>Compiles every declared method's body to IL; returns the methods by name.</summary>
+    public IReadOnlyDictionary<string, DynamicMethod> Compile()
+    {
+        foreach ((MethodSyntax syntax, DynamicMethod method) in _methods.Values)
+        {
+            new MethodBodyCompiler(this, syntax, method).Compile();
+        }
+
+        return _methods.ToDictionary(m => m.Key, m => m.Value.Method, StringComparer.Ordinal);
+    }
+
+    internal DynamicMethod? MethodNamed(string name) => _methods.TryGetValue(name, out var m) ? m.Method : null;
+
+    /// <summary>The declared parameters of a method of the set (without the hidden constants).</summary>
+    internal Type[] ParameterTypes(string name) => _methods[name].Syntax.Parameters.Select(p => ResolveType(p.Type)).ToArray();
+
+    internal (int Slot, object Value)? ConstantNamed(string dottedName) => _constants.TryGetValue(dottedName, out var c) ? c : null;
+
+    internal Type ResolveType(TypeSyntax syntax)
+    {
+        Type type = TryResolveTypeName(syntax.Name) ?? throw new DirectIlException($"unknown type {syntax.Name}");
+        for (int i = 0; i < syntax.Pointers; i++)
+        {
+            type = type.MakePointerType();
+        }
+
+        return type;
+    }
+
+    /// <summary>A keyword, a name under one of the file's usings, or a full name; null when nothing is called so.</summary>
+    internal Type? TryResolveTypeName(string name)
+    {
+        if (s_keywords.TryGetValue(name, out Type? keyword))
+        {
+            return keyword;
+        }
+
+        if (_typeCache.TryGetValue(name, out Type? cached))
+        {
+            return cached;
+        }
+
+        Type? found = null;
+        foreach (string prefix in s_usings.Select(u => u + ".").Prepend(""))
+        {
+            foreach (Assembly assembly in s_assemblies)
+            {
+                found = assembly.GetType(prefix + name, throwOnError: false);
+                if (found is not null)
+                {
+                    break;
+                }
+            }
+
+            if (found is not null)
+            {
+                break;
+            }
+        }
+
+        _typeCache[name] = found;
+        return found;
+    }
+}
