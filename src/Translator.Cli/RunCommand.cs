@@ -24,7 +24,8 @@ internal sealed record RunArguments(
     ulong? SnapshotAt = null,
     string? SnapshotPath = null,
     DateTimeOffset? RtcBase = null,
-    CpuFeatures CpuFeatures = CpuFeatures.Default);
+    CpuFeatures CpuFeatures = CpuFeatures.Default,
+    GroupCompiler GroupCompiler = GroupCompiler.DirectIl);
 
 /// <summary><c>translator run</c>: boots an image on a backend, streams COM1 to stdout, exits with the guest's code.</summary>
 internal static class RunCommand
@@ -102,13 +103,16 @@ internal static class RunCommand
             DefaultValueFactory = _ => CpuFeatures.Default,
         };
         Option<bool> progress = CommonOptions.ShowProgress();
+        Option<GroupCompiler> tierCompiler = CommonOptions.Choice("--tier-compiler",
+            "tiered runs: compile hot code straight to IL in this process (il, the default: milliseconds) or with Roslyn in a kept child process (roslyn: seconds; the cache keeps its assembly)",
+            ("il", GroupCompiler.DirectIl), ("roslyn", GroupCompiler.Roslyn));
         var snapshotAt = new Option<ulong?>("--snapshot-at") { HelpName = "N", Description = "Stop at the first block boundary at or past N retired instructions and save the VM to --snapshot (exit code 8)" };
         var snapshot = new Option<string?>("--snapshot") { HelpName = "FILE", Description = "Where the VM is saved, at --snapshot-at N or, without it, when the process receives SIGUSR1 (exit code 8; resume it with translator resume FILE)" };
 
         var command = new Command("run", "Boot a guest on one backend: stdout is exactly its COM1 bytes, the exit code its own (odd) or the tool's (even)")
         {
             image, backend, stats, maxInstructions, memory, paging, execution, cost, devices, kernel, append, rtcBase, progress, snapshotAt, snapshot,
-            cpuFeatures,
+            cpuFeatures, tierCompiler,
         };
         command.Validators.Add(result =>
         {
@@ -139,7 +143,7 @@ internal static class RunCommand
                 parsed.GetValue(execution), parsed.GetValue(kernel), parsed.GetValue(devices), parsed.GetValue(append),
                 parsed.GetValue(snapshotAt), parsed.GetValue(snapshot),
                 parsed.GetValue(rtcBase) is { } start ? RtcBase(start, DateTimeOffset.UtcNow, out _) : null,
-                parsed.GetValue(cpuFeatures));
+                parsed.GetValue(cpuFeatures), parsed.GetValue(tierCompiler));
             using Stream stdout = Console.OpenStandardOutput();
             return Execute(args, stdout, Console.Error, Progress.For(parsed.GetValue(progress), Console.Error));
         });
@@ -307,6 +311,7 @@ internal static class RunCommand
             Paging = args.Paging,
             Cost = args.Cost ?? CostParameters.Default,
             Execution = args.Execution,
+            GroupCompiler = args.GroupCompiler,
             CpuFeatures = args.CpuFeatures,
             Console = console.WriteByte,
 

@@ -162,8 +162,10 @@ public sealed class VirtualMachine
 
                     if (ready is null or { Groups: > 0 })
                     {
+                        // Compiled directly to IL, the hot code earlier runs recorded is compiled again at once.
+                        IReadOnlyCollection<uint> recorded = options.GroupCompiler == GroupCompiler.DirectIl ? cache.RecordedHot(bytes) : [];
                         translating.Translated.StartTieringByGroups(options.TierUpInstructions, TierUpInterval(options.TierUpInstructions),
-                            hot => cache.LoadGroupInBackground(bytes, hot));
+                            hot => cache.LoadGroupInBackground(bytes, hot, options.GroupCompiler), recorded);
                     }
                 }
                 else

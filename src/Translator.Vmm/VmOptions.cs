@@ -75,6 +75,22 @@ public enum ExecutionTier
     Tiered,
 }
 
+/// <summary>
+/// What compiles a tiered run's groups of hot code (<c>--tier-compiler</c>): both compile the same C# from the
+/// binary-translation core, one emitter's output (docs/tiered-translation.md).
+/// </summary>
+public enum GroupCompiler
+{
+    /// <summary>
+    /// In this process, the core's C# compiled straight to IL (dynamic methods) in milliseconds; the cache keeps the
+    /// group's hot addresses, and the next run compiles them again at its start.
+    /// </summary>
+    DirectIl,
+
+    /// <summary>A kept child process compiles the C# with Roslyn (seconds); the cache keeps the assembly for the next run.</summary>
+    Roslyn,
+}
+
 /// <summary>Everything a <see cref="VirtualMachine"/> is built from besides the image.</summary>
 public sealed record VmOptions
 {
@@ -99,6 +115,9 @@ public sealed record VmOptions
     /// never wins back on the interpreter's speed (about 300 MIPS: 20 million is some 70 ms of guest time).
     /// </summary>
     public ulong TierUpInstructions { get; init; } = 20_000_000;
+
+    /// <summary>Tiered runs: what compiles the groups of hot code.</summary>
+    public GroupCompiler GroupCompiler { get; init; } = GroupCompiler.DirectIl;
 
     /// <summary>
     /// native, hw, trap and pv: the interpreter, the binary-translation core's code (pv: with direct hypercalls; the

@@ -123,7 +123,9 @@ public sealed class AttachedTranslation
     /// translatable is not asked for again; a failure leaves the rest on the interpreter with the reason in
     /// <see cref="Problem"/>.
     /// </summary>
-    public void StartTieringByGroups(ulong after, ulong every, Func<IReadOnlyCollection<uint>, LoadedTranslation?> compileGroup)
+    /// <param name="recorded">Addresses earlier runs found hot: compiled as a group at once, before any tier-up.</param>
+    public void StartTieringByGroups(ulong after, ulong every, Func<IReadOnlyCollection<uint>, LoadedTranslation?> compileGroup,
+        IReadOnlyCollection<uint>? recorded = null)
     {
         ArgumentNullException.ThrowIfNull(compileGroup);
         var asked = new HashSet<uint>();
@@ -150,8 +152,19 @@ public sealed class AttachedTranslation
                 return;
             }
 
-            asked.UnionWith(hot);
             TierUpRetired ??= cpu.Retired;
+            Compile(hot);
+        };
+
+        if (recorded is { Count: > 0 })
+        {
+            TierUpRetired = 0;
+            Compile(recorded.ToList());
+        }
+
+        void Compile(List<uint> hot)
+        {
+            asked.UnionWith(hot);
             busy = 1;
             var worker = new Thread(() =>
             {
@@ -179,7 +192,7 @@ public sealed class AttachedTranslation
                 Name = "tiered translation",
             };
             worker.Start();
-        };
+        }
     }
 
     /// <summary>Addresses where guest code ran without a translated region (entries for the next translation).</summary>
@@ -276,8 +289,9 @@ public sealed class AttachedTranslation
 
             if (t.Origin == TranslationOrigin.Translated && SwappedAtRetired is not null)
             {
-                // A tiered run's compile: in a child process (this one never held the compiler) or, failing that, here.
-                events[t.CompiledOutOfProcess ? "bt.compile.outOfProcess" : "bt.compile.inProcess"] = 1;
+                // A tiered run's compile: to IL directly, here; else in a child process (this one never held the
+                // compiler) or, failing that, here.
+                events[t.CompiledToIl ? "bt.compile.directIl" : t.CompiledOutOfProcess ? "bt.compile.outOfProcess" : "bt.compile.inProcess"] = 1;
                 if (t.CompiledOutOfProcess)
                 {
                     events["bt.compile.processPeakKiB"] = t.CompileProcessPeakBytes / 1024;

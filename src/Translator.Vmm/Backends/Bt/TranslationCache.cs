@@ -59,6 +59,9 @@ public sealed record LoadedTranslation(
     /// <summary>Groups of hot code: how many this translation holds (0: a whole translation).</summary>
     public int Groups { get; init; }
 
+    /// <summary>A group compiled by the direct IL back end (<see cref="GroupCompiler.DirectIl"/>).</summary>
+    public bool CompiledToIl { get; init; }
+
     /// <summary>Groups compiled in a child process: its wall time from start to exit, and what it said about its parts.</summary>
     public TranslationWorker.GroupReport? Worker { get; init; }
 }
@@ -208,10 +211,15 @@ public sealed class TranslationCache
     /// child process (<see cref="TranslationWorker"/>) into this cache, or here when no child can; stored for the next
     /// run, loaded and JIT-compiled on this (background) thread. Null when no address is translatable code.
     /// </summary>
-    public LoadedTranslation? LoadGroupInBackground(byte[] image, IReadOnlyCollection<uint> hot)
+    public LoadedTranslation? LoadGroupInBackground(byte[] image, IReadOnlyCollection<uint> hot, GroupCompiler compiler = GroupCompiler.Roslyn)
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(hot);
+        if (compiler == GroupCompiler.DirectIl)
+        {
+            return CompileGroupToIl(image, hot);
+        }
+
         string sha = ImageHash(image);
         var clock = Stopwatch.StartNew();
         TranslationWorker.GroupReport? report = TranslationWorker.TryCompileGroup(image, sha, Directory, hot, out string? problem);
@@ -245,6 +253,49 @@ public sealed class TranslationCache
         return new LoadedTranslation(image2, TranslationOrigin.Translated, group.Translate, group.Compile, loading.Elapsed - jit2,
             entry!.Regions, entry.Instructions, entry.EntryPoints, warnings, InProcessBecause: problem) { JitTime = jit2, Groups = 1 };
     }
+
+    /// <summary>
+    /// A tiered run's group compiled by the direct IL back end, here, on this (background) thread: translated by the
+    /// core, its methods compiled from the core's C# to dynamic methods and JIT-compiled before the swap. The cache
+    /// records the hot addresses (<see cref="RecordedHot"/>), not the code: the next run compiles them again at its
+    /// start, which costs less than loading an assembly did. Null when no address is translatable code.
+    /// </summary>
+    private LoadedTranslation? CompileGroupToIl(byte[] image, IReadOnlyCollection<uint> hot)
+    {
+        string sha = ImageHash(image);
+        IReadOnlyList<uint> entryPoints = GroupEntryPoints(sha);
+        var clock = Stopwatch.StartNew();
+        if (TranslationGroups.Translate(image, sha, entryPoints, hot) is not { } result)
+        {
+            return null;
+        }
+
+        TimeSpan translate = clock.Elapsed;
+        DirectIl.DirectIlImage compiled;
+        try
+        {
+            compiled = DirectIl.DirectIlImage.Compile(result, TranslationGroups.Numbering(sha, entryPoints), out _);
+        }
+        catch (DirectIl.DirectIlException e)
+        {
+            // The core wrote C# outside the subset the back end reads: a translator fault, as a compile error would be.
+            throw new TranslationHostException($"the direct IL back end cannot compile the translation: {e.Message}");
+        }
+
+        TimeSpan compile = clock.Elapsed - translate;
+        TimeSpan jit = compiled.Prepare();
+        var warnings = new List<string>(result.Warnings);
+        if (_store.TryAddHot(sha, hot) is { } failure)
+        {
+            warnings.Add(failure);
+        }
+
+        return new LoadedTranslation(compiled, TranslationOrigin.Translated, translate, compile, TimeSpan.Zero, result.Regions, result.Instructions,
+            entryPoints, warnings) { JitTime = jit, Groups = 1, CompiledToIl = true };
+    }
+
+    /// <summary>The addresses earlier tiered runs found hot in <paramref name="image"/> (empty when none are recorded).</summary>
+    public IReadOnlyCollection<uint> RecordedHot(byte[] image) => _store.ReadHot(ImageHash(image)).Order().ToArray();
 
     /// <summary>Translates, compiles and stores the group holding <paramref name="hot"/> (the child's work); null when there is none.</summary>
     /// <param name="translatedCpu">This process's CPU time when the group was translated (before Roslyn), for the child's report.</param>

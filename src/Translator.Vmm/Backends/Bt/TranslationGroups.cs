@@ -23,14 +23,9 @@ internal static class TranslationGroups
     public static string Numbering(string imageSha256, IReadOnlyList<uint> entryPoints) =>
         imageSha256[..16] + ":" + TranslationStore.Hex(SHA256.HashData(Encoding.ASCII.GetBytes(string.Join(',', entryPoints))))[..16];
 
-    /// <summary>
-    /// Translates the methods holding <paramref name="hot"/> and compiles them with Roslyn (IL, no native image: a
-    /// group is small and the JIT compiles it in milliseconds); null when none of the addresses is translated code.
-    /// </summary>
-    /// <param name="translated">Called between translating and compiling (the child's report splits its CPU time there).</param>
-    public static CompiledGroup? Compile(byte[] image, string imageSha256, IReadOnlyList<uint> entryPoints, IReadOnlyCollection<uint> hot, Action? translated = null)
+    /// <summary>The core's translation of the methods holding <paramref name="hot"/>; null when none of the addresses is translated code.</summary>
+    public static TranslationResult? Translate(byte[] image, string imageSha256, IReadOnlyList<uint> entryPoints, IReadOnlyCollection<uint> hot)
     {
-        var clock = Stopwatch.StartNew();
         TranslationResult result;
         try
         {
@@ -48,7 +43,18 @@ internal static class TranslationGroups
             throw new InvalidImageException(e.Message);
         }
 
-        if (result.Regions == 0)
+        return result.Regions == 0 ? null : result;
+    }
+
+    /// <summary>
+    /// Translates the methods holding <paramref name="hot"/> and compiles them with Roslyn (IL, no native image: a
+    /// group is small and the JIT compiles it in milliseconds); null when none of the addresses is translated code.
+    /// </summary>
+    /// <param name="translated">Called between translating and compiling (the child's report splits its CPU time there).</param>
+    public static CompiledGroup? Compile(byte[] image, string imageSha256, IReadOnlyList<uint> entryPoints, IReadOnlyCollection<uint> hot, Action? translated = null)
+    {
+        var clock = Stopwatch.StartNew();
+        if (Translate(image, imageSha256, entryPoints, hot) is not { } result)
         {
             return null;
         }

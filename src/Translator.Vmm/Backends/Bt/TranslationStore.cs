@@ -37,6 +37,7 @@ internal sealed class TranslationStore(string root, string translatorVersion)
     private const string ManifestFile = "translation.manifest";
     private const string FallbacksFile = "fallbacks.txt";
     private const string DeferredFallbacksFile = "fallbacks-deferred.txt";
+    private const string HotFile = "hot.txt";
 
     public string Root { get; } = root;
 
@@ -233,11 +234,31 @@ internal sealed class TranslationStore(string root, string translatorVersion)
     }
 
     /// <summary>The code addresses earlier runs of the image reached only through the interpreter.</summary>
-    public IReadOnlySet<uint> ReadFallbacks(string imageSha256, bool deferred = false)
+    public IReadOnlySet<uint> ReadFallbacks(string imageSha256, bool deferred = false) =>
+        ReadAddresses(imageSha256, deferred ? DeferredFallbacksFile : FallbacksFile);
+
+    /// <summary>
+    /// Adds fallback addresses to the image's record (the one that makes the next run translate again, or, when
+    /// <paramref name="deferred"/>, the one only the next translation made for another reason includes); returns
+    /// null, or why they could not be recorded.
+    /// </summary>
+    public string? TryAddFallbacks(string imageSha256, IEnumerable<uint> addresses, bool deferred = false) =>
+        TryAddAddresses(imageSha256, deferred ? DeferredFallbacksFile : FallbacksFile, addresses, "interpreter fallbacks");
+
+    /// <summary>
+    /// The addresses tiered runs found hot in an image (<c>hot.txt</c>): guest facts like the fallbacks, from which
+    /// a run whose groups are compiled directly to IL compiles its first group at its start.
+    /// </summary>
+    public IReadOnlySet<uint> ReadHot(string imageSha256) => ReadAddresses(imageSha256, HotFile);
+
+    /// <summary>Adds hot addresses to the image's record; returns null, or why they could not be recorded.</summary>
+    public string? TryAddHot(string imageSha256, IEnumerable<uint> addresses) => TryAddAddresses(imageSha256, HotFile, addresses, "hot addresses");
+
+    private IReadOnlySet<uint> ReadAddresses(string imageSha256, string file)
     {
         try
         {
-            string path = Path.Combine(Root, imageSha256, deferred ? DeferredFallbacksFile : FallbacksFile);
+            string path = Path.Combine(Root, imageSha256, file);
             if (File.Exists(path) && TryParseAddresses(File.ReadAllLines(path).Where(l => l.Length > 0), out List<uint> addresses))
             {
                 return addresses.ToHashSet();
@@ -245,20 +266,15 @@ internal sealed class TranslationStore(string root, string translatorVersion)
         }
         catch (Exception e) when (IsFileSystemFailure(e))
         {
-            // An unreadable record only costs the next translation those entry points.
+            // An unreadable record only costs the next run those addresses.
         }
 
         return new HashSet<uint>();
     }
 
-    /// <summary>
-    /// Adds fallback addresses to the image's record (the one that makes the next run translate again, or, when
-    /// <paramref name="deferred"/>, the one only the next translation made for another reason includes); returns
-    /// null, or why they could not be recorded.
-    /// </summary>
-    public string? TryAddFallbacks(string imageSha256, IEnumerable<uint> addresses, bool deferred = false)
+    private string? TryAddAddresses(string imageSha256, string file, IEnumerable<uint> addresses, string what)
     {
-        var all = new SortedSet<uint>(ReadFallbacks(imageSha256, deferred));
+        var all = new SortedSet<uint>(ReadAddresses(imageSha256, file));
         int before = all.Count;
         all.UnionWith(addresses);
         if (all.Count == before)
@@ -271,12 +287,12 @@ internal sealed class TranslationStore(string root, string translatorVersion)
         {
             Directory.CreateDirectory(directory);
             string text = string.Concat(all.Select(a => FormatAddress(a) + "\n"));
-            WriteAtomically(Path.Combine(directory, deferred ? DeferredFallbacksFile : FallbacksFile), Encoding.ASCII.GetBytes(text));
+            WriteAtomically(Path.Combine(directory, file), Encoding.ASCII.GetBytes(text));
             return null;
         }
         catch (Exception e) when (IsFileSystemFailure(e))
         {
-            return $"cannot record interpreter fallbacks in {directory}: {e.Message}";
+            return $"cannot record {what} in {directory}: {e.Message}";
         }
     }
 
