@@ -24,6 +24,12 @@ public sealed class TranslationBehaviourTests
         Assert.Equal(native.ExitCode, translated.ExitCode);
         Assert.Equal(native.Retired, translated.Retired);
         Assert.Equal(native.State, translated.State);
+
+        // The same C# compiled by the direct IL back end (tiered runs' groups) behaves the same way.
+        MachineRun direct = MachineRun.WithTranslation(image, Translator.Vmm.Backends.Bt.DirectIl.DirectIlImage.Compile(result, null, out _), budget: 50_000_000);
+        Assert.Equal((translated.Console, translated.ExitCode, translated.Retired, translated.Translated, translated.State),
+            (direct.Console, direct.ExitCode, direct.Retired, direct.Translated, direct.State));
+        Assert.Equal(translated.Untranslated.Order(), direct.Untranslated.Order());
         return (native, translated, result);
     }
 

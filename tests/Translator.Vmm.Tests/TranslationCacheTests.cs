@@ -223,7 +223,10 @@ public sealed class TranslationCacheTests : IDisposable
     public void ATieredRunStoresWhatItCompiledAndADamagedEntryIsRebuilt(string damaged)
     {
         byte[] image = Image(9);
-        var options = new VmOptions { Backend = BackendKind.BinaryTranslation, TierUpInstructions = 0, TranslationCacheDirectory = _directory };
+        var options = new VmOptions
+        {
+            Backend = BackendKind.BinaryTranslation, TierUpInstructions = 0, TranslationCacheDirectory = _directory, GroupCompiler = GroupCompiler.Roslyn,
+        };
         VmRunResult first = VirtualMachine.Create(image, options).Run();
         Assert.Equal(0, first.Statistics.Events["bt.tier.startedAt"]); // tiering started at the first block boundary
         WaitForStoredTranslation(image);
@@ -249,6 +252,44 @@ public sealed class TranslationCacheTests : IDisposable
         Assert.Equal(first.Statistics.GuestInstructions, next.Statistics.GuestInstructions);
         Assert.Equal(1, next.Statistics.Events["bt.cache.hit"]); // the next run starts with the stored code
         Assert.True(next.Statistics.Events["bt.instructionsInRegions"] > 0, "it runs translated code");
+    }
+
+    /// <summary>
+    /// The direct IL group compiler keeps no code in the cache: it records the hot addresses, and the next run compiles
+    /// them as it starts (before any tier-up) and swaps them in; that run ends as the first did.
+    /// </summary>
+    [Fact]
+    public void ATieredRunRecordsItsHotCodeAndTheNextRunCompilesItAtItsStart()
+    {
+        byte[] image = Image(10);
+        var options = new VmOptions { Backend = BackendKind.BinaryTranslation, TierUpInstructions = 0, TranslationCacheDirectory = _directory };
+        VmRunResult first = VirtualMachine.Create(image, options).Run();
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (new TranslationCache(_directory).RecordedHot(image).Count == 0)
+        {
+            Assert.True(waited.Elapsed < TimeSpan.FromMinutes(3), "the background compiler recorded no hot code");
+            Thread.Sleep(50);
+        }
+
+        Assert.False(Directory.Exists(Path.Combine(EntryDirectory(image), "groups")), "no compiled code is stored");
+        Assert.Null(new TranslationCache(_directory).TryLoadReady(image));
+
+        // Tier-ups far away: only the recorded group can be compiled, and it is, as the machine is made.
+        VirtualMachine next = VirtualMachine.Create(image, options with { TierUpInstructions = ulong.MaxValue / 2 });
+        AttachedTranslation attached = ((ITranslatingBackend)next.Backend).Translated;
+        waited.Restart();
+        while (!attached.SwapPending)
+        {
+            Assert.True(waited.Elapsed < TimeSpan.FromMinutes(3), $"the recorded group was not compiled ({attached.Problem})");
+            Thread.Sleep(20);
+        }
+
+        VmRunResult run = next.Run();
+        Assert.Equal(first.ExitCode, run.ExitCode);
+        Assert.Equal(first.Statistics.GuestInstructions, run.Statistics.GuestInstructions);
+        Assert.Equal(0, run.Statistics.Events["bt.tier.startedAt"]);
+        Assert.Equal(1, run.Statistics.Events["bt.compile.directIl"]);
+        Assert.True(run.Statistics.Events["bt.instructionsInRegions"] > 0, "it runs translated code");
     }
 
     /// <summary>Waits until a fresh cache instance (another process's view) finds the translation stored.</summary>

@@ -400,9 +400,42 @@ internal sealed partial class MethodBodyCompiler
         return comparison ? typeof(bool) : binary.OperandType;
     }
 
-    /// <summary>The value of an int constant (the only constants C#'s implicit constant conversion widens in operators).</summary>
-    private long? IntConstant(Expr e) =>
-        e is Literal { Value: ulong bits, LiteralType: var t } && (t == typeof(int) || t == typeof(long)) ? unchecked((long)bits) : null;
+    /// <summary>The value of an int or long constant expression (the constants C#'s implicit constant conversions apply to).</summary>
+    private long? IntConstant(Expr e)
+    {
+        Type t = Bind(e);
+        return (t == typeof(int) || t == typeof(long)) && ConstantBits(e) is ulong bits ? unchecked((long)bits) : null;
+    }
+
+    /// <summary>
+    /// An integer constant expression's value, folded as the C# compiler folds it (unchecked, in the operation's
+    /// type), as 64 bits sign- or zero-extended from its type; null when <paramref name="e"/> is not one.
+    /// </summary>
+    private ulong? ConstantBits(Expr e)
+    {
+        Type t = Bind(e);
+        if (!NumericRules.IsIntegral(t))
+        {
+            return null;
+        }
+
+        switch (e)
+        {
+            case Literal { Value: ulong bits }:
+                return bits;
+            case MemberExpr member when _symbols.TryGetValue(member, out object? symbol) && symbol is ConstantValue constant:
+                return constant.Bits;
+            case CastExpr cast when ConstantBits(cast.Operand) is ulong v:
+                return NumericRules.Extend(v, t);
+            case UnaryExpr { Op: "-" or "~" } unary when ConstantBits(unary.Operand) is ulong v:
+                return NumericRules.Extend(unary.Op == "-" ? unchecked(0 - NumericRules.Extend(v, t)) : ~NumericRules.Extend(v, t), t);
+            case BinaryExpr binary when binary.OperandType is { } type && NumericRules.IsIntegral(type) && type == t
+                && ConstantBits(binary.Left) is ulong l && ConstantBits(binary.Right) is ulong r:
+                return NumericRules.Fold(binary.Op, NumericRules.Extend(l, type), binary.Op is "<<" or ">>" ? r : NumericRules.Extend(r, type), type);
+        }
+
+        return null;
+    }
 
     private bool CanConvertImplicitly(Expr e, Type to)
     {

@@ -30,9 +30,11 @@ internal static class NumericRules
             return l;
         }
 
+        // The signedness rules below look at the operand's own type (ECMA-334 §12.4.7.3): ushort + uint is uint, and
+        // ushort + ulong is ulong, though ushort alone promotes to int.
         if (l == typeof(ulong) || r == typeof(ulong))
         {
-            Type other = l == typeof(ulong) ? r : l;
+            Type other = l == typeof(ulong) ? right : left;
             long? constant = l == typeof(ulong) ? rightConstant : leftConstant;
             if (IsSigned(other) && !(constant >= 0))
             {
@@ -49,9 +51,9 @@ internal static class NumericRules
 
         if (l == typeof(uint) || r == typeof(uint))
         {
-            Type other = l == typeof(uint) ? r : l;
+            Type other = l == typeof(uint) ? right : left;
             long? constant = l == typeof(uint) ? rightConstant : leftConstant;
-            if (other == typeof(int) && !(constant >= 0))
+            if ((other == typeof(int) || other == typeof(short) || other == typeof(sbyte)) && !(constant >= 0))
             {
                 return typeof(long);
             }
@@ -147,6 +149,42 @@ internal static class NumericRules
         {
             throw new DirectIlException($"no conversion from {Name(from)} to {Name(to)}");
         }
+    }
+
+    /// <summary>A value's bits truncated to <paramref name="t"/>, then sign- or zero-extended to 64 bits by its signedness.</summary>
+    public static ulong Extend(ulong bits, Type t) =>
+        t == typeof(sbyte) ? unchecked((ulong)(sbyte)bits) : t == typeof(byte) ? (byte)bits
+        : t == typeof(short) ? unchecked((ulong)(short)bits) : t == typeof(ushort) || t == typeof(char) ? (ushort)bits
+        : t == typeof(int) ? unchecked((ulong)(int)bits) : t == typeof(uint) ? (uint)bits : bits;
+
+    /// <summary>
+    /// <paramref name="op"/> on two constants of <paramref name="t"/> (int, uint, long or ulong), unchecked, as the C#
+    /// compiler folds it; null where the C# compiler reports an error instead (division by zero, MinValue / -1).
+    /// </summary>
+    public static ulong? Fold(string op, ulong a, ulong b, Type t)
+    {
+        bool wide = Size(t) == 8, signed = IsSigned(t);
+        int count = (int)b & (wide ? 63 : 31);
+        if (op is "/" or "%" && (Extend(b, t) == 0 || (signed && Extend(b, t) == ulong.MaxValue && a == (wide ? 0x8000000000000000UL : Extend(0x80000000UL, t)))))
+        {
+            return null;
+        }
+
+        ulong result = op switch
+        {
+            "+" => a + b,
+            "-" => a - b,
+            "*" => a * b,
+            "/" => signed ? unchecked((ulong)((long)a / (long)b)) : wide ? a / b : (uint)a / (uint)b,
+            "%" => signed ? unchecked((ulong)((long)a % (long)b)) : wide ? a % b : (uint)a % (uint)b,
+            "&" => a & b,
+            "|" => a | b,
+            "^" => a ^ b,
+            "<<" => wide ? a << count : (uint)a << count,
+            ">>" => signed ? unchecked((ulong)((long)a >> count)) : wide ? a >> count : (uint)a >> count,
+            _ => 0,
+        };
+        return op is "+" or "-" or "*" or "/" or "%" or "&" or "|" or "^" or "<<" or ">>" ? Extend(result, t) : null;
     }
 
     public static int Size(Type t) =>

@@ -507,15 +507,27 @@ internal sealed class Parser
         if (t.Kind == TokenKind.Punctuation && t.Text is "-" or "~" or "!" or "*" or "+")
         {
             _at++;
-            Expr operand = Unary();
-            if (t.Text == "-" && operand is Literal { Value: ulong magnitude } literal && literal.LiteralType != typeof(ulong))
+            Token number = Peek();
+            if (t.Text == "-" && number.Kind == TokenKind.Number && !number.Text.Contains('u') && !number.Text.Contains('U'))
             {
-                // A negative constant: -1 is an int, -2147483648 too (C#'s special case), and so on.
-                return magnitude <= (ulong)int.MaxValue + 1 && literal.LiteralType != typeof(long) && literal.LiteralType != typeof(uint)
-                    ? new Literal((ulong)unchecked(-(long)magnitude), typeof(int))
-                    : new Literal((ulong)unchecked(-(long)magnitude), typeof(long));
+                // Minus then a literal: C# reads -2147483648 as an int and -9223372036854775808 as a long.
+                _at++;
+                ulong magnitude = number.Value;
+                bool isLong = number.NumberType == typeof(long) || number.Text.EndsWith('L') || number.Text.EndsWith('l');
+                if (!isLong && magnitude <= (ulong)int.MaxValue + 1)
+                {
+                    return new Literal(unchecked((ulong)-(long)magnitude), typeof(int));
+                }
+
+                if (magnitude <= (ulong)long.MaxValue + 1)
+                {
+                    return new Literal(unchecked((ulong)-(long)magnitude), typeof(long));
+                }
+
+                throw Error("integer literal out of range");
             }
 
+            Expr operand = Unary();
             return t.Text == "+" ? operand : new UnaryExpr(t.Text, operand);
         }
 
