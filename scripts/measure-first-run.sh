@@ -3,9 +3,10 @@
 # (scripts/big-guest.sh) and runs it ROUNDS times, each in a fresh translation cache, under the default (tiered)
 # execution; prints for each the whole process's wall and CPU time and peak memory (/usr/bin/time), the time from the
 # machine's creation to the first group of hot code swapped in (--stats bt.tier.swappedAtMicroseconds) and where the
-# first group's time went (the compile process's start, Roslyn's warm-up, translating, parsing, compiling, loading,
-# the JIT), then a run of the interpreter alone (native's) and one that starts with the groups the first run stored.
-# Usage: scripts/measure-first-run.sh [BACKEND] [ROUNDS] [HOT_ROUNDS]   (defaults: bt, 3, 3000)
+# first group's time went (translating, compiling, the JIT; with TIER_COMPILER=roslyn also the compile process's
+# start, Roslyn's warm-up, parsing and loading), then a run of the interpreter alone (native's) and one that starts
+# with what the first run left in the cache (the recorded hot code; Roslyn's stored groups).
+# Usage: [TIER_COMPILER=il|roslyn] scripts/measure-first-run.sh [BACKEND] [ROUNDS] [HOT_ROUNDS]   (defaults: bt, 3, 3000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 backend=${1:-bt}
@@ -42,8 +43,8 @@ PY
 }
 
 for round in $(seq "$rounds"); do
-    run "first run $round ($backend)" "$work/cache-$round" "$backend"
+    run "first run $round ($backend)" "$work/cache-$round" "$backend" --tier-compiler "${TIER_COMPILER:-il}"
 done
 run "interpreter only (native)" "$work/none" native --execution interpreter
-run "next run, stored groups ($backend)" "$work/cache-1" "$backend"
+run "next run, same cache ($backend)" "$work/cache-1" "$backend" --tier-compiler "${TIER_COMPILER:-il}"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"

@@ -89,6 +89,13 @@ public sealed class TranslationOptions
     /// <c>TranslatedImage.MethodNumbering</c>, so the machine lets translations of one numbering chain together.
     /// </summary>
     public string? MethodNumbering { get; set; }
+
+    /// <summary>
+    /// Make only the <see cref="TranslationResult.Layout"/> (each method's source and the tables), not the C# file:
+    /// for a back end that compiles the methods from the layout (the direct IL one), which then does not pay for a
+    /// file nobody reads. <see cref="TranslationResult.Source"/> is empty.
+    /// </summary>
+    public bool LayoutOnly { get; set; }
 }
 
 /// <summary>One translated image as C# source.</summary>

@@ -165,7 +165,8 @@ public sealed class VirtualMachine
                         // Compiled directly to IL, the hot code earlier runs recorded is compiled again at once.
                         IReadOnlyCollection<uint> recorded = options.GroupCompiler == GroupCompiler.DirectIl ? cache.RecordedHot(bytes) : [];
                         translating.Translated.StartTieringByGroups(options.TierUpInstructions, TierUpInterval(options.TierUpInstructions),
-                            hot => cache.LoadGroupInBackground(bytes, hot, options.GroupCompiler), recorded);
+                            hot => cache.LoadGroupInBackground(bytes, hot, options.GroupCompiler), recorded,
+                            cumulative: options.GroupCompiler == GroupCompiler.DirectIl);
                     }
                 }
                 else

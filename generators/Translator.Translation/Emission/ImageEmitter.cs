@@ -71,13 +71,21 @@ internal sealed class ImageEmitter
             var emitter = new RegionEmitter(plan, own, fallbacks, formatter, chains, _options.AggressiveOptimization);
             emitter.Emit();
             string methodSource = own.ToString();
-            methods.Raw(methodSource);
+            if (!_options.LayoutOnly)
+            {
+                methods.Raw(methodSource);
+            }
+
             Instructions += emitter.Instructions;
             uint codeStart = page.Instructions[0].Ip;
             uint codeEnd = page.Instructions.Max(d => d.NextIp);
             byte[] bytes = GuestBytes(codeStart, codeEnd);
             string bytesName = $"Bytes_{codeStart:X8}";
-            codeArrays.Line($"private static readonly byte[] {bytesName} = {{ {string.Join(", ", bytes.Select(b => "0x" + b.ToString("X2")))} }};");
+            if (!_options.LayoutOnly)
+            {
+                codeArrays.Line($"private static readonly byte[] {bytesName} = {{ {string.Join(", ", bytes.Select(b => "0x" + b.ToString("X2")))} }};");
+            }
+
             methodRows.Add($"(Enter_{codeStart:X8}, {RegionEmitter.Hex(codeStart)}, {bytesName}, {plan.Nodes.Count}, {method}),");
             entries.Line($"private int Enter_{codeStart:X8}(X86Cpu cpu, int budget) => {emitter.MethodName}(cpu, budget, budget, 0);");
             methodSources.Add(new TranslatedMethodSource(emitter.MethodName, codeStart, bytes, plan.Nodes.Count, method, methodSource));
@@ -88,6 +96,16 @@ internal sealed class ImageEmitter
                 entryRows.Add(new RegionEntry(node.D.Ip, physical, row));
                 Regions++;
             }
+        }
+
+        var dispatch = new CodeWriter();
+        dispatch.Indent().Indent();
+        chains.EmitDispatch(dispatch);
+        string dispatchSource = dispatch.ToString();
+        Layout = new TranslationLayout(methodSources, entryRows, fallbacks.Instructions, dispatchSource.Length > 0 ? dispatchSource : null);
+        if (_options.LayoutOnly)
+        {
+            return "";
         }
 
         var w = new CodeWriter();
@@ -159,16 +177,11 @@ internal sealed class ImageEmitter
         w.Line("// Where the dispatcher enters: the first method of a chain (see ChainTo and cpu.TcChainable).");
         w.Raw(entries.ToString());
         w.Line();
-        var dispatch = new CodeWriter();
-        dispatch.Indent().Indent();
-        chains.EmitDispatch(dispatch);
-        string dispatchSource = dispatch.ToString();
         w.Raw(dispatchSource);
         w.Raw(methods.ToString());
         fallbacks.Emit(w);
         w.Close();
         w.Close();
-        Layout = new TranslationLayout(methodSources, entryRows, fallbacks.Instructions, dispatchSource.Length > 0 ? dispatchSource : null);
         return w.ToString();
     }
 

@@ -95,6 +95,19 @@ internal sealed class CodeCache
     }
 
     /// <summary>
+    /// Makes <paramref name="image"/> the only attached translation: every region attached before is dropped (a
+    /// tiered run's translation of all its hot code so far, replacing the previous one), then as <see cref="Attach"/>.
+    /// </summary>
+    public void Replace(TranslatedImage image)
+    {
+        _regions.Clear();
+        _attachedImages = 0;
+        _numbering = null;
+        _methods = 0;
+        Attach(image);
+    }
+
+    /// <summary>
     /// Linear addresses of valid blocks that run without a translated region although they proved hot: they reached
     /// <paramref name="executions"/> runs or the block compiler compiled them (what tiered translation compiles next).
     /// </summary>

@@ -70,16 +70,17 @@ public sealed unsafe partial class Interpreter
     public IReadOnlyCollection<uint> UntranslatedEntries => _cache.UntranslatedEntries;
 
     /// <summary>Translations handed over by other threads, attached by <see cref="Run"/> at its next block boundary, in order.</summary>
-    private readonly System.Collections.Concurrent.ConcurrentQueue<Translation.TranslatedImage> _offered = new();
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(Translation.TranslatedImage Image, bool Replacing)> _offered = new();
 
     /// <summary>
     /// Hands <paramref name="image"/> over from any thread (a background compiler): <see cref="Run"/> attaches it
-    /// between two blocks, as <see cref="UseTranslation"/> would (tiered translation swaps in there, group by group).
+    /// between two blocks, as <see cref="UseTranslation"/> would (tiered translation swaps in there, group by group),
+    /// or, when <paramref name="replacing"/>, in place of every translation attached before it.
     /// </summary>
-    public void OfferTranslation(Translation.TranslatedImage image)
+    public void OfferTranslation(Translation.TranslatedImage image, bool replacing = false)
     {
         ArgumentNullException.ThrowIfNull(image);
-        _offered.Enqueue(image);
+        _offered.Enqueue((image, replacing));
     }
 
     /// <summary>
@@ -110,10 +111,18 @@ public sealed unsafe partial class Interpreter
             TierUp?.Invoke();
         }
 
-        while (_offered.TryDequeue(out Translation.TranslatedImage? image))
+        while (_offered.TryDequeue(out (Translation.TranslatedImage Image, bool Replacing) offer))
         {
-            _cache.Attach(image);
-            TranslationSwapped?.Invoke(image, cpu.Retired);
+            if (offer.Replacing)
+            {
+                _cache.Replace(offer.Image);
+            }
+            else
+            {
+                _cache.Attach(offer.Image);
+            }
+
+            TranslationSwapped?.Invoke(offer.Image, cpu.Retired);
         }
     }
 

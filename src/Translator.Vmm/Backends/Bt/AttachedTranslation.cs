@@ -76,7 +76,7 @@ public sealed class AttachedTranslation
     {
         ArgumentNullException.ThrowIfNull(translation);
         _offered[translation.Image] = translation;
-        interpreter.OfferTranslation(translation.Image);
+        interpreter.OfferTranslation(translation.Image, replacing: translation.ReplacesEarlierGroups);
     }
 
     private void Swapped(TranslatedImage image, ulong retired)
@@ -94,7 +94,9 @@ public sealed class AttachedTranslation
                 }
             }
 
-            Translation = Translation is { Groups: > 0 } earlier && offered.Groups > 0 ? Combine(earlier, offered) : offered;
+            Translation = Translation is { Groups: > 0 } earlier && offered.Groups > 0
+                ? offered.ReplacesEarlierGroups ? Succeed(earlier, offered) : Combine(earlier, offered)
+                : offered;
             SwappedAtRetired ??= retired;
             FirstSwapTime ??= _clock.Elapsed;
         }
@@ -116,6 +118,20 @@ public sealed class AttachedTranslation
     };
 
     /// <summary>
+    /// A translation of all the hot code so far in place of the earlier ones: its own regions, and what every one of
+    /// them cost (the figures add up, as the run paid them all).
+    /// </summary>
+    private static LoadedTranslation Succeed(LoadedTranslation earlier, LoadedTranslation added) => added with
+    {
+        TranslateTime = earlier.TranslateTime + added.TranslateTime,
+        CompileTime = earlier.CompileTime + added.CompileTime,
+        LoadTime = earlier.LoadTime + added.LoadTime,
+        Warnings = [.. earlier.Warnings, .. added.Warnings],
+        JitTime = earlier.JitTime + added.JitTime,
+        Groups = earlier.Groups + added.Groups,
+    };
+
+    /// <summary>
     /// Tiered translation by groups of hot code: once the guest has retired <paramref name="after"/> instructions, and
     /// again every <paramref name="every"/> after that, the blocks the interpreter found hot and no region covers
     /// become a group that <paramref name="compileGroup"/> translates and compiles on a background thread (one group
@@ -124,8 +140,14 @@ public sealed class AttachedTranslation
     /// <see cref="Problem"/>.
     /// </summary>
     /// <param name="recorded">Addresses earlier runs found hot: compiled as a group at once, before any tier-up.</param>
+    /// <param name="cumulative">
+    /// Each group holds all the hot code found so far and replaces the one before it, instead of adding the new hot
+    /// code beside it: for a compiler fast enough to compile it all again (the direct IL back end). The hot addresses
+    /// may then be the translation's entry points (a computed jump's targets, a switch's cases), which groups sharing
+    /// one method numbering cannot add.
+    /// </param>
     public void StartTieringByGroups(ulong after, ulong every, Func<IReadOnlyCollection<uint>, LoadedTranslation?> compileGroup,
-        IReadOnlyCollection<uint>? recorded = null)
+        IReadOnlyCollection<uint>? recorded = null, bool cumulative = false)
     {
         ArgumentNullException.ThrowIfNull(compileGroup);
         var asked = new HashSet<uint>();
@@ -165,6 +187,11 @@ public sealed class AttachedTranslation
         void Compile(List<uint> hot)
         {
             asked.UnionWith(hot);
+            if (cumulative)
+            {
+                hot = asked.Order().ToList();
+            }
+
             busy = 1;
             var worker = new Thread(() =>
             {
@@ -174,7 +201,7 @@ public sealed class AttachedTranslation
                     TranslationCompiler.OnThisThreadOnly = true;
                     if (compileGroup(hot) is { } group)
                     {
-                        Offer(group);
+                        Offer(cumulative ? group with { ReplacesEarlierGroups = true } : group);
                     }
                 }
                 catch (Exception e)

@@ -24,7 +24,9 @@ internal static class TranslationGroups
         imageSha256[..16] + ":" + TranslationStore.Hex(SHA256.HashData(Encoding.ASCII.GetBytes(string.Join(',', entryPoints))))[..16];
 
     /// <summary>The core's translation of the methods holding <paramref name="hot"/>; null when none of the addresses is translated code.</summary>
-    public static TranslationResult? Translate(byte[] image, string imageSha256, IReadOnlyList<uint> entryPoints, IReadOnlyCollection<uint> hot)
+    /// <param name="layoutOnly">The layout alone, without the C# file (<see cref="TranslationOptions.LayoutOnly"/>).</param>
+    public static TranslationResult? Translate(byte[] image, string imageSha256, IReadOnlyList<uint> entryPoints, IReadOnlyCollection<uint> hot,
+        bool layoutOnly = false)
     {
         TranslationResult result;
         try
@@ -36,6 +38,7 @@ internal static class TranslationGroups
                 MethodNumbering = Numbering(imageSha256, entryPoints),
                 ClassName = "Group",
                 AggressiveOptimization = true, // JIT-compiled: straight to optimized code
+                LayoutOnly = layoutOnly,
             });
         }
         catch (TranslationException e)

@@ -238,7 +238,8 @@ internal sealed partial class MethodBodyCompiler
 
         (Type type, bool isStatic) = Receiver(member.Target);
         BindingFlags flags = Members | (isStatic ? BindingFlags.Static : BindingFlags.Instance);
-        var candidates = type.GetMethods(flags).Where(m => m.Name == member.Name).Select(m => Instantiate(m, call.Arguments)).OfType<MethodInfo>();
+        // By name: the runtime then caches the methods of that name only, not all of X86Cpu's.
+        var candidates = type.GetMember(member.Name, MemberTypes.Method, flags).Cast<MethodInfo>().Select(m => Instantiate(m, call.Arguments)).OfType<MethodInfo>();
         MethodInfo method = ResolveOverload(candidates, call.Arguments, type.Name + "." + member.Name);
         if (method.ReturnType.IsByRef)
         {

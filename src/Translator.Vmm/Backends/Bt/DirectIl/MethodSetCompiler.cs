@@ -36,7 +36,8 @@ internal sealed class MethodSetCompiler
     };
 
     private readonly Dictionary<string, Type?> _typeCache = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (MethodSyntax Syntax, DynamicMethod Method)> _methods = new(StringComparer.Ordinal);
+    /// <summary>Each method's signature (its body left out), its source and its dynamic method.</summary>
+    private readonly Dictionary<string, (MethodSyntax Syntax, string Source, DynamicMethod Method)> _methods = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (int Slot, object Value)> _constants = new(StringComparer.Ordinal);
     private readonly List<object> _closure = new();
 
@@ -47,10 +48,13 @@ internal sealed class MethodSetCompiler
         _closure.Add(value);
     }
 
-    /// <summary>Parses and declares one method; its body is compiled by <see cref="Compile"/>, once every method is declared.</summary>
+    /// <summary>
+    /// Declares one method from its signature; its body is parsed and compiled by <see cref="Compile"/>, once every
+    /// method is declared (they call each other), one at a time, so only one method's syntax tree is in memory.
+    /// </summary>
     public void AddMethod(string source)
     {
-        MethodSyntax syntax = Parser.ParseMethod(source);
+        MethodSyntax syntax = Parser.ParseSignature(source);
         if (_methods.ContainsKey(syntax.Name))
         {
             throw new DirectIlException($"method {syntax.Name} is declared twice");
@@ -66,7 +70,7 @@ internal sealed class MethodSetCompiler
             method.DefineParameter(i + 2, ParameterAttributes.None, syntax.Parameters[i].Name);
         }
 
-        _methods.Add(syntax.Name, (syntax, method));
+        _methods.Add(syntax.Name, (syntax, source, method));
     }
 
     /// <summary>The set's constants, the first argument of every method (a delegate is closed over it).</summary>
@@ -75,9 +79,9 @@ internal sealed class MethodSetCompiler
     /// <summary>Compiles every declared method's body to IL; returns the methods by name.</summary>
     public IReadOnlyDictionary<string, DynamicMethod> Compile()
     {
-        foreach ((MethodSyntax syntax, DynamicMethod method) in _methods.Values)
+        foreach ((MethodSyntax _, string source, DynamicMethod method) in _methods.Values)
         {
-            new MethodBodyCompiler(this, syntax, method).Compile();
+            new MethodBodyCompiler(this, Parser.ParseMethod(source), method).Compile();
         }
 
         return _methods.ToDictionary(m => m.Key, m => m.Value.Method, StringComparer.Ordinal);

@@ -31,13 +31,35 @@ internal sealed class Parser
     }
 
     /// <summary>Parses <paramref name="source"/>: one method, optionally preceded by comments and attributes.</summary>
-    public static MethodSyntax ParseMethod(string source) => new Parser(source).Method();
+    public static MethodSyntax ParseMethod(string source) => new Parser(source).Method(withBody: true);
+
+    /// <summary>Parses the signature of <paramref name="source"/>'s method alone (its body is an empty block).</summary>
+    public static MethodSyntax ParseSignature(string source)
+    {
+        int body = source.IndexOf('{');
+        return new Parser(body < 0 ? source : source[..body]).Method(withBody: false);
+    }
 
     // ---- lexer -----------------------------------------------------------------------------------------------------
 
     private static List<Token> Lex(string s)
     {
-        var tokens = new List<Token>();
+        var tokens = new List<Token>(s.Length / 4);
+
+        // A method names a few dozen things thousands of times: one string each.
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        HashSet<string>.AlternateLookup<ReadOnlySpan<char>> byName = names.GetAlternateLookup<ReadOnlySpan<char>>();
+        string Intern(ReadOnlySpan<char> text)
+        {
+            if (!byName.TryGetValue(text, out string? known))
+            {
+                known = text.ToString();
+                names.Add(known);
+            }
+
+            return known;
+        }
+
         int i = 0;
         while (i < s.Length)
         {
@@ -61,11 +83,12 @@ internal sealed class Parser
                     i++;
                 }
 
-                tokens.Add(new Token(TokenKind.Identifier, s[start..i].TrimStart('@'), start));
+                tokens.Add(new Token(TokenKind.Identifier, Intern(s.AsSpan(start, i - start).TrimStart('@')), start));
             }
             else if (char.IsDigit(c))
             {
-                tokens.Add(Number(s, ref i));
+                Token number = Number(s, ref i);
+                tokens.Add(number with { Text = Intern(number.Text) });
             }
             else if (c == '"')
             {
@@ -209,7 +232,7 @@ internal sealed class Parser
 
     // ---- declarations ------------------------------------------------------------------------------------------------
 
-    private MethodSyntax Method()
+    private MethodSyntax Method(bool withBody)
     {
         while (Is("["))
         {
@@ -241,7 +264,7 @@ internal sealed class Parser
             Expect(")");
         }
 
-        BlockStmt body = Block();
+        BlockStmt body = withBody ? Block() : new BlockStmt([]);
         if (Peek().Kind != TokenKind.End)
         {
             throw Error("end of method expected");
