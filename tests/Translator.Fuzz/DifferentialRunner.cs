@@ -5,7 +5,8 @@ using Translator.Vmm;
 namespace Translator.Fuzz;
 
 /// <summary>One way of running a program: a backend and its variant.</summary>
-public sealed record FuzzBackend(string Name, VmOptions Options)
+/// <param name="Prepare">Set up the machine before it runs (attaching a translation), when the options cannot say it.</param>
+public sealed record FuzzBackend(string Name, VmOptions Options, Action<VirtualMachine, byte[]>? Prepare = null)
 {
     private const ulong Budget = 200_000;
 
@@ -31,6 +32,25 @@ public sealed record FuzzBackend(string Name, VmOptions Options)
         Translation = TranslationSource.Cached,
         TranslationCacheDirectory = Path.Combine(Path.GetTempPath(), $"translator-fuzz-bt-{Environment.ProcessId}"),
     });
+
+    /// <summary>
+    /// bt running the same translation compiled by the direct IL back end (what tiered runs swap in), attached before
+    /// the first instruction; sampled with <see cref="BtTranslated"/>.
+    /// </summary>
+    public static readonly FuzzBackend BtDirectIl = new("bt-direct-il", Base(BackendKind.BinaryTranslation) with
+    {
+        Translation = TranslationSource.InterpreterOnly,
+    }, AttachDirectIl);
+
+    private static void AttachDirectIl(VirtualMachine machine, byte[] image)
+    {
+        Translator.Translation.TranslationResult result = Translator.Translation.BinaryTranslator.Translate(image,
+            new Translator.Translation.TranslationOptions { LayoutOnly = true });
+        var compiled = Translator.Vmm.Backends.Bt.DirectIl.DirectIlImage.Compile(result, null, out TimeSpan compile);
+        ((Translator.Vmm.Backends.Bt.ITranslatingBackend)machine.Backend).Translated.Attach(new Translator.Vmm.Backends.Bt.LoadedTranslation(
+            compiled, Translator.Vmm.Backends.Bt.TranslationOrigin.Translated, TimeSpan.Zero, compile, TimeSpan.Zero,
+            result.Regions, result.Instructions, [], result.Warnings) { CompiledToIl = true });
+    }
 }
 
 /// <summary>What a run printed, reduced to what two correct machines must agree on (undefined flags masked).</summary>
@@ -166,6 +186,7 @@ public static class DifferentialRunner
             try
             {
                 VirtualMachine machine = VirtualMachine.Create(image, backend.Options);
+                backend.Prepare?.Invoke(machine, image);
                 Charge(backend.Name + " create", ref started);
                 result = machine.Run();
             }

@@ -2,7 +2,8 @@ using System.Diagnostics;
 using Translator.Fuzz;
 
 // translator-fuzz --programs N [--seed S] [--jobs J] [--qemu-every K] [--host-every K] [--bt-translated-every K] [--cases DIR|none]
-//   runs N generated programs on every backend (every K-th also on QEMU TCG / the host CPU / bt with translated code),
+//   runs N generated programs on every backend (every K-th also on QEMU TCG / the host CPU / bt with translated code,
+//   compiled by Roslyn and by the direct IL back end),
 //   minimizes each divergence and writes it up as a case in DIR (default tests/regressions). --jobs J runs J programs
 //   at a time; what is printed, and in which order, does not depend on J.
 //   --profile on: where the time went (image building, each backend).
@@ -70,7 +71,7 @@ var tally = new Campaign();
     ulong seed = first + (ulong)n;
     FuzzProgram program = ProgramGenerator.Generate(seed);
     FuzzBackend[] backends = hostOnly ? [FuzzBackend.All[0]]
-        : btTranslatedEvery > 0 && n % btTranslatedEvery == 0 ? [.. FuzzBackend.All, FuzzBackend.BtTranslated] : FuzzBackend.All;
+        : btTranslatedEvery > 0 && n % btTranslatedEvery == 0 ? [.. FuzzBackend.All, FuzzBackend.BtTranslated, FuzzBackend.BtDirectIl] : FuzzBackend.All;
     var log = new StringWriter();
     ProgramReport report = Campaign.Check(program, backends, qemuEvery > 0 && n % qemuEvery == 0, hostEvery > 0 && n % hostEvery == 0, cases, log);
     return (report, log.ToString());

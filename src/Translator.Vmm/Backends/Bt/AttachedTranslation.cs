@@ -152,12 +152,24 @@ public sealed class AttachedTranslation
         ArgumentNullException.ThrowIfNull(compileGroup);
         var asked = new HashSet<uint>();
         int busy = 0;
+        (ulong Retired, long Translated) window = (0, 0);
         interpreter.TierUpAt = after;
         interpreter.TierUp = () =>
         {
             X86Cpu cpu = interpreter.Cpu;
             interpreter.TierUpAt = cpu.Retired + Math.Max(every, 1);
             if (Problem is not null || Volatile.Read(ref busy) != 0)
+            {
+                return;
+            }
+
+            // A cumulative group compiles all the hot code again: worth it only while the interpreter still runs a
+            // real share of the guest (over 1/16 of the instructions since the last look), not for every block that
+            // crosses the hot threshold in a run that is almost all translated.
+            (ulong Retired, long Translated) now = (cpu.Retired, cpu.Counters.TranslatedInstructions);
+            (ulong Retired, long Translated) since = (now.Retired - window.Retired, now.Translated - window.Translated);
+            window = now;
+            if (cumulative && Translation is not null && (ulong)Math.Max(since.Translated, 0) >= since.Retired - since.Retired / 16)
             {
                 return;
             }
