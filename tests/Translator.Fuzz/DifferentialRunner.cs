@@ -46,9 +46,9 @@ public sealed record FuzzBackend(string Name, VmOptions Options, Action<VirtualM
     {
         Translator.Translation.TranslationResult result = Translator.Translation.BinaryTranslator.Translate(image,
             new Translator.Translation.TranslationOptions { LayoutOnly = true });
-        var compiled = Translator.Vmm.Backends.Bt.DirectIl.DirectIlImage.Compile(result, null, out TimeSpan compile);
+        var compiled = Translator.Vmm.Backends.Bt.DirectIl.DirectIlImage.Compile(result, null);
         ((Translator.Vmm.Backends.Bt.ITranslatingBackend)machine.Backend).Translated.Attach(new Translator.Vmm.Backends.Bt.LoadedTranslation(
-            compiled, Translator.Vmm.Backends.Bt.TranslationOrigin.Translated, TimeSpan.Zero, compile, TimeSpan.Zero,
+            compiled, Translator.Vmm.Backends.Bt.TranslationOrigin.Translated, TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero,
             result.Regions, result.Instructions, [], result.Warnings) { CompiledToIl = true });
     }
 }

@@ -21,7 +21,7 @@ public sealed class DirectIlTests
     {
         byte[] image = GuestImageTests.Load(name);
         (TranslationResult result, TranslatedImage roslyn) = TranslatedCompiler.Translate(image);
-        DirectIlImage direct = DirectIlImage.Compile(result, null, out _);
+        DirectIlImage direct = DirectIlImage.Compile(result, null);
         Assert.Equal(roslyn.Regions.Select(r => (r.LinearStart, r.PhysicalStart, r.CodeStart, r.GuestInstructions, r.Method)),
             direct.Regions.Select(r => (r.LinearStart, r.PhysicalStart, r.CodeStart, r.GuestInstructions, r.Method)));
 

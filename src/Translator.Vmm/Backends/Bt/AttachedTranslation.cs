@@ -121,15 +121,8 @@ public sealed class AttachedTranslation
     /// A translation of all the hot code so far in place of the earlier ones: its own regions, and what every one of
     /// them cost (the figures add up, as the run paid them all).
     /// </summary>
-    private static LoadedTranslation Succeed(LoadedTranslation earlier, LoadedTranslation added) => added with
-    {
-        TranslateTime = earlier.TranslateTime + added.TranslateTime,
-        CompileTime = earlier.CompileTime + added.CompileTime,
-        LoadTime = earlier.LoadTime + added.LoadTime,
-        Warnings = [.. earlier.Warnings, .. added.Warnings],
-        JitTime = earlier.JitTime + added.JitTime,
-        Groups = earlier.Groups + added.Groups,
-    };
+    private static LoadedTranslation Succeed(LoadedTranslation earlier, LoadedTranslation added) =>
+        Combine(earlier, added) with { Regions = added.Regions, Instructions = added.Instructions };
 
     /// <summary>
     /// Tiered translation by groups of hot code: once the guest has retired <paramref name="after"/> instructions, and
@@ -210,7 +203,6 @@ public sealed class AttachedTranslation
                 try
                 {
                     BackgroundPriority.Lower();
-                    TranslationCompiler.OnThisThreadOnly = true;
                     if (compileGroup(hot) is { } group)
                     {
                         Offer(cumulative ? group with { ReplacesEarlierGroups = true } : group);

@@ -245,6 +245,9 @@ public sealed class TranslationCache
             problem = "the compile process's group did not load";
         }
 
+        // Roslyn on this (background, lowered-priority) thread alone, not over the thread pool. Set here, where Roslyn
+        // is used: touching TranslationCompiler loads Roslyn, which a direct IL run never needs (some 15 MiB).
+        TranslationCompiler.OnThisThreadOnly = true;
         CompiledGroup? group = CompileAndStoreGroup(image, hot, out StoredTranslation? entry, out List<string> warnings, out _);
         if (group is null)
         {
@@ -284,7 +287,7 @@ public sealed class TranslationCache
         DirectIl.DirectIlImage compiled;
         try
         {
-            compiled = DirectIl.DirectIlImage.Compile(result, TranslationGroups.Numbering(sha, entryPoints), out _);
+            compiled = DirectIl.DirectIlImage.Compile(result, TranslationGroups.Numbering(sha, entryPoints));
         }
         catch (DirectIl.DirectIlException e)
         {

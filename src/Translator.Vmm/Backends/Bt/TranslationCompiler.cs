@@ -69,20 +69,9 @@ internal static class TranslationCompiler
     /// <summary>
     /// Set on a background compiler's thread (tiered translation): Roslyn then compiles on that thread alone, whose
     /// lowered priority keeps it from taking the running guest's core, instead of spreading over the thread pool.
-    /// Kept in <see cref="CompilerThread"/>: setting it must not run this class's static initializers, which load
-    /// Roslyn (some 15 MiB of a process that compiles its groups straight to IL and never needs it).
     /// </summary>
-    internal static bool OnThisThreadOnly
-    {
-        get => CompilerThread.Alone;
-        set => CompilerThread.Alone = value;
-    }
-
-    private static class CompilerThread
-    {
-        [ThreadStatic]
-        public static bool Alone;
-    }
+    [ThreadStatic]
+    internal static bool OnThisThreadOnly;
 
     /// <summary>The assembly bytes of <paramref name="source"/>; throws <see cref="TranslationHostException"/> on compiler errors.</summary>
     public static byte[] Compile(string source, string assemblyName) => Compile(source, assemblyName, out _);

@@ -15,14 +15,12 @@ namespace Translator.Vmm.Backends.Bt.DirectIl;
 internal sealed class DirectIlImage : TranslatedImage
 {
     private readonly TranslatedRegion[] _regions;
-    private readonly Func<X86Cpu?, int, int, int, int>[] _methods;
 
-    private DirectIlImage(string imageSha256, string? numbering, TranslatedRegion[] regions, Func<X86Cpu?, int, int, int, int>[] methods)
+    private DirectIlImage(string imageSha256, string? numbering, TranslatedRegion[] regions)
     {
         ImageSha256 = imageSha256;
         MethodNumbering = numbering;
         _regions = regions;
-        _methods = methods;
     }
 
     public override string ImageSha256 { get; }
@@ -32,9 +30,8 @@ internal sealed class DirectIlImage : TranslatedImage
     public override IReadOnlyList<TranslatedRegion> Regions => _regions;
 
     /// <summary>Compiles <paramref name="result"/>'s methods to IL and builds its regions; a source outside the subset throws <see cref="DirectIlException"/>.</summary>
-    public static DirectIlImage Compile(TranslationResult result, string? numbering, out TimeSpan elapsed)
+    public static DirectIlImage Compile(TranslationResult result, string? numbering)
     {
-        var clock = Stopwatch.StartNew();
         TranslationLayout layout = result.Layout ?? throw new DirectIlException("the translation carries no layout");
         var set = new MethodSetCompiler();
         set.AddConstant("Fallbacks.Ops", layout.Fallbacks.Select(f => new GuestInstruction(f.Ip, f.Bytes)).ToArray());
@@ -50,14 +47,7 @@ internal sealed class DirectIlImage : TranslatedImage
 
         IReadOnlyDictionary<string, DynamicMethod> compiled = set.Compile();
         object[] constants = set.Constants;
-        var codes = new TranslatedCode[layout.Methods.Count];
-        var bodies = new Func<X86Cpu?, int, int, int, int>[layout.Methods.Count];
-        for (int m = 0; m < layout.Methods.Count; m++)
-        {
-            DynamicMethod body = compiled[layout.Methods[m].Name];
-            bodies[m] = (Func<X86Cpu?, int, int, int, int>)body.CreateDelegate(typeof(Func<X86Cpu?, int, int, int, int>), constants);
-            codes[m] = Entry(body, constants);
-        }
+        TranslatedCode[] codes = layout.Methods.Select(m => Entry(compiled[m.Name], constants)).ToArray();
 
         var regions = new TranslatedRegion[layout.Entries.Count];
         for (int i = 0; i < regions.Length; i++)
@@ -67,8 +57,7 @@ internal sealed class DirectIlImage : TranslatedImage
             regions[i] = new TranslatedRegion(entry.Linear, entry.Physical, method.CodeStart, method.GuestBytes, method.Instructions, codes[entry.Method], method.Index);
         }
 
-        elapsed = clock.Elapsed;
-        return new DirectIlImage(result.ImageSha256, numbering, regions, bodies);
+        return new DirectIlImage(result.ImageSha256, numbering, regions);
     }
 
     /// <summary>The dispatcher's entry into a method: <c>(cpu, budget) => Method(cpu, budget, budget, 0)</c>.</summary>
@@ -87,25 +76,14 @@ internal sealed class DirectIlImage : TranslatedImage
     }
 
     /// <summary>
-    /// JIT-compiles every method now, on the calling thread (a background one), so the guest's thread never waits
-    /// for the JIT after the swap. A dynamic method has no handle to prepare, so each is called once with no CPU: the
-    /// JIT compiles the whole method before it runs, and its first statement then stops at the missing CPU.
+    /// JIT-compiles every method's entry and body now, on the calling thread (a background one), so the guest's
+    /// thread never waits for the JIT after the swap. A dynamic method has no handle to prepare, so each entry is
+    /// called once with no CPU: the JIT compiles the entry, then the body it calls, whole, before either runs, and
+    /// the body's first statement then stops at the missing CPU.
     /// </summary>
     public TimeSpan Prepare()
     {
         var clock = Stopwatch.StartNew();
-        foreach (Func<X86Cpu?, int, int, int, int> method in _methods)
-        {
-            try
-            {
-                method(null, 0, 0, 0);
-            }
-            catch (NullReferenceException)
-            {
-                // expected: compiled, then stopped at the first use of the CPU
-            }
-        }
-
         foreach (TranslatedRegion region in _regions.DistinctBy(r => r.Code))
         {
             try
@@ -114,6 +92,7 @@ internal sealed class DirectIlImage : TranslatedImage
             }
             catch (NullReferenceException)
             {
+                // expected: compiled, then stopped at the first use of the CPU
             }
         }
 

@@ -361,20 +361,20 @@ internal sealed partial class MethodBodyCompiler
     {
         string op = binary.Op;
         Type operands = binary.OperandType!;
-        if (op is "&&" or "||" || (type == typeof(bool) && op is "==" or "!=" or "<" or ">" or "<=" or ">="))
+        if (op is "&&" or "||")
         {
-            if (op is "&&" or "||")
-            {
-                Label no = _il.DefineLabel(), end = _il.DefineLabel();
-                EmitBranch(binary, no, when: false);
-                _il.Emit(OpCodes.Ldc_I4_1);
-                _il.Emit(OpCodes.Br, end);
-                _il.MarkLabel(no);
-                _il.Emit(OpCodes.Ldc_I4_0);
-                _il.MarkLabel(end);
-                return;
-            }
+            Label no = _il.DefineLabel(), end = _il.DefineLabel();
+            EmitBranch(binary, no, when: false);
+            _il.Emit(OpCodes.Ldc_I4_1);
+            _il.Emit(OpCodes.Br, end);
+            _il.MarkLabel(no);
+            _il.Emit(OpCodes.Ldc_I4_0);
+            _il.MarkLabel(end);
+            return;
+        }
 
+        if (op is "==" or "!=" or "<" or ">" or "<=" or ">=")
+        {
             EmitOperand(binary.Left, operands);
             EmitOperand(binary.Right, operands);
             bool unsigned = !NumericRules.IsSigned(operands);

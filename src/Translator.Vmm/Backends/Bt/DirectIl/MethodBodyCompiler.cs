@@ -26,9 +26,10 @@ internal sealed partial class MethodBodyCompiler
         _il = method.GetILGenerator(Math.Max(256, syntax.Body.Statements.Count * 64));
         _returnType = method.ReturnType;
         var parameters = new Dictionary<string, Variable>(StringComparer.Ordinal);
+        Type[] types = set.ParameterTypes(syntax.Name);
         for (int i = 0; i < syntax.Parameters.Count; i++)
         {
-            parameters[syntax.Parameters[i].Name] = new Variable(null, i + 1, set.ResolveType(syntax.Parameters[i].Type), false);
+            parameters[syntax.Parameters[i].Name] = new Variable(null, i + 1, types[i], false);
         }
 
         _scopes.Add(parameters);
@@ -241,12 +242,17 @@ internal sealed partial class MethodBodyCompiler
 
             foreach (Expr c in section.Cases)
             {
-                if (c is not Literal { Value: ulong bits } literal || !NumericRules.IsIntegral(literal.LiteralType))
+                if (ConstantBits(c) is not ulong bits)
                 {
                     throw new DirectIlException($"{_syntax.Name}: a case label must be an integer constant");
                 }
 
-                cases.Add((Normalize(bits, literal.LiteralType, type), target));
+                if (!CanConvertImplicitly(c, type))
+                {
+                    throw new DirectIlException($"{_syntax.Name}: case 0x{bits:X} does not fit {NumericRules.Name(type)}");
+                }
+
+                cases.Add((NumericRules.Extend(bits, type), target));
             }
         }
 
@@ -275,18 +281,6 @@ internal sealed partial class MethodBodyCompiler
         }
 
         _il.MarkLabel(end);
-    }
-
-    /// <summary>A constant's bits as a value of <paramref name="type"/> (sign-extended when signed), for ordering.</summary>
-    private static ulong Normalize(ulong bits, Type literalType, Type type)
-    {
-        long signedValue = NumericRules.IsSigned(literalType) ? unchecked((long)bits) : unchecked((long)bits);
-        if (!NumericRules.ConstantFits(signedValue, type) && !(literalType == type))
-        {
-            throw new DirectIlException($"case 0x{bits:X} does not fit {NumericRules.Name(type)}");
-        }
-
-        return NumericRules.Size(type) == 8 ? bits : NumericRules.IsSigned(type) ? unchecked((ulong)(long)(int)bits) : (uint)bits;
     }
 
     private void EmitSearch(LocalBuilder value, Type type, List<(ulong Value, Label Target)> cases, int from, int to, Label miss)

@@ -36,8 +36,8 @@ internal sealed class MethodSetCompiler
     };
 
     private readonly Dictionary<string, Type?> _typeCache = new(StringComparer.Ordinal);
-    /// <summary>Each method's signature (its body left out), its source and its dynamic method.</summary>
-    private readonly Dictionary<string, (MethodSyntax Syntax, string Source, DynamicMethod Method)> _methods = new(StringComparer.Ordinal);
+    /// <summary>Each method's declared parameter types (the hidden constants left out), its source and its dynamic method.</summary>
+    private readonly Dictionary<string, (Type[] Parameters, string Source, DynamicMethod Method)> _methods = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (int Slot, object Value)> _constants = new(StringComparer.Ordinal);
     private readonly List<object> _closure = new();
 
@@ -61,16 +61,15 @@ internal sealed class MethodSetCompiler
         }
 
         Type returnType = ResolveType(syntax.ReturnType);
-        var parameters = new List<Type> { typeof(object[]) };
-        parameters.AddRange(syntax.Parameters.Select(p => ResolveType(p.Type)));
-        var method = new DynamicMethod(syntax.Name, returnType, parameters.ToArray(), typeof(MethodSetCompiler).Module, skipVisibility: true);
+        Type[] parameters = syntax.Parameters.Select(p => ResolveType(p.Type)).ToArray();
+        var method = new DynamicMethod(syntax.Name, returnType, [typeof(object[]), .. parameters], typeof(MethodSetCompiler).Module, skipVisibility: true);
         method.DefineParameter(1, ParameterAttributes.None, "constants");
         for (int i = 0; i < syntax.Parameters.Count; i++)
         {
             method.DefineParameter(i + 2, ParameterAttributes.None, syntax.Parameters[i].Name);
         }
 
-        _methods.Add(syntax.Name, (syntax, source, method));
+        _methods.Add(syntax.Name, (parameters, source, method));
     }
 
     /// <summary>The set's constants, the first argument of every method (a delegate is closed over it).</summary>
@@ -79,7 +78,7 @@ internal sealed class MethodSetCompiler
     /// <summary>Compiles every declared method's body to IL; returns the methods by name.</summary>
     public IReadOnlyDictionary<string, DynamicMethod> Compile()
     {
-        foreach ((MethodSyntax _, string source, DynamicMethod method) in _methods.Values)
+        foreach ((Type[] _, string source, DynamicMethod method) in _methods.Values)
         {
             new MethodBodyCompiler(this, Parser.ParseMethod(source), method).Compile();
         }
@@ -90,7 +89,7 @@ internal sealed class MethodSetCompiler
     internal DynamicMethod? MethodNamed(string name) => _methods.TryGetValue(name, out var m) ? m.Method : null;
 
     /// <summary>The declared parameters of a method of the set (without the hidden constants).</summary>
-    internal Type[] ParameterTypes(string name) => _methods[name].Syntax.Parameters.Select(p => ResolveType(p.Type)).ToArray();
+    internal Type[] ParameterTypes(string name) => _methods[name].Parameters;
 
     internal (int Slot, object Value)? ConstantNamed(string dottedName) => _constants.TryGetValue(dottedName, out var c) ? c : null;
 
