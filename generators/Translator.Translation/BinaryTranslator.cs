@@ -38,7 +38,9 @@ public static class BinaryTranslator
         var entries = new List<uint> { guest.Entry };
         entries.AddRange(guest.Functions);
         entries.AddRange(options.ExtraEntryPoints);
-        List<PageCode> pages = new CodeDiscovery(guest, warnings).Discover(entries);
+        var functionStarts = new List<uint> { guest.Entry };
+        functionStarts.AddRange(guest.Functions);
+        List<PageCode> pages = new CodeDiscovery(guest, warnings).Discover(entries, functionStarts);
         if (guest.IsParavirtual)
         {
             // Hypercall sites become direct calls into the VMM; a privileged instruction refuses the image.

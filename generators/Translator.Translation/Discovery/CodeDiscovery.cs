@@ -39,6 +39,7 @@ internal sealed class CodeDiscovery
     private readonly GuestImage _image;
     private readonly Dictionary<uint, DecodedInstruction?> _decoded = new Dictionary<uint, DecodedInstruction?>();
     private readonly HashSet<uint> _entries = new HashSet<uint>();
+    private readonly HashSet<uint> _functionStarts = new HashSet<uint>();
     private readonly Stack<uint> _work = new Stack<uint>();
     private readonly List<string> _warnings;
 
@@ -48,8 +49,14 @@ internal sealed class CodeDiscovery
         _warnings = warnings;
     }
 
-    public List<PageCode> Discover(IEnumerable<uint> entries)
+    /// <param name="entries">Where discovery starts.</param>
+    /// <param name="functionStarts">
+    /// Addresses known to begin functions (the image's entry, its function symbols); every direct call's target is
+    /// added. Methods are cut where functions begin, so a function's loops and jump tables stay inside one method.
+    /// </param>
+    public List<PageCode> Discover(IEnumerable<uint> entries, IEnumerable<uint> functionStarts)
     {
+        _functionStarts.UnionWith(functionStarts);
         foreach (uint entry in entries)
         {
             AddEntry(entry);
@@ -135,6 +142,7 @@ internal sealed class CodeDiscovery
                         if (d.DirectTarget is uint callee && !_image.InHypercallPage(callee))
                         {
                             AddEntry(callee);
+                            _functionStarts.Add(callee);
                         }
 
                         AddEntry(next);
@@ -279,29 +287,61 @@ internal sealed class CodeDiscovery
     /// <summary>Instructions per translated method aimed at (the JIT optimises large methods less, Roslyn compiles them slowly).</summary>
     public const int MethodInstructions = 128;
 
+    /// <summary>The most instructions one method holds.</summary>
+    public const int MaxMethodInstructions = 3 * MethodInstructions;
+
     /// <summary>
-    /// Cuts a page's code into methods of about <see cref="MethodInstructions"/>, preferably where control does
-    /// not fall through (after a return or a jump: usually a function boundary), so loops stay within one method.
+    /// Cuts a page's code into methods of about <see cref="MethodInstructions"/> where functions begin: a function
+    /// of up to <see cref="MaxMethodInstructions"/> stays whole, so its loops, and the targets of its jump tables,
+    /// are gotos inside one method rather than chains between two (an indirect jump to another method goes through
+    /// the image's dispatch and that method's entry switch). A longer function is cut where control does not fall
+    /// through (after a return or a jump).
     /// </summary>
-    private static List<List<DecodedInstruction>> Split(List<DecodedInstruction> code)
+    private List<List<DecodedInstruction>> Split(List<DecodedInstruction> code)
     {
         var chunks = new List<List<DecodedInstruction>>();
         var current = new List<DecodedInstruction>();
-        for (int k = 0; k < code.Count; k++)
+        int k = 0;
+        while (k < code.Count)
         {
-            DecodedInstruction d = code[k];
-            if (current.Count > 0)
+            int end = k + 1;
+            while (end < code.Count && !_functionStarts.Contains(code[end].Ip))
             {
-                DecodedInstruction previous = current[current.Count - 1];
-                bool boundary = previous.NextIp != d.Ip || previous.Flow is FlowControl.Return or FlowControl.UnconditionalBranch or FlowControl.IndirectBranch;
-                if ((boundary && current.Count >= MethodInstructions) || current.Count >= 3 * MethodInstructions)
+                end++;
+            }
+
+            int length = end - k;
+            if (current.Count > 0 && (current.Count >= MethodInstructions || current.Count + length > MaxMethodInstructions))
+            {
+                chunks.Add(current);
+                current = new List<DecodedInstruction>();
+            }
+
+            if (length <= MaxMethodInstructions)
+            {
+                current.AddRange(code.GetRange(k, length));
+            }
+            else
+            {
+                for (int j = k; j < end; j++)
                 {
-                    chunks.Add(current);
-                    current = new List<DecodedInstruction>();
+                    DecodedInstruction d = code[j];
+                    if (current.Count > 0)
+                    {
+                        DecodedInstruction previous = current[current.Count - 1];
+                        bool boundary = previous.NextIp != d.Ip || previous.Flow is FlowControl.Return or FlowControl.UnconditionalBranch or FlowControl.IndirectBranch;
+                        if ((boundary && current.Count >= MethodInstructions) || current.Count >= MaxMethodInstructions)
+                        {
+                            chunks.Add(current);
+                            current = new List<DecodedInstruction>();
+                        }
+                    }
+
+                    current.Add(d);
                 }
             }
 
-            current.Add(d);
+            k = end;
         }
 
         chunks.Add(current);
