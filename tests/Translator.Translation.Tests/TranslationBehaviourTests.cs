@@ -251,6 +251,33 @@ public sealed class TranslationBehaviourTests
     }
 
     [Fact]
+    public void A_register_written_again_later_is_in_the_cpu_at_a_fault_between_the_writes()
+    {
+        // A write that the same straight line overwrites before any observer is not written through to the CPU
+        // (RegionEmitter.WriteThrough); one with a fault between it and the next write must be.
+        byte[] image = Build((a, g) =>
+        {
+            a.mov(esp, 0x0020_0000);
+            InstallGate(a, 0, g.Address("handler"));
+            a.mov(esi, 0x1111);
+            a.shl(esi, 4);                                  // the first write of ESI is overwritten at once
+            a.mov(edi, 0x2222);                             // then written again only after the fault
+            a.xor(ecx, ecx);
+            a.mov(eax, 7);
+            a.xor(edx, edx);
+            a.div(ecx);                                     // #DE: the handler sees ESI = 0x11110, EDI = 0x2222
+            a.mov(edi, 0x3333);                             // never reached
+            g.Mark("handler");
+            a.mov(eax, esi);
+            a.add(eax, edi);                                // 0x13332
+            ExitWithAl(a);
+        });
+        (MachineRun native, MachineRun translated, _) = RunBoth(image);
+        Assert.Equal((0x32 << 1) | 1, native.ExitCode);
+        Assert.True(translated.Translated > 0, "nothing ran translated");
+    }
+
+    [Fact]
     public void Page_fault_inside_a_region_reports_cr2_and_precise_state()
     {
         byte[] image = Build((a, g) =>

@@ -36,7 +36,9 @@ internal sealed partial class RegionEmitter
 
     /// <summary>
     /// The assignment of <paramref name="value"/> to a register: to its local and, written through, to the CPU, so
-    /// that slow paths and exits never store registers (nothing keeps every register live across the method).
+    /// that slow paths and exits never store registers (nothing keeps every register live across the method); not
+    /// written through when a later instruction of the same straight line overwrites it before anything outside the
+    /// method could read the CPU's copy (<see cref="WrittenAgainBeforeObserved"/>).
     /// </summary>
     private string RegisterAssignment(Register r, string value)
     {
@@ -62,7 +64,8 @@ internal sealed partial class RegionEmitter
         }
 
         _written[k] = true;
-        return $"{assignment} Unsafe.Add(ref cpu.TcRegisters, {k}) = {s_reg32[k]};";
+        _writesByNode[_node!.Index] |= 1 << k;
+        return WrittenAgainBeforeObserved(k) ? assignment : $"{assignment} Unsafe.Add(ref cpu.TcRegisters, {k}) = {s_reg32[k]};";
     }
 
     /// <summary>The effective address of the memory operand (flat segments: the linear address).</summary>

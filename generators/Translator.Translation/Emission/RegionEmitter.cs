@@ -51,8 +51,10 @@ internal sealed partial class RegionEmitter
     {
         // Twice: the first pass learns which registers the method uses (loaded at entry, reloaded after handlers), the
         // second emits with that knowledge. Emission is deterministic, so both passes make the same decisions.
+        _writesByNode = new int[_plan.Nodes.Count];
         CodeWriter body = EmitBody();
         MarkAllUsed();
+        _writesKnown = true;
         body = EmitBody();
         string text = HoistDeclarations(body.ToString(), out string declarations);
 
@@ -156,6 +158,7 @@ internal sealed partial class RegionEmitter
 
     private void EmitNode(Node node)
     {
+        _node = node;
         DecodedInstruction d = node.D;
         if (node.Label)
         {

@@ -1629,7 +1629,7 @@ namespace Translator.Translated
         {
             a = ecx;
             r = (a >> 16);
-            ecx = r; Unsafe.Add(ref cpu.TcRegisters, 1) = ecx;
+            ecx = r;
         }
         // 0x0010019F  and cl,0xF
         {
@@ -2172,13 +2172,13 @@ namespace Translator.Translated
         // 0x001004AD  mov eax,ecx
         {
             v = ecx;
-            eax = v; Unsafe.Add(ref cpu.TcRegisters, 0) = eax;
+            eax = v;
         }
         // 0x001004AF  shr eax,8
         {
             a = eax;
             r = (a >> 8);
-            eax = r; Unsafe.Add(ref cpu.TcRegisters, 0) = eax;
+            eax = r;
         }
         // 0x001004B2  xor eax,ecx
         {
@@ -2220,7 +2220,7 @@ namespace Translator.Translated
         {
             a = ebx;
             r = System.Numerics.BitOperations.RotateLeft(a, 5);
-            ebx = r; Unsafe.Add(ref cpu.TcRegisters, 3) = ebx;
+            ebx = r;
         }
         // 0x001004C0  add ebx,eax
         {
@@ -2278,7 +2278,7 @@ namespace Translator.Translated
             a = ebx;
             b = eax;
             r = a + b;
-            ebx = r; Unsafe.Add(ref cpu.TcRegisters, 3) = ebx;
+            ebx = r;
         }
         // 0x001004D3  add ebx,ecx
         {
@@ -2639,7 +2639,7 @@ namespace Translator.Translated
         {
             a = ebx;
             r = System.Numerics.BitOperations.RotateLeft(a, 3);
-            ebx = r; Unsafe.Add(ref cpu.TcRegisters, 3) = ebx;
+            ebx = r;
         }
         // 0x0010055C  add ebx,eax
         {
@@ -2694,7 +2694,7 @@ namespace Translator.Translated
         // 0x0010056C  mov eax,esi
         {
             v = esi;
-            eax = v; Unsafe.Add(ref cpu.TcRegisters, 0) = eax;
+            eax = v;
         }
         // 0x0010056E  sub eax,0x10C170
         {

@@ -1717,7 +1717,7 @@ namespace Translator.Translated
         {
             a = ecx;
             r = (a >> 16);
-            ecx = r; Unsafe.Add(ref cpu.TcRegisters, 1) = ecx;
+            ecx = r;
         }
         // 0x0010019F  and cl,0xF
         {
@@ -3948,7 +3948,7 @@ namespace Translator.Translated
         // 0x001006F4  movzx eax,al
         {
             v = (eax & 0xFFu);
-            eax = v; Unsafe.Add(ref cpu.TcRegisters, 0) = eax;
+            eax = v;
         }
         // 0x001006F7  and eax,1
         {
