@@ -284,42 +284,55 @@ internal sealed class CodeDiscovery
         return pages;
     }
 
-    /// <summary>Instructions per translated method aimed at (the JIT optimises large methods less, Roslyn compiles them slowly).</summary>
-    public const int MethodInstructions = 128;
-
-    /// <summary>The most instructions one method holds.</summary>
-    public const int MaxMethodInstructions = 3 * MethodInstructions;
+    /// <summary>
+    /// The size of method aimed at, in <see cref="Weight"/> units (about 128 instructions): the JIT optimises large
+    /// methods less, Roslyn compiles them slowly.
+    /// </summary>
+    public const int MethodWeight = 128;
 
     /// <summary>
-    /// Cuts a page's code into methods of about <see cref="MethodInstructions"/> where functions begin: a function
-    /// of up to <see cref="MaxMethodInstructions"/> stays whole, so its loops, and the targets of its jump tables,
-    /// are gotos inside one method rather than chains between two (an indirect jump to another method goes through
-    /// the image's dispatch and that method's entry switch). A longer function is cut where control does not fall
-    /// through (after a return or a jump).
+    /// The largest method, in <see cref="Weight"/> units. The JIT compiles a method of over 2,000 basic blocks
+    /// without optimizations when it compiles it at run time (the direct IL back end's groups); a memory access is
+    /// several blocks (the TLB probe, its slow path, the reload after it), so it weighs two.
+    /// </summary>
+    public const int MaxMethodWeight = 3 * MethodWeight;
+
+    /// <summary>What an instruction adds to its method's size: two for one that accesses memory or may fault, else one.</summary>
+    private static int Weight(DecodedInstruction d) => d.CanFault ? 2 : 1;
+
+    /// <summary>
+    /// Cuts a page's code into methods of about <see cref="MethodWeight"/> where functions begin: a function of up
+    /// to <see cref="MaxMethodWeight"/> stays whole, so its loops, and the targets of its jump tables, are gotos
+    /// inside one method rather than chains between two (an indirect jump to another method goes through the image's
+    /// dispatch and that method's entry switch). A longer function is cut where control does not fall through (after
+    /// a return or a jump).
     /// </summary>
     private List<List<DecodedInstruction>> Split(List<DecodedInstruction> code)
     {
         var chunks = new List<List<DecodedInstruction>>();
         var current = new List<DecodedInstruction>();
+        int weight = 0;
         int k = 0;
         while (k < code.Count)
         {
-            int end = k + 1;
+            int end = k + 1, length = Weight(code[k]);
             while (end < code.Count && !_functionStarts.Contains(code[end].Ip))
             {
+                length += Weight(code[end]);
                 end++;
             }
 
-            int length = end - k;
-            if (current.Count > 0 && (current.Count >= MethodInstructions || current.Count + length > MaxMethodInstructions))
+            if (current.Count > 0 && (weight >= MethodWeight || weight + length > MaxMethodWeight))
             {
                 chunks.Add(current);
                 current = new List<DecodedInstruction>();
+                weight = 0;
             }
 
-            if (length <= MaxMethodInstructions)
+            if (length <= MaxMethodWeight)
             {
-                current.AddRange(code.GetRange(k, length));
+                current.AddRange(code.GetRange(k, end - k));
+                weight += length;
             }
             else
             {
@@ -330,14 +343,16 @@ internal sealed class CodeDiscovery
                     {
                         DecodedInstruction previous = current[current.Count - 1];
                         bool boundary = previous.NextIp != d.Ip || previous.Flow is FlowControl.Return or FlowControl.UnconditionalBranch or FlowControl.IndirectBranch;
-                        if ((boundary && current.Count >= MethodInstructions) || current.Count >= MaxMethodInstructions)
+                        if ((boundary && weight >= MethodWeight) || weight + Weight(d) > MaxMethodWeight)
                         {
                             chunks.Add(current);
                             current = new List<DecodedInstruction>();
+                            weight = 0;
                         }
                     }
 
                     current.Add(d);
+                    weight += Weight(d);
                 }
             }
 

@@ -81,6 +81,11 @@ internal sealed partial class RegionEmitter
             _w.Line($"uint f{slot}a = 0, f{slot}b = 0, f{slot}c = 0;");
         }
 
+        if (_dispatches)
+        {
+            _w.Line("uint target = 0;");
+        }
+
         _w.Line("uint* tlb = cpu.Mmu.TcTlb;");
         _w.Line("uint* te = null;");
         if (declarations.Length > 0)
@@ -134,9 +139,15 @@ internal sealed partial class RegionEmitter
         body.Indent().Indent();
         _current = body;
         _pending = 0;
+        _dispatches = false;
         foreach (Node node in _plan.Nodes)
         {
             EmitNode(node);
+        }
+
+        if (_dispatches)
+        {
+            EmitDispatch();
         }
 
         return body;
@@ -306,7 +317,10 @@ internal sealed partial class RegionEmitter
             parts.AddRange(Continuations(eip, chain));
         }
 
-        parts.Add("goto Exit;");
+        if (eip is null || !chain.Dynamic)
+        {
+            parts.Add("goto Exit;"); // a run-time target goes to Dispatch, which leaves through Exit itself
+        }
         return string.Join(" ", parts);
     }
 
@@ -319,7 +333,6 @@ internal sealed partial class RegionEmitter
     /// </summary>
     private IEnumerable<string> Continuations(string eip, ExitChain chain)
     {
-        const string Chainable = "left > 0 && depth < ";
         if (chain.Target is uint target)
         {
             if (_plan.EntryAt(target) is Node here)
@@ -344,17 +357,38 @@ internal sealed partial class RegionEmitter
             yield break;
         }
 
-        yield return $"if ({eip} == cpu.TcReturnTo) return budget - left;";
+        _dispatches = true;
+        yield return $"target = {eip}; goto Dispatch;";
+    }
+
+    /// <summary>The condition for going on into another method instead of returning to the dispatcher.</summary>
+    private const string Chainable = "left > 0 && depth < ";
+
+    /// <summary>The method has run-time targets (RET, indirect jumps and calls) and so a <c>Dispatch</c> block.</summary>
+    private bool _dispatches;
+
+    /// <summary>
+    /// The one place a method looks up a run-time target (<c>target</c>, EIP already set): back to a host call that
+    /// expects it, then among this method's entries, then the image's <c>ChainTo</c>. One block per method rather
+    /// than a switch at every RET keeps a method of many small functions within the JIT's limits (a method of over
+    /// 2,000 basic blocks is compiled without optimizations at run time: printf..strcmp in one method had 456 cases).
+    /// </summary>
+    private void EmitDispatch()
+    {
+        W.Label("Dispatch");
+        W.Line("if (target == cpu.TcReturnTo) goto Exit;");
         var cases = _plan.Nodes.Where(x => x.Entry).Select(x => $"case {Hex(x.D.Ip)}: goto {LabelOf(x)};").ToList();
         if (cases.Count > 0)
         {
-            yield return $"if (left > 0) switch ({eip}) {{ {string.Join(" ", cases)} }}";
+            W.Line($"if (left > 0) switch (target) {{ {string.Join(" ", cases)} }}");
         }
 
         if (_chains.Any)
         {
-            yield return $"if ({Chainable}{ChainTargets.MaxDepth}) {{ return ChainTo(cpu, budget, left, depth); }}";
+            W.Line($"if ({Chainable}{ChainTargets.MaxDepth}) {{ return ChainTo(cpu, budget, left, depth); }}");
         }
+
+        W.Line("goto Exit;");
     }
 
     private void EmitExitBlock(string? eip, Node node, bool chainAfter) => W.Line("{ " + ExitStatements(eip, node, chainAfter) + " }");
