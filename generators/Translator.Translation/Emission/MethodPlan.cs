@@ -125,7 +125,11 @@ internal sealed class MethodPlan
     /// The interpreter checks interrupts and the budget after each of its blocks: after a control transfer or a
     /// block-ending instruction, and after 64 instructions. Translated code checks at the same places, so
     /// interrupts arrive at the same instruction as on the interpreter. Instructions right after a block end become
-    /// entries too (a check that stops resumes there), unless they read the flags of the instruction before.
+    /// entries too (a check that stops resumes there), unless they read the flags of the instruction before, or lie
+    /// inside a loop's body and are not themselves a loop's head: an entry there is a second way into the loop,
+    /// which the JIT cannot treat as a loop at all (no loop weights for its register allocation). A stop there
+    /// resumes on the interpreter, which comes back to translated code at the innermost loop head it reaches, at
+    /// most one iteration later.
     /// </summary>
     private void MarkBudgetChecks()
     {
@@ -146,13 +150,15 @@ internal sealed class MethodPlan
             }
         }
 
+        (bool[] inLoopBody, bool[] loopHead) = Loops();
         foreach (Node node in Nodes)
         {
             if (node.BudgetCheck)
             {
                 foreach (Node? after in new[] { node.Next, node.Target })
                 {
-                    if (after is not null && after.D.Condition < 0 && after.D.Instruction.Mnemonic is not (Mnemonic.Adc or Mnemonic.Sbb))
+                    if (after is not null && (!inLoopBody[after.Index] || loopHead[after.Index]) && after.D.Condition < 0
+                        && after.D.Instruction.Mnemonic is not (Mnemonic.Adc or Mnemonic.Sbb))
                     {
                         after.Entry = true;
                         after.Label = true;
@@ -160,6 +166,29 @@ internal sealed class MethodPlan
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Loops, by address order (how compilers lay them out): a backward branch's target is a loop's head, and the
+    /// nodes after it up to the branch are its body.
+    /// </summary>
+    private (bool[] InBody, bool[] Head) Loops()
+    {
+        var inBody = new bool[Nodes.Count];
+        var head = new bool[Nodes.Count];
+        foreach (Node node in Nodes)
+        {
+            if (node.Target is Node target && target.Index <= node.Index)
+            {
+                head[target.Index] = true;
+                for (int k = target.Index + 1; k <= node.Index; k++)
+                {
+                    inBody[k] = true;
+                }
+            }
+        }
+
+        return (inBody, head);
     }
 
     /// <summary>
