@@ -278,6 +278,31 @@ public sealed class TranslationBehaviourTests
     }
 
     [Fact]
+    public void A_register_an_instruction_may_leave_unchanged_is_not_taken_as_written_again()
+    {
+        // SHL by CL with CL = 0 and BSF of zero leave their destination as it was: the write before them must reach
+        // the CPU before the fault that follows.
+        byte[] image = Build((a, g) =>
+        {
+            a.mov(esp, 0x0020_0000);
+            InstallGate(a, 0, g.Address("handler"));
+            a.xor(ecx, ecx);
+            a.xor(edx, edx);
+            a.mov(eax, 0x1210);
+            a.shl(eax, cl);                                 // count 0: EAX unchanged
+            a.mov(ebx, 0x22);
+            a.bsf(ebx, edx);                                // source 0: EBX unchanged
+            a.div(ecx);                                     // #DE
+            g.Mark("handler");
+            a.add(eax, ebx);                                // 0x1232 when both were kept
+            ExitWithAl(a);
+        });
+        (MachineRun native, MachineRun translated, _) = RunBoth(image);
+        Assert.Equal((0x32 << 1) | 1, native.ExitCode);
+        Assert.True(translated.Translated > 0, "nothing ran translated");
+    }
+
+    [Fact]
     public void Page_fault_inside_a_region_reports_cr2_and_precise_state()
     {
         byte[] image = Build((a, g) =>

@@ -24,7 +24,7 @@ internal sealed partial class RegionEmitter
     /// Whether register <paramref name="k"/>, just written by the current instruction, is overwritten by a later one
     /// before anything could observe the CPU's copy: the current instruction and every one up to the overwriting one
     /// stay in registers (<see cref="StaysInRegisters"/>), in one straight line (no label between: nothing enters it
-    /// from elsewhere), and the overwriting one writes the register whatever happens (no CMOVcc, no CMPXCHG).
+    /// from elsewhere), and the overwriting one writes the register whatever happens (<see cref="WritesWhateverHappens"/>).
     /// </summary>
     private bool WrittenAgainBeforeObserved(int k)
     {
@@ -45,11 +45,28 @@ internal sealed partial class RegionEmitter
 
             if ((_writesByNode[j] & (1 << k)) != 0)
             {
-                return next.D.Condition < 0 && next.D.Instruction.Mnemonic != Mnemonic.Cmpxchg;
+                return WritesWhateverHappens(next.D.Instruction);
             }
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// An instruction that writes its destination register in every case: not CMOVcc or SETcc (a condition), CMPXCHG
+    /// (EAX or the destination), BSF/BSR (unchanged for a zero source), or a shift or rotate by CL (unchanged for a
+    /// zero count).
+    /// </summary>
+    private static bool WritesWhateverHappens(in Instruction i)
+    {
+        if (InstructionFacts.ConditionOf(in i) >= 0 || i.Mnemonic is Mnemonic.Cmpxchg or Mnemonic.Bsf or Mnemonic.Bsr)
+        {
+            return false;
+        }
+
+        bool byCl = i.OpCount > 1 && i.GetOpKind(i.OpCount - 1) == OpKind.Register && i.GetOpRegister(i.OpCount - 1) == Register.CL;
+        return !(byCl && i.Mnemonic is Mnemonic.Shl or Mnemonic.Shr or Mnemonic.Sar or Mnemonic.Sal or Mnemonic.Rol or Mnemonic.Ror
+            or Mnemonic.Rcl or Mnemonic.Rcr or Mnemonic.Shld or Mnemonic.Shrd);
     }
 
     /// <summary>
