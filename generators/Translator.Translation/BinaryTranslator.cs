@@ -35,12 +35,9 @@ public static class BinaryTranslator
 
         string className = options.ClassName ?? "Image_" + sha256.Substring(0, 12);
         var warnings = new List<string>();
-        var entries = new List<uint> { guest.Entry };
-        entries.AddRange(guest.Functions);
-        entries.AddRange(options.ExtraEntryPoints);
         var functionStarts = new List<uint> { guest.Entry };
         functionStarts.AddRange(guest.Functions);
-        List<PageCode> pages = new CodeDiscovery(guest, warnings).Discover(entries, functionStarts);
+        List<PageCode> pages = new CodeDiscovery(guest, warnings).Discover(functionStarts.Concat(options.ExtraEntryPoints), functionStarts);
         if (guest.IsParavirtual)
         {
             // Hypercall sites become direct calls into the VMM; a privileged instruction refuses the image.

@@ -45,7 +45,7 @@ internal sealed partial class RegionEmitter
 
             if ((_writesByNode[j] & (1 << k)) != 0)
             {
-                return WritesWhateverHappens(next.D.Instruction);
+                return WritesWhateverHappens(next.D);
             }
         }
 
@@ -57,9 +57,10 @@ internal sealed partial class RegionEmitter
     /// (EAX or the destination), BSF/BSR (unchanged for a zero source), or a shift or rotate by CL (unchanged for a
     /// zero count).
     /// </summary>
-    private static bool WritesWhateverHappens(in Instruction i)
+    private static bool WritesWhateverHappens(DecodedInstruction d)
     {
-        if (InstructionFacts.ConditionOf(in i) >= 0 || i.Mnemonic is Mnemonic.Cmpxchg or Mnemonic.Bsf or Mnemonic.Bsr)
+        Instruction i = d.Instruction;
+        if (d.Condition >= 0 || i.Mnemonic is Mnemonic.Cmpxchg or Mnemonic.Bsf or Mnemonic.Bsr)
         {
             return false;
         }
@@ -71,12 +72,12 @@ internal sealed partial class RegionEmitter
 
     /// <summary>
     /// An instruction during which nothing outside the method runs or reads the CPU: inline, no memory access or
-    /// other fault, no transfer of control, no budget check after it, no hypercall.
+    /// other fault, no transfer of control, no budget check after it (every block-ending instruction has one), no
+    /// hypercall.
     /// </summary>
     private static bool StaysInRegisters(Node node)
     {
         DecodedInstruction d = node.D;
-        return !d.IsFallback && !d.CanFault && d.Flow == FlowControl.Next && !node.BudgetCheck && d.Hypercall == HypercallSite.None
-            && !d.EndsInterpreterBlock;
+        return !d.IsFallback && !d.CanFault && d.Flow == FlowControl.Next && !node.BudgetCheck && d.Hypercall == HypercallSite.None;
     }
 }

@@ -81,11 +81,6 @@ internal sealed partial class RegionEmitter
             _w.Line($"uint f{slot}a = 0, f{slot}b = 0, f{slot}c = 0;");
         }
 
-        if (_dispatches)
-        {
-            _w.Line("uint target = 0;");
-        }
-
         _w.Line("uint* tlb = cpu.Mmu.TcTlb;");
         _w.Line("uint* te = null;");
         if (declarations.Length > 0)
@@ -94,9 +89,9 @@ internal sealed partial class RegionEmitter
         }
 
         _w.Open("switch (cpu.Eip)");
-        foreach (Node node in _plan.Nodes.Where(x => x.Entry))
+        foreach (string entry in EntryCases())
         {
-            _w.Line($"case {Hex(node.D.Ip)}: goto {LabelOf(node)};");
+            _w.Line(entry);
         }
 
         _w.Close();
@@ -291,7 +286,7 @@ internal sealed partial class RegionEmitter
 
     /// <summary>
     /// One line: record pending flags, count, set EIP, then go on in translated code where that may be done
-    /// (<see cref="Continuations"/>: QEMU's goto_tb) or leave (registers are already in the CPU, written through).
+    /// (<see cref="Continuation"/>, <see cref="EmitDispatch"/>: QEMU's goto_tb) or leave (registers are already in the CPU, written through).
     /// </summary>
     private string ExitStatements(string? eip, Node node, bool chainAfter, ExitChain chain = default)
     {
@@ -310,56 +305,57 @@ internal sealed partial class RegionEmitter
         if (eip is not null)
         {
             parts.Add($"cpu.Eip = {eip};");
+            if (chain.Dynamic)
+            {
+                // A run-time target: looked up in the method's Dispatch block, which leaves through Exit itself.
+                _dispatches = true;
+                parts.Add($"uint target = {eip}; goto Dispatch;");
+                return string.Join(" ", parts);
+            }
+
+            if (Continuation(chain) is string goOn)
+            {
+                parts.Add(goOn);
+            }
         }
 
-        if (eip is not null)
-        {
-            parts.AddRange(Continuations(eip, chain));
-        }
-
-        if (eip is null || !chain.Dynamic)
-        {
-            parts.Add("goto Exit;"); // a run-time target goes to Dispatch, which leaves through Exit itself
-        }
+        parts.Add("goto Exit;");
         return string.Join(" ", parts);
     }
 
     /// <summary>
-    /// How an exit to <paramref name="eip"/> may go on instead of returning, tried in order: a target in this method
-    /// is a goto (the flags are in the CPU then, as at any label); a RET to where a host call into this code expects
-    /// to come back returns to it; a target in another method is a tail call into it, or for a CALL whose return
-    /// address is an entry here, a host call that comes back there; a run-time target is looked up among this
-    /// method's entries, then in the image's <c>ChainTo</c>.
+    /// How an exit to a static target may go on instead of returning: a target in this method is a goto (the flags
+    /// are in the CPU then, as at any label); a target in another method is a tail call into it, or for a CALL whose
+    /// return address is an entry here, a host call that comes back there; null when neither. (A run-time target goes
+    /// to <see cref="EmitDispatch"/>.)
     /// </summary>
-    private IEnumerable<string> Continuations(string eip, ExitChain chain)
+    private string? Continuation(ExitChain chain)
     {
-        if (chain.Target is uint target)
+        if (chain.Target is not uint target)
         {
-            if (_plan.EntryAt(target) is Node here)
-            {
-                yield return $"if (left > 0) goto {LabelOf(here)};";
-            }
-            else if (_chains.MethodAt(target) is (int method, string name))
-            {
-                string call = chain.ReturnTo is uint back && _plan.EntryAt(back) is Node after
-                    ? $"uint outer = cpu.TcReturnTo; cpu.TcReturnTo = {Hex(back)}; int done = {name}(cpu, budget, left, depth + 1); "
-                        + $"cpu.TcReturnTo = outer; if (cpu.Eip != {Hex(back)} || done >= budget || cpu.TcStopRequested) return done; "
-                        + $"left = budget - done; {Fill()} goto {LabelOf(after)};"
-                    : $"return {name}(cpu, budget, left, depth + 1);";
-                yield return $"if ({Chainable}{ChainTargets.MaxDepth} && cpu.TcChainable({method})) {{ {call} }}";
-            }
-
-            yield break;
+            return null;
         }
 
-        if (!chain.Dynamic)
+        if (_plan.EntryAt(target) is Node here)
         {
-            yield break;
+            return $"if (left > 0) goto {LabelOf(here)};";
         }
 
-        _dispatches = true;
-        yield return $"target = {eip}; goto Dispatch;";
+        if (_chains.MethodAt(target) is not (int method, string name))
+        {
+            return null;
+        }
+
+        string call = chain.ReturnTo is uint back && _plan.EntryAt(back) is Node after
+            ? $"uint outer = cpu.TcReturnTo; cpu.TcReturnTo = {Hex(back)}; int done = {name}(cpu, budget, left, depth + 1); "
+                + $"cpu.TcReturnTo = outer; if (cpu.Eip != {Hex(back)} || done >= budget || cpu.TcStopRequested) return done; "
+                + $"left = budget - done; {Fill()} goto {LabelOf(after)};"
+            : $"return {name}(cpu, budget, left, depth + 1);";
+        return $"if ({Chainable}{ChainTargets.MaxDepth} && cpu.TcChainable({method})) {{ {call} }}";
     }
+
+    /// <summary>One <c>case</c> per entry of the method, to its label.</summary>
+    private List<string> EntryCases() => _plan.Nodes.Where(x => x.Entry).Select(x => $"case {Hex(x.D.Ip)}: goto {LabelOf(x)};").ToList();
 
     /// <summary>The condition for going on into another method instead of returning to the dispatcher.</summary>
     private const string Chainable = "left > 0 && depth < ";
@@ -377,7 +373,7 @@ internal sealed partial class RegionEmitter
     {
         W.Label("Dispatch");
         W.Line("if (target == cpu.TcReturnTo) goto Exit;");
-        var cases = _plan.Nodes.Where(x => x.Entry).Select(x => $"case {Hex(x.D.Ip)}: goto {LabelOf(x)};").ToList();
+        List<string> cases = EntryCases();
         if (cases.Count > 0)
         {
             W.Line($"if (left > 0) switch (target) {{ {string.Join(" ", cases)} }}");

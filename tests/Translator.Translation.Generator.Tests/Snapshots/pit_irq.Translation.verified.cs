@@ -282,10 +282,9 @@ namespace Translator.Translated
             uint ebx = Unsafe.Add(ref regs, 3);
             uint esp = Unsafe.Add(ref regs, 4);
             uint f0a = 0, f0b = 0, f0c = 0;
-            uint target = 0;
             uint* tlb = cpu.Mmu.TcTlb;
             uint* te = null;
-            uint a = 0; uint b = 0; int cnt = 0; uint d = 0; int done = 0; uint m = 0; bool ok = false; uint outer = 0; uint r = 0; uint sp = 0; uint t = 0; ulong un = 0; ulong uq = 0; ulong urem = 0; uint v = 0; uint vAt = 0;
+            uint a = 0; uint b = 0; int cnt = 0; uint d = 0; int done = 0; uint m = 0; bool ok = false; uint outer = 0; uint r = 0; uint sp = 0; uint t = 0; uint target = 0; ulong un = 0; ulong uq = 0; ulong urem = 0; uint v = 0; uint vAt = 0;
             switch (cpu.Eip)
             {
                 case 0x00100020u: goto L_00100020;
@@ -1367,10 +1366,9 @@ namespace Translator.Translated
             uint esp = Unsafe.Add(ref regs, 4);
             uint edi = Unsafe.Add(ref regs, 7);
             uint f0a = 0, f0b = 0, f0c = 0;
-            uint target = 0;
             uint* tlb = cpu.Mmu.TcTlb;
             uint* te = null;
-            uint a = 0; uint b = 0; uint m = 0; uint r = 0; uint sp = 0; uint t = 0; uint v = 0; uint vAt = 0;
+            uint a = 0; uint b = 0; uint m = 0; uint r = 0; uint sp = 0; uint t = 0; uint target = 0; uint v = 0; uint vAt = 0;
             switch (cpu.Eip)
             {
                 case 0x0010012Cu: goto L_0010012C;
@@ -2179,10 +2177,9 @@ namespace Translator.Translated
             uint esp = Unsafe.Add(ref regs, 4);
             uint esi = Unsafe.Add(ref regs, 6);
             uint f0a = 0, f0b = 0, f0c = 0;
-            uint target = 0;
             uint* tlb = cpu.Mmu.TcTlb;
             uint* te = null;
-            uint a = 0; uint b = 0; int done = 0; uint m = 0; uint outer = 0; uint r = 0; uint sp = 0; uint t = 0; uint v = 0; uint vAt = 0;
+            uint a = 0; uint b = 0; int done = 0; uint m = 0; uint outer = 0; uint r = 0; uint sp = 0; uint t = 0; uint target = 0; uint v = 0; uint vAt = 0;
             switch (cpu.Eip)
             {
                 case 0x0010049Du: goto L_0010049D;
@@ -3492,10 +3489,9 @@ namespace Translator.Translated
             uint esp = Unsafe.Add(ref regs, 4);
             uint esi = Unsafe.Add(ref regs, 6);
             uint f0a = 0, f0b = 0, f0c = 0;
-            uint target = 0;
             uint* tlb = cpu.Mmu.TcTlb;
             uint* te = null;
-            uint a = 0; uint b = 0; int done = 0; uint m = 0; uint outer = 0; uint r = 0; uint sp = 0; uint t = 0; uint v = 0;
+            uint a = 0; uint b = 0; int done = 0; uint m = 0; uint outer = 0; uint r = 0; uint sp = 0; uint t = 0; uint target = 0; uint v = 0;
             switch (cpu.Eip)
             {
                 case 0x0010066Bu: goto L_0010066B;
