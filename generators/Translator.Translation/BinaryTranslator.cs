@@ -10,8 +10,9 @@ namespace Translator.Translation;
 
 /// <summary>
 /// Static binary translation of a multiboot v1 guest image into C#: code discovery by recursive descent, one method
-/// per page of code (entered at any of its entries), condition-flag liveness, and plain C# for the integer
-/// instructions a compiler emits, with everything else run through the machine's shared handlers.
+/// per function-sized piece of a page's code (a function that runs on into the next page kept whole), entered at any
+/// of its entries, condition-flag liveness, and plain C# for the integer instructions a compiler emits, with
+/// everything else run through the machine's shared handlers.
 /// </summary>
 public static class BinaryTranslator
 {

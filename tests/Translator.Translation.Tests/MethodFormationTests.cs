@@ -6,10 +6,11 @@ using Xunit;
 namespace Translator.Translation.Tests;
 
 /// <summary>
-/// Where a page's code is cut into translated methods: at function starts, so a function that fits in one method
-/// (a weight of at most 384: one per instruction, two for one that accesses memory or may fault) is never split. A split function's loops and jump-table dispatch cross methods (an
-/// indirect jump to another method goes through the image's dispatch and that method's entry switch): interp.elf's
-/// bytecode loop ran 1.4x slower cut in two.
+/// Where code is cut into translated methods: at function starts, so a function that fits in one method (a weight
+/// of at most 384: one per instruction, two for one that accesses memory or may fault) is never split, even where it
+/// runs on into the next page. A split function's loops and jump-table dispatch cross methods (an indirect jump to
+/// another method goes through the image's dispatch and that method's entry switch): interp.elf's bytecode loop ran
+/// 1.4x slower cut in two, bench.elf's quicksort, cut at a page boundary, 1.1x.
 /// </summary>
 public sealed class MethodFormationTests
 {
@@ -17,7 +18,7 @@ public sealed class MethodFormationTests
 
     [Theory]
     [InlineData("interp-small.elf", "run")]
-    [InlineData("bench.elf", null)]
+    [InlineData("bench.elf", "quick.constprop.0")] // runs from 0x00100F00 on into the page at 0x00101000
     [InlineData("sort.elf", null)]
     public void NoMethodStartsInsideAFunctionThatFitsInOne(string name, string? mustBeWhole)
     {
@@ -31,9 +32,9 @@ public sealed class MethodFormationTests
         foreach ((string function, uint start, uint size) in functions)
         {
             uint end = start + size;
-            if (size == 0 || (start >> 12) != ((end - 1) >> 12) || Weigh(image, result, start, end) > MaxMethodWeight)
+            if (size == 0 || ((end - 1) >> 12) - (start >> 12) > 1 || Weigh(image, result, start, end) > MaxMethodWeight)
             {
-                continue; // crosses a page (methods never do) or is too long for one method
+                continue; // spans more than two pages (a method holds at most two) or is too long for one method
             }
 
             checkedFunctions.Add(function);

@@ -110,6 +110,36 @@ public sealed class TranslationBehaviourTests
         a.lidt(__fword_ptr[Idt + 0x800]);
     }
 
+    /// <summary>
+    /// Identity-maps the first 4 MiB with one 4 KiB page table (the directory at <paramref name="directory"/>, the
+    /// table in the next page, EDI left pointing at the directory), leaving <paramref name="notPresent"/>'s page
+    /// unmapped when given, and turns paging on.
+    /// </summary>
+    private static void PageFirst4MiB(Assembler a, Labels g, uint directory, uint notPresent = 0)
+    {
+        a.mov(edi, directory);
+        a.mov(ecx, 0);
+        Label fill = g.L("fill");
+        g.Mark("fill");
+        a.mov(eax, ecx);
+        a.shl(eax, 12);
+        a.or(eax, 3);
+        a.mov(__dword_ptr[edi + ecx * 4 + 0x1000], eax);
+        a.inc(ecx);
+        a.cmp(ecx, 1024);
+        a.jne(fill);
+        if (notPresent != 0)
+        {
+            a.mov(__dword_ptr[edi + 0x1000 + (notPresent >> 12) * 4], 0);
+        }
+
+        a.mov(__dword_ptr[edi], (directory + 0x1000) | 3);
+        a.mov(cr3, edi);
+        a.mov(eax, cr0);
+        a.or(eax, unchecked((int)0x8000_0000));
+        a.mov(cr0, eax);
+    }
+
     [Fact]
     public void Self_modifying_code_inside_a_running_region_takes_effect_at_the_next_instruction()
     {
@@ -311,25 +341,7 @@ public sealed class TranslationBehaviourTests
             Label handler = g.L("handler");
             a.mov(esp, 0x0020_0000);
             InstallGate(a, 14, g.Address("handler"));
-            // Identity-map the first 4 MiB with one 4 KiB page table; page 0x00250000 is left not present.
-            a.mov(edi, 0x0040_0000);
-            a.mov(ecx, 0);
-            Label fill = g.L("fill");
-            g.Mark("fill");
-            a.mov(eax, ecx);
-            a.shl(eax, 12);
-            a.or(eax, 3);
-            a.mov(__dword_ptr[edi + ecx * 4 + 0x1000], eax);
-            a.inc(ecx);
-            a.cmp(ecx, 1024);
-            a.jne(fill);
-            a.mov(__dword_ptr[edi + 0x1000 + 0x250 * 4], 0);
-            a.mov(eax, 0x0040_1003);
-            a.mov(__dword_ptr[edi], eax);
-            a.mov(cr3, edi);
-            a.mov(eax, cr0);
-            a.or(eax, unchecked((int)0x8000_0000));
-            a.mov(cr0, eax);
+            PageFirst4MiB(a, g, 0x0040_0000, notPresent: 0x0025_0000);
             a.mov(ebx, 0x0025_0010);
             a.mov(ecx, 3);
             a.add(ecx, 4);                                  // flags pending
@@ -341,6 +353,53 @@ public sealed class TranslationBehaviourTests
             ExitWithAl(a);
         });
         RunBoth(image);
+    }
+
+    /// <summary>
+    /// A function that begins near a page's end and runs on into the next page is one translated method. Its entry
+    /// block is keyed by the first page's mapping only; when the guest maps the second page elsewhere, the method
+    /// must not run (the interpreter fetches the newly mapped code), and it runs translated while the mapping holds.
+    /// </summary>
+    [Fact]
+    public void A_method_over_two_pages_is_not_used_once_its_second_page_maps_elsewhere()
+    {
+        const uint FunctionAt = 0x0010_1FF8, SecondPage = 0x0010_2000, OtherCode = 0x0010_3000, PageDirectory = 0x0038_0000, PageTable = 0x0038_1000;
+        byte[] image = Build((a, g) =>
+        {
+            Label function = g.L("function");
+            a.mov(esp, 0x0020_0000);
+            PageFirst4MiB(a, g, PageDirectory); // the tables lie inside the mapping: the guest edits them later
+            a.mov(esi, 0);
+            a.mov(ebx, 200);
+            Label again = g.L("again");
+            g.Mark("again");
+            a.call(function);                                  // 1 + 2 while the second page is the image's
+            a.add(esi, eax);
+            a.dec(ebx);
+            a.jne(again);
+            a.mov(__dword_ptr[PageTable + (SecondPage >> 12) * 4], OtherCode | 3);
+            a.mov(cr3, edi);                                   // flushes the TLB: the second page now shows OtherCode
+            a.call(function);                                  // 1 + 40
+            a.add(esi, eax);
+            a.mov(eax, esi);                                   // 200 * 3 + 41 = 641: AL = 0x81
+            ExitWithAl(a);
+            g.Mark("pad");
+            a.db(new byte[FunctionAt - g.Address("pad")]);
+            g.Mark("function");
+            a.mov(eax, 1);                                     // 5 bytes, then 3 more up to the page's end
+            a.nop();
+            a.nop();
+            a.nop();
+            a.add(eax, 2);                                     // at SecondPage
+            a.ret();
+            a.db(new byte[OtherCode - SecondPage - 4]);
+            a.add(eax, 40);                                    // at OtherCode: never reached through the image's mapping
+            a.ret();
+        });
+        (MachineRun native, MachineRun translated, TranslationResult result) = RunBoth(image);
+        Assert.True(native.ExitCode >> 1 == 0x81, $"exit {native.ExitCode}: {native.Message} {native.State}");
+        Assert.Contains(result.Layout!.Methods, m => m.CodeStart <= FunctionAt && m.CodeStart + (uint)m.GuestBytes.Length > SecondPage);
+        Assert.True(translated.Translated > 600, $"the function ran translated {translated.Translated} instructions");
     }
 
     [Fact]

@@ -4,7 +4,10 @@ using Translator.Translation.Loading;
 
 namespace Translator.Translation.Discovery;
 
-/// <summary>The code found in one 4 KiB page of linear addresses: it becomes one translated method.</summary>
+/// <summary>
+/// The code of one translated method: found in one 4 KiB page of linear addresses, or in a page and the next one
+/// where a function begins in the first and runs on into the second (both then one physically contiguous load).
+/// </summary>
 internal sealed class PageCode
 {
     public PageCode(uint page, uint physicalPage, List<DecodedInstruction> instructions, SortedSet<uint> entries)
@@ -17,7 +20,11 @@ internal sealed class PageCode
 
     public uint Page { get; }
 
+    /// <summary>Where <see cref="Page"/> was loaded; a second page follows it in physical memory too.</summary>
     public uint PhysicalPage { get; }
+
+    /// <summary>The physical address the image loaded <paramref name="ip"/> at.</summary>
+    public uint PhysicalOf(uint ip) => PhysicalPage + (ip - Page);
 
     /// <summary>By address.</summary>
     public List<DecodedInstruction> Instructions { get; }
@@ -78,7 +85,7 @@ internal sealed class CodeDiscovery
         }
     }
 
-    /// <summary>Follows straight-line code and in-page branches from <paramref name="start"/>, queueing everything else.</summary>
+    /// <summary>Follows straight-line code and direct branches from <paramref name="start"/>, queueing calls' targets and return points.</summary>
     private void Walk(uint start)
     {
         var pending = new Stack<uint>();
@@ -101,7 +108,6 @@ internal sealed class CodeDiscovery
                 }
 
                 uint next = d.NextIp;
-                bool samePage = (next >> 12) == (ip >> 12) && next != 0;
                 switch (d.Flow)
                 {
                     case FlowControl.Next:
@@ -110,13 +116,10 @@ internal sealed class CodeDiscovery
                             AddEntry(next); // translated code leaves after it; the interpreter looks up the next block
                             ip = 0;
                         }
-                        else if (!samePage)
-                        {
-                            AddEntry(next);
-                            ip = 0;
-                        }
                         else
                         {
+                            // Into the next page too: whether that is another method, and so an entry, is decided
+                            // once methods are formed (GroupByPage).
                             ip = next;
                         }
 
@@ -124,16 +127,16 @@ internal sealed class CodeDiscovery
                     case FlowControl.ConditionalBranch:
                         if (d.DirectTarget is uint taken)
                         {
-                            Follow(pending, ip, taken);
+                            pending.Push(taken);
                         }
 
-                        Follow(pending, ip, next);
+                        pending.Push(next);
                         ip = 0;
                         break;
                     case FlowControl.UnconditionalBranch:
                         if (d.DirectTarget is uint target && !_image.InHypercallPage(target))
                         {
-                            Follow(pending, ip, target);
+                            pending.Push(target);
                         }
 
                         ip = 0;
@@ -166,18 +169,6 @@ internal sealed class CodeDiscovery
         }
     }
 
-    private void Follow(Stack<uint> pending, uint from, uint to)
-    {
-        if ((to >> 12) == (from >> 12))
-        {
-            pending.Push(to);
-        }
-        else
-        {
-            AddEntry(to);
-        }
-    }
-
     /// <summary>The instruction at <paramref name="ip"/>, or null when it is not wholly inside one loaded range and one page.</summary>
     private DecodedInstruction? Decode(uint ip)
     {
@@ -207,6 +198,11 @@ internal sealed class CodeDiscovery
         return new DecodedInstruction(instruction, exact);
     }
 
+    /// <summary>
+    /// Groups the code by page, a function that runs on into the next page taking its tail along (when both pages
+    /// are one physically contiguous load), cuts each group into methods, and makes every address that control
+    /// reaches from another method an entry of its own.
+    /// </summary>
     private List<PageCode> GroupByPage()
     {
         var byPage = new SortedDictionary<uint, List<DecodedInstruction>>();
@@ -227,7 +223,9 @@ internal sealed class CodeDiscovery
             list.Add(pair.Value);
         }
 
-        var pages = new List<PageCode>();
+        var groups = new SortedDictionary<uint, List<DecodedInstruction>>();
+        var starts = new List<uint>(_functionStarts);
+        starts.Sort();
         foreach (KeyValuePair<uint, List<DecodedInstruction>> pair in byPage)
         {
             if (pair.Value.Count > MaxInstructionsPerPage)
@@ -237,52 +235,98 @@ internal sealed class CodeDiscovery
             }
 
             pair.Value.Sort((a, b) => a.Ip.CompareTo(b.Ip));
-            _image.TryLocate(pair.Value[0].Ip, out LoadedRange range, out _);
-            uint physicalPage = (range.Physical + (pair.Value[0].Ip - range.Linear)) & 0xFFFF_F000;
-            List<List<DecodedInstruction>> chunks = Split(pair.Value);
-            var chunkOf = new Dictionary<uint, int>();
-            for (int c = 0; c < chunks.Count; c++)
+            uint previous = pair.Key - 0x1000;
+            foreach (DecodedInstruction d in pair.Value)
             {
-                foreach (DecodedInstruction d in chunks[c])
+                uint owner = pair.Key;
+                if (FunctionStartAtOrBefore(starts, d.Ip) is uint function && (function & 0xFFFF_F000) == previous
+                    && groups.ContainsKey(previous) && OneLoad(previous, pair.Key))
                 {
-                    chunkOf[d.Ip] = c;
+                    owner = previous;
+                }
+
+                if (!groups.TryGetValue(owner, out List<DecodedInstruction>? group))
+                {
+                    group = new List<DecodedInstruction>();
+                    groups[owner] = group;
+                }
+
+                group.Add(d);
+            }
+        }
+
+        var chunks = new List<(uint Page, List<DecodedInstruction> Code)>();
+        foreach (KeyValuePair<uint, List<DecodedInstruction>> pair in groups)
+        {
+            foreach (List<DecodedInstruction> chunk in Split(pair.Value))
+            {
+                chunks.Add((pair.Key, chunk));
+            }
+        }
+
+        var chunkOf = new Dictionary<uint, int>();
+        for (int c = 0; c < chunks.Count; c++)
+        {
+            foreach (DecodedInstruction d in chunks[c].Code)
+            {
+                chunkOf[d.Ip] = c;
+            }
+        }
+
+        var entries = new SortedSet<uint>[chunks.Count];
+        for (int c = 0; c < chunks.Count; c++)
+        {
+            entries[c] = new SortedSet<uint>();
+        }
+
+        for (int c = 0; c < chunks.Count; c++)
+        {
+            foreach (DecodedInstruction d in chunks[c].Code)
+            {
+                if (_entries.Contains(d.Ip))
+                {
+                    entries[c].Add(d.Ip);
+                }
+
+                // Control that passes to another method enters it there.
+                foreach (uint successor in new[] { d.NextIp, d.DirectTarget ?? d.NextIp })
+                {
+                    if (chunkOf.TryGetValue(successor, out int other) && other != c)
+                    {
+                        entries[other].Add(successor);
+                    }
                 }
             }
+        }
 
-            var entries = new SortedSet<uint>[chunks.Count];
-            for (int c = 0; c < chunks.Count; c++)
-            {
-                entries[c] = new SortedSet<uint>();
-            }
-
-            for (int c = 0; c < chunks.Count; c++)
-            {
-                foreach (DecodedInstruction d in chunks[c])
-                {
-                    if (_entries.Contains(d.Ip))
-                    {
-                        entries[c].Add(d.Ip);
-                    }
-
-                    // Control that passes to another method of the same page enters it there.
-                    foreach (uint successor in new[] { d.NextIp, d.DirectTarget ?? d.NextIp })
-                    {
-                        if (chunkOf.TryGetValue(successor, out int other) && other != c)
-                        {
-                            entries[other].Add(successor);
-                        }
-                    }
-                }
-            }
-
-            for (int c = 0; c < chunks.Count; c++)
-            {
-                pages.Add(new PageCode(pair.Key, physicalPage, chunks[c], entries[c]));
-            }
+        var pages = new List<PageCode>();
+        for (int c = 0; c < chunks.Count; c++)
+        {
+            uint first = chunks[c].Code[0].Ip;
+            _image.TryLocate(first, out LoadedRange range, out _);
+            uint physicalPage = (range.Physical + (first - range.Linear) - (first - chunks[c].Page)) & 0xFFFF_F000;
+            pages.Add(new PageCode(chunks[c].Page, physicalPage, chunks[c].Code, entries[c]));
         }
 
         return pages;
     }
+
+    /// <summary>The last function start at or before <paramref name="ip"/> (<paramref name="starts"/> sorted), if any.</summary>
+    private static uint? FunctionStartAtOrBefore(List<uint> starts, uint ip)
+    {
+        int k = starts.BinarySearch(ip);
+        if (k < 0)
+        {
+            k = ~k - 1;
+        }
+
+        return k >= 0 ? starts[k] : null;
+    }
+
+    /// <summary>Whether two adjacent pages of linear addresses come from one loaded range (so are physically adjacent too).</summary>
+    private bool OneLoad(uint page, uint nextPage) =>
+        _image.TryLocate(page | 0xFFF, out LoadedRange first, out _) && _image.TryLocate(nextPage, out LoadedRange second, out _)
+        && ReferenceEquals(first, second);
 
     /// <summary>
     /// The size of method aimed at, in <see cref="Weight"/> units (about 128 instructions): the JIT optimises large

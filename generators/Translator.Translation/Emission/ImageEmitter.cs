@@ -7,7 +7,7 @@ using Translator.Translation.Loading;
 namespace Translator.Translation.Emission;
 
 /// <summary>
-/// The one C# file of a translated image: a TranslatedImage subclass holding one method per page of code, the
+/// The one C# file of a translated image: a TranslatedImage subclass holding one method per piece of code (a page's, or a function's over two pages), the
 /// guest bytes each was translated from (checked against memory before use), and the instructions left to the
 /// shared handlers.
 /// </summary>
@@ -67,7 +67,7 @@ internal sealed class ImageEmitter
             methodSources.Add(new TranslatedMethodSource(emitter.MethodName, codeStart, GuestBytes(codeStart, codeEnd), plan.Nodes.Count, method, own.ToString()));
             foreach (Node node in plan.Nodes.Where(n => n.Entry))
             {
-                entryRows.Add(new RegionEntry(node.D.Ip, page.PhysicalPage | (node.D.Ip & 0xFFF), row));
+                entryRows.Add(new RegionEntry(node.D.Ip, page.PhysicalOf(node.D.Ip), row));
                 Regions++;
             }
         }

@@ -47,7 +47,7 @@ internal sealed class Node
 }
 
 /// <summary>
-/// The shape of one translated method (one page of code): nodes in address order, in-method edges, labels, entries,
+/// The shape of one translated method (code of one page, or of a function over two): nodes in address order, in-method edges, labels, entries,
 /// budget checks, and condition-flag liveness (a backward pass): flags that are overwritten before anything could
 /// observe them are never recorded; a Jcc/SETcc/CMOVcc/ADC/SBB right after its producer reads its operands.
 /// </summary>
@@ -138,7 +138,9 @@ internal sealed class MethodPlan
         {
             run = node.Label ? System.Math.Max(run, 0) : run;
             run++;
-            if (node.D.EndsInterpreterBlock || run >= MaxBlockInstructions)
+            // The interpreter's blocks also end where a page does (a method may hold code of two pages).
+            bool pageEnds = node.D.NextIp >> 12 != node.D.Ip >> 12;
+            if (node.D.EndsInterpreterBlock || pageEnds || run >= MaxBlockInstructions)
             {
                 node.BudgetCheck = true;
                 run = 0;

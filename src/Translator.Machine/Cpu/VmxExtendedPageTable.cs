@@ -54,6 +54,13 @@ public sealed class VmxExtendedPageTable
         return entry == 0 ? null : (entry & 0xFFFF_F000) | (guestPhysical & 0xFFF);
     }
 
+    /// <summary>The host-physical address a read of <paramref name="guestPhysical"/> reaches, or null where it would exit (no side effects).</summary>
+    internal uint? PeekReadable(uint guestPhysical)
+    {
+        uint entry = _entries[guestPhysical >> 12];
+        return (entry & Read) != 0 ? (entry & 0xFFFF_F000) | (guestPhysical & 0xFFF) : null;
+    }
+
     /// <summary>Connects the table to the CPU whose VMCS receives EPT-violation exits.</summary>
     internal void Attach(Vmcs vmcs, GuestFault fault)
     {

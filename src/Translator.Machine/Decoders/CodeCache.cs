@@ -181,7 +181,15 @@ internal sealed class CodeCache
         ulong key = KeyOf(physical, eip);
         if (_blocks.TryGetValue(key, out Block? block))
         {
-            return block;
+            if (block.OtherLinearPage == Block.NoOtherPage
+                || _cpu.Mmu.PeekFetch(block.OtherLinearPage, _cpu.Cpl == 3) == block.OtherPhysicalPage)
+            {
+                return block;
+            }
+
+            // Its other page maps elsewhere now (or not at all): decode afresh, and fetch from there as the CPU would.
+            block.Valid = false;
+            _blocks.Remove(key);
         }
 
         if (_blocks.Count >= MaxBlocks)
@@ -208,6 +216,8 @@ internal sealed class CodeCache
         {
             Track(block, firstPage, start, 4096);
             Track(block, block.LastPhysicalPage, 0, start + length - 4096);
+            block.OtherLinearPage = (block.LinearIp & 0xFFFF_F000) + 0x1000;
+            block.OtherPhysicalPage = block.LastPhysicalPage;
         }
 
         return block;
@@ -216,7 +226,9 @@ internal sealed class CodeCache
     /// <summary>
     /// Gives <paramref name="block"/> the region translated for its address, if the region's guest bytes are still
     /// what memory holds at the same physical place; the region's bytes are then tracked like the block's, so a
-    /// write into any of them drops the block and its region (self-modifying code).
+    /// write into any of them drops the block and its region (self-modifying code). A region whose code spans two
+    /// pages is attached only while the other page maps where the image put it (the next physical page), and the
+    /// block remembers that page so a lookup after a change of mappings checks it again.
     /// </summary>
     private void AttachRegion(Block block)
     {
@@ -225,19 +237,44 @@ internal sealed class CodeCache
             foreach (TranslatedRegion region in candidates)
             {
                 uint codePhysical = block.PhysicalIp - (region.LinearStart - region.CodeStart);
-                if (region.PhysicalStart == block.PhysicalIp && _cpu.Mmu.Physical.IsBacked(codePhysical, region.GuestBytes.Length)
-                    && _cpu.Mmu.Physical.Span(codePhysical, region.GuestBytes.Length).SequenceEqual(region.GuestBytes))
+                int length = Math.Max(region.GuestBytes.Length, 1);
+                if (region.PhysicalStart != block.PhysicalIp || !_cpu.Mmu.Physical.IsBacked(codePhysical, region.GuestBytes.Length)
+                    || !_cpu.Mmu.Physical.Span(codePhysical, region.GuestBytes.Length).SequenceEqual(region.GuestBytes))
                 {
-                    int start = (int)(codePhysical & 0xFFF);
-                    Track(block, codePhysical & 0xFFFF_F000, start, start + Math.Max(region.GuestBytes.Length, 1));
-                    block.Translated = region.Code;
-                    if ((uint)region.Method < (uint)_cpu.ChainValid.Length)
+                    continue;
+                }
+
+                uint firstLinear = region.CodeStart & 0xFFFF_F000, lastLinear = (region.CodeStart + (uint)length - 1) & 0xFFFF_F000;
+                uint ownLinear = block.LinearIp & 0xFFFF_F000;
+                if (firstLinear != lastLinear)
+                {
+                    uint otherLinear = ownLinear == firstLinear ? lastLinear : firstLinear;
+                    uint otherPhysical = codePhysical + (otherLinear - region.CodeStart);
+                    if (lastLinear - firstLinear != 0x1000 || (otherPhysical & 0xFFF) != 0
+                        || _cpu.Mmu.PeekFetch(otherLinear, _cpu.Cpl == 3) != otherPhysical
+                        || block.OtherLinearPage != Block.NoOtherPage && block.OtherLinearPage != otherLinear)
                     {
-                        block.TranslatedMethod = region.Method;
+                        continue;
                     }
 
-                    return;
+                    block.OtherLinearPage = otherLinear;
+                    block.OtherPhysicalPage = otherPhysical;
                 }
+
+                // Tracked page by page: the bytes may run on into the next one.
+                for (uint at = codePhysical, end = codePhysical + (uint)length; at < end; at = (at & 0xFFFF_F000) + 0x1000)
+                {
+                    int start = (int)(at & 0xFFF);
+                    Track(block, at & 0xFFFF_F000, start, (int)Math.Min(4096, start + (end - at)));
+                }
+
+                block.Translated = region.Code;
+                if ((uint)region.Method < (uint)_cpu.ChainValid.Length)
+                {
+                    block.TranslatedMethod = region.Method;
+                }
+
+                return;
             }
         }
 

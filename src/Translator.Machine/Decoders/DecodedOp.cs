@@ -76,6 +76,18 @@ internal sealed class Block
     /// <summary>Physical page of the last byte (differs from the first when an instruction straddles a page).</summary>
     public required uint LastPhysicalPage;
 
+    /// <summary>
+    /// The other page of linear addresses the block's code, or the translated region attached to it, lies in, when
+    /// there is one (<see cref="NoOtherPage"/> when not), and the physical page it mapped to then. The block's key
+    /// holds only its own page's mapping, so a lookup after the mappings may have changed checks this one again.
+    /// </summary>
+    public uint OtherLinearPage = NoOtherPage;
+
+    public uint OtherPhysicalPage;
+
+    /// <summary>Not a page address: the block's code and region lie in its own page only.</summary>
+    public const uint NoOtherPage = 1;
+
     public bool Valid = true;
 
     /// <summary>Times executed by the interpreter before it was compiled (see <see cref="Execution.BlockCompiler"/>).</summary>

@@ -472,6 +472,82 @@ public sealed unsafe partial class Mmu
         return pageBase | (la & 0xFFF);
     }
 
+    /// <summary>
+    /// Where a fetch at <paramref name="la"/> would read under the current mappings, found without side effects (no
+    /// fault, exit, accessed bit or TLB fill), or null when the fetch would fault or not reach RAM. The code cache
+    /// uses it to check the second page of translated code that spans two: never for the guest's own accesses.
+    /// </summary>
+    internal uint? PeekFetch(uint la, bool user)
+    {
+        uint page = la >> 12;
+        TlbEntry* e = Set(user) + (page & (TlbSize - 1));
+        if (e->ReadTag == (page << 12))
+        {
+            return e->ReadPage | (la & 0xFFF);
+        }
+
+        if (_deviceWindowLinear != Invalid && (la & 0xFFFF_F000) == _deviceWindowLinear)
+        {
+            return null;
+        }
+
+        uint pageBase = la & 0xFFFF_F000;
+        if (State.Paging)
+        {
+            if (PeekEntry((State.Cr3 & 0xFFFF_F000) | ((la >> 22) << 2), user) is not uint pde)
+            {
+                return null;
+            }
+
+            if ((pde & PdeLargePage) != 0 && State.PageSizeExtensions)
+            {
+                pageBase = (pde & 0xFFC0_0000) | (la & 0x003F_F000);
+            }
+            else if (PeekEntry((pde & 0xFFFF_F000) | (((la >> 12) & 0x3FF) << 2), user) is uint pte)
+            {
+                pageBase = pte & 0xFFFF_F000;
+            }
+            else
+            {
+                return null;
+            }
+        }
+
+        if (Ept is { } ept)
+        {
+            if (ept.PeekReadable(pageBase) is not uint host)
+            {
+                return null;
+            }
+
+            pageBase = host & 0xFFFF_F000;
+        }
+
+        return pageBase < _ramSize ? pageBase | (la & 0xFFF) : null;
+    }
+
+    /// <summary>A present paging-structure entry that lets <paramref name="user"/> through, read from RAM only; else null.</summary>
+    private uint? PeekEntry(uint address, bool user)
+    {
+        if (Ept is { } ept)
+        {
+            if (ept.PeekReadable(address) is not uint host)
+            {
+                return null;
+            }
+
+            address = host;
+        }
+
+        if (!_memory.IsBacked(address, 4))
+        {
+            return null;
+        }
+
+        uint entry = _memory.Read32(address);
+        return (entry & PtePresent) != 0 && (!user || (entry & PteUser) != 0) ? entry : null;
+    }
+
     private uint Walk(uint la, bool write, bool user, out bool writableAndDirty)
     {
         uint pdeAddress = (State.Cr3 & 0xFFFF_F000) | ((la >> 22) << 2);

@@ -51,9 +51,9 @@ public sealed class TranslatedRegion
         ArgumentNullException.ThrowIfNull(guestBytes);
         ArgumentNullException.ThrowIfNull(code);
         if (codeStart > linearStart || linearStart - codeStart >= (uint)Math.Max(guestBytes.Length, 1)
-            || (codeStart >> 12) != (linearStart >> 12) || (codeStart & 0xFFF) + (uint)guestBytes.Length > 4096)
+            || (codeStart & 0xFFF) + (uint)guestBytes.Length > 2 * 4096)
         {
-            throw new ArgumentException($"region 0x{linearStart:X8}: its guest bytes (0x{codeStart:X8}, {guestBytes.Length} bytes) must hold the entry and stay in its page");
+            throw new ArgumentException($"region 0x{linearStart:X8}: its guest bytes (0x{codeStart:X8}, {guestBytes.Length} bytes) must hold the entry and stay in two adjacent pages");
         }
 
         LinearStart = linearStart;
@@ -70,7 +70,10 @@ public sealed class TranslatedRegion
     /// <summary>Physical address the entry was loaded at.</summary>
     public uint PhysicalStart { get; }
 
-    /// <summary>Linear address of the first byte of <see cref="GuestBytes"/> (same page as the entry, at or before it).</summary>
+    /// <summary>
+    /// Linear address of the first byte of <see cref="GuestBytes"/> (at or before the entry, in its page or the one
+    /// before: a method may hold a function that runs on into the next page).
+    /// </summary>
     public uint CodeStart { get; }
 
     /// <summary>The guest bytes [CodeStart, CodeStart + length) the region was translated from.</summary>
