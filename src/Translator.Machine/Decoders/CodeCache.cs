@@ -63,6 +63,12 @@ internal sealed class CodeCache
     /// <summary>Method indices the attached translations use (the size <see cref="X86Cpu.ChainValid"/> needs).</summary>
     private int _methods;
 
+    /// <summary>
+    /// Blocks whose region spans two pages and was not attached because its other page (the key, physical) held no
+    /// decoded code yet: dropped when that page gets some, so the next lookup attaches the region.
+    /// </summary>
+    private readonly Dictionary<uint, List<Block>> _waiting = [];
+
     /// <summary>Block addresses without a matching region while a translation is attached (entries for the next translation).</summary>
     private readonly HashSet<uint> _untranslated = [];
 
@@ -227,8 +233,9 @@ internal sealed class CodeCache
     /// Gives <paramref name="block"/> the region translated for its address, if the region's guest bytes are still
     /// what memory holds at the same physical place; the region's bytes are then tracked like the block's, so a
     /// write into any of them drops the block and its region (self-modifying code). A region whose code spans two
-    /// pages is attached only while the other page maps where the image put it (the next physical page), and the
-    /// block remembers that page so a lookup after a change of mappings checks it again.
+    /// pages is attached only while the other page maps where the image put it (the next physical page) and once
+    /// code has been decoded there (so it is marked as code when it would be on the interpreter), and the block
+    /// remembers that page so a lookup after a change of mappings checks it again.
     /// </summary>
     private void AttachRegion(Block block)
     {
@@ -254,6 +261,20 @@ internal sealed class CodeCache
                         || _cpu.Mmu.PeekFetch(otherLinear, _cpu.Cpl == 3) != otherPhysical
                         || block.OtherLinearPage != Block.NoOtherPage && block.OtherLinearPage != otherLinear)
                     {
+                        continue;
+                    }
+
+                    if (!_byPage.ContainsKey(otherPhysical))
+                    {
+                        // Not before the guest runs code there: marking the page as code now would send its data
+                        // writes down the slow path (page walks) earlier than on the interpreter. Decoded afresh then.
+                        if (!_waiting.TryGetValue(otherPhysical, out List<Block>? waiting))
+                        {
+                            waiting = [];
+                            _waiting[otherPhysical] = waiting;
+                        }
+
+                        waiting.Add(block);
                         continue;
                     }
 
@@ -287,6 +308,19 @@ internal sealed class CodeCache
         {
             code = new CodePage();
             _byPage[page] = code;
+            if (_waiting.Remove(page, out List<Block>? waiting))
+            {
+                // Their regions may attach now: the next lookup decodes them afresh.
+                foreach (Block stale in waiting)
+                {
+                    ulong key = KeyOf(stale.PhysicalIp, stale.LinearIp);
+                    if (stale != block && _blocks.TryGetValue(key, out Block? current) && current == stale)
+                    {
+                        stale.Valid = false;
+                        _blocks.Remove(key);
+                    }
+                }
+            }
         }
 
         code.Blocks.Add(block);
@@ -361,6 +395,7 @@ internal sealed class CodeCache
 
         _blocks.Clear();
         _byPage.Clear();
+        _waiting.Clear();
         Array.Clear(_cpu.ChainValid);
         FlushLookups();
         _cpu.StopBlock = true;
