@@ -188,12 +188,13 @@ internal sealed class CodeCache
         if (_blocks.TryGetValue(key, out Block? block))
         {
             if (block.OtherLinearPage == Block.NoOtherPage
-                || _cpu.Mmu.PeekFetch(block.OtherLinearPage, _cpu.Cpl == 3) == block.OtherPhysicalPage)
+                || (_cpu.Mmu.PeekFetch(block.OtherLinearPage, _cpu.Cpl == 3) == block.OtherPhysicalPage) != block.AwaitsOtherPage)
             {
                 return block;
             }
 
-            // Its other page maps elsewhere now (or not at all): decode afresh, and fetch from there as the CPU would.
+            // Its other page maps elsewhere now (or, for a block whose region waits for it, where the region needs it):
+            // decode afresh, fetching from there as the CPU would, and attach what matches now.
             block.Valid = false;
             _blocks.Remove(key);
         }
@@ -258,9 +259,18 @@ internal sealed class CodeCache
                     uint otherLinear = ownLinear == firstLinear ? lastLinear : firstLinear;
                     uint otherPhysical = codePhysical + (otherLinear - region.CodeStart);
                     if (lastLinear - firstLinear != 0x1000 || (otherPhysical & 0xFFF) != 0
-                        || _cpu.Mmu.PeekFetch(otherLinear, _cpu.Cpl == 3) != otherPhysical
                         || block.OtherLinearPage != Block.NoOtherPage && block.OtherLinearPage != otherLinear)
                     {
+                        continue;
+                    }
+
+                    block.OtherLinearPage = otherLinear;
+                    block.OtherPhysicalPage = otherPhysical;
+                    if (_cpu.Mmu.PeekFetch(otherLinear, _cpu.Cpl == 3) != otherPhysical)
+                    {
+                        // Not mapped there now (a shadow entry not filled yet, a remapped page): a lookup once it is
+                        // decodes the block afresh and attaches the region.
+                        block.AwaitsOtherPage = true;
                         continue;
                     }
 
@@ -277,9 +287,6 @@ internal sealed class CodeCache
                         waiting.Add(block);
                         continue;
                     }
-
-                    block.OtherLinearPage = otherLinear;
-                    block.OtherPhysicalPage = otherPhysical;
                 }
 
                 // Tracked page by page: the bytes may run on into the next one.

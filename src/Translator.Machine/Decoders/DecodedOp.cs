@@ -88,6 +88,12 @@ internal sealed class Block
     /// <summary>Not a page address: the block's code and region lie in its own page only.</summary>
     public const uint NoOtherPage = 1;
 
+    /// <summary>
+    /// The block's region spans <see cref="OtherLinearPage"/>, which did not map to <see cref="OtherPhysicalPage"/>
+    /// when the block was decoded: it runs without the region, and a lookup once it does decodes the block afresh.
+    /// </summary>
+    public bool AwaitsOtherPage;
+
     public bool Valid = true;
 
     /// <summary>Times executed by the interpreter before it was compiled (see <see cref="Execution.BlockCompiler"/>).</summary>
