@@ -130,7 +130,8 @@ public sealed class TranslationWorkerTests : IDisposable
         Assert.Throws<Translator.Machine.Loader.InvalidImageException>(() => TranslationWorker.Serve(input, _directory, TimeSpan.FromSeconds(1), new StringWriter()));
     }
 
-    private static LoadedTranslation? WithWorker(IReadOnlyList<string> command, Func<LoadedTranslation?> load)
+    /// <summary>Runs <paramref name="load"/> with <paramref name="command"/> as the compile process's command line.</summary>
+    private static T WithWorker<T>(IReadOnlyList<string> command, Func<T> load)
     {
         IReadOnlyList<string>? saved = TranslationWorker.Command;
         TranslationWorker.Command = command;
