@@ -11,6 +11,22 @@ internal sealed partial class RegionEmitter
         string condition = ConditionAt(node, node.D.Condition);
         Retire();
         Flush();
+        if (node.Target is not null && node.Next is not null && node.BudgetCheck)
+        {
+            // Both sides stay in the method: one budget check before the branch, not one on each side (the host
+            // code then tests the count once, right where it is decremented); a stop picks the side in its exit.
+            W.Line("if (left <= 0)");
+            EmitExitBlock($"(({condition}) ? {Hex(target)} : {Hex(node.D.NextIp)})", node, chainAfter: true);
+            W.Line($"if ({condition})");
+            W.Line("{");
+            W.Indent();
+            GoToTarget(node);
+            W.Outdent();
+            W.Line("}");
+            FallThrough(node, budgetChecked: true);
+            return;
+        }
+
         W.Line($"if ({condition})");
         W.Line("{");
         W.Indent();
@@ -32,7 +48,13 @@ internal sealed partial class RegionEmitter
         Flush();
         W.Line("if (left <= 0)");
         EmitExitBlock(Hex(target), node, chainAfter: true);
-        if (node.Target.LiveIn != 0)
+        GoToTarget(node);
+    }
+
+    /// <summary>The goto to the branch's in-method target, with the flags the target reads recorded first.</summary>
+    private void GoToTarget(Node node)
+    {
+        if (node.Target!.LiveIn != 0)
         {
             string materialize = Materialize(node, after: true);
             if (materialize.Length > 0)

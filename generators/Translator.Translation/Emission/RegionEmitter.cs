@@ -220,14 +220,18 @@ internal sealed partial class RegionEmitter
     /// <summary>Counts the current instruction as retired (it completed).</summary>
     private void Retire() => _pending++;
 
-    /// <summary>Continues at the fall-through successor after the current instruction.</summary>
-    private void FallThrough(Node node)
+    /// <summary>Continues at the fall-through successor after the current instruction (<paramref name="budgetChecked"/>: its block-end check is done).</summary>
+    private void FallThrough(Node node, bool budgetChecked = false)
     {
         if (node.BudgetCheck)
         {
-            Flush();
-            W.Line("if (left <= 0)");
-            EmitExitBlock(Hex(node.D.NextIp), node, chainAfter: true);
+            if (!budgetChecked)
+            {
+                Flush();
+                W.Line("if (left <= 0)");
+                EmitExitBlock(Hex(node.D.NextIp), node, chainAfter: true);
+            }
+
             if (TracksBlockStart)
             {
                 W.Line("int blockStart = budget - left;");

@@ -634,15 +634,13 @@ namespace Translator.Translated
         }
         // 0x0010009F  je short 0x0010009C
         left -= 3;
+        if (left <= 0)
+        { cpu.TcFlagsLogic(8, f0a); cpu.Eip = (((f0a == 0)) ? 0x0010009Cu : 0x001000A1u); goto Exit; }
         if ((f0a == 0))
         {
-            if (left <= 0)
-            { cpu.TcFlagsLogic(8, f0a); cpu.Eip = 0x0010009Cu; goto Exit; }
             cpu.TcFlagsLogic(8, f0a);
             goto L_0010009C;
         }
-        if (left <= 0)
-        { cpu.TcFlagsLogic(8, f0a); cpu.Eip = 0x001000A1u; goto Exit; }
         cpu.TcFlagsLogic(8, f0a);
     L_001000A1:
         // 0x001000A1  pop eax
@@ -746,14 +744,12 @@ namespace Translator.Translated
         }
         // 0x001000B2  jne short 0x001000C0
         left -= 8;
+        if (left <= 0)
+        { cpu.TcFlagsLogic(8, f0a); cpu.Eip = ((!((f0a == 0))) ? 0x001000C0u : 0x001000B4u); goto Exit; }
         if (!((f0a == 0)))
         {
-            if (left <= 0)
-            { cpu.TcFlagsLogic(8, f0a); cpu.Eip = 0x001000C0u; goto Exit; }
             goto L_001000C0;
         }
-        if (left <= 0)
-        { cpu.TcFlagsLogic(8, f0a); cpu.Eip = 0x001000B4u; goto Exit; }
         cpu.TcFlagsLogic(8, f0a);
     L_001000B4:
         // 0x001000B4  lodsb [esi]
@@ -774,15 +770,13 @@ namespace Translator.Translated
         }
         // 0x001000B7  je short 0x001000C4
         left -= 3;
+        if (left <= 0)
+        { cpu.TcFlagsLogic(8, f0a); cpu.Eip = (((f0a == 0)) ? 0x001000C4u : 0x001000B9u); goto Exit; }
         if ((f0a == 0))
         {
-            if (left <= 0)
-            { cpu.TcFlagsLogic(8, f0a); cpu.Eip = 0x001000C4u; goto Exit; }
             cpu.TcFlagsLogic(8, f0a);
             goto L_001000C4;
         }
-        if (left <= 0)
-        { cpu.TcFlagsLogic(8, f0a); cpu.Eip = 0x001000B9u; goto Exit; }
         // 0x001000B9  call 0x00100096
         {
             t = 0x00100096u;
@@ -897,15 +891,13 @@ namespace Translator.Translated
         }
         // 0x001000CF  jne short 0x001000EF
         left -= 7;
+        if (left <= 0)
+        { cpu.TcFlagsLogic(8, f0a); cpu.Eip = ((!((f0a == 0))) ? 0x001000EFu : 0x001000D1u); goto Exit; }
         if (!((f0a == 0)))
         {
-            if (left <= 0)
-            { cpu.TcFlagsLogic(8, f0a); cpu.Eip = 0x001000EFu; goto Exit; }
             cpu.TcFlagsLogic(8, f0a);
             goto L_001000EF;
         }
-        if (left <= 0)
-        { cpu.TcFlagsLogic(8, f0a); cpu.Eip = 0x001000D1u; goto Exit; }
         cpu.TcFlagsLogic(8, f0a);
     L_001000D1:
         // 0x001000D1  mov edx,eax
@@ -924,15 +916,13 @@ namespace Translator.Translated
         }
         // 0x001000D4  js short 0x001000F8
         left -= 2;
+        if (left <= 0)
+        { cpu.TcFlagsDec(32, f0a, (f0a - 1u)); cpu.Eip = (((((f0a - 1u) & 0x80000000u) != 0)) ? 0x001000F8u : 0x001000D6u); goto Exit; }
         if ((((f0a - 1u) & 0x80000000u) != 0))
         {
-            if (left <= 0)
-            { cpu.TcFlagsDec(32, f0a, (f0a - 1u)); cpu.Eip = 0x001000F8u; goto Exit; }
             cpu.TcFlagsDec(32, f0a, (f0a - 1u));
             goto L_001000F8;
         }
-        if (left <= 0)
-        { cpu.TcFlagsDec(32, f0a, (f0a - 1u)); cpu.Eip = 0x001000D6u; goto Exit; }
         // 0x001000D6  mov eax,edx
         {
             v = edx;
@@ -1106,15 +1096,13 @@ namespace Translator.Translated
         }
         // 0x00100103  jne short 0x00100122
         left -= 7;
+        if (left <= 0)
+        { cpu.TcFlagsLogic(8, f0a); cpu.Eip = ((!((f0a == 0))) ? 0x00100122u : 0x00100105u); goto Exit; }
         if (!((f0a == 0)))
         {
-            if (left <= 0)
-            { cpu.TcFlagsLogic(8, f0a); cpu.Eip = 0x00100122u; goto Exit; }
             cpu.TcFlagsLogic(8, f0a);
             goto L_00100122;
         }
-        if (left <= 0)
-        { cpu.TcFlagsLogic(8, f0a); cpu.Eip = 0x00100105u; goto Exit; }
     L_00100105:
         // 0x00100105  mov ebx,0xA
         {
@@ -1183,14 +1171,12 @@ namespace Translator.Translated
         }
         // 0x00100114  jne short 0x0010010C
         left -= 6;
+        if (left <= 0)
+        { cpu.TcFlagsLogic(32, f0a); cpu.Eip = ((!((f0a == 0))) ? 0x0010010Cu : 0x00100116u); goto Exit; }
         if (!((f0a == 0)))
         {
-            if (left <= 0)
-            { cpu.TcFlagsLogic(32, f0a); cpu.Eip = 0x0010010Cu; goto Exit; }
             goto L_0010010C;
         }
-        if (left <= 0)
-        { cpu.TcFlagsLogic(32, f0a); cpu.Eip = 0x00100116u; goto Exit; }
         cpu.TcFlagsLogic(32, f0a);
     L_00100116:
         // 0x00100116  pop eax
@@ -1935,15 +1921,13 @@ namespace Translator.Translated
         }
         // 0x0010023D  je short 0x00100244
         left -= 4;
+        if (left <= 0)
+        { cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b)); cpu.Eip = ((f0a == f0b) ? 0x00100244u : 0x0010023Fu); goto Exit; }
         if (f0a == f0b)
         {
-            if (left <= 0)
-            { cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b)); cpu.Eip = 0x00100244u; goto Exit; }
             cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b));
             goto L_00100244;
         }
-        if (left <= 0)
-        { cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b)); cpu.Eip = 0x0010023Fu; goto Exit; }
         // 0x0010023F  cmp eax,4
         {
             a = eax;
@@ -1953,15 +1937,13 @@ namespace Translator.Translated
         }
         // 0x00100242  jne short 0x00100246
         left -= 2;
+        if (left <= 0)
+        { cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b)); cpu.Eip = ((!(f0a == f0b)) ? 0x00100246u : 0x00100244u); goto Exit; }
         if (!(f0a == f0b))
         {
-            if (left <= 0)
-            { cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b)); cpu.Eip = 0x00100246u; goto Exit; }
             cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b));
             goto L_00100246;
         }
-        if (left <= 0)
-        { cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b)); cpu.Eip = 0x00100244u; goto Exit; }
         cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b));
     L_00100244:
         // 0x00100244  mov cl,0xEE
@@ -1997,15 +1979,13 @@ namespace Translator.Translated
         }
         // 0x0010024F  jb short 0x00100231
         left -= 3;
+        if (left <= 0)
+        { cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b)); cpu.Eip = ((f0a < f0b) ? 0x00100231u : 0x00100251u); goto Exit; }
         if (f0a < f0b)
         {
-            if (left <= 0)
-            { cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b)); cpu.Eip = 0x00100231u; goto Exit; }
             cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b));
             goto L_00100231;
         }
-        if (left <= 0)
-        { cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b)); cpu.Eip = 0x00100251u; goto Exit; }
         cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b));
     L_00100251:
         // 0x00100251  mov eax,0x81
@@ -2317,14 +2297,12 @@ namespace Translator.Translated
         }
         // 0x001004DC  jb short 0x001004AD
         left -= 20;
+        if (left <= 0)
+        { cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b)); cpu.Eip = ((f0a < f0b) ? 0x001004ADu : 0x001004DEu); goto Exit; }
         if (f0a < f0b)
         {
-            if (left <= 0)
-            { cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b)); cpu.Eip = 0x001004ADu; goto Exit; }
             goto L_001004AD;
         }
-        if (left <= 0)
-        { cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b)); cpu.Eip = 0x001004DEu; goto Exit; }
         cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b));
     L_001004DE:
         // 0x001004DE  push esi
@@ -2553,15 +2531,13 @@ namespace Translator.Translated
         }
         // 0x0010052B  jb short 0x00100522
         left -= 4;
+        if (left <= 0)
+        { cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b)); cpu.Eip = ((f0a < f0b) ? 0x00100522u : 0x0010052Du); goto Exit; }
         if (f0a < f0b)
         {
-            if (left <= 0)
-            { cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b)); cpu.Eip = 0x00100522u; goto Exit; }
             cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b));
             goto L_00100522;
         }
-        if (left <= 0)
-        { cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b)); cpu.Eip = 0x0010052Du; goto Exit; }
         cpu.TcFlagsSub(32, f0a, f0b, (f0a - f0b));
     L_0010052D:
         // 0x0010052D  cld
