@@ -6,7 +6,8 @@
 # (translator.r2r.dll): one version bubble, so the framework's generics over the tool's and over primitive types
 # (Dictionary<uint, T>, List<LoadSegment>, System.CommandLine's Option<int>, ...) are precompiled too, where a
 # framework-dependent publish JIT-compiles ~330 of them at every start. elf_hello under bt, cached: 0.18 -> 0.12 s;
-# the publish folder grows from 60 to 178 MB (docs/performance-bt.md).
+# the publish folder grows from 60 to 152 MB (Roslyn stays out of the composite: Translator.Cli.csproj;
+# docs/performance-bt.md).
 # Stdout is the path alone (callers capture it); what the publish is doing goes to stderr: MSBuild's live progress
 # when stderr is a terminal, a line before and after otherwise (it takes about two minutes on a 2-core machine).
 set -euo pipefail

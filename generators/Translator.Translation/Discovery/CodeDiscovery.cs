@@ -235,16 +235,18 @@ internal sealed class CodeDiscovery
             }
 
             pair.Value.Sort((a, b) => a.Ip.CompareTo(b.Ip));
+
+            // The code before the page's first function start belongs to the function before it: when that one
+            // begins in the previous page, the tail joins the previous page's group.
             uint previous = pair.Key - 0x1000;
+            int k = starts.BinarySearch(pair.Key);
+            int firstHere = k >= 0 ? k : ~k;
+            bool joins = firstHere > 0 && (starts[firstHere - 1] & 0xFFFF_F000) == previous && groups.ContainsKey(previous)
+                && OneLoad(previous, pair.Key);
+            uint tailEnd = !joins ? pair.Key : firstHere < starts.Count ? starts[firstHere] : uint.MaxValue;
             foreach (DecodedInstruction d in pair.Value)
             {
-                uint owner = pair.Key;
-                if (FunctionStartAtOrBefore(starts, d.Ip) is uint function && (function & 0xFFFF_F000) == previous
-                    && groups.ContainsKey(previous) && OneLoad(previous, pair.Key))
-                {
-                    owner = previous;
-                }
-
+                uint owner = d.Ip < tailEnd ? previous : pair.Key;
                 if (!groups.TryGetValue(owner, out List<DecodedInstruction>? group))
                 {
                     group = new List<DecodedInstruction>();
@@ -302,25 +304,12 @@ internal sealed class CodeDiscovery
         var pages = new List<PageCode>();
         for (int c = 0; c < chunks.Count; c++)
         {
-            uint first = chunks[c].Code[0].Ip;
-            _image.TryLocate(first, out LoadedRange range, out _);
-            uint physicalPage = (range.Physical + (first - range.Linear) - (first - chunks[c].Page)) & 0xFFFF_F000;
+            _image.TryLocate(chunks[c].Code[0].Ip, out LoadedRange range, out _);
+            uint physicalPage = (range.Physical + (chunks[c].Page - range.Linear)) & 0xFFFF_F000;
             pages.Add(new PageCode(chunks[c].Page, physicalPage, chunks[c].Code, entries[c]));
         }
 
         return pages;
-    }
-
-    /// <summary>The last function start at or before <paramref name="ip"/> (<paramref name="starts"/> sorted), if any.</summary>
-    private static uint? FunctionStartAtOrBefore(List<uint> starts, uint ip)
-    {
-        int k = starts.BinarySearch(ip);
-        if (k < 0)
-        {
-            k = ~k - 1;
-        }
-
-        return k >= 0 ? starts[k] : null;
     }
 
     /// <summary>Whether two adjacent pages of linear addresses come from one loaded range (so are physically adjacent too).</summary>

@@ -7,9 +7,9 @@ using Translator.Translation.Loading;
 namespace Translator.Translation.Emission;
 
 /// <summary>
-/// The one C# file of a translated image: a TranslatedImage subclass holding one method per piece of code (a page's, or a function's over two pages), the
-/// guest bytes each was translated from (checked against memory before use), and the instructions left to the
-/// shared handlers.
+/// The one C# file of a translated image: a TranslatedImage subclass holding one method per piece of code (a
+/// page's, or a function's over two pages), the guest bytes each was translated from (checked against memory before
+/// use), and the instructions left to the shared handlers.
 /// </summary>
 internal sealed class ImageEmitter
 {

@@ -47,9 +47,10 @@ internal sealed class Node
 }
 
 /// <summary>
-/// The shape of one translated method (code of one page, or of a function over two): nodes in address order, in-method edges, labels, entries,
-/// budget checks, and condition-flag liveness (a backward pass): flags that are overwritten before anything could
-/// observe them are never recorded; a Jcc/SETcc/CMOVcc/ADC/SBB right after its producer reads its operands.
+/// The shape of one translated method (code of one page, or of a function over two): nodes in address order,
+/// in-method edges, labels, entries, budget checks, and condition-flag liveness (a backward pass): flags that are
+/// overwritten before anything could observe them are never recorded; a Jcc/SETcc/CMOVcc/ADC/SBB right after its
+/// producer reads its operands.
 /// </summary>
 internal sealed class MethodPlan
 {

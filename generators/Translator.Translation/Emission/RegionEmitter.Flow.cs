@@ -11,29 +11,31 @@ internal sealed partial class RegionEmitter
         string condition = ConditionAt(node, node.D.Condition);
         Retire();
         Flush();
-        if (node.Target is not null && node.Next is not null && node.BudgetCheck)
+
+        // Both sides in the method: one budget check before the branch, not one on each side (the host code then
+        // tests the count once, right where it is decremented); a stop picks the side in its exit.
+        bool checkOnce = node.Target is not null && node.Next is not null && node.BudgetCheck;
+        if (checkOnce)
         {
-            // Both sides stay in the method: one budget check before the branch, not one on each side (the host
-            // code then tests the count once, right where it is decremented); a stop picks the side in its exit.
             W.Line("if (left <= 0)");
             EmitExitBlock($"(({condition}) ? {Hex(target)} : {Hex(node.D.NextIp)})", node, chainAfter: true);
-            W.Line($"if ({condition})");
-            W.Line("{");
-            W.Indent();
-            GoToTarget(node);
-            W.Outdent();
-            W.Line("}");
-            FallThrough(node, budgetChecked: true);
-            return;
         }
 
         W.Line($"if ({condition})");
         W.Line("{");
         W.Indent();
-        BranchTo(node, target);
+        if (checkOnce)
+        {
+            GoToTarget(node);
+        }
+        else
+        {
+            BranchTo(node, target);
+        }
+
         W.Outdent();
         W.Line("}");
-        FallThrough(node);
+        FallThrough(node, budgetChecked: checkOnce);
     }
 
     /// <summary>The taken side of a branch: budget check, then goto or exit.</summary>

@@ -494,16 +494,16 @@ public sealed unsafe partial class Mmu
         uint pageBase = la & 0xFFFF_F000;
         if (State.Paging)
         {
-            if (PeekEntry((State.Cr3 & 0xFFFF_F000) | ((la >> 22) << 2), user) is not uint pde)
+            if (PeekEntry(DirectoryEntryAddress(la), user) is not uint pde)
             {
                 return null;
             }
 
-            if ((pde & PdeLargePage) != 0 && State.PageSizeExtensions)
+            if (IsLargePage(pde))
             {
-                pageBase = (pde & 0xFFC0_0000) | (la & 0x003F_F000);
+                pageBase = LargePageBase(pde, la);
             }
-            else if (PeekEntry((pde & 0xFFFF_F000) | (((la >> 12) & 0x3FF) << 2), user) is uint pte)
+            else if (PeekEntry(TableEntryAddress(pde, la), user) is uint pte)
             {
                 pageBase = pte & 0xFFFF_F000;
             }
@@ -548,9 +548,17 @@ public sealed unsafe partial class Mmu
         return (entry & PtePresent) != 0 && (!user || (entry & PteUser) != 0) ? entry : null;
     }
 
+    private uint DirectoryEntryAddress(uint la) => (State.Cr3 & 0xFFFF_F000) | ((la >> 22) << 2);
+
+    private static uint TableEntryAddress(uint pde, uint la) => (pde & 0xFFFF_F000) | (((la >> 12) & 0x3FF) << 2);
+
+    private bool IsLargePage(uint pde) => (pde & PdeLargePage) != 0 && State.PageSizeExtensions;
+
+    private static uint LargePageBase(uint pde, uint la) => (pde & 0xFFC0_0000) | (la & 0x003F_F000);
+
     private uint Walk(uint la, bool write, bool user, out bool writableAndDirty)
     {
-        uint pdeAddress = (State.Cr3 & 0xFFFF_F000) | ((la >> 22) << 2);
+        uint pdeAddress = DirectoryEntryAddress(la);
         if (Ept is { } ept)
         {
             // Under EPT the guest's tables live in guest-physical memory too (a two-dimensional walk).
@@ -563,7 +571,7 @@ public sealed unsafe partial class Mmu
             throw PageFault(la, write, user, present: false);
         }
 
-        if ((pde & PdeLargePage) != 0 && State.PageSizeExtensions)
+        if (IsLargePage(pde))
         {
             CheckAccess(pde, la, write, user);
             uint updated = pde | PteAccessed | (write ? PteDirty : 0);
@@ -573,10 +581,10 @@ public sealed unsafe partial class Mmu
             }
 
             writableAndDirty = IsWritableFor(pde, user) && (updated & PteDirty) != 0;
-            return (pde & 0xFFC0_0000) | (la & 0x003F_F000);
+            return LargePageBase(pde, la);
         }
 
-        uint pteAddress = (pde & 0xFFFF_F000) | (((la >> 12) & 0x3FF) << 2);
+        uint pteAddress = TableEntryAddress(pde, la);
         if (Ept is { } ept2)
         {
             pteAddress = ept2.Translate(pteAddress, la, write: false, finalTranslation: false);
